@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the whole AITBC test suite: formatting, clippy, unit and property tests, and the
+# integration tests that start real aitbc-node processes (including the polkadot.js check).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+scripts/setup.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo build (binaries used by integration tests)"
+cargo build --workspace --bins --quiet
+echo "== cargo test"
+cargo test --workspace --quiet 2>&1 | tee "$AITBC_CACHE/last-test.log"
