@@ -1,0 +1,130 @@
+//! The assignment rule: which miner gets a job. Documented in the crate docs; implemented
+//! here as [`MinerRegistry::select_miner`].
+
+use aitbc_primitives::{
+    Hardware, JobOutcome, MinerRegistry, MinerStatus, ModelList, ModelName, Requirements,
+};
+use core::cmp::Ordering;
+use frame_support::traits::{fungible::Mutate, Get};
+use sp_runtime::{DispatchError, Saturating};
+
+use crate::{BalanceOf, Config, MinerOf, Miners, MinersByModel, Pallet};
+
+impl<T: Config> Pallet<T> {
+    /// Whether `miner` may take a job with these requirements and budget at block `now`.
+    pub fn is_eligible(
+        miner: &MinerOf<T>,
+        requirements: &Requirements,
+        budget: BalanceOf<T>,
+        now: frame_system::pallet_prelude::BlockNumberFor<T>,
+    ) -> bool {
+        let hw = &miner.hardware;
+        miner.status == MinerStatus::Active
+            && Self::is_online(miner, now)
+            && miner.stake >= T::MinStake::get()
+            && miner.active_jobs < T::MaxConcurrentJobs::get()
+            && hw.vram_mb >= requirements.min_vram_mb
+            && requirements
+                .gpu_model
+                .as_ref()
+                .is_none_or(|g| *g == hw.gpu_model)
+            && miner.reputation.score() >= requirements.min_reputation
+            && miner
+                .price_per_gpu_second
+                .saturating_mul(requirements.estimated_gpu_seconds.into())
+                <= budget
+    }
+
+    /// Whether `miner` heartbeated within `HeartbeatTimeout` blocks of `now`.
+    pub fn is_online(
+        miner: &MinerOf<T>,
+        now: frame_system::pallet_prelude::BlockNumberFor<T>,
+    ) -> bool {
+        now.saturating_sub(miner.last_heartbeat) <= T::HeartbeatTimeout::get()
+    }
+
+    /// Ranking: higher `score * stake` first, then fewer active jobs, then smaller account.
+    fn better(
+        a: &(BalanceOf<T>, u32, T::AccountId),
+        b: &(BalanceOf<T>, u32, T::AccountId),
+    ) -> bool {
+        match a.0.cmp(&b.0) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            Ordering::Equal => (a.1, &a.2) < (b.1, &b.2),
+        }
+    }
+}
+
+impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
+    fn select_miner(
+        model: &ModelName,
+        requirements: &Requirements,
+        budget: BalanceOf<T>,
+        exclude: &[T::AccountId],
+    ) -> Option<(T::AccountId, BalanceOf<T>)> {
+        let now = frame_system::Pallet::<T>::block_number();
+        let mut best: Option<((BalanceOf<T>, u32, T::AccountId), BalanceOf<T>)> = None;
+        for who in MinersByModel::<T>::get(model) {
+            if exclude.contains(&who) {
+                continue;
+            }
+            let Some(miner) = Miners::<T>::get(&who) else {
+                continue;
+            };
+            if !Self::is_eligible(&miner, requirements, budget, now) {
+                continue;
+            }
+            let key = (
+                miner.reputation.score().mul_floor(miner.stake),
+                miner.active_jobs,
+                who,
+            );
+            if best.as_ref().is_none_or(|(b, _)| Self::better(&key, b)) {
+                best = Some((key, miner.price_per_gpu_second));
+            }
+        }
+        best.map(|((_, _, who), price)| (who, price))
+    }
+
+    fn max_candidates() -> u32 {
+        T::MaxMinersPerModel::get()
+    }
+
+    fn note_assigned(miner: &T::AccountId) {
+        Miners::<T>::mutate(miner, |m| {
+            if let Some(m) = m {
+                m.active_jobs = m.active_jobs.saturating_add(1);
+            }
+        });
+    }
+
+    fn note_outcome(miner: &T::AccountId, outcome: JobOutcome) -> BalanceOf<T> {
+        Self::do_note_outcome(miner, outcome)
+    }
+
+    fn setup_miner(
+        who: &T::AccountId,
+        model: &ModelName,
+        price: BalanceOf<T>,
+    ) -> Result<(), DispatchError> {
+        use frame_support::traits::fungible::Inspect;
+        let stake = T::MinStake::get();
+        let need = stake
+            .saturating_add(T::Currency::minimum_balance())
+            .saturating_mul(2u32.into());
+        T::Currency::mint_into(who, need)?;
+        let hardware = Hardware {
+            gpu_model: b"bench-gpu"
+                .to_vec()
+                .try_into()
+                .map_err(|_| "gpu model too long")?,
+            gpu_count: 1,
+            vram_mb: 80 * 1024,
+        };
+        let models: ModelList = alloc::vec![model.clone()]
+            .try_into()
+            .map_err(|_| "too many models")?;
+        Self::do_register(who, hardware, models, price, stake)
+    }
+}

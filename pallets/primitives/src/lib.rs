@@ -1,0 +1,20 @@
+//! Types and traits shared by the AITBC compute-market pallets (`pallet-aitbc-miners`,
+//! `pallet-aitbc-jobs`, `pallet-aitbc-receipts`) and by their runtime API.
+//!
+//! The pallets never name each other: the jobs pallet finds miners through [`MinerRegistry`]
+//! and records completed work through [`ReceiptSink`], both wired up as `Config` associated types
+//! in the runtime.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub mod job;
+pub mod miner;
+pub mod receipt;
+pub mod traits;
+pub mod types;
+
+pub use job::*;
+pub use miner::*;
+pub use receipt::*;
+pub use traits::*;
+pub use types::*;

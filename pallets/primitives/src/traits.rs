@@ -1,0 +1,87 @@
+//! The seams between the market pallets.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::DispatchError;
+
+use crate::{JobId, ModelName, ReceiptId, Requirements};
+
+/// How a miner's part in a job ended, for its reputation and stake.
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum JobOutcome {
+    /// The miner delivered a result.
+    Delivered,
+    /// The miner reported that it could not run the job.
+    Failed,
+    /// The miner missed a deadline (acknowledgement, or TTL while assigned/running): counted as
+    /// late and slashed.
+    Late,
+    /// The job ended for a reason that is not the miner's (e.g. cancelled by its owner).
+    Released,
+}
+
+/// What the jobs pallet needs from the miner registry.
+pub trait MinerRegistry<AccountId, Balance> {
+    /// The best eligible miner for a job, with its price per GPU-second, or `None`.
+    /// `exclude` lists miners that must not be chosen. The rule is documented in the
+    /// implementing pallet; it must be deterministic and do bounded work
+    /// (at most [`Self::max_candidates`] miners looked at).
+    fn select_miner(
+        model: &ModelName,
+        requirements: &Requirements,
+        budget: Balance,
+        exclude: &[AccountId],
+    ) -> Option<(AccountId, Balance)>;
+
+    /// Most miners `select_miner` looks at (for weight accounting).
+    fn max_candidates() -> u32;
+
+    /// A job was assigned to `miner`.
+    fn note_assigned(miner: &AccountId);
+
+    /// `miner`'s part in a job ended with `outcome`. Returns the amount slashed (burned) from
+    /// its stake, if any.
+    fn note_outcome(miner: &AccountId, outcome: JobOutcome) -> Balance;
+
+    /// Make `who` an online miner serving `model` at `price`, funding its stake as needed.
+    /// For benchmarks and tests only.
+    fn setup_miner(who: &AccountId, model: &ModelName, price: Balance)
+        -> Result<(), DispatchError>;
+}
+
+/// A completed, paid job, for the receipt pallet.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CompletedJob<AccountId, Balance> {
+    /// The job.
+    pub job_id: JobId,
+    /// The client who paid.
+    pub client: AccountId,
+    /// The miner who was paid.
+    pub miner: AccountId,
+    /// Billable units (GPU-seconds).
+    pub units: u64,
+    /// Price per unit.
+    pub unit_price: Balance,
+    /// Amount paid.
+    pub price: Balance,
+    /// Hash of the result.
+    pub result_hash: H256,
+}
+
+/// Where completed jobs are recorded.
+pub trait ReceiptSink<AccountId, Balance> {
+    /// Record a receipt for a completed job, once. The payment has already moved.
+    fn record(job: CompletedJob<AccountId, Balance>) -> Result<ReceiptId, DispatchError>;
+}
