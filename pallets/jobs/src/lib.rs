@@ -1,0 +1,554 @@
+//! # AITBC jobs pallet
+//!
+//! Compute jobs, their escrow, and their deterministic assignment to miners.
+//!
+//! ## Life of a job
+//! ```text
+//! submit(budget = 0) ─► Unfunded ──fund──┐
+//! submit(budget > 0) ───────────────────►├─► Queued ─(on_initialize: assign)─► Assigned
+//!                                        │      ▲                                │ accept
+//!                                        │      └──── ack deadline missed ◄──────┤
+//!                                        │            (miner noted late,         ▼
+//!                                        │             slashed, excluded)     Running
+//!                                        │                                       │ submit_result
+//!  cancel (owner, before completion) ─► Cancelled                                ▼
+//!  report_failure (miner) ────────────► Failed                               Completed
+//!  TTL reached (on_initialize) ───────► Expired
+//! ```
+//! Each status is recorded with the block it was entered ([`aitbc_primitives::JobTimeline`]).
+//!
+//! ## Money
+//! All escrow money moves in [`escrow`]: the budget is held from the client with
+//! [`HoldReason::JobEscrow`] when the job is funded; on completion
+//! [`escrow::settle`](Pallet::settle) pays the price to the miner with `transfer_on_hold` and
+//! releases the rest to the client in the same call; failure, cancellation and expiry release
+//! the whole hold back to the client ([`escrow::refund`](Pallet::refund)). The price is
+//! `max(gpu_seconds * unit_price, MinPayment[job_type])`, capped at the budget; `unit_price` is
+//! the miner's price fixed at assignment.
+//!
+//! ## Assignment
+//! In `on_initialize`, at most [`Config::MaxAssignmentsPerBlock`] jobs from the head of the
+//! bounded [`Queue`] are offered to [`Config::Miners`] (`MinerRegistry::select_miner`; the rule
+//! is documented in the miners pallet: eligible = online, serves the model, meets the
+//! requirements, `price * estimated_gpu_seconds <= budget`; ranked by `score * stake`, then
+//! fewest active jobs, then account). Jobs no miner can take go to the back of the queue.
+//! The chosen miner must `accept` within [`Config::AckTimeout`] blocks; otherwise it is noted
+//! late (and slashed) by the registry, excluded for this job, and the job is queued again.
+//! After [`aitbc_primitives::MAX_EXCLUDED_MINERS`] misses the job fails with a full refund.
+//!
+//! ## Bounded work per block
+//! `on_initialize(n)` processes the expiries indexed at `n` (at most
+//! [`Config::MaxExpiriesPerBlock`]), the acknowledgement deadlines indexed at `n` (at most
+//! `MaxAssignmentsPerBlock`, since only that many jobs are assigned per block), and at most
+//! `MaxAssignmentsPerBlock` queue entries, each looking at most
+//! `MinerRegistry::max_candidates()` miners. Its weight is accounted from benchmarks.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod property_tests;
+#[cfg(test)]
+mod tests;
+
+pub mod escrow;
+pub mod lifecycle;
+pub mod queries;
+pub mod scheduling;
+pub mod validation;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+use aitbc_primitives::{Job, JobId};
+use frame_support::traits::fungible;
+use frame_system::pallet_prelude::BlockNumberFor;
+
+/// Balance type of the configured currency.
+pub type BalanceOf<T> =
+    <<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A stored job.
+pub type JobOf<T> = Job<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use aitbc_primitives::{
+        FailureReason, JobInput, JobResult, JobStatus, JobTimeline, JobType, Metrics,
+        MinerRegistry, ModelName, ReceiptId, ReceiptSink, Requirements, ResultBytes,
+    };
+    use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
+    use frame_system::pallet_prelude::*;
+    use sp_core::H256;
+    use sp_runtime::{traits::Zero, Saturating};
+
+    #[pallet::pallet]
+    pub struct Pallet<T>(_);
+
+    /// Why this pallet holds funds.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// A job's budget, held until the job ends.
+        #[codec(index = 0)]
+        JobEscrow,
+    }
+
+    /// Why a job failed.
+    #[derive(
+        Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+    )]
+    pub enum FailureCause {
+        /// The assigned miner reported a failure.
+        MinerReported(FailureReason),
+        /// Too many miners missed their acknowledgement deadline.
+        NoMinerAcknowledged,
+        /// The job could not be queued again after a missed deadline (queue full).
+        QueueFull,
+    }
+
+    /// Configuration.
+    #[pallet::config]
+    pub trait Config: frame_system::Config {
+        /// The overarching event type.
+        #[allow(deprecated)]
+        type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+        /// The currency budgets are held in.
+        type Currency: fungible::Inspect<Self::AccountId>
+            + fungible::Mutate<Self::AccountId>
+            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+        /// The overarching hold reason.
+        type RuntimeHoldReason: From<HoldReason>;
+        /// Where eligible miners come from, and where outcomes are reported.
+        type Miners: MinerRegistry<Self::AccountId, BalanceOf<Self>>;
+        /// Where completed jobs are recorded.
+        type Receipts: ReceiptSink<Self::AccountId, BalanceOf<Self>>;
+        /// Who may change market parameters such as [`MinPayment`] (root now, the DAO later).
+        type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// Most jobs waiting for assignment.
+        #[pallet::constant]
+        type MaxQueueLen: Get<u32>;
+        /// Most jobs assigned per block.
+        #[pallet::constant]
+        type MaxAssignmentsPerBlock: Get<u32>;
+        /// Most jobs expiring in one block.
+        #[pallet::constant]
+        type MaxExpiriesPerBlock: Get<u32>;
+        /// Blocks an assigned miner has to `accept` (at least 1).
+        #[pallet::constant]
+        type AckTimeout: Get<BlockNumberFor<Self>>;
+        /// Longest TTL a job may ask for.
+        #[pallet::constant]
+        type MaxTtl: Get<BlockNumberFor<Self>>;
+        /// Weights of this pallet's calls and hooks.
+        type WeightInfo: WeightInfo;
+    }
+
+    /// Next job id.
+    #[pallet::storage]
+    pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+    /// Jobs by id.
+    #[pallet::storage]
+    pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+    /// Delivered results by job id (kept apart from jobs: up to 64 KiB each).
+    #[pallet::storage]
+    pub type Results<T: Config> = StorageMap<_, Twox64Concat, JobId, JobResult>;
+
+    /// Index: jobs by owner.
+    #[pallet::storage]
+    pub type JobsByOwner<T: Config> =
+        StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+
+    /// Index: jobs by their current (or, once terminal, last) miner.
+    #[pallet::storage]
+    pub type JobsByMiner<T: Config> =
+        StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+
+    /// Index: jobs by current status.
+    #[pallet::storage]
+    pub type JobsByStatus<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, JobStatus, Twox64Concat, JobId, ()>;
+
+    /// Jobs waiting for a miner, in order.
+    #[pallet::storage]
+    pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueueLen>, ValueQuery>;
+
+    /// Jobs to expire at each block.
+    #[pallet::storage]
+    pub type Expiries<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        BlockNumberFor<T>,
+        BoundedVec<JobId, T::MaxExpiriesPerBlock>,
+        ValueQuery,
+    >;
+
+    /// Jobs whose acknowledgement deadline falls at each block.
+    #[pallet::storage]
+    pub type AckDeadlines<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        BlockNumberFor<T>,
+        BoundedVec<JobId, T::MaxAssignmentsPerBlock>,
+        ValueQuery,
+    >;
+
+    /// Minimum payment per job type: the least a budget may be, and the least a miner is paid.
+    #[pallet::storage]
+    pub type MinPayment<T: Config> = StorageMap<_, Twox64Concat, JobType, BalanceOf<T>, ValueQuery>;
+
+    /// Genesis: initial minimum payments.
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// Initial [`MinPayment`] entries.
+        pub min_payments: alloc::vec::Vec<(JobType, BalanceOf<T>)>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            for (job_type, amount) in &self.min_payments {
+                MinPayment::<T>::insert(job_type, amount);
+            }
+        }
+    }
+
+    /// Events.
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// A job was submitted (status `Unfunded` or `Queued`).
+        JobSubmitted {
+            job_id: JobId,
+            owner: T::AccountId,
+            job_type: JobType,
+            budget: BalanceOf<T>,
+            expires_at: BlockNumberFor<T>,
+        },
+        /// A job's budget was put on hold.
+        EscrowHeld {
+            job_id: JobId,
+            owner: T::AccountId,
+            amount: BalanceOf<T>,
+        },
+        /// A job entered the assignment queue.
+        JobQueued { job_id: JobId },
+        /// A job was assigned; the miner must accept by `ack_deadline`.
+        JobAssigned {
+            job_id: JobId,
+            miner: T::AccountId,
+            unit_price: BalanceOf<T>,
+            ack_deadline: BlockNumberFor<T>,
+        },
+        /// The assigned miner missed its acknowledgement deadline.
+        AckMissed {
+            job_id: JobId,
+            miner: T::AccountId,
+            slashed: BalanceOf<T>,
+        },
+        /// The assigned miner accepted the job (status `Running`).
+        JobAccepted { job_id: JobId, miner: T::AccountId },
+        /// The miner was paid from escrow.
+        MinerPaid {
+            job_id: JobId,
+            miner: T::AccountId,
+            amount: BalanceOf<T>,
+        },
+        /// Escrow was released back to the job's owner.
+        EscrowRefunded {
+            job_id: JobId,
+            owner: T::AccountId,
+            amount: BalanceOf<T>,
+        },
+        /// A job completed with a result and a receipt.
+        JobCompleted {
+            job_id: JobId,
+            miner: T::AccountId,
+            receipt_id: ReceiptId,
+            price: BalanceOf<T>,
+            result_hash: H256,
+        },
+        /// A job failed (refunded in full).
+        JobFailed { job_id: JobId, cause: FailureCause },
+        /// A job was cancelled by its owner (refunded in full).
+        JobCancelled { job_id: JobId },
+        /// A job reached its TTL (refunded in full).
+        JobExpired { job_id: JobId },
+        /// The minimum payment for a job type changed.
+        MinPaymentChanged {
+            job_type: JobType,
+            amount: BalanceOf<T>,
+        },
+    }
+
+    /// Errors.
+    #[pallet::error]
+    pub enum Error<T> {
+        /// No job with that id.
+        UnknownJob,
+        /// The signer does not own the job.
+        NotJobOwner,
+        /// The signer is not the job's assigned miner.
+        NotAssignedMiner,
+        /// Only `Inference` jobs are served for now.
+        UnsupportedJobType,
+        /// The model name is empty.
+        EmptyModel,
+        /// The inline prompt is longer than 4000 characters.
+        PromptTooLong,
+        /// The inline prompt is not valid UTF-8.
+        PromptNotUtf8,
+        /// The input is empty (empty prompt, or a content hash of size 0).
+        EmptyInput,
+        /// TTL is zero or longer than `MaxTtl`.
+        InvalidTtl,
+        /// The budget is below the minimum payment for the job type.
+        BudgetBelowMinimum,
+        /// The client's free balance cannot cover the budget.
+        InsufficientBalance,
+        /// The assignment queue is full; try again later.
+        QueueFull,
+        /// Too many jobs already expire around that block; try another TTL.
+        ExpiryScheduleFull,
+        /// The job is not `Unfunded`.
+        AlreadyFunded,
+        /// The job is not `Assigned`.
+        JobNotAssigned,
+        /// The job is not `Running`.
+        JobNotRunning,
+        /// The job is neither `Assigned` nor `Running`.
+        JobNotActive,
+        /// The job is completed, failed, cancelled or expired.
+        JobNotCancellable,
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+            Self::process_block(n)
+        }
+
+        fn integrity_test() {
+            assert!(
+                !T::AckTimeout::get().is_zero(),
+                "AckTimeout must be at least one block"
+            );
+            assert!(
+                T::MaxAssignmentsPerBlock::get() > 0,
+                "MaxAssignmentsPerBlock must be > 0"
+            );
+            assert!(
+                T::MaxExpiriesPerBlock::get() > 0,
+                "MaxExpiriesPerBlock must be > 0"
+            );
+        }
+    }
+
+    #[pallet::call]
+    impl<T: Config> Pallet<T> {
+        /// Submit a job. With `budget > 0` the budget is held in escrow at once and the job is
+        /// queued; with `budget == 0` the job waits `Unfunded` for [`Pallet::fund`]. The job
+        /// expires `ttl` blocks from now unless it ends before.
+        #[pallet::call_index(0)]
+        #[pallet::weight(T::WeightInfo::submit(validation::prompt_len(input)))]
+        pub fn submit(
+            origin: OriginFor<T>,
+            job_type: JobType,
+            model: ModelName,
+            input: JobInput,
+            budget: BalanceOf<T>,
+            ttl: BlockNumberFor<T>,
+            requirements: Requirements,
+        ) -> DispatchResult {
+            let owner = ensure_signed(origin)?;
+            ensure!(
+                job_type == JobType::Inference,
+                Error::<T>::UnsupportedJobType
+            );
+            ensure!(!model.is_empty(), Error::<T>::EmptyModel);
+            validation::check_input::<T>(&input)?;
+            ensure!(
+                !ttl.is_zero() && ttl <= T::MaxTtl::get(),
+                Error::<T>::InvalidTtl
+            );
+            let now = frame_system::Pallet::<T>::block_number();
+            let id = NextJobId::<T>::get();
+            NextJobId::<T>::put(id.saturating_add(1));
+            let expires_at = Self::schedule_expiry(id, now.saturating_add(ttl))?;
+            let mut job = Job {
+                id,
+                owner: owner.clone(),
+                job_type,
+                model,
+                input,
+                requirements,
+                budget: Zero::zero(),
+                escrowed: Zero::zero(),
+                ttl,
+                expires_at,
+                status: JobStatus::Unfunded,
+                status_since: now,
+                timeline: JobTimeline::default(),
+                miner: None,
+                unit_price: Zero::zero(),
+                ack_deadline: None,
+                excluded: Default::default(),
+                result_hash: None,
+                metrics: None,
+                receipt: None,
+            };
+            job.timeline.record(JobStatus::Unfunded, now);
+            JobsByStatus::<T>::insert(JobStatus::Unfunded, id, ());
+            JobsByOwner::<T>::insert(&owner, id, ());
+            Self::deposit_event(Event::JobSubmitted {
+                job_id: id,
+                owner,
+                job_type,
+                budget,
+                expires_at,
+            });
+            if !budget.is_zero() {
+                Self::fund_and_queue(&mut job, budget)?;
+            }
+            Jobs::<T>::insert(id, job);
+            Ok(())
+        }
+
+        /// Fund an `Unfunded` job: hold `budget` in escrow and queue the job. Owner only.
+        #[pallet::call_index(1)]
+        #[pallet::weight(T::WeightInfo::fund())]
+        pub fn fund(origin: OriginFor<T>, job_id: JobId, budget: BalanceOf<T>) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+            ensure!(job.owner == who, Error::<T>::NotJobOwner);
+            ensure!(job.status == JobStatus::Unfunded, Error::<T>::AlreadyFunded);
+            Self::fund_and_queue(&mut job, budget)?;
+            Jobs::<T>::insert(job_id, job);
+            Ok(())
+        }
+
+        /// Accept an assigned job (status `Running`). Assigned miner only, before the
+        /// acknowledgement deadline.
+        #[pallet::call_index(2)]
+        #[pallet::weight(T::WeightInfo::accept())]
+        pub fn accept(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+            ensure!(
+                job.miner.as_ref() == Some(&who),
+                Error::<T>::NotAssignedMiner
+            );
+            ensure!(
+                job.status == JobStatus::Assigned,
+                Error::<T>::JobNotAssigned
+            );
+            job.ack_deadline = None;
+            Self::set_status(&mut job, JobStatus::Running);
+            Jobs::<T>::insert(job_id, job);
+            Self::deposit_event(Event::JobAccepted { job_id, miner: who });
+            Ok(())
+        }
+
+        /// Deliver the result of a running job: pay the miner from escrow, refund the rest,
+        /// write the receipt (status `Completed`). Assigned miner only.
+        #[pallet::call_index(3)]
+        #[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+        pub fn submit_result(
+            origin: OriginFor<T>,
+            job_id: JobId,
+            output: ResultBytes,
+            result_hash: H256,
+            metrics: Metrics,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+            ensure!(
+                job.miner.as_ref() == Some(&who),
+                Error::<T>::NotAssignedMiner
+            );
+            ensure!(job.status == JobStatus::Running, Error::<T>::JobNotRunning);
+            Self::complete(&mut job, &who, result_hash, metrics)?;
+            Results::<T>::insert(
+                job_id,
+                JobResult {
+                    hash: result_hash,
+                    output,
+                    metrics,
+                },
+            );
+            Jobs::<T>::insert(job_id, job);
+            Ok(())
+        }
+
+        /// Report that an assigned or running job cannot be done (status `Failed`; the client
+        /// is refunded in full). Assigned miner only.
+        #[pallet::call_index(4)]
+        #[pallet::weight(T::WeightInfo::report_failure())]
+        pub fn report_failure(
+            origin: OriginFor<T>,
+            job_id: JobId,
+            reason: FailureReason,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+            ensure!(
+                job.miner.as_ref() == Some(&who),
+                Error::<T>::NotAssignedMiner
+            );
+            ensure!(
+                matches!(job.status, JobStatus::Assigned | JobStatus::Running),
+                Error::<T>::JobNotActive
+            );
+            T::Miners::note_outcome(&who, aitbc_primitives::JobOutcome::Failed);
+            Self::end(&mut job, JobStatus::Failed)?;
+            Jobs::<T>::insert(job_id, job);
+            Self::deposit_event(Event::JobFailed {
+                job_id,
+                cause: FailureCause::MinerReported(reason),
+            });
+            Ok(())
+        }
+
+        /// Cancel a job before it completes (status `Cancelled`; refunded in full). Owner only.
+        #[pallet::call_index(5)]
+        #[pallet::weight(T::WeightInfo::cancel())]
+        pub fn cancel(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+            ensure!(job.owner == who, Error::<T>::NotJobOwner);
+            ensure!(!job.status.is_terminal(), Error::<T>::JobNotCancellable);
+            if let (Some(miner), JobStatus::Assigned | JobStatus::Running) =
+                (&job.miner, job.status)
+            {
+                T::Miners::note_outcome(miner, aitbc_primitives::JobOutcome::Released);
+            }
+            Self::end(&mut job, JobStatus::Cancelled)?;
+            Jobs::<T>::insert(job_id, job);
+            Self::deposit_event(Event::JobCancelled { job_id });
+            Ok(())
+        }
+
+        /// Set the minimum payment for a job type. `ParamsOrigin` only.
+        #[pallet::call_index(6)]
+        #[pallet::weight(T::WeightInfo::set_min_payment())]
+        pub fn set_min_payment(
+            origin: OriginFor<T>,
+            job_type: JobType,
+            amount: BalanceOf<T>,
+        ) -> DispatchResult {
+            T::ParamsOrigin::ensure_origin(origin)?;
+            MinPayment::<T>::insert(job_type, amount);
+            Self::deposit_event(Event::MinPaymentChanged { job_type, amount });
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Status transitions of a job (everything but the per-block scheduling).
+
+use aitbc_primitives::{CompletedJob, JobOutcome, JobStatus, Metrics, MinerRegistry, ReceiptSink};
+use frame_support::ensure;
+use sp_core::H256;
+use sp_runtime::{DispatchResult, SaturatedConversion, Saturating};
+
+use crate::{BalanceOf, Config, Error, Event, JobOf, JobsByStatus, MinPayment, Pallet, Queue};
+
+impl<T: Config> Pallet<T> {
+    /// Move `job` to `status` now: status index, `status_since` and timeline.
+    pub(crate) fn set_status(job: &mut JobOf<T>, status: JobStatus) {
+        let now = frame_system::Pallet::<T>::block_number();
+        JobsByStatus::<T>::remove(job.status, job.id);
+        JobsByStatus::<T>::insert(status, job.id, ());
+        job.status = status;
+        job.status_since = now;
+        job.timeline.record(status, now);
+    }
+
+    /// Hold `budget` for an `Unfunded` job and queue it.
+    pub(crate) fn fund_and_queue(job: &mut JobOf<T>, budget: BalanceOf<T>) -> DispatchResult {
+        ensure!(
+            budget >= MinPayment::<T>::get(job.job_type),
+            Error::<T>::BudgetBelowMinimum
+        );
+        Queue::<T>::try_mutate(|q| q.try_push(job.id)).map_err(|_| Error::<T>::QueueFull)?;
+        Self::hold_budget(job, budget)?;
+        Self::set_status(job, JobStatus::Queued);
+        Self::deposit_event(Event::JobQueued { job_id: job.id });
+        Ok(())
+    }
+
+    /// End a job without a result (`Failed`, `Cancelled` or `Expired`): refund in full, take it
+    /// out of the queue, clear its deadline. The caller reports the miner's outcome and emits
+    /// the status event.
+    pub(crate) fn end(job: &mut JobOf<T>, status: JobStatus) -> DispatchResult {
+        Self::refund(job)?;
+        if job.status == JobStatus::Queued {
+            Queue::<T>::mutate(|q| q.retain(|id| *id != job.id));
+        }
+        job.ack_deadline = None;
+        Self::set_status(job, status);
+        Ok(())
+    }
+
+    /// The price of a delivered job: `max(units * unit_price, MinPayment)`, at most the budget.
+    pub fn price_of(job: &JobOf<T>, metrics: &Metrics) -> (u64, BalanceOf<T>) {
+        let units = metrics.gpu_seconds();
+        let raw = job.unit_price.saturating_mul(units.saturated_into());
+        let price = raw.max(MinPayment::<T>::get(job.job_type)).min(job.budget);
+        (units, price)
+    }
+
+    /// Complete a running job: settle escrow, write the receipt, credit the miner.
+    pub(crate) fn complete(
+        job: &mut JobOf<T>,
+        miner: &T::AccountId,
+        result_hash: H256,
+        metrics: Metrics,
+    ) -> DispatchResult {
+        let (units, price) = Self::price_of(job, &metrics);
+        let (paid, _refunded) = Self::settle(job, miner, price)?;
+        let receipt_id = T::Receipts::record(CompletedJob {
+            job_id: job.id,
+            client: job.owner.clone(),
+            miner: miner.clone(),
+            units,
+            unit_price: job.unit_price,
+            price: paid,
+            result_hash,
+        })?;
+        T::Miners::note_outcome(miner, JobOutcome::Delivered);
+        job.result_hash = Some(result_hash);
+        job.metrics = Some(metrics);
+        job.receipt = Some(receipt_id);
+        Self::set_status(job, JobStatus::Completed);
+        Self::deposit_event(Event::JobCompleted {
+            job_id: job.id,
+            miner: miner.clone(),
+            receipt_id,
+            price: paid,
+            result_hash,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,163 @@
+//! A runtime with the whole market (System, Balances, Miners, Receipts, Jobs) for this
+//! pallet's unit and property tests.
+
+use crate as pallet_aitbc_jobs;
+use aitbc_primitives::{Hardware, JobInput, JobType, ModelList, ModelName, Requirements};
+use core::time::Duration;
+use frame_support::{
+    derive_impl, parameter_types,
+    traits::{ConstU32, ConstU64, Hooks, UnixTime, VariantCountOf},
+};
+use frame_system::EnsureRoot;
+use sp_runtime::{BuildStorage, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+/// Account id in tests.
+pub type AccountId = u64;
+/// Balance in tests.
+pub type Balance = u128;
+
+frame_support::construct_runtime!(
+    pub enum Test {
+        System: frame_system,
+        Balances: pallet_balances,
+        Miners: pallet_aitbc_miners,
+        Receipts: pallet_aitbc_receipts,
+        Jobs: pallet_aitbc_jobs,
+    }
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+    type Block = Block;
+    type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+    type Balance = Balance;
+    type ExistentialDeposit = ExistentialDeposit;
+    type AccountStore = System;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+}
+
+parameter_types! {
+    pub const ExistentialDeposit: Balance = 1;
+    pub const MinStake: Balance = 1_000;
+    pub const SlashShare: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_aitbc_miners::Config for Test {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type MinStake = MinStake;
+    type HeartbeatTimeout = ConstU64<50>;
+    type UnbondingPeriod = ConstU64<5>;
+    type SlashShare = SlashShare;
+    type MaxMinersPerModel = ConstU32<8>;
+    type MaxConcurrentJobs = ConstU32<3>;
+    type WeightInfo = ();
+}
+
+/// Block time: 2 s per block since the epoch.
+pub struct BlockTime;
+impl UnixTime for BlockTime {
+    fn now() -> Duration {
+        Duration::from_millis(System::block_number() * 2_000)
+    }
+}
+
+impl pallet_aitbc_receipts::Config for Test {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type Time = BlockTime;
+    type RewardOrigin = EnsureRoot<AccountId>;
+    type WeightInfo = ();
+}
+
+impl pallet_aitbc_jobs::Config for Test {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Miners = Miners;
+    type Receipts = Receipts;
+    type ParamsOrigin = EnsureRoot<AccountId>;
+    type MaxQueueLen = ConstU32<8>;
+    type MaxAssignmentsPerBlock = ConstU32<2>;
+    type MaxExpiriesPerBlock = ConstU32<2>;
+    type AckTimeout = ConstU64<3>;
+    type MaxTtl = ConstU64<100>;
+    type WeightInfo = ();
+}
+
+/// Clients 1..=5 and miners 10..=14 start with 1_000_000 each; minimum inference payment 10;
+/// reward 50.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+    let mut t = frame_system::GenesisConfig::<Test>::default()
+        .build_storage()
+        .unwrap();
+    pallet_balances::GenesisConfig::<Test> {
+        balances: (1..=5).chain(10..=14).map(|a| (a, 1_000_000)).collect(),
+        ..Default::default()
+    }
+    .assimilate_storage(&mut t)
+    .unwrap();
+    pallet_aitbc_receipts::GenesisConfig::<Test> { reward: 50 }
+        .assimilate_storage(&mut t)
+        .unwrap();
+    pallet_aitbc_jobs::GenesisConfig::<Test> {
+        min_payments: vec![(JobType::Inference, 10)],
+    }
+    .assimilate_storage(&mut t)
+    .unwrap();
+    let mut ext = sp_io::TestExternalities::new(t);
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
+
+/// Advance to block `n`, running the jobs pallet's `on_initialize` on each.
+pub fn run_to_block(n: u64) {
+    while System::block_number() < n {
+        let next = System::block_number() + 1;
+        System::set_block_number(next);
+        Jobs::on_initialize(next);
+    }
+}
+
+/// `llama`.
+pub fn llama() -> ModelName {
+    b"llama".to_vec().try_into().unwrap()
+}
+
+/// A prompt input.
+pub fn prompt(text: &str) -> JobInput {
+    JobInput::Prompt(text.as_bytes().to_vec().try_into().unwrap())
+}
+
+/// Requirements estimating `secs` GPU-seconds.
+pub fn est(secs: u32) -> Requirements {
+    Requirements {
+        estimated_gpu_seconds: secs,
+        ..Default::default()
+    }
+}
+
+/// Register `who` as a miner serving llama at `price` with `stake`.
+pub fn register_miner(who: AccountId, price: Balance, stake: Balance) {
+    let hardware = Hardware {
+        gpu_model: b"RTX 4090".to_vec().try_into().unwrap(),
+        gpu_count: 1,
+        vram_mb: 24_576,
+    };
+    let models: ModelList = vec![llama()].try_into().unwrap();
+    pallet_aitbc_miners::Pallet::<Test>::register(
+        RuntimeOrigin::signed(who),
+        hardware,
+        models,
+        price,
+        stake,
+    )
+    .unwrap();
+}

@@ -1,0 +1,175 @@
+//! Per-block work: expiries, acknowledgement deadlines and assignment, each bounded.
+
+use aitbc_primitives::{JobId, JobOutcome, JobStatus, MinerRegistry};
+use frame_support::{traits::Get, weights::Weight};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{DispatchError, Saturating};
+
+use crate::{
+    AckDeadlines, Config, Error, Event, Expiries, FailureCause, Jobs, JobsByMiner, Pallet, Queue,
+    WeightInfo,
+};
+
+/// How many blocks past the requested one `schedule_expiry` tries when a block is full.
+pub const EXPIRY_SEARCH: u32 = 8;
+
+impl<T: Config> Pallet<T> {
+    /// Index job `id` to expire at the first block from `at` (within `EXPIRY_SEARCH` blocks)
+    /// that has room. Returns that block.
+    pub(crate) fn schedule_expiry(
+        id: JobId,
+        at: BlockNumberFor<T>,
+    ) -> Result<BlockNumberFor<T>, DispatchError> {
+        let mut block = at;
+        for _ in 0..EXPIRY_SEARCH {
+            if Expiries::<T>::try_mutate(block, |ids| ids.try_push(id)).is_ok() {
+                return Ok(block);
+            }
+            block = block.saturating_add(1u32.into());
+        }
+        Err(Error::<T>::ExpiryScheduleFull.into())
+    }
+
+    /// All of `on_initialize(n)`: expire, handle missed deadlines, assign. Returns its weight.
+    pub(crate) fn process_block(n: BlockNumberFor<T>) -> Weight {
+        let mut weight = T::WeightInfo::on_initialize_base();
+        let expiring = Expiries::<T>::take(n);
+        for id in &expiring {
+            Self::expire(*id);
+        }
+        weight.saturating_accrue(T::WeightInfo::expire_job().saturating_mul(expiring.len() as u64));
+
+        let deadlines = AckDeadlines::<T>::take(n);
+        for id in &deadlines {
+            Self::ack_missed(*id, n);
+        }
+        weight
+            .saturating_accrue(T::WeightInfo::ack_timeout().saturating_mul(deadlines.len() as u64));
+
+        let attempts = Self::assign_from_queue(n);
+        weight.saturating_accrue(
+            T::WeightInfo::assign_job(T::Miners::max_candidates()).saturating_mul(attempts.into()),
+        );
+        weight
+    }
+
+    /// Expire job `id` if it is not terminal yet: refund, and note the miner late if it held
+    /// the job.
+    pub(crate) fn expire(id: JobId) {
+        let Some(mut job) = Jobs::<T>::get(id) else {
+            return;
+        };
+        if job.status.is_terminal() {
+            return;
+        }
+        if let (Some(miner), JobStatus::Assigned | JobStatus::Running) = (&job.miner, job.status) {
+            T::Miners::note_outcome(miner, JobOutcome::Late);
+        }
+        if Self::end(&mut job, JobStatus::Expired).is_ok() {
+            Jobs::<T>::insert(id, job);
+            Self::deposit_event(Event::JobExpired { job_id: id });
+        }
+    }
+
+    /// Handle job `id`'s acknowledgement deadline at block `n`: if it is still `Assigned` with
+    /// that deadline, note the miner late (slashing it), exclude it, and queue the job again
+    /// (or fail it when it cannot be).
+    pub(crate) fn ack_missed(id: JobId, n: BlockNumberFor<T>) {
+        let Some(mut job) = Jobs::<T>::get(id) else {
+            return;
+        };
+        if job.status != JobStatus::Assigned || job.ack_deadline != Some(n) {
+            return;
+        }
+        let Some(miner) = job.miner.take() else {
+            return;
+        };
+        let slashed = T::Miners::note_outcome(&miner, JobOutcome::Late);
+        JobsByMiner::<T>::remove(&miner, id);
+        Self::deposit_event(Event::AckMissed {
+            job_id: id,
+            miner: miner.clone(),
+            slashed,
+        });
+        job.ack_deadline = None;
+        job.unit_price = Default::default();
+        let cause = if job.excluded.try_push(miner).is_err() {
+            Some(FailureCause::NoMinerAcknowledged)
+        } else if Queue::<T>::try_mutate(|q| q.try_push(id)).is_err() {
+            Some(FailureCause::QueueFull)
+        } else {
+            None
+        };
+        match cause {
+            None => {
+                Self::set_status(&mut job, JobStatus::Queued);
+                Self::deposit_event(Event::JobQueued { job_id: id });
+            }
+            Some(cause) => {
+                if Self::end(&mut job, JobStatus::Failed).is_err() {
+                    return;
+                }
+                Self::deposit_event(Event::JobFailed { job_id: id, cause });
+            }
+        }
+        Jobs::<T>::insert(id, job);
+    }
+
+    /// Offer up to `MaxAssignmentsPerBlock` jobs from the head of the queue to the registry.
+    /// Assigned jobs leave the queue; the others go to its back. Returns the attempts made.
+    pub(crate) fn assign_from_queue(n: BlockNumberFor<T>) -> u32 {
+        let mut queue = Queue::<T>::get();
+        let take = (T::MaxAssignmentsPerBlock::get() as usize).min(queue.len());
+        if take == 0 {
+            return 0;
+        }
+        let head: alloc::vec::Vec<JobId> = queue.iter().take(take).copied().collect();
+        let mut rest: alloc::vec::Vec<JobId> = queue.iter().skip(take).copied().collect();
+        let deadline = n.saturating_add(T::AckTimeout::get());
+        for id in &head {
+            if !Self::try_assign(*id, deadline) {
+                rest.push(*id);
+            }
+        }
+        rest.retain(|id| Jobs::<T>::get(id).is_some_and(|j| j.status == JobStatus::Queued));
+        queue.clear();
+        for id in rest {
+            // Never more than before: cannot fail.
+            let _ = queue.try_push(id);
+        }
+        Queue::<T>::put(queue);
+        take as u32
+    }
+
+    /// Try to assign queued job `id`; `true` if it is no longer waiting (assigned or gone).
+    fn try_assign(id: JobId, deadline: BlockNumberFor<T>) -> bool {
+        let Some(mut job) = Jobs::<T>::get(id) else {
+            return true;
+        };
+        if job.status != JobStatus::Queued {
+            return true;
+        }
+        let Some((miner, unit_price)) =
+            T::Miners::select_miner(&job.model, &job.requirements, job.budget, &job.excluded)
+        else {
+            return false;
+        };
+        if AckDeadlines::<T>::try_mutate(deadline, |ids| ids.try_push(id)).is_err() {
+            return false;
+        }
+        T::Miners::note_assigned(&miner);
+        JobsByMiner::<T>::insert(&miner, id, ());
+        job.miner = Some(miner.clone());
+        job.unit_price = unit_price;
+        job.ack_deadline = Some(deadline);
+        Self::set_status(&mut job, JobStatus::Assigned);
+        Jobs::<T>::insert(id, job);
+        Self::deposit_event(Event::JobAssigned {
+            job_id: id,
+            miner,
+            unit_price,
+            ack_deadline: deadline,
+        });
+        true
+    }
+}

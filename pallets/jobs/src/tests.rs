@@ -1,0 +1,630 @@
+//! Unit tests: every call, every error path, and the per-block scheduling.
+
+use crate::{mock::*, Error, Event, FailureCause, HoldReason, JobsByStatus, MinPayment, Queue};
+use aitbc_primitives::{JobInput, JobStatus, JobType, Metrics, Requirements, RewardStatus};
+use frame_support::{
+    assert_noop, assert_ok,
+    traits::fungible::{Inspect, InspectHold},
+};
+use sp_core::H256;
+use sp_runtime::DispatchError;
+
+fn escrow(who: AccountId) -> Balance {
+    Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::JobEscrow), &who)
+}
+
+fn submit(who: AccountId, budget: Balance) -> u64 {
+    let id = crate::NextJobId::<Test>::get();
+    assert_ok!(Jobs::submit(
+        RuntimeOrigin::signed(who),
+        JobType::Inference,
+        llama(),
+        prompt("What is the capital of France?"),
+        budget,
+        20,
+        est(10)
+    ));
+    id
+}
+
+fn status(id: u64) -> JobStatus {
+    Jobs::job(id).unwrap().status
+}
+
+fn metrics(ms: u64) -> Metrics {
+    Metrics {
+        compute_ms: ms,
+        input_tokens: 8,
+        output_tokens: 16,
+    }
+}
+
+fn result(miner: AccountId, id: u64, ms: u64) -> sp_runtime::DispatchResult {
+    Jobs::submit_result(
+        RuntimeOrigin::signed(miner),
+        id,
+        b"Paris".to_vec().try_into().unwrap(),
+        H256::repeat_byte(7),
+        metrics(ms),
+    )
+}
+
+fn reason() -> aitbc_primitives::FailureReason {
+    b"out of memory".to_vec().try_into().unwrap()
+}
+
+#[test]
+fn submit_with_budget_holds_escrow_and_queues() {
+    new_test_ext().execute_with(|| {
+        let id = submit(1, 500);
+        assert_eq!(escrow(1), 500);
+        assert_eq!(Balances::balance(&1), 999_500);
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.budget, job.escrowed, job.expires_at),
+            (JobStatus::Queued, 500, 500, 21)
+        );
+        assert_eq!(
+            (job.timeline.unfunded, job.timeline.queued),
+            (Some(1), Some(1))
+        );
+        assert_eq!(Queue::<Test>::get().to_vec(), vec![id]);
+        System::assert_has_event(
+            Event::EscrowHeld {
+                job_id: id,
+                owner: 1,
+                amount: 500,
+            }
+            .into(),
+        );
+        System::assert_has_event(
+            Event::JobSubmitted {
+                job_id: id,
+                owner: 1,
+                job_type: JobType::Inference,
+                budget: 500,
+                expires_at: 21,
+            }
+            .into(),
+        );
+        System::assert_last_event(Event::JobQueued { job_id: id }.into());
+    });
+}
+
+#[test]
+fn submit_without_budget_is_unfunded_then_fund_queues() {
+    new_test_ext().execute_with(|| {
+        let id = submit(1, 0);
+        assert_eq!(status(id), JobStatus::Unfunded);
+        assert_eq!(escrow(1), 0);
+        assert!(Queue::<Test>::get().is_empty());
+        assert_noop!(
+            Jobs::fund(RuntimeOrigin::signed(2), id, 100),
+            Error::<Test>::NotJobOwner
+        );
+        assert_noop!(
+            Jobs::fund(RuntimeOrigin::signed(1), 99, 100),
+            Error::<Test>::UnknownJob
+        );
+        assert_noop!(
+            Jobs::fund(RuntimeOrigin::signed(1), id, 9),
+            Error::<Test>::BudgetBelowMinimum
+        );
+        assert_noop!(
+            Jobs::fund(RuntimeOrigin::signed(1), id, 1_000_000),
+            Error::<Test>::InsufficientBalance
+        );
+        System::set_block_number(3);
+        assert_ok!(Jobs::fund(RuntimeOrigin::signed(1), id, 100));
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.status_since, job.escrowed),
+            (JobStatus::Queued, 3, 100)
+        );
+        assert_eq!(escrow(1), 100);
+        assert_noop!(
+            Jobs::fund(RuntimeOrigin::signed(1), id, 100),
+            Error::<Test>::AlreadyFunded
+        );
+    });
+}
+
+#[test]
+fn submit_errors() {
+    new_test_ext().execute_with(|| {
+        let s = |job_type, model: Vec<u8>, input, budget, ttl| {
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                job_type,
+                model.try_into().unwrap(),
+                input,
+                budget,
+                ttl,
+                Requirements::default(),
+            )
+        };
+        let ok = || prompt("hi");
+        assert_noop!(
+            s(JobType::Training, b"llama".to_vec(), ok(), 100, 5),
+            Error::<Test>::UnsupportedJobType
+        );
+        assert_noop!(
+            s(JobType::Inference, vec![], ok(), 100, 5),
+            Error::<Test>::EmptyModel
+        );
+        let long = "a".repeat(4001);
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), prompt(&long), 100, 5),
+            Error::<Test>::PromptTooLong
+        );
+        let bad = JobInput::Prompt(vec![0xff, 0xfe].try_into().unwrap());
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), bad, 100, 5),
+            Error::<Test>::PromptNotUtf8
+        );
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), prompt(""), 100, 5),
+            Error::<Test>::EmptyInput
+        );
+        let empty_hash = JobInput::ContentHash {
+            hash: H256::zero(),
+            size: 0,
+        };
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), empty_hash, 100, 5),
+            Error::<Test>::EmptyInput
+        );
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), ok(), 100, 0),
+            Error::<Test>::InvalidTtl
+        );
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), ok(), 100, 101),
+            Error::<Test>::InvalidTtl
+        );
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), ok(), 9, 5),
+            Error::<Test>::BudgetBelowMinimum
+        );
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), ok(), 1_000_000, 5),
+            Error::<Test>::InsufficientBalance
+        );
+        // 4000 multi-byte characters are fine.
+        let euros = "€".repeat(4000);
+        assert_ok!(s(JobType::Inference, b"m".to_vec(), prompt(&euros), 100, 5));
+        let big = JobInput::ContentHash {
+            hash: H256::repeat_byte(1),
+            size: 1 << 30,
+        };
+        assert_ok!(s(JobType::Inference, b"m".to_vec(), big, 100, 5));
+        // MaxQueueLen = 8.
+        for _ in 0..6 {
+            assert_ok!(s(JobType::Inference, b"m".to_vec(), ok(), 100, 50));
+        }
+        assert_noop!(
+            s(JobType::Inference, b"m".to_vec(), ok(), 100, 50),
+            Error::<Test>::QueueFull
+        );
+    });
+}
+
+#[test]
+fn expiry_schedule_spills_then_fills() {
+    new_test_ext().execute_with(|| {
+        // MaxExpiriesPerBlock = 2, searched over 8 blocks: 16 jobs fit around one block.
+        for i in 0..16 {
+            let id = submit(1, 0);
+            assert_eq!(Jobs::job(id).unwrap().expires_at, 21 + i / 2);
+        }
+        assert_noop!(
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                llama(),
+                prompt("x"),
+                0,
+                20,
+                est(1)
+            ),
+            Error::<Test>::ExpiryScheduleFull
+        );
+    });
+}
+
+#[test]
+fn on_initialize_assigns_by_stake_and_accept_starts_the_job() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        register_miner(11, 5, 3_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.miner, job.unit_price, job.ack_deadline),
+            (JobStatus::Assigned, Some(11), 5, Some(5))
+        );
+        System::assert_has_event(
+            Event::JobAssigned {
+                job_id: id,
+                miner: 11,
+                unit_price: 5,
+                ack_deadline: 5,
+            }
+            .into(),
+        );
+        assert_eq!(
+            pallet_aitbc_miners::Miners::<Test>::get(11)
+                .unwrap()
+                .active_jobs,
+            1
+        );
+        assert_noop!(
+            Jobs::accept(RuntimeOrigin::signed(10), id),
+            Error::<Test>::NotAssignedMiner
+        );
+        assert_noop!(
+            Jobs::accept(RuntimeOrigin::signed(11), 99),
+            Error::<Test>::UnknownJob
+        );
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(11), id));
+        System::assert_last_event(
+            Event::JobAccepted {
+                job_id: id,
+                miner: 11,
+            }
+            .into(),
+        );
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.ack_deadline, job.timeline.running),
+            (JobStatus::Running, None, Some(2))
+        );
+        assert_noop!(
+            Jobs::accept(RuntimeOrigin::signed(11), id),
+            Error::<Test>::JobNotAssigned
+        );
+        // Accepted: the deadline passes without effect.
+        run_to_block(6);
+        assert_eq!(status(id), JobStatus::Running);
+    });
+}
+
+#[test]
+fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_noop!(result(10, id, 3_000), Error::<Test>::JobNotRunning);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        assert_noop!(result(11, id, 3_000), Error::<Test>::NotAssignedMiner);
+        assert_noop!(result(10, 99, 3_000), Error::<Test>::UnknownJob);
+        let miner_before = Balances::balance(&10);
+        let issuance = Balances::total_issuance();
+        // 2.5 s -> 3 GPU-seconds x 5 = 15.
+        assert_ok!(result(10, id, 2_500));
+        assert_eq!(Balances::balance(&10), miner_before + 15);
+        assert_eq!(Balances::balance(&1), 1_000_000 - 15);
+        assert_eq!(escrow(1), 0);
+        assert_eq!(Balances::total_issuance(), issuance);
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.escrowed, job.receipt),
+            (JobStatus::Completed, 0, Some(0))
+        );
+        assert_eq!(
+            Jobs::job_result(id).unwrap().output.to_vec(),
+            b"Paris".to_vec()
+        );
+        let receipt = Receipts::receipt(0).unwrap();
+        assert_eq!(
+            (
+                receipt.job_id,
+                receipt.client,
+                receipt.miner,
+                receipt.units,
+                receipt.unit_price,
+                receipt.price
+            ),
+            (id, 1, 10, 3, 5, 15)
+        );
+        System::assert_has_event(
+            Event::MinerPaid {
+                job_id: id,
+                miner: 10,
+                amount: 15,
+            }
+            .into(),
+        );
+        System::assert_has_event(
+            Event::EscrowRefunded {
+                job_id: id,
+                owner: 1,
+                amount: 485,
+            }
+            .into(),
+        );
+        System::assert_last_event(
+            Event::JobCompleted {
+                job_id: id,
+                miner: 10,
+                receipt_id: 0,
+                price: 15,
+                result_hash: H256::repeat_byte(7),
+            }
+            .into(),
+        );
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.delivered), (0, 1));
+        assert_noop!(result(10, id, 2_500), Error::<Test>::JobNotRunning);
+        // Reward: once.
+        assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(10), 0));
+        assert!(matches!(
+            Receipts::receipt(0).unwrap().reward,
+            RewardStatus::Claimed { .. }
+        ));
+        assert_noop!(
+            Receipts::claim_reward(RuntimeOrigin::signed(10), 0),
+            pallet_aitbc_receipts::Error::<Test>::AlreadyClaimed
+        );
+    });
+}
+
+#[test]
+fn price_is_at_least_min_payment_and_at_most_budget() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 1, 2_000);
+        let cheap = submit(1, 500);
+        let capped = submit(2, 100);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), cheap));
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), capped));
+        assert_ok!(result(10, cheap, 1)); // 1 s x 1 < min 10
+        assert_eq!(Receipts::receipt(0).unwrap().price, 10);
+        assert_ok!(result(10, capped, 1_000_000)); // 1000 s x 1 > budget 100
+        assert_eq!(Receipts::receipt(1).unwrap().price, 100);
+        assert_eq!(escrow(1) + escrow(2), 0);
+    });
+}
+
+#[test]
+fn report_failure_refunds_in_full() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        assert_noop!(
+            Jobs::report_failure(RuntimeOrigin::signed(10), id, reason()),
+            Error::<Test>::NotAssignedMiner
+        );
+        run_to_block(2);
+        assert_noop!(
+            Jobs::report_failure(RuntimeOrigin::signed(11), id, reason()),
+            Error::<Test>::NotAssignedMiner
+        );
+        assert_noop!(
+            Jobs::report_failure(RuntimeOrigin::signed(10), 99, reason()),
+            Error::<Test>::UnknownJob
+        );
+        assert_ok!(Jobs::report_failure(
+            RuntimeOrigin::signed(10),
+            id,
+            reason()
+        ));
+        assert_eq!(status(id), JobStatus::Failed);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        System::assert_last_event(
+            Event::JobFailed {
+                job_id: id,
+                cause: FailureCause::MinerReported(reason()),
+            }
+            .into(),
+        );
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.failed), (0, 1));
+        assert_noop!(
+            Jobs::report_failure(RuntimeOrigin::signed(10), id, reason()),
+            Error::<Test>::JobNotActive
+        );
+    });
+}
+
+#[test]
+fn cancel_refunds_in_full_from_any_open_status() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let unfunded = submit(1, 0);
+        let queued = submit(1, 300);
+        let running = submit(2, 400);
+        // Job `queued` has no eligible miner (not enough budget for 10 s x 50).
+        crate::Jobs::<Test>::mutate(queued, |j| {
+            j.as_mut().unwrap().requirements.estimated_gpu_seconds = 1_000
+        });
+        run_to_block(2);
+        assert_eq!(status(queued), JobStatus::Queued);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), running));
+        assert_noop!(
+            Jobs::cancel(RuntimeOrigin::signed(2), unfunded),
+            Error::<Test>::NotJobOwner
+        );
+        assert_noop!(
+            Jobs::cancel(RuntimeOrigin::signed(1), 99),
+            Error::<Test>::UnknownJob
+        );
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), unfunded));
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), queued));
+        assert!(Queue::<Test>::get().is_empty());
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(2), running));
+        System::assert_last_event(Event::JobCancelled { job_id: running }.into());
+        for id in [unfunded, queued, running] {
+            assert_eq!(status(id), JobStatus::Cancelled);
+        }
+        assert_eq!((escrow(1), escrow(2)), (0, 0));
+        assert_eq!(
+            (Balances::balance(&1), Balances::balance(&2)),
+            (1_000_000, 1_000_000)
+        );
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!(
+            (m.active_jobs, m.reputation.failed, m.reputation.late),
+            (0, 0, 0)
+        );
+        assert_noop!(
+            Jobs::cancel(RuntimeOrigin::signed(1), queued),
+            Error::<Test>::JobNotCancellable
+        );
+    });
+}
+
+#[test]
+fn missed_ack_deadline_slashes_and_reassigns_then_fails_after_too_many() {
+    new_test_ext().execute_with(|| {
+        for (i, who) in (10..=14).enumerate() {
+            register_miner(who, 5, 2_000 + 100 * i as u128);
+        }
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_eq!(Jobs::job(id).unwrap().miner, Some(14));
+        let issuance = Balances::total_issuance();
+        run_to_block(5);
+        System::assert_has_event(
+            Event::AckMissed {
+                job_id: id,
+                miner: 14,
+                slashed: 240,
+            }
+            .into(),
+        );
+        assert_eq!(Balances::total_issuance(), issuance - 240);
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.miner, job.excluded.to_vec()),
+            (JobStatus::Assigned, Some(13), vec![14])
+        );
+        let m = pallet_aitbc_miners::Miners::<Test>::get(14).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.late, m.stake), (0, 1, 2_160));
+        // Four more misses: 13, 12, 11 are excluded, then 10's miss overflows the exclusions.
+        run_to_block(17);
+        assert_eq!(status(id), JobStatus::Failed);
+        System::assert_has_event(
+            Event::JobFailed {
+                job_id: id,
+                cause: FailureCause::NoMinerAcknowledged,
+            }
+            .into(),
+        );
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+    });
+}
+
+#[test]
+fn expiry_refunds_and_notes_the_miner_late() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let queued = submit(1, 300);
+        crate::Jobs::<Test>::mutate(queued, |j| {
+            j.as_mut().unwrap().requirements.estimated_gpu_seconds = 1_000
+        });
+        let running = submit(2, 400);
+        let unfunded = submit(3, 0);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), running));
+        run_to_block(20);
+        assert_eq!(status(running), JobStatus::Running);
+        // Two expiries per block: the third job spilled to block 22.
+        assert_eq!(Jobs::job(unfunded).unwrap().expires_at, 22);
+        run_to_block(22);
+        for id in [queued, running, unfunded] {
+            let job = Jobs::job(id).unwrap();
+            assert_eq!(job.status, JobStatus::Expired);
+            System::assert_has_event(Event::JobExpired { job_id: id }.into());
+            assert_eq!(job.timeline.expired, Some(job.expires_at));
+        }
+        assert!(Queue::<Test>::get().is_empty());
+        assert_eq!((escrow(1), escrow(2)), (0, 0));
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.late, m.stake), (0, 1, 1_800));
+    });
+}
+
+#[test]
+fn queue_rotates_jobs_no_miner_can_take() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let stuck = submit(1, 300);
+        crate::Jobs::<Test>::mutate(stuck, |j| {
+            j.as_mut().unwrap().requirements.estimated_gpu_seconds = 1_000
+        });
+        let a = submit(2, 300);
+        let b = submit(3, 300);
+        // Two attempts per block: `stuck` fails and goes to the back, `a` is assigned.
+        run_to_block(2);
+        assert_eq!(
+            (status(stuck), status(a), status(b)),
+            (JobStatus::Queued, JobStatus::Assigned, JobStatus::Queued)
+        );
+        assert_eq!(Queue::<Test>::get().to_vec(), vec![b, stuck]);
+        run_to_block(3);
+        assert_eq!(status(b), JobStatus::Assigned);
+        assert_eq!(Queue::<Test>::get().to_vec(), vec![stuck]);
+    });
+}
+
+#[test]
+fn set_min_payment_is_root_only() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            Jobs::set_min_payment(RuntimeOrigin::signed(1), JobType::Inference, 1),
+            DispatchError::BadOrigin
+        );
+        assert_ok!(Jobs::set_min_payment(
+            RuntimeOrigin::root(),
+            JobType::Inference,
+            1_000
+        ));
+        System::assert_last_event(
+            Event::MinPaymentChanged {
+                job_type: JobType::Inference,
+                amount: 1_000,
+            }
+            .into(),
+        );
+        assert_eq!(MinPayment::<Test>::get(JobType::Inference), 1_000);
+        assert_noop!(
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                llama(),
+                prompt("x"),
+                999,
+                5,
+                est(1)
+            ),
+            Error::<Test>::BudgetBelowMinimum
+        );
+    });
+}
+
+#[test]
+fn queries_page_by_owner_miner_and_status() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let ids: Vec<u64> = (0..5).map(|_| submit(1, 100)).collect();
+        submit(2, 0);
+        run_to_block(2);
+        let owner: Vec<u64> = Jobs::jobs_by_owner(&1, 0, 100)
+            .iter()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(owner, ids);
+        let page: Vec<u64> = Jobs::jobs_by_owner(&1, 2, 2).iter().map(|j| j.id).collect();
+        assert_eq!(page, vec![2, 3]);
+        assert_eq!(Jobs::jobs_by_miner(&10, 0, 100).len(), 2);
+        assert_eq!(Jobs::jobs_by_status(JobStatus::Assigned, 0, 100).len(), 2);
+        assert_eq!(Jobs::jobs_by_status(JobStatus::Queued, 0, 100).len(), 3);
+        assert_eq!(Jobs::jobs_by_status(JobStatus::Unfunded, 0, 100).len(), 1);
+        assert_eq!(JobsByStatus::<Test>::iter().count(), 6);
+        assert!(Jobs::job(99).is_none());
+        assert!(Jobs::job_result(0).is_none());
+    });
+}
