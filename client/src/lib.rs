@@ -3,11 +3,21 @@
 //! - [`keys`]: sr25519 keys from mnemonics / dev URIs, SS58 addresses.
 //! - [`keystore`]: polkadot.js-compatible encrypted JSON accounts and the wallet directory.
 //! - [`amount`]: exact AIT amount parsing and formatting.
+//! - [`rpc`]: typed Substrate JSON-RPC client (WebSocket or HTTP).
+//! - [`state`]: storage decoding (accounts, balances, holds, events).
+//! - [`tx`]: build, sign, fee-estimate, submit and follow extrinsics for any `RuntimeCall`.
+//! - [`blocks`]: decoded blocks, extrinsics and events for explorers.
+//! - [`metadata`]: pallet/call/event/error names from the runtime's metadata.
 
 pub mod amount;
+pub mod blocks;
 pub mod error;
 pub mod keys;
 pub mod keystore;
+pub mod metadata;
 pub mod rpc;
+pub mod state;
+pub mod tx;
 
+pub use aitbc_runtime as runtime;
 pub use error::{Error, Result};
