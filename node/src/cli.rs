@@ -1,0 +1,184 @@
+//! Command line, in the form Substrate node operators know.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::rpc::RpcMethods;
+
+/// AITBC node: validator and full node of the AITBC AI-compute chain.
+#[derive(Debug, Parser)]
+#[command(name = "aitbc-node", version, about, long_about = None, after_help = "Examples:\n  aitbc-node --dev                       # a one-validator dev chain in a temp dir\n  aitbc-node --chain local --alice --base-path /tmp/alice --validator\n  aitbc-node build-spec --chain ait-testnet --raw > testnet.json")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunCmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a chain specification as JSON.
+    BuildSpec(BuildSpecCmd),
+    /// Delete the chain database of a base path.
+    PurgeChain(PurgeChainCmd),
+    /// Key management.
+    #[command(subcommand)]
+    Key(KeyCmd),
+}
+
+/// Options shared by commands that locate a chain's data.
+#[derive(Debug, Args, Clone)]
+pub struct SharedParams {
+    /// Chain to run: `dev`, `local`, `ait-devnet`, `ait-testnet`, `ait-healthchain`, or a chain-spec JSON file.
+    #[arg(long, value_name = "CHAIN_SPEC")]
+    pub chain: Option<String>,
+    /// Development chain: `--chain dev --alice --validator`, in a temporary directory unless `--base-path` is given.
+    #[arg(long)]
+    pub dev: bool,
+    /// Directory for the chain database, keystore and node key.
+    #[arg(long, short = 'd', value_name = "PATH")]
+    pub base_path: Option<PathBuf>,
+}
+
+impl SharedParams {
+    pub fn chain_id(&self) -> String {
+        match (&self.chain, self.dev) {
+            (Some(c), _) => c.clone(),
+            (None, true) => "dev".into(),
+            (None, false) => "local".into(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunCmd {
+    #[command(flatten)]
+    pub shared: SharedParams,
+    /// Use a temporary base path, deleted on exit.
+    #[arg(long)]
+    pub tmp: bool,
+    /// Act as a validator: author blocks in our Aura slots and finalize with our GRANDPA key.
+    #[arg(long)]
+    pub validator: bool,
+    /// Human-readable node name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// JSON-RPC port (HTTP and WebSocket).
+    #[arg(long, default_value_t = 9944, value_name = "PORT")]
+    pub rpc_port: u16,
+    /// Listen for RPC on all interfaces instead of 127.0.0.1.
+    #[arg(long)]
+    pub rpc_external: bool,
+    /// Which RPC methods to expose: `unsafe` adds key management (author_insertKey, author_rotateKeys).
+    #[arg(long, value_enum, default_value_t = RpcMethods::Safe)]
+    pub rpc_methods: RpcMethods,
+    /// Prometheus metrics port.
+    #[arg(long, default_value_t = 9615, value_name = "PORT")]
+    pub prometheus_port: u16,
+    /// Do not serve Prometheus metrics.
+    #[arg(long)]
+    pub no_prometheus: bool,
+    /// Log filter, e.g. `info,aitbc=debug` (also RUST_LOG).
+    #[arg(long, short = 'l', value_name = "FILTER")]
+    pub log: Option<String>,
+    #[command(flatten)]
+    pub keyring: KeyringArgs,
+}
+
+/// `--alice`, `--bob`, ...: use a well-known dev account's keys (implies `--validator`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct KeyringArgs {
+    #[arg(long, conflicts_with_all = ["bob", "charlie", "dave", "eve", "ferdie"])]
+    pub alice: bool,
+    #[arg(long, conflicts_with_all = ["charlie", "dave", "eve", "ferdie"])]
+    pub bob: bool,
+    #[arg(long, conflicts_with_all = ["dave", "eve", "ferdie"])]
+    pub charlie: bool,
+    #[arg(long, conflicts_with_all = ["eve", "ferdie"])]
+    pub dave: bool,
+    #[arg(long, conflicts_with_all = ["ferdie"])]
+    pub eve: bool,
+    #[arg(long)]
+    pub ferdie: bool,
+}
+
+impl KeyringArgs {
+    /// The dev URI selected, e.g. `//Alice`.
+    pub fn uri(&self) -> Option<&'static str> {
+        [
+            (self.alice, "//Alice"),
+            (self.bob, "//Bob"),
+            (self.charlie, "//Charlie"),
+            (self.dave, "//Dave"),
+            (self.eve, "//Eve"),
+            (self.ferdie, "//Ferdie"),
+        ]
+        .into_iter()
+        .find_map(|(on, uri)| on.then_some(uri))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BuildSpecCmd {
+    #[command(flatten)]
+    pub shared: SharedParams,
+    /// Output the genesis as raw storage.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeChainCmd {
+    #[command(flatten)]
+    pub shared: SharedParams,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Scheme {
+    Sr25519,
+    Ed25519,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputType {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Generate a new random key (BIP39 mnemonic).
+    Generate {
+        #[arg(long, value_enum, default_value_t = Scheme::Sr25519)]
+        scheme: Scheme,
+        /// Number of mnemonic words: 12, 15, 18, 21 or 24.
+        #[arg(long, short = 'w', default_value_t = 12)]
+        words: usize,
+        #[arg(long, value_enum, default_value_t = OutputType::Text)]
+        output_type: OutputType,
+    },
+    /// Show the public key, account id and SS58 address of a secret URI.
+    Inspect {
+        /// Secret URI: mnemonic, hex seed, or `//Alice`-style dev URI (with optional derivation).
+        uri: String,
+        #[arg(long, value_enum, default_value_t = Scheme::Sr25519)]
+        scheme: Scheme,
+        #[arg(long, value_enum, default_value_t = OutputType::Text)]
+        output_type: OutputType,
+    },
+    /// Insert a key into the node's keystore.
+    Insert {
+        #[command(flatten)]
+        shared: SharedParams,
+        /// Key type: `aura` (sr25519) or `gran` (ed25519).
+        #[arg(long)]
+        key_type: String,
+        /// Secret URI of the key.
+        #[arg(long)]
+        suri: String,
+    },
+}

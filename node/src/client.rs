@@ -1,0 +1,443 @@
+//! The client: the chain as stored in the database, plus block import and finality.
+//!
+//! Block import is the one place where blocks enter the database. Authored blocks arrive with the
+//! state changes their builder already computed; blocks from elsewhere are re-executed with
+//! `Core_execute_block` over the parent's state, and their roots checked.
+
+use std::sync::Arc;
+
+use codec::{Decode, Encode};
+use parking_lot::{Mutex, RwLock};
+use sp_core::{storage::StateVersion, H256};
+use sp_runtime::{
+    traits::{Block as _, Hash as _, Header as _},
+    Justifications,
+};
+use sp_state_machine::{Backend as _, OverlayedChanges};
+use tokio::sync::broadcast;
+
+use crate::{
+    chain_spec::ChainSpec,
+    db::{BlockCommit, Database},
+    executor::{self, ExecError, StateChanges},
+    types::{Block, BlockNumber, Extrinsic, Hasher, Header},
+};
+
+/// Errors of the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error("unknown block {0:?}")]
+    UnknownBlock(H256),
+    #[error("unknown parent {parent:?} of block #{number}")]
+    UnknownParent { parent: H256, number: BlockNumber },
+    #[error("block #{number} state root mismatch: header says {expected:?}, execution gives {got:?}")]
+    StateRootMismatch { number: BlockNumber, expected: H256, got: H256 },
+    #[error("cannot finalize {0:?}: it is not a descendant of the last finalized block")]
+    NotDescendantOfFinalized(H256),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Result alias.
+pub type ClientResult<T> = Result<T, ClientError>;
+
+/// Best and finalized heads.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainInfo {
+    pub genesis_hash: H256,
+    pub best_hash: H256,
+    pub best_number: BlockNumber,
+    pub finalized_hash: H256,
+    pub finalized_number: BlockNumber,
+}
+
+/// An imported block, as announced to subscribers.
+#[derive(Clone, Debug)]
+pub struct ImportedBlock {
+    pub hash: H256,
+    pub header: Header,
+    pub is_new_best: bool,
+    /// Extrinsic hashes in the block, in order.
+    pub tx_hashes: Vec<H256>,
+}
+
+/// Notification channels.
+pub struct Notifications {
+    /// Every imported block.
+    pub imported: broadcast::Sender<ImportedBlock>,
+    /// Newly finalized blocks (one message per block, in order).
+    pub finalized: broadcast::Sender<(H256, Header)>,
+}
+
+/// The chain client.
+pub struct Client {
+    db: Database,
+    spec: ChainSpec,
+    info: RwLock<ChainInfo>,
+    import_lock: Mutex<()>,
+    pub notifications: Notifications,
+}
+
+/// The `System::Events` storage key: twox128("System") ++ twox128("Events").
+pub fn system_events_key() -> Vec<u8> {
+    let mut k = sp_crypto_hashing::twox_128(b"System").to_vec();
+    k.extend_from_slice(&sp_crypto_hashing::twox_128(b"Events"));
+    k
+}
+
+/// Decoded event records of a block.
+pub type EventRecords = Vec<frame_system::EventRecord<aitbc_runtime::RuntimeEvent, H256>>;
+
+impl Client {
+    /// Open the chain in `db`, writing the genesis block of `spec` if the database is empty.
+    pub fn open(db: Database, spec: ChainSpec) -> anyhow::Result<Arc<Self>> {
+        let genesis_hash = match db.genesis_hash()? {
+            Some(g) => {
+                let stored = db.chain_id()?.unwrap_or_default();
+                if stored != spec.id {
+                    anyhow::bail!(
+                        "the database holds chain `{stored}`, not `{}`: use another --base-path or run purge-chain",
+                        spec.id
+                    );
+                }
+                g
+            },
+            None => Self::write_genesis(&db, &spec)?,
+        };
+        let best_hash = db.best_hash()?.unwrap_or(genesis_hash);
+        let finalized_hash = db.finalized_hash()?.unwrap_or(genesis_hash);
+        let number_of = |h: H256| -> anyhow::Result<BlockNumber> {
+            Ok(*db.header(&h)?.ok_or_else(|| anyhow::anyhow!("database misses header {h:?}"))?.number())
+        };
+        let info = ChainInfo {
+            genesis_hash,
+            best_number: number_of(best_hash)?,
+            best_hash,
+            finalized_number: number_of(finalized_hash)?,
+            finalized_hash,
+        };
+        let (imported, _) = broadcast::channel(256);
+        let (finalized, _) = broadcast::channel(256);
+        Ok(Arc::new(Self {
+            db,
+            spec,
+            info: RwLock::new(info),
+            import_lock: Mutex::new(()),
+            notifications: Notifications { imported, finalized },
+        }))
+    }
+
+    /// The genesis block of `spec` and its state.
+    pub fn genesis_block(db: &Database, spec: &ChainSpec) -> anyhow::Result<(Block, StateChanges)> {
+        let storage = spec.genesis_storage()?;
+        let empty_root = sp_trie::empty_trie_root::<sp_trie::LayoutV1<Hasher>>();
+        let backend = executor::state_at(db, empty_root);
+        let mut overlay = OverlayedChanges::<Hasher>::default();
+        for (k, v) in storage.top {
+            overlay.set_storage(k, Some(v));
+        }
+        let changes = executor::drain_changes(&backend, &mut overlay)?;
+        let extrinsics_root = Hasher::ordered_trie_root(Vec::new(), StateVersion::V1);
+        let header = Header::new(0, extrinsics_root, changes.root, H256::zero(), Default::default());
+        Ok((<Block as sp_runtime::traits::Block>::new(header, vec![]), changes))
+    }
+
+    fn write_genesis(db: &Database, spec: &ChainSpec) -> anyhow::Result<H256> {
+        let (block, changes) = Self::genesis_block(db, spec)?;
+        let hash = block.header.hash();
+        db.init_genesis(
+            &spec.id,
+            BlockCommit {
+                block: Some((block, None)),
+                state_nodes: changes.nodes,
+                new_best: Some((hash, vec![(0, hash)])),
+                finalized: Some((hash, None)),
+            },
+            hash,
+        )?;
+        tracing::info!(target: "aitbc", "🌱 Initialised chain `{}` with genesis {hash:?}", spec.id);
+        Ok(hash)
+    }
+
+    /// The chain specification.
+    pub fn spec(&self) -> &ChainSpec {
+        &self.spec
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// Best and finalized heads.
+    pub fn info(&self) -> ChainInfo {
+        *self.info.read()
+    }
+
+    /// Header by hash.
+    pub fn header(&self, hash: &H256) -> ClientResult<Option<Header>> {
+        Ok(self.db.header(hash)?)
+    }
+
+    /// Header by hash, or an error naming the unknown block.
+    pub fn expect_header(&self, hash: &H256) -> ClientResult<Header> {
+        self.header(hash)?.ok_or(ClientError::UnknownBlock(*hash))
+    }
+
+    /// Full block by hash.
+    pub fn block(&self, hash: &H256) -> ClientResult<Option<Block>> {
+        let Some(header) = self.db.header(hash)? else { return Ok(None) };
+        let body = self.db.body(hash)?.unwrap_or_default();
+        Ok(Some(<Block as sp_runtime::traits::Block>::new(header, body)))
+    }
+
+    /// Justifications of a block.
+    pub fn justifications(&self, hash: &H256) -> ClientResult<Option<Justifications>> {
+        Ok(self.db.justifications(hash)?)
+    }
+
+    /// Canonical hash at a height.
+    pub fn hash_at(&self, number: BlockNumber) -> ClientResult<Option<H256>> {
+        if number > self.info().best_number {
+            return Ok(None);
+        }
+        Ok(self.db.hash_at(number)?)
+    }
+
+    /// Where an extrinsic was included: (block hash, index).
+    pub fn tx_location(&self, tx_hash: &H256) -> ClientResult<Option<(H256, u32)>> {
+        Ok(self.db.tx_location(tx_hash)?)
+    }
+
+    /// Call a runtime API at block `at`; changes are discarded.
+    pub fn call(&self, at: &H256, method: &str, args: &[u8]) -> ClientResult<Vec<u8>> {
+        let header = self.expect_header(at)?;
+        Ok(executor::call_at(&self.db, *header.state_root(), method, args)?)
+    }
+
+    /// Call a runtime API at `at` and decode the result.
+    pub fn call_decode<R: Decode>(&self, at: &H256, method: &str, args: impl Encode) -> ClientResult<R> {
+        let out = self.call(at, method, &args.encode())?;
+        R::decode(&mut &out[..]).map_err(|_| ExecError::BadResult(method.to_string()).into())
+    }
+
+    /// The runtime version at `at`.
+    pub fn runtime_version(&self, at: &H256) -> ClientResult<sp_version::RuntimeVersion> {
+        self.call_decode(at, "Core_version", ())
+    }
+
+    /// A storage value at `at`.
+    pub fn storage(&self, at: &H256, key: &[u8]) -> ClientResult<Option<Vec<u8>>> {
+        let header = self.expect_header(at)?;
+        let backend = executor::state_at(&self.db, *header.state_root());
+        backend.storage(key).map_err(|e| ClientError::Other(e.to_string()))
+    }
+
+    /// Up to `count` storage keys under `prefix` at `at`, strictly after `start_after`.
+    pub fn storage_keys(
+        &self,
+        at: &H256,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        count: usize,
+    ) -> ClientResult<Vec<Vec<u8>>> {
+        let header = self.expect_header(at)?;
+        let backend = executor::state_at(&self.db, *header.state_root());
+        let mut args = sp_state_machine::IterArgs::default();
+        args.prefix = Some(prefix);
+        args.start_at = start_after;
+        args.start_at_exclusive = true;
+        let iter = backend.keys(args).map_err(|e| ClientError::Other(e.to_string()))?;
+        let mut out = Vec::new();
+        for key in iter.take(count) {
+            out.push(key.map_err(|e| ClientError::Other(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    /// A Merkle read proof of `keys` at `at`.
+    pub fn read_proof(&self, at: &H256, keys: &[Vec<u8>]) -> ClientResult<Vec<Vec<u8>>> {
+        let header = self.expect_header(at)?;
+        let backend = executor::state_at(&self.db, *header.state_root());
+        let proof = sp_state_machine::prove_read(backend, keys).map_err(|e| ClientError::Other(e.to_string()))?;
+        Ok(proof.into_iter_nodes().collect())
+    }
+
+    /// The events emitted in block `at`.
+    pub fn events(&self, at: &H256) -> ClientResult<EventRecords> {
+        match self.storage(at, &system_events_key())? {
+            Some(raw) => EventRecords::decode(&mut &raw[..])
+                .map_err(|e| ClientError::Other(format!("cannot decode events of {at:?}: {e}"))),
+            None => Ok(vec![]),
+        }
+    }
+
+    /// Execute `block` on its parent's state and return the state changes, checking its roots.
+    pub fn execute_block(&self, block: &Block) -> ClientResult<StateChanges> {
+        let parent = self
+            .header(block.header.parent_hash())?
+            .ok_or(ClientError::UnknownParent { parent: *block.header.parent_hash(), number: block.header.number })?;
+        let backend = executor::state_at(&self.db, *parent.state_root());
+        let mut overlay = OverlayedChanges::<Hasher>::default();
+        // The runtime executes the pre-seal header: the author's seal is not part of it.
+        let mut unsealed = block.clone();
+        unsealed.header.digest.logs.retain(|d| !matches!(d, sp_runtime::generic::DigestItem::Seal(..)));
+        executor::call_in_overlay(&backend, &mut overlay, "Core_execute_block", &unsealed.encode())?;
+        let changes = executor::drain_changes(&backend, &mut overlay)?;
+        if changes.root != *block.header.state_root() {
+            return Err(ClientError::StateRootMismatch {
+                number: block.header.number,
+                expected: *block.header.state_root(),
+                got: changes.root,
+            });
+        }
+        Ok(changes)
+    }
+
+    /// Import a block. `changes` are the state changes of an authored block; `None` re-executes.
+    /// With `finalize`, the block is finalized in the same atomic write.
+    pub fn import_block(
+        &self,
+        block: Block,
+        changes: Option<StateChanges>,
+        justifications: Option<Justifications>,
+        finalize: bool,
+    ) -> ClientResult<ImportedBlock> {
+        let _guard = self.import_lock.lock();
+        let hash = block.header.hash();
+        let number = block.header.number;
+        let changes = match changes {
+            Some(c) => c,
+            None => self.execute_block(&block)?,
+        };
+        let info = self.info();
+        let is_new_best = number > info.best_number;
+        let new_best = if is_new_best { Some((hash, self.canonical_route(&block.header)?)) } else { None };
+        let finalized = if finalize {
+            if !is_new_best && !self.is_ancestor_or_equal(&info.finalized_hash, &block.header)? {
+                return Err(ClientError::NotDescendantOfFinalized(hash));
+            }
+            Some((hash, None))
+        } else {
+            None
+        };
+        let tx_hashes = block.extrinsics.iter().map(crate::types::extrinsic_hash).collect();
+        let header = block.header.clone();
+        self.db.commit(BlockCommit {
+            block: Some((block, justifications)),
+            state_nodes: changes.nodes,
+            new_best,
+            finalized,
+        })?;
+        let newly_finalized = {
+            let mut i = self.info.write();
+            if is_new_best {
+                i.best_hash = hash;
+                i.best_number = number;
+            }
+            if finalize {
+                let from = i.finalized_number;
+                i.finalized_hash = hash;
+                i.finalized_number = number;
+                Some(from)
+            } else {
+                None
+            }
+        };
+        let imported = ImportedBlock { hash, header: header.clone(), is_new_best, tx_hashes };
+        let _ = self.notifications.imported.send(imported.clone());
+        if let Some(from) = newly_finalized {
+            self.announce_finalized(from, number)?;
+        }
+        Ok(imported)
+    }
+
+    /// Finalize an already imported block, storing its justification.
+    pub fn finalize(&self, hash: H256, justifications: Option<Justifications>) -> ClientResult<()> {
+        let _guard = self.import_lock.lock();
+        let header = self.expect_header(&hash)?;
+        let info = self.info();
+        if *header.number() <= info.finalized_number {
+            return Ok(());
+        }
+        if self.db.hash_at(*header.number())? != Some(hash) {
+            return Err(ClientError::NotDescendantOfFinalized(hash));
+        }
+        self.db.commit(BlockCommit { finalized: Some((hash, justifications)), ..Default::default() })?;
+        {
+            let mut i = self.info.write();
+            i.finalized_hash = hash;
+            i.finalized_number = *header.number();
+        }
+        self.announce_finalized(info.finalized_number, *header.number())
+    }
+
+    fn announce_finalized(&self, from_exclusive: BlockNumber, to: BlockNumber) -> ClientResult<()> {
+        for n in from_exclusive.saturating_add(1)..=to {
+            if let Some(h) = self.db.hash_at(n)? {
+                if let Some(header) = self.db.header(&h)? {
+                    let _ = self.notifications.finalized.send((h, header));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The (number, hash) pairs that become canonical when `header` becomes best.
+    fn canonical_route(&self, header: &Header) -> ClientResult<Vec<(BlockNumber, H256)>> {
+        let mut route = vec![(header.number, header.hash())];
+        let mut parent_hash = *header.parent_hash();
+        let mut n = header.number;
+        while n > 0 {
+            n -= 1;
+            if self.db.hash_at(n)? == Some(parent_hash) {
+                break;
+            }
+            route.push((n, parent_hash));
+            parent_hash = *self.expect_header(&parent_hash)?.parent_hash();
+        }
+        Ok(route)
+    }
+
+    fn is_ancestor_or_equal(&self, ancestor: &H256, header: &Header) -> ClientResult<bool> {
+        let target = self.expect_header(ancestor)?;
+        let mut h = header.clone();
+        while h.number > target.number {
+            h = self.expect_header(h.parent_hash())?;
+        }
+        Ok(h.hash() == *ancestor)
+    }
+
+    /// Apply an extrinsic on top of block `at` without keeping the result; returns the encoded
+    /// `ApplyExtrinsicResult`.
+    pub fn dry_run(&self, at: &H256, xt: &[u8]) -> ClientResult<Vec<u8>> {
+        let parent = self.expect_header(at)?;
+        let backend = executor::state_at(&self.db, *parent.state_root());
+        let mut overlay = OverlayedChanges::<Hasher>::default();
+        // Pretend to be the next slot's block: Aura requires the slot to increase.
+        let slot = crate::authoring::header_slot(&parent).map(|s| u64::from(s) + 1).unwrap_or(1);
+        let digest = sp_runtime::generic::Digest {
+            logs: vec![sp_runtime::generic::DigestItem::PreRuntime(
+                sp_consensus_aura::AURA_ENGINE_ID,
+                sp_consensus_aura::Slot::from(slot).encode(),
+            )],
+        };
+        let header = Header::new(parent.number + 1, Default::default(), Default::default(), *at, digest);
+        executor::call_in_overlay(&backend, &mut overlay, "Core_initialize_block", &header.encode())?;
+        Ok(executor::call_in_overlay(&backend, &mut overlay, "BlockBuilder_apply_extrinsic", xt)?)
+    }
+
+    /// Decode an extrinsic from its encoding.
+    pub fn decode_extrinsic(bytes: &[u8]) -> Result<Extrinsic, codec::Error> {
+        let mut input = bytes;
+        let xt = Extrinsic::decode(&mut input)?;
+        if !input.is_empty() {
+            return Err("extrinsic has trailing bytes".into());
+        }
+        Ok(xt)
+    }
+}

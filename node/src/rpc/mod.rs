@@ -1,0 +1,240 @@
+//! Substrate-compatible JSON-RPC over HTTP and WebSocket on one port (jsonrpsee).
+//!
+//! Method names, parameters, results, notifications and error codes follow Substrate, so
+//! polkadot.js, subxt and Polkadot explorers work unchanged.
+
+mod author;
+mod chain;
+mod state;
+mod system;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use jsonrpsee::{
+    server::{middleware::rpc::RpcServiceBuilder, ServerBuilder, ServerConfig, ServerHandle},
+    types::{ErrorObject, ErrorObjectOwned, Params},
+    RpcModule,
+};
+use serde_json::Value;
+use sp_core::H256;
+
+use crate::{
+    client::{Client, ClientError},
+    keystore::Keystore,
+    metrics::Metrics,
+    pool::{PoolError, TxPool},
+    types::BlockNumber,
+};
+
+/// Which RPC methods are exposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RpcMethods {
+    /// Only methods safe for the public.
+    Safe,
+    /// Also key management and other operator methods.
+    Unsafe,
+}
+
+/// Static facts about the node, for the `system_*` methods.
+#[derive(Clone)]
+pub struct NodeInfo {
+    pub name: String,
+    pub version: String,
+    pub peer_id: String,
+    pub is_authority: bool,
+}
+
+/// Shared state of all RPC handlers.
+pub struct RpcCtx {
+    pub client: Arc<Client>,
+    pub pool: Arc<TxPool>,
+    pub keystore: Arc<Keystore>,
+    pub metrics: Arc<Metrics>,
+    pub node: NodeInfo,
+}
+
+/// Result alias for handlers.
+pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
+
+/// Substrate's client error base code.
+const CLIENT_ERROR: i32 = 4000;
+
+pub(crate) fn invalid_params(msg: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObject::owned(jsonrpsee::types::error::INVALID_PARAMS_CODE, msg.into(), None::<()>)
+}
+
+pub(crate) fn client_error(e: ClientError) -> ErrorObjectOwned {
+    let code = match e {
+        ClientError::UnknownBlock(_) => CLIENT_ERROR + 3,
+        ClientError::Exec(_) => CLIENT_ERROR + 2,
+        _ => CLIENT_ERROR,
+    };
+    ErrorObject::owned(code, format!("Client error: {e}"), None::<()>)
+}
+
+pub(crate) fn pool_error(e: PoolError) -> ErrorObjectOwned {
+    let (message, data) = match &e {
+        PoolError::Invalid(reason) => ("Invalid Transaction".to_string(), Some(reason.clone())),
+        PoolError::UnknownValidity(reason) => ("Unknown Transaction Validity".to_string(), Some(reason.clone())),
+        PoolError::BadFormat(reason) => ("Extrinsic has invalid format".to_string(), Some(reason.clone())),
+        PoolError::Verification(reason) => ("Verification Error".to_string(), Some(reason.clone())),
+        other => (other.to_string(), None),
+    };
+    ErrorObject::owned(e.code(), message, data)
+}
+
+pub(crate) fn unsafe_method(name: &str) -> ErrorObjectOwned {
+    ErrorObject::owned(
+        -32601,
+        format!("RPC call `{name}` is unsafe to be called externally: start the node with --rpc-methods unsafe"),
+        None::<()>,
+    )
+}
+
+/// Parse a `0x`-prefixed hex string.
+pub(crate) fn parse_hex(s: &str, what: &str) -> RpcResult<Vec<u8>> {
+    let Some(stripped) = s.strip_prefix("0x") else {
+        return Err(invalid_params(format!("{what} must be a 0x-prefixed hex string, got `{s}`")));
+    };
+    hex::decode(stripped).map_err(|e| invalid_params(format!("{what} is not valid hex: {e}")))
+}
+
+/// Hex-encode bytes with `0x`.
+pub(crate) fn to_hex(b: &[u8]) -> String {
+    format!("0x{}", hex::encode(b))
+}
+
+/// Parse a block hash.
+pub(crate) fn parse_hash(s: &str) -> RpcResult<H256> {
+    let b = parse_hex(s, "block hash")?;
+    if b.len() != 32 {
+        return Err(invalid_params(format!("block hash must be 32 bytes, got {}", b.len())));
+    }
+    Ok(H256::from_slice(&b))
+}
+
+/// Positional params as JSON values (missing trailing params are `null`).
+pub(crate) fn positional(params: &Params) -> RpcResult<Vec<Value>> {
+    if params.is_object() {
+        return Err(invalid_params("named parameters are not supported; pass parameters positionally"));
+    }
+    let v: Option<Vec<Value>> = params.parse().map_err(|e| invalid_params(e.to_string()))?;
+    Ok(v.unwrap_or_default())
+}
+
+/// The optional `at` block hash parameter at `index`; the best block when absent.
+pub(crate) fn at_param(ctx: &RpcCtx, args: &[Value], index: usize) -> RpcResult<H256> {
+    match args.get(index) {
+        None | Some(Value::Null) => Ok(ctx.client.info().best_hash),
+        Some(Value::String(s)) => parse_hash(s),
+        Some(other) => Err(invalid_params(format!("expected a block hash, got {other}"))),
+    }
+}
+
+/// A block number given as a JSON number or hex string.
+pub(crate) fn parse_number(v: &Value) -> RpcResult<BlockNumber> {
+    match v {
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(|n| BlockNumber::try_from(n).ok())
+            .ok_or_else(|| invalid_params(format!("block number out of range: {n}"))),
+        Value::String(s) => {
+            let digits = s.strip_prefix("0x").ok_or_else(|| invalid_params(format!("invalid block number `{s}`")))?;
+            u64::from_str_radix(digits, 16)
+                .ok()
+                .and_then(|n| BlockNumber::try_from(n).ok())
+                .ok_or_else(|| invalid_params(format!("invalid block number `{s}`")))
+        },
+        other => Err(invalid_params(format!("expected a block number, got {other}"))),
+    }
+}
+
+/// The optional string parameter at `index`.
+pub(crate) fn str_param<'a>(args: &'a [Value], index: usize, what: &str) -> RpcResult<Option<&'a str>> {
+    match args.get(index) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(invalid_params(format!("{what} must be a string, got {other}"))),
+    }
+}
+
+/// A required string parameter.
+pub(crate) fn required_str<'a>(args: &'a [Value], index: usize, what: &str) -> RpcResult<&'a str> {
+    str_param(args, index, what)?.ok_or_else(|| invalid_params(format!("missing parameter: {what}")))
+}
+
+/// Build the full RPC module.
+pub fn module(ctx: RpcCtx, methods: RpcMethods) -> anyhow::Result<RpcModule<RpcCtx>> {
+    let mut module = RpcModule::new(ctx);
+    chain::register(&mut module)?;
+    state::register(&mut module)?;
+    author::register(&mut module, methods)?;
+    system::register(&mut module)?;
+    let mut names: Vec<&'static str> = module.method_names().collect();
+    names.push("rpc_methods");
+    names.sort_unstable();
+    module.register_method("rpc_methods", move |_, _, _| {
+        serde_json::json!({ "version": 1, "methods": names.clone() })
+    })?;
+    Ok(module)
+}
+
+/// Start the server on `addr`.
+pub async fn start(
+    addr: SocketAddr,
+    module: RpcModule<RpcCtx>,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<(ServerHandle, SocketAddr)> {
+    let rpc_middleware = RpcServiceBuilder::new().layer_fn(move |service| CountCalls { service, metrics: metrics.clone() });
+    let config = ServerConfig::builder()
+        .max_connections(1_000)
+        .max_request_body_size(16 * 1024 * 1024)
+        .max_response_body_size(64 * 1024 * 1024)
+        .build();
+    let server = ServerBuilder::default()
+        .set_config(config)
+        .set_rpc_middleware(rpc_middleware)
+        .build(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for RPC on {addr}: {e}"))?;
+    let local = server.local_addr()?;
+    Ok((server.start(module), local))
+}
+
+/// Middleware counting calls per method for Prometheus.
+#[derive(Clone)]
+struct CountCalls<S> {
+    service: S,
+    metrics: Arc<Metrics>,
+}
+
+impl<S> jsonrpsee::server::middleware::rpc::RpcServiceT for CountCalls<S>
+where
+    S: jsonrpsee::server::middleware::rpc::RpcServiceT + Send + Sync + Clone + 'static,
+{
+    type MethodResponse = S::MethodResponse;
+    type NotificationResponse = S::NotificationResponse;
+    type BatchResponse = S::BatchResponse;
+
+    fn call<'a>(
+        &self,
+        req: jsonrpsee::types::Request<'a>,
+    ) -> impl std::future::Future<Output = Self::MethodResponse> + Send + 'a {
+        self.metrics.rpc_call(req.method_name());
+        self.service.call(req)
+    }
+
+    fn batch<'a>(
+        &self,
+        batch: jsonrpsee::core::middleware::Batch<'a>,
+    ) -> impl std::future::Future<Output = Self::BatchResponse> + Send + 'a {
+        self.service.batch(batch)
+    }
+
+    fn notification<'a>(
+        &self,
+        n: jsonrpsee::core::middleware::Notification<'a>,
+    ) -> impl std::future::Future<Output = Self::NotificationResponse> + Send + 'a {
+        self.service.notification(n)
+    }
+}

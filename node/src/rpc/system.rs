@@ -1,0 +1,66 @@
+//! `system_*`: node identity, chain facts, health and account nonces.
+
+use std::sync::Arc;
+
+use codec::Encode;
+use jsonrpsee::RpcModule;
+use serde_json::{json, Value};
+use sp_core::crypto::Ss58Codec;
+
+use super::{client_error, invalid_params, positional, required_str, RpcCtx, RpcResult};
+use aitbc_runtime::{AccountId, Nonce};
+
+pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
+    m.register_method("system_name", |_, ctx, _| ctx.node.name.clone())?;
+    m.register_method("system_version", |_, ctx, _| ctx.node.version.clone())?;
+    m.register_method("system_chain", |_, ctx, _| ctx.client.spec().name.clone())?;
+    m.register_method("system_chainType", |_, ctx, _| ctx.client.spec().chain_type.clone())?;
+    m.register_method("system_properties", |_, ctx, _| Value::Object(ctx.client.spec().properties.clone()))?;
+    m.register_method("system_health", |_, ctx, _| {
+        // This node does not network yet: it has no peers and is never syncing.
+        json!({ "peers": 0, "isSyncing": false, "shouldHavePeers": ctx.client.spec().chain_type != "Development" })
+    })?;
+    m.register_method("system_peers", |_, _, _| Vec::<Value>::new())?;
+    m.register_method("system_localPeerId", |_, ctx, _| ctx.node.peer_id.clone())?;
+    m.register_method("system_localListenAddresses", |_, _, _| Vec::<String>::new())?;
+    m.register_method("system_nodeRoles", |_, ctx, _| {
+        if ctx.node.is_authority { vec!["Authority"] } else { vec!["Full"] }
+    })?;
+    m.register_method("system_syncState", |_, ctx, _| {
+        let info = ctx.client.info();
+        json!({ "startingBlock": 0, "currentBlock": info.best_number, "highestBlock": info.best_number })
+    })?;
+    m.register_blocking_method("system_accountNextIndex", |p, ctx, _| -> RpcResult<Nonce> {
+        let args = positional(&p)?;
+        let address = required_str(&args, 0, "account")?;
+        let account = AccountId::from_ss58check(address)
+            .or_else(|_| {
+                super::parse_hex(address, "account")
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                    .map(AccountId::from)
+                    .ok_or(())
+            })
+            .map_err(|_| invalid_params(format!("`{address}` is not a valid SS58 address or 32-byte hex account id")))?;
+        let best = ctx.client.info().best_hash;
+        let mut nonce: Nonce = ctx
+            .client
+            .call_decode(&best, "AccountNonceApi_account_nonce", &account)
+            .map_err(client_error)?;
+        // Count this account's transactions already in the pool (CheckNonce provides (who, nonce)).
+        while ctx.pool.provides(&(&account, nonce).encode()) {
+            nonce += 1;
+        }
+        Ok(nonce)
+    })?;
+    m.register_alias("account_nextIndex", "system_accountNextIndex")?;
+    m.register_blocking_method("system_dryRun", |p, ctx, _| -> RpcResult<String> {
+        let args = positional(&p)?;
+        let xt = super::parse_hex(required_str(&args, 0, "extrinsic")?, "extrinsic")?;
+        let at = super::at_param(&ctx, &args, 1)?;
+        let out = ctx.client.dry_run(&at, &xt).map_err(client_error)?;
+        Ok(super::to_hex(&out))
+    })?;
+    m.register_alias("system_dryRunAt", "system_dryRun")?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! Wiring: opens the database and keystore, then runs RPC, metrics and block authorship until a
+//! shutdown signal.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use anyhow::Context;
+use sp_core::{ed25519, Pair};
+
+use crate::{
+    authoring::{short, Author},
+    chain_spec::ChainSpec,
+    cli::RunCmd,
+    client::Client,
+    db::Database,
+    keystore::{self, Keystore},
+    metrics::Metrics,
+    pool::{PoolLimits, TxPool},
+    rpc::{self, NodeInfo, RpcCtx},
+};
+
+/// `$HOME/.local/share/aitbc-node`.
+pub fn default_base_path() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/aitbc-node")
+}
+
+/// `<base>/chains/<id>`.
+pub fn chain_dir(base: &Path, chain_id: &str) -> PathBuf {
+    base.join("chains").join(chain_id)
+}
+
+fn init_logging(filter: Option<&str>) {
+    let filter = filter
+        .map(str::to_string)
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The node's libp2p identity key, created on first start.
+fn node_key(dir: &Path) -> anyhow::Result<ed25519::Pair> {
+    let path = dir.join("network").join("secret_ed25519");
+    if let Ok(bytes) = std::fs::read(&path) {
+        let seed: [u8; 32] = bytes
+            .get(..32)
+            .and_then(|b| b.try_into().ok())
+            .with_context(|| format!("node key {} must hold 32 bytes", path.display()))?;
+        return Ok(ed25519::Pair::from_seed(&seed));
+    }
+    let (pair, seed) = ed25519::Pair::generate();
+    std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
+    std::fs::write(&path, seed.as_ref()).with_context(|| format!("cannot write node key {}", path.display()))?;
+    Ok(pair)
+}
+
+/// libp2p peer id of an ed25519 key: base58 of the identity multihash of its protobuf encoding.
+pub fn peer_id(key: &ed25519::Public) -> String {
+    let mut bytes = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+    bytes.extend_from_slice(&key.0);
+    bs58::encode(bytes).into_string()
+}
+
+pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
+    init_logging(cmd.log.as_deref());
+    let shared = &cmd.shared;
+    let spec = ChainSpec::load(&shared.chain_id())?;
+    let keyring_uri = cmd.keyring.uri().or(if shared.dev { Some("//Alice") } else { None });
+    let use_tmp = cmd.tmp || (shared.dev && shared.base_path.is_none());
+    let tmp = if use_tmp { Some(tempfile::Builder::new().prefix("aitbc-node").tempdir()?) } else { None };
+    let base = match (&tmp, &shared.base_path) {
+        (Some(t), _) => t.path().to_path_buf(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => default_base_path(),
+    };
+    let dir = chain_dir(&base, &spec.id);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+
+    let db = Database::open(&dir.join("db")).with_context(|| format!("cannot open the database in {}", dir.display()))?;
+    let client = Client::open(db, spec)?;
+    let keystore = Arc::new(Keystore::open(&dir.join("keystore"))?);
+    if let Some(uri) = keyring_uri {
+        keystore.add(keystore::AURA, uri)?;
+        keystore.add(keystore::GRANDPA, uri)?;
+    }
+    let is_validator = cmd.validator || shared.dev || keyring_uri.is_some();
+    let node_key = node_key(&dir)?;
+    let peer = peer_id(&node_key.public());
+    let name = cmd.name.clone().unwrap_or_else(|| format!("aitbc-{}", &peer[peer.len() - 6..]));
+    let info = client.info();
+    tracing::info!("⛓  Chain: {} ({})", client.spec().name, client.spec().id);
+    tracing::info!("🏷  Node name: {name}, role: {}", if is_validator { "AUTHORITY" } else { "FULL" });
+    tracing::info!("💾 Database: RocksDB at {}", dir.join("db").display());
+    tracing::info!("🔖 Local node identity is: {peer}");
+    tracing::info!("📦 Best: #{} ({}), finalized #{} ({})", info.best_number, short(&info.best_hash), info.finalized_number, short(&info.finalized_hash));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let metrics = Metrics::new();
+        let pool = TxPool::new(client.clone(), PoolLimits::default());
+        let ip: IpAddr = if cmd.rpc_external { Ipv4Addr::UNSPECIFIED.into() } else { Ipv4Addr::LOCALHOST.into() };
+        let ctx = RpcCtx {
+            client: client.clone(),
+            pool: pool.clone(),
+            keystore: keystore.clone(),
+            metrics: metrics.clone(),
+            node: NodeInfo { name, version: env!("CARGO_PKG_VERSION").into(), peer_id: peer, is_authority: is_validator },
+        };
+        let module = rpc::module(ctx, cmd.rpc_methods)?;
+        let (server, addr) = rpc::start(SocketAddr::new(ip, cmd.rpc_port), module, metrics.clone()).await?;
+        tracing::info!("Running JSON-RPC server: addr={addr}, ws://{addr} and http://{addr}");
+        if !cmd.no_prometheus {
+            metrics.clone().serve(SocketAddr::new(ip, cmd.prometheus_port)).await?;
+        }
+        spawn_informant(client.clone(), pool.clone(), metrics.clone());
+        if is_validator {
+            let author = Author { client: client.clone(), pool: pool.clone(), keystore: keystore.clone(), metrics: metrics.clone() };
+            tokio::spawn(author.run());
+        }
+        shutdown_signal().await;
+        tracing::info!("Shutting down");
+        let _ = server.stop();
+        anyhow::Ok(())
+    })?;
+    drop(tmp);
+    Ok(())
+}
+
+fn spawn_informant(client: Arc<Client>, pool: Arc<TxPool>, metrics: Arc<Metrics>) {
+    let mut imported = client.notifications.imported.subscribe();
+    let c = client.clone();
+    let m = metrics.clone();
+    tokio::spawn(async move {
+        loop {
+            match imported.recv().await {
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let i = c.info();
+                    m.set_heights(i.best_number, i.finalized_number);
+                    let (ready, future) = pool.len();
+                    m.set_pool(ready, future);
+                },
+                Err(_) => return,
+            }
+        }
+    });
+    let m = metrics;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let i = client.info();
+            m.set_heights(i.best_number, i.finalized_number);
+            tracing::info!(
+                "💤 Idle (0 peers), best: #{} ({}), finalized #{} ({})",
+                i.best_number,
+                short(&i.best_hash),
+                i.finalized_number,
+                short(&i.finalized_hash)
+            );
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            },
+        };
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = tokio::signal::ctrl_c() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
