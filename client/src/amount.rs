@@ -32,7 +32,8 @@ pub fn parse_amount(input: &str) -> Result<Balance> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad("no digits"));
     }
-    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit())
+    if !int_part.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
     {
         return Err(bad("expected a decimal number such as 12.5"));
     }
@@ -47,13 +48,17 @@ pub fn parse_amount(input: &str) -> Result<Balance> {
     let int_value: Balance = if int_part.is_empty() {
         0
     } else {
-        int_part.parse::<Balance>().map_err(|_| bad("number too large"))?
+        int_part
+            .parse::<Balance>()
+            .map_err(|_| bad("number too large"))?
     };
     let frac_value: Balance = if frac_part.is_empty() {
         0
     } else {
         let padded = format!("{frac_part:0<decimals$}");
-        padded.parse::<Balance>().map_err(|_| bad("invalid fraction"))?
+        padded
+            .parse::<Balance>()
+            .map_err(|_| bad("invalid fraction"))?
     };
     int_value
         .checked_mul(unit)
@@ -106,7 +111,7 @@ fn group_thousands(v: Balance) -> String {
     let s = v.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -139,7 +144,15 @@ mod tests {
     #[test]
     fn rejects_bad_amounts() {
         for bad in [
-            "", "-1", "abc", "1.2.3", "1e5", "0.0000000000001", ".", "1,5", "nan",
+            "",
+            "-1",
+            "abc",
+            "1.2.3",
+            "1e5",
+            "0.0000000000001",
+            ".",
+            "1,5",
+            "nan",
             "999999999999999999999999999999999999999",
         ] {
             assert!(parse_amount(bad).is_err(), "{bad:?} should be rejected");
@@ -157,12 +170,23 @@ mod tests {
         assert_eq!(format_amount(0), "0.0 AIT");
         assert_eq!(format_amount(1), "0.000000000001 AIT");
         assert_eq!(format_amount(1_234_567 * AIT), "1,234,567.0 AIT");
-        assert_eq!(format_amount_json(1_234_567 * AIT + 1), "1234567.000000000001");
+        assert_eq!(
+            format_amount_json(1_234_567 * AIT + 1),
+            "1234567.000000000001"
+        );
     }
 
     #[test]
     fn round_trips() {
-        for v in [0u128, 1, 999, AIT - 1, AIT, 12_345_678_901_234_567, u128::MAX / 2] {
+        for v in [
+            0u128,
+            1,
+            999,
+            AIT - 1,
+            AIT,
+            12_345_678_901_234_567,
+            u128::MAX / 2,
+        ] {
             assert_eq!(parse_amount(&format_amount_json(v)).unwrap(), v);
         }
     }

@@ -7,8 +7,8 @@ use crate::state::{self, EventRecord};
 use crate::tx;
 use aitbc_runtime::{BlockNumber, Hash, RuntimeCall, TimestampCall, UncheckedExtrinsic};
 use codec::Decode;
-use serde::Serialize;
 use frame_system::Phase;
+use serde::Serialize;
 use sp_runtime::generic::Preamble;
 use sp_runtime::MultiAddress;
 
@@ -32,7 +32,11 @@ pub fn parse_block_id(s: &str) -> Result<BlockId> {
     t.trim_start_matches('#')
         .parse::<BlockNumber>()
         .map(BlockId::Number)
-        .map_err(|_| Error::NotFound(format!("{s:?} is not a block number or 0x-prefixed block hash")))
+        .map_err(|_| {
+            Error::NotFound(format!(
+                "{s:?} is not a block number or 0x-prefixed block hash"
+            ))
+        })
 }
 
 /// Parses a 0x-prefixed 32-byte hash.
@@ -95,7 +99,13 @@ fn event_view(r: &EventRecord) -> EventView {
         Phase::Initialization => ("initialization".to_string(), None),
         Phase::Finalization => ("finalization".to_string(), None),
     };
-    EventView { phase, extrinsic_index: idx, pallet, event, fields: metadata::event_fields(&r.event) }
+    EventView {
+        phase,
+        extrinsic_index: idx,
+        pallet,
+        event,
+        fields: metadata::event_fields(&r.event),
+    }
 }
 
 fn extrinsic_view(index: u32, raw: &[u8], records: &[EventRecord]) -> (ExtrinsicView, Option<u64>) {
@@ -129,8 +139,11 @@ fn extrinsic_view(index: u32, raw: &[u8], records: &[EventRecord]) -> (Extrinsic
             view.nonce = Some(ext.5 .0);
         }
     }
-    let related: Vec<EventRecord> =
-        records.iter().filter(|r| r.phase == Phase::ApplyExtrinsic(index)).cloned().collect();
+    let related: Vec<EventRecord> = records
+        .iter()
+        .filter(|r| r.phase == Phase::ApplyExtrinsic(index))
+        .cloned()
+        .collect();
     if !related.is_empty() {
         let o = tx::outcome_from_events(tx_hash, Hash::zero(), 0, index, related);
         view.success = Some(o.success);
@@ -216,7 +229,10 @@ pub async fn find_transaction(
                     .iter()
                     .position(|x| Hash::from(sp_crypto_hashing::blake2_256(&x.0)) == tx_hash)
                 {
-                    return Ok(Some((block_view(rpc, BlockId::Hash(hash)).await?, i as u32)));
+                    return Ok(Some((
+                        block_view(rpc, BlockId::Hash(hash)).await?,
+                        i as u32,
+                    )));
                 }
             }
         }
@@ -237,7 +253,10 @@ mod tests {
         assert_eq!(parse_block_id("#12").unwrap(), BlockId::Number(12));
         assert_eq!(parse_block_id("best").unwrap(), BlockId::Best);
         let h = format!("0x{}", "ab".repeat(32));
-        assert_eq!(parse_block_id(&h).unwrap(), BlockId::Hash(Hash::repeat_byte(0xab)));
+        assert_eq!(
+            parse_block_id(&h).unwrap(),
+            BlockId::Hash(Hash::repeat_byte(0xab))
+        );
         assert!(parse_block_id("0x1234").is_err());
         assert!(parse_block_id("twelve").is_err());
         assert!(parse_block_id("-1").is_err());

@@ -27,7 +27,9 @@ pub enum Error {
     #[error("wallet {0:?} already exists")]
     WalletExists(String),
 
-    #[error("no wallet selected: pass --wallet NAME, set AITBC_WALLET, or run `aitbc wallet use NAME`")]
+    #[error(
+        "no wallet selected: pass --wallet NAME, set AITBC_WALLET, or run `aitbc wallet use NAME`"
+    )]
     NoWalletSelected,
 
     #[error("wrong password for wallet {0:?}")]
@@ -50,7 +52,11 @@ pub enum Error {
     Unsupported { url: String, what: String },
 
     #[error("RPC {method} failed: {message}")]
-    Rpc { method: String, code: i32, message: String },
+    Rpc {
+        method: String,
+        code: i32,
+        message: String,
+    },
 
     #[error("transaction rejected by the node: {0}")]
     InvalidTransaction(String),
@@ -61,13 +67,19 @@ pub enum Error {
     #[error("not found: {0}")]
     NotFound(String),
 
-    #[error(
-        "insufficient balance: {needed} needed ({detail}), {available} available to spend"
-    )]
-    InsufficientBalance { needed: String, available: String, detail: String },
+    #[error("insufficient balance: {needed} needed ({detail}), {available} available to spend")]
+    InsufficientBalance {
+        needed: String,
+        available: String,
+        detail: String,
+    },
 
     #[error("transaction {tx_hash} failed in block #{block_number}: {error}")]
-    DispatchFailed { tx_hash: String, block_number: u32, error: String },
+    DispatchFailed {
+        tx_hash: String,
+        block_number: u32,
+        error: String,
+    },
 
     #[error("timed out after {secs}s waiting for {what}")]
     Timeout { secs: u64, what: String },
@@ -78,10 +90,16 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     pub(crate) fn decode(what: impl Into<String>, reason: impl ToString) -> Self {
-        Error::Decode { what: what.into(), reason: reason.to_string() }
+        Error::Decode {
+            what: what.into(),
+            reason: reason.to_string(),
+        }
     }
 }

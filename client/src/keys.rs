@@ -57,7 +57,10 @@ pub fn address_of(pair: &Pair) -> String {
 /// Parses an account given as an SS58 address with prefix 42, or as 32 bytes of hex (`0x…`).
 pub fn parse_address(input: &str) -> Result<AccountId32> {
     let s = input.trim();
-    let bad = |reason: String| Error::InvalidAddress { input: input.to_string(), reason };
+    let bad = |reason: String| Error::InvalidAddress {
+        input: input.to_string(),
+        reason,
+    };
     if let Some(h) = s.strip_prefix("0x") {
         let bytes = hex::decode(h).map_err(|e| bad(format!("bad hex: {e}")))?;
         let arr: [u8; 32] = bytes
@@ -139,7 +142,10 @@ mod tests {
     fn generated_mnemonic_round_trips() {
         let (pair, phrase) = generate();
         assert_eq!(phrase.split_whitespace().count(), 12);
-        assert_eq!(address_of(&pair_from_uri(&phrase).unwrap()), address_of(&pair));
+        assert_eq!(
+            address_of(&pair_from_uri(&phrase).unwrap()),
+            address_of(&pair)
+        );
     }
 
     #[test]
@@ -153,18 +159,30 @@ mod tests {
     fn addresses() {
         let alice = parse_address(ALICE).unwrap();
         assert_eq!(to_ss58(&alice), ALICE);
-        let hex = format!("0x{}", hex::encode(<AccountId32 as AsRef<[u8]>>::as_ref(&alice)));
+        let hex = format!(
+            "0x{}",
+            hex::encode(<AccountId32 as AsRef<[u8]>>::as_ref(&alice))
+        );
         assert_eq!(parse_address(&hex).unwrap(), alice);
         // Typo in the last character: checksum.
         let mut typo = ALICE.to_string();
         typo.pop();
         typo.push('Z');
-        assert!(parse_address(&typo).unwrap_err().to_string().contains("invalid address"));
+        assert!(parse_address(&typo)
+            .unwrap_err()
+            .to_string()
+            .contains("invalid address"));
         assert!(parse_address("hello").is_err());
-        assert!(parse_address("0x1234").unwrap_err().to_string().contains("32 bytes"));
+        assert!(parse_address("0x1234")
+            .unwrap_err()
+            .to_string()
+            .contains("32 bytes"));
         // Polkadot (prefix 0) address of Alice.
         let dot = alice.to_ss58check_with_version(Ss58AddressFormat::custom(0));
-        assert!(parse_address(&dot).unwrap_err().to_string().contains("prefix 0"));
+        assert!(parse_address(&dot)
+            .unwrap_err()
+            .to_string()
+            .contains("prefix 0"));
     }
 
     #[test]

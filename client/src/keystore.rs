@@ -116,12 +116,13 @@ impl KeystoreJson {
                 return Err(bad("encrypted data too short"));
             }
             let salt = &data[..SALT_LEN];
-            let le = |i: usize| {
-                u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]])
-            };
+            let le =
+                |i: usize| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
             let (n, p, r) = (le(32), le(36), le(40));
             if !n.is_power_of_two() || n > (1 << 20) || r == 0 || r > 32 || p == 0 || p > 16 {
-                return Err(bad(&format!("unsupported scrypt parameters N={n} r={r} p={p}")));
+                return Err(bad(&format!(
+                    "unsupported scrypt parameters N={n} r={r} p={p}"
+                )));
             }
             let key = derive_key(password, salt, n, r, p)?;
             let mut nonce = [0u8; NONCE_LEN];
@@ -219,7 +220,9 @@ impl Keystore {
         if let Some(h) = std::env::var_os("AITBC_HOME").filter(|h| !h.is_empty()) {
             return PathBuf::from(h);
         }
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| ".".into());
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| ".".into());
         home.join(".aitbc")
     }
 
@@ -261,8 +264,8 @@ impl Keystore {
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let mut json = json.clone();
         json.meta.insert("name".into(), name.into());
-        let text = serde_json::to_string_pretty(&json)
-            .map_err(|e| Error::decode("keystore JSON", e))?;
+        let text =
+            serde_json::to_string_pretty(&json).map_err(|e| Error::decode("keystore JSON", e))?;
         write_private(&path, text.as_bytes())?;
         Ok(WalletInfo {
             name: name.to_string(),
@@ -385,7 +388,9 @@ impl Keystore {
 pub fn validate_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
@@ -434,7 +439,12 @@ mod tests {
         let pair = keys::pair_from_uri("//Bob").unwrap();
         let mut json = KeystoreJson::encrypt(&pair, "pw", "bob").unwrap();
         json.address = keys::address_of(&keys::pair_from_uri("//Alice").unwrap());
-        assert!(json.decrypt("pw", "bob").err().unwrap().to_string().contains("address"));
+        assert!(json
+            .decrypt("pw", "bob")
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("address"));
         json.encoding.version = "2".into();
         assert!(json.decrypt("pw", "bob").is_err());
     }
@@ -448,10 +458,22 @@ mod tests {
         let alice = keys::pair_from_uri("//Alice").unwrap();
         let info = ks.create("alice", &alice, "pw").unwrap();
         assert_eq!(info.address, keys::address_of(&alice));
-        assert!(matches!(ks.create("alice", &alice, "pw"), Err(Error::WalletExists(_))));
-        assert!(matches!(ks.create("../x", &alice, "pw"), Err(Error::InvalidWalletName(_))));
-        assert!(matches!(ks.load("nobody"), Err(Error::WalletNotFound { .. })));
-        assert!(matches!(ks.set_default("nobody"), Err(Error::WalletNotFound { .. })));
+        assert!(matches!(
+            ks.create("alice", &alice, "pw"),
+            Err(Error::WalletExists(_))
+        ));
+        assert!(matches!(
+            ks.create("../x", &alice, "pw"),
+            Err(Error::InvalidWalletName(_))
+        ));
+        assert!(matches!(
+            ks.load("nobody"),
+            Err(Error::WalletNotFound { .. })
+        ));
+        assert!(matches!(
+            ks.set_default("nobody"),
+            Err(Error::WalletNotFound { .. })
+        ));
         ks.set_default("alice").unwrap();
         assert_eq!(ks.resolve(None).unwrap(), "alice");
         assert_eq!(ks.resolve(Some("bob")).unwrap(), "bob");
@@ -459,11 +481,17 @@ mod tests {
         assert_eq!(list.len(), 1);
         assert!(list[0].is_default);
         assert_eq!(ks.unlock("alice", "pw").unwrap().public(), alice.public());
-        assert!(matches!(ks.unlock("alice", "nope").err(), Some(Error::WrongPassword(_))));
+        assert!(matches!(
+            ks.unlock("alice", "nope").err(),
+            Some(Error::WrongPassword(_))
+        ));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&list[0].path).unwrap().permissions().mode();
+            let mode = std::fs::metadata(&list[0].path)
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -32,7 +32,13 @@ fn variant_name(ty: u32, index: u8) -> Option<(&'static str, String)> {
     let t = m.types.resolve(ty)?;
     match &t.type_def {
         TypeDef::Variant(v) => v.variants.iter().find(|v| v.index == index).map(|v| {
-            (v.name.as_str(), v.docs.first().map(|d| d.trim().to_string()).unwrap_or_default())
+            (
+                v.name.as_str(),
+                v.docs
+                    .first()
+                    .map(|d| d.trim().to_string())
+                    .unwrap_or_default(),
+            )
         }),
         _ => None,
     }
@@ -44,13 +50,19 @@ pub fn module_error_name(err: &ModuleError) -> (String, String) {
     let pallet = m.and_then(|m| m.pallets.iter().find(|p| p.index == err.index));
     match pallet {
         Some(p) => {
-            let found = p.error.as_ref().and_then(|e| variant_name(e.ty.id, err.error[0]));
+            let found = p
+                .error
+                .as_ref()
+                .and_then(|e| variant_name(e.ty.id, err.error[0]));
             match found {
                 Some((name, doc)) => (format!("{}.{name}", p.name), doc),
                 None => (format!("{}.Error#{}", p.name, err.error[0]), String::new()),
             }
         }
-        None => (format!("Pallet#{}.Error#{}", err.index, err.error[0]), String::new()),
+        None => (
+            format!("Pallet#{}.Error#{}", err.index, err.error[0]),
+            String::new(),
+        ),
     }
 }
 
@@ -131,7 +143,10 @@ fn strip_variant(debug: &str) -> String {
     match inner.find(['{', '(']) {
         Some(i) => {
             let body = inner[i + 1..].trim_end();
-            let body = body.strip_suffix('}').or_else(|| body.strip_suffix(')')).unwrap_or(body);
+            let body = body
+                .strip_suffix('}')
+                .or_else(|| body.strip_suffix(')'))
+                .unwrap_or(body);
             body.trim().to_string()
         }
         None => String::new(),
@@ -141,7 +156,12 @@ fn strip_variant(debug: &str) -> String {
 /// The pallet names in the runtime, by index.
 pub fn pallets() -> Vec<(u8, String)> {
     metadata()
-        .map(|m| m.pallets.iter().map(|p| (p.index, p.name.clone())).collect())
+        .map(|m| {
+            m.pallets
+                .iter()
+                .map(|p| (p.index, p.name.clone()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -163,7 +183,9 @@ mod tests {
         assert_eq!(dispatch_error_name(&err), "Balances.InsufficientBalance");
         assert!(describe_dispatch_error(&err).starts_with("Balances.InsufficientBalance ("));
         assert_eq!(
-            dispatch_error_name(&DispatchError::Token(sp_runtime::TokenError::FundsUnavailable)),
+            dispatch_error_name(&DispatchError::Token(
+                sp_runtime::TokenError::FundsUnavailable
+            )),
             "Token.FundsUnavailable"
         );
         assert_eq!(dispatch_error_name(&DispatchError::BadOrigin), "BadOrigin");
@@ -176,14 +198,25 @@ mod tests {
             dest: to.clone().into(),
             value: 5,
         });
-        assert_eq!(call_name(&call), ("Balances".into(), "transfer_keep_alive".into()));
-        assert!(call_args(&call).contains("value: 5"), "{}", call_args(&call));
+        assert_eq!(
+            call_name(&call),
+            ("Balances".into(), "transfer_keep_alive".into())
+        );
+        assert!(
+            call_args(&call).contains("value: 5"),
+            "{}",
+            call_args(&call)
+        );
         let ev = RuntimeEvent::Balances(pallet_balances::Event::Transfer {
             from: to.clone(),
             to,
             amount: 7,
         });
         assert_eq!(event_name(&ev), ("Balances".into(), "Transfer".into()));
-        assert!(event_fields(&ev).contains("amount: 7"), "{}", event_fields(&ev));
+        assert!(
+            event_fields(&ev).contains("amount: 7"),
+            "{}",
+            event_fields(&ev)
+        );
     }
 }

@@ -92,7 +92,10 @@ impl RpcClient {
     /// Connects to `url`. WebSocket connects now; HTTP is checked with `system_chain`, so both
     /// fail here, naming the URL, when no node answers.
     pub async fn connect(url: &str) -> Result<Self> {
-        let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
+        let unreachable = |reason: String| Error::Unreachable {
+            url: url.to_string(),
+            reason,
+        };
         let lower = url.to_ascii_lowercase();
         let transport = if lower.starts_with("ws://") || lower.starts_with("wss://") {
             let client: WsClient = WsClientBuilder::default()
@@ -115,7 +118,10 @@ impl RpcClient {
                 "unsupported URL scheme (use ws://, wss://, http:// or https://)".into(),
             ));
         };
-        let client = RpcClient { url: url.to_string(), transport };
+        let client = RpcClient {
+            url: url.to_string(),
+            transport,
+        };
         if matches!(client.transport, Transport::Http(_)) {
             client.system_chain().await?;
         }
@@ -133,7 +139,11 @@ impl RpcClient {
     }
 
     /// A raw request.
-    pub async fn request<R: DeserializeOwned>(&self, method: &str, params: ArrayParams) -> Result<R> {
+    pub async fn request<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: ArrayParams,
+    ) -> Result<R> {
         let res = match &self.transport {
             Transport::Ws(c) => c.request(method, params).await,
             Transport::Http(c) => c.request(method, params).await,
@@ -173,18 +183,32 @@ impl RpcClient {
                 };
                 match obj.code() {
                     INVALID_TRANSACTION | VERIFICATION_ERROR => Error::InvalidTransaction(message),
-                    -32601 => Error::Unsupported { url: self.url.clone(), what: method.to_string() },
-                    code => Error::Rpc { method: method.to_string(), code, message },
+                    -32601 => Error::Unsupported {
+                        url: self.url.clone(),
+                        what: method.to_string(),
+                    },
+                    code => Error::Rpc {
+                        method: method.to_string(),
+                        code,
+                        message,
+                    },
                 }
             }
-            ClientError::Transport(_) | ClientError::RestartNeeded(_) | ClientError::ServiceDisconnect => {
-                Error::Unreachable { url: self.url.clone(), reason: transport_reason(&e) }
-            }
+            ClientError::Transport(_)
+            | ClientError::RestartNeeded(_)
+            | ClientError::ServiceDisconnect => Error::Unreachable {
+                url: self.url.clone(),
+                reason: transport_reason(&e),
+            },
             ClientError::RequestTimeout => Error::Unreachable {
                 url: self.url.clone(),
                 reason: format!("{method} timed out"),
             },
-            other => Error::Rpc { method: method.to_string(), code: 0, message: other.to_string() },
+            other => Error::Rpc {
+                method: method.to_string(),
+                code: 0,
+                message: other.to_string(),
+            },
         }
     }
 
@@ -192,7 +216,8 @@ impl RpcClient {
 
     /// `chain_getBlockHash(number)`; `None` number means the best block.
     pub async fn block_hash(&self, number: Option<u32>) -> Result<Option<Hash>> {
-        self.request("chain_getBlockHash", rpc_params![number]).await
+        self.request("chain_getBlockHash", rpc_params![number])
+            .await
     }
 
     /// The genesis hash.
@@ -209,7 +234,9 @@ impl RpcClient {
 
     /// The best header.
     pub async fn best_header(&self) -> Result<Header> {
-        self.header(None).await?.ok_or_else(|| Error::NotFound("best block header".into()))
+        self.header(None)
+            .await?
+            .ok_or_else(|| Error::NotFound("best block header".into()))
     }
 
     /// `chain_getBlock(hash)`.
@@ -225,7 +252,12 @@ impl RpcClient {
 
     /// `chain_subscribeNewHeads`.
     pub async fn subscribe_new_heads(&self) -> Result<Subscription<Header>> {
-        self.subscribe("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads").await
+        self.subscribe(
+            "chain_subscribeNewHeads",
+            rpc_params![],
+            "chain_unsubscribeNewHeads",
+        )
+        .await
     }
 
     /// `chain_subscribeFinalizedHeads`.
@@ -259,7 +291,12 @@ impl RpcClient {
         let keys: Vec<Bytes> = self
             .request(
                 "state_getKeysPaged",
-                rpc_params![Bytes(prefix.to_vec()), count, start_key.map(|k| Bytes(k.to_vec())), at],
+                rpc_params![
+                    Bytes(prefix.to_vec()),
+                    count,
+                    start_key.map(|k| Bytes(k.to_vec())),
+                    at
+                ],
             )
             .await?;
         Ok(keys.into_iter().map(|b| b.0).collect())
@@ -275,18 +312,26 @@ impl RpcClient {
 
     /// `state_getRuntimeVersion(at)`.
     pub async fn runtime_version(&self, at: Option<Hash>) -> Result<RuntimeVersionInfo> {
-        self.request("state_getRuntimeVersion", rpc_params![at]).await
+        self.request("state_getRuntimeVersion", rpc_params![at])
+            .await
     }
 
     // ---- author ----
 
     /// `author_submitExtrinsic`: returns the transaction hash.
     pub async fn submit_extrinsic(&self, encoded: &[u8]) -> Result<Hash> {
-        self.request("author_submitExtrinsic", rpc_params![Bytes(encoded.to_vec())]).await
+        self.request(
+            "author_submitExtrinsic",
+            rpc_params![Bytes(encoded.to_vec())],
+        )
+        .await
     }
 
     /// `author_submitAndWatchExtrinsic` (WebSocket only).
-    pub async fn submit_and_watch_extrinsic(&self, encoded: &[u8]) -> Result<Subscription<TxStatus>> {
+    pub async fn submit_and_watch_extrinsic(
+        &self,
+        encoded: &[u8],
+    ) -> Result<Subscription<TxStatus>> {
         self.subscribe(
             "author_submitAndWatchExtrinsic",
             rpc_params![Bytes(encoded.to_vec())],
@@ -328,7 +373,9 @@ impl RpcClient {
     /// `system_accountNextIndex`: the next nonce, counting transactions in the pool.
     pub async fn account_next_index(&self, account: &AccountId32) -> Result<u32> {
         let addr = crate::keys::to_ss58(account);
-        let n: u64 = self.request("system_accountNextIndex", rpc_params![addr]).await?;
+        let n: u64 = self
+            .request("system_accountNextIndex", rpc_params![addr])
+            .await?;
         u32::try_from(n).map_err(|_| Error::decode("account nonce", "exceeds u32"))
     }
 }
@@ -362,7 +409,10 @@ mod tests {
         assert_eq!(fin, TxStatus::Finalized(Hash::repeat_byte(0x11)));
         let b: TxStatus = serde_json::from_str("{\"broadcast\":[\"peer\"]}").unwrap();
         assert_eq!(b, TxStatus::Broadcast(vec!["peer".into()]));
-        assert_eq!(serde_json::from_str::<TxStatus>("\"invalid\"").unwrap(), TxStatus::Invalid);
+        assert_eq!(
+            serde_json::from_str::<TxStatus>("\"invalid\"").unwrap(),
+            TxStatus::Invalid
+        );
     }
 
     #[test]
@@ -382,7 +432,10 @@ mod tests {
             assert!(matches!(err, Error::Unreachable { .. }), "{msg}");
             assert!(msg.contains(url), "{msg}");
         }
-        let err = RpcClient::connect("ftp://x").await.err().expect("must fail");
+        let err = RpcClient::connect("ftp://x")
+            .await
+            .err()
+            .expect("must fail");
         assert!(err.to_string().contains("scheme"));
     }
 }

@@ -19,7 +19,9 @@ pub async fn fetch<T: Decode>(
     what: &str,
 ) -> Result<Option<T>> {
     match rpc.storage(key, at).await? {
-        Some(bytes) => T::decode(&mut &bytes[..]).map(Some).map_err(|e| Error::decode(what, e)),
+        Some(bytes) => T::decode(&mut &bytes[..])
+            .map(Some)
+            .map_err(|e| Error::decode(what, e)),
         None => Ok(None),
     }
 }
@@ -35,8 +37,14 @@ pub fn events_key() -> Vec<u8> {
 }
 
 /// `System::Account(who)`; the default (all zero) for an account that does not exist.
-pub async fn account_info(rpc: &RpcClient, who: &AccountId, at: Option<Hash>) -> Result<AccountInfo> {
-    Ok(fetch(rpc, &account_key(who), at, "System.Account").await?.unwrap_or_default())
+pub async fn account_info(
+    rpc: &RpcClient,
+    who: &AccountId,
+    at: Option<Hash>,
+) -> Result<AccountInfo> {
+    Ok(fetch(rpc, &account_key(who), at, "System.Account")
+        .await?
+        .unwrap_or_default())
 }
 
 /// An account's balances, as a wallet shows them.
@@ -76,9 +84,14 @@ pub async fn balance(rpc: &RpcClient, who: &AccountId, at: Option<Hash>) -> Resu
 }
 
 /// `Balances::Holds(who)`: each hold's reason (e.g. `"Jobs(Escrow)"`) and amount.
-pub async fn holds(rpc: &RpcClient, who: &AccountId, at: Option<Hash>) -> Result<Vec<(String, Balance)>> {
+pub async fn holds(
+    rpc: &RpcClient,
+    who: &AccountId,
+    at: Option<Hash>,
+) -> Result<Vec<(String, Balance)>> {
     let key = pallet_balances::Holds::<Runtime>::hashed_key_for(who);
-    type HoldsVec = Vec<frame_support::traits::tokens::IdAmount<aitbc_runtime::RuntimeHoldReason, Balance>>;
+    type HoldsVec =
+        Vec<frame_support::traits::tokens::IdAmount<aitbc_runtime::RuntimeHoldReason, Balance>>;
     let holds: Option<HoldsVec> = fetch(rpc, &key, at, "Balances.Holds").await?;
     Ok(holds
         .unwrap_or_default()
@@ -89,13 +102,17 @@ pub async fn holds(rpc: &RpcClient, who: &AccountId, at: Option<Hash>) -> Result
 
 /// `System::Events` at a block.
 pub async fn events(rpc: &RpcClient, at: Hash) -> Result<Vec<EventRecord>> {
-    Ok(fetch(rpc, &events_key(), Some(at), "System.Events").await?.unwrap_or_default())
+    Ok(fetch(rpc, &events_key(), Some(at), "System.Events")
+        .await?
+        .unwrap_or_default())
 }
 
 /// `Balances::TotalIssuance`.
 pub async fn total_issuance(rpc: &RpcClient, at: Option<Hash>) -> Result<Balance> {
     let key = pallet_balances::TotalIssuance::<Runtime>::hashed_key().to_vec();
-    Ok(fetch(rpc, &key, at, "Balances.TotalIssuance").await?.unwrap_or_default())
+    Ok(fetch(rpc, &key, at, "Balances.TotalIssuance")
+        .await?
+        .unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -106,7 +123,10 @@ mod tests {
     #[test]
     fn keys_match_substrate_layout() {
         let ev = events_key();
-        assert_eq!(hex::encode(&ev), "26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7");
+        assert_eq!(
+            hex::encode(&ev),
+            "26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7"
+        );
         let who = AccountId::from([7u8; 32]);
         let k = account_key(&who);
         // twox128("System") ++ twox128("Account") ++ blake2_128(who) ++ who
@@ -129,6 +149,9 @@ mod tests {
         let b = AccountBalance::from(&info);
         assert_eq!(b.transferable, 7 * AIT);
         assert_eq!(b.total, 12 * AIT);
-        assert_eq!(AccountBalance::from(&AccountInfo::default()).transferable, 0);
+        assert_eq!(
+            AccountBalance::from(&AccountInfo::default()).transferable,
+            0
+        );
     }
 }

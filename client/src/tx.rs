@@ -11,8 +11,8 @@ use aitbc_runtime::{
     Signature, SignedPayload, TxExtension, UncheckedExtrinsic,
 };
 use codec::Encode;
-use sp_core::Pair as _;
 use frame_system::Phase;
+use sp_core::Pair as _;
 use sp_runtime::generic::Era;
 use std::time::{Duration, Instant};
 
@@ -49,7 +49,11 @@ pub struct TxOptions {
 
 impl Default for TxOptions {
     fn default() -> Self {
-        TxOptions { tip: 0, mortality: 64, nonce: None }
+        TxOptions {
+            tip: 0,
+            mortality: 64,
+            nonce: None,
+        }
     }
 }
 
@@ -104,7 +108,15 @@ pub async fn prepare(
             .ok_or_else(|| Error::NotFound(format!("hash of block #{birth}")))?;
         (era, hash)
     };
-    Ok(build_unsigned(call, signer.clone(), nonce, era, birth_hash, opts.tip, chain))
+    Ok(build_unsigned(
+        call,
+        signer.clone(),
+        nonce,
+        era,
+        birth_hash,
+        opts.tip,
+        chain,
+    ))
 }
 
 /// Builds an unsigned transaction from known values (no RPC).
@@ -148,16 +160,21 @@ impl UnsignedTx {
     /// Signs with `pair`, which must be the signer's key.
     pub fn sign(&self, pair: &Pair) -> Result<SignedTx> {
         if keys::account_id(pair) != self.signer {
-            return Err(Error::InvalidSecret("key does not belong to the transaction's signer".into()));
+            return Err(Error::InvalidSecret(
+                "key does not belong to the transaction's signer".into(),
+            ));
         }
-        let payload = SignedPayload::from_raw(self.call.clone(), self.extension.clone(), self.implicit);
+        let payload =
+            SignedPayload::from_raw(self.call.clone(), self.extension.clone(), self.implicit);
         let sig = payload.using_encoded(|bytes| pair.sign(bytes));
         Ok(self.assemble(Signature::Sr25519(sig)))
     }
 
     /// The same transaction with an all-zero signature: for fee estimation without signing.
     pub fn unsigned_for_fee(&self) -> SignedTx {
-        self.assemble(Signature::Sr25519(sp_core::sr25519::Signature::from_raw([0u8; 64])))
+        self.assemble(Signature::Sr25519(sp_core::sr25519::Signature::from_raw(
+            [0u8; 64],
+        )))
     }
 
     fn assemble(&self, signature: Signature) -> SignedTx {
@@ -169,7 +186,11 @@ impl UnsignedTx {
         );
         let encoded = extrinsic.encode();
         let hash = Hash::from(sp_crypto_hashing::blake2_256(&encoded));
-        SignedTx { extrinsic, encoded, hash }
+        SignedTx {
+            extrinsic,
+            encoded,
+            hash,
+        }
     }
 }
 
@@ -177,7 +198,9 @@ impl UnsignedTx {
 pub async fn estimate_fee(rpc: &RpcClient, tx: &SignedTx) -> Result<Balance> {
     let mut args = tx.encoded.clone();
     (tx.encoded.len() as u32).encode_to(&mut args);
-    let out = rpc.state_call("TransactionPaymentApi_query_info", &args, None).await?;
+    let out = rpc
+        .state_call("TransactionPaymentApi_query_info", &args, None)
+        .await?;
     let info: pallet_transaction_payment::RuntimeDispatchInfo<Balance, sp_runtime::Weight> =
         codec::Decode::decode(&mut &out[..]).map_err(|e| Error::decode("fee estimate", e))?;
     Ok(info.partial_fee)
@@ -185,7 +208,12 @@ pub async fn estimate_fee(rpc: &RpcClient, tx: &SignedTx) -> Result<Balance> {
 
 /// Checks, before anything is signed, that the signer can pay `spend` (e.g. a transfer amount or
 /// an escrowed budget) plus the fee and tip, keeping the account alive. Returns the fee estimate.
-pub async fn ensure_can_pay(rpc: &RpcClient, utx: &UnsignedTx, spend: Balance, tip: Balance) -> Result<Balance> {
+pub async fn ensure_can_pay(
+    rpc: &RpcClient,
+    utx: &UnsignedTx,
+    spend: Balance,
+    tip: Balance,
+) -> Result<Balance> {
     let fee = estimate_fee(rpc, &utx.unsigned_for_fee()).await?;
     let bal = state::balance(rpc, &utx.signer, None).await?;
     let needed = spend.saturating_add(fee).saturating_add(tip);
@@ -238,7 +266,11 @@ impl TxOutcome {
             Err(Error::DispatchFailed {
                 tx_hash: format!("{:?}", self.tx_hash),
                 block_number: self.block_number,
-                error: self.error_detail.clone().or(self.error.clone()).unwrap_or_default(),
+                error: self
+                    .error_detail
+                    .clone()
+                    .or(self.error.clone())
+                    .unwrap_or_default(),
             })
         }
     }
@@ -274,8 +306,12 @@ pub fn outcome_from_events(
             continue;
         }
         match &r.event {
-            RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. }) => out.success = true,
-            RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) => {
+            RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. }) => {
+                out.success = true
+            }
+            RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+                dispatch_error, ..
+            }) => {
                 out.success = false;
                 out.error = Some(metadata::dispatch_error_name(dispatch_error));
                 out.error_detail = Some(metadata::describe_dispatch_error(dispatch_error));
@@ -300,9 +336,17 @@ pub async fn outcome(rpc: &RpcClient, tx_hash: Hash, block_hash: Hash) -> Result
         .extrinsics
         .iter()
         .position(|x| Hash::from(sp_crypto_hashing::blake2_256(&x.0)) == tx_hash)
-        .ok_or_else(|| Error::NotFound(format!("transaction {tx_hash:?} in block {block_hash:?}")))?;
+        .ok_or_else(|| {
+            Error::NotFound(format!("transaction {tx_hash:?} in block {block_hash:?}"))
+        })?;
     let records = state::events(rpc, block_hash).await?;
-    Ok(outcome_from_events(tx_hash, block_hash, block.header.number, index as u32, records))
+    Ok(outcome_from_events(
+        tx_hash,
+        block_hash,
+        block.header.number,
+        index as u32,
+        records,
+    ))
 }
 
 /// Submits `tx` and follows it until it is in a block (or finalized), then decodes the outcome.
@@ -457,7 +501,8 @@ mod tests {
         let decoded = UncheckedExtrinsic::decode(&mut &stx.encoded[..]).unwrap();
         assert_eq!(decoded.encode(), stx.encoded);
         // Verify the signature against the payload the runtime reconstructs.
-        let payload = SignedPayload::from_raw(utx.call.clone(), utx.extension.clone(), utx.implicit);
+        let payload =
+            SignedPayload::from_raw(utx.call.clone(), utx.extension.clone(), utx.implicit);
         match &decoded.preamble {
             sp_runtime::generic::Preamble::Signed(_, Signature::Sr25519(sig), _) => {
                 let ok = payload.using_encoded(|b| keys::Pair::verify(sig, b, &alice.public()));

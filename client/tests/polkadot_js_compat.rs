@@ -22,7 +22,9 @@ fn npm_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("AITBC_NPM_DIR") {
         return PathBuf::from(d);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     home.join(".cache/aitbc/polkadot-js-compat")
 }
 
@@ -50,7 +52,10 @@ fn ensure_packages(dir: &PathBuf) {
         .current_dir(dir)
         .status()
         .expect("run npm");
-    assert!(status.success(), "npm install of @polkadot/keyring@13 failed");
+    assert!(
+        status.success(),
+        "npm install of @polkadot/keyring@13 failed"
+    );
 }
 
 #[test]
@@ -93,7 +98,12 @@ fn polkadot_js_compatibility() {
         &script,
     )
     .unwrap();
-    let out = Command::new("node").arg(&script).arg(&req_path).current_dir(&dir).output().unwrap();
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&req_path)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "node failed: {}",
@@ -104,7 +114,10 @@ fn polkadot_js_compatibility() {
     // (a) same URI, same address.
     for uri in &uris {
         let ours = keys::address_of(&keys::pair_from_uri(uri).unwrap());
-        assert_eq!(answer["addresses"][uri], ours, "address mismatch for {uri:?}");
+        assert_eq!(
+            answer["addresses"][uri], ours,
+            "address mismatch for {uri:?}"
+        );
     }
 
     // (b) ours -> polkadot.js.
@@ -130,5 +143,8 @@ fn polkadot_js_compatibility() {
     let sig_bytes: [u8; 64] = hex::decode(sig_hex).unwrap().try_into().unwrap();
     let sig = sp_core::sr25519::Signature::from_raw(sig_bytes);
     assert!(keys::Pair::verify(&sig, message.as_bytes(), &pair.public()));
-    eprintln!("polkadot.js compatibility: {} URIs, JSON both ways: OK", uris.len());
+    eprintln!(
+        "polkadot.js compatibility: {} URIs, JSON both ways: OK",
+        uris.len()
+    );
 }

@@ -1,0 +1,23 @@
+//! One module per command group.
+
+pub mod explorer;
+pub mod health;
+pub mod wallet;
+
+use aitbc_client::rpc::TxStatus;
+
+/// One word for a transaction status, for progress messages.
+pub fn status_word(s: &TxStatus) -> String {
+    match s {
+        TxStatus::Future => "queued (future nonce)".into(),
+        TxStatus::Ready => "in the pool".into(),
+        TxStatus::Broadcast(_) => "broadcast".into(),
+        TxStatus::InBlock(h) => format!("in block {h:?}"),
+        TxStatus::Retracted(_) => "retracted, waiting again".into(),
+        TxStatus::FinalityTimeout(_) => "finality timeout".into(),
+        TxStatus::Finalized(h) => format!("finalized in {h:?}"),
+        TxStatus::Usurped(_) => "usurped".into(),
+        TxStatus::Dropped => "dropped".into(),
+        TxStatus::Invalid => "invalid".into(),
+    }
+}

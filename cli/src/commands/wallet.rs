@@ -1,0 +1,398 @@
+//! `aitbc wallet ...`: create, import, list, use, address, balance, send, export.
+
+use crate::context::{read_new_password, Ctx};
+use crate::output::{kv_table, print_json, spinner, table};
+use aitbc_client::{
+    amount::{format_amount, format_amount_json, parse_positive_amount},
+    keys,
+    keystore::KeystoreJson,
+    runtime::{AccountId, BalancesCall, RuntimeCall},
+    state,
+    tx::{self, TxOptions, WaitFor},
+};
+use anyhow::{bail, Context as _, Result};
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Subcommand, Debug)]
+pub enum WalletCmd {
+    /// Create a wallet with a new 12-word BIP39 mnemonic (shown once) and an encrypted key file.
+    #[command(
+        after_help = "Example:\n  aitbc wallet create --name test_wallet\n  AITBC_PASSWORD=secret aitbc --output json wallet create --name ci"
+    )]
+    Create {
+        /// Wallet name (letters, digits, '-', '_').
+        #[arg(long)]
+        name: String,
+    },
+    /// Import a key from a mnemonic, a secret URI (//Alice) or a polkadot.js JSON account file.
+    #[command(
+        group(ArgGroup::new("source").required(true).args(["mnemonic", "uri", "json"])),
+        after_help = "Examples:\n  aitbc wallet import --name alice --uri //Alice\n  aitbc wallet import --name main --mnemonic \"word1 word2 ... word12\"\n  aitbc wallet import --name pjs --json exported.json"
+    )]
+    Import {
+        /// Wallet name.
+        #[arg(long)]
+        name: String,
+        /// BIP39 mnemonic, optionally with a derivation path (`"words...//hard/soft"`).
+        #[arg(long)]
+        mnemonic: Option<String>,
+        /// Secret URI such as `//Alice` or `0x<32-byte seed>`.
+        #[arg(long)]
+        uri: Option<String>,
+        /// A JSON account exported by polkadot.js (or `aitbc wallet export`); asks its password.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+    /// List wallets; `*` marks the default.
+    #[command(after_help = "Example:\n  aitbc wallet list")]
+    List,
+    /// Make a wallet the default for later commands.
+    #[command(after_help = "Example:\n  aitbc wallet use test_wallet")]
+    Use {
+        /// Wallet name.
+        name: String,
+    },
+    /// Print a wallet's SS58 address.
+    #[command(
+        after_help = "Example:\n  aitbc wallet address\n  aitbc --wallet alice wallet address"
+    )]
+    Address,
+    /// Show a wallet's (or any address's) balance: available, held, frozen, total.
+    #[command(
+        after_help = "Example:\n  aitbc wallet balance\n  aitbc wallet balance 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+    )]
+    Balance {
+        /// Address or wallet name (default: the selected wallet).
+        account: Option<String>,
+    },
+    /// Send AIT to an address (or to a local wallet by name).
+    #[command(
+        after_help = "Example:\n  aitbc wallet send 5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty 12.5\n  aitbc --wallet alice wallet send bob 100 --finalized"
+    )]
+    Send(SendArgs),
+    /// Print the wallet's encrypted JSON account (importable in polkadot.js).
+    #[command(after_help = "Example:\n  aitbc wallet export > test_wallet.json")]
+    Export,
+}
+
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Recipient: SS58 address (prefix 42), 0x account id, or a local wallet name.
+    pub to: String,
+    /// Amount in AIT, e.g. 12.5 (up to 12 decimals).
+    pub amount: String,
+    /// Tip for the block author, in AIT.
+    #[arg(long, default_value = "0")]
+    pub tip: String,
+    /// Wait for finality instead of inclusion in a block.
+    #[arg(long)]
+    pub finalized: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+pub async fn run(ctx: &Ctx, cmd: WalletCmd) -> Result<()> {
+    match cmd {
+        WalletCmd::Create { name } => create(ctx, &name),
+        WalletCmd::Import {
+            name,
+            mnemonic,
+            uri,
+            json,
+        } => import(ctx, &name, mnemonic, uri, json),
+        WalletCmd::List => list(ctx),
+        WalletCmd::Use { name } => use_wallet(ctx, &name),
+        WalletCmd::Address => address(ctx),
+        WalletCmd::Balance { account } => balance(ctx, account.as_deref()).await,
+        WalletCmd::Send(args) => send(ctx, args).await,
+        WalletCmd::Export => export(ctx),
+    }
+}
+
+fn create(ctx: &Ctx, name: &str) -> Result<()> {
+    aitbc_client::keystore::validate_name(name)?;
+    if ctx.keystore.exists(name)? {
+        bail!("wallet {name:?} already exists");
+    }
+    let password = read_new_password(name)?;
+    let (pair, mnemonic) = keys::generate();
+    let info = ctx.keystore.create(name, &pair, &password)?;
+    let made_default = ctx.keystore.default_wallet()?.is_none();
+    if made_default {
+        ctx.keystore.set_default(name)?;
+    }
+    if ctx.json() {
+        print_json(&json!({
+            "name": info.name,
+            "address": info.address,
+            "mnemonic": mnemonic,
+            "file": info.path,
+            "default": made_default,
+        }));
+    } else {
+        println!("Wallet '{}' created.", info.name);
+        println!("Address:  {}", info.address);
+        println!("File:     {}", info.path.display());
+        println!();
+        println!("Mnemonic (shown ONCE, write it down and keep it offline):");
+        println!();
+        println!("    {mnemonic}");
+        println!();
+        println!(
+            "Anyone with these 12 words controls the funds. It is the only way to recover the"
+        );
+        println!("wallet if the file or its password is lost: aitbc wallet import --name {name} --mnemonic \"...\"");
+        if made_default {
+            println!("\n'{name}' is now the default wallet.");
+        }
+    }
+    Ok(())
+}
+
+fn import(
+    ctx: &Ctx,
+    name: &str,
+    mnemonic: Option<String>,
+    uri: Option<String>,
+    json_file: Option<std::path::PathBuf>,
+) -> Result<()> {
+    aitbc_client::keystore::validate_name(name)?;
+    if ctx.keystore.exists(name)? {
+        bail!("wallet {name:?} already exists");
+    }
+    let info = if let Some(path) = json_file {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let account: KeystoreJson = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a polkadot.js JSON account", path.display()))?;
+        // Check the password opens it before storing it.
+        let password = crate::context::read_password(&format!("Password of {}: ", path.display()))?;
+        account.decrypt(&password, name)?;
+        ctx.keystore.store(name, &account)?
+    } else {
+        let secret = mnemonic.or(uri).unwrap_or_default();
+        let pair = keys::pair_from_uri(&secret)?;
+        let password = read_new_password(name)?;
+        ctx.keystore.create(name, &pair, &password)?
+    };
+    let made_default = ctx.keystore.default_wallet()?.is_none();
+    if made_default {
+        ctx.keystore.set_default(name)?;
+    }
+    if ctx.json() {
+        print_json(
+            &json!({"name": info.name, "address": info.address, "file": info.path, "default": made_default}),
+        );
+    } else {
+        println!("Wallet '{}' imported: {}", info.name, info.address);
+        if made_default {
+            println!("'{name}' is now the default wallet.");
+        }
+    }
+    Ok(())
+}
+
+fn list(ctx: &Ctx) -> Result<()> {
+    let wallets = ctx.keystore.list()?;
+    if ctx.json() {
+        let items: Vec<_> = wallets
+            .iter()
+            .map(|w| json!({"name": w.name, "address": w.address, "default": w.is_default, "file": w.path}))
+            .collect();
+        print_json(&json!(items));
+        return Ok(());
+    }
+    if wallets.is_empty() {
+        println!(
+            "No wallets in {}. Create one: aitbc wallet create --name NAME",
+            ctx.keystore.wallets_dir().display()
+        );
+        return Ok(());
+    }
+    let mut t = table(&["", "name", "address"]);
+    for w in wallets {
+        t.add_row(vec![
+            if w.is_default { "*" } else { "" }.to_string(),
+            w.name,
+            w.address,
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
+fn use_wallet(ctx: &Ctx, name: &str) -> Result<()> {
+    ctx.keystore.set_default(name)?;
+    let address = ctx.keystore.address(name)?;
+    if ctx.json() {
+        print_json(&json!({"name": name, "address": address, "default": true}));
+    } else {
+        println!("Default wallet is now '{name}' ({address}).");
+    }
+    Ok(())
+}
+
+fn address(ctx: &Ctx) -> Result<()> {
+    let name = ctx.wallet_name(None)?;
+    let address = ctx.keystore.address(&name)?;
+    if ctx.json() {
+        print_json(&json!({"name": name, "address": address}));
+    } else {
+        println!("{address}");
+    }
+    Ok(())
+}
+
+/// An address, or a local wallet's name.
+pub fn resolve_account(ctx: &Ctx, input: &str) -> Result<AccountId> {
+    match keys::parse_address(input) {
+        Ok(a) => Ok(a),
+        Err(e) => {
+            if aitbc_client::keystore::validate_name(input).is_ok() && ctx.keystore.exists(input)? {
+                Ok(keys::parse_address(&ctx.keystore.address(input)?)?)
+            } else {
+                Err(e.into())
+            }
+        }
+    }
+}
+
+async fn balance(ctx: &Ctx, account: Option<&str>) -> Result<()> {
+    let (label, who) = match account {
+        Some(a) => (a.to_string(), resolve_account(ctx, a)?),
+        None => {
+            let name = ctx.wallet_name(None)?;
+            let addr = ctx.keystore.address(&name)?;
+            (name, keys::parse_address(&addr)?)
+        }
+    };
+    let rpc = ctx.connect().await?;
+    let b = state::balance(&rpc, &who, None).await?;
+    let holds = state::holds(&rpc, &who, None).await?;
+    let address = keys::to_ss58(&who);
+    if ctx.json() {
+        print_json(&json!({
+            "account": label,
+            "address": address,
+            "available": format_amount_json(b.transferable),
+            "free": format_amount_json(b.free),
+            "held": format_amount_json(b.reserved),
+            "frozen": format_amount_json(b.frozen),
+            "total": format_amount_json(b.total),
+            "nonce": b.nonce,
+            "holds": holds.iter().map(|(r, a)| json!({"reason": r, "amount": format_amount_json(*a)})).collect::<Vec<_>>(),
+            "symbol": aitbc_client::runtime::TOKEN_SYMBOL,
+        }));
+    } else {
+        let mut rows = vec![
+            ("address", address),
+            ("available", format_amount(b.transferable)),
+            ("held/staked", format_amount(b.reserved)),
+            ("frozen", format_amount(b.frozen)),
+            ("total", format_amount(b.total)),
+            ("nonce", b.nonce.to_string()),
+        ];
+        for (reason, amount) in &holds {
+            rows.push(("  hold", format!("{} ({reason})", format_amount(*amount))));
+        }
+        println!("{}", kv_table(&rows));
+    }
+    Ok(())
+}
+
+async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
+    // Everything that can be checked offline is checked first.
+    let amount = parse_positive_amount(&args.amount)?;
+    let tip = aitbc_client::amount::parse_amount(&args.tip)?;
+    let name = ctx.wallet_name(None)?;
+    let to = resolve_account(ctx, &args.to)?;
+    let from = keys::parse_address(&ctx.keystore.address(&name)?)?;
+    if from == to {
+        bail!(
+            "sender and recipient are the same account ({})",
+            keys::to_ss58(&to)
+        );
+    }
+
+    let rpc = ctx.connect().await?;
+    let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+        dest: to.clone().into(),
+        value: amount,
+    });
+    let opts = TxOptions {
+        tip,
+        ..Default::default()
+    };
+    let utx = tx::prepare(&rpc, &from, call, &opts).await?;
+    // Balance check (amount + fee + tip, keeping the account alive) before signing.
+    let fee = tx::ensure_can_pay(&rpc, &utx, amount, tip).await?;
+    let pair = ctx.unlock(&name)?;
+    let stx = utx.sign(&pair)?;
+
+    let pb = spinner(
+        ctx.output,
+        format!(
+            "Sending {} to {}",
+            format_amount(amount),
+            keys::to_ss58(&to)
+        ),
+    );
+    let wait = if args.finalized {
+        WaitFor::Finalized
+    } else {
+        WaitFor::InBlock
+    };
+    let result = tx::submit_and_watch(&rpc, &stx, wait, Duration::from_secs(args.timeout), |s| {
+        pb.set_message(format!(
+            "Transaction {:?}: {}",
+            stx.hash,
+            crate::commands::status_word(s)
+        ));
+    })
+    .await;
+    pb.finish_and_clear();
+    let outcome = result?.into_result()?;
+    let status = if outcome.finalized {
+        "finalized"
+    } else {
+        "in_block"
+    };
+    if ctx.json() {
+        print_json(&json!({
+            "tx_hash": format!("{:?}", outcome.tx_hash),
+            "status": status,
+            "result": "success",
+            "block_hash": format!("{:?}", outcome.block_hash),
+            "block_number": outcome.block_number,
+            "from": keys::to_ss58(&from),
+            "to": keys::to_ss58(&to),
+            "amount": format_amount_json(amount),
+            "fee": format_amount_json(outcome.fee_paid.unwrap_or(fee)),
+        }));
+    } else {
+        println!(
+            "{}",
+            kv_table(&[
+                ("result", "success".into()),
+                ("tx_hash", format!("{:?}", outcome.tx_hash)),
+                ("block", format!("#{} ({status})", outcome.block_number)),
+                ("from", keys::to_ss58(&from)),
+                ("to", keys::to_ss58(&to)),
+                ("amount", format_amount(amount)),
+                ("fee", format_amount(outcome.fee_paid.unwrap_or(fee))),
+            ])
+        );
+    }
+    Ok(())
+}
+
+fn export(ctx: &Ctx) -> Result<()> {
+    let name = ctx.wallet_name(None)?;
+    let json = ctx.keystore.load(&name)?;
+    // The file is already the polkadot.js JSON account; both output modes print it.
+    print_json(&serde_json::to_value(&json)?);
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! `aitbc`: the AITBC command line.
+
+mod cli;
+mod commands;
+mod context;
+mod output;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use context::Ctx;
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let ctx = Ctx::new(&cli.global);
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Wallet(cmd) => commands::wallet::run(&ctx, cmd).await,
+            Command::Explorer(cmd) => commands::explorer::run(&ctx, cmd).await,
+            Command::Health => commands::health::run(&ctx).await,
+        }
+    });
+    if let Err(e) = result {
+        // One line: the outermost message, then its causes.
+        let mut msg = e.to_string();
+        for cause in e.chain().skip(1) {
+            let c = cause.to_string();
+            if !msg.contains(&c) {
+                msg.push_str(": ");
+                msg.push_str(&c);
+            }
+        }
+        eprintln!("error: {}", msg.replace('\n', " "));
+        std::process::exit(1);
+    }
+}
