@@ -64,7 +64,26 @@ pub struct SyncState {
 #[derive(Clone, Debug, Deserialize)]
 pub struct RpcBlock {
     pub header: Header,
-    pub extrinsics: Vec<Bytes>,
+    pub extrinsics: Vec<RawBytes>,
+}
+
+/// Bytes sent as a `"0x…"` hex string (Substrate's format) or, tolerated, as an array of numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawBytes(pub Vec<u8>);
+
+impl<'de> Deserialize<'de> for RawBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Hex(Bytes),
+            Array(Vec<u8>),
+        }
+        Ok(match Either::deserialize(d)? {
+            Either::Hex(b) => RawBytes(b.0),
+            Either::Array(v) => RawBytes(v),
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -417,10 +436,11 @@ mod tests {
 
     #[test]
     fn block_json() {
-        let json = r#"{"block":{"header":{"parentHash":"0x0000000000000000000000000000000000000000000000000000000000000000","number":"0x1a","stateRoot":"0x0000000000000000000000000000000000000000000000000000000000000000","extrinsicsRoot":"0x0000000000000000000000000000000000000000000000000000000000000000","digest":{"logs":[]}},"extrinsics":["0x0400"]},"justifications":null}"#;
+        let json = r#"{"block":{"header":{"parentHash":"0x0000000000000000000000000000000000000000000000000000000000000000","number":"0x1a","stateRoot":"0x0000000000000000000000000000000000000000000000000000000000000000","extrinsicsRoot":"0x0000000000000000000000000000000000000000000000000000000000000000","digest":{"logs":[]}},"extrinsics":["0x0400",[4,1]]},"justifications":[[[70,82,78,75],[1,2]]]}"#;
         let b: SignedBlockJson = serde_json::from_str(json).unwrap();
         assert_eq!(b.block.header.number, 26);
         assert_eq!(b.block.extrinsics[0].0, vec![4, 0]);
+        assert_eq!(b.block.extrinsics[1].0, vec![4, 1]);
     }
 
     #[tokio::test]
