@@ -34,13 +34,18 @@ use crate::{
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
 }
 
 /// The slot recorded in a header's Aura pre-runtime digest.
 pub fn header_slot(header: &Header) -> Option<Slot> {
     header.digest().logs().iter().find_map(|d| match d {
-        DigestItem::PreRuntime(id, data) if *id == AURA_ENGINE_ID => Slot::decode(&mut &data[..]).ok(),
+        DigestItem::PreRuntime(id, data) if *id == AURA_ENGINE_ID => {
+            Slot::decode(&mut &data[..]).ok()
+        }
         _ => None,
     })
 }
@@ -64,16 +69,34 @@ pub fn build_block(
 ) -> ClientResult<BuiltBlock> {
     let backend = executor::state_at(client.db(), *parent.state_root());
     let mut overlay = OverlayedChanges::<Hasher>::default();
-    let digest = Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode())] };
-    let header = Header::new(parent.number + 1, Default::default(), Default::default(), parent.hash(), digest);
-    executor::call_in_overlay(&backend, &mut overlay, "Core_initialize_block", &header.encode())?;
+    let digest = Digest {
+        logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode())],
+    };
+    let header = Header::new(
+        parent.number + 1,
+        Default::default(),
+        Default::default(),
+        parent.hash(),
+        digest,
+    );
+    executor::call_in_overlay(
+        &backend,
+        &mut overlay,
+        "Core_initialize_block",
+        &header.encode(),
+    )?;
 
     let mut inherent_data = sp_inherents::InherentData::new();
     let timestamp = u64::from(slot).saturating_mul(slot_duration_ms);
     inherent_data
         .put_data(sp_timestamp::INHERENT_IDENTIFIER, &timestamp)
         .map_err(|e| ClientError::Other(format!("inherent data: {e}")))?;
-    let raw = executor::call_in_overlay(&backend, &mut overlay, "BlockBuilder_inherent_extrinsics", &inherent_data.encode())?;
+    let raw = executor::call_in_overlay(
+        &backend,
+        &mut overlay,
+        "BlockBuilder_inherent_extrinsics",
+        &inherent_data.encode(),
+    )?;
     let inherents = Vec::<Extrinsic>::decode(&mut &raw[..])
         .map_err(|_| ExecError::BadResult("BlockBuilder_inherent_extrinsics".into()))?;
 
@@ -82,7 +105,9 @@ pub fn build_block(
         let encoded = xt.encode();
         let res = apply(&backend, &mut overlay, &encoded)?;
         if !matches!(res, Ok(Ok(()))) {
-            return Err(ClientError::Other(format!("inherent failed to apply: {res:?}")));
+            return Err(ClientError::Other(format!(
+                "inherent failed to apply: {res:?}"
+            )));
         }
         extrinsics.push(xt);
     }
@@ -98,41 +123,62 @@ pub fn build_block(
         match res {
             Ok(Ok(_)) => {
                 // Included, whether the call itself succeeded or failed (it paid its fee).
-                overlay.commit_transaction().map_err(|e| ClientError::Other(format!("{e:?}")))?;
+                overlay
+                    .commit_transaction()
+                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
                 extrinsics.push((*tx.xt).clone());
                 applied += 1;
-            },
+            }
             Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources))) => {
-                overlay.rollback_transaction().map_err(|e| ClientError::Other(format!("{e:?}")))?;
+                overlay
+                    .rollback_transaction()
+                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
                 tracing::debug!(target: "aitbc", "block is full after {applied} transactions");
                 break;
-            },
+            }
             Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
-                overlay.rollback_transaction().map_err(|e| ClientError::Other(format!("{e:?}")))?;
-            },
+                overlay
+                    .rollback_transaction()
+                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
+            }
             Ok(Err(e)) => {
-                overlay.rollback_transaction().map_err(|e| ClientError::Other(format!("{e:?}")))?;
+                overlay
+                    .rollback_transaction()
+                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
                 tracing::debug!(target: "aitbc", "dropping invalid transaction {:?}: {e:?}", tx.hash);
                 pool.report_invalid(&tx.hash);
-            },
+            }
             Err(e) => {
-                overlay.rollback_transaction().map_err(|e| ClientError::Other(format!("{e:?}")))?;
+                overlay
+                    .rollback_transaction()
+                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
                 tracing::warn!(target: "aitbc", "transaction {:?} could not be executed: {e}", tx.hash);
                 pool.report_invalid(&tx.hash);
-            },
+            }
         }
     }
 
-    let raw = executor::call_in_overlay(&backend, &mut overlay, "BlockBuilder_finalize_block", &[])?;
-    let mut header =
-        Header::decode(&mut &raw[..]).map_err(|_| ExecError::BadResult("BlockBuilder_finalize_block".into()))?;
+    let raw =
+        executor::call_in_overlay(&backend, &mut overlay, "BlockBuilder_finalize_block", &[])?;
+    let mut header = Header::decode(&mut &raw[..])
+        .map_err(|_| ExecError::BadResult("BlockBuilder_finalize_block".into()))?;
     let changes = executor::drain_changes(&backend, &mut overlay)?;
     if changes.root != *header.state_root() {
-        return Err(ClientError::StateRootMismatch { number: header.number, expected: *header.state_root(), got: changes.root });
+        return Err(ClientError::StateRootMismatch {
+            number: header.number,
+            expected: *header.state_root(),
+            got: changes.root,
+        });
     }
     let signature = key.sign(header.hash().as_bytes());
-    header.digest_mut().push(DigestItem::Seal(AURA_ENGINE_ID, signature.encode()));
-    Ok(BuiltBlock { block: <Block as sp_runtime::traits::Block>::new(header, extrinsics), changes, applied })
+    header
+        .digest_mut()
+        .push(DigestItem::Seal(AURA_ENGINE_ID, signature.encode()));
+    Ok(BuiltBlock {
+        block: <Block as sp_runtime::traits::Block>::new(header, extrinsics),
+        changes,
+        applied,
+    })
 }
 
 fn apply(
@@ -141,7 +187,8 @@ fn apply(
     encoded: &[u8],
 ) -> Result<ApplyExtrinsicResult, ExecError> {
     let raw = executor::call_in_overlay(backend, overlay, "BlockBuilder_apply_extrinsic", encoded)?;
-    ApplyExtrinsicResult::decode(&mut &raw[..]).map_err(|_| ExecError::BadResult("BlockBuilder_apply_extrinsic".into()))
+    ApplyExtrinsicResult::decode(&mut &raw[..])
+        .map_err(|_| ExecError::BadResult("BlockBuilder_apply_extrinsic".into()))
 }
 
 /// The slot-driven authoring task.
@@ -158,13 +205,17 @@ impl Author {
         let this = Arc::new(self);
         loop {
             let best = this.client.info().best_hash;
-            let slot_ms = match this.client.call_decode::<sp_consensus_aura::SlotDuration>(&best, "AuraApi_slot_duration", ()) {
+            let slot_ms = match this.client.call_decode::<sp_consensus_aura::SlotDuration>(
+                &best,
+                "AuraApi_slot_duration",
+                (),
+            ) {
                 Ok(d) => d.as_millis().max(1),
                 Err(e) => {
                     tracing::error!(target: "aitbc", "cannot read the slot duration: {e}");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
-                },
+                }
             };
             let now = now_ms();
             let next_slot_start = (now / slot_ms + 1) * slot_ms;
@@ -173,9 +224,13 @@ impl Author {
             let me = this.clone();
             let res = tokio::task::spawn_blocking(move || me.on_slot(slot, slot_ms)).await;
             match res {
-                Ok(Ok(())) => {},
-                Ok(Err(e)) => tracing::error!(target: "aitbc", "slot {slot}: block authorship failed: {e}"),
-                Err(e) => tracing::error!(target: "aitbc", "slot {slot}: authoring task failed: {e}"),
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(target: "aitbc", "slot {slot}: block authorship failed: {e}")
+                }
+                Err(e) => {
+                    tracing::error!(target: "aitbc", "slot {slot}: authoring task failed: {e}")
+                }
             }
         }
     }
@@ -186,21 +241,41 @@ impl Author {
         if header_slot(&parent).is_some_and(|s| s >= slot) {
             return Ok(());
         }
-        let authorities: Vec<AuraId> = self.client.call_decode(&info.best_hash, "AuraApi_authorities", ())?;
+        let authorities: Vec<AuraId> =
+            self.client
+                .call_decode(&info.best_hash, "AuraApi_authorities", ())?;
         if authorities.is_empty() {
-            return Err(ClientError::Other("the runtime has no Aura authorities".into()));
+            return Err(ClientError::Other(
+                "the runtime has no Aura authorities".into(),
+            ));
         }
         let expected = &authorities[(u64::from(slot) % authorities.len() as u64) as usize];
-        let Some(key) = self.keystore.aura_pair(&expected.clone().into()) else { return Ok(()) };
+        let Some(key) = self.keystore.aura_pair(&expected.clone().into()) else {
+            return Ok(());
+        };
         let started = Instant::now();
         // Leave half of the slot for sealing, import and propagation.
         let deadline = started + Duration::from_millis(slot_ms / 2);
-        let built = build_block(&self.client, &self.pool, &parent, slot, slot_ms, &key, deadline)?;
+        let built = build_block(
+            &self.client,
+            &self.pool,
+            &parent,
+            slot,
+            slot_ms,
+            &key,
+            deadline,
+        )?;
         let number = built.block.header.number;
         let tx_count = built.applied;
-        let justification = finality::single_authority_justification(&self.client, &self.keystore, &built.block.header)?;
+        let justification = finality::single_authority_justification(
+            &self.client,
+            &self.keystore,
+            &built.block.header,
+        )?;
         let finalize = justification.is_some();
-        let imported = self.client.import_block(built.block, Some(built.changes), justification, finalize)?;
+        let imported =
+            self.client
+                .import_block(built.block, Some(built.changes), justification, finalize)?;
         let elapsed = started.elapsed();
         self.metrics.block_authored(elapsed);
         self.pool.maintain(&imported);

@@ -57,7 +57,10 @@ impl ChainSpec {
     pub fn preset(id: &str) -> anyhow::Result<Self> {
         let info = genesis::preset_info(id).ok_or_else(|| {
             let known: Vec<_> = genesis::PRESETS.iter().map(|p| p.id).collect();
-            anyhow!("unknown chain `{id}`: use one of {} or a path to a chain-spec JSON file", known.join(", "))
+            anyhow!(
+                "unknown chain `{id}`: use one of {} or a path to a chain-spec JSON file",
+                known.join(", ")
+            )
         })?;
         let patch = genesis::get_preset(&id.into())
             .ok_or_else(|| anyhow!("runtime has no genesis preset `{id}`"))?;
@@ -69,7 +72,10 @@ impl ChainSpec {
             boot_nodes: vec![],
             protocol_id: Some("ait".into()),
             properties: properties(),
-            genesis: Genesis::RuntimeGenesis { patch: Some(patch), config: None },
+            genesis: Genesis::RuntimeGenesis {
+                patch: Some(patch),
+                config: None,
+            },
         })
     }
 
@@ -82,25 +88,32 @@ impl ChainSpec {
         if !path.exists() {
             return Self::preset(chain);
         }
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read chain spec {}", path.display()))?;
-        serde_json::from_slice(&bytes).with_context(|| format!("{} is not a valid chain spec", path.display()))
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read chain spec {}", path.display()))?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a valid chain spec", path.display()))
     }
 
     /// The genesis storage.
     pub fn genesis_storage(&self) -> anyhow::Result<Storage> {
         match &self.genesis {
             Genesis::RuntimeGenesis { patch, config } => {
-                let mut base = serde_json::to_value(aitbc_runtime::RuntimeGenesisConfig::default())?;
+                let mut base =
+                    serde_json::to_value(aitbc_runtime::RuntimeGenesisConfig::default())?;
                 match (patch, config) {
                     (Some(p), _) => merge(&mut base, p.clone()),
                     (None, Some(c)) => base = c.clone(),
-                    (None, None) => {},
+                    (None, None) => {}
                 }
                 let gc: aitbc_runtime::RuntimeGenesisConfig = serde_json::from_value(base)
                     .context("the chain spec's genesis config does not match this runtime")?;
-                gc.build_storage().map_err(|e| anyhow!("building genesis storage failed: {e}"))
-            },
-            Genesis::Raw { top, children_default } => {
+                gc.build_storage()
+                    .map_err(|e| anyhow!("building genesis storage failed: {e}"))
+            }
+            Genesis::Raw {
+                top,
+                children_default,
+            } => {
                 if !children_default.is_empty() {
                     bail!("child storage in raw genesis is not supported");
                 }
@@ -109,7 +122,7 @@ impl ChainSpec {
                     storage.top.insert(from_hex(k)?, from_hex(v)?);
                 }
                 Ok(storage)
-            },
+            }
         }
     }
 
@@ -119,14 +132,26 @@ impl ChainSpec {
         let top = storage
             .top
             .into_iter()
-            .map(|(k, v)| (format!("0x{}", hex::encode(k)), format!("0x{}", hex::encode(v))))
+            .map(|(k, v)| {
+                (
+                    format!("0x{}", hex::encode(k)),
+                    format!("0x{}", hex::encode(v)),
+                )
+            })
             .collect();
-        Ok(Self { genesis: Genesis::Raw { top, children_default: BTreeMap::new() }, ..self.clone() })
+        Ok(Self {
+            genesis: Genesis::Raw {
+                top,
+                children_default: BTreeMap::new(),
+            },
+            ..self.clone()
+        })
     }
 }
 
 fn from_hex(s: &str) -> anyhow::Result<Vec<u8>> {
-    hex::decode(s.trim_start_matches("0x")).with_context(|| format!("invalid hex in raw genesis: {s}"))
+    hex::decode(s.trim_start_matches("0x"))
+        .with_context(|| format!("invalid hex in raw genesis: {s}"))
 }
 
 /// RFC 7386-style merge of `patch` into `base`.
@@ -140,7 +165,7 @@ fn merge(base: &mut Value, patch: Value) {
                     merge(b.entry(k).or_insert(Value::Null), v);
                 }
             }
-        },
+        }
         (b, p) => *b = p,
     }
 }
@@ -156,7 +181,11 @@ mod tests {
             let spec = ChainSpec::preset(p.id).expect("preset");
             let storage = spec.genesis_storage().expect("storage");
             assert!(!storage.top.is_empty());
-            assert!(roots.insert(format!("{:?}", storage.top)), "preset {} duplicates another", p.id);
+            assert!(
+                roots.insert(format!("{:?}", storage.top)),
+                "preset {} duplicates another",
+                p.id
+            );
         }
     }
 
@@ -166,7 +195,10 @@ mod tests {
         let raw = spec.to_raw().unwrap();
         let text = serde_json::to_string(&raw).unwrap();
         let back: ChainSpec = serde_json::from_str(&text).unwrap();
-        assert_eq!(back.genesis_storage().unwrap().top, spec.genesis_storage().unwrap().top);
+        assert_eq!(
+            back.genesis_storage().unwrap().top,
+            spec.genesis_storage().unwrap().top
+        );
     }
 
     #[test]

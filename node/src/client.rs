@@ -10,7 +10,7 @@ use codec::{Decode, Encode};
 use parking_lot::{Mutex, RwLock};
 use sp_core::{storage::StateVersion, H256};
 use sp_runtime::{
-    traits::{Block as _, Hash as _, Header as _},
+    traits::{Hash as _, Header as _},
     Justifications,
 };
 use sp_state_machine::{Backend as _, OverlayedChanges};
@@ -34,8 +34,14 @@ pub enum ClientError {
     UnknownBlock(H256),
     #[error("unknown parent {parent:?} of block #{number}")]
     UnknownParent { parent: H256, number: BlockNumber },
-    #[error("block #{number} state root mismatch: header says {expected:?}, execution gives {got:?}")]
-    StateRootMismatch { number: BlockNumber, expected: H256, got: H256 },
+    #[error(
+        "block #{number} state root mismatch: header says {expected:?}, execution gives {got:?}"
+    )]
+    StateRootMismatch {
+        number: BlockNumber,
+        expected: H256,
+        got: H256,
+    },
     #[error("cannot finalize {0:?}: it is not a descendant of the last finalized block")]
     NotDescendantOfFinalized(H256),
     #[error("{0}")]
@@ -105,13 +111,16 @@ impl Client {
                     );
                 }
                 g
-            },
+            }
             None => Self::write_genesis(&db, &spec)?,
         };
         let best_hash = db.best_hash()?.unwrap_or(genesis_hash);
         let finalized_hash = db.finalized_hash()?.unwrap_or(genesis_hash);
         let number_of = |h: H256| -> anyhow::Result<BlockNumber> {
-            Ok(*db.header(&h)?.ok_or_else(|| anyhow::anyhow!("database misses header {h:?}"))?.number())
+            Ok(*db
+                .header(&h)?
+                .ok_or_else(|| anyhow::anyhow!("database misses header {h:?}"))?
+                .number())
         };
         let info = ChainInfo {
             genesis_hash,
@@ -127,7 +136,10 @@ impl Client {
             spec,
             info: RwLock::new(info),
             import_lock: Mutex::new(()),
-            notifications: Notifications { imported, finalized },
+            notifications: Notifications {
+                imported,
+                finalized,
+            },
         }))
     }
 
@@ -142,8 +154,17 @@ impl Client {
         }
         let changes = executor::drain_changes(&backend, &mut overlay)?;
         let extrinsics_root = Hasher::ordered_trie_root(Vec::new(), StateVersion::V1);
-        let header = Header::new(0, extrinsics_root, changes.root, H256::zero(), Default::default());
-        Ok((<Block as sp_runtime::traits::Block>::new(header, vec![]), changes))
+        let header = Header::new(
+            0,
+            extrinsics_root,
+            changes.root,
+            H256::zero(),
+            Default::default(),
+        );
+        Ok((
+            <Block as sp_runtime::traits::Block>::new(header, vec![]),
+            changes,
+        ))
     }
 
     fn write_genesis(db: &Database, spec: &ChainSpec) -> anyhow::Result<H256> {
@@ -190,9 +211,13 @@ impl Client {
 
     /// Full block by hash.
     pub fn block(&self, hash: &H256) -> ClientResult<Option<Block>> {
-        let Some(header) = self.db.header(hash)? else { return Ok(None) };
+        let Some(header) = self.db.header(hash)? else {
+            return Ok(None);
+        };
         let body = self.db.body(hash)?.unwrap_or_default();
-        Ok(Some(<Block as sp_runtime::traits::Block>::new(header, body)))
+        Ok(Some(<Block as sp_runtime::traits::Block>::new(
+            header, body,
+        )))
     }
 
     /// Justifications of a block.
@@ -216,11 +241,21 @@ impl Client {
     /// Call a runtime API at block `at`; changes are discarded.
     pub fn call(&self, at: &H256, method: &str, args: &[u8]) -> ClientResult<Vec<u8>> {
         let header = self.expect_header(at)?;
-        Ok(executor::call_at(&self.db, *header.state_root(), method, args)?)
+        Ok(executor::call_at(
+            &self.db,
+            *header.state_root(),
+            method,
+            args,
+        )?)
     }
 
     /// Call a runtime API at `at` and decode the result.
-    pub fn call_decode<R: Decode>(&self, at: &H256, method: &str, args: impl Encode) -> ClientResult<R> {
+    pub fn call_decode<R: Decode>(
+        &self,
+        at: &H256,
+        method: &str,
+        args: impl Encode,
+    ) -> ClientResult<R> {
         let out = self.call(at, method, &args.encode())?;
         R::decode(&mut &out[..]).map_err(|_| ExecError::BadResult(method.to_string()).into())
     }
@@ -234,7 +269,9 @@ impl Client {
     pub fn storage(&self, at: &H256, key: &[u8]) -> ClientResult<Option<Vec<u8>>> {
         let header = self.expect_header(at)?;
         let backend = executor::state_at(&self.db, *header.state_root());
-        backend.storage(key).map_err(|e| ClientError::Other(e.to_string()))
+        backend
+            .storage(key)
+            .map_err(|e| ClientError::Other(e.to_string()))
     }
 
     /// Up to `count` storage keys under `prefix` at `at`, strictly after `start_after`.
@@ -251,7 +288,9 @@ impl Client {
         args.prefix = Some(prefix);
         args.start_at = start_after;
         args.start_at_exclusive = true;
-        let iter = backend.keys(args).map_err(|e| ClientError::Other(e.to_string()))?;
+        let iter = backend
+            .keys(args)
+            .map_err(|e| ClientError::Other(e.to_string()))?;
         let mut out = Vec::new();
         for key in iter.take(count) {
             out.push(key.map_err(|e| ClientError::Other(e.to_string()))?);
@@ -263,7 +302,8 @@ impl Client {
     pub fn read_proof(&self, at: &H256, keys: &[Vec<u8>]) -> ClientResult<Vec<Vec<u8>>> {
         let header = self.expect_header(at)?;
         let backend = executor::state_at(&self.db, *header.state_root());
-        let proof = sp_state_machine::prove_read(backend, keys).map_err(|e| ClientError::Other(e.to_string()))?;
+        let proof = sp_state_machine::prove_read(backend, keys)
+            .map_err(|e| ClientError::Other(e.to_string()))?;
         Ok(proof.into_iter_nodes().collect())
     }
 
@@ -278,15 +318,27 @@ impl Client {
 
     /// Execute `block` on its parent's state and return the state changes, checking its roots.
     pub fn execute_block(&self, block: &Block) -> ClientResult<StateChanges> {
-        let parent = self
-            .header(block.header.parent_hash())?
-            .ok_or(ClientError::UnknownParent { parent: *block.header.parent_hash(), number: block.header.number })?;
+        let parent =
+            self.header(block.header.parent_hash())?
+                .ok_or(ClientError::UnknownParent {
+                    parent: *block.header.parent_hash(),
+                    number: block.header.number,
+                })?;
         let backend = executor::state_at(&self.db, *parent.state_root());
         let mut overlay = OverlayedChanges::<Hasher>::default();
         // The runtime executes the pre-seal header: the author's seal is not part of it.
         let mut unsealed = block.clone();
-        unsealed.header.digest.logs.retain(|d| !matches!(d, sp_runtime::generic::DigestItem::Seal(..)));
-        executor::call_in_overlay(&backend, &mut overlay, "Core_execute_block", &unsealed.encode())?;
+        unsealed
+            .header
+            .digest
+            .logs
+            .retain(|d| !matches!(d, sp_runtime::generic::DigestItem::Seal(..)));
+        executor::call_in_overlay(
+            &backend,
+            &mut overlay,
+            "Core_execute_block",
+            &unsealed.encode(),
+        )?;
         let changes = executor::drain_changes(&backend, &mut overlay)?;
         if changes.root != *block.header.state_root() {
             return Err(ClientError::StateRootMismatch {
@@ -316,7 +368,11 @@ impl Client {
         };
         let info = self.info();
         let is_new_best = number > info.best_number;
-        let new_best = if is_new_best { Some((hash, self.canonical_route(&block.header)?)) } else { None };
+        let new_best = if is_new_best {
+            Some((hash, self.canonical_route(&block.header)?))
+        } else {
+            None
+        };
         let finalized = if finalize {
             if !is_new_best && !self.is_ancestor_or_equal(&info.finalized_hash, &block.header)? {
                 return Err(ClientError::NotDescendantOfFinalized(hash));
@@ -325,7 +381,11 @@ impl Client {
         } else {
             None
         };
-        let tx_hashes = block.extrinsics.iter().map(crate::types::extrinsic_hash).collect();
+        let tx_hashes = block
+            .extrinsics
+            .iter()
+            .map(crate::types::extrinsic_hash)
+            .collect();
         let header = block.header.clone();
         self.db.commit(BlockCommit {
             block: Some((block, justifications)),
@@ -348,7 +408,12 @@ impl Client {
                 None
             }
         };
-        let imported = ImportedBlock { hash, header: header.clone(), is_new_best, tx_hashes };
+        let imported = ImportedBlock {
+            hash,
+            header: header.clone(),
+            is_new_best,
+            tx_hashes,
+        };
         let _ = self.notifications.imported.send(imported.clone());
         if let Some(from) = newly_finalized {
             self.announce_finalized(from, number)?;
@@ -367,7 +432,10 @@ impl Client {
         if self.db.hash_at(*header.number())? != Some(hash) {
             return Err(ClientError::NotDescendantOfFinalized(hash));
         }
-        self.db.commit(BlockCommit { finalized: Some((hash, justifications)), ..Default::default() })?;
+        self.db.commit(BlockCommit {
+            finalized: Some((hash, justifications)),
+            ..Default::default()
+        })?;
         {
             let mut i = self.info.write();
             i.finalized_hash = hash;
@@ -419,16 +487,34 @@ impl Client {
         let backend = executor::state_at(&self.db, *parent.state_root());
         let mut overlay = OverlayedChanges::<Hasher>::default();
         // Pretend to be the next slot's block: Aura requires the slot to increase.
-        let slot = crate::authoring::header_slot(&parent).map(|s| u64::from(s) + 1).unwrap_or(1);
+        let slot = crate::authoring::header_slot(&parent)
+            .map(|s| u64::from(s) + 1)
+            .unwrap_or(1);
         let digest = sp_runtime::generic::Digest {
             logs: vec![sp_runtime::generic::DigestItem::PreRuntime(
                 sp_consensus_aura::AURA_ENGINE_ID,
                 sp_consensus_aura::Slot::from(slot).encode(),
             )],
         };
-        let header = Header::new(parent.number + 1, Default::default(), Default::default(), *at, digest);
-        executor::call_in_overlay(&backend, &mut overlay, "Core_initialize_block", &header.encode())?;
-        Ok(executor::call_in_overlay(&backend, &mut overlay, "BlockBuilder_apply_extrinsic", xt)?)
+        let header = Header::new(
+            parent.number + 1,
+            Default::default(),
+            Default::default(),
+            *at,
+            digest,
+        );
+        executor::call_in_overlay(
+            &backend,
+            &mut overlay,
+            "Core_initialize_block",
+            &header.encode(),
+        )?;
+        Ok(executor::call_in_overlay(
+            &backend,
+            &mut overlay,
+            "BlockBuilder_apply_extrinsic",
+            xt,
+        )?)
     }
 
     /// Decode an extrinsic from its encoding.

@@ -35,7 +35,11 @@ pub fn purge_chain(cmd: &PurgeChainCmd) -> anyhow::Result<()> {
         return Ok(());
     }
     if !cmd.yes {
-        print!("Delete the database of chain `{}` at {}? [y/N]: ", spec.id, db.display());
+        print!(
+            "Delete the database of chain `{}` at {}? [y/N]: ",
+            spec.id,
+            db.display()
+        );
         std::io::stdout().flush()?;
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
@@ -49,7 +53,12 @@ pub fn purge_chain(cmd: &PurgeChainCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn describe<P: Pair>(pair: &P, scheme: &str, secret: Option<&str>, output: OutputType) -> anyhow::Result<()>
+fn describe<P: Pair>(
+    pair: &P,
+    scheme: &str,
+    secret: Option<&str>,
+    output: OutputType,
+) -> anyhow::Result<()>
 where
     P::Public: Ss58Codec + AsRef<[u8]>,
 {
@@ -66,61 +75,84 @@ where
                 "scheme": scheme,
             });
             println!("{}", serde_json::to_string_pretty(&v)?);
-        },
+        }
         OutputType::Text => {
             if let Some(s) = secret {
                 println!("Secret phrase:       {s}");
             }
-            println!("  Network ID:        substrate (SS58 prefix {})", aitbc_runtime::SS58_PREFIX);
+            println!(
+                "  Network ID:        substrate (SS58 prefix {})",
+                aitbc_runtime::SS58_PREFIX
+            );
             println!("  Crypto scheme:     {scheme}");
             println!("  Public key (hex):  {public_hex}");
             println!("  Account ID:        {public_hex}");
             println!("  SS58 Address:      {ss58}");
-        },
+        }
     }
     Ok(())
 }
 
 pub fn key(cmd: &KeyCmd) -> anyhow::Result<()> {
     match cmd {
-        KeyCmd::Generate { scheme, words, output_type } => {
+        KeyCmd::Generate {
+            scheme,
+            words,
+            output_type,
+        } => {
             let count = match words {
                 12 | 15 | 18 | 21 | 24 => *words,
                 other => bail!("--words must be 12, 15, 18, 21 or 24, not {other}"),
             };
-            let mnemonic = bip39::Mnemonic::generate(count).map_err(|e| anyhow!("cannot generate mnemonic: {e}"))?;
+            let mnemonic = bip39::Mnemonic::generate(count)
+                .map_err(|e| anyhow!("cannot generate mnemonic: {e}"))?;
             let phrase = mnemonic.to_string();
             match scheme {
                 Scheme::Sr25519 => {
-                    let pair = sr25519::Pair::from_phrase(&phrase, None).map_err(|e| anyhow!("{e:?}"))?.0;
+                    let pair = sr25519::Pair::from_phrase(&phrase, None)
+                        .map_err(|e| anyhow!("{e:?}"))?
+                        .0;
                     describe(&pair, "Sr25519", Some(&phrase), *output_type)
-                },
+                }
                 Scheme::Ed25519 => {
-                    let pair = ed25519::Pair::from_phrase(&phrase, None).map_err(|e| anyhow!("{e:?}"))?.0;
+                    let pair = ed25519::Pair::from_phrase(&phrase, None)
+                        .map_err(|e| anyhow!("{e:?}"))?
+                        .0;
                     describe(&pair, "Ed25519", Some(&phrase), *output_type)
-                },
+                }
             }
-        },
-        KeyCmd::Inspect { uri, scheme, output_type } => match scheme {
+        }
+        KeyCmd::Inspect {
+            uri,
+            scheme,
+            output_type,
+        } => match scheme {
             Scheme::Sr25519 => {
                 let pair = sr25519::Pair::from_string(uri, None)
                     .map_err(|e| anyhow!("invalid secret URI `{uri}`: {e:?}"))?;
                 describe(&pair, "Sr25519", None, *output_type)
-            },
+            }
             Scheme::Ed25519 => {
                 let pair = ed25519::Pair::from_string(uri, None)
                     .map_err(|e| anyhow!("invalid secret URI `{uri}`: {e:?}"))?;
                 describe(&pair, "Ed25519", None, *output_type)
-            },
+            }
         },
-        KeyCmd::Insert { shared, key_type, suri } => {
+        KeyCmd::Insert {
+            shared,
+            key_type,
+            suri,
+        } => {
             let kt = parse_key_type(key_type)?;
             let spec = ChainSpec::load(&shared.chain_id())?;
-            let base = shared.base_path.clone().unwrap_or_else(crate::service::default_base_path);
+            let base = shared
+                .base_path
+                .clone()
+                .unwrap_or_else(crate::service::default_base_path);
             let ks = Keystore::open(&chain_dir(&base, &spec.id).join("keystore"))?;
             let path = ks.insert(kt, suri)?;
             println!("Inserted {key_type} key into {}", path.display());
             Ok(())
-        },
+        }
     }
 }

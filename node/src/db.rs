@@ -27,7 +27,15 @@ pub mod col {
     /// Extrinsic hash -> (block hash, index in block).
     pub const TX_INDEX: &str = "tx_index";
     /// All column families.
-    pub const ALL: [&str; 7] = [META, STATE, HEADERS, BODIES, JUSTIFICATIONS, NUMBER_TO_HASH, TX_INDEX];
+    pub const ALL: [&str; 7] = [
+        META,
+        STATE,
+        HEADERS,
+        BODIES,
+        JUSTIFICATIONS,
+        NUMBER_TO_HASH,
+        TX_INDEX,
+    ];
 }
 
 const KEY_BEST: &[u8] = b"best";
@@ -86,7 +94,9 @@ impl Database {
     }
 
     fn cf(&self, name: &str) -> DbResult<&rocksdb::ColumnFamily> {
-        self.db.cf_handle(name).ok_or_else(|| DbError::Corrupt(format!("missing column family {name}")))
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| DbError::Corrupt(format!("missing column family {name}")))
     }
 
     /// Raw get from a column.
@@ -97,7 +107,10 @@ impl Database {
     fn get_hash(&self, key: &[u8]) -> DbResult<Option<H256>> {
         match self.get(col::META, key)? {
             Some(v) if v.len() == 32 => Ok(Some(H256::from_slice(&v))),
-            Some(_) => Err(DbError::Corrupt(format!("bad meta entry {}", String::from_utf8_lossy(key)))),
+            Some(_) => Err(DbError::Corrupt(format!(
+                "bad meta entry {}",
+                String::from_utf8_lossy(key)
+            ))),
             None => Ok(None),
         }
     }
@@ -109,7 +122,9 @@ impl Database {
 
     /// The chain id the database was created for.
     pub fn chain_id(&self) -> DbResult<Option<String>> {
-        Ok(self.get(col::META, KEY_CHAIN_ID)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        Ok(self
+            .get(col::META, KEY_CHAIN_ID)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     /// Hash of the best block.
@@ -125,21 +140,30 @@ impl Database {
     /// Header by hash.
     pub fn header(&self, hash: &H256) -> DbResult<Option<Header>> {
         self.get(col::HEADERS, hash.as_bytes())?
-            .map(|v| Header::decode(&mut &v[..]).map_err(|e| DbError::Corrupt(format!("header {hash:?}: {e}"))))
+            .map(|v| {
+                Header::decode(&mut &v[..])
+                    .map_err(|e| DbError::Corrupt(format!("header {hash:?}: {e}")))
+            })
             .transpose()
     }
 
     /// Body (extrinsics) by block hash.
     pub fn body(&self, hash: &H256) -> DbResult<Option<Vec<crate::types::Extrinsic>>> {
         self.get(col::BODIES, hash.as_bytes())?
-            .map(|v| Decode::decode(&mut &v[..]).map_err(|e| DbError::Corrupt(format!("body {hash:?}: {e}"))))
+            .map(|v| {
+                Decode::decode(&mut &v[..])
+                    .map_err(|e| DbError::Corrupt(format!("body {hash:?}: {e}")))
+            })
             .transpose()
     }
 
     /// Justifications by block hash.
     pub fn justifications(&self, hash: &H256) -> DbResult<Option<sp_runtime::Justifications>> {
         self.get(col::JUSTIFICATIONS, hash.as_bytes())?
-            .map(|v| Decode::decode(&mut &v[..]).map_err(|e| DbError::Corrupt(format!("justification {hash:?}: {e}"))))
+            .map(|v| {
+                Decode::decode(&mut &v[..])
+                    .map_err(|e| DbError::Corrupt(format!("justification {hash:?}: {e}")))
+            })
             .transpose()
     }
 
@@ -154,7 +178,10 @@ impl Database {
     /// Location of an extrinsic: (block hash, index).
     pub fn tx_location(&self, tx_hash: &H256) -> DbResult<Option<(H256, u32)>> {
         self.get(col::TX_INDEX, tx_hash.as_bytes())?
-            .map(|v| <(H256, u32)>::decode(&mut &v[..]).map_err(|e| DbError::Corrupt(format!("tx index: {e}"))))
+            .map(|v| {
+                <(H256, u32)>::decode(&mut &v[..])
+                    .map_err(|e| DbError::Corrupt(format!("tx index: {e}")))
+            })
             .transpose()
     }
 
@@ -181,8 +208,16 @@ impl Database {
         }
         if let Some((block, justifications)) = &commit.block {
             let hash = block.header.hash();
-            batch.put_cf(self.cf(col::HEADERS)?, hash.as_bytes(), block.header.encode());
-            batch.put_cf(self.cf(col::BODIES)?, hash.as_bytes(), block.extrinsics.encode());
+            batch.put_cf(
+                self.cf(col::HEADERS)?,
+                hash.as_bytes(),
+                block.header.encode(),
+            );
+            batch.put_cf(
+                self.cf(col::BODIES)?,
+                hash.as_bytes(),
+                block.extrinsics.encode(),
+            );
             if let Some(j) = justifications {
                 batch.put_cf(self.cf(col::JUSTIFICATIONS)?, hash.as_bytes(), j.encode());
             }

@@ -8,7 +8,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use codec::{Decode, Encode};
 use sp_core::{storage::StateVersion, H256};
-use sp_state_machine::{Ext, OverlayedChanges, TrieBackend, TrieBackendBuilder, TrieBackendStorage};
+use sp_state_machine::{
+    Ext, OverlayedChanges, TrieBackend, TrieBackendBuilder, TrieBackendStorage,
+};
 use sp_trie::{prefixed_key, PrefixedMemoryDB};
 
 use crate::{db::Database, types::Hasher};
@@ -40,7 +42,9 @@ impl DbTrieStorage {
 
 impl TrieBackendStorage<Hasher> for DbTrieStorage {
     fn get(&self, key: &H256, prefix: hash_db::Prefix) -> Result<Option<Vec<u8>>, String> {
-        self.db.state_node(&prefixed_key::<Hasher>(key, prefix)).map_err(|e| e.to_string())
+        self.db
+            .state_node(&prefixed_key::<Hasher>(key, prefix))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -72,17 +76,27 @@ pub fn call_in_overlay(
     let mut extensions = sp_externalities::Extensions::default();
     let mut ext = Ext::new(overlay, backend, Some(&mut extensions));
     let result = sp_externalities::set_and_run_with_externalities(&mut ext, || {
-        catch_unwind(AssertUnwindSafe(|| aitbc_runtime::apis::api::dispatch(method, args)))
+        catch_unwind(AssertUnwindSafe(|| {
+            aitbc_runtime::apis::api::dispatch(method, args)
+        }))
     });
     match result {
         Ok(Some(out)) => Ok(out),
         Ok(None) => Err(ExecError::UnknownMethod(method.to_string())),
-        Err(e) => Err(ExecError::Panicked { method: method.to_string(), message: panic_message(e) }),
+        Err(e) => Err(ExecError::Panicked {
+            method: method.to_string(),
+            message: panic_message(e),
+        }),
     }
 }
 
 /// Run a read-only call at `state_root`; all changes are discarded.
-pub fn call_at(db: &Database, state_root: H256, method: &str, args: &[u8]) -> Result<Vec<u8>, ExecError> {
+pub fn call_at(
+    db: &Database,
+    state_root: H256,
+    method: &str,
+    args: &[u8],
+) -> Result<Vec<u8>, ExecError> {
     let backend = state_at(db, state_root);
     let mut overlay = OverlayedChanges::default();
     call_in_overlay(&backend, &mut overlay, method, args)
@@ -113,11 +127,18 @@ pub fn drain_changes(
     let changes = overlay
         .drain_storage_changes(backend, StateVersion::V1)
         .map_err(|e| ExecError::State(e.to_string()))?;
-    Ok(StateChanges { root: changes.transaction_storage_root, nodes: memory_db_nodes(changes.transaction) })
+    Ok(StateChanges {
+        root: changes.transaction_storage_root,
+        nodes: memory_db_nodes(changes.transaction),
+    })
 }
 
 /// The inserted nodes of a trie transaction. Deletions are ignored: this is an archive node, and
 /// nodes are shared between blocks.
 pub fn memory_db_nodes(mut tx: PrefixedMemoryDB<Hasher>) -> Vec<(Vec<u8>, Vec<u8>)> {
-    tx.drain().into_iter().filter(|(_, (_, rc))| *rc > 0).map(|(k, (v, _))| (k, v)).collect()
+    tx.drain()
+        .into_iter()
+        .filter(|(_, (_, rc))| *rc > 0)
+        .map(|(k, (v, _))| (k, v))
+        .collect()
 }

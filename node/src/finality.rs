@@ -6,9 +6,7 @@
 //! by that key. Multi-validator voting builds on the same store and import path.
 
 use codec::{Decode, Encode};
-use sp_consensus_grandpa::{
-    AuthorityList, GrandpaJustification, SetId, GRANDPA_ENGINE_ID,
-};
+use sp_consensus_grandpa::{AuthorityList, GrandpaJustification, SetId, GRANDPA_ENGINE_ID};
 use sp_core::Pair;
 use sp_runtime::{traits::Header as _, Justifications};
 
@@ -25,26 +23,49 @@ pub fn single_authority_justification(
     header: &Header,
 ) -> ClientResult<Option<Justifications>> {
     let parent = *header.parent_hash();
-    let authorities: AuthorityList = client.call_decode(&parent, "GrandpaApi_grandpa_authorities", ())?;
-    let [(id, _weight)] = authorities.as_slice() else { return Ok(None) };
-    let Some(pair) = keystore.grandpa_pair(&id.clone().into()) else { return Ok(None) };
+    let authorities: AuthorityList =
+        client.call_decode(&parent, "GrandpaApi_grandpa_authorities", ())?;
+    let [(id, _weight)] = authorities.as_slice() else {
+        return Ok(None);
+    };
+    let Some(pair) = keystore.grandpa_pair(&id.clone().into()) else {
+        return Ok(None);
+    };
     let set_id: SetId = client.call_decode(&parent, "GrandpaApi_current_set_id", ())?;
+    let justification = sign_commit(&pair, set_id, header);
+    Ok(Some(Justifications::from((
+        GRANDPA_ENGINE_ID,
+        justification.encode(),
+    ))))
+}
+
+/// A GRANDPA justification of `header` carrying one precommit signed by `pair`.
+pub fn sign_commit(
+    pair: &sp_core::ed25519::Pair,
+    set_id: SetId,
+    header: &Header,
+) -> GrandpaJustification<Header> {
     let round = u64::from(header.number);
-    let precommit = finality_grandpa::Precommit { target_hash: header.hash(), target_number: header.number };
+    let precommit = finality_grandpa::Precommit {
+        target_hash: header.hash(),
+        target_number: header.number,
+    };
     let message = finality_grandpa::Message::Precommit(precommit.clone());
     let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
-    let signature = pair.sign(&payload);
     let commit = finality_grandpa::Commit {
         target_hash: header.hash(),
         target_number: header.number,
         precommits: vec![finality_grandpa::SignedPrecommit {
             precommit,
-            signature: signature.into(),
-            id: id.clone(),
+            signature: pair.sign(&payload).into(),
+            id: pair.public().into(),
         }],
     };
-    let justification = GrandpaJustification::<Header> { round, commit, votes_ancestries: vec![] };
-    Ok(Some(Justifications::from((GRANDPA_ENGINE_ID, justification.encode()))))
+    GrandpaJustification::<Header> {
+        round,
+        commit,
+        votes_ancestries: vec![],
+    }
 }
 
 /// Verify a stored GRANDPA justification of `header` against `authorities` and `set_id`:
@@ -58,24 +79,91 @@ pub fn verify_justification(
     let j = GrandpaJustification::<Header>::decode(&mut &encoded[..])
         .map_err(|e| ClientError::Other(format!("undecodable justification: {e}")))?;
     if j.commit.target_hash != header.hash() || j.commit.target_number != header.number {
-        return Err(ClientError::Other("justification targets another block".into()));
+        return Err(ClientError::Other(
+            "justification targets another block".into(),
+        ));
     }
     let total: u64 = authorities.iter().map(|(_, w)| *w).sum();
     let mut seen = std::collections::HashSet::new();
     let mut weight = 0u64;
     for sp in &j.commit.precommits {
-        let Some((_, w)) = authorities.iter().find(|(a, _)| a == &sp.id) else { continue };
+        let Some((_, w)) = authorities.iter().find(|(a, _)| a == &sp.id) else {
+            continue;
+        };
         if !seen.insert(sp.id.clone()) {
             continue;
         }
         let message = finality_grandpa::Message::Precommit(sp.precommit.clone());
         let payload = sp_consensus_grandpa::localized_payload(j.round, set_id, &message);
-        if sp_core::ed25519::Pair::verify(&sp.signature.clone().into(), &payload, &sp.id.clone().into()) {
+        if sp_core::ed25519::Pair::verify(
+            &sp.signature.clone().into(),
+            &payload,
+            &sp.id.clone().into(),
+        ) {
             weight += w;
         }
     }
     if weight * 3 <= total * 2 {
-        return Err(ClientError::Other(format!("justification carries {weight} of {total} authority weight")));
+        return Err(ClientError::Other(format!(
+            "justification carries {weight} of {total} authority weight"
+        )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sp_keyring::Ed25519Keyring;
+
+    fn header(n: u32) -> Header {
+        Header::new(
+            n,
+            Default::default(),
+            Default::default(),
+            Default::default(),
+            Default::default(),
+        )
+    }
+
+    #[test]
+    fn signed_commit_verifies_and_tampering_is_detected() {
+        let alice = Ed25519Keyring::Alice.pair();
+        let authorities: AuthorityList = vec![(alice.public().into(), 1)];
+        let h = header(7);
+        let j = sign_commit(&alice, 0, &h).encode();
+        verify_justification(&h, &j, &authorities, 0).expect("valid justification");
+        assert!(
+            verify_justification(&h, &j, &authorities, 1).is_err(),
+            "wrong set id must fail"
+        );
+        assert!(
+            verify_justification(&header(8), &j, &authorities, 0).is_err(),
+            "other block must fail"
+        );
+        let bob: AuthorityList = vec![(Ed25519Keyring::Bob.public().into(), 1)];
+        assert!(
+            verify_justification(&h, &j, &bob, 0).is_err(),
+            "foreign signer must fail"
+        );
+    }
+
+    #[test]
+    fn one_of_four_signatures_is_not_a_supermajority() {
+        let keys: Vec<_> = [
+            Ed25519Keyring::Alice,
+            Ed25519Keyring::Bob,
+            Ed25519Keyring::Charlie,
+            Ed25519Keyring::Dave,
+        ]
+        .iter()
+        .map(|k| (k.public().into(), 1))
+        .collect();
+        let h = header(3);
+        let j = sign_commit(&Ed25519Keyring::Alice.pair(), 0, &h).encode();
+        let err = verify_justification(&h, &j, &keys, 0)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("1 of 4"), "{err}");
+    }
 }

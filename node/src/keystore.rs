@@ -25,20 +25,29 @@ pub struct Keystore {
 impl Keystore {
     /// Open the keystore directory (created if missing) and load its keys.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create keystore {}", dir.display()))?;
-        let ks = Self { dir: Some(dir.to_path_buf()), ..Default::default() };
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create keystore {}", dir.display()))?;
+        let ks = Self {
+            dir: Some(dir.to_path_buf()),
+            ..Default::default()
+        };
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             let Ok(raw) = hex::decode(name) else { continue };
             if raw.len() < 4 {
                 continue;
             }
             let key_type = KeyTypeId([raw[0], raw[1], raw[2], raw[3]]);
-            let suri: String = serde_json::from_slice(&std::fs::read(&path)?)
-                .with_context(|| format!("keystore file {} is not a JSON string", path.display()))?;
-            ks.add(key_type, &suri)
-                .with_context(|| format!("keystore file {} holds an invalid key", path.display()))?;
+            let suri: String =
+                serde_json::from_slice(&std::fs::read(&path)?).with_context(|| {
+                    format!("keystore file {} is not a JSON string", path.display())
+                })?;
+            ks.add(key_type, &suri).with_context(|| {
+                format!("keystore file {} holds an invalid key", path.display())
+            })?;
         }
         Ok(ks)
     }
@@ -52,23 +61,25 @@ impl Keystore {
     pub fn add(&self, key_type: KeyTypeId, suri: &str) -> anyhow::Result<Vec<u8>> {
         match key_type {
             AURA => {
-                let pair = sr25519::Pair::from_string(suri, None).map_err(|e| anyhow!("invalid secret URI: {e:?}"))?;
+                let pair = sr25519::Pair::from_string(suri, None)
+                    .map_err(|e| anyhow!("invalid secret URI: {e:?}"))?;
                 let public = pair.public().0.to_vec();
                 let mut keys = self.aura.write();
                 if !keys.iter().any(|k| k.public() == pair.public()) {
                     keys.push(pair);
                 }
                 Ok(public)
-            },
+            }
             GRANDPA => {
-                let pair = ed25519::Pair::from_string(suri, None).map_err(|e| anyhow!("invalid secret URI: {e:?}"))?;
+                let pair = ed25519::Pair::from_string(suri, None)
+                    .map_err(|e| anyhow!("invalid secret URI: {e:?}"))?;
                 let public = pair.public().0.to_vec();
                 let mut keys = self.grandpa.write();
                 if !keys.iter().any(|k| k.public() == pair.public()) {
                     keys.push(pair);
                 }
                 Ok(public)
-            },
+            }
             other => bail!(
                 "unsupported key type `{}`: use `aura` or `gran`",
                 String::from_utf8_lossy(&other.0)
@@ -79,8 +90,15 @@ impl Keystore {
     /// Add a key and persist it in the keystore directory.
     pub fn insert(&self, key_type: KeyTypeId, suri: &str) -> anyhow::Result<PathBuf> {
         let public = self.add(key_type, suri)?;
-        let dir = self.dir.as_ref().ok_or_else(|| anyhow!("in-memory keystore cannot persist keys"))?;
-        let path = dir.join(format!("{}{}", hex::encode(key_type.0), hex::encode(public)));
+        let dir = self
+            .dir
+            .as_ref()
+            .ok_or_else(|| anyhow!("in-memory keystore cannot persist keys"))?;
+        let path = dir.join(format!(
+            "{}{}",
+            hex::encode(key_type.0),
+            hex::encode(public)
+        ));
         std::fs::write(&path, serde_json::to_vec(suri)?)?;
         #[cfg(unix)]
         {
@@ -92,12 +110,20 @@ impl Keystore {
 
     /// The Aura key with this public key, if held.
     pub fn aura_pair(&self, public: &sr25519::Public) -> Option<sr25519::Pair> {
-        self.aura.read().iter().find(|p| &p.public() == public).cloned()
+        self.aura
+            .read()
+            .iter()
+            .find(|p| &p.public() == public)
+            .cloned()
     }
 
     /// The GRANDPA key with this public key, if held.
     pub fn grandpa_pair(&self, public: &ed25519::Public) -> Option<ed25519::Pair> {
-        self.grandpa.read().iter().find(|p| &p.public() == public).cloned()
+        self.grandpa
+            .read()
+            .iter()
+            .find(|p| &p.public() == public)
+            .cloned()
     }
 
     /// Whether any authority key is held.

@@ -1,23 +1,6 @@
 //! `aitbc-node`: the AITBC validator and full node.
-//!
-//! The runtime runs natively (see DESIGN.md). Storage is RocksDB, consensus is Aura slots with
-//! GRANDPA-format finality, and the JSON-RPC is Substrate's.
 
-mod authoring;
-mod chain_spec;
-mod cli;
-mod client;
-mod commands;
-mod db;
-mod executor;
-mod finality;
-mod keystore;
-mod metrics;
-mod pool;
-mod rpc;
-mod service;
-mod types;
-
+use aitbc_node::{cli, commands, service};
 use clap::Parser;
 
 fn main() {

@@ -41,15 +41,35 @@ impl Metrics {
     pub fn new() -> Arc<Self> {
         let mut registry = Registry::with_prefix("aitbc");
         let block_height = Family::<StatusLabel, Gauge>::default();
-        registry.register("block_height", "Block height by status (best, finalized)", block_height.clone());
+        registry.register(
+            "block_height",
+            "Block height by status (best, finalized)",
+            block_height.clone(),
+        );
         let authoring_seconds = Histogram::new(buckets());
-        registry.register("block_authoring_seconds", "Time to build, seal and import an authored block", authoring_seconds.clone());
+        registry.register(
+            "block_authoring_seconds",
+            "Time to build, seal and import an authored block",
+            authoring_seconds.clone(),
+        );
         let import_seconds = Histogram::new(buckets());
-        registry.register("block_import_seconds", "Time to execute and import a block from elsewhere", import_seconds.clone());
+        registry.register(
+            "block_import_seconds",
+            "Time to execute and import a block from elsewhere",
+            import_seconds.clone(),
+        );
         let pool_ready = Gauge::default();
-        registry.register("txpool_ready", "Ready transactions in the pool", pool_ready.clone());
+        registry.register(
+            "txpool_ready",
+            "Ready transactions in the pool",
+            pool_ready.clone(),
+        );
         let pool_future = Gauge::default();
-        registry.register("txpool_future", "Future transactions in the pool", pool_future.clone());
+        registry.register(
+            "txpool_future",
+            "Future transactions in the pool",
+            pool_future.clone(),
+        );
         let rpc_calls = Family::<MethodLabel, Counter>::default();
         registry.register("rpc_calls", "JSON-RPC calls by method", rpc_calls.clone());
         Arc::new(Self {
@@ -64,8 +84,16 @@ impl Metrics {
     }
 
     pub fn set_heights(&self, best: u32, finalized: u32) {
-        self.block_height.get_or_create(&StatusLabel { status: "best".into() }).set(best.into());
-        self.block_height.get_or_create(&StatusLabel { status: "finalized".into() }).set(finalized.into());
+        self.block_height
+            .get_or_create(&StatusLabel {
+                status: "best".into(),
+            })
+            .set(best.into());
+        self.block_height
+            .get_or_create(&StatusLabel {
+                status: "finalized".into(),
+            })
+            .set(finalized.into());
     }
 
     pub fn block_authored(&self, d: Duration) {
@@ -82,7 +110,11 @@ impl Metrics {
     }
 
     pub fn rpc_call(&self, method: &str) {
-        self.rpc_calls.get_or_create(&MethodLabel { method: method.to_string() }).inc();
+        self.rpc_calls
+            .get_or_create(&MethodLabel {
+                method: method.to_string(),
+            })
+            .inc();
     }
 
     /// The metrics in Prometheus text format.
@@ -102,7 +134,9 @@ impl Metrics {
         tracing::info!(target: "aitbc", "📈 Prometheus metrics on http://{}/metrics", listener.local_addr()?);
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let me = self.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<hyper::body::Incoming>| {
@@ -113,12 +147,16 @@ impl Metrics {
                                     .header("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
                                     .body(Full::new(Bytes::from(me.render())))
                             } else {
-                                Response::builder().status(404).body(Full::new(Bytes::from("not found; try /metrics\n")))
+                                Response::builder()
+                                    .status(404)
+                                    .body(Full::new(Bytes::from("not found; try /metrics\n")))
                             };
                             resp
                         }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });

@@ -17,7 +17,8 @@ use std::{
 use parking_lot::Mutex;
 use sp_core::H256;
 use sp_runtime::transaction_validity::{
-    TransactionPriority, TransactionSource, TransactionTag, TransactionValidity, TransactionValidityError,
+    TransactionPriority, TransactionSource, TransactionTag, TransactionValidity,
+    TransactionValidityError,
 };
 use tokio::sync::broadcast;
 
@@ -145,7 +146,12 @@ pub struct TxPool {
 impl TxPool {
     pub fn new(client: Arc<Client>, limits: PoolLimits) -> Arc<Self> {
         let (status, _) = broadcast::channel(65_536);
-        Arc::new(Self { client, limits, inner: Mutex::new(Inner::default()), status })
+        Arc::new(Self {
+            client,
+            limits,
+            inner: Mutex::new(Inner::default()),
+            status,
+        })
     }
 
     /// Number of (ready, future) transactions.
@@ -177,7 +183,11 @@ impl TxPool {
     }
 
     /// Validate a transaction against the best block.
-    fn validate(&self, xt: &Extrinsic, source: TransactionSource) -> Result<TransactionValidity, PoolError> {
+    fn validate(
+        &self,
+        xt: &Extrinsic,
+        source: TransactionSource,
+    ) -> Result<TransactionValidity, PoolError> {
         let best = self.client.info().best_hash;
         self.client
             .call_decode::<TransactionValidity>(
@@ -210,7 +220,8 @@ impl TxPool {
                 self.limits.max_tx_bytes
             )));
         }
-        let xt = Client::decode_extrinsic(&encoded).map_err(|e| PoolError::BadFormat(e.to_string()))?;
+        let xt =
+            Client::decode_extrinsic(&encoded).map_err(|e| PoolError::BadFormat(e.to_string()))?;
         self.check_nonce_gap(&xt)?;
         let validity = self.validate(&xt, source)?;
         let valid = match validity {
@@ -218,10 +229,12 @@ impl TxPool {
             Err(TransactionValidityError::Invalid(e)) => {
                 self.inner.lock().banned.insert(hash, Instant::now());
                 return Err(PoolError::Invalid(<&'static str>::from(e).to_string()));
-            },
+            }
             Err(TransactionValidityError::Unknown(e)) => {
-                return Err(PoolError::UnknownValidity(<&'static str>::from(e).to_string()));
-            },
+                return Err(PoolError::UnknownValidity(
+                    <&'static str>::from(e).to_string(),
+                ));
+            }
         };
         let best_number = self.client.info().best_number;
         let tx = PoolTx {
@@ -242,7 +255,9 @@ impl TxPool {
     /// Refuse signed transactions whose nonce is far ahead of the account's: they would sit in
     /// the future queue for a long time and crowd out transactions that can be included.
     fn check_nonce_gap(&self, xt: &Extrinsic) -> Result<(), PoolError> {
-        let sp_runtime::generic::Preamble::Signed(sp_runtime::MultiAddress::Id(who), _, ext) = &xt.preamble else {
+        let sp_runtime::generic::Preamble::Signed(sp_runtime::MultiAddress::Id(who), _, ext) =
+            &xt.preamble
+        else {
             return Ok(());
         };
         let nonce = ext.5 .0;
@@ -270,7 +285,10 @@ impl TxPool {
             if let Some(other) = i.provided.get(tag) {
                 let old = i.txs.get(other).map(|t| t.priority).unwrap_or_default();
                 if old >= tx.priority {
-                    return Err(PoolError::TooLowPriority { old, new: tx.priority });
+                    return Err(PoolError::TooLowPriority {
+                        old,
+                        new: tx.priority,
+                    });
                 }
                 usurped.push(*other);
             }
@@ -331,11 +349,17 @@ impl TxPool {
                 let candidates: Vec<H256> = i
                     .future
                     .iter()
-                    .filter(|h| i.txs.get(*h).is_some_and(|t| t.requires.iter().all(|r| i.provided.contains_key(r))))
+                    .filter(|h| {
+                        i.txs
+                            .get(*h)
+                            .is_some_and(|t| t.requires.iter().all(|r| i.provided.contains_key(r)))
+                    })
                     .copied()
                     .collect();
                 for h in candidates {
-                    let Some(tx) = i.txs.get(&h).cloned() else { continue };
+                    let Some(tx) = i.txs.get(&h).cloned() else {
+                        continue;
+                    };
                     if tx.provides.iter().any(|t| i.provided.contains_key(t)) {
                         continue;
                     }
@@ -365,7 +389,11 @@ impl TxPool {
         let mut heap = BinaryHeap::new();
         for h in &i.ready {
             let Some(tx) = i.txs.get(h) else { continue };
-            let pending: Vec<&TransactionTag> = tx.requires.iter().filter(|r| i.provided.contains_key(*r)).collect();
+            let pending: Vec<&TransactionTag> = tx
+                .requires
+                .iter()
+                .filter(|r| i.provided.contains_key(*r))
+                .collect();
             if pending.is_empty() {
                 heap.push((tx.priority, Reverse(tx.seq), tx.hash));
             } else {
@@ -382,7 +410,10 @@ impl TxPool {
                 emitted_tags.insert(tag);
                 if let Some(ws) = waiting.remove(tag) {
                     for w in ws {
-                        if w.requires.iter().all(|r| !i.provided.contains_key(r) || emitted_tags.contains(r)) {
+                        if w.requires
+                            .iter()
+                            .all(|r| !i.provided.contains_key(r) || emitted_tags.contains(r))
+                        {
                             heap.push((w.priority, Reverse(w.seq), w.hash));
                         }
                     }
@@ -426,7 +457,12 @@ impl TxPool {
                 }
             }
             // Expired transactions.
-            let expired: Vec<H256> = i.txs.values().filter(|t| t.valid_till < best).map(|t| t.hash).collect();
+            let expired: Vec<H256> = i
+                .txs
+                .values()
+                .filter(|t| t.valid_till < best)
+                .map(|t| t.hash)
+                .collect();
             for h in expired {
                 Self::remove_locked(&mut i, &h);
                 stale.push(h);
@@ -442,8 +478,11 @@ impl TxPool {
             let cursor = i.revalidate_cursor;
             let mut ready: Vec<&PoolTx> = i.ready.iter().filter_map(|h| i.txs.get(h)).collect();
             ready.sort_by_key(|t| (t.seq <= cursor, t.seq));
-            let mut batch: Vec<PoolTx> =
-                ready.into_iter().take(self.limits.revalidate_batch).cloned().collect();
+            let mut batch: Vec<PoolTx> = ready
+                .into_iter()
+                .take(self.limits.revalidate_batch)
+                .cloned()
+                .collect();
             let last = batch.iter().map(|t| t.seq).max().unwrap_or(0);
             batch.extend(i.future.iter().filter_map(|h| i.txs.get(h)).cloned());
             i.revalidate_cursor = last;
@@ -459,14 +498,14 @@ impl TxPool {
                             t.priority = valid.priority;
                         }
                     }
-                },
+                }
                 Ok(Err(TransactionValidityError::Invalid(_))) => self.report_invalid(&tx.hash),
                 Ok(Err(TransactionValidityError::Unknown(_))) | Err(_) => {
                     let mut i = self.inner.lock();
                     Self::remove_locked(&mut i, &tx.hash);
                     drop(i);
                     self.notify(tx.hash, TxStatus::Dropped);
-                },
+                }
             }
         }
         // 3. Futures whose requirements the chain now satisfies become ready.
@@ -479,7 +518,9 @@ impl TxPool {
                 .copied()
                 .collect();
             for h in now_ready {
-                let Some(tx) = i.txs.get(&h).cloned() else { continue };
+                let Some(tx) = i.txs.get(&h).cloned() else {
+                    continue;
+                };
                 if tx.provides.iter().any(|t| i.provided.contains_key(t)) {
                     continue;
                 }

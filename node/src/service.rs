@@ -25,7 +25,9 @@ use crate::{
 
 /// `$HOME/.local/share/aitbc-node`.
 pub fn default_base_path() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".local/share/aitbc-node")
 }
 
@@ -59,7 +61,8 @@ fn node_key(dir: &Path) -> anyhow::Result<ed25519::Pair> {
     }
     let (pair, seed) = ed25519::Pair::generate();
     std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
-    std::fs::write(&path, seed.as_ref()).with_context(|| format!("cannot write node key {}", path.display()))?;
+    std::fs::write(&path, seed.as_ref())
+        .with_context(|| format!("cannot write node key {}", path.display()))?;
     Ok(pair)
 }
 
@@ -74,9 +77,16 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     init_logging(cmd.log.as_deref());
     let shared = &cmd.shared;
     let spec = ChainSpec::load(&shared.chain_id())?;
-    let keyring_uri = cmd.keyring.uri().or(if shared.dev { Some("//Alice") } else { None });
+    let keyring_uri = cmd
+        .keyring
+        .uri()
+        .or(if shared.dev { Some("//Alice") } else { None });
     let use_tmp = cmd.tmp || (shared.dev && shared.base_path.is_none());
-    let tmp = if use_tmp { Some(tempfile::Builder::new().prefix("aitbc-node").tempdir()?) } else { None };
+    let tmp = if use_tmp {
+        Some(tempfile::Builder::new().prefix("aitbc-node").tempdir()?)
+    } else {
+        None
+    };
     let base = match (&tmp, &shared.base_path) {
         (Some(t), _) => t.path().to_path_buf(),
         (None, Some(p)) => p.clone(),
@@ -85,7 +95,8 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     let dir = chain_dir(&base, &spec.id);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
 
-    let db = Database::open(&dir.join("db")).with_context(|| format!("cannot open the database in {}", dir.display()))?;
+    let db = Database::open(&dir.join("db"))
+        .with_context(|| format!("cannot open the database in {}", dir.display()))?;
     let client = Client::open(db, spec)?;
     let keystore = Arc::new(Keystore::open(&dir.join("keystore"))?);
     if let Some(uri) = keyring_uri {
@@ -95,35 +106,67 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     let is_validator = cmd.validator || shared.dev || keyring_uri.is_some();
     let node_key = node_key(&dir)?;
     let peer = peer_id(&node_key.public());
-    let name = cmd.name.clone().unwrap_or_else(|| format!("aitbc-{}", &peer[peer.len() - 6..]));
+    let name = cmd
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("aitbc-{}", &peer[peer.len() - 6..]));
     let info = client.info();
     tracing::info!("⛓  Chain: {} ({})", client.spec().name, client.spec().id);
-    tracing::info!("🏷  Node name: {name}, role: {}", if is_validator { "AUTHORITY" } else { "FULL" });
+    tracing::info!(
+        "🏷  Node name: {name}, role: {}",
+        if is_validator { "AUTHORITY" } else { "FULL" }
+    );
     tracing::info!("💾 Database: RocksDB at {}", dir.join("db").display());
     tracing::info!("🔖 Local node identity is: {peer}");
-    tracing::info!("📦 Best: #{} ({}), finalized #{} ({})", info.best_number, short(&info.best_hash), info.finalized_number, short(&info.finalized_hash));
+    tracing::info!(
+        "📦 Best: #{} ({}), finalized #{} ({})",
+        info.best_number,
+        short(&info.best_hash),
+        info.finalized_number,
+        short(&info.finalized_hash)
+    );
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let metrics = Metrics::new();
         let pool = TxPool::new(client.clone(), PoolLimits::default());
-        let ip: IpAddr = if cmd.rpc_external { Ipv4Addr::UNSPECIFIED.into() } else { Ipv4Addr::LOCALHOST.into() };
+        let ip: IpAddr = if cmd.rpc_external {
+            Ipv4Addr::UNSPECIFIED.into()
+        } else {
+            Ipv4Addr::LOCALHOST.into()
+        };
         let ctx = RpcCtx {
             client: client.clone(),
             pool: pool.clone(),
             keystore: keystore.clone(),
             metrics: metrics.clone(),
-            node: NodeInfo { name, version: env!("CARGO_PKG_VERSION").into(), peer_id: peer, is_authority: is_validator },
+            node: NodeInfo {
+                name,
+                version: env!("CARGO_PKG_VERSION").into(),
+                peer_id: peer,
+                is_authority: is_validator,
+            },
         };
         let module = rpc::module(ctx, cmd.rpc_methods)?;
-        let (server, addr) = rpc::start(SocketAddr::new(ip, cmd.rpc_port), module, metrics.clone()).await?;
+        let (server, addr) =
+            rpc::start(SocketAddr::new(ip, cmd.rpc_port), module, metrics.clone()).await?;
         tracing::info!("Running JSON-RPC server: addr={addr}, ws://{addr} and http://{addr}");
         if !cmd.no_prometheus {
-            metrics.clone().serve(SocketAddr::new(ip, cmd.prometheus_port)).await?;
+            metrics
+                .clone()
+                .serve(SocketAddr::new(ip, cmd.prometheus_port))
+                .await?;
         }
         spawn_informant(client.clone(), pool.clone(), metrics.clone());
         if is_validator {
-            let author = Author { client: client.clone(), pool: pool.clone(), keystore: keystore.clone(), metrics: metrics.clone() };
+            let author = Author {
+                client: client.clone(),
+                pool: pool.clone(),
+                keystore: keystore.clone(),
+                metrics: metrics.clone(),
+            };
             tokio::spawn(author.run());
         }
         shutdown_signal().await;
@@ -147,7 +190,7 @@ fn spawn_informant(client: Arc<Client>, pool: Arc<TxPool>, metrics: Arc<Metrics>
                     m.set_heights(i.best_number, i.finalized_number);
                     let (ready, future) = pool.len();
                     m.set_pool(ready, future);
-                },
+                }
                 Err(_) => return,
             }
         }
@@ -179,7 +222,7 @@ async fn shutdown_signal() {
             Err(_) => {
                 let _ = tokio::signal::ctrl_c().await;
                 return;
-            },
+            }
         };
         tokio::select! {
             _ = term.recv() => {},

@@ -12,7 +12,9 @@ use common::*;
 async fn polkadot_js_api_works_unchanged() {
     let npm_dir = std::env::var_os("AITBC_NPM_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/aitbc/npm"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/aitbc/npm")
+        });
     assert!(
         npm_dir.join("node_modules/@polkadot/api").exists(),
         "@polkadot/api is not installed in {}: run scripts/setup.sh",
@@ -20,13 +22,24 @@ async fn polkadot_js_api_works_unchanged() {
     );
     // ES modules resolve packages next to the script, so run a copy from the npm directory.
     let script = npm_dir.join("aitbc-compat.mjs");
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/polkadotjs/compat.mjs"), &script).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/polkadotjs/compat.mjs"
+        ),
+        &script,
+    )
+    .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::dev(dir.path());
     let c = node.rpc().await;
     wait_for_block(&c, 1, std::time::Duration::from_secs(30)).await;
-    let out = Command::new("node").arg(&script).arg(node.url()).output().expect("run node.js");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(node.url())
+        .output()
+        .expect("run node.js");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

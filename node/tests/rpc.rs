@@ -62,7 +62,10 @@ fn account_key(who: &aitbc_runtime::AccountId) -> Vec<u8> {
 type AccountInfo = frame_system::AccountInfo<u32, pallet_balances::AccountData<u128>>;
 
 async fn free_balance(c: &jsonrpsee::ws_client::WsClient, who: &aitbc_runtime::AccountId) -> u128 {
-    let raw: Option<String> = c.request("state_getStorage", rpc_params![hex0x(&account_key(who))]).await.unwrap();
+    let raw: Option<String> = c
+        .request("state_getStorage", rpc_params![hex0x(&account_key(who))])
+        .await
+        .unwrap();
     let bytes = hex::decode(raw.expect("account exists").trim_start_matches("0x")).unwrap();
     AccountInfo::decode(&mut &bytes[..]).unwrap().data.free
 }
@@ -74,9 +77,15 @@ async fn dev_node_serves_the_substrate_rpc() {
     let c = node.rpc().await;
 
     // What polkadot.js asks first.
-    let genesis: H256 = c.request("chain_getBlockHash", rpc_params![0]).await.unwrap();
+    let genesis: H256 = c
+        .request("chain_getBlockHash", rpc_params![0])
+        .await
+        .unwrap();
     assert_ne!(genesis, H256::zero());
-    let version: Value = c.request("state_getRuntimeVersion", rpc_params![]).await.unwrap();
+    let version: Value = c
+        .request("state_getRuntimeVersion", rpc_params![])
+        .await
+        .unwrap();
     assert_eq!(version["specName"], "aitbc");
     assert!(version["apis"].as_array().unwrap().len() >= 9, "{version}");
     let chain: String = c.request("system_chain", rpc_params![]).await.unwrap();
@@ -85,7 +94,12 @@ async fn dev_node_serves_the_substrate_rpc() {
     assert_eq!(props["tokenSymbol"], "AIT");
     assert_eq!(props["tokenDecimals"], 12);
     let methods: Value = c.request("rpc_methods", rpc_params![]).await.unwrap();
-    let listed: Vec<&str> = methods["methods"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let listed: Vec<&str> = methods["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     for m in REQUIRED_METHODS {
         assert!(listed.contains(m), "rpc_methods lacks {m}");
     }
@@ -93,66 +107,146 @@ async fn dev_node_serves_the_substrate_rpc() {
     // Blocks are authored and finalized.
     wait_for_block(&c, 3, Duration::from_secs(30)).await;
     assert!(finalized_number(&c).await >= 2);
-    let h1: H256 = c.request("chain_getBlockHash", rpc_params![1]).await.unwrap();
+    let h1: H256 = c
+        .request("chain_getBlockHash", rpc_params![1])
+        .await
+        .unwrap();
     let block: Value = c.request("chain_getBlock", rpc_params![h1]).await.unwrap();
     assert_eq!(block["block"]["header"]["number"], "0x1");
-    assert!(!block["block"]["extrinsics"].as_array().unwrap().is_empty(), "timestamp inherent missing");
-    assert!(block["justifications"].is_array(), "dev blocks carry a GRANDPA justification: {block}");
-    let missing: Option<Value> = c.request("chain_getBlockHash", rpc_params![1_000_000]).await.unwrap();
+    assert!(
+        !block["block"]["extrinsics"].as_array().unwrap().is_empty(),
+        "timestamp inherent missing"
+    );
+    assert!(
+        block["justifications"].is_array(),
+        "dev blocks carry a GRANDPA justification: {block}"
+    );
+    let missing: Option<Value> = c
+        .request("chain_getBlockHash", rpc_params![1_000_000])
+        .await
+        .unwrap();
     assert!(missing.is_none());
 
     // Metadata: V14-V16 through state_call, and state_getMetadata's magic prefix.
-    let versions: String = c.request("state_call", rpc_params!["Metadata_metadata_versions", "0x"]).await.unwrap();
+    let versions: String = c
+        .request(
+            "state_call",
+            rpc_params!["Metadata_metadata_versions", "0x"],
+        )
+        .await
+        .unwrap();
     let versions = Vec::<u32>::decode(&mut &hex::decode(&versions[2..]).unwrap()[..]).unwrap();
     for v in [14, 15, 16] {
         assert!(versions.contains(&v), "metadata versions {versions:?}");
     }
     let md: String = c.request("state_getMetadata", rpc_params![]).await.unwrap();
-    assert!(md.starts_with("0x6d657461"), "metadata must start with the `meta` magic");
+    assert!(
+        md.starts_with("0x6d657461"),
+        "metadata must start with the `meta` magic"
+    );
 
     // Storage: Alice is endowed; keys paged under System::Account.
-    assert_eq!(free_balance(&c, &Alice.to_account_id()).await, 1_000_000 * aitbc_runtime::AIT);
+    assert_eq!(
+        free_balance(&c, &Alice.to_account_id()).await,
+        1_000_000 * aitbc_runtime::AIT
+    );
     let prefix = hex0x(&account_key(&Alice.to_account_id())[..32]);
-    let keys: Vec<String> = c.request("state_getKeysPaged", rpc_params![prefix, 3]).await.unwrap();
+    let keys: Vec<String> = c
+        .request("state_getKeysPaged", rpc_params![prefix, 3])
+        .await
+        .unwrap();
     assert_eq!(keys.len(), 3);
-    let next: Vec<String> = c.request("state_getKeysPaged", rpc_params![hex0x(&account_key(&Alice.to_account_id())[..32]), 100, keys[2].clone()]).await.unwrap();
+    let next: Vec<String> = c
+        .request(
+            "state_getKeysPaged",
+            rpc_params![
+                hex0x(&account_key(&Alice.to_account_id())[..32]),
+                100,
+                keys[2].clone()
+            ],
+        )
+        .await
+        .unwrap();
     assert!(!next.contains(&keys[2]));
-    let proof: Value = c.request("state_getReadProof", rpc_params![vec![hex0x(&account_key(&Alice.to_account_id()))]]).await.unwrap();
+    let proof: Value = c
+        .request(
+            "state_getReadProof",
+            rpc_params![vec![hex0x(&account_key(&Alice.to_account_id()))]],
+        )
+        .await
+        .unwrap();
     assert!(!proof["proof"].as_array().unwrap().is_empty());
 
     // Subscriptions: new heads arrive.
     let mut heads = c
-        .subscribe::<Value, _>("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
+        .subscribe::<Value, _>(
+            "chain_subscribeNewHeads",
+            rpc_params![],
+            "chain_unsubscribeNewHeads",
+        )
         .await
         .unwrap();
     let first = heads.next().await.unwrap().unwrap();
-    let second = tokio::time::timeout(Duration::from_secs(10), heads.next()).await.unwrap().unwrap().unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(10), heads.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert!(parse_number(&second["number"]) > parse_number(&first["number"]));
     let mut fin = c
-        .subscribe::<Value, _>("chain_subscribeFinalizedHeads", rpc_params![], "chain_unsubscribeFinalizedHeads")
+        .subscribe::<Value, _>(
+            "chain_subscribeFinalizedHeads",
+            rpc_params![],
+            "chain_unsubscribeFinalizedHeads",
+        )
         .await
         .unwrap();
-    tokio::time::timeout(Duration::from_secs(10), fin.next()).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), fin.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 
     // A transfer, watched until finalized; storage subscription sees Charlie's balance change.
     let charlie_key = hex0x(&account_key(&Charlie.to_account_id()));
     let mut storage = c
-        .subscribe::<Value, _>("state_subscribeStorage", rpc_params![vec![charlie_key.clone()]], "state_unsubscribeStorage")
+        .subscribe::<Value, _>(
+            "state_subscribeStorage",
+            rpc_params![vec![charlie_key.clone()]],
+            "state_unsubscribeStorage",
+        )
         .await
         .unwrap();
     let initial = storage.next().await.unwrap().unwrap();
     assert_eq!(initial["changes"][0][0], charlie_key);
 
     let ctx = signing_context(&c).await;
-    let nonce: u32 = c.request("system_accountNextIndex", rpc_params![Bob.to_account_id().to_string()]).await.unwrap();
+    let nonce: u32 = c
+        .request(
+            "system_accountNextIndex",
+            rpc_params![Bob.to_account_id().to_string()],
+        )
+        .await
+        .unwrap();
     let before = free_balance(&c, &Charlie.to_account_id()).await;
-    let xt = sign(transfer(Charlie, 5 * aitbc_runtime::AIT), &Bob.pair(), nonce, ctx);
+    let xt = sign(
+        transfer(Charlie, 5 * aitbc_runtime::AIT),
+        &Bob.pair(),
+        nonce,
+        ctx,
+    );
     let mut watch = c
-        .subscribe::<Value, _>("author_submitAndWatchExtrinsic", rpc_params![hex0x(&xt)], "author_unwatchExtrinsic")
+        .subscribe::<Value, _>(
+            "author_submitAndWatchExtrinsic",
+            rpc_params![hex0x(&xt)],
+            "author_unwatchExtrinsic",
+        )
         .await
         .unwrap();
     let mut seen = vec![];
-    while let Ok(Some(Ok(status))) = tokio::time::timeout(Duration::from_secs(20), watch.next()).await {
+    while let Ok(Some(Ok(status))) =
+        tokio::time::timeout(Duration::from_secs(20), watch.next()).await
+    {
         let done = status.get("finalized").is_some();
         seen.push(status);
         if done {
@@ -161,11 +255,27 @@ async fn dev_node_serves_the_substrate_rpc() {
     }
     assert_eq!(seen.first(), Some(&Value::from("ready")), "{seen:?}");
     assert!(seen.iter().any(|s| s.get("inBlock").is_some()), "{seen:?}");
-    assert!(seen.last().and_then(|s| s.get("finalized")).is_some(), "{seen:?}");
-    assert_eq!(free_balance(&c, &Charlie.to_account_id()).await, before + 5 * aitbc_runtime::AIT);
-    let change = tokio::time::timeout(Duration::from_secs(10), storage.next()).await.unwrap().unwrap().unwrap();
+    assert!(
+        seen.last().and_then(|s| s.get("finalized")).is_some(),
+        "{seen:?}"
+    );
+    assert_eq!(
+        free_balance(&c, &Charlie.to_account_id()).await,
+        before + 5 * aitbc_runtime::AIT
+    );
+    let change = tokio::time::timeout(Duration::from_secs(10), storage.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(change["changes"][0][0], charlie_key);
-    let after_nonce: u32 = c.request("system_accountNextIndex", rpc_params![Bob.to_account_id().to_string()]).await.unwrap();
+    let after_nonce: u32 = c
+        .request(
+            "system_accountNextIndex",
+            rpc_params![Bob.to_account_id().to_string()],
+        )
+        .await
+        .unwrap();
     assert_eq!(after_nonce, nonce + 1);
 
     // System facts.
@@ -173,17 +283,33 @@ async fn dev_node_serves_the_substrate_rpc() {
     assert_eq!(health["isSyncing"], false);
     let roles: Vec<String> = c.request("system_nodeRoles", rpc_params![]).await.unwrap();
     assert_eq!(roles, vec!["Authority"]);
-    let peer: String = c.request("system_localPeerId", rpc_params![]).await.unwrap();
-    assert!(peer.starts_with("12D3KooW"), "libp2p ed25519 peer id expected, got {peer}");
+    let peer: String = c
+        .request("system_localPeerId", rpc_params![])
+        .await
+        .unwrap();
+    assert!(
+        peer.starts_with("12D3KooW"),
+        "libp2p ed25519 peer id expected, got {peer}"
+    );
 
     // Unsafe methods are refused on a default node.
-    let err = c.request::<Value, _>("author_rotateKeys", rpc_params![]).await.unwrap_err().to_string();
+    let err = c
+        .request::<Value, _>("author_rotateKeys", rpc_params![])
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("--rpc-methods unsafe"), "{err}");
 
     // Prometheus metrics.
     let metrics = http_get(node.prometheus_port, "/metrics");
-    assert!(metrics.contains("aitbc_block_height{status=\"best\"}"), "{metrics}");
-    assert!(metrics.contains("aitbc_rpc_calls_total{method=\"chain_getBlockHash\"}"), "{metrics}");
+    assert!(
+        metrics.contains("aitbc_block_height{status=\"best\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("aitbc_rpc_calls_total{method=\"chain_getBlockHash\"}"),
+        "{metrics}"
+    );
     assert!(metrics.contains("aitbc_txpool_ready"), "{metrics}");
 }
 

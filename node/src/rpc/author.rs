@@ -8,7 +8,10 @@ use sp_core::{Pair, H256};
 use sp_runtime::transaction_validity::TransactionSource;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{parse_hex, pool_error, positional, required_str, to_hex, unsafe_method, RpcCtx, RpcMethods, RpcResult};
+use super::{
+    parse_hex, pool_error, positional, required_str, to_hex, unsafe_method, RpcCtx, RpcMethods,
+    RpcResult,
+};
 use crate::{keystore, pool::TxStatus};
 
 fn extrinsic_param(p: &jsonrpsee::types::Params) -> RpcResult<Vec<u8>> {
@@ -49,11 +52,18 @@ pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Resul
                     .map_err(|e| super::invalid_params(e.to_string()))?;
                 let suri = required_str(&args, 1, "secret URI")?;
                 let public = parse_hex(required_str(&args, 2, "public key")?, "public key")?;
-                let derived = ctx.keystore.add(key_type, suri).map_err(|e| super::invalid_params(e.to_string()))?;
+                let derived = ctx
+                    .keystore
+                    .add(key_type, suri)
+                    .map_err(|e| super::invalid_params(e.to_string()))?;
                 if derived != public {
-                    return Err(super::invalid_params("the public key does not belong to the secret URI"));
+                    return Err(super::invalid_params(
+                        "the public key does not belong to the secret URI",
+                    ));
                 }
-                ctx.keystore.insert(key_type, suri).map_err(|e| super::invalid_params(e.to_string()))?;
+                ctx.keystore
+                    .insert(key_type, suri)
+                    .map_err(|e| super::invalid_params(e.to_string()))?;
                 Ok(())
             })?;
             m.register_blocking_method("author_rotateKeys", |_, ctx, _| -> RpcResult<String> {
@@ -61,7 +71,11 @@ pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Resul
                 let (gran, _, _) = sp_core::ed25519::Pair::generate_with_phrase(None);
                 let aura_seed = format!("0x{}", hex::encode(aura.to_raw_vec()));
                 let gran_seed = format!("0x{}", hex::encode(gran.seed()));
-                let ins = |kt, s: &str| ctx.keystore.insert(kt, s).map_err(|e| super::invalid_params(e.to_string()));
+                let ins = |kt, s: &str| {
+                    ctx.keystore
+                        .insert(kt, s)
+                        .map_err(|e| super::invalid_params(e.to_string()))
+                };
                 ins(keystore::AURA, &aura_seed)?;
                 ins(keystore::GRANDPA, &gran_seed)?;
                 let mut keys = aura.public().0.to_vec();
@@ -84,12 +98,14 @@ pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Resul
                         .is_some(),
                 })
             })?;
-        },
+        }
         RpcMethods::Safe => {
             for name in ["author_insertKey", "author_rotateKeys", "author_hasKey"] {
-                m.register_method(name, move |_, _, _| -> RpcResult<()> { Err(unsafe_method(name)) })?;
+                m.register_method(name, move |_, _, _| -> RpcResult<()> {
+                    Err(unsafe_method(name))
+                })?;
             }
-        },
+        }
     }
     Ok(())
 }
@@ -109,13 +125,17 @@ fn to_message(v: &Value) -> Option<SubscriptionMessage> {
     serde_json::value::to_raw_value(v).ok().map(Into::into)
 }
 
-async fn watch(p: jsonrpsee::types::Params<'static>, pending: PendingSubscriptionSink, ctx: Arc<RpcCtx>) {
+async fn watch(
+    p: jsonrpsee::types::Params<'static>,
+    pending: PendingSubscriptionSink,
+    ctx: Arc<RpcCtx>,
+) {
     let bytes = match extrinsic_param(&p) {
         Ok(b) => b,
         Err(e) => {
             pending.reject(e).await;
             return;
-        },
+        }
     };
     // Subscribe before submitting so that no status change is missed.
     let mut statuses = ctx.pool.status.subscribe();
@@ -125,9 +145,11 @@ async fn watch(p: jsonrpsee::types::Params<'static>, pending: PendingSubscriptio
         Err(e) => {
             pending.reject(e).await;
             return;
-        },
+        }
     };
-    let Ok(sink) = pending.accept().await else { return };
+    let Ok(sink) = pending.accept().await else {
+        return;
+    };
     let mut in_block: Option<H256> = None;
     loop {
         tokio::select! {
@@ -168,7 +190,10 @@ async fn watch(p: jsonrpsee::types::Params<'static>, pending: PendingSubscriptio
 fn is_finalized(ctx: &RpcCtx, block: &H256) -> bool {
     let info = ctx.client.info();
     match ctx.client.header(block) {
-        Ok(Some(h)) => h.number <= info.finalized_number && ctx.client.hash_at(h.number).ok().flatten() == Some(*block),
+        Ok(Some(h)) => {
+            h.number <= info.finalized_number
+                && ctx.client.hash_at(h.number).ok().flatten() == Some(*block)
+        }
         _ => false,
     }
 }

@@ -60,7 +60,11 @@ pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
 const CLIENT_ERROR: i32 = 4000;
 
 pub(crate) fn invalid_params(msg: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObject::owned(jsonrpsee::types::error::INVALID_PARAMS_CODE, msg.into(), None::<()>)
+    ErrorObject::owned(
+        jsonrpsee::types::error::INVALID_PARAMS_CODE,
+        msg.into(),
+        None::<()>,
+    )
 }
 
 pub(crate) fn client_error(e: ClientError) -> ErrorObjectOwned {
@@ -75,8 +79,14 @@ pub(crate) fn client_error(e: ClientError) -> ErrorObjectOwned {
 pub(crate) fn pool_error(e: PoolError) -> ErrorObjectOwned {
     let (message, data) = match &e {
         PoolError::Invalid(reason) => ("Invalid Transaction".to_string(), Some(reason.clone())),
-        PoolError::UnknownValidity(reason) => ("Unknown Transaction Validity".to_string(), Some(reason.clone())),
-        PoolError::BadFormat(reason) => ("Extrinsic has invalid format".to_string(), Some(reason.clone())),
+        PoolError::UnknownValidity(reason) => (
+            "Unknown Transaction Validity".to_string(),
+            Some(reason.clone()),
+        ),
+        PoolError::BadFormat(reason) => (
+            "Extrinsic has invalid format".to_string(),
+            Some(reason.clone()),
+        ),
         PoolError::Verification(reason) => ("Verification Error".to_string(), Some(reason.clone())),
         other => (other.to_string(), None),
     };
@@ -94,7 +104,9 @@ pub(crate) fn unsafe_method(name: &str) -> ErrorObjectOwned {
 /// Parse a `0x`-prefixed hex string.
 pub(crate) fn parse_hex(s: &str, what: &str) -> RpcResult<Vec<u8>> {
     let Some(stripped) = s.strip_prefix("0x") else {
-        return Err(invalid_params(format!("{what} must be a 0x-prefixed hex string, got `{s}`")));
+        return Err(invalid_params(format!(
+            "{what} must be a 0x-prefixed hex string, got `{s}`"
+        )));
     };
     hex::decode(stripped).map_err(|e| invalid_params(format!("{what} is not valid hex: {e}")))
 }
@@ -108,7 +120,10 @@ pub(crate) fn to_hex(b: &[u8]) -> String {
 pub(crate) fn parse_hash(s: &str) -> RpcResult<H256> {
     let b = parse_hex(s, "block hash")?;
     if b.len() != 32 {
-        return Err(invalid_params(format!("block hash must be 32 bytes, got {}", b.len())));
+        return Err(invalid_params(format!(
+            "block hash must be 32 bytes, got {}",
+            b.len()
+        )));
     }
     Ok(H256::from_slice(&b))
 }
@@ -116,7 +131,9 @@ pub(crate) fn parse_hash(s: &str) -> RpcResult<H256> {
 /// Positional params as JSON values (missing trailing params are `null`).
 pub(crate) fn positional(params: &Params) -> RpcResult<Vec<Value>> {
     if params.is_object() {
-        return Err(invalid_params("named parameters are not supported; pass parameters positionally"));
+        return Err(invalid_params(
+            "named parameters are not supported; pass parameters positionally",
+        ));
     }
     let v: Option<Vec<Value>> = params.parse().map_err(|e| invalid_params(e.to_string()))?;
     Ok(v.unwrap_or_default())
@@ -127,7 +144,9 @@ pub(crate) fn at_param(ctx: &RpcCtx, args: &[Value], index: usize) -> RpcResult<
     match args.get(index) {
         None | Some(Value::Null) => Ok(ctx.client.info().best_hash),
         Some(Value::String(s)) => parse_hash(s),
-        Some(other) => Err(invalid_params(format!("expected a block hash, got {other}"))),
+        Some(other) => Err(invalid_params(format!(
+            "expected a block hash, got {other}"
+        ))),
     }
 }
 
@@ -139,28 +158,39 @@ pub(crate) fn parse_number(v: &Value) -> RpcResult<BlockNumber> {
             .and_then(|n| BlockNumber::try_from(n).ok())
             .ok_or_else(|| invalid_params(format!("block number out of range: {n}"))),
         Value::String(s) => {
-            let digits = s.strip_prefix("0x").ok_or_else(|| invalid_params(format!("invalid block number `{s}`")))?;
+            let digits = s
+                .strip_prefix("0x")
+                .ok_or_else(|| invalid_params(format!("invalid block number `{s}`")))?;
             u64::from_str_radix(digits, 16)
                 .ok()
                 .and_then(|n| BlockNumber::try_from(n).ok())
                 .ok_or_else(|| invalid_params(format!("invalid block number `{s}`")))
-        },
-        other => Err(invalid_params(format!("expected a block number, got {other}"))),
+        }
+        other => Err(invalid_params(format!(
+            "expected a block number, got {other}"
+        ))),
     }
 }
 
 /// The optional string parameter at `index`.
-pub(crate) fn str_param<'a>(args: &'a [Value], index: usize, what: &str) -> RpcResult<Option<&'a str>> {
+pub(crate) fn str_param<'a>(
+    args: &'a [Value],
+    index: usize,
+    what: &str,
+) -> RpcResult<Option<&'a str>> {
     match args.get(index) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(invalid_params(format!("{what} must be a string, got {other}"))),
+        Some(other) => Err(invalid_params(format!(
+            "{what} must be a string, got {other}"
+        ))),
     }
 }
 
 /// A required string parameter.
 pub(crate) fn required_str<'a>(args: &'a [Value], index: usize, what: &str) -> RpcResult<&'a str> {
-    str_param(args, index, what)?.ok_or_else(|| invalid_params(format!("missing parameter: {what}")))
+    str_param(args, index, what)?
+        .ok_or_else(|| invalid_params(format!("missing parameter: {what}")))
 }
 
 /// Build the full RPC module.
@@ -173,9 +203,10 @@ pub fn module(ctx: RpcCtx, methods: RpcMethods) -> anyhow::Result<RpcModule<RpcC
     let mut names: Vec<&'static str> = module.method_names().collect();
     names.push("rpc_methods");
     names.sort_unstable();
-    module.register_method("rpc_methods", move |_, _, _| {
-        serde_json::json!({ "version": 1, "methods": names.clone() })
-    })?;
+    module.register_method(
+        "rpc_methods",
+        move |_, _, _| serde_json::json!({ "version": 1, "methods": names.clone() }),
+    )?;
     Ok(module)
 }
 
@@ -185,7 +216,10 @@ pub async fn start(
     module: RpcModule<RpcCtx>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<(ServerHandle, SocketAddr)> {
-    let rpc_middleware = RpcServiceBuilder::new().layer_fn(move |service| CountCalls { service, metrics: metrics.clone() });
+    let rpc_middleware = RpcServiceBuilder::new().layer_fn(move |service| CountCalls {
+        service,
+        metrics: metrics.clone(),
+    });
     let config = ServerConfig::builder()
         .max_connections(1_000)
         .max_request_body_size(16 * 1024 * 1024)

@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 use sp_core::H256;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{at_param, client_error, invalid_params, parse_hex, positional, required_str, str_param, to_hex, RpcCtx, RpcResult};
+use super::{
+    at_param, client_error, invalid_params, parse_hex, positional, required_str, str_param, to_hex,
+    RpcCtx, RpcResult,
+};
 
 /// Most keys `state_getKeysPaged` returns at once.
 const MAX_KEYS_PAGE: u64 = 1000;
@@ -19,55 +22,97 @@ fn key_list(v: Option<&Value>) -> RpcResult<Vec<Vec<u8>>> {
             .iter()
             .map(|k| match k {
                 Value::String(s) => parse_hex(s, "storage key"),
-                other => Err(invalid_params(format!("storage key must be a hex string, got {other}"))),
+                other => Err(invalid_params(format!(
+                    "storage key must be a hex string, got {other}"
+                ))),
             })
             .collect(),
         None | Some(Value::Null) => Ok(vec![]),
-        Some(other) => Err(invalid_params(format!("expected a list of storage keys, got {other}"))),
+        Some(other) => Err(invalid_params(format!(
+            "expected a list of storage keys, got {other}"
+        ))),
     }
 }
 
 fn metadata_bytes(ctx: &RpcCtx, at: &H256) -> RpcResult<Vec<u8>> {
-    let raw = ctx.client.call(at, "Metadata_metadata", &[]).map_err(client_error)?;
+    let raw = ctx
+        .client
+        .call(at, "Metadata_metadata", &[])
+        .map_err(client_error)?;
     // `OpaqueMetadata` encodes as a `Vec<u8>`; the RPC returns its inner bytes.
-    Vec::<u8>::decode(&mut &raw[..]).map_err(|e| super::client_error(crate::client::ClientError::Other(e.to_string())))
+    Vec::<u8>::decode(&mut &raw[..])
+        .map_err(|e| super::client_error(crate::client::ClientError::Other(e.to_string())))
 }
 
 pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
-    m.register_blocking_method("state_getStorage", |p, ctx, _| -> RpcResult<Option<String>> {
-        let args = positional(&p)?;
-        let key = parse_hex(required_str(&args, 0, "storage key")?, "storage key")?;
-        let at = at_param(&ctx, &args, 1)?;
-        Ok(ctx.client.storage(&at, &key).map_err(client_error)?.map(|v| to_hex(&v)))
-    })?;
+    m.register_blocking_method(
+        "state_getStorage",
+        |p, ctx, _| -> RpcResult<Option<String>> {
+            let args = positional(&p)?;
+            let key = parse_hex(required_str(&args, 0, "storage key")?, "storage key")?;
+            let at = at_param(&ctx, &args, 1)?;
+            Ok(ctx
+                .client
+                .storage(&at, &key)
+                .map_err(client_error)?
+                .map(|v| to_hex(&v)))
+        },
+    )?;
     m.register_alias("state_getStorageAt", "state_getStorage")?;
-    m.register_blocking_method("state_getStorageHash", |p, ctx, _| -> RpcResult<Option<H256>> {
-        let args = positional(&p)?;
-        let key = parse_hex(required_str(&args, 0, "storage key")?, "storage key")?;
-        let at = at_param(&ctx, &args, 1)?;
-        Ok(ctx.client.storage(&at, &key).map_err(client_error)?.map(|v| crate::types::bytes_hash(&v)))
-    })?;
-    m.register_blocking_method("state_getStorageSize", |p, ctx, _| -> RpcResult<Option<u64>> {
-        let args = positional(&p)?;
-        let key = parse_hex(required_str(&args, 0, "storage key")?, "storage key")?;
-        let at = at_param(&ctx, &args, 1)?;
-        Ok(ctx.client.storage(&at, &key).map_err(client_error)?.map(|v| v.len() as u64))
-    })?;
-    m.register_blocking_method("state_getKeysPaged", |p, ctx, _| -> RpcResult<Vec<String>> {
-        let args = positional(&p)?;
-        let prefix = match str_param(&args, 0, "prefix")? {
-            Some(s) => parse_hex(s, "prefix")?,
-            None => vec![],
-        };
-        let count = args.get(1).and_then(Value::as_u64).ok_or_else(|| invalid_params("missing parameter: count"))?;
-        if count > MAX_KEYS_PAGE {
-            return Err(invalid_params(format!("count {count} exceeds the maximum of {MAX_KEYS_PAGE} keys per page")));
-        }
-        let start = str_param(&args, 2, "start key")?.map(|s| parse_hex(s, "start key")).transpose()?;
-        let at = at_param(&ctx, &args, 3)?;
-        let keys = ctx.client.storage_keys(&at, &prefix, start.as_deref(), count as usize).map_err(client_error)?;
-        Ok(keys.iter().map(|k| to_hex(k)).collect())
-    })?;
+    m.register_blocking_method(
+        "state_getStorageHash",
+        |p, ctx, _| -> RpcResult<Option<H256>> {
+            let args = positional(&p)?;
+            let key = parse_hex(required_str(&args, 0, "storage key")?, "storage key")?;
+            let at = at_param(&ctx, &args, 1)?;
+            Ok(ctx
+                .client
+                .storage(&at, &key)
+                .map_err(client_error)?
+                .map(|v| crate::types::bytes_hash(&v)))
+        },
+    )?;
+    m.register_blocking_method(
+        "state_getStorageSize",
+        |p, ctx, _| -> RpcResult<Option<u64>> {
+            let args = positional(&p)?;
+            let key = parse_hex(required_str(&args, 0, "storage key")?, "storage key")?;
+            let at = at_param(&ctx, &args, 1)?;
+            Ok(ctx
+                .client
+                .storage(&at, &key)
+                .map_err(client_error)?
+                .map(|v| v.len() as u64))
+        },
+    )?;
+    m.register_blocking_method(
+        "state_getKeysPaged",
+        |p, ctx, _| -> RpcResult<Vec<String>> {
+            let args = positional(&p)?;
+            let prefix = match str_param(&args, 0, "prefix")? {
+                Some(s) => parse_hex(s, "prefix")?,
+                None => vec![],
+            };
+            let count = args
+                .get(1)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| invalid_params("missing parameter: count"))?;
+            if count > MAX_KEYS_PAGE {
+                return Err(invalid_params(format!(
+                    "count {count} exceeds the maximum of {MAX_KEYS_PAGE} keys per page"
+                )));
+            }
+            let start = str_param(&args, 2, "start key")?
+                .map(|s| parse_hex(s, "start key"))
+                .transpose()?;
+            let at = at_param(&ctx, &args, 3)?;
+            let keys = ctx
+                .client
+                .storage_keys(&at, &prefix, start.as_deref(), count as usize)
+                .map_err(client_error)?;
+            Ok(keys.iter().map(|k| to_hex(k)).collect())
+        },
+    )?;
     m.register_alias("state_getKeysPagedAt", "state_getKeysPaged")?;
     m.register_blocking_method("state_queryStorageAt", |p, ctx, _| -> RpcResult<Value> {
         let args = positional(&p)?;
@@ -101,11 +146,14 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
         let at = at_param(&ctx, &args, 0)?;
         Ok(to_hex(&metadata_bytes(&ctx, &at)?))
     })?;
-    m.register_blocking_method("state_getRuntimeVersion", |p, ctx, _| -> RpcResult<sp_version::RuntimeVersion> {
-        let args = positional(&p)?;
-        let at = at_param(&ctx, &args, 0)?;
-        ctx.client.runtime_version(&at).map_err(client_error)
-    })?;
+    m.register_blocking_method(
+        "state_getRuntimeVersion",
+        |p, ctx, _| -> RpcResult<sp_version::RuntimeVersion> {
+            let args = positional(&p)?;
+            let at = at_param(&ctx, &args, 0)?;
+            ctx.client.runtime_version(&at).map_err(client_error)
+        },
+    )?;
     m.register_alias("chain_getRuntimeVersion", "state_getRuntimeVersion")?;
 
     m.register_subscription(
@@ -117,8 +165,14 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
             Ok(())
         },
     )?;
-    m.register_alias("chain_subscribeRuntimeVersion", "state_subscribeRuntimeVersion")?;
-    m.register_alias("chain_unsubscribeRuntimeVersion", "state_unsubscribeRuntimeVersion")?;
+    m.register_alias(
+        "chain_subscribeRuntimeVersion",
+        "state_subscribeRuntimeVersion",
+    )?;
+    m.register_alias(
+        "chain_unsubscribeRuntimeVersion",
+        "state_unsubscribeRuntimeVersion",
+    )?;
     m.register_subscription("state_subscribeStorage", "state_storage", "state_unsubscribeStorage", |p, pending, ctx, _| async move {
         let keys = match positional(&p).and_then(|args| key_list(args.first())) {
             Ok(k) if !k.is_empty() => k,
@@ -145,7 +199,9 @@ fn to_message<T: serde::Serialize>(v: &T) -> Option<SubscriptionMessage> {
 
 async fn runtime_versions(pending: PendingSubscriptionSink, ctx: Arc<RpcCtx>) {
     let mut imported = ctx.client.notifications.imported.subscribe();
-    let Ok(sink) = pending.accept().await else { return };
+    let Ok(sink) = pending.accept().await else {
+        return;
+    };
     let mut last = None;
     let mut at = ctx.client.info().best_hash;
     loop {
@@ -172,7 +228,9 @@ async fn runtime_versions(pending: PendingSubscriptionSink, ctx: Arc<RpcCtx>) {
 
 async fn storage_changes(pending: PendingSubscriptionSink, ctx: Arc<RpcCtx>, keys: Vec<Vec<u8>>) {
     let mut imported = ctx.client.notifications.imported.subscribe();
-    let Ok(sink) = pending.accept().await else { return };
+    let Ok(sink) = pending.accept().await else {
+        return;
+    };
     let mut last: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
     let mut at = ctx.client.info().best_hash;
     let mut first = true;
@@ -194,7 +252,9 @@ async fn storage_changes(pending: PendingSubscriptionSink, ctx: Arc<RpcCtx>, key
                 }
             }
             if !changes.is_empty() {
-                let Some(msg) = to_message(&json!({ "block": at, "changes": changes })) else { return };
+                let Some(msg) = to_message(&json!({ "block": at, "changes": changes })) else {
+                    return;
+                };
                 if sink.send(msg).await.is_err() {
                     return;
                 }

@@ -1,7 +1,5 @@
 //! `system_*`: node identity, chain facts, health and account nonces.
 
-use std::sync::Arc;
-
 use codec::Encode;
 use jsonrpsee::RpcModule;
 use serde_json::{json, Value};
@@ -14,17 +12,27 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
     m.register_method("system_name", |_, ctx, _| ctx.node.name.clone())?;
     m.register_method("system_version", |_, ctx, _| ctx.node.version.clone())?;
     m.register_method("system_chain", |_, ctx, _| ctx.client.spec().name.clone())?;
-    m.register_method("system_chainType", |_, ctx, _| ctx.client.spec().chain_type.clone())?;
-    m.register_method("system_properties", |_, ctx, _| Value::Object(ctx.client.spec().properties.clone()))?;
+    m.register_method("system_chainType", |_, ctx, _| {
+        ctx.client.spec().chain_type.clone()
+    })?;
+    m.register_method("system_properties", |_, ctx, _| {
+        Value::Object(ctx.client.spec().properties.clone())
+    })?;
     m.register_method("system_health", |_, ctx, _| {
         // This node does not network yet: it has no peers and is never syncing.
         json!({ "peers": 0, "isSyncing": false, "shouldHavePeers": ctx.client.spec().chain_type != "Development" })
     })?;
     m.register_method("system_peers", |_, _, _| Vec::<Value>::new())?;
     m.register_method("system_localPeerId", |_, ctx, _| ctx.node.peer_id.clone())?;
-    m.register_method("system_localListenAddresses", |_, _, _| Vec::<String>::new())?;
+    m.register_method("system_localListenAddresses", |_, _, _| {
+        Vec::<String>::new()
+    })?;
     m.register_method("system_nodeRoles", |_, ctx, _| {
-        if ctx.node.is_authority { vec!["Authority"] } else { vec!["Full"] }
+        if ctx.node.is_authority {
+            vec!["Authority"]
+        } else {
+            vec!["Full"]
+        }
     })?;
     m.register_method("system_syncState", |_, ctx, _| {
         let info = ctx.client.info();
@@ -41,7 +49,11 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
                     .map(AccountId::from)
                     .ok_or(())
             })
-            .map_err(|_| invalid_params(format!("`{address}` is not a valid SS58 address or 32-byte hex account id")))?;
+            .map_err(|_| {
+                invalid_params(format!(
+                    "`{address}` is not a valid SS58 address or 32-byte hex account id"
+                ))
+            })?;
         let best = ctx.client.info().best_hash;
         let mut nonce: Nonce = ctx
             .client

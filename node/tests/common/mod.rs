@@ -19,11 +19,16 @@ use sp_core::{Pair, H256};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::generic::Era;
 
-use aitbc_runtime::{AccountId, Address, Balance, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic};
+use aitbc_runtime::{
+    AccountId, Address, Balance, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic,
+};
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
 }
 
 /// A running `aitbc-node` process.
@@ -58,7 +63,11 @@ impl TestNode {
 
     fn spawn(&mut self) {
         std::fs::create_dir_all(&self.base).expect("base dir");
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log file");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_aitbc-node"))
             .args(&self.args)
             .arg("--base-path")
@@ -94,12 +103,18 @@ impl TestNode {
                 .build(self.url())
                 .await
             {
-                if c.request::<String, _>("system_chain", rpc_params![]).await.is_ok() {
+                if c.request::<String, _>("system_chain", rpc_params![])
+                    .await
+                    .is_ok()
+                {
                     return c;
                 }
             }
             if Instant::now() > deadline {
-                panic!("node did not answer RPC within 60 s; log:\n{}", self.log_tail());
+                panic!(
+                    "node did not answer RPC within 60 s; log:\n{}",
+                    self.log_tail()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -148,14 +163,23 @@ impl Drop for TestNode {
 
 /// Best block number.
 pub async fn best_number(c: &WsClient) -> u32 {
-    let h: serde_json::Value = c.request("chain_getHeader", rpc_params![]).await.expect("header");
+    let h: serde_json::Value = c
+        .request("chain_getHeader", rpc_params![])
+        .await
+        .expect("header");
     parse_number(&h["number"])
 }
 
 /// Finalized block number.
 pub async fn finalized_number(c: &WsClient) -> u32 {
-    let fin: H256 = c.request("chain_getFinalizedHead", rpc_params![]).await.expect("finalized head");
-    let h: serde_json::Value = c.request("chain_getHeader", rpc_params![fin]).await.expect("header");
+    let fin: H256 = c
+        .request("chain_getFinalizedHead", rpc_params![])
+        .await
+        .expect("finalized head");
+    let h: serde_json::Value = c
+        .request("chain_getHeader", rpc_params![fin])
+        .await
+        .expect("header");
     parse_number(&h["number"])
 }
 
@@ -173,7 +197,10 @@ pub async fn wait_for_block(c: &WsClient, n: u32, timeout: Duration) -> u32 {
         if b >= n {
             return b;
         }
-        assert!(Instant::now() < deadline, "block #{n} not reached in {timeout:?} (best #{b})");
+        assert!(
+            Instant::now() < deadline,
+            "block #{n} not reached in {timeout:?} (best #{b})"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -187,17 +214,30 @@ pub struct SigningContext {
 }
 
 pub async fn signing_context(c: &WsClient) -> SigningContext {
-    let genesis: H256 = c.request("chain_getBlockHash", rpc_params![0]).await.expect("genesis");
-    let v: serde_json::Value = c.request("state_getRuntimeVersion", rpc_params![]).await.expect("version");
+    let genesis: H256 = c
+        .request("chain_getBlockHash", rpc_params![0])
+        .await
+        .expect("genesis");
+    let v: serde_json::Value = c
+        .request("state_getRuntimeVersion", rpc_params![])
+        .await
+        .expect("version");
     SigningContext {
         genesis,
         spec_version: v["specVersion"].as_u64().expect("specVersion") as u32,
-        tx_version: v["transactionVersion"].as_u64().expect("transactionVersion") as u32,
+        tx_version: v["transactionVersion"]
+            .as_u64()
+            .expect("transactionVersion") as u32,
     }
 }
 
 /// Sign `call` as `signer` with `nonce`, immortal, tip 0.
-pub fn sign(call: RuntimeCall, signer: &sp_core::sr25519::Pair, nonce: u32, ctx: SigningContext) -> Vec<u8> {
+pub fn sign(
+    call: RuntimeCall,
+    signer: &sp_core::sr25519::Pair,
+    nonce: u32,
+    ctx: SigningContext,
+) -> Vec<u8> {
     let ext: TxExtension = (
         frame_system::CheckNonZeroSender::new(),
         frame_system::CheckSpecVersion::new(),
@@ -209,7 +249,17 @@ pub fn sign(call: RuntimeCall, signer: &sp_core::sr25519::Pair, nonce: u32, ctx:
         pallet_transaction_payment::ChargeTransactionPayment::from(0),
         frame_system::WeightReclaim::new(),
     );
-    let implicit = ((), ctx.spec_version, ctx.tx_version, ctx.genesis, ctx.genesis, (), (), (), ());
+    let implicit = (
+        (),
+        ctx.spec_version,
+        ctx.tx_version,
+        ctx.genesis,
+        ctx.genesis,
+        (),
+        (),
+        (),
+        (),
+    );
     let payload = SignedPayload::from_raw(call.clone(), ext.clone(), implicit);
     let signature = payload.using_encoded(|p| signer.sign(p));
     let who: AccountId = signer.public().into();
@@ -218,7 +268,10 @@ pub fn sign(call: RuntimeCall, signer: &sp_core::sr25519::Pair, nonce: u32, ctx:
 
 /// A `transferKeepAlive` call.
 pub fn transfer(to: Sr25519Keyring, value: Balance) -> RuntimeCall {
-    RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive { dest: Address::Id(to.to_account_id()), value })
+    RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+        dest: Address::Id(to.to_account_id()),
+        value,
+    })
 }
 
 /// Hex with 0x.

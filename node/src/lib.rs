@@ -1,0 +1,19 @@
+//! `aitbc-node`: the AITBC validator and full node, as a library (the binary is `main.rs`).
+//!
+//! The runtime runs natively (see DESIGN.md). Storage is RocksDB, consensus is Aura slots with
+//! GRANDPA-format finality, and the JSON-RPC is Substrate's.
+
+pub mod authoring;
+pub mod chain_spec;
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod db;
+pub mod executor;
+pub mod finality;
+pub mod keystore;
+pub mod metrics;
+pub mod pool;
+pub mod rpc;
+pub mod service;
+pub mod types;
