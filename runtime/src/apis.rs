@@ -23,6 +23,64 @@ use super::{
 };
 
 impl_runtime_apis! {
+    impl aitbc_market_runtime_api::MarketApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+        fn job(id: aitbc_primitives::JobId) -> Option<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
+            crate::Jobs::job(id)
+        }
+
+        fn job_result(id: aitbc_primitives::JobId) -> Option<aitbc_primitives::JobResult> {
+            crate::Jobs::job_result(id)
+        }
+
+        fn jobs_by_owner(
+            owner: AccountId,
+            from: aitbc_primitives::JobId,
+            limit: u32,
+        ) -> Vec<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
+            crate::Jobs::jobs_by_owner(&owner, from, limit)
+        }
+
+        fn jobs_by_miner(
+            miner: AccountId,
+            from: aitbc_primitives::JobId,
+            limit: u32,
+        ) -> Vec<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
+            crate::Jobs::jobs_by_miner(&miner, from, limit)
+        }
+
+        fn jobs_by_status(
+            status: aitbc_primitives::JobStatus,
+            from: aitbc_primitives::JobId,
+            limit: u32,
+        ) -> Vec<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
+            crate::Jobs::jobs_by_status(status, from, limit)
+        }
+
+        fn receipt(id: aitbc_primitives::ReceiptId) -> Option<aitbc_primitives::Receipt<AccountId, Balance, crate::BlockNumber>> {
+            crate::Receipts::receipt(id)
+        }
+
+        fn receipts_by_job(job: aitbc_primitives::JobId) -> Vec<aitbc_primitives::Receipt<AccountId, Balance, crate::BlockNumber>> {
+            crate::Receipts::receipts_by_job(job)
+        }
+
+        fn receipts_by_miner(
+            miner: AccountId,
+            from: aitbc_primitives::ReceiptId,
+            limit: u32,
+        ) -> Vec<aitbc_primitives::Receipt<AccountId, Balance, crate::BlockNumber>> {
+            crate::Receipts::receipts_by_miner(&miner, from, limit)
+        }
+
+        fn miner(who: AccountId) -> Option<aitbc_primitives::MinerInfo<AccountId, Balance, crate::BlockNumber>> {
+            crate::Miners::miner_info(&who)
+        }
+
+        fn miners(start: u32, limit: u32) -> Vec<aitbc_primitives::MinerInfo<AccountId, Balance, crate::BlockNumber>> {
+            crate::Miners::list_miners(start, limit)
+        }
+    }
+
     impl sp_api::Core<Block> for Runtime {
         fn version() -> RuntimeVersion {
             VERSION

@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod apis;
 pub mod configs;
 pub mod genesis;
+pub mod market;
 
 use sp_runtime::{
     generic, impl_opaque_keys,
@@ -126,6 +127,14 @@ mod runtime {
     pub type TransactionPayment = pallet_transaction_payment;
     #[runtime::pallet_index(6)]
     pub type Sudo = pallet_sudo;
+
+    // The compute market (runtime/src/market.rs).
+    #[runtime::pallet_index(10)]
+    pub type Miners = pallet_aitbc_miners;
+    #[runtime::pallet_index(11)]
+    pub type Jobs = pallet_aitbc_jobs;
+    #[runtime::pallet_index(12)]
+    pub type Receipts = pallet_aitbc_receipts;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.

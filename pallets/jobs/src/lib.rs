@@ -131,6 +131,9 @@ pub mod pallet {
         type Receipts: ReceiptSink<Self::AccountId, BalanceOf<Self>>;
         /// Who may change market parameters such as [`MinPayment`] (root now, the DAO later).
         type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// Minimum payment of job types that genesis and governance did not set ([`MinPayment`]).
+        #[pallet::constant]
+        type DefaultMinPayment: Get<BalanceOf<Self>>;
         /// Most jobs waiting for assignment.
         #[pallet::constant]
         type MaxQueueLen: Get<u32>;
@@ -201,9 +204,18 @@ pub mod pallet {
         ValueQuery,
     >;
 
+    /// Default of [`MinPayment`]: the runtime's `DefaultMinPayment`.
+    #[pallet::type_value]
+    pub fn DefaultMinPaymentOf<T: Config>() -> BalanceOf<T> {
+        T::DefaultMinPayment::get()
+    }
+
     /// Minimum payment per job type: the least a budget may be, and the least a miner is paid.
+    /// A runtime parameter: set at genesis or by `set_min_payment`; `DefaultMinPayment` until
+    /// then.
     #[pallet::storage]
-    pub type MinPayment<T: Config> = StorageMap<_, Twox64Concat, JobType, BalanceOf<T>, ValueQuery>;
+    pub type MinPayment<T: Config> =
+        StorageMap<_, Twox64Concat, JobType, BalanceOf<T>, ValueQuery, DefaultMinPaymentOf<T>>;
 
     /// Genesis: initial minimum payments.
     #[pallet::genesis_config]

@@ -73,6 +73,7 @@ impl pallet_aitbc_receipts::Config for Test {
     type RuntimeEvent = RuntimeEvent;
     type Currency = Balances;
     type Time = BlockTime;
+    type DefaultReward = frame_support::traits::ConstU128<7>;
     type RewardOrigin = EnsureRoot<AccountId>;
     type WeightInfo = ();
 }
@@ -84,6 +85,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type Miners = Miners;
     type Receipts = Receipts;
     type ParamsOrigin = EnsureRoot<AccountId>;
+    type DefaultMinPayment = frame_support::traits::ConstU128<1>;
     type MaxQueueLen = ConstU32<8>;
     type MaxAssignmentsPerBlock = ConstU32<2>;
     type MaxExpiriesPerBlock = ConstU32<2>;
@@ -104,7 +106,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
     }
     .assimilate_storage(&mut t)
     .unwrap();
-    pallet_aitbc_receipts::GenesisConfig::<Test> { reward: 50 }
+    pallet_aitbc_receipts::GenesisConfig::<Test> { reward: Some(50) }
         .assimilate_storage(&mut t)
         .unwrap();
     pallet_aitbc_jobs::GenesisConfig::<Test> {

@@ -590,6 +590,8 @@ fn set_min_payment_is_root_only() {
             .into(),
         );
         assert_eq!(MinPayment::<Test>::get(JobType::Inference), 1_000);
+        // Types not set at genesis or by governance use the runtime's default (1 in the mock).
+        assert_eq!(MinPayment::<Test>::get(JobType::Embedding), 1);
         assert_noop!(
             Jobs::submit(
                 RuntimeOrigin::signed(1),

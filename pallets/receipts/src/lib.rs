@@ -66,6 +66,9 @@ pub mod pallet {
         type Currency: fungible::Inspect<Self::AccountId> + Mutate<Self::AccountId>;
         /// Wall-clock time for receipt timestamps.
         type Time: UnixTime;
+        /// Reward per receipt until genesis or governance sets one ([`RewardAmount`]).
+        #[pallet::constant]
+        type DefaultReward: Get<BalanceOf<Self>>;
         /// Who may change the reward (root now, the DAO later).
         type RewardOrigin: EnsureOrigin<Self::RuntimeOrigin>;
         /// Weights of this pallet's calls.
@@ -89,9 +92,17 @@ pub mod pallet {
     pub type ReceiptsByMiner<T: Config> =
         StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, ReceiptId, ()>;
 
-    /// Protocol reward minted to the miner for each receipt.
+    /// Default of [`RewardAmount`]: the runtime's `DefaultReward`.
+    #[pallet::type_value]
+    pub fn DefaultRewardAmount<T: Config>() -> BalanceOf<T> {
+        T::DefaultReward::get()
+    }
+
+    /// Protocol reward minted to the miner for each receipt (a runtime parameter: set at
+    /// genesis or by `set_reward`; `DefaultReward` until then).
     #[pallet::storage]
-    pub type RewardAmount<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+    pub type RewardAmount<T: Config> =
+        StorageValue<_, BalanceOf<T>, ValueQuery, DefaultRewardAmount<T>>;
 
     /// Sum of all rewards minted by claims.
     #[pallet::storage]
@@ -101,14 +112,16 @@ pub mod pallet {
     #[pallet::genesis_config]
     #[derive(frame_support::DefaultNoBound)]
     pub struct GenesisConfig<T: Config> {
-        /// Initial [`RewardAmount`].
-        pub reward: BalanceOf<T>,
+        /// Initial [`RewardAmount`] (`None`: the runtime's `DefaultReward`).
+        pub reward: Option<BalanceOf<T>>,
     }
 
     #[pallet::genesis_build]
     impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
         fn build(&self) {
-            RewardAmount::<T>::put(self.reward);
+            if let Some(reward) = self.reward {
+                RewardAmount::<T>::put(reward);
+            }
         }
     }
 

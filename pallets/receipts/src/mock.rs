@@ -44,6 +44,7 @@ impl pallet_aitbc_receipts::Config for Test {
     type RuntimeEvent = RuntimeEvent;
     type Currency = Balances;
     type Time = BlockTime;
+    type DefaultReward = frame_support::traits::ConstU128<7>;
     type RewardOrigin = EnsureRoot<AccountId>;
     type WeightInfo = ();
 }
@@ -59,7 +60,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
     }
     .assimilate_storage(&mut t)
     .unwrap();
-    pallet_aitbc_receipts::GenesisConfig::<Test> { reward: 50 }
+    pallet_aitbc_receipts::GenesisConfig::<Test> { reward: Some(50) }
         .assimilate_storage(&mut t)
         .unwrap();
     let mut ext = sp_io::TestExternalities::new(t);

@@ -1,0 +1,70 @@
+//! The compute market: configuration of the miners (index 10), jobs (11) and receipts (12)
+//! pallets. The pallets talk to each other only through the traits in `aitbc-primitives`:
+//! jobs finds miners through `Miners` (`MinerRegistry`) and records completions through
+//! `Receipts` (`ReceiptSink`).
+
+use frame_support::{parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+use sp_runtime::Perbill;
+
+use super::{
+    AccountId, Balance, Balances, BlockNumber, Miners, Receipts, Runtime, RuntimeEvent,
+    RuntimeHoldReason, Timestamp, AIT, DAYS, HOURS, MILLI_AIT, MINUTES,
+};
+
+parameter_types! {
+    /// Least stake a miner holds to get jobs.
+    pub const MinerMinStake: Balance = 100 * AIT;
+    /// A miner without a heartbeat for 5 minutes is offline.
+    pub const MinerHeartbeatTimeout: BlockNumber = 5 * MINUTES;
+    /// Stake stays held for an hour after `deregister`.
+    pub const MinerUnbondingPeriod: BlockNumber = HOURS;
+    /// Share of stake burned per missed deadline.
+    pub const MinerSlashShare: Perbill = Perbill::from_percent(10);
+    /// Reward per receipt until governance changes it.
+    pub const DefaultReceiptReward: Balance = AIT;
+    /// Minimum payment per job until governance sets one per job type.
+    pub const DefaultMinJobPayment: Balance = 10 * MILLI_AIT;
+    /// An assigned miner has one minute to accept.
+    pub const JobAckTimeout: BlockNumber = MINUTES;
+    /// Longest job TTL: one day.
+    pub const JobMaxTtl: BlockNumber = DAYS;
+}
+
+impl pallet_aitbc_miners::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type MinStake = MinerMinStake;
+    type HeartbeatTimeout = MinerHeartbeatTimeout;
+    type UnbondingPeriod = MinerUnbondingPeriod;
+    type SlashShare = MinerSlashShare;
+    type MaxMinersPerModel = ConstU32<64>;
+    type MaxConcurrentJobs = ConstU32<8>;
+    type WeightInfo = pallet_aitbc_miners::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_aitbc_receipts::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type Time = Timestamp;
+    type DefaultReward = DefaultReceiptReward;
+    type RewardOrigin = EnsureRoot<AccountId>;
+    type WeightInfo = pallet_aitbc_receipts::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_aitbc_jobs::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Miners = Miners;
+    type Receipts = Receipts;
+    type ParamsOrigin = EnsureRoot<AccountId>;
+    type DefaultMinPayment = DefaultMinJobPayment;
+    type MaxQueueLen = ConstU32<1024>;
+    type MaxAssignmentsPerBlock = ConstU32<16>;
+    type MaxExpiriesPerBlock = ConstU32<64>;
+    type AckTimeout = JobAckTimeout;
+    type MaxTtl = JobMaxTtl;
+    type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
+}
