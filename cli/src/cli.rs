@@ -2,13 +2,15 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{explorer::ExplorerCmd, wallet::WalletCmd};
+use crate::commands::{
+    admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, miner::MinerCmd, wallet::WalletCmd,
+};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "aitbc",
     version,
-    about = "AITBC command line: wallets, explorer and node health for the AITBC compute-market chain.",
+    about = "AITBC command line: wallets, compute jobs, miners, explorer and node health for the AITBC chain.",
     after_help = "Examples:\n  aitbc wallet create --name test_wallet\n  aitbc --output json wallet balance\n  aitbc --url ws://10.0.0.5:9944 health"
 )]
 pub struct Cli {
@@ -50,6 +52,24 @@ pub enum Command {
         after_help = "Example:\n  aitbc wallet create --name test_wallet"
     )]
     Wallet(WalletCmd),
+    /// Submit compute jobs, follow them, read results and receipts.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  aitbc client submit --model smollm2 --prompt \"Hello AITBC\" --payment 5 --wait"
+    )]
+    Client(ClientCmd),
+    /// Offer GPU compute: register, heartbeat, accept jobs, earnings.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  aitbc miner register --gpus \"1x RTX 4090\" --price-per-hour 0.5"
+    )]
+    Miner(MinerCmd),
+    /// Network-wide views of miners and jobs.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  aitbc admin jobs --status running"
+    )]
+    Admin(AdminCmd),
     /// Browse blocks, transactions and accounts.
     #[command(subcommand, after_help = "Example:\n  aitbc explorer blocks --limit 5")]
     Explorer(ExplorerCmd),
@@ -58,4 +78,76 @@ pub enum Command {
         after_help = "Example:\n  aitbc health\n  aitbc --output json --url http://127.0.0.1:9944 health"
     )]
     Health,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        let help = cmd
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        if !help.contains("Example") || !help.contains("aitbc ") {
+            missing.push(path.to_string());
+        }
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "aitbc", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "commands without an example in --help: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn global_options() {
+        let cli = Cli::try_parse_from(["aitbc", "health"]).unwrap();
+        assert_eq!(cli.global.url, "ws://127.0.0.1:9944");
+        assert_eq!(cli.global.output, OutputFormat::Table);
+        let cli = Cli::try_parse_from([
+            "aitbc",
+            "wallet",
+            "balance",
+            "--output",
+            "json",
+            "--url",
+            "http://x:1",
+            "--wallet",
+            "w",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.output, OutputFormat::Json);
+        assert_eq!(cli.global.url, "http://x:1");
+        assert_eq!(cli.global.wallet.as_deref(), Some("w"));
+        assert!(Cli::try_parse_from(["aitbc", "--output", "xml", "health"]).is_err());
+        // import needs exactly one key source.
+        assert!(Cli::try_parse_from(["aitbc", "wallet", "import", "--name", "a"]).is_err());
+        assert!(Cli::try_parse_from([
+            "aitbc",
+            "wallet",
+            "import",
+            "--name",
+            "a",
+            "--uri",
+            "//A",
+            "--mnemonic",
+            "x"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from(["aitbc", "explorer", "blocks", "--limit", "0"]).is_err());
+    }
 }

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod context;
 mod output;
+mod submit;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -25,6 +26,9 @@ fn main() {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Wallet(cmd) => commands::wallet::run(&ctx, cmd).await,
+            Command::Client(cmd) => commands::client::run(&ctx, cmd).await,
+            Command::Miner(cmd) => commands::miner::run(&ctx, cmd).await,
+            Command::Admin(cmd) => commands::admin::run(&ctx, cmd).await,
             Command::Explorer(cmd) => commands::explorer::run(&ctx, cmd).await,
             Command::Health => commands::health::run(&ctx).await,
         }

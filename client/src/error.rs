@@ -15,6 +15,9 @@ pub enum Error {
     #[error("invalid address {input:?}: {reason}")]
     InvalidAddress { input: String, reason: String },
 
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
     #[error("invalid secret: {0}")]
     InvalidSecret(String),
 

@@ -14,6 +14,7 @@ pub mod blocks;
 pub mod error;
 pub mod keys;
 pub mod keystore;
+pub mod market;
 pub mod metadata;
 pub mod rpc;
 pub mod state;

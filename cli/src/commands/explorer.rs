@@ -38,6 +38,13 @@ pub enum ExplorerCmd {
         #[arg(long, default_value_t = 1000)]
         depth: u32,
     },
+    /// The latest receipts of completed jobs.
+    #[command(after_help = "Example:\n  aitbc explorer receipts --limit 10")]
+    Receipts {
+        /// How many receipts.
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+    },
     /// An account's balances, nonce and holds.
     #[command(
         after_help = "Example:\n  aitbc explorer account 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
@@ -54,6 +61,12 @@ pub async fn run(ctx: &Ctx, cmd: ExplorerCmd) -> Result<()> {
         ExplorerCmd::Block { block } => show_block(ctx, &block).await,
         ExplorerCmd::Tx { hash, depth } => show_tx(ctx, &hash, depth).await,
         ExplorerCmd::Account { address } => show_account(ctx, &address).await,
+        ExplorerCmd::Receipts { limit } => {
+            let rpc = ctx.connect().await?;
+            let list = aitbc_client::market::recent_receipts(&rpc, limit).await?;
+            crate::commands::client::print_receipts(ctx, &list, "No receipts yet.");
+            Ok(())
+        }
     }
 }
 

@@ -1,7 +1,11 @@
 //! One module per command group.
 
+pub mod admin;
+pub mod client;
 pub mod explorer;
 pub mod health;
+pub mod jobs_view;
+pub mod miner;
 pub mod wallet;
 
 use aitbc_client::rpc::TxStatus;

@@ -1,14 +1,15 @@
 //! `aitbc wallet ...`: create, import, list, use, address, balance, send, export.
 
 use crate::context::{read_new_password, Ctx};
-use crate::output::{kv_table, print_json, spinner, table};
+use crate::output::{kv_table, print_json, table};
+use crate::submit::{send_call, SendOpts};
 use aitbc_client::{
     amount::{format_amount, format_amount_json, parse_positive_amount},
     keys,
     keystore::KeystoreJson,
     runtime::{AccountId, BalancesCall, RuntimeCall},
     state,
-    tx::{self, TxOptions, WaitFor},
+    tx::WaitFor,
 };
 use anyhow::{bail, Context as _, Result};
 use clap::{ArgGroup, Args, Subcommand};
@@ -82,6 +83,7 @@ pub struct SendArgs {
     /// Recipient: SS58 address (prefix 42), 0x account id, or a local wallet name.
     pub to: String,
     /// Amount in AIT, e.g. 12.5 (up to 12 decimals).
+    #[arg(allow_hyphen_values = true)]
     pub amount: String,
     /// Tip for the block author, in AIT.
     #[arg(long, default_value = "0")]
@@ -322,39 +324,22 @@ async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
         dest: to.clone().into(),
         value: amount,
     });
-    let opts = TxOptions {
+    let opts = SendOpts {
+        spend: amount,
         tip,
-        ..Default::default()
+        wait: if args.finalized {
+            WaitFor::Finalized
+        } else {
+            WaitFor::InBlock
+        },
+        timeout: Duration::from_secs(args.timeout),
     };
-    let utx = tx::prepare(&rpc, &from, call, &opts).await?;
-    // Balance check (amount + fee + tip, keeping the account alive) before signing.
-    let fee = tx::ensure_can_pay(&rpc, &utx, amount, tip).await?;
-    let pair = ctx.unlock(&name)?;
-    let stx = utx.sign(&pair)?;
-
-    let pb = spinner(
-        ctx.output,
-        format!(
-            "Sending {} to {}",
-            format_amount(amount),
-            keys::to_ss58(&to)
-        ),
+    let label = format!(
+        "Sending {} to {}",
+        format_amount(amount),
+        keys::to_ss58(&to)
     );
-    let wait = if args.finalized {
-        WaitFor::Finalized
-    } else {
-        WaitFor::InBlock
-    };
-    let result = tx::submit_and_watch(&rpc, &stx, wait, Duration::from_secs(args.timeout), |s| {
-        pb.set_message(format!(
-            "Transaction {:?}: {}",
-            stx.hash,
-            crate::commands::status_word(s)
-        ));
-    })
-    .await;
-    pb.finish_and_clear();
-    let outcome = result?.into_result()?;
+    let (outcome, fee) = send_call(ctx, &rpc, &name, call, &label, opts).await?;
     let status = if outcome.finalized {
         "finalized"
     } else {
@@ -370,7 +355,7 @@ async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
             "from": keys::to_ss58(&from),
             "to": keys::to_ss58(&to),
             "amount": format_amount_json(amount),
-            "fee": format_amount_json(outcome.fee_paid.unwrap_or(fee)),
+            "fee": format_amount_json(fee),
         }));
     } else {
         println!(
@@ -382,7 +367,7 @@ async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
                 ("from", keys::to_ss58(&from)),
                 ("to", keys::to_ss58(&to)),
                 ("amount", format_amount(amount)),
-                ("fee", format_amount(outcome.fee_paid.unwrap_or(fee))),
+                ("fee", format_amount(fee)),
             ])
         );
     }

@@ -1,0 +1,579 @@
+//! `aitbc client ...`: submit, status, result, pay, cancel, list and receipts of compute jobs.
+
+use crate::commands::jobs_view::{job_json, job_rows, receipt_json, result_json, reward_text};
+use crate::context::Ctx;
+use crate::output::{kv_table, print_json, spinner, table};
+use crate::submit::{send_call, wallet_account, SendOpts};
+use aitbc_client::{
+    amount::{format_amount, format_amount_json, parse_positive_amount},
+    market::{self, Job, JobType, Requirements},
+    rpc::RpcClient,
+    runtime::{Balance, BlockNumber, MILLISECS_PER_BLOCK},
+};
+use anyhow::{bail, Context as _, Result};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCmd {
+    /// Submit a compute job; with --payment its budget is escrowed at once.
+    #[command(
+        group(ArgGroup::new("input").required(true).args(["data", "prompt"])),
+        after_help = "Examples:\n  aitbc client submit --type inference --model llama3 --data '{\"prompt\":\"Hello AITBC\"}' --payment 5\n  aitbc client submit --model smollm2 --prompt \"What is the capital of France?\" --payment 5 --wait --timeout 300"
+    )]
+    Submit(SubmitArgs),
+    /// A job's status, miner and timings.
+    #[command(after_help = "Example:\n  aitbc client status 7")]
+    Status {
+        /// Job id.
+        job_id: String,
+    },
+    /// A completed job's output, receipt, cost and elapsed time.
+    #[command(
+        after_help = "Example:\n  aitbc client result 7\n  aitbc --output json client result 7"
+    )]
+    Result {
+        /// Job id.
+        job_id: String,
+    },
+    /// Fund an unfunded job: escrow its budget so it is queued.
+    #[command(after_help = "Example:\n  aitbc client pay 7 --amount 10")]
+    Pay {
+        /// Job id.
+        job_id: String,
+        /// Budget to escrow, in AIT.
+        #[arg(long)]
+        amount: String,
+    },
+    /// Cancel a job that has not ended; its escrow is refunded in full.
+    #[command(after_help = "Example:\n  aitbc client cancel 7")]
+    Cancel {
+        /// Job id.
+        job_id: String,
+    },
+    /// Your jobs, newest first.
+    #[command(after_help = "Example:\n  aitbc client list --status queued --limit 20")]
+    List {
+        /// Only jobs in this status (unfunded, queued, assigned, running, completed, failed, cancelled, expired).
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many jobs.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Receipts of your jobs (or of one job).
+    #[command(
+        after_help = "Example:\n  aitbc client receipts\n  aitbc client receipts --job-id 7"
+    )]
+    Receipts {
+        /// Only this job's receipt.
+        #[arg(long)]
+        job_id: Option<String>,
+        /// At most this many receipts.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum JobTypeArg {
+    Inference,
+    Embedding,
+    Training,
+    Multimodal,
+    Streaming,
+}
+
+impl From<JobTypeArg> for JobType {
+    fn from(t: JobTypeArg) -> Self {
+        match t {
+            JobTypeArg::Inference => JobType::Inference,
+            JobTypeArg::Embedding => JobType::Embedding,
+            JobTypeArg::Training => JobType::Training,
+            JobTypeArg::Multimodal => JobType::Multimodal,
+            JobTypeArg::Streaming => JobType::Streaming,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    /// Job type.
+    #[arg(long = "type", value_enum, default_value = "inference")]
+    pub job_type: JobTypeArg,
+    /// Model to run, e.g. llama3 or smollm2.
+    #[arg(long)]
+    pub model: String,
+    /// Job data as JSON with a "prompt" field.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// The prompt (at most 4000 characters).
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Budget escrowed now, in AIT; without it the job waits unfunded for `aitbc client pay`.
+    #[arg(long)]
+    pub payment: Option<String>,
+    /// Seconds until the job expires (and is refunded) if it has not ended.
+    #[arg(long, default_value_t = 600)]
+    pub ttl: u64,
+    /// Minimum GPU memory of the miner, in GB.
+    #[arg(long)]
+    pub min_vram_gb: Option<u32>,
+    /// Follow the job until it ends and print its result.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+}
+
+pub async fn run(ctx: &Ctx, cmd: ClientCmd) -> Result<()> {
+    match cmd {
+        ClientCmd::Submit(a) => submit(ctx, a).await,
+        ClientCmd::Status { job_id } => status(ctx, &job_id).await,
+        ClientCmd::Result { job_id } => result(ctx, &job_id).await,
+        ClientCmd::Pay { job_id, amount } => pay(ctx, &job_id, &amount).await,
+        ClientCmd::Cancel { job_id } => cancel(ctx, &job_id).await,
+        ClientCmd::List { status, limit } => list(ctx, status.as_deref(), limit).await,
+        ClientCmd::Receipts { job_id, limit } => receipts(ctx, job_id.as_deref(), limit).await,
+    }
+}
+
+/// The prompt from `--prompt` or from `--data '{"prompt": ...}'`.
+pub fn prompt_from(data: Option<&str>, prompt: Option<&str>) -> Result<String> {
+    if let Some(p) = prompt {
+        return Ok(p.to_string());
+    }
+    let data = data.unwrap_or_default();
+    let v: Value = serde_json::from_str(data)
+        .context("--data is not valid JSON (expected {\"prompt\": \"...\"})")?;
+    match v.get("prompt").and_then(Value::as_str) {
+        Some(p) => Ok(p.to_string()),
+        None => bail!("--data has no \"prompt\" string (expected {{\"prompt\": \"...\"}})"),
+    }
+}
+
+fn ttl_blocks(secs: u64) -> Result<BlockNumber> {
+    if secs == 0 {
+        bail!("--ttl must be at least 1 second");
+    }
+    let blocks = secs.saturating_mul(1000).div_ceil(MILLISECS_PER_BLOCK);
+    BlockNumber::try_from(blocks).context("--ttl is too large")
+}
+
+async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
+    // All input checks first: nothing is signed or sent if one fails.
+    let prompt = prompt_from(a.data.as_deref(), a.prompt.as_deref())?;
+    let input = market::prompt_input(&prompt)?;
+    let budget: Balance = match &a.payment {
+        Some(p) => parse_positive_amount(p)?,
+        None => 0,
+    };
+    let requirements = Requirements {
+        min_vram_mb: a.min_vram_gb.unwrap_or(0).saturating_mul(1024),
+        ..Default::default()
+    };
+    let call = market::submit_job(
+        a.job_type.into(),
+        &a.model,
+        input,
+        budget,
+        ttl_blocks(a.ttl)?,
+        requirements,
+    )?;
+    let name = ctx.wallet_name(None)?;
+
+    let rpc = ctx.connect().await?;
+    let opts = SendOpts {
+        spend: budget,
+        ..Default::default()
+    };
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        call,
+        &format!("Submitting a {} job", a.model),
+        opts,
+    )
+    .await?;
+    let job_id = market::submitted_job_id(&outcome)
+        .context("the transaction succeeded but emitted no JobSubmitted event")?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    if !a.wait {
+        let job = market::existing_job(&rpc, job_id).await?;
+        let mut v = job_json(&job);
+        v["tx_hash"] = json!(tx_hash);
+        v["fee"] = json!(format_amount_json(fee));
+        return print_job(ctx, &job, v, None);
+    }
+    let started = Instant::now();
+    let job = wait_for_end(ctx, &rpc, job_id, Duration::from_secs(a.timeout)).await?;
+    let mut v = job_json(&job);
+    v["tx_hash"] = json!(tx_hash);
+    v["fee"] = json!(format_amount_json(fee));
+    v["wait_secs"] = json!(started.elapsed().as_secs_f64());
+    let extra = add_result(&rpc, &job, &mut v).await?;
+    print_job(ctx, &job, v, extra)
+}
+
+/// Polls a job until it reaches a terminal status.
+pub async fn wait_for_end(
+    ctx: &Ctx,
+    rpc: &RpcClient,
+    job_id: u64,
+    timeout: Duration,
+) -> Result<Job> {
+    let pb = spinner(ctx.output, format!("Job {job_id}: waiting"));
+    let deadline = Instant::now() + timeout;
+    loop {
+        let job = market::existing_job(rpc, job_id).await?;
+        pb.set_message(format!("Job {job_id}: {}", market::status_name(job.status)));
+        if job.status.is_terminal() {
+            pb.finish_and_clear();
+            return Ok(job);
+        }
+        if Instant::now() >= deadline {
+            pb.finish_and_clear();
+            bail!(
+                "timed out after {}s: job {job_id} is still {} (follow it with `aitbc client status {job_id}`)",
+                timeout.as_secs(),
+                market::status_name(job.status)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+}
+
+/// Adds output, receipt and cost of a completed job to `v`; returns table rows for them.
+async fn add_result(
+    rpc: &RpcClient,
+    job: &Job,
+    v: &mut Value,
+) -> Result<Option<Vec<(&'static str, String)>>> {
+    if job.status != market::Status::Completed {
+        return Ok(None);
+    }
+    let mut rows = Vec::new();
+    if let Some(r) = market::job_result(rpc, job.id).await? {
+        let rj = result_json(&r);
+        for k in ["result", "compute_ms", "input_tokens", "output_tokens"] {
+            v[k] = rj[k].clone();
+        }
+        rows.push(("result", market::output_text(&r)));
+        rows.push((
+            "metrics",
+            format!(
+                "{} ms, {} tokens in, {} out",
+                r.metrics.compute_ms, r.metrics.input_tokens, r.metrics.output_tokens
+            ),
+        ));
+    }
+    if let Some(rc) = market::receipts_by_job(rpc, job.id)
+        .await?
+        .into_iter()
+        .next()
+    {
+        v["receipt_id"] = json!(rc.id);
+        v["cost"] = json!(format_amount_json(rc.price));
+        v["receipt"] = receipt_json(&rc);
+        rows.push((
+            "receipt",
+            format!(
+                "#{} ({} gpu-s x {})",
+                rc.id,
+                rc.units,
+                format_amount(rc.unit_price)
+            ),
+        ));
+        rows.push(("cost", format_amount(rc.price)));
+    }
+    Ok(Some(rows))
+}
+
+fn print_job(
+    ctx: &Ctx,
+    job: &Job,
+    v: Value,
+    extra: Option<Vec<(&'static str, String)>>,
+) -> Result<()> {
+    if ctx.json() {
+        print_json(&v);
+        return Ok(());
+    }
+    let mut rows = job_rows(job);
+    if let Some(tx) = v.get("tx_hash").and_then(Value::as_str) {
+        rows.insert(2, ("tx_hash", tx.to_string()));
+    }
+    rows.extend(extra.unwrap_or_default());
+    println!("{}", kv_table(&rows));
+    Ok(())
+}
+
+async fn status(ctx: &Ctx, job_id: &str) -> Result<()> {
+    let id = market::parse_job_id(job_id)?;
+    let rpc = ctx.connect().await?;
+    let job = market::existing_job(&rpc, id).await?;
+    print_job(ctx, &job, job_json(&job), None)
+}
+
+async fn result(ctx: &Ctx, job_id: &str) -> Result<()> {
+    let id = market::parse_job_id(job_id)?;
+    let rpc = ctx.connect().await?;
+    let job = market::existing_job(&rpc, id).await?;
+    if job.status != market::Status::Completed {
+        bail!(
+            "job {id} is {}: it has no result{}",
+            market::status_name(job.status),
+            if job.status.is_terminal() { "" } else { " yet" }
+        );
+    }
+    let mut v = job_json(&job);
+    let extra = add_result(&rpc, &job, &mut v).await?;
+    print_job(ctx, &job, v, extra)
+}
+
+/// Loads a job of the wallet's for an owner-only action; specific messages before signing.
+async fn own_job(ctx: &Ctx, rpc: &RpcClient, name: &str, id: u64) -> Result<Job> {
+    let job = market::existing_job(rpc, id).await?;
+    if job.owner != wallet_account(ctx, name)? {
+        bail!(
+            "job {id} belongs to {}, not to wallet '{name}'",
+            aitbc_client::keys::to_ss58(&job.owner)
+        );
+    }
+    Ok(job)
+}
+
+async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
+    let id = market::parse_job_id(job_id)?;
+    let amount = parse_positive_amount(amount)?;
+    let name = ctx.wallet_name(None)?;
+    let rpc = ctx.connect().await?;
+    let job = own_job(ctx, &rpc, &name, id).await?;
+    if job.status != market::Status::Unfunded {
+        bail!(
+            "job {id} is already funded (status {})",
+            market::status_name(job.status)
+        );
+    }
+    let opts = SendOpts {
+        spend: amount,
+        ..Default::default()
+    };
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        market::fund_job(id, amount),
+        &format!("Funding job {id}"),
+        opts,
+    )
+    .await?;
+    let job = market::existing_job(&rpc, id).await?;
+    let mut v = job_json(&job);
+    v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
+    v["fee"] = json!(format_amount_json(fee));
+    v["paid"] = json!(format_amount_json(amount));
+    print_job(ctx, &job, v, None)
+}
+
+async fn cancel(ctx: &Ctx, job_id: &str) -> Result<()> {
+    let id = market::parse_job_id(job_id)?;
+    let name = ctx.wallet_name(None)?;
+    let rpc = ctx.connect().await?;
+    let job = own_job(ctx, &rpc, &name, id).await?;
+    if job.status.is_terminal() {
+        bail!(
+            "job {id} has already ended ({}): nothing to cancel",
+            market::status_name(job.status)
+        );
+    }
+    let refund = job.escrowed;
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        market::cancel_job(id),
+        &format!("Cancelling job {id}"),
+        SendOpts::default(),
+    )
+    .await?;
+    let job = market::existing_job(&rpc, id).await?;
+    let mut v = job_json(&job);
+    v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
+    v["fee"] = json!(format_amount_json(fee));
+    v["refunded"] = json!(format_amount_json(refund));
+    print_job(
+        ctx,
+        &job,
+        v,
+        Some(vec![("refunded", format_amount(refund))]),
+    )
+}
+
+fn jobs_table(jobs: &[Job]) -> comfy_table::Table {
+    let mut t = table(&[
+        "job_id", "status", "model", "miner", "budget", "since", "elapsed",
+    ]);
+    for j in jobs {
+        let v = job_json(j);
+        t.add_row(vec![
+            j.id.to_string(),
+            market::status_name(j.status).to_string(),
+            String::from_utf8_lossy(&j.model).into_owned(),
+            j.miner
+                .as_ref()
+                .map(|m| crate::output::short(&aitbc_client::keys::to_ss58(m)))
+                .unwrap_or_default(),
+            format_amount(j.budget),
+            format!("#{}", j.status_since),
+            v["elapsed_secs"]
+                .as_u64()
+                .map(|s| format!("{s} s"))
+                .unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+pub fn print_jobs(ctx: &Ctx, jobs: &[Job], empty: &str) {
+    if ctx.json() {
+        print_json(&json!(jobs.iter().map(job_json).collect::<Vec<_>>()));
+    } else if jobs.is_empty() {
+        println!("{empty}");
+    } else {
+        println!("{}", jobs_table(jobs));
+    }
+}
+
+async fn list(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
+    let status = status.map(market::parse_status).transpose()?;
+    let name = ctx.wallet_name(None)?;
+    let who = wallet_account(ctx, &name)?;
+    let rpc = ctx.connect().await?;
+    let mut jobs = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = market::jobs_by_owner(&rpc, &who, from, market::MAX_PAGE).await?;
+        let done = page.len() < market::MAX_PAGE as usize;
+        if let Some(last) = page.last() {
+            from = last.id + 1;
+        }
+        jobs.extend(
+            page.into_iter()
+                .filter(|j| status.is_none_or(|s| j.status == s)),
+        );
+        if done {
+            break;
+        }
+    }
+    jobs.reverse();
+    jobs.truncate(limit as usize);
+    print_jobs(ctx, &jobs, &format!("No jobs for wallet '{name}'."));
+    Ok(())
+}
+
+pub fn print_receipts(ctx: &Ctx, receipts: &[market::Receipt], empty: &str) {
+    if ctx.json() {
+        print_json(&json!(receipts
+            .iter()
+            .map(receipt_json)
+            .collect::<Vec<_>>()));
+        return;
+    }
+    if receipts.is_empty() {
+        println!("{empty}");
+        return;
+    }
+    let mut t = table(&[
+        "receipt_id",
+        "job_id",
+        "miner",
+        "units",
+        "unit price",
+        "price",
+        "block",
+        "reward",
+    ]);
+    for r in receipts {
+        t.add_row(vec![
+            r.id.to_string(),
+            r.job_id.to_string(),
+            crate::output::short(&aitbc_client::keys::to_ss58(&r.miner)),
+            format!("{} gpu-s", r.units),
+            format_amount(r.unit_price),
+            format_amount(r.price),
+            format!("#{}", r.block),
+            reward_text(r),
+        ]);
+    }
+    println!("{t}");
+}
+
+async fn receipts(ctx: &Ctx, job_id: Option<&str>, limit: u32) -> Result<()> {
+    let job_id = job_id.map(market::parse_job_id).transpose()?;
+    let rpc;
+    let list = match job_id {
+        Some(id) => {
+            rpc = ctx.connect().await?;
+            market::existing_job(&rpc, id).await?;
+            market::receipts_by_job(&rpc, id).await?
+        }
+        None => {
+            let name = ctx.wallet_name(None)?;
+            let who = wallet_account(ctx, &name)?;
+            rpc = ctx.connect().await?;
+            let mut out = Vec::new();
+            let mut from = 0;
+            loop {
+                let page = market::jobs_by_owner(&rpc, &who, from, market::MAX_PAGE).await?;
+                let done = page.len() < market::MAX_PAGE as usize;
+                if let Some(last) = page.last() {
+                    from = last.id + 1;
+                }
+                for j in page.iter().filter(|j| j.receipt.is_some()) {
+                    out.extend(market::receipts_by_job(&rpc, j.id).await?);
+                }
+                if done {
+                    break;
+                }
+            }
+            out.reverse();
+            out.truncate(limit as usize);
+            out
+        }
+    };
+    print_receipts(ctx, &list, "No receipts.");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts() {
+        assert_eq!(prompt_from(None, Some("hi")).unwrap(), "hi");
+        assert_eq!(
+            prompt_from(Some(r#"{"prompt":"Hello AITBC"}"#), None).unwrap(),
+            "Hello AITBC"
+        );
+        assert!(prompt_from(Some("not json"), None)
+            .unwrap_err()
+            .to_string()
+            .contains("not valid JSON"));
+        assert!(prompt_from(Some(r#"{"text":"x"}"#), None)
+            .unwrap_err()
+            .to_string()
+            .contains("no \"prompt\""));
+    }
+
+    #[test]
+    fn ttl() {
+        assert_eq!(ttl_blocks(600).unwrap(), 300);
+        assert_eq!(ttl_blocks(1).unwrap(), 1);
+        assert!(ttl_blocks(0).is_err());
+    }
+}

@@ -1,0 +1,202 @@
+//! Shared helpers for the CLI's integration tests: run the real `aitbc` binary, and start a real
+//! `aitbc-node --dev` when its binary is available.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "test-password";
+
+/// The `aitbc` binary cargo built for this test.
+pub fn aitbc_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_aitbc"))
+}
+
+/// A scratch `AITBC_HOME` and a node URL for running `aitbc`.
+pub struct Cli {
+    pub home: tempfile::TempDir,
+    pub url: String,
+}
+
+impl Cli {
+    pub fn new(url: &str) -> Self {
+        Cli {
+            home: tempfile::tempdir().expect("temp dir"),
+            url: url.to_string(),
+        }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(aitbc_bin());
+        c.args(args)
+            .env("AITBC_HOME", self.home.path())
+            .env("AITBC_URL", &self.url)
+            .env("AITBC_PASSWORD", PASSWORD)
+            .env_remove("AITBC_WALLET")
+            .env_remove("AITBC_OUTPUT")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs `aitbc args...`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run aitbc")
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "aitbc {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs with `--output json`, expects success, parses stdout.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut full = vec!["--output", "json"];
+        full.extend_from_slice(args);
+        let s = self.ok(&full);
+        serde_json::from_str(&s).unwrap_or_else(|e| panic!("aitbc {args:?}: bad JSON ({e}): {s}"))
+    }
+
+    /// Runs and expects failure; returns stderr (which must be one line).
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !out.status.success(),
+            "aitbc {args:?} should fail; stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "expected a one-line reason, got: {stderr}");
+        assert!(lines[0].starts_with("error: "), "{stderr}");
+        stderr
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// The node binary: `$AITBC_NODE_BIN`, else `aitbc-node` next to the `aitbc` binary.
+pub fn node_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("AITBC_NODE_BIN") {
+        let p = PathBuf::from(p);
+        return p.exists().then_some(p);
+    }
+    let p = aitbc_bin().parent()?.join("aitbc-node");
+    p.exists().then_some(p)
+}
+
+/// A running `aitbc-node --dev --tmp`, killed on drop.
+pub struct Node {
+    child: Child,
+    pub ws: String,
+    pub http: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    /// Starts a dev node, or returns `None` (with a message) when its binary is absent.
+    pub fn start(test: &str) -> Option<Node> {
+        let Some(bin) = node_bin() else {
+            eprintln!(
+                "SKIPPED {test}: aitbc-node binary not found next to {} (build it with `cargo build -p aitbc-node`, or set AITBC_NODE_BIN)",
+                aitbc_bin().display()
+            );
+            return None;
+        };
+        let help = Command::new(&bin).arg("--help").output().ok()?;
+        let help = String::from_utf8_lossy(&help.stdout).into_owned();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("node.log");
+        let port = free_port();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--dev", "--tmp", "--rpc-port", &port.to_string()]);
+        if help.contains("--no-prometheus") {
+            cmd.arg("--no-prometheus");
+        }
+        if help.contains("--port <") {
+            cmd.args(["--port", &free_port().to_string()]);
+        }
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn aitbc-node");
+        let node = Node {
+            child,
+            ws: format!("ws://127.0.0.1:{port}"),
+            http: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        };
+        node.wait_for_block(1, Duration::from_secs(90));
+        Some(node)
+    }
+
+    /// Waits until the best block is at least `n`.
+    pub fn wait_for_block(&self, n: u64, timeout: Duration) {
+        let cli = Cli::new(&self.ws);
+        let start = Instant::now();
+        loop {
+            let out = cli.run(&["--output", "json", "health"]);
+            if out.status.success() {
+                if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) {
+                    if v["best_block"].as_u64().unwrap_or(0) >= n {
+                        return;
+                    }
+                }
+            }
+            if start.elapsed() > timeout {
+                panic!(
+                    "node did not reach block #{n} in {timeout:?}; log:\n{}",
+                    self.log_tail()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    pub fn log_tail(&self) -> String {
+        let s = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = s.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parses a decimal AIT string from JSON output into base units.
+pub fn units(v: &Value) -> u128 {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an amount string, got {v}"));
+    aitbc_client::amount::parse_amount(s).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}

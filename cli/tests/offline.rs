@@ -1,0 +1,188 @@
+//! CLI behaviour that needs no node: wallets on disk, input validation, unreachable nodes,
+//! help texts. Runs the real `aitbc` binary.
+
+mod common;
+use common::*;
+
+#[test]
+fn wallet_lifecycle_on_disk() {
+    let cli = Cli::new("ws://127.0.0.1:1");
+    let created = cli.json(&["wallet", "create", "--name", "test_wallet"]);
+    let mnemonic = created["mnemonic"].as_str().unwrap().to_string();
+    assert_eq!(mnemonic.split_whitespace().count(), 12);
+    assert_eq!(created["default"], true);
+    let address = created["address"].as_str().unwrap().to_string();
+
+    // The mnemonic restores the same address.
+    let restored = cli.json(&[
+        "wallet",
+        "import",
+        "--name",
+        "restored",
+        "--mnemonic",
+        &mnemonic,
+    ]);
+    assert_eq!(restored["address"], address);
+    assert_eq!(restored["default"], false);
+
+    let alice = cli.json(&["wallet", "import", "--name", "alice", "--uri", "//Alice"]);
+    assert_eq!(
+        alice["address"],
+        "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+    );
+
+    let list = cli.json(&["wallet", "list"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alice", "restored", "test_wallet"]);
+    assert_eq!(list[2]["default"], true);
+    let table = cli.ok(&["wallet", "list"]);
+    assert!(
+        table.contains("test_wallet") && table.contains(&address),
+        "{table}"
+    );
+
+    cli.ok(&["wallet", "use", "alice"]);
+    assert_eq!(
+        cli.ok(&["wallet", "address"]).trim(),
+        alice["address"].as_str().unwrap()
+    );
+    assert_eq!(
+        cli.json(&["--wallet", "test_wallet", "wallet", "address"])["address"],
+        address
+    );
+
+    // Export is a polkadot.js JSON account; importing it back needs its password.
+    let exported = cli.ok(&["--wallet", "test_wallet", "wallet", "export"]);
+    let v: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(
+        v["encoding"]["content"],
+        serde_json::json!(["pkcs8", "sr25519"])
+    );
+    assert_eq!(
+        v["encoding"]["type"],
+        serde_json::json!(["scrypt", "xsalsa20-poly1305"])
+    );
+    assert_eq!(v["address"], address);
+    let file = cli.home.path().join("exported.json");
+    std::fs::write(&file, &exported).unwrap();
+    let f = path_str(&file);
+    let out = cli
+        .cmd(&["wallet", "import", "--name", "copy", "--json", &f])
+        .env("AITBC_PASSWORD", "not the password")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong password"));
+    assert_eq!(
+        cli.json(&["wallet", "import", "--name", "copy", "--json", &f])["address"],
+        address
+    );
+}
+
+#[test]
+fn bad_input_gets_specific_messages() {
+    let cli = Cli::new("ws://127.0.0.1:1");
+    cli.ok(&["wallet", "import", "--name", "alice", "--uri", "//Alice"]);
+
+    let e = cli.fails(&["wallet", "import", "--name", "alice", "--uri", "//Bob"]);
+    assert!(e.contains("already exists"), "{e}");
+    let e = cli.fails(&["wallet", "create", "--name", "bad/name"]);
+    assert!(e.contains("invalid wallet name"), "{e}");
+    let e = cli.fails(&[
+        "wallet",
+        "import",
+        "--name",
+        "m",
+        "--mnemonic",
+        "not a real mnemonic",
+    ]);
+    assert!(e.contains("mnemonic"), "{e}");
+    let e = cli.fails(&["--wallet", "nobody", "wallet", "address"]);
+    assert!(e.contains("wallet \"nobody\" not found"), "{e}");
+    let e = cli.fails(&["wallet", "use", "nobody"]);
+    assert!(e.contains("not found"), "{e}");
+
+    // Validation happens before any connection: these fail on input, not on the dead URL.
+    let e = cli.fails(&[
+        "wallet",
+        "send",
+        "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQZ",
+        "1",
+    ]);
+    assert!(
+        e.contains("invalid address") && e.contains("checksum"),
+        "{e}"
+    );
+    let e = cli.fails(&["wallet", "send", "bob", "1"]);
+    assert!(e.contains("invalid address \"bob\""), "{e}");
+    let e = cli.fails(&[
+        "wallet",
+        "send",
+        "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty",
+        "1.5.2",
+    ]);
+    assert!(e.contains("invalid amount"), "{e}");
+    let e = cli.fails(&[
+        "wallet",
+        "send",
+        "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty",
+        "-3",
+    ]);
+    assert!(
+        e.contains("invalid amount") || e.contains("unexpected argument"),
+        "{e}"
+    );
+    let e = cli.fails(&[
+        "wallet",
+        "send",
+        "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty",
+        "0",
+    ]);
+    assert!(e.contains("greater than zero"), "{e}");
+    let e = cli.fails(&[
+        "wallet",
+        "send",
+        "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+        "1",
+    ]);
+    assert!(e.contains("same account"), "{e}");
+    let e = cli.fails(&["explorer", "block", "0x1234"]);
+    assert!(e.contains("32-byte hash"), "{e}");
+
+    // No wallet selected at all.
+    let empty = Cli::new("ws://127.0.0.1:1");
+    let e = empty.fails(&["wallet", "balance"]);
+    assert!(e.contains("no wallet selected"), "{e}");
+}
+
+#[test]
+fn unreachable_node_names_the_url() {
+    let port = free_port();
+    for url in [
+        format!("ws://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ] {
+        let cli = Cli::new(&url);
+        let e = cli.fails(&["health"]);
+        assert!(e.contains(&format!("cannot reach node at {url}")), "{e}");
+        let e = cli.fails(&["explorer", "blocks"]);
+        assert!(e.contains(&url), "{e}");
+        // A valid send to a dead node fails on the connection, after validation.
+        cli.ok(&["wallet", "import", "--name", "alice", "--uri", "//Alice"]);
+        let e = cli.fails(&[
+            "wallet",
+            "send",
+            "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty",
+            "1",
+        ]);
+        assert!(e.contains(&url), "{e}");
+    }
+    let cli = Cli::new("ftp://example");
+    let e = cli.fails(&["health"]);
+    assert!(e.contains("ftp://example") && e.contains("scheme"), "{e}");
+}
