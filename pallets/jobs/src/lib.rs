@@ -362,6 +362,25 @@ pub mod pallet {
                 T::MaxExpiriesPerBlock::get() > 0,
                 "MaxExpiriesPerBlock must be > 0"
             );
+            // The worst-case per-block work must leave most of the block to extrinsics.
+            let per_assignment = T::WeightInfo::ack_timeout()
+                .saturating_add(T::WeightInfo::assign_job(T::Miners::max_candidates()));
+            let worst = T::WeightInfo::on_initialize_base()
+                .saturating_add(
+                    T::WeightInfo::expire_job()
+                        .saturating_mul(T::MaxExpiriesPerBlock::get().into()),
+                )
+                .saturating_add(
+                    per_assignment.saturating_mul(T::MaxAssignmentsPerBlock::get().into()),
+                );
+            let max_block = <T as frame_system::Config>::BlockWeights::get().max_block;
+            assert!(
+                worst.all_lte(Weight::from_parts(
+                    max_block.ref_time() / 4,
+                    max_block.proof_size() / 4
+                )),
+                "on_initialize may use more than a quarter of a block: {worst:?} of {max_block:?}"
+            );
         }
     }
 
