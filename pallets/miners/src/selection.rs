@@ -10,6 +10,9 @@ use sp_runtime::{DispatchError, Saturating};
 
 use crate::{BalanceOf, Config, MinerOf, Miners, MinersByModel, Pallet};
 
+/// Ranking key of a candidate: `(score * stake, active jobs, account)`.
+type RankKey<T> = (BalanceOf<T>, u32, <T as frame_system::Config>::AccountId);
+
 impl<T: Config> Pallet<T> {
     /// Whether `miner` may take a job with these requirements and budget at block `now`.
     pub fn is_eligible(
@@ -44,10 +47,7 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Ranking: higher `score * stake` first, then fewer active jobs, then smaller account.
-    fn better(
-        a: &(BalanceOf<T>, u32, T::AccountId),
-        b: &(BalanceOf<T>, u32, T::AccountId),
-    ) -> bool {
+    fn better(a: &RankKey<T>, b: &RankKey<T>) -> bool {
         match a.0.cmp(&b.0) {
             Ordering::Greater => true,
             Ordering::Less => false,
@@ -64,7 +64,7 @@ impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
         exclude: &[T::AccountId],
     ) -> Option<(T::AccountId, BalanceOf<T>)> {
         let now = frame_system::Pallet::<T>::block_number();
-        let mut best: Option<((BalanceOf<T>, u32, T::AccountId), BalanceOf<T>)> = None;
+        let mut best: Option<(RankKey<T>, BalanceOf<T>)> = None;
         for who in MinersByModel::<T>::get(model) {
             if exclude.contains(&who) {
                 continue;

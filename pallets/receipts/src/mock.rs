@@ -36,7 +36,7 @@ impl pallet_balances::Config for Test {
 pub struct BlockTime;
 impl UnixTime for BlockTime {
     fn now() -> Duration {
-        Duration::from_millis(u64::from(System::block_number()) * 2_000)
+        Duration::from_millis(System::block_number() * 2_000)
     }
 }
 
