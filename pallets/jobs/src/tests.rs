@@ -630,3 +630,33 @@ fn queries_page_by_owner_miner_and_status() {
         assert!(Jobs::job_result(0).is_none());
     });
 }
+
+#[test]
+fn missed_ack_with_a_full_queue_fails_the_job_with_a_refund() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_eq!(status(id), JobStatus::Assigned);
+        // Fill the queue (MaxQueueLen = 8) with jobs no miner can take.
+        for _ in 0..8 {
+            let stuck = submit(2, 300);
+            crate::Jobs::<Test>::mutate(stuck, |j| {
+                j.as_mut().unwrap().requirements.estimated_gpu_seconds = 1_000
+            });
+        }
+        assert!(Queue::<Test>::get().is_full());
+        run_to_block(5);
+        assert_eq!(status(id), JobStatus::Failed);
+        System::assert_has_event(
+            Event::JobFailed {
+                job_id: id,
+                cause: FailureCause::QueueFull,
+            }
+            .into(),
+        );
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.late), (0, 1));
+    });
+}
