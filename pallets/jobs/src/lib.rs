@@ -331,7 +331,7 @@ pub mod pallet {
         QueueFull,
         /// Too many jobs already expire around that block; try another TTL.
         ExpiryScheduleFull,
-        /// The job is not `Unfunded`.
+        /// The job is not `Unfunded` (already funded, or already ended).
         AlreadyFunded,
         /// The job is not `Assigned`.
         JobNotAssigned,
