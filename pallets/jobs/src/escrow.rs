@@ -1,6 +1,6 @@
 //! Escrow: every movement of a job's budget happens here.
 //!
-//! - [`Pallet::hold_budget`]: the client's budget goes on hold (`HoldReason::JobEscrow`).
+//! - `Pallet::hold_budget`: the client's budget goes on hold (`HoldReason::JobEscrow`).
 //! - [`Pallet::settle`]: on completion, the price goes from the hold to the miner
 //!   (`transfer_on_hold`, exact, free) and the remainder is released to the client.
 //! - [`Pallet::refund`]: on failure, cancellation or expiry, the whole hold is released.

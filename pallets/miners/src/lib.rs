@@ -17,7 +17,7 @@
 //!   the record.
 //!
 //! ## Reputation and slashing
-//! The jobs pallet reports each job's outcome through [`MinerRegistry::note_outcome`]:
+//! The jobs pallet reports each job's outcome through [`aitbc_primitives::MinerRegistry::note_outcome`]:
 //! delivered, failed or late. The score is `(delivered + 1) / (delivered + failed + late + 2)`.
 //! A *late* outcome (a missed acknowledgement deadline, or a TTL reached while the job was
 //! assigned or running) also slashes [`Config::SlashShare`] of the held stake; slashed funds
