@@ -660,3 +660,36 @@ fn missed_ack_with_a_full_queue_fails_the_job_with_a_refund() {
         assert_eq!((m.active_jobs, m.reputation.late), (0, 1));
     });
 }
+
+#[test]
+fn on_initialize_charges_for_the_work_it_did() {
+    use crate::WeightInfo as _;
+    use frame_support::traits::Hooks;
+    type W = ();
+    new_test_ext().execute_with(|| {
+        // Nothing to do: the fixed part only.
+        System::set_block_number(2);
+        assert_eq!(Jobs::on_initialize(2), W::on_initialize_base());
+        // Two queued jobs, one miner: two assignment attempts over at most 8 candidates.
+        register_miner(10, 5, 2_000);
+        submit(1, 500);
+        submit(2, 500);
+        System::set_block_number(3);
+        let candidates = 8; // MaxMinersPerModel in the mock
+        assert_eq!(
+            Jobs::on_initialize(3),
+            W::on_initialize_base() + W::assign_job(candidates) * 2
+        );
+        // Both acknowledgement deadlines fall at block 6: two missed deadlines, and the two
+        // re-queued jobs are offered again (no other miner: still two attempts).
+        for n in 4..6 {
+            System::set_block_number(n);
+            Jobs::on_initialize(n);
+        }
+        System::set_block_number(6);
+        assert_eq!(
+            Jobs::on_initialize(6),
+            W::on_initialize_base() + W::ack_timeout() * 2 + W::assign_job(candidates) * 2
+        );
+    });
+}
