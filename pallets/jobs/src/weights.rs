@@ -42,11 +42,12 @@ pub trait WeightInfo {
 ///
 /// HOW THESE NUMBERS WERE OBTAINED (be honest about it):
 /// - ref-time: the `#[benchmarks]` in `benchmarking.rs`, timed natively by the `bench_timings`
-///   test there (`cargo test -p pallet-aitbc-jobs --features runtime-benchmarks -- --ignored --nocapture
-///   bench_timings`) on the 2-core development machine, 2026-11-23: median of 25 runs, each in
-///   a fresh mock runtime, of the measured block only; linear components from the difference
-///   between their lowest and highest values. The run used the unoptimised test profile, so
-///   these numbers overstate the optimised node's cost (safe, not tight).
+///   test there (`cargo test --release -p pallet-aitbc-jobs --features runtime-benchmarks -- --ignored --nocapture
+///   bench_timings`) on the 2-core development machine, 2026-11-23, while other builds were
+///   running (so on the high side): median of 25 runs, each in a fresh mock runtime, of the
+///   measured block only; linear components from the difference between their lowest and
+///   highest values. Optimised build, as Substrate weights are; the same run in the
+///   unoptimised dev profile took 5 to 8 times longer.
 /// - database: the in-memory test externalities cannot count reads and writes, so they are
 ///   counted from the code (worst case) and charged at `T::DbWeight` (RocksDB: 25 µs a read,
 ///   100 µs a write).
@@ -55,60 +56,60 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn submit(b: u32) -> Weight {
-        Weight::from_parts(191_836_000, 20_000)
-            .saturating_add(Weight::from_parts(2_000, 0).saturating_mul(b.into()))
+        Weight::from_parts(23_636_000, 20_000)
+            .saturating_add(Weight::from_parts(0, 0).saturating_mul(b.into()))
             .saturating_add(T::DbWeight::get().reads(13_u64))
             .saturating_add(T::DbWeight::get().writes(10_u64))
     }
     fn fund() -> Weight {
-        Weight::from_parts(161_541_000, 20_000)
+        Weight::from_parts(19_739_000, 20_000)
             .saturating_add(T::DbWeight::get().reads(5_u64))
             .saturating_add(T::DbWeight::get().writes(6_u64))
     }
     fn accept() -> Weight {
-        Weight::from_parts(30_225_000, 20_000)
+        Weight::from_parts(3_656_000, 20_000)
             .saturating_add(T::DbWeight::get().reads(1_u64))
             .saturating_add(T::DbWeight::get().writes(3_u64))
     }
     fn submit_result(r: u32) -> Weight {
-        Weight::from_parts(209_011_000, 30_000)
+        Weight::from_parts(35_072_000, 30_000)
             .saturating_add(Weight::from_parts(1_000, 0).saturating_mul(r.into()))
             .saturating_add(T::DbWeight::get().reads(10_u64))
             .saturating_add(T::DbWeight::get().writes(13_u64))
     }
     fn report_failure() -> Weight {
-        Weight::from_parts(104_847_000, 20_000)
+        Weight::from_parts(17_396_000, 20_000)
             .saturating_add(T::DbWeight::get().reads(4_u64))
             .saturating_add(T::DbWeight::get().writes(6_u64))
     }
     fn cancel() -> Weight {
-        Weight::from_parts(93_239_000, 30_000)
+        Weight::from_parts(14_641_000, 30_000)
             .saturating_add(T::DbWeight::get().reads(5_u64))
             .saturating_add(T::DbWeight::get().writes(7_u64))
     }
     fn set_min_payment() -> Weight {
-        Weight::from_parts(23_395_000, 1_500)
+        Weight::from_parts(3_175_000, 1_500)
             .saturating_add(T::DbWeight::get().reads(0_u64))
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
     fn on_initialize_base() -> Weight {
-        Weight::from_parts(9_084_000, 10_000)
+        Weight::from_parts(1_392_000, 10_000)
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(3_u64))
     }
     fn expire_job() -> Weight {
-        Weight::from_parts(127_360_000, 25_000)
+        Weight::from_parts(22_824_000, 25_000)
             .saturating_add(T::DbWeight::get().reads(10_u64))
             .saturating_add(T::DbWeight::get().writes(10_u64))
     }
     fn ack_timeout() -> Weight {
-        Weight::from_parts(85_958_000, 25_000)
+        Weight::from_parts(14_091_000, 25_000)
             .saturating_add(T::DbWeight::get().reads(8_u64))
             .saturating_add(T::DbWeight::get().writes(10_u64))
     }
     fn assign_job(c: u32) -> Weight {
-        Weight::from_parts(44_987_000, 20_000)
-            .saturating_add(Weight::from_parts(3_526_000, 600).saturating_mul(c.into()))
+        Weight::from_parts(6_319_000, 20_000)
+            .saturating_add(Weight::from_parts(596_000, 600).saturating_mul(c.into()))
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(7_u64))
             .saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
@@ -118,59 +119,59 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests: the same numbers against RocksDB weights.
 impl WeightInfo for () {
     fn submit(b: u32) -> Weight {
-        Weight::from_parts(191_836_000, 20_000)
+        Weight::from_parts(23_636_000, 20_000)
             .saturating_add(Weight::from_parts(2_000, 0).saturating_mul(b.into()))
             .saturating_add(RocksDbWeight::get().reads(13_u64))
             .saturating_add(RocksDbWeight::get().writes(10_u64))
     }
     fn fund() -> Weight {
-        Weight::from_parts(161_541_000, 20_000)
+        Weight::from_parts(19_739_000, 20_000)
             .saturating_add(RocksDbWeight::get().reads(5_u64))
             .saturating_add(RocksDbWeight::get().writes(6_u64))
     }
     fn accept() -> Weight {
-        Weight::from_parts(30_225_000, 20_000)
+        Weight::from_parts(3_656_000, 20_000)
             .saturating_add(RocksDbWeight::get().reads(1_u64))
             .saturating_add(RocksDbWeight::get().writes(3_u64))
     }
     fn submit_result(r: u32) -> Weight {
-        Weight::from_parts(209_011_000, 30_000)
+        Weight::from_parts(35_072_000, 30_000)
             .saturating_add(Weight::from_parts(1_000, 0).saturating_mul(r.into()))
             .saturating_add(RocksDbWeight::get().reads(10_u64))
             .saturating_add(RocksDbWeight::get().writes(13_u64))
     }
     fn report_failure() -> Weight {
-        Weight::from_parts(104_847_000, 20_000)
+        Weight::from_parts(17_396_000, 20_000)
             .saturating_add(RocksDbWeight::get().reads(4_u64))
             .saturating_add(RocksDbWeight::get().writes(6_u64))
     }
     fn cancel() -> Weight {
-        Weight::from_parts(93_239_000, 30_000)
+        Weight::from_parts(14_641_000, 30_000)
             .saturating_add(RocksDbWeight::get().reads(5_u64))
             .saturating_add(RocksDbWeight::get().writes(7_u64))
     }
     fn set_min_payment() -> Weight {
-        Weight::from_parts(23_395_000, 1_500)
+        Weight::from_parts(3_175_000, 1_500)
             .saturating_add(RocksDbWeight::get().reads(0_u64))
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
     fn on_initialize_base() -> Weight {
-        Weight::from_parts(9_084_000, 10_000)
+        Weight::from_parts(1_392_000, 10_000)
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(3_u64))
     }
     fn expire_job() -> Weight {
-        Weight::from_parts(127_360_000, 25_000)
+        Weight::from_parts(22_824_000, 25_000)
             .saturating_add(RocksDbWeight::get().reads(10_u64))
             .saturating_add(RocksDbWeight::get().writes(10_u64))
     }
     fn ack_timeout() -> Weight {
-        Weight::from_parts(85_958_000, 25_000)
+        Weight::from_parts(14_091_000, 25_000)
             .saturating_add(RocksDbWeight::get().reads(8_u64))
             .saturating_add(RocksDbWeight::get().writes(10_u64))
     }
     fn assign_job(c: u32) -> Weight {
-        Weight::from_parts(44_987_000, 20_000)
+        Weight::from_parts(6_319_000, 20_000)
             .saturating_add(Weight::from_parts(3_526_000, 600).saturating_mul(c.into()))
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(7_u64))

@@ -24,11 +24,12 @@ pub trait WeightInfo {
 ///
 /// HOW THESE NUMBERS WERE OBTAINED (be honest about it):
 /// - ref-time: the `#[benchmarks]` in `benchmarking.rs`, timed natively by the `bench_timings`
-///   test there (`cargo test -p pallet-aitbc-receipts --features runtime-benchmarks -- --ignored --nocapture
-///   bench_timings`) on the 2-core development machine, 2026-11-23: median of 25 runs, each in
-///   a fresh mock runtime, of the measured block only; linear components from the difference
-///   between their lowest and highest values. The run used the unoptimised test profile, so
-///   these numbers overstate the optimised node's cost (safe, not tight).
+///   test there (`cargo test --release -p pallet-aitbc-receipts --features runtime-benchmarks -- --ignored --nocapture
+///   bench_timings`) on the 2-core development machine, 2026-11-23, while other builds were
+///   running (so on the high side): median of 25 runs, each in a fresh mock runtime, of the
+///   measured block only; linear components from the difference between their lowest and
+///   highest values. Optimised build, as Substrate weights are; the same run in the
+///   unoptimised dev profile took 5 to 8 times longer.
 /// - database: the in-memory test externalities cannot count reads and writes, so they are
 ///   counted from the code (worst case) and charged at `T::DbWeight` (RocksDB: 25 µs a read,
 ///   100 µs a write).
@@ -37,17 +38,17 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn claim_reward() -> Weight {
-        Weight::from_parts(56_464_000, 4_000)
+        Weight::from_parts(8_853_000, 4_000)
             .saturating_add(T::DbWeight::get().reads(5_u64))
             .saturating_add(T::DbWeight::get().writes(4_u64))
     }
     fn set_reward() -> Weight {
-        Weight::from_parts(23_364_000, 1_500)
+        Weight::from_parts(3_265_000, 1_500)
             .saturating_add(T::DbWeight::get().reads(1_u64))
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
     fn record() -> Weight {
-        Weight::from_parts(26_780_000, 4_000)
+        Weight::from_parts(4_167_000, 4_000)
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(4_u64))
     }
@@ -56,17 +57,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests: the same numbers against RocksDB weights.
 impl WeightInfo for () {
     fn claim_reward() -> Weight {
-        Weight::from_parts(56_464_000, 4_000)
+        Weight::from_parts(8_853_000, 4_000)
             .saturating_add(RocksDbWeight::get().reads(5_u64))
             .saturating_add(RocksDbWeight::get().writes(4_u64))
     }
     fn set_reward() -> Weight {
-        Weight::from_parts(23_364_000, 1_500)
+        Weight::from_parts(3_265_000, 1_500)
             .saturating_add(RocksDbWeight::get().reads(1_u64))
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
     fn record() -> Weight {
-        Weight::from_parts(26_780_000, 4_000)
+        Weight::from_parts(4_167_000, 4_000)
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(4_u64))
     }
