@@ -3,7 +3,7 @@
 use aitbc_primitives::{JobId, JobOutcome, JobStatus, MinerRegistry};
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{DispatchError, Saturating};
+use sp_runtime::{traits::One, DispatchError, Saturating};
 
 use crate::{
     AckDeadlines, Config, Error, Event, Expiries, FailureCause, Jobs, JobsByMiner, Pallet, Queue,
@@ -125,7 +125,10 @@ impl<T: Config> Pallet<T> {
         }
         let head: alloc::vec::Vec<JobId> = queue.iter().take(take).copied().collect();
         let mut rest: alloc::vec::Vec<JobId> = queue.iter().skip(take).copied().collect();
-        let deadline = n.saturating_add(T::AckTimeout::get());
+        // At least one block: a deadline at `n` itself would never be processed (AckTimeout may
+        // be a governed parameter, so do not rely on `integrity_test` alone).
+        let timeout = T::AckTimeout::get().max(One::one());
+        let deadline = n.saturating_add(timeout);
         for id in &head {
             if !Self::try_assign(*id, deadline) {
                 rest.push(*id);
