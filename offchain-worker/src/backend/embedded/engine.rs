@@ -1,0 +1,359 @@
+//! The loaded model and its decoding loop (candle, CPU).
+
+use super::chat_template::ChatTemplate;
+use super::tokenizer::{GgufTokenizer, IncrementalDecoder};
+use crate::backend::{BackendError, DoneReason, GenerateOptions};
+use candle_core::quantized::gguf_file;
+use candle_core::{DType, Device, Tensor};
+use candle_transformers::generation::{LogitsProcessor, Sampling};
+use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
+use candle_transformers::utils::apply_repeat_penalty;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Ollama's documented defaults, used when a request leaves an option unset.
+pub const DEFAULT_TEMPERATURE: f64 = 0.8;
+pub const DEFAULT_TOP_P: f64 = 0.9;
+pub const DEFAULT_TOP_K: usize = 40;
+pub const DEFAULT_REPEAT_PENALTY: f32 = 1.1;
+pub const DEFAULT_REPEAT_LAST_N: usize = 64;
+
+/// Facts read from the GGUF file.
+#[derive(Debug, Clone)]
+pub struct ModelFacts {
+    pub architecture: String,
+    pub size_label: Option<String>,
+    pub quantization: Option<String>,
+    /// Usable context: the model's own, capped by candle's rope table.
+    pub context_length: usize,
+    pub file_size: u64,
+}
+
+pub struct Engine {
+    model: ModelWeights,
+    pub tokenizer: GgufTokenizer,
+    pub template: ChatTemplate,
+    pub facts: ModelFacts,
+    device: Device,
+}
+
+/// Output of one decoding run.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    pub text: String,
+    pub done_reason: DoneReason,
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    pub prompt_eval: std::time::Duration,
+    pub eval: std::time::Duration,
+}
+
+fn load_err(path: &Path, reason: impl std::fmt::Display) -> BackendError {
+    BackendError::ModelLoad {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+fn infer_err(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Inference(e.to_string())
+}
+
+/// ggml `general.file_type` values.
+fn file_type_name(ft: u32) -> Option<&'static str> {
+    Some(match ft {
+        0 => "F32",
+        1 => "F16",
+        2 => "Q4_0",
+        3 => "Q4_1",
+        7 => "Q8_0",
+        8 => "Q5_0",
+        9 => "Q5_1",
+        10 => "Q2_K",
+        11 => "Q3_K_S",
+        12 => "Q3_K_M",
+        13 => "Q3_K_L",
+        14 => "Q4_K_S",
+        15 => "Q4_K_M",
+        16 => "Q5_K_S",
+        17 => "Q5_K_M",
+        18 => "Q6_K",
+        _ => return None,
+    })
+}
+
+impl Engine {
+    /// Loads a GGUF chat model (llama architecture) with its tokenizer and chat template.
+    pub fn load(path: &Path) -> Result<Self, BackendError> {
+        if !path.is_file() {
+            return Err(BackendError::ModelFileMissing {
+                path: PathBuf::from(path),
+            });
+        }
+        let file_size = std::fs::metadata(path)
+            .map_err(|e| load_err(path, e))?
+            .len();
+        let mut file = std::fs::File::open(path).map_err(|e| load_err(path, e))?;
+        let ct = gguf_file::Content::read(&mut file).map_err(|e| load_err(path, e))?;
+        let md_str = |k: &str| ct.metadata.get(k).and_then(|v| v.to_string().ok()).cloned();
+        let architecture = md_str("general.architecture").unwrap_or_default();
+        if architecture != "llama" {
+            return Err(load_err(
+                path,
+                format!("architecture '{architecture}' is not supported (llama only)"),
+            ));
+        }
+        let context_length = ct
+            .metadata
+            .get("llama.context_length")
+            .and_then(|v| v.to_u32().ok())
+            .map_or(MAX_SEQ_LEN, |c| (c as usize).min(MAX_SEQ_LEN));
+        let facts = ModelFacts {
+            architecture,
+            size_label: md_str("general.size_label"),
+            quantization: ct
+                .metadata
+                .get("general.file_type")
+                .and_then(|v| v.to_u32().ok())
+                .and_then(file_type_name)
+                .map(str::to_string),
+            context_length,
+            file_size,
+        };
+        let template = md_str("tokenizer.chat_template")
+            .ok_or_else(|| load_err(path, "no tokenizer.chat_template in the GGUF metadata"))
+            .and_then(|t| ChatTemplate::from_jinja(&t).map_err(|e| load_err(path, e)))?;
+        let tokenizer = GgufTokenizer::from_gguf(&ct).map_err(|e| load_err(path, e))?;
+        let device = Device::Cpu;
+        let model =
+            ModelWeights::from_gguf(ct, &mut file, &device).map_err(|e| load_err(path, e))?;
+        Ok(Self {
+            model,
+            tokenizer,
+            template,
+            facts,
+            device,
+        })
+    }
+
+    /// Runs the model on `prompt` (already templated) and decodes up to the options' limits.
+    /// `on_piece` receives text as it is produced and returns false to cancel.
+    pub fn generate(
+        &mut self,
+        prompt: &str,
+        opts: &GenerateOptions,
+        on_piece: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation, BackendError> {
+        let prompt_ids = self
+            .tokenizer
+            .encode(prompt)
+            .map_err(BackendError::Inference)?;
+        let context = self.facts.context_length;
+        if prompt_ids.is_empty() {
+            return Err(BackendError::InvalidRequest("the prompt is empty".into()));
+        }
+        if prompt_ids.len() >= context {
+            return Err(BackendError::ContextOverflow {
+                model: self.facts.size_label.clone().unwrap_or_default(),
+                prompt_tokens: prompt_ids.len(),
+                context,
+            });
+        }
+        let mut sampler = sampler(opts);
+        let penalty = opts.repeat_penalty.unwrap_or(DEFAULT_REPEAT_PENALTY);
+        let last_n = opts.repeat_last_n.unwrap_or(DEFAULT_REPEAT_LAST_N);
+        let max_new = opts
+            .max_tokens
+            .map_or(usize::MAX, |m| m as usize)
+            .min(context - prompt_ids.len());
+        let mut stops = StopMatcher::new(&opts.stop);
+
+        self.model.clear_kv_cache();
+        let t0 = Instant::now();
+        let input = Tensor::new(prompt_ids.as_slice(), &self.device)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(infer_err)?;
+        let mut logits = self.model.forward(&input, 0).map_err(infer_err)?;
+        let prompt_eval = t0.elapsed();
+
+        let t1 = Instant::now();
+        let mut all: Vec<u32> = prompt_ids.clone();
+        let mut decoder = IncrementalDecoder::new(&self.tokenizer);
+        let mut generated = 0usize;
+        let done_reason = loop {
+            if generated >= max_new {
+                break DoneReason::Length;
+            }
+            let l = logits
+                .squeeze(0)
+                .and_then(|l| l.to_dtype(DType::F32))
+                .map_err(infer_err)?;
+            let l = if penalty == 1.0 || last_n == 0 {
+                l
+            } else {
+                let start = all.len().saturating_sub(last_n);
+                apply_repeat_penalty(&l, penalty, &all[start..]).map_err(infer_err)?
+            };
+            let next = sampler.sample(&l).map_err(infer_err)?;
+            if self.tokenizer.is_stop(next) {
+                break DoneReason::Stop;
+            }
+            generated += 1;
+            all.push(next);
+            if let Some(piece) = decoder.push(next).map_err(BackendError::Inference)? {
+                let (emit, hit) = stops.push(&piece);
+                if !emit.is_empty() && !on_piece(&emit) {
+                    return Err(BackendError::Cancelled);
+                }
+                if hit {
+                    break DoneReason::Stop;
+                }
+            }
+            if generated >= max_new {
+                break DoneReason::Length;
+            }
+            let input = Tensor::new(&[next], &self.device)
+                .and_then(|t| t.unsqueeze(0))
+                .map_err(infer_err)?;
+            logits = self
+                .model
+                .forward(&input, all.len() - 1)
+                .map_err(infer_err)?;
+        };
+        let rest = stops.finish();
+        if !rest.is_empty() && !on_piece(&rest) {
+            return Err(BackendError::Cancelled);
+        }
+        Ok(Generation {
+            text: stops.text,
+            done_reason,
+            prompt_tokens: prompt_ids.len(),
+            generated_tokens: generated,
+            prompt_eval,
+            eval: t1.elapsed(),
+        })
+    }
+}
+
+fn sampler(opts: &GenerateOptions) -> LogitsProcessor {
+    let seed = opts.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let temperature = opts.temperature.unwrap_or(DEFAULT_TEMPERATURE);
+    let sampling = if temperature <= 0.0 {
+        Sampling::ArgMax
+    } else {
+        let k = opts.top_k.unwrap_or(DEFAULT_TOP_K);
+        let p = opts.top_p.unwrap_or(DEFAULT_TOP_P);
+        match (k, p < 1.0) {
+            (0, false) => Sampling::All { temperature },
+            (0, true) => Sampling::TopP { p, temperature },
+            (k, false) => Sampling::TopK { k, temperature },
+            (k, true) => Sampling::TopKThenTopP { k, p, temperature },
+        }
+    };
+    LogitsProcessor::from_sampling(seed, sampling)
+}
+
+/// Accumulates generated text, holds back what could be the start of a stop string, and
+/// reports when one appears (the stop string itself is not part of the output).
+struct StopMatcher {
+    stops: Vec<String>,
+    hold: usize,
+    text: String,
+    sent: usize,
+}
+
+impl StopMatcher {
+    fn new(stops: &[String]) -> Self {
+        let stops: Vec<String> = stops.iter().filter(|s| !s.is_empty()).cloned().collect();
+        let hold = stops.iter().map(|s| s.len()).max().unwrap_or(1) - 1;
+        Self {
+            stops,
+            hold,
+            text: String::new(),
+            sent: 0,
+        }
+    }
+
+    /// Adds a piece; returns the text now safe to emit and whether a stop string was hit.
+    fn push(&mut self, piece: &str) -> (String, bool) {
+        self.text.push_str(piece);
+        let search_from = self.sent.saturating_sub(self.hold);
+        let search_from = floor_char_boundary(&self.text, search_from);
+        let hit = self
+            .stops
+            .iter()
+            .filter_map(|s| {
+                self.text[search_from..]
+                    .find(s.as_str())
+                    .map(|i| i + search_from)
+            })
+            .min();
+        if let Some(at) = hit {
+            self.text.truncate(at);
+            return (self.take(at), true);
+        }
+        let safe = floor_char_boundary(&self.text, self.text.len().saturating_sub(self.hold));
+        (self.take(safe), false)
+    }
+
+    fn take(&mut self, upto: usize) -> String {
+        if upto <= self.sent {
+            return String::new();
+        }
+        let out = self.text[self.sent..upto].to_string();
+        self.sent = upto;
+        out
+    }
+
+    /// The held-back remainder once generation is over.
+    fn finish(&mut self) -> String {
+        let end = self.text.len();
+        self.take(end)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StopMatcher;
+
+    #[test]
+    fn stop_matcher_cuts_at_stop_across_pieces() {
+        let mut m = StopMatcher::new(&["\n\n".to_string()]);
+        let mut out = String::new();
+        let mut hit = false;
+        for p in ["Paris", ".", "\n", "\nMore"] {
+            let (e, h) = m.push(p);
+            out.push_str(&e);
+            if h {
+                hit = true;
+                break;
+            }
+        }
+        out.push_str(&m.finish());
+        assert!(hit);
+        assert_eq!(out, "Paris.");
+        assert_eq!(m.text, "Paris.");
+    }
+
+    #[test]
+    fn stop_matcher_without_stops_emits_everything() {
+        let mut m = StopMatcher::new(&[]);
+        assert_eq!(m.push("a").0, "a");
+        assert_eq!(m.push("é").0, "é");
+        assert_eq!(m.finish(), "");
+    }
+}

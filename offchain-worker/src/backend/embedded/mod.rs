@@ -1,0 +1,275 @@
+//! The embedded backend: a quantized GGUF chat model run in-process by candle on the CPU.
+//! Needs nothing installed; the model file comes from `scripts/fetch-models.sh`.
+
+mod chat_template;
+mod engine;
+mod tokenizer;
+
+pub use chat_template::ChatTemplate;
+pub use engine::{Engine, Generation, ModelFacts};
+pub use tokenizer::GgufTokenizer;
+
+use crate::backend::{
+    BackendError, ChatMessage, GenerateRequest, GenerateResult, InferenceBackend, ModelInfo,
+    Prompt, Role, Timings, TokenSender,
+};
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// File name of the default model inside the models directory.
+pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+pub const SMOLLM2_NAME: &str = "smollm2";
+pub const SMOLLM2_ALIAS: &str = "smollm2:135m";
+
+/// `$AITBC_MODELS_DIR`, else `$HOME/.cache/aitbc/models`.
+pub fn models_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AITBC_MODELS_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".cache").join("aitbc").join("models")
+}
+
+/// Where the default SmolLM2 model is expected.
+pub fn default_model_path() -> PathBuf {
+    models_dir().join(SMOLLM2_FILE)
+}
+
+/// What the embedded backend serves and from which file.
+#[derive(Debug, Clone)]
+pub struct EmbeddedConfig {
+    pub model_path: PathBuf,
+    pub name: String,
+    pub aliases: Vec<String>,
+}
+
+impl EmbeddedConfig {
+    /// SmolLM2-135M-Instruct as `smollm2` / `smollm2:135m`, from `model_path` or the models dir.
+    pub fn smollm2(model_path: Option<PathBuf>) -> Self {
+        Self {
+            model_path: model_path.unwrap_or_else(default_model_path),
+            name: SMOLLM2_NAME.to_string(),
+            aliases: vec![SMOLLM2_ALIAS.to_string()],
+        }
+    }
+}
+
+pub struct EmbeddedBackend {
+    engine: Arc<Mutex<Engine>>,
+    info: ModelInfo,
+    load_ms: u64,
+}
+
+impl EmbeddedBackend {
+    /// Loads the model (blocking; about a second for SmolLM2-135M).
+    pub fn load(config: EmbeddedConfig) -> Result<Self, BackendError> {
+        let started = Instant::now();
+        let engine = Engine::load(&config.model_path)?;
+        let load_ms = started.elapsed().as_millis() as u64;
+        let digest = file_sha256(&config.model_path)?;
+        let facts = &engine.facts;
+        let info = ModelInfo {
+            name: config.name,
+            aliases: config.aliases,
+            family: Some(facts.architecture.clone()),
+            parameter_size: facts.size_label.clone(),
+            quantization: facts.quantization.clone(),
+            context_length: Some(facts.context_length as u32),
+            size_bytes: Some(facts.file_size),
+            digest: Some(format!("sha256:{digest}")),
+        };
+        tracing::info!(model = %info.name, path = %config.model_path.display(), load_ms, "embedded model loaded");
+        Ok(Self {
+            engine: Arc::new(Mutex::new(engine)),
+            info,
+            load_ms,
+        })
+    }
+
+    /// Time the model took to load, in milliseconds.
+    pub fn load_ms(&self) -> u64 {
+        self.load_ms
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// Checks that `model` names the served model.
+    pub fn resolve(&self, model: &str) -> Result<(), BackendError> {
+        if self.info.answers_to(model) {
+            Ok(())
+        } else {
+            Err(BackendError::UnknownModel {
+                backend: "embedded",
+                requested: model.to_string(),
+                served: std::iter::once(self.info.name.clone())
+                    .chain(self.info.aliases.iter().cloned())
+                    .collect(),
+            })
+        }
+    }
+
+    /// The exact text fed to the model for `prompt` (chat template applied unless raw).
+    pub fn render_prompt(&self, prompt: &Prompt) -> Result<String, BackendError> {
+        let engine = self.lock()?;
+        Ok(render(&engine.template, prompt))
+    }
+
+    /// Number of tokens of `text` under the model's tokenizer.
+    pub fn count_tokens(&self, text: &str) -> Result<usize, BackendError> {
+        let engine = self.lock()?;
+        engine
+            .tokenizer
+            .encode(text)
+            .map(|ids| ids.len())
+            .map_err(BackendError::Inference)
+    }
+
+    /// Token ids of `text` (for tests and diagnostics).
+    pub fn tokenize(&self, text: &str) -> Result<Vec<u32>, BackendError> {
+        let engine = self.lock()?;
+        engine
+            .tokenizer
+            .encode(text)
+            .map_err(BackendError::Inference)
+    }
+
+    /// Decodes token ids to text.
+    pub fn detokenize(&self, ids: &[u32]) -> Result<String, BackendError> {
+        let engine = self.lock()?;
+        engine
+            .tokenizer
+            .decode(ids)
+            .map_err(BackendError::Inference)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Engine>, BackendError> {
+        self.engine
+            .lock()
+            .map_err(|_| BackendError::Inference("the model lock is poisoned".into()))
+    }
+
+    /// Runs a generation on the calling thread (it blocks; async callers use `generate_stream`).
+    pub fn generate_blocking(
+        &self,
+        request: &GenerateRequest,
+        on_piece: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<GenerateResult, BackendError> {
+        let started = Instant::now();
+        self.resolve(&request.model)?;
+        let mut engine = self.lock()?;
+        let load = started.elapsed();
+        let text = render(&engine.template, &request.prompt);
+        let generation =
+            engine
+                .generate(&text, &request.options, on_piece)
+                .map_err(|e| match e {
+                    BackendError::ContextOverflow {
+                        prompt_tokens,
+                        context,
+                        ..
+                    } => BackendError::ContextOverflow {
+                        model: self.info.name.clone(),
+                        prompt_tokens,
+                        context,
+                    },
+                    other => other,
+                })?;
+        let total = started.elapsed();
+        Ok(GenerateResult {
+            model: self.info.name.clone(),
+            text: generation.text,
+            done_reason: generation.done_reason,
+            input_tokens: generation.prompt_tokens as u32,
+            output_tokens: generation.generated_tokens as u32,
+            compute_ms: total.as_millis() as u64,
+            timings: Timings {
+                total,
+                load,
+                prompt_eval: generation.prompt_eval,
+                eval: generation.eval,
+            },
+        })
+    }
+}
+
+fn render(template: &ChatTemplate, prompt: &Prompt) -> String {
+    match prompt {
+        Prompt::Text {
+            prompt, raw: true, ..
+        } => prompt.clone(),
+        Prompt::Text {
+            prompt,
+            system,
+            raw: false,
+        } => {
+            let mut msgs = Vec::with_capacity(2);
+            if let Some(s) = system {
+                msgs.push(ChatMessage::new(Role::System, s.clone()));
+            }
+            msgs.push(ChatMessage::new(Role::User, prompt.clone()));
+            template.render(&msgs)
+        }
+        Prompt::Chat(msgs) => template.render(msgs),
+    }
+}
+
+fn file_sha256(path: &Path) -> Result<String, BackendError> {
+    let err = |e: std::io::Error| BackendError::ModelLoad {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut f = std::fs::File::open(path).map_err(err)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(err)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex_lower(&hasher.finalize()))
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[async_trait]
+impl InferenceBackend for EmbeddedBackend {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn models(&self) -> Result<Vec<ModelInfo>, BackendError> {
+        Ok(vec![self.info.clone()])
+    }
+
+    async fn generate_stream(
+        &self,
+        request: GenerateRequest,
+        tokens: Option<TokenSender>,
+    ) -> Result<GenerateResult, BackendError> {
+        self.resolve(&request.model)?;
+        let this = Self {
+            engine: Arc::clone(&self.engine),
+            info: self.info.clone(),
+            load_ms: self.load_ms,
+        };
+        tokio::task::spawn_blocking(move || {
+            let mut on_piece = |piece: &str| match &tokens {
+                Some(tx) => tx.send(piece.to_string()).is_ok(),
+                None => true,
+            };
+            this.generate_blocking(&request, &mut on_piece)
+        })
+        .await
+        .map_err(|e| BackendError::Inference(format!("inference task failed: {e}")))?
+    }
+}

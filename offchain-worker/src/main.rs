@@ -1,0 +1,217 @@
+//! `aitbc-worker`: the AITBC miner daemon's inference side.
+//!
+//! - `aitbc-worker serve`: an Ollama-compatible HTTP API over the embedded model.
+//! - `aitbc-worker generate`: runs one prompt on a backend and prints the text and metrics.
+//! - `aitbc-worker models`: lists what a backend serves.
+
+use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig};
+use aitbc_worker::backend::ollama::{OllamaBackend, DEFAULT_ENDPOINT};
+use aitbc_worker::backend::{GenerateOptions, GenerateRequest, InferenceBackend, Prompt};
+use aitbc_worker::serve;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "aitbc-worker",
+    version,
+    about = "AITBC miner daemon: inference backends"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Ollama's HTTP API (/api/generate, /api/chat, /api/tags, /api/version) over the
+    /// embedded model.
+    Serve {
+        /// Address to listen on (port 0 picks a free port; the bound address is printed).
+        #[arg(long, default_value = "127.0.0.1:11434")]
+        listen: String,
+        /// GGUF model file (default: $AITBC_MODELS_DIR or ~/.cache/aitbc/models).
+        #[arg(long, env = "AITBC_MODEL_PATH")]
+        model_path: Option<PathBuf>,
+    },
+    /// Run one prompt and print the generated text and metrics.
+    Generate {
+        #[command(flatten)]
+        backend: BackendArgs,
+        #[arg(long, default_value = "smollm2")]
+        model: String,
+        #[arg(long)]
+        prompt: String,
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long)]
+        temperature: Option<f64>,
+        #[arg(long)]
+        top_p: Option<f64>,
+        #[arg(long)]
+        max_tokens: Option<u32>,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print text as it is generated.
+        #[arg(long)]
+        stream: bool,
+    },
+    /// List the models a backend serves.
+    Models {
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendKind {
+    Embedded,
+    Ollama,
+}
+
+#[derive(Args)]
+struct BackendArgs {
+    #[arg(long, value_enum, default_value = "embedded")]
+    backend: BackendKind,
+    /// GGUF model file for the embedded backend.
+    #[arg(long, env = "AITBC_MODEL_PATH")]
+    model_path: Option<PathBuf>,
+    /// Ollama endpoint for the ollama backend.
+    #[arg(long, env = "OLLAMA_HOST", default_value = DEFAULT_ENDPOINT)]
+    ollama_url: String,
+}
+
+impl BackendArgs {
+    async fn open(&self) -> anyhow::Result<Arc<dyn InferenceBackend>> {
+        let backend: Arc<dyn InferenceBackend> = match self.backend {
+            BackendKind::Embedded => {
+                let config = EmbeddedConfig::smollm2(self.model_path.clone());
+                let backend =
+                    tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??;
+                Arc::new(backend)
+            }
+            BackendKind::Ollama => Arc::new(OllamaBackend::new(&self.ollama_url)?),
+        };
+        Ok(backend)
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { listen, model_path } => run_serve(&listen, model_path).await,
+        Command::Generate {
+            backend,
+            model,
+            prompt,
+            system,
+            temperature,
+            top_p,
+            max_tokens,
+            seed,
+            stream,
+        } => {
+            let backend = backend.open().await?;
+            let request = GenerateRequest {
+                model,
+                prompt: Prompt::Text {
+                    prompt,
+                    system,
+                    raw: false,
+                },
+                options: GenerateOptions {
+                    temperature,
+                    top_p,
+                    max_tokens,
+                    seed,
+                    ..Default::default()
+                },
+            };
+            let result = if stream {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+                let printer = tokio::spawn(async move {
+                    while let Some(piece) = rx.recv().await {
+                        print!("{piece}");
+                        let _ = std::io::stdout().flush();
+                    }
+                    println!();
+                });
+                let r = backend.generate_stream(request, Some(tx)).await;
+                let _ = printer.await;
+                r?
+            } else {
+                let r = backend.generate(request).await?;
+                println!("{}", r.text);
+                r
+            };
+            eprintln!(
+                "model={} done_reason={} input_tokens={} output_tokens={} compute_ms={} prompt_eval={:.1} tok/s eval={:.1} tok/s",
+                result.model,
+                result.done_reason.as_str(),
+                result.input_tokens,
+                result.output_tokens,
+                result.compute_ms,
+                result.prompt_tokens_per_s().unwrap_or(0.0),
+                result.output_tokens_per_s().unwrap_or(0.0),
+            );
+            Ok(())
+        }
+        Command::Models { backend } => {
+            let backend = backend.open().await?;
+            for m in backend.models().await? {
+                println!("{}", serde_json::to_string(&m)?);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn run_serve(listen: &str, model_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = EmbeddedConfig::smollm2(model_path);
+    let path = config.model_path.clone();
+    let backend = tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??;
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(%addr, model = %backend.info().name, "serving the Ollama API");
+    let app = serve::router(Arc::new(backend), modified);
+    serve::serve(listener, app, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => futures::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = futures::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
