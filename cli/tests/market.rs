@@ -1,0 +1,182 @@
+//! The compute market end to end against a real `aitbc-node --dev`: a client submits, funds and
+//! cancels jobs; a miner registers, polls and accepts; the result is delivered through the
+//! library (as the miner daemon does); receipts, earnings, holds and admin views are checked in
+//! table and JSON output. Skipped (with a message) when the node binary has not been built.
+
+mod common;
+use aitbc_client::{keys, market, rpc::RpcClient, tx};
+use aitbc_runtime::AIT;
+use common::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+
+fn wait_status(cli: &Cli, job_id: &str, want: &str, secs: u64) -> Value {
+    let start = Instant::now();
+    loop {
+        let v = cli.json(&["client", "status", job_id]);
+        if v["status"] == want {
+            return v;
+        }
+        assert!(start.elapsed() < Duration::from_secs(secs), "job {job_id} never became {want}: {v}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Delivers a result as the assigned miner, through the library (what aitbc-worker does).
+fn deliver(url: &str, job_id: u64, output: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let rpc = RpcClient::connect(url).await.unwrap();
+        let bob = keys::pair_from_uri("//Bob").unwrap();
+        let metrics = market::Metrics { compute_ms: 1500, input_tokens: 5, output_tokens: 7 };
+        let call = market::submit_result(job_id, output.as_bytes(), metrics);
+        let utx = tx::prepare(&rpc, &keys::account_id(&bob), call, &tx::TxOptions::default()).await.unwrap();
+        let stx = utx.sign(&bob).unwrap();
+        let o = tx::submit_and_watch(&rpc, &stx, tx::WaitFor::InBlock, Duration::from_secs(60), |_| {})
+            .await
+            .unwrap();
+        assert!(o.success, "submit_result failed: {:?}", o.error_detail);
+    });
+}
+
+#[test]
+fn client_and_miner_journey() {
+    let Some(node) = Node::start("client_and_miner_journey") else { return };
+    let cli = Cli::new(&node.ws);
+    if !cli.run(&["--output", "json", "admin", "miners"]).status.success() {
+        eprintln!("SKIPPED client_and_miner_journey: the node's runtime has no compute market (rebuild aitbc-node)");
+        return;
+    }
+    cli.ok(&["wallet", "import", "--name", "alice", "--uri", "//Alice"]);
+    cli.ok(&["wallet", "import", "--name", "bob", "--uri", "//Bob"]);
+
+    // Bad input: nothing is signed or sent.
+    let long = "x".repeat(4001);
+    let e = cli.fails(&["client", "submit", "--model", "smollm2", "--prompt", &long, "--payment", "5"]);
+    assert!(e.contains("4001 characters") && e.contains("4000"), "{e}");
+    let e = cli.fails(&["client", "submit", "--model", "smollm2", "--data", "{\"text\":1}"]);
+    assert!(e.contains("prompt"), "{e}");
+    let e = cli.fails(&["client", "status", "999999"]);
+    assert!(e.contains("job #999999"), "{e}");
+    assert_eq!(cli.json(&["wallet", "balance"])["nonce"], 0);
+
+    // A funded job: its budget is held in escrow.
+    let j1 = cli.json(&[
+        "client", "submit", "--type", "inference", "--model", "smollm2",
+        "--data", "{\"prompt\":\"Hello AITBC\"}", "--payment", "5",
+    ]);
+    let job1 = j1["job_id"].as_u64().expect("job_id");
+    assert!(j1["tx_hash"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(j1["status"], "queued", "{j1}");
+    assert_eq!(j1["input"], "Hello AITBC");
+    assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 5 * AIT);
+
+    // An unfunded job, paid later, then cancelled and refunded.
+    let j2 = cli.json(&["client", "submit", "--model", "smollm2", "--prompt", "second"]);
+    let job2 = j2["job_id"].as_u64().unwrap().to_string();
+    assert_eq!(j2["status"], "unfunded");
+    let paid = cli.json(&["client", "pay", &job2, "--amount", "2"]);
+    assert!(paid["tx_hash"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(paid["status"], "queued");
+    assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 7 * AIT);
+    let e = cli.fails(&["client", "pay", &job2, "--amount", "1"]);
+    assert!(e.contains("already funded"), "{e}");
+    let out = cli.ok(&["client", "cancel", &job2]);
+    assert!(out.contains("cancelled") && out.contains("refunded"), "{out}");
+    assert_eq!(cli.json(&["client", "status", &job2])["status"], "cancelled");
+    assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 5 * AIT);
+    let e = cli.fails(&["client", "cancel", &job2]);
+    assert!(e.contains("already ended"), "{e}");
+    let e = cli.fails(&["--wallet", "bob", "client", "cancel", &job1.to_string()]);
+    assert!(e.contains("belongs to"), "{e}");
+
+    let list = cli.json(&["client", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["job_id"].as_u64().unwrap().to_string(), job2);
+    let cancelled = cli.json(&["client", "list", "--status", "cancelled"]);
+    assert_eq!(cancelled.as_array().unwrap().len(), 1);
+    assert!(cli.ok(&["client", "list"]).contains("smollm2"));
+
+    // The miner registers; its stake is held.
+    let e = cli.fails(&["--wallet", "bob", "miner", "status"]);
+    assert!(e.contains("not a registered miner"), "{e}");
+    let held_before = units(&cli.json(&["wallet", "balance", "bob"])["held"]);
+    let m = cli.json(&[
+        "--wallet", "bob", "miner", "register", "--gpus", "1x RTX 4090",
+        "--price-per-hour", "0.36", "--models", "smollm2,llama3", "--stake", "100",
+    ]);
+    assert_eq!(m["miner_id"], BOB);
+    assert_eq!(m["gpu_model"], "RTX 4090");
+    assert_eq!(m["gpu_count"], 1);
+    assert_eq!(m["vram_mb"], 24 * 1024);
+    assert_eq!(m["models"], serde_json::json!(["smollm2", "llama3"]));
+    assert_eq!(units(&m["stake"]), 100 * AIT);
+    assert_eq!(units(&m["price_per_hour"]), 360_000_000_000);
+    assert_eq!(units(&cli.json(&["wallet", "balance", "bob"])["held"]), held_before + 100 * AIT);
+    let e = cli.fails(&["--wallet", "bob", "miner", "register", "--gpus", "1x RTX 4090", "--price-per-hour", "1"]);
+    assert!(e.contains("already registered"), "{e}");
+    let hb = cli.json(&["--wallet", "bob", "miner", "heartbeat"]);
+    assert_eq!(hb["result"], "heartbeat");
+    assert!(cli.ok(&["--wallet", "bob", "miner", "status"]).contains("RTX 4090"));
+
+    // The chain assigns job 1 to the miner; poll accepts it.
+    let job1_s = job1.to_string();
+    let assigned = wait_status(&cli, &job1_s, "assigned", 60);
+    assert_eq!(assigned["miner_id"], BOB);
+    let polled = cli.json(&["--wallet", "bob", "miner", "poll"]);
+    assert_eq!(polled["job_id"].as_u64(), Some(job1));
+    assert_eq!(polled["result"], "accepted");
+    assert_eq!(polled["status"], "running");
+    assert!(cli.ok(&["--wallet", "bob", "miner", "poll"]).contains("no jobs in queue"));
+
+    // The result is delivered (as the worker does); the client sees output, receipt and cost.
+    deliver(&node.ws, job1, "Paris is the capital of France.");
+    let r = cli.json(&["client", "result", &job1_s]);
+    assert_eq!(r["status"], "completed");
+    assert_eq!(r["result"], "Paris is the capital of France.");
+    assert_eq!(r["output_tokens"], 7);
+    let receipt_id = r["receipt_id"].as_u64().expect("receipt_id");
+    let cost = units(&r["cost"]);
+    assert!(cost > 0 && cost <= 5 * AIT, "{r}");
+    let table = cli.ok(&["client", "result", &job1_s]);
+    assert!(table.contains("Paris") && table.contains("receipt") && table.contains("AIT"), "{table}");
+    // The escrow is settled: nothing stays held for the client.
+    assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 0);
+    let e = cli.fails(&["client", "result", &job2]);
+    assert!(e.contains("cancelled") && e.contains("no result"), "{e}");
+
+    // Receipts everywhere.
+    let rs = cli.json(&["client", "receipts"]);
+    assert_eq!(rs[0]["receipt_id"].as_u64(), Some(receipt_id));
+    assert_eq!(units(&rs[0]["price"]), cost);
+    assert_eq!(cli.json(&["client", "receipts", "--job-id", &job1_s]).as_array().unwrap().len(), 1);
+    let ex = cli.json(&["explorer", "receipts"]);
+    assert_eq!(ex[0]["receipt_id"].as_u64(), Some(receipt_id));
+    assert_eq!(ex[0]["miner_id"], BOB);
+    assert!(cli.ok(&["explorer", "receipts"]).contains("gpu-s"));
+    let earn = cli.json(&["--wallet", "bob", "miner", "earnings"]);
+    assert_eq!(earn["jobs_paid"], 1);
+    assert_eq!(units(&earn["earned"]), cost);
+
+    // Network-wide views.
+    let miners = cli.json(&["admin", "miners"]);
+    assert_eq!(miners.as_array().unwrap().len(), 1);
+    assert_eq!(miners[0]["miner_id"], BOB);
+    assert!(cli.ok(&["admin", "miners"]).contains("RTX 4090"));
+    let jobs = cli.json(&["admin", "jobs"]);
+    assert_eq!(jobs.as_array().unwrap().len(), 2);
+    let done = cli.json(&["admin", "jobs", "--status", "completed"]);
+    assert_eq!(done[0]["job_id"].as_u64(), Some(job1));
+    assert!(cli.ok(&["admin", "jobs"]).contains("completed"));
+
+    // submit --wait follows a job to its end (here: cancelled by nobody, so use a short
+    // timeout on an unfunded job to see the timeout message).
+    let e = cli.fails(&["client", "submit", "--model", "smollm2", "--prompt", "wait", "--wait", "--timeout", "3"]);
+    assert!(e.contains("timed out") && e.contains("unfunded"), "{e}");
+
+    // The miner leaves: its stake starts unbonding.
+    let d = cli.json(&["--wallet", "bob", "miner", "deregister"]);
+    assert_eq!(d["status"], "unbonding");
+}
