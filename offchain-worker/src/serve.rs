@@ -129,8 +129,9 @@ fn backend_error(e: &BackendError) -> Response {
     }
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))
+/// Parses a request body; the error is Ollama's 400 message.
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| e.to_string())
 }
 
 fn now() -> String {
@@ -213,7 +214,7 @@ impl Shape for ChatShape {
 async fn generate(State(st): State<AppState>, body: Bytes) -> Response {
     let req: GenerateRequestBody = match parse_body(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(msg) => return error(StatusCode::BAD_REQUEST, msg),
     };
     let prompt = Prompt::Text {
         prompt: req.prompt,
@@ -227,7 +228,7 @@ async fn generate(State(st): State<AppState>, body: Bytes) -> Response {
 async fn chat(State(st): State<AppState>, body: Bytes) -> Response {
     let req: ChatRequestBody = match parse_body(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(msg) => return error(StatusCode::BAD_REQUEST, msg),
     };
     if req.messages.is_empty() {
         return error(StatusCode::BAD_REQUEST, "messages is required");
