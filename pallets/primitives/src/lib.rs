@@ -7,13 +7,17 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+pub mod governance;
 pub mod job;
+pub mod marketplace;
 pub mod miner;
 pub mod receipt;
 pub mod traits;
 pub mod types;
 
+pub use governance::*;
 pub use job::*;
+pub use marketplace::*;
 pub use miner::*;
 pub use receipt::*;
 pub use traits::*;
