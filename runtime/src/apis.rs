@@ -81,6 +81,68 @@ impl_runtime_apis! {
         }
     }
 
+    impl aitbc_governance_runtime_api::MarketplaceApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+        fn listing(id: aitbc_primitives::ListingId) -> Option<aitbc_primitives::Listing<AccountId, Balance, crate::BlockNumber>> {
+            crate::Marketplace::listing(id)
+        }
+
+        fn listings(from: aitbc_primitives::ListingId, limit: u32) -> Vec<aitbc_primitives::Listing<AccountId, Balance, crate::BlockNumber>> {
+            crate::Marketplace::listings(from, limit)
+        }
+
+        fn offers(
+            gpu_model: aitbc_primitives::GpuModel,
+            from: aitbc_primitives::ListingId,
+            limit: u32,
+        ) -> Vec<aitbc_primitives::Offer<AccountId, Balance, crate::BlockNumber>> {
+            crate::Marketplace::listings_by_model(&gpu_model, from, limit)
+                .into_iter()
+                .map(|listing| {
+                    let reputation = crate::Miners::miner_info(&listing.provider).map(|m| m.score);
+                    aitbc_primitives::Offer { listing, reputation }
+                })
+                .collect()
+        }
+
+        fn listings_by_provider(provider: AccountId) -> Vec<aitbc_primitives::Listing<AccountId, Balance, crate::BlockNumber>> {
+            crate::Marketplace::listings_by_provider(&provider)
+        }
+
+        fn booking(id: aitbc_primitives::BookingId) -> Option<aitbc_primitives::Booking<AccountId, Balance, crate::BlockNumber>> {
+            crate::Marketplace::booking(id)
+        }
+
+        fn bookings_of(
+            who: AccountId,
+            from: aitbc_primitives::BookingId,
+            limit: u32,
+        ) -> Vec<aitbc_primitives::Booking<AccountId, Balance, crate::BlockNumber>> {
+            crate::Marketplace::bookings_of(&who, from, limit)
+        }
+
+        fn pricing(gpu_model: aitbc_primitives::GpuModel) -> Option<aitbc_primitives::PriceStats<Balance>> {
+            crate::Marketplace::price_stats(&gpu_model)
+        }
+    }
+
+    impl aitbc_governance_runtime_api::DaoApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+        fn proposal(id: aitbc_primitives::ProposalId) -> Option<aitbc_primitives::ProposalInfo<AccountId, Balance, crate::BlockNumber>> {
+            crate::Dao::proposal_info(id)
+        }
+
+        fn proposals(from: aitbc_primitives::ProposalId, limit: u32) -> Vec<aitbc_primitives::ProposalInfo<AccountId, Balance, crate::BlockNumber>> {
+            crate::Dao::proposals(from, limit)
+        }
+
+        fn open_proposals() -> Vec<aitbc_primitives::ProposalInfo<AccountId, Balance, crate::BlockNumber>> {
+            crate::Dao::open_proposals()
+        }
+
+        fn vote_of(id: aitbc_primitives::ProposalId, who: AccountId) -> Option<(aitbc_primitives::VoteChoice, Balance)> {
+            crate::Dao::vote_of(id, &who).map(|v| (v.choice, v.amount))
+        }
+    }
+
     impl sp_api::Core<Block> for Runtime {
         fn version() -> RuntimeVersion {
             VERSION

@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod apis;
 pub mod configs;
 pub mod genesis;
+pub mod governance;
 pub mod market;
 
 use sp_runtime::{
@@ -135,6 +136,12 @@ mod runtime {
     pub type Jobs = pallet_aitbc_jobs;
     #[runtime::pallet_index(12)]
     pub type Receipts = pallet_aitbc_receipts;
+
+    // GPU marketplace and governance (runtime/src/governance.rs).
+    #[runtime::pallet_index(13)]
+    pub type Marketplace = pallet_aitbc_marketplace;
+    #[runtime::pallet_index(14)]
+    pub type Dao = pallet_aitbc_dao;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.

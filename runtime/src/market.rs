@@ -38,7 +38,7 @@ impl pallet_aitbc_miners::Config for Runtime {
     type MinStake = MinerMinStake;
     type HeartbeatTimeout = MinerHeartbeatTimeout;
     type UnbondingPeriod = MinerUnbondingPeriod;
-    type SlashShare = MinerSlashShare;
+    type SlashShare = crate::governance::GovernedSlashShare;
     type MaxMinersPerModel = ConstU32<64>;
     type MaxConcurrentJobs = ConstU32<8>;
     type WeightInfo = pallet_aitbc_miners::weights::SubstrateWeight<Runtime>;
@@ -64,7 +64,7 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type MaxQueueLen = ConstU32<1024>;
     type MaxAssignmentsPerBlock = ConstU32<16>;
     type MaxExpiriesPerBlock = ConstU32<64>;
-    type AckTimeout = JobAckTimeout;
+    type AckTimeout = crate::governance::GovernedAckTimeout;
     type MaxTtl = JobMaxTtl;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }

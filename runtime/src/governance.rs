@@ -1,0 +1,198 @@
+//! The GPU marketplace (index 13) and the DAO (index 14), and the parameters the DAO governs.
+//!
+//! The DAO applies passed proposals through [`MarketParameters`] (the `GovernedParameters`
+//! trait of `aitbc-primitives`), so it names none of the market pallets:
+//! - miner reward per receipt: `Receipts::set_reward` (root);
+//! - minimum job payment per job type: `Jobs::set_min_payment` (root);
+//! - acknowledgement deadline and slash share: [`GovernedAckTimeout`] and
+//!   [`GovernedSlashShare`], runtime-storage values the jobs and miners pallets read as their
+//!   `AckTimeout` / `SlashShare`;
+//! - validator set: `Aura::change_authorities` (effective from the next block; an Aura
+//!   `AuthoritiesChange` digest is logged) and `Grandpa::schedule_change` with no delay (a
+//!   GRANDPA `ScheduledChange` digest; applied at the end of the block; fails while another
+//!   change is pending).
+
+use aitbc_primitives::{GovernanceAction, GovernedParameters};
+use alloc::vec::Vec;
+use frame_support::{
+    parameter_types,
+    storage::unhashed,
+    traits::{ConstU32, Get},
+    BoundedVec,
+};
+use pallet_grandpa::AuthorityId as GrandpaId;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_core::{ed25519, sr25519};
+use sp_runtime::{DispatchError, Perbill};
+
+use super::{
+    market::{JobAckTimeout, MinerSlashShare},
+    Aura, Balance, Balances, BlockNumber, Grandpa, Jobs, Receipts, Runtime, RuntimeEvent,
+    RuntimeHoldReason, RuntimeOrigin, AIT, HOURS, MINUTES,
+};
+
+/// Whether runtime storage can be read (inside block execution or a runtime call). Outside it
+/// (e.g. building metadata natively) governed values read as their defaults.
+fn in_externalities() -> bool {
+    sp_externalities::with_externalities(|_| ()).is_some()
+}
+
+/// The acknowledgement deadline for assigned jobs, in blocks: governed by the DAO; the
+/// runtime's `JobAckTimeout` until a proposal changes it.
+pub struct GovernedAckTimeout;
+impl GovernedAckTimeout {
+    /// Storage key of the governed value.
+    pub fn key() -> [u8; 16] {
+        <frame_support::Twox128 as frame_support::StorageHasher>::hash(b":aitbc:AckTimeout:")
+    }
+    /// Set the value (DAO enactment).
+    pub fn set(blocks: BlockNumber) {
+        unhashed::put(&Self::key(), &blocks);
+    }
+}
+impl Get<BlockNumber> for GovernedAckTimeout {
+    fn get() -> BlockNumber {
+        let default = JobAckTimeout::get();
+        if !in_externalities() {
+            return default;
+        }
+        unhashed::get_or(&Self::key(), default)
+    }
+}
+
+/// The share of a miner's stake slashed per missed deadline: governed by the DAO; the
+/// runtime's `MinerSlashShare` until a proposal changes it.
+pub struct GovernedSlashShare;
+impl GovernedSlashShare {
+    /// Storage key of the governed value.
+    pub fn key() -> [u8; 16] {
+        <frame_support::Twox128 as frame_support::StorageHasher>::hash(b":aitbc:SlashShare:")
+    }
+    /// Set the value (DAO enactment).
+    pub fn set(share: Perbill) {
+        unhashed::put(&Self::key(), &share);
+    }
+}
+impl Get<Perbill> for GovernedSlashShare {
+    fn get() -> Perbill {
+        let default = MinerSlashShare::get();
+        if !in_externalities() {
+            return default;
+        }
+        unhashed::get_or(&Self::key(), default)
+    }
+}
+
+/// Most validators (the Aura and GRANDPA `MaxAuthorities`).
+pub type MaxValidators = ConstU32<32>;
+
+/// Applies passed DAO proposals to the market and the validator set.
+pub struct MarketParameters;
+impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
+    fn validate(action: &GovernanceAction<Balance, BlockNumber>) -> Result<(), DispatchError> {
+        if let GovernanceAction::SetAuthorities(list) = action {
+            if list.len() > <MaxValidators as Get<u32>>::get() as usize {
+                return Err(DispatchError::Other("too many validators"));
+            }
+            let mut aura: Vec<[u8; 32]> = list.iter().map(|k| k.aura).collect();
+            aura.sort_unstable();
+            aura.dedup();
+            let mut grandpa: Vec<[u8; 32]> = list.iter().map(|k| k.grandpa).collect();
+            grandpa.sort_unstable();
+            grandpa.dedup();
+            if aura.len() != list.len() || grandpa.len() != list.len() {
+                return Err(DispatchError::Other("duplicate validator key"));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(action: &GovernanceAction<Balance, BlockNumber>) -> Result<(), DispatchError> {
+        match action {
+            GovernanceAction::SetMinerReward(amount) => {
+                Receipts::set_reward(RuntimeOrigin::root(), *amount)
+            }
+            GovernanceAction::SetMinJobPayment { job_type, amount } => {
+                Jobs::set_min_payment(RuntimeOrigin::root(), *job_type, *amount)
+            }
+            GovernanceAction::SetAckTimeout(blocks) => {
+                GovernedAckTimeout::set(*blocks);
+                Ok(())
+            }
+            GovernanceAction::SetSlashShare(share) => {
+                GovernedSlashShare::set(*share);
+                Ok(())
+            }
+            GovernanceAction::SetAuthorities(list) => {
+                Self::validate(action)?;
+                let grandpa: Vec<(GrandpaId, u64)> = list
+                    .iter()
+                    .map(|k| (GrandpaId::from(ed25519::Public::from_raw(k.grandpa)), 1))
+                    .collect();
+                Grandpa::schedule_change(grandpa, 0, None)?;
+                let aura: BoundedVec<AuraId, MaxValidators> = list
+                    .iter()
+                    .map(|k| AuraId::from(sr25519::Public::from_raw(k.aura)))
+                    .collect::<Vec<_>>()
+                    .try_into()
+                    .map_err(|_| DispatchError::Other("too many validators"))?;
+                Aura::change_authorities(aura);
+                Ok(())
+            }
+        }
+    }
+}
+
+parameter_types! {
+    /// Bookings are counted in hours of blocks.
+    pub const MarketBlocksPerHour: BlockNumber = HOURS;
+    /// A provider has ten minutes to confirm a booking.
+    pub const BookingConfirmTimeout: BlockNumber = 10 * MINUTES;
+    /// Smallest proposal deposit.
+    pub const DaoMinDeposit: Balance = 100 * AIT;
+    /// Smallest vote.
+    pub const DaoMinVote: Balance = AIT;
+    /// Proposals are open for votes for an hour.
+    pub const DaoVotingPeriod: BlockNumber = HOURS;
+    /// Passed proposals are enacted ten minutes after voting ends.
+    pub const DaoEnactmentDelay: BlockNumber = 10 * MINUTES;
+    /// 10% of the issuance must vote.
+    pub const DaoQuorum: Perbill = Perbill::from_percent(10);
+    /// Simple majority of yes + no.
+    pub const DaoApprovalThreshold: Perbill = Perbill::from_percent(50);
+    /// Deposit slashed when fewer than half the quorum voted.
+    pub const DaoSlashThreshold: Perbill = Perbill::from_percent(50);
+}
+
+impl pallet_aitbc_marketplace::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type BlocksPerHour = MarketBlocksPerHour;
+    type ConfirmTimeout = BookingConfirmTimeout;
+    type MaxBookingHours = ConstU32<{ 24 * 30 }>;
+    type MaxListingsPerProvider = ConstU32<32>;
+    type MaxListingsPerModel = ConstU32<256>;
+    type MaxRecentPrices = ConstU32<64>;
+    type MaxScheduledPerBlock = ConstU32<32>;
+    type WeightInfo = pallet_aitbc_marketplace::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_aitbc_dao::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Parameters = MarketParameters;
+    type MinDeposit = DaoMinDeposit;
+    type MinVote = DaoMinVote;
+    type VotingPeriod = DaoVotingPeriod;
+    type EnactmentDelay = DaoEnactmentDelay;
+    type Quorum = DaoQuorum;
+    type ApprovalThreshold = DaoApprovalThreshold;
+    type SlashThreshold = DaoSlashThreshold;
+    type MaxVoters = ConstU32<1024>;
+    type MaxOpenProposals = ConstU32<64>;
+    type MaxPerBlock = ConstU32<8>;
+    type MaxUnlocksPerBlock = ConstU32<64>;
+    type WeightInfo = pallet_aitbc_dao::weights::SubstrateWeight<Runtime>;
+}
