@@ -191,7 +191,9 @@ impl Engine {
             let l = if penalty == 1.0 || last_n == 0 {
                 l
             } else {
-                let start = all.len().saturating_sub(last_n);
+                // Only generated tokens are penalised: penalising the prompt pushes the model
+                // away from restating the question, which is how short answers begin.
+                let start = all.len().saturating_sub(last_n).max(prompt_ids.len());
                 apply_repeat_penalty(&l, penalty, &all[start..]).map_err(infer_err)?
             };
             let next = sampler.sample(&l).map_err(infer_err)?;
