@@ -17,7 +17,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use codec::Encode;
 use futures::StreamExt;
 use jsonrpsee::{
     core::client::{ClientT, SubscriptionClientT},
@@ -28,9 +27,8 @@ use serde_json::Value;
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::generic::Era;
 
-use aitbc_runtime::{
-    AccountId, Address, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic, AIT,
-};
+use aitbc_client::tx::{build_unsigned, ChainInfo};
+use aitbc_runtime::{AccountId, Address, RuntimeCall, AIT};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -55,38 +53,13 @@ fn node_binary() -> std::path::PathBuf {
     target.join("release/aitbc-node")
 }
 
-fn sign(
-    call: RuntimeCall,
-    signer: &sr25519::Pair,
-    nonce: u32,
-    genesis: H256,
-    spec: u32,
-    txv: u32,
-) -> String {
-    let ext: TxExtension = (
-        frame_system::CheckNonZeroSender::new(),
-        frame_system::CheckSpecVersion::new(),
-        frame_system::CheckTxVersion::new(),
-        frame_system::CheckGenesis::new(),
-        frame_system::CheckEra::from(Era::Immortal),
-        frame_system::CheckNonce::from(nonce),
-        frame_system::CheckWeight::new(),
-        pallet_transaction_payment::ChargeTransactionPayment::from(0),
-        frame_system::WeightReclaim::new(),
-    );
-    let payload = SignedPayload::from_raw(
-        call.clone(),
-        ext.clone(),
-        ((), spec, txv, genesis, genesis, (), (), (), ()),
-    );
-    let sig = payload.using_encoded(|p| signer.sign(p));
+fn sign(call: RuntimeCall, signer: &sr25519::Pair, nonce: u32, chain: ChainInfo) -> String {
     let who: AccountId = signer.public().into();
-    format!(
-        "0x{}",
-        hex::encode(
-            UncheckedExtrinsic::new_signed(call, Address::Id(who), sig.into(), ext).encode()
-        )
-    )
+    let genesis = chain.genesis_hash;
+    let signed = build_unsigned(call, who, nonce, Era::Immortal, genesis, 0, chain)
+        .sign(signer)
+        .expect("own key");
+    format!("0x{}", hex::encode(signed.encoded))
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -189,10 +162,11 @@ async fn main() -> anyhow::Result<()> {
     let v: Value = client
         .request("state_getRuntimeVersion", rpc_params![])
         .await?;
-    let (spec_v, tx_v) = (
-        v["specVersion"].as_u64().unwrap_or(0) as u32,
-        v["transactionVersion"].as_u64().unwrap_or(0) as u32,
-    );
+    let chain = ChainInfo {
+        genesis_hash: genesis,
+        spec_version: v["specVersion"].as_u64().unwrap_or(0) as u32,
+        transaction_version: v["transactionVersion"].as_u64().unwrap_or(0) as u32,
+    };
 
     // Pre-sign enough transfers for the whole run at the submission cap.
     let total = (rate_cap * (secs + 15)) as usize;
@@ -226,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
                                 dest: dest.clone(),
                                 value: AIT,
                             });
-                        out.push((n, i, sign(call, &p, n as u32, genesis, spec_v, tx_v)));
+                        out.push((n, i, sign(call, &p, n as u32, chain)));
                     }
                 }
                 out

@@ -1,5 +1,7 @@
-//! AITBC miner daemon (`aitbc-worker`): inference backends and the Ollama-compatible server.
+//! AITBC miner daemon (`aitbc-worker`): the chain-watching miner, inference backends and the
+//! Ollama-compatible server.
 
 pub mod api;
 pub mod backend;
+pub mod miner;
 pub mod serve;

@@ -1,5 +1,7 @@
-//! `aitbc-worker`: the AITBC miner daemon's inference side.
+//! `aitbc-worker`: the AITBC miner daemon.
 //!
+//! - `aitbc-worker --url ws://127.0.0.1:9944 --uri //Bob --backend embedded`: mine — register
+//!   as a miner if needed, then run the jobs the chain assigns to this account.
 //! - `aitbc-worker serve`: an Ollama-compatible HTTP API over the embedded model.
 //! - `aitbc-worker generate`: runs one prompt on a backend and prints the text and metrics.
 //! - `aitbc-worker models`: lists what a backend serves.
@@ -7,7 +9,7 @@
 use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig};
 use aitbc_worker::backend::ollama::{OllamaBackend, DEFAULT_ENDPOINT};
 use aitbc_worker::backend::{GenerateOptions, GenerateRequest, InferenceBackend, Prompt};
-use aitbc_worker::serve;
+use aitbc_worker::{miner, serve};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -22,7 +24,51 @@ use std::sync::Arc;
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    mine: MineArgs,
+}
+
+/// Mining mode (no subcommand).
+#[derive(Args)]
+struct MineArgs {
+    /// Node RPC endpoint.
+    #[arg(long, env = "AITBC_URL", default_value = "ws://127.0.0.1:9944")]
+    url: String,
+    /// The miner's secret URI (`//Bob`, a mnemonic, ...). Alternative to --wallet.
+    #[arg(long, conflicts_with = "wallet")]
+    uri: Option<String>,
+    /// A wallet of the `aitbc` keystore (~/.aitbc, env AITBC_HOME); password from AITBC_PASSWORD.
+    #[arg(long, env = "AITBC_WALLET")]
+    wallet: Option<String>,
+    #[command(flatten)]
+    backend: BackendArgs,
+    /// Price per GPU-hour in AIT, used when registering.
+    #[arg(long, default_value = "0.5")]
+    price_per_hour: String,
+    /// Stake to hold when registering, in AIT.
+    #[arg(long, default_value = "100")]
+    stake: String,
+    /// Jobs run at once.
+    #[arg(long, default_value_t = 1)]
+    max_concurrent: usize,
+    /// Most tokens generated per job.
+    #[arg(long, default_value_t = 256)]
+    max_tokens: u32,
+}
+
+impl MineArgs {
+    fn key(&self) -> anyhow::Result<aitbc_client::keys::Pair> {
+        if let Some(uri) = &self.uri {
+            return Ok(aitbc_client::keys::pair_from_uri(uri)?);
+        }
+        let Some(name) = &self.wallet else {
+            anyhow::bail!("say which account mines: --uri //Bob (or a mnemonic) or --wallet NAME");
+        };
+        let password = std::env::var("AITBC_PASSWORD")
+            .map_err(|_| anyhow::anyhow!("set AITBC_PASSWORD to unlock wallet `{name}`"))?;
+        Ok(aitbc_client::keystore::Keystore::from_env().unlock(name, &password)?)
+    }
 }
 
 #[derive(Subcommand)]
@@ -108,7 +154,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let Some(command) = cli.command else {
+        return mine(cli.mine).await;
+    };
+    match command {
         Command::Serve { listen, model_path } => run_serve(&listen, model_path).await,
         Command::Generate {
             backend,
@@ -174,6 +224,37 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn mine(args: MineArgs) -> anyhow::Result<()> {
+    let pair = args.key()?;
+    let price_per_hour = aitbc_client::amount::parse_amount(&args.price_per_hour)?;
+    let stake = aitbc_client::amount::parse_positive_amount(&args.stake)?;
+    let backend = args.backend.open().await?;
+    let hardware = miner::detect();
+    tracing::info!(
+        "⛏  aitbc-worker {}: miner {} on {}, backend {}",
+        env!("CARGO_PKG_VERSION"),
+        aitbc_client::keys::address_of(&pair),
+        args.url,
+        backend.name()
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let config = miner::MinerConfig {
+        url: args.url,
+        pair,
+        backend,
+        price_per_hour,
+        stake,
+        max_concurrent: args.max_concurrent,
+        max_tokens: args.max_tokens,
+        hardware,
+    };
+    miner::run(config, stop_rx).await
 }
 
 async fn run_serve(listen: &str, model_path: Option<PathBuf>) -> anyhow::Result<()> {

@@ -9,7 +9,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use codec::Encode;
 use jsonrpsee::{
     core::client::ClientT,
     rpc_params,
@@ -19,9 +18,7 @@ use sp_core::{Pair, H256};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::generic::Era;
 
-use aitbc_runtime::{
-    AccountId, Address, Balance, RuntimeCall, SignedPayload, TxExtension, UncheckedExtrinsic,
-};
+use aitbc_runtime::{AccountId, Address, Balance, RuntimeCall};
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
@@ -36,6 +33,8 @@ pub struct TestNode {
     child: Option<Child>,
     pub rpc_port: u16,
     pub prometheus_port: u16,
+    /// libp2p port.
+    pub p2p_port: u16,
     pub base: PathBuf,
     args: Vec<String>,
     log: PathBuf,
@@ -53,6 +52,7 @@ impl TestNode {
             child: None,
             rpc_port: free_port(),
             prometheus_port: free_port(),
+            p2p_port: free_port(),
             base: base.to_path_buf(),
             args: args.iter().map(|s| s.to_string()).collect(),
             log: base.join("node.log"),
@@ -76,6 +76,8 @@ impl TestNode {
             .arg(self.rpc_port.to_string())
             .arg("--prometheus-port")
             .arg(self.prometheus_port.to_string())
+            .arg("--port")
+            .arg(self.p2p_port.to_string())
             .stdout(Stdio::from(log.try_clone().expect("log")))
             .stderr(Stdio::from(log))
             .spawn()
@@ -87,6 +89,15 @@ impl TestNode {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "node still running");
         self.spawn();
+    }
+
+    /// The libp2p address to give other nodes as a bootnode.
+    pub fn p2p_addr(&self) -> String {
+        format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
     }
 
     pub fn url(&self) -> String {
@@ -231,39 +242,23 @@ pub async fn signing_context(c: &WsClient) -> SigningContext {
     }
 }
 
-/// Sign `call` as `signer` with `nonce`, immortal, tip 0.
+/// Sign `call` as `signer` with `nonce`, immortal, tip 0 (with the client library the CLI uses).
 pub fn sign(
     call: RuntimeCall,
     signer: &sp_core::sr25519::Pair,
     nonce: u32,
     ctx: SigningContext,
 ) -> Vec<u8> {
-    let ext: TxExtension = (
-        frame_system::CheckNonZeroSender::new(),
-        frame_system::CheckSpecVersion::new(),
-        frame_system::CheckTxVersion::new(),
-        frame_system::CheckGenesis::new(),
-        frame_system::CheckEra::from(Era::Immortal),
-        frame_system::CheckNonce::from(nonce),
-        frame_system::CheckWeight::new(),
-        pallet_transaction_payment::ChargeTransactionPayment::from(0),
-        frame_system::WeightReclaim::new(),
-    );
-    let implicit = (
-        (),
-        ctx.spec_version,
-        ctx.tx_version,
-        ctx.genesis,
-        ctx.genesis,
-        (),
-        (),
-        (),
-        (),
-    );
-    let payload = SignedPayload::from_raw(call.clone(), ext.clone(), implicit);
-    let signature = payload.using_encoded(|p| signer.sign(p));
+    let chain = aitbc_client::tx::ChainInfo {
+        genesis_hash: ctx.genesis,
+        spec_version: ctx.spec_version,
+        transaction_version: ctx.tx_version,
+    };
     let who: AccountId = signer.public().into();
-    UncheckedExtrinsic::new_signed(call, Address::Id(who), signature.into(), ext).encode()
+    aitbc_client::tx::build_unsigned(call, who, nonce, Era::Immortal, ctx.genesis, 0, chain)
+        .sign(signer)
+        .expect("the key is the signer's")
+        .encoded
 }
 
 /// A `transferKeepAlive` call.

@@ -1,0 +1,282 @@
+//! The miner daemon: watches the chain for jobs assigned to this account, runs them on an
+//! inference backend and submits signed `accept` / `submit_result` / `report_failure`
+//! extrinsics.
+//!
+//! Life of a job here: new head → `MarketApi_jobs_by_miner` lists the job as `Assigned` →
+//! `accept` → inference → `submit_result` with the output, its hash and metrics (or
+//! `report_failure` with the backend's error, which refunds the client). A job found `Running`
+//! (accepted before a restart) is run again from the start.
+
+pub mod hardware;
+mod job;
+mod nonce;
+
+use std::{
+    collections::HashSet,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use aitbc_client::{
+    keys::{self, Pair},
+    market,
+    rpc::RpcClient,
+    tx::{self, TxOptions, WaitFor},
+};
+use aitbc_primitives::{JobId, JobStatus};
+use aitbc_runtime::{AccountId, Balance, RuntimeCall};
+use anyhow::Context;
+use tokio::{
+    sync::{watch, Mutex, Semaphore},
+    task::JoinSet,
+};
+
+use crate::backend::InferenceBackend;
+pub use hardware::{detect, DetectedHardware};
+use nonce::NonceManager;
+
+/// Blocks between heartbeats (the chain marks a miner offline after 150 silent blocks).
+pub const HEARTBEAT_EVERY: u32 = 30;
+/// How long in-flight jobs may run on after a shutdown signal before they are reported failed.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
+/// How long to wait for a transaction to be included.
+const TX_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Configuration of the miner daemon.
+pub struct MinerConfig {
+    /// Node RPC endpoint.
+    pub url: String,
+    /// The miner's key.
+    pub pair: Pair,
+    /// Where inference runs.
+    pub backend: Arc<dyn InferenceBackend>,
+    /// Price per GPU-hour, in base units, used when registering.
+    pub price_per_hour: Balance,
+    /// Stake to hold when registering, in base units.
+    pub stake: Balance,
+    /// Jobs run at once.
+    pub max_concurrent: usize,
+    /// Most tokens generated per job.
+    pub max_tokens: u32,
+    /// Hardware to register (detected by default).
+    pub hardware: DetectedHardware,
+}
+
+/// State shared by the daemon's tasks during one connection.
+pub(crate) struct Session {
+    pub rpc: RpcClient,
+    pub pair: Pair,
+    pub account: AccountId,
+    pub nonces: NonceManager,
+    pub backend: Arc<dyn InferenceBackend>,
+    pub max_tokens: u32,
+}
+
+impl Session {
+    /// Sign and submit `call`, wait until it is in a block, and fail on a dispatch error.
+    pub async fn send(&self, call: RuntimeCall) -> anyhow::Result<tx::TxOutcome> {
+        let nonce = self.nonces.next(&self.rpc).await?;
+        let opts = TxOptions {
+            nonce: Some(nonce),
+            ..Default::default()
+        };
+        let unsigned = tx::prepare(&self.rpc, &self.account, call, &opts).await?;
+        let signed = unsigned.sign(&self.pair)?;
+        match tx::submit_and_watch(&self.rpc, &signed, WaitFor::InBlock, TX_TIMEOUT, |_| {}).await {
+            Ok(outcome) => Ok(outcome.into_result()?),
+            Err(e) => {
+                // Refused by the pool: the nonce was not used.
+                self.nonces.resync().await;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// Run the daemon until `shutdown` turns true. Reconnects when the node goes away.
+pub async fn run(config: MinerConfig, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    loop {
+        match session(config.clone(), shutdown.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                tracing::warn!(
+                    "⚠️  lost the node at {}: {e:#}; reconnecting in 2 s",
+                    config.url
+                );
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => {},
+                    _ = shutdown.changed() => return Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// Register this account as a miner unless it already is.
+async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<()> {
+    if let Some(info) = market::miner(&s.rpc, &s.account).await? {
+        tracing::info!(
+            "⛏  miner {} is registered ({}x {}, online: {}, score {:?})",
+            keys::to_ss58(&s.account),
+            info.miner.hardware.gpu_count,
+            String::from_utf8_lossy(&info.miner.hardware.gpu_model),
+            info.online,
+            info.score
+        );
+        return Ok(());
+    }
+    let served = s
+        .backend
+        .models()
+        .await
+        .context("cannot list the backend's models")?;
+    let mut names: Vec<String> = Vec::new();
+    for m in &served {
+        names.push(m.name.clone());
+        names.extend(m.aliases.iter().cloned());
+    }
+    anyhow::ensure!(
+        !names.is_empty(),
+        "the {} backend serves no model",
+        s.backend.name()
+    );
+    let hw = &config.hardware;
+    let hardware = market::parse_hardware(&format!("{}x {}", hw.count, hw.model), hw.memory_mb)?;
+    let models = market::model_list(&names)?;
+    let per_second = market::per_second_from_hourly(config.price_per_hour)?;
+    tracing::info!(
+        "📝 registering miner {}: {}x {} ({} MiB), models [{}]",
+        keys::to_ss58(&s.account),
+        hw.count,
+        hw.model,
+        hw.memory_mb,
+        names.join(", ")
+    );
+    let outcome = s
+        .send(market::register_miner(
+            hardware,
+            models,
+            per_second,
+            config.stake,
+        ))
+        .await?;
+    tracing::info!("✅ registered in block #{}", outcome.block_number);
+    Ok(())
+}
+
+async fn session(
+    config: Arc<MinerConfig>,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let rpc = RpcClient::connect(&config.url).await?;
+    let account = keys::account_id(&config.pair);
+    let s = Arc::new(Session {
+        rpc,
+        pair: config.pair.clone(),
+        account: account.clone(),
+        nonces: NonceManager::new(account.clone()),
+        backend: config.backend.clone(),
+        max_tokens: config.max_tokens,
+    });
+    ensure_registered(&s, &config).await?;
+    s.send(market::heartbeat()).await.context("heartbeat")?;
+    let mut heads = s.rpc.subscribe_new_heads().await?;
+    let in_flight: Arc<Mutex<HashSet<JobId>>> = Arc::default();
+    let permits = Arc::new(Semaphore::new(config.max_concurrent.max(1)));
+    let mut tasks = JoinSet::new();
+    let mut cursor: JobId = 0;
+    let mut last_heartbeat = 0u32;
+    tracing::info!(
+        "⏳ waiting for jobs (backend {}, up to {} at once)",
+        s.backend.name(),
+        config.max_concurrent
+    );
+    loop {
+        let header = tokio::select! {
+            _ = shutdown.changed() => break,
+            h = heads.next() => match h {
+                Some(Ok(h)) => h,
+                Some(Err(e)) => anyhow::bail!("head subscription failed: {e}"),
+                None => anyhow::bail!("head subscription closed"),
+            },
+        };
+        while let Some(done) = tasks.try_join_next() {
+            if let Err(e) = done {
+                tracing::error!("job task failed: {e}");
+            }
+        }
+        if header.number >= last_heartbeat + HEARTBEAT_EVERY {
+            last_heartbeat = header.number;
+            let hb = s.clone();
+            tasks.spawn(async move {
+                if let Err(e) = hb.send(market::heartbeat()).await {
+                    tracing::warn!("💓 heartbeat failed: {e:#}");
+                }
+            });
+        }
+        let jobs = market::jobs_by_miner(&s.rpc, &account, cursor, 64).await?;
+        let mut lowest_open: Option<JobId> = None;
+        for job in jobs {
+            let open = matches!(job.status, JobStatus::Assigned | JobStatus::Running);
+            if !open || job.miner.as_ref() != Some(&account) {
+                continue;
+            }
+            lowest_open = Some(lowest_open.map_or(job.id, |l: JobId| l.min(job.id)));
+            if !in_flight.lock().await.insert(job.id) {
+                continue;
+            }
+            let (s, in_flight, permits) = (s.clone(), in_flight.clone(), permits.clone());
+            tasks.spawn(async move {
+                let Ok(_permit) = permits.acquire_owned().await else {
+                    return;
+                };
+                job::process(&s, job.clone()).await;
+                in_flight.lock().await.remove(&job.id);
+            });
+        }
+        // Jobs below the lowest open one are all terminal: skip them from now on.
+        if let Some(l) = lowest_open {
+            cursor = l;
+        }
+    }
+    drain(&s, &mut tasks, in_flight).await;
+    Ok(())
+}
+
+/// On shutdown: let in-flight jobs finish within the grace period, then report the rest failed.
+async fn drain(s: &Arc<Session>, tasks: &mut JoinSet<()>, in_flight: Arc<Mutex<HashSet<JobId>>>) {
+    let n = in_flight.lock().await.len();
+    if n == 0 {
+        tracing::info!("👋 shutting down: no job in flight");
+        return;
+    }
+    tracing::info!(
+        "👋 shutting down: finishing {n} in-flight job(s) (up to {} s)",
+        SHUTDOWN_GRACE.as_secs()
+    );
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    while !in_flight.lock().await.is_empty() && Instant::now() < deadline {
+        tokio::select! {
+            _ = tasks.join_next() => {},
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {},
+        }
+    }
+    tasks.abort_all();
+    let left: Vec<JobId> = in_flight.lock().await.drain().collect();
+    for id in left {
+        match s
+            .send(market::report_failure(
+                id,
+                "the miner shut down before finishing the job",
+            ))
+            .await
+        {
+            Ok(o) => tracing::info!(
+                "↩️  job #{id} reported failed (client refunded) in block #{}",
+                o.block_number
+            ),
+            Err(e) => tracing::error!("job #{id}: could not report failure: {e:#}"),
+        }
+    }
+}
