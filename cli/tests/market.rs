@@ -19,7 +19,10 @@ fn wait_status(cli: &Cli, job_id: &str, want: &str, secs: u64) -> Value {
         if v["status"] == want {
             return v;
         }
-        assert!(start.elapsed() < Duration::from_secs(secs), "job {job_id} never became {want}: {v}");
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "job {job_id} never became {want}: {v}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
 }
@@ -30,22 +33,45 @@ fn deliver(url: &str, job_id: u64, output: &str) {
     rt.block_on(async {
         let rpc = RpcClient::connect(url).await.unwrap();
         let bob = keys::pair_from_uri("//Bob").unwrap();
-        let metrics = market::Metrics { compute_ms: 1500, input_tokens: 5, output_tokens: 7 };
+        let metrics = market::Metrics {
+            compute_ms: 1500,
+            input_tokens: 5,
+            output_tokens: 7,
+        };
         let call = market::submit_result(job_id, output.as_bytes(), metrics);
-        let utx = tx::prepare(&rpc, &keys::account_id(&bob), call, &tx::TxOptions::default()).await.unwrap();
+        let utx = tx::prepare(
+            &rpc,
+            &keys::account_id(&bob),
+            call,
+            &tx::TxOptions::default(),
+        )
+        .await
+        .unwrap();
         let stx = utx.sign(&bob).unwrap();
-        let o = tx::submit_and_watch(&rpc, &stx, tx::WaitFor::InBlock, Duration::from_secs(60), |_| {})
-            .await
-            .unwrap();
+        let o = tx::submit_and_watch(
+            &rpc,
+            &stx,
+            tx::WaitFor::InBlock,
+            Duration::from_secs(60),
+            |_| {},
+        )
+        .await
+        .unwrap();
         assert!(o.success, "submit_result failed: {:?}", o.error_detail);
     });
 }
 
 #[test]
 fn client_and_miner_journey() {
-    let Some(node) = Node::start("client_and_miner_journey") else { return };
+    let Some(node) = Node::start("client_and_miner_journey") else {
+        return;
+    };
     let cli = Cli::new(&node.ws);
-    if !cli.run(&["--output", "json", "admin", "miners"]).status.success() {
+    if !cli
+        .run(&["--output", "json", "admin", "miners"])
+        .status
+        .success()
+    {
         eprintln!("SKIPPED client_and_miner_journey: the node's runtime has no compute market (rebuild aitbc-node)");
         return;
     }
@@ -54,9 +80,25 @@ fn client_and_miner_journey() {
 
     // Bad input: nothing is signed or sent.
     let long = "x".repeat(4001);
-    let e = cli.fails(&["client", "submit", "--model", "smollm2", "--prompt", &long, "--payment", "5"]);
+    let e = cli.fails(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        &long,
+        "--payment",
+        "5",
+    ]);
     assert!(e.contains("4001 characters") && e.contains("4000"), "{e}");
-    let e = cli.fails(&["client", "submit", "--model", "smollm2", "--data", "{\"text\":1}"]);
+    let e = cli.fails(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--data",
+        "{\"text\":1}",
+    ]);
     assert!(e.contains("prompt"), "{e}");
     let e = cli.fails(&["client", "status", "999999"]);
     assert!(e.contains("job #999999"), "{e}");
@@ -64,8 +106,16 @@ fn client_and_miner_journey() {
 
     // A funded job: its budget is held in escrow.
     let j1 = cli.json(&[
-        "client", "submit", "--type", "inference", "--model", "smollm2",
-        "--data", "{\"prompt\":\"Hello AITBC\"}", "--payment", "5",
+        "client",
+        "submit",
+        "--type",
+        "inference",
+        "--model",
+        "smollm2",
+        "--data",
+        "{\"prompt\":\"Hello AITBC\"}",
+        "--payment",
+        "5",
     ]);
     let job1 = j1["job_id"].as_u64().expect("job_id");
     assert!(j1["tx_hash"].as_str().unwrap().starts_with("0x"));
@@ -74,7 +124,9 @@ fn client_and_miner_journey() {
     assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 5 * AIT);
 
     // An unfunded job, paid later, then cancelled and refunded.
-    let j2 = cli.json(&["client", "submit", "--model", "smollm2", "--prompt", "second"]);
+    let j2 = cli.json(&[
+        "client", "submit", "--model", "smollm2", "--prompt", "second",
+    ]);
     let job2 = j2["job_id"].as_u64().unwrap().to_string();
     assert_eq!(j2["status"], "unfunded");
     let paid = cli.json(&["client", "pay", &job2, "--amount", "2"]);
@@ -84,8 +136,14 @@ fn client_and_miner_journey() {
     let e = cli.fails(&["client", "pay", &job2, "--amount", "1"]);
     assert!(e.contains("already funded"), "{e}");
     let out = cli.ok(&["client", "cancel", &job2]);
-    assert!(out.contains("cancelled") && out.contains("refunded"), "{out}");
-    assert_eq!(cli.json(&["client", "status", &job2])["status"], "cancelled");
+    assert!(
+        out.contains("cancelled") && out.contains("refunded"),
+        "{out}"
+    );
+    assert_eq!(
+        cli.json(&["client", "status", &job2])["status"],
+        "cancelled"
+    );
     assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 5 * AIT);
     let e = cli.fails(&["client", "cancel", &job2]);
     assert!(e.contains("already ended"), "{e}");
@@ -104,8 +162,18 @@ fn client_and_miner_journey() {
     assert!(e.contains("not a registered miner"), "{e}");
     let held_before = units(&cli.json(&["wallet", "balance", "bob"])["held"]);
     let m = cli.json(&[
-        "--wallet", "bob", "miner", "register", "--gpus", "1x RTX 4090",
-        "--price-per-hour", "0.36", "--models", "smollm2,llama3", "--stake", "100",
+        "--wallet",
+        "bob",
+        "miner",
+        "register",
+        "--gpus",
+        "1x RTX 4090",
+        "--price-per-hour",
+        "0.36",
+        "--models",
+        "smollm2,llama3",
+        "--stake",
+        "100",
     ]);
     assert_eq!(m["miner_id"], BOB);
     assert_eq!(m["gpu_model"], "RTX 4090");
@@ -114,12 +182,26 @@ fn client_and_miner_journey() {
     assert_eq!(m["models"], serde_json::json!(["smollm2", "llama3"]));
     assert_eq!(units(&m["stake"]), 100 * AIT);
     assert_eq!(units(&m["price_per_hour"]), 360_000_000_000);
-    assert_eq!(units(&cli.json(&["wallet", "balance", "bob"])["held"]), held_before + 100 * AIT);
-    let e = cli.fails(&["--wallet", "bob", "miner", "register", "--gpus", "1x RTX 4090", "--price-per-hour", "1"]);
+    assert_eq!(
+        units(&cli.json(&["wallet", "balance", "bob"])["held"]),
+        held_before + 100 * AIT
+    );
+    let e = cli.fails(&[
+        "--wallet",
+        "bob",
+        "miner",
+        "register",
+        "--gpus",
+        "1x RTX 4090",
+        "--price-per-hour",
+        "1",
+    ]);
     assert!(e.contains("already registered"), "{e}");
     let hb = cli.json(&["--wallet", "bob", "miner", "heartbeat"]);
     assert_eq!(hb["result"], "heartbeat");
-    assert!(cli.ok(&["--wallet", "bob", "miner", "status"]).contains("RTX 4090"));
+    assert!(cli
+        .ok(&["--wallet", "bob", "miner", "status"])
+        .contains("RTX 4090"));
 
     // The chain assigns job 1 to the miner; poll accepts it.
     let job1_s = job1.to_string();
@@ -129,7 +211,9 @@ fn client_and_miner_journey() {
     assert_eq!(polled["job_id"].as_u64(), Some(job1));
     assert_eq!(polled["result"], "accepted");
     assert_eq!(polled["status"], "running");
-    assert!(cli.ok(&["--wallet", "bob", "miner", "poll"]).contains("no jobs in queue"));
+    assert!(cli
+        .ok(&["--wallet", "bob", "miner", "poll"])
+        .contains("no jobs in queue"));
 
     // The result is delivered (as the worker does); the client sees output, receipt and cost.
     deliver(&node.ws, job1, "Paris is the capital of France.");
@@ -141,7 +225,10 @@ fn client_and_miner_journey() {
     let cost = units(&r["cost"]);
     assert!(cost > 0 && cost <= 5 * AIT, "{r}");
     let table = cli.ok(&["client", "result", &job1_s]);
-    assert!(table.contains("Paris") && table.contains("receipt") && table.contains("AIT"), "{table}");
+    assert!(
+        table.contains("Paris") && table.contains("receipt") && table.contains("AIT"),
+        "{table}"
+    );
     // The escrow is settled: nothing stays held for the client.
     assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 0);
     let e = cli.fails(&["client", "result", &job2]);
@@ -151,7 +238,13 @@ fn client_and_miner_journey() {
     let rs = cli.json(&["client", "receipts"]);
     assert_eq!(rs[0]["receipt_id"].as_u64(), Some(receipt_id));
     assert_eq!(units(&rs[0]["price"]), cost);
-    assert_eq!(cli.json(&["client", "receipts", "--job-id", &job1_s]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        cli.json(&["client", "receipts", "--job-id", &job1_s])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let ex = cli.json(&["explorer", "receipts"]);
     assert_eq!(ex[0]["receipt_id"].as_u64(), Some(receipt_id));
     assert_eq!(ex[0]["miner_id"], BOB);
@@ -173,7 +266,17 @@ fn client_and_miner_journey() {
 
     // submit --wait follows a job to its end (here: cancelled by nobody, so use a short
     // timeout on an unfunded job to see the timeout message).
-    let e = cli.fails(&["client", "submit", "--model", "smollm2", "--prompt", "wait", "--wait", "--timeout", "3"]);
+    let e = cli.fails(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "wait",
+        "--wait",
+        "--timeout",
+        "3",
+    ]);
     assert!(e.contains("timed out") && e.contains("unfunded"), "{e}");
 
     // The miner leaves: its stake starts unbonding.

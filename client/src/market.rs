@@ -206,22 +206,6 @@ pub fn parse_job_id(s: &str) -> Result<JobId> {
         .map_err(|_| Error::NotFound(format!("job id {s:?} (job ids are numbers, e.g. 7)")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses() {
-        for s in ALL_STATUSES {
-            assert_eq!(parse_status(status_name(s)).unwrap(), s);
-        }
-        assert_eq!(parse_status("Canceled").unwrap(), JobStatus::Cancelled);
-        assert!(parse_status("done").is_err());
-        assert_eq!(parse_job_id("#7").unwrap(), 7);
-        assert!(parse_job_id("x").is_err());
-    }
-}
-
 // ---- calls: one builder per market extrinsic, validating bounds before anything is signed ----
 
 pub use aitbc_primitives::{Hardware, JobInput, JobType, Metrics, Requirements};
@@ -334,7 +318,7 @@ pub fn report_failure(job_id: JobId, reason: &str) -> RuntimeCall {
 /// Hardware from `"1x RTX 4090"` / `"2 x A100"` / `"RTX 3090"` and VRAM per GPU in MB.
 pub fn parse_hardware(gpus: &str, vram_mb: u32) -> Result<Hardware> {
     let s = gpus.trim();
-    let (count, model) = match s.split_once(|c: char| c == 'x' || c == 'X') {
+    let (count, model) = match s.split_once(['x', 'X']) {
         Some((n, rest)) if !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()) => {
             let count: u32 = n
                 .trim()
@@ -480,4 +464,83 @@ pub async fn recent_receipts(rpc: &RpcClient, limit: u32) -> Result<Vec<Receipt>
 /// UTF-8 text of a result's inline output (lossy).
 pub fn output_text(r: &JobResult) -> String {
     String::from_utf8_lossy(&r.output).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        for s in ALL_STATUSES {
+            assert_eq!(parse_status(status_name(s)).unwrap(), s);
+        }
+        assert_eq!(parse_status("Canceled").unwrap(), JobStatus::Cancelled);
+        assert!(parse_status("done").is_err());
+        assert_eq!(parse_job_id("#7").unwrap(), 7);
+        assert!(parse_job_id("x").is_err());
+    }
+
+    #[test]
+    fn call_inputs() {
+        assert!(prompt_input("hi").is_ok());
+        assert!(prompt_input("").is_err());
+        let max = "é".repeat(4000);
+        assert!(
+            prompt_input(&max).is_ok(),
+            "4000 characters (8000 bytes) fit"
+        );
+        let e = prompt_input(&"a".repeat(4001)).err().unwrap().to_string();
+        assert!(e.contains("4001 characters") && e.contains("4000"), "{e}");
+        assert!(model_name(" ").is_err());
+        assert!(model_name(&"m".repeat(129)).is_err());
+        assert!(submit_job(
+            JobType::Inference,
+            "m",
+            prompt_input("x").unwrap(),
+            0,
+            0,
+            Default::default()
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn hardware_and_prices() {
+        let h = parse_hardware("2x A100", 40 * 1024).unwrap();
+        assert_eq!(
+            (h.gpu_count, &h.gpu_model[..], h.vram_mb),
+            (2, &b"A100"[..], 40 * 1024)
+        );
+        let h = parse_hardware("RTX 4090", 1).unwrap();
+        assert_eq!((h.gpu_count, &h.gpu_model[..]), (1, &b"RTX 4090"[..]));
+        assert!(parse_hardware("0x H100", 1).is_err());
+        assert!(parse_hardware("3x", 1).is_err());
+        assert_eq!(known_vram_mb("RTX 4090"), Some(24 * 1024));
+        assert_eq!(known_vram_mb("NVIDIA H100"), Some(80 * 1024));
+        assert_eq!(known_vram_mb("Voodoo 2"), None);
+        assert_eq!(
+            per_second_from_hourly(360_000_000_000).unwrap(),
+            100_000_000
+        );
+        assert!(per_second_from_hourly(1000).is_err());
+        assert_eq!(model_list(&["a".into(), "b".into()]).unwrap().len(), 2);
+        assert!(model_list(&vec!["m".to_string(); 17]).is_err());
+    }
+
+    #[test]
+    fn result_hash_covers_the_whole_output() {
+        let big = vec![b'x'; aitbc_primitives::MAX_RESULT_BYTES as usize + 10];
+        match submit_result(1, &big, Metrics::default()) {
+            RuntimeCall::Jobs(pallet_aitbc_jobs::Call::submit_result {
+                output,
+                result_hash,
+                ..
+            }) => {
+                assert_eq!(output.len(), aitbc_primitives::MAX_RESULT_BYTES as usize);
+                assert_eq!(result_hash, Hash::from(sp_crypto_hashing::blake2_256(&big)));
+            }
+            _ => panic!("not a submit_result call"),
+        }
+    }
 }

@@ -105,7 +105,7 @@ async fn jobs(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
     for s in statuses {
         all.extend(market::all_jobs_by_status(&rpc, s, 10_000).await?);
     }
-    all.sort_by(|a, b| b.id.cmp(&a.id));
+    all.sort_by_key(|j| std::cmp::Reverse(j.id));
     all.truncate(limit as usize);
     print_jobs(ctx, &all, "No jobs.");
     Ok(())
