@@ -118,6 +118,12 @@ async fn dev_node_serves_the_substrate_rpc() {
         "timestamp inherent missing"
     );
     assert!(
+        block["block"]["extrinsics"][0]
+            .as_str()
+            .is_some_and(|x| x.starts_with("0x")),
+        "extrinsics must be hex strings, as Substrate serves them: {block}"
+    );
+    assert!(
         block["justifications"].is_array(),
         "dev blocks carry a GRANDPA justification: {block}"
     );

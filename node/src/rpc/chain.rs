@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use codec::Encode;
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
 use serde_json::Value;
 use sp_core::H256;
-use sp_runtime::generic::SignedBlock;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{client_error, parse_hash, parse_number, positional, RpcCtx, RpcResult};
@@ -47,21 +47,24 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
     m.register_blocking_method("chain_getHeader", |p, ctx, _| {
         header_at(&ctx, &positional(&p)?)
     })?;
-    m.register_blocking_method(
-        "chain_getBlock",
-        |p, ctx, _| -> RpcResult<Option<SignedBlock<crate::types::Block>>> {
-            let args = positional(&p)?;
-            let hash = super::at_param(&ctx, &args, 0)?;
-            let Some(block) = ctx.client.block(&hash).map_err(client_error)? else {
-                return Ok(None);
-            };
-            let justifications = ctx.client.justifications(&hash).map_err(client_error)?;
-            Ok(Some(SignedBlock {
-                block,
-                justifications,
-            }))
-        },
-    )?;
+    m.register_blocking_method("chain_getBlock", |p, ctx, _| -> RpcResult<Option<Value>> {
+        let args = positional(&p)?;
+        let hash = super::at_param(&ctx, &args, 0)?;
+        let Some(block) = ctx.client.block(&hash).map_err(client_error)? else {
+            return Ok(None);
+        };
+        let justifications = ctx.client.justifications(&hash).map_err(client_error)?;
+        // Like Substrate: extrinsics as 0x-hex of their encoding (opaque extrinsics).
+        let extrinsics: Vec<String> = block
+            .extrinsics
+            .iter()
+            .map(|xt| super::to_hex(&xt.encode()))
+            .collect();
+        Ok(Some(serde_json::json!({
+            "block": { "header": block.header, "extrinsics": extrinsics },
+            "justifications": justifications,
+        })))
+    })?;
     // AITBC extension: where an extrinsic was included, from the node's extrinsic index.
     m.register_blocking_method(
         "aitbc_transactionLocation",
