@@ -33,8 +33,6 @@ pub struct TestNode {
     child: Option<Child>,
     pub rpc_port: u16,
     pub prometheus_port: u16,
-    /// libp2p port.
-    pub p2p_port: u16,
     pub base: PathBuf,
     args: Vec<String>,
     log: PathBuf,
@@ -52,7 +50,6 @@ impl TestNode {
             child: None,
             rpc_port: free_port(),
             prometheus_port: free_port(),
-            p2p_port: free_port(),
             base: base.to_path_buf(),
             args: args.iter().map(|s| s.to_string()).collect(),
             log: base.join("node.log"),
@@ -76,8 +73,6 @@ impl TestNode {
             .arg(self.rpc_port.to_string())
             .arg("--prometheus-port")
             .arg(self.prometheus_port.to_string())
-            .arg("--port")
-            .arg(self.p2p_port.to_string())
             .stdout(Stdio::from(log.try_clone().expect("log")))
             .stderr(Stdio::from(log))
             .spawn()
@@ -89,15 +84,6 @@ impl TestNode {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "node still running");
         self.spawn();
-    }
-
-    /// The libp2p address to give other nodes as a bootnode.
-    pub fn p2p_addr(&self) -> String {
-        format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)
-    }
-
-    pub fn is_running(&self) -> bool {
-        self.child.is_some()
     }
 
     pub fn url(&self) -> String {
