@@ -10,7 +10,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== cargo build (binaries used by integration tests)"
-cargo build --workspace --bins --quiet
+echo "== cargo test --no-run (test binaries and every binary the integration tests start)"
+cargo test --workspace --no-run --quiet
 echo "== cargo test"
 cargo test --workspace --quiet 2>&1 | tee "$AITBC_CACHE/last-test.log"
