@@ -55,6 +55,13 @@ struct MineArgs {
     /// Most tokens generated per job.
     #[arg(long, default_value_t = 256)]
     max_tokens: u32,
+    /// Advertise only these models (comma separated or repeated); default: every model the
+    /// backend serves.
+    #[arg(long = "model", value_delimiter = ',')]
+    models: Vec<String>,
+    /// Exit after this many jobs have ended (delivered or failed); default: run until stopped.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    max_jobs: Option<u64>,
 }
 
 impl MineArgs {
@@ -253,6 +260,8 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
         max_concurrent: args.max_concurrent,
         max_tokens: args.max_tokens,
         hardware,
+        models: args.models,
+        max_jobs: args.max_jobs.map(|n| n as usize),
     };
     miner::run(config, stop_rx).await
 }

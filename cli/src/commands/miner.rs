@@ -5,6 +5,7 @@ use crate::commands::client::print_receipts;
 use crate::commands::jobs_view::{
     hardware_text, job_json, job_rows, miner_json, miner_status_text,
 };
+use crate::commands::mine::{self, Backend, MineOpts};
 use crate::context::Ctx;
 use crate::output::{kv_table, print_json};
 use crate::submit::{send_call, wallet_account, SendOpts};
@@ -61,6 +62,24 @@ pub enum MinerCmd {
     /// Stop mining: no new jobs; the stake is released after the unbonding period.
     #[command(after_help = "Example:\n  aitbc miner deregister")]
     Deregister,
+    /// Run the miner daemon as this wallet: register if needed, then run the jobs the chain
+    /// assigns (one job, or until stopped with --continuous).
+    #[command(
+        after_help = "Examples:\n  aitbc miner mine --backend embedded --continuous\n  aitbc miner mine --backend ollama --model llama3 --ollama-url http://127.0.0.1:11434"
+    )]
+    Mine {
+        /// Where inference runs.
+        #[arg(long, value_enum, default_value = "embedded")]
+        backend: Backend,
+        #[command(flatten)]
+        opts: MineOpts,
+    },
+    /// Run the miner daemon on an Ollama server (same as `mine --backend ollama`).
+    #[command(after_help = "Example:\n  aitbc miner mine-ollama --model llama3 --continuous")]
+    MineOllama {
+        #[command(flatten)]
+        opts: MineOpts,
+    },
 }
 
 pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
@@ -76,6 +95,8 @@ pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
         MinerCmd::Heartbeat => simple(ctx, market::heartbeat(), "Heartbeat", "heartbeat").await,
         MinerCmd::Poll => poll(ctx).await,
         MinerCmd::Earnings { limit } => earnings(ctx, limit).await,
+        MinerCmd::Mine { backend, opts } => mine::run(ctx, backend, opts),
+        MinerCmd::MineOllama { opts } => mine::run(ctx, Backend::Ollama, opts),
         MinerCmd::Deregister => {
             simple(
                 ctx,

@@ -5,6 +5,7 @@ pub mod client;
 pub mod explorer;
 pub mod health;
 pub mod jobs_view;
+pub mod mine;
 pub mod miner;
 pub mod wallet;
 

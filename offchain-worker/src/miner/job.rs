@@ -20,26 +20,43 @@ fn prompt_of(job: &Job) -> Result<String, String> {
     }
 }
 
-/// Handle one assigned (or already accepted) job to its end.
-pub(crate) async fn process(s: &Session, job: Job) {
+/// Handle one assigned (or already accepted) job to its end. `seen` is when the daemon saw the
+/// assignment.
+///
+/// The `accept` transaction and the inference run at the same time: waiting for `accept` to be
+/// included first would add up to a slot to every job. The result is submitted only once
+/// `accept` is in a block (its nonce comes first anyway); if `accept` fails, the job is no
+/// longer ours and the output is dropped.
+pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
     let id = job.id;
     let model = String::from_utf8_lossy(&job.model).into_owned();
     tracing::info!(
         "📥 job #{id} received: model {model}, budget {}",
         aitbc_client::amount::format_amount(job.budget)
     );
-    if job.status == JobStatus::Assigned {
+    let accept = async {
+        if job.status != JobStatus::Assigned {
+            return true;
+        }
         match s.send(market::accept_job(id)).await {
-            Ok(o) => tracing::info!("🤝 job #{id} accepted in block #{}", o.block_number),
+            Ok(o) => {
+                tracing::info!("🤝 job #{id} accepted in block #{}", o.block_number);
+                true
+            }
             Err(e) => {
                 tracing::warn!("job #{id}: accept failed ({e:#}); leaving it");
-                return;
+                false
             }
         }
-    }
+    };
     let prompt = match prompt_of(&job) {
         Ok(p) => p,
-        Err(reason) => return fail(s, id, &reason).await,
+        Err(reason) => {
+            if accept.await {
+                fail(s, id, &reason).await;
+            }
+            return;
+        }
     };
     tracing::info!(
         "🧠 job #{id}: inference running on {} ({} prompt chars)",
@@ -55,17 +72,21 @@ pub(crate) async fn process(s: &Session, job: Job) {
             ..Default::default()
         },
     };
-    let result = match s.backend.generate(request).await {
+    let (accepted, result) = tokio::join!(accept, s.backend.generate(request));
+    let inference_ms = started.elapsed().as_millis();
+    if !accepted {
+        return;
+    }
+    let result = match result {
         Ok(r) => r,
         Err(e) => return fail(s, id, &e.to_string()).await,
     };
-    let wall = started.elapsed();
     tracing::info!(
         "✨ job #{id}: {} prompt + {} generated tokens in {} ms ({:.1} tokens/s)",
         result.input_tokens,
         result.output_tokens,
         result.compute_ms,
-        result.output_tokens as f64 / wall.as_secs_f64().max(1e-9)
+        result.output_tokens_per_s().unwrap_or(0.0)
     );
     let metrics = Metrics {
         compute_ms: result.compute_ms,
@@ -77,11 +98,18 @@ pub(crate) async fn process(s: &Session, job: Job) {
         .send(market::submit_result(id, result.text.as_bytes(), metrics))
         .await
     {
-        Ok(o) => tracing::info!(
-            "📤 job #{id}: result submitted in block #{} ({} ms after inference)",
-            o.block_number,
-            submitted.elapsed().as_millis()
-        ),
+        Ok(o) => {
+            tracing::info!(
+                "📤 job #{id}: result submitted in block #{} ({} ms after inference)",
+                o.block_number,
+                submitted.elapsed().as_millis()
+            );
+            tracing::info!(
+                "⏱  job #{id} timings: seen->inference {} ms, inference {inference_ms} ms, inference->included {} ms",
+                started.duration_since(seen).as_millis(),
+                submitted.elapsed().as_millis()
+            );
+        }
         Err(e) => tracing::error!("job #{id}: result submission failed: {e:#}"),
     }
 }

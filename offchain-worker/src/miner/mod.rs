@@ -60,6 +60,18 @@ pub struct MinerConfig {
     pub max_tokens: u32,
     /// Hardware to register (detected by default).
     pub hardware: DetectedHardware,
+    /// Models to advertise when registering; empty: every model the backend serves.
+    pub models: Vec<String>,
+    /// Stop after this many jobs have ended (delivered or reported failed); `None`: run until
+    /// stopped.
+    pub max_jobs: Option<usize>,
+}
+
+/// Jobs this daemon has taken and finished, across reconnects.
+#[derive(Default)]
+struct JobCounts {
+    started: std::sync::atomic::AtomicUsize,
+    ended: std::sync::atomic::AtomicUsize,
 }
 
 /// State shared by the daemon's tasks during one connection.
@@ -96,8 +108,9 @@ impl Session {
 /// Run the daemon until `shutdown` turns true. Reconnects when the node goes away.
 pub async fn run(config: MinerConfig, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    let counts = Arc::new(JobCounts::default());
     loop {
-        match session(config.clone(), shutdown.clone()).await {
+        match session(config.clone(), counts.clone(), shutdown.clone()).await {
             Ok(()) => return Ok(()),
             Err(e) => {
                 tracing::warn!(
@@ -126,21 +139,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
         );
         return Ok(());
     }
-    let served = s
-        .backend
-        .models()
-        .await
-        .context("cannot list the backend's models")?;
-    let mut names: Vec<String> = Vec::new();
-    for m in &served {
-        names.push(m.name.clone());
-        names.extend(m.aliases.iter().cloned());
-    }
-    anyhow::ensure!(
-        !names.is_empty(),
-        "the {} backend serves no model",
-        s.backend.name()
-    );
+    let names = advertised_models(s.backend.as_ref(), &config.models).await?;
     let hw = &config.hardware;
     let hardware = market::parse_hardware(&format!("{}x {}", hw.count, hw.model), hw.memory_mb)?;
     let models = market::model_list(&names)?;
@@ -165,10 +164,46 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
     Ok(())
 }
 
+/// The model names to register: every name and alias the backend serves, or only those asked
+/// for with `--model` (each of which the backend must serve).
+async fn advertised_models(
+    backend: &dyn InferenceBackend,
+    wanted: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let served = backend
+        .models()
+        .await
+        .context("cannot list the backend's models")?;
+    let mut names: Vec<String> = Vec::new();
+    for m in &served {
+        names.push(m.name.clone());
+        names.extend(m.aliases.iter().cloned());
+    }
+    anyhow::ensure!(
+        !names.is_empty(),
+        "the {} backend serves no model",
+        backend.name()
+    );
+    if wanted.is_empty() {
+        return Ok(names);
+    }
+    for w in wanted {
+        anyhow::ensure!(
+            names.iter().any(|n| n == w),
+            "the {} backend does not serve model '{w}'; it serves: {}",
+            backend.name(),
+            names.join(", ")
+        );
+    }
+    Ok(wanted.to_vec())
+}
+
 async fn session(
     config: Arc<MinerConfig>,
+    counts: Arc<JobCounts>,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering;
     let rpc = RpcClient::connect(&config.url).await?;
     let account = keys::account_id(&config.pair);
     let s = Arc::new(Session {
@@ -215,6 +250,7 @@ async fn session(
                 }
             });
         }
+        let seen = Instant::now();
         let jobs = market::jobs_by_miner(&s.rpc, &account, cursor, 64).await?;
         let mut lowest_open: Option<JobId> = None;
         for job in jobs {
@@ -223,17 +259,36 @@ async fn session(
                 continue;
             }
             lowest_open = Some(lowest_open.map_or(job.id, |l: JobId| l.min(job.id)));
+            if config
+                .max_jobs
+                .is_some_and(|max| counts.started.load(Ordering::SeqCst) >= max)
+            {
+                continue;
+            }
             if !in_flight.lock().await.insert(job.id) {
                 continue;
             }
-            let (s, in_flight, permits) = (s.clone(), in_flight.clone(), permits.clone());
+            counts.started.fetch_add(1, Ordering::SeqCst);
+            let (s, in_flight, permits, counts) = (
+                s.clone(),
+                in_flight.clone(),
+                permits.clone(),
+                counts.clone(),
+            );
             tasks.spawn(async move {
                 let Ok(_permit) = permits.acquire_owned().await else {
                     return;
                 };
-                job::process(&s, job.clone()).await;
+                job::process(&s, job.clone(), seen).await;
                 in_flight.lock().await.remove(&job.id);
+                counts.ended.fetch_add(1, Ordering::SeqCst);
             });
+        }
+        if let Some(max) = config.max_jobs {
+            if counts.ended.load(Ordering::SeqCst) >= max {
+                tracing::info!("🏁 {max} job(s) done (--max-jobs); stopping");
+                break;
+            }
         }
         // Jobs below the lowest open one are all terminal: skip them from now on.
         if let Some(l) = lowest_open {

@@ -5,7 +5,7 @@
 //! ## Life of a job
 //! ```text
 //! submit(budget = 0) ─► Unfunded ──fund──┐
-//! submit(budget > 0) ───────────────────►├─► Queued ─(on_initialize: assign)─► Assigned
+//! submit(budget > 0) ───────────────────►├─► Queued ─(on_initialize/on_idle)──► Assigned
 //!                                        │      ▲                                │ accept
 //!                                        │      └──── ack deadline missed ◄──────┤
 //!                                        │            (miner noted late,         ▼
@@ -27,7 +27,8 @@
 //! the miner's price fixed at assignment.
 //!
 //! ## Assignment
-//! In `on_initialize`, at most [`Config::MaxAssignmentsPerBlock`] jobs from the head of the
+//! In `on_initialize`, and again in `on_idle` when the block has weight left (so a job is
+//! assigned in the block that queued it), at most [`Config::MaxAssignmentsPerBlock`] jobs from the head of the
 //! bounded [`Queue`] are offered to [`Config::Miners`] (`MinerRegistry::select_miner`; the rule
 //! is documented in the miners pallet: eligible = online, serves the model, meets the
 //! requirements, `price * estimated_gpu_seconds <= budget`; ranked by `score * stake`, then
@@ -347,6 +348,13 @@ pub mod pallet {
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
         fn on_initialize(n: BlockNumberFor<T>) -> Weight {
             Self::process_block(n)
+        }
+
+        /// Jobs queued by this block's extrinsics are offered to miners before the block ends
+        /// when enough weight is left, so an idle miner sees its assignment in the block that
+        /// carries the submission instead of one slot later.
+        fn on_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+            Self::assign_when_idle(n, remaining)
         }
 
         fn integrity_test() {

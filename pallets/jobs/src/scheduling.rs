@@ -53,6 +53,23 @@ impl<T: Config> Pallet<T> {
         weight
     }
 
+    /// `on_idle`: one more assignment round for the jobs queued during this block, if the
+    /// worst case of that round fits in `remaining`. Returns the weight used.
+    pub(crate) fn assign_when_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+        let read_queue = T::DbWeight::get().reads(1);
+        let per_attempt = T::WeightInfo::assign_job(T::Miners::max_candidates());
+        let worst = read_queue
+            .saturating_add(per_attempt.saturating_mul(T::MaxAssignmentsPerBlock::get().into()));
+        if !remaining.all_gte(worst) {
+            return Weight::zero();
+        }
+        if Queue::<T>::decode_len().unwrap_or(0) == 0 {
+            return read_queue;
+        }
+        let attempts = Self::assign_from_queue(n);
+        read_queue.saturating_add(per_attempt.saturating_mul(attempts.into()))
+    }
+
     /// Expire job `id` if it is not terminal yet: refund, and note the miner late if it held
     /// the job.
     pub(crate) fn expire(id: JobId) {

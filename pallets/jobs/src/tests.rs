@@ -291,6 +291,31 @@ fn on_initialize_assigns_by_stake_and_accept_starts_the_job() {
 }
 
 #[test]
+fn on_idle_assigns_a_job_in_the_block_that_queued_it_when_weight_is_left() {
+    use frame_support::{traits::Hooks, weights::Weight};
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        // No weight left: nothing happens, nothing is charged.
+        assert_eq!(Jobs::on_idle(1, Weight::zero()), Weight::zero());
+        assert_eq!(status(id), JobStatus::Queued);
+        let used = Jobs::on_idle(1, Weight::MAX);
+        assert!(used.any_gt(Weight::zero()));
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.miner, job.timeline.assigned),
+            (JobStatus::Assigned, Some(10), Some(1))
+        );
+        assert!(Queue::<Test>::get().is_empty());
+        // An empty queue costs only its read.
+        let db = <<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<
+            frame_support::weights::RuntimeDbWeight,
+        >>::get();
+        assert_eq!(Jobs::on_idle(1, Weight::MAX), db.reads(1));
+    });
+}
+
+#[test]
 fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
     new_test_ext().execute_with(|| {
         register_miner(10, 5, 2_000);

@@ -1,0 +1,496 @@
+//! End to end with real processes: a dev node, the miner daemon on the embedded backend (the
+//! real SmolLM2 model) and the `aitbc` CLI as the client.
+//!
+//! Needs the workspace binaries built (`cargo build --workspace --bins`, as scripts/test.sh does)
+//! and the model fetched (scripts/fetch-models.sh).
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+fn target_bin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
+    let path = dir.join("debug").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+struct Proc {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Proc {
+    fn spawn(bin: &Path, args: &[&str], log: PathBuf) -> Self {
+        let f = std::fs::File::create(&log).expect("log");
+        let child = Command::new(bin)
+            .args(args)
+            .stdout(Stdio::from(f.try_clone().expect("log")))
+            .stderr(Stdio::from(f))
+            .spawn()
+            .expect("spawn");
+        Self { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.log().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` not logged within {timeout:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn terminate(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Net {
+    dir: tempfile::TempDir,
+    url: String,
+    node: Proc,
+    node_args: Vec<String>,
+}
+
+impl Net {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        let port = free_port();
+        let node_args: Vec<String> = vec![
+            "--dev".into(),
+            "--base-path".into(),
+            dir.path().join("node").to_str().expect("utf8").into(),
+            "--rpc-port".into(),
+            port.to_string(),
+            "--prometheus-port".into(),
+            free_port().to_string(),
+        ];
+        let node = Self::spawn_node(dir.path(), &node_args, "node.log");
+        node.wait_for_log("Authored #1", Duration::from_secs(60));
+        let net = Self {
+            url: format!("ws://127.0.0.1:{port}"),
+            dir,
+            node,
+            node_args,
+        };
+        let out = net.cli(&["wallet", "import", "--name", "alice", "--uri", "//Alice"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        net
+    }
+
+    fn spawn_node(dir: &Path, args: &[String], log: &str) -> Proc {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Proc::spawn(&target_bin("aitbc-node"), &args, dir.join(log))
+    }
+
+    /// SIGKILL the node and start it again on the same database and ports.
+    fn crash_and_restart_node(&mut self) {
+        let _ = self.node.child.kill();
+        let _ = self.node.child.wait();
+        self.node = Self::spawn_node(self.dir.path(), &self.node_args, "node-restarted.log");
+        self.node.wait_for_log("Authored", Duration::from_secs(60));
+    }
+
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_as("alice", args)
+    }
+
+    fn cli_as(&self, wallet: &str, args: &[&str]) -> std::process::Output {
+        Command::new(target_bin("aitbc"))
+            .args(["--url", &self.url, "--wallet", wallet])
+            .args(args)
+            .env("AITBC_HOME", self.dir.path().join("home"))
+            .env("AITBC_PASSWORD", "e2e-password")
+            .output()
+            .expect("run aitbc")
+    }
+
+    fn cli_json(&self, args: &[&str]) -> Value {
+        self.cli_json_as("alice", args)
+    }
+
+    fn cli_json_as(&self, wallet: &str, args: &[&str]) -> Value {
+        let mut all = vec!["--output", "json"];
+        all.extend_from_slice(args);
+        let out = self.cli_as(wallet, &all);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "aitbc {args:?} failed: {}{}\nnode log tail:\n{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr),
+            tail(&self.node.log())
+        );
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+    }
+
+    fn worker(&self, uri: &str, extra: &[&str]) -> Proc {
+        let mut args = vec!["--url", self.url.as_str(), "--uri", uri];
+        args.extend_from_slice(extra);
+        let log = self
+            .dir
+            .path()
+            .join(format!("worker-{}.log", uri.trim_start_matches("//")));
+        let w = Proc::spawn(Path::new(env!("CARGO_BIN_EXE_aitbc-worker")), &args, log);
+        w.wait_for_log("waiting for jobs", Duration::from_secs(120));
+        w
+    }
+
+    fn free(&self) -> f64 {
+        self.free_of("alice")
+    }
+
+    /// Transferable balance of a wallet of this test's keystore.
+    fn free_of(&self, wallet: &str) -> f64 {
+        let v = self.cli_json_as(wallet, &["wallet", "balance"]);
+        amount(&v["available"])
+    }
+
+    /// Adds `//Name` to the keystore as wallet `name`.
+    fn import(&self, name: &str, uri: &str) {
+        let out = self.cli(&["wallet", "import", "--name", name, "--uri", uri]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Submits a funded job without waiting; returns its id.
+    fn submit(&self, prompt: &str, payment: &str) -> u64 {
+        let v = self.cli_json(&[
+            "client",
+            "submit",
+            "--model",
+            "smollm2",
+            "--prompt",
+            prompt,
+            "--payment",
+            payment,
+        ]);
+        v["job_id"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no job_id in {v}"))
+    }
+
+    /// Polls `aitbc client status` until the job is completed, failed or expired.
+    fn wait_terminal(&self, job_id: u64, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        let id = job_id.to_string();
+        loop {
+            let out = self.cli(&["--output", "json", "client", "status", &id]);
+            if out.status.success() {
+                if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) {
+                    if matches!(
+                        v["status"].as_str(),
+                        Some("completed" | "failed" | "expired" | "cancelled")
+                    ) {
+                        return v;
+                    }
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job #{job_id} did not end within {timeout:?}; node log:\n{}",
+                tail(&self.node.log())
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+fn amount(v: &Value) -> f64 {
+    match v {
+        Value::String(s) => s
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(f64::NAN),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+fn tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+#[test]
+fn a_job_is_run_by_the_embedded_miner_paid_and_receipted() {
+    let net = Net::start();
+    let worker = net.worker("//Bob", &["--backend", "embedded"]);
+    net.import("bob", "//Bob");
+    let before = net.free();
+    let bob_before = net.free_of("bob");
+    let v = net.cli_json(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "What is the capital of France? Answer in one sentence.",
+        "--payment",
+        "5",
+        "--wait",
+        "--timeout",
+        "300",
+    ]);
+    assert_eq!(
+        v["status"],
+        "completed",
+        "{v}\nworker log:\n{}",
+        tail(&worker.log())
+    );
+    let text = v["result"].as_str().unwrap_or_default();
+    assert!(text.contains("Paris"), "the model's answer: {text}");
+    assert!(v["receipt_id"].is_number(), "{v}");
+    let cost = amount(&v["cost"]);
+    let fee = amount(&v["fee"]);
+    assert!(cost > 0.0 && cost <= 5.0, "{v}");
+    // The client paid exactly the price plus the submission fee; the rest of the escrow is back.
+    let after = net.free();
+    assert!(
+        ((before - after) - (cost + fee)).abs() < 1e-9,
+        "before {before}, after {after}, cost {cost}, fee {fee}"
+    );
+    // The miner earned the price, less the fees of its own accept and submit_result
+    // transactions (each well under 0.01 AIT).
+    let miner_gain = net.free_of("bob") - bob_before;
+    assert!(
+        miner_gain <= cost && cost - miner_gain < 0.02,
+        "miner gained {miner_gain}, job cost {cost}"
+    );
+    // The receipt is on chain and names the miner.
+    let job_id = v["job_id"].to_string();
+    let receipts = net.cli_json(&["client", "receipts", "--job-id", &job_id]);
+    let r = receipts
+        .as_array()
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or(receipts.clone());
+    assert_eq!(r["job_id"].to_string(), job_id, "{receipts}");
+    let log = worker.log();
+    for step in ["job #", "inference running", "result submitted"] {
+        assert!(
+            log.contains(step),
+            "worker log lacks `{step}`:\n{}",
+            tail(&log)
+        );
+    }
+}
+
+#[test]
+fn a_job_nobody_takes_expires_and_is_refunded() {
+    let net = Net::start();
+    let before = net.free();
+    let v = net.cli_json(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "Hello",
+        "--payment",
+        "2",
+        "--ttl",
+        "3",
+        "--wait",
+        "--timeout",
+        "120",
+    ]);
+    assert_eq!(v["status"], "expired", "{v}");
+    let fee = amount(&v["fee"]);
+    let after = net.free();
+    assert!(
+        ((before - after) - fee).abs() < 1e-9,
+        "only the fee is spent: before {before}, after {after}, fee {fee}"
+    );
+}
+
+#[test]
+fn a_backend_failure_fails_the_job_and_refunds_the_client() {
+    let net = Net::start();
+    // A real Ollama-compatible server with the real model; the miner registers its models...
+    let port = free_port();
+    let mut serve = Proc::spawn(
+        Path::new(env!("CARGO_BIN_EXE_aitbc-worker")),
+        &["serve", "--listen", &format!("127.0.0.1:{port}")],
+        net.dir.path().join("serve.log"),
+    );
+    serve.wait_for_log("listening", Duration::from_secs(120));
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let worker = net.worker(
+        "//Charlie",
+        &["--backend", "ollama", "--ollama-url", &endpoint],
+    );
+    // ...then the server goes away, so the inference fails.
+    serve.terminate();
+    let before = net.free();
+    let v = net.cli_json(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "Hello",
+        "--payment",
+        "3",
+        "--wait",
+        "--timeout",
+        "120",
+    ]);
+    assert_eq!(
+        v["status"],
+        "failed",
+        "{v}\nworker log:\n{}",
+        tail(&worker.log())
+    );
+    let fee = amount(&v["fee"]);
+    let after = net.free();
+    assert!(
+        ((before - after) - fee).abs() < 1e-9,
+        "refunded: before {before}, after {after}, fee {fee}"
+    );
+    assert!(
+        worker.log().contains("unreachable"),
+        "{}",
+        tail(&worker.log())
+    );
+}
+
+#[test]
+fn two_workers_never_run_the_same_job() {
+    let net = Net::start();
+    let bob = net.worker("//Bob", &["--backend", "embedded"]);
+    let charlie = net.worker("//Charlie", &["--backend", "embedded"]);
+    let jobs: Vec<u64> = (0..4)
+        .map(|i| net.submit(&format!("Name a colour. ({i})"), "3"))
+        .collect();
+    let mut miners = Vec::new();
+    for id in &jobs {
+        let v = net.wait_terminal(*id, Duration::from_secs(300));
+        assert_eq!(
+            v["status"],
+            "completed",
+            "job #{id}: {v}\nbob:\n{}\ncharlie:\n{}",
+            tail(&bob.log()),
+            tail(&charlie.log())
+        );
+        miners.push(v["miner_id"].as_str().unwrap_or_default().to_string());
+    }
+    let (bob_log, charlie_log) = (bob.log(), charlie.log());
+    for id in &jobs {
+        let ran_by = [&bob_log, &charlie_log]
+            .iter()
+            .filter(|log| log.contains(&format!("job #{id}: inference running")))
+            .count();
+        assert_eq!(ran_by, 1, "job #{id} ran on {ran_by} workers");
+        let delivered_by = [&bob_log, &charlie_log]
+            .iter()
+            .filter(|log| log.contains(&format!("job #{id}: result submitted")))
+            .count();
+        assert_eq!(
+            delivered_by, 1,
+            "job #{id} delivered by {delivered_by} workers"
+        );
+    }
+    miners.sort();
+    miners.dedup();
+    assert!(miners.iter().all(|m| !m.is_empty()), "{miners:?}");
+}
+
+#[test]
+fn a_node_crash_mid_job_still_ends_the_job_paid_or_refunded() {
+    let mut net = Net::start();
+    let worker = net.worker("//Bob", &["--backend", "embedded"]);
+    let before = net.free();
+    let job = net.submit(
+        "Write a short paragraph about lighthouses and the sea.",
+        "5",
+    );
+    worker.wait_for_log(
+        &format!("job #{job}: inference running"),
+        Duration::from_secs(120),
+    );
+    net.crash_and_restart_node();
+    let v = net.wait_terminal(job, Duration::from_secs(300));
+    let status = v["status"].as_str().unwrap_or_default().to_string();
+    let after = net.free();
+    match status.as_str() {
+        // Delivered after the restart: the client paid the price (and the submission fee).
+        "completed" => {
+            let result = net.cli_json(&["client", "result", &job.to_string()]);
+            let cost = amount(&result["cost"]);
+            assert!(cost > 0.0 && cost <= 5.0, "{result}");
+            assert!(
+                before - after > cost,
+                "before {before}, after {after}, cost {cost}"
+            );
+            assert!(
+                before - after - cost < 0.02,
+                "before {before}, after {after}, cost {cost}"
+            );
+        }
+        // Failed cleanly: everything but the submission fee came back.
+        "failed" | "expired" => {
+            assert!(
+                before - after < 0.02,
+                "refund: before {before}, after {after}"
+            );
+        }
+        other => panic!("job #{job} ended {other}: {v}"),
+    }
+    assert!(
+        worker.log().contains("lost the node"),
+        "the worker did not notice the crash:\n{}",
+        tail(&worker.log())
+    );
+}
