@@ -2,7 +2,8 @@
 """Job pipeline benchmark: a dev node, the miner daemon on the embedded backend and the `aitbc`
 CLI as the client, all real processes on 127.0.0.1.
 
-Submits jobs one after another with `aitbc client submit --wait` and prints:
+Submits jobs one after another with `aitbc client submit --wait`, each after a random pause of
+0-2 s (clients do not arrive in step with the slot clock), and prints:
   - end to end: submit -> completed seen by the client (the CLI process included), p50 / p99
   - inference: the backend's own compute time (from the job's on-chain metrics), p50 / p99
   - chain overhead: end to end minus inference, p50 / p99 (goal: p50 < 3 s with 2 s slots)
@@ -14,6 +15,7 @@ Usage: scripts/bench-job-pipeline.sh [jobs]   (default 20)
 """
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -25,6 +27,10 @@ import time
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/aitbc/target"))
 BIN = os.path.join(TARGET, "debug")
+# The binaries under test; override to measure other builds.
+NODE = os.environ.get("AITBC_NODE_BIN", os.path.join(BIN, "aitbc-node"))
+WORKER = os.environ.get("AITBC_WORKER_BIN", os.path.join(BIN, "aitbc-worker"))
+CLI = os.environ.get("AITBC_CLI_BIN", os.path.join(BIN, "aitbc"))
 PROMPTS = [
     "What is the capital of France? Answer in one sentence.",
     "Name three primary colours.",
@@ -64,9 +70,9 @@ def wait_for(path, needle, timeout):
 
 def main():
     jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    for b in ("aitbc-node", "aitbc-worker", "aitbc"):
-        if not os.path.exists(os.path.join(BIN, b)):
-            sys.exit(f"{os.path.join(BIN, b)} is missing: run scripts/bench-job-pipeline.sh")
+    for b in (NODE, WORKER, CLI):
+        if not os.path.exists(b):
+            sys.exit(f"{b} is missing: run scripts/bench-job-pipeline.sh")
     work = tempfile.mkdtemp(prefix="aitbc-bench-jobs-")
     procs = []
     try:
@@ -74,7 +80,7 @@ def main():
         url = f"ws://127.0.0.1:{port}"
         node_log = os.path.join(work, "node.log")
         procs.append(subprocess.Popen(
-            [os.path.join(BIN, "aitbc-node"), "--dev", "--base-path", os.path.join(work, "node"),
+            [NODE, "--dev", "--base-path", os.path.join(work, "node"),
              "--rpc-port", str(port), "--prometheus-port", str(free_port())],
             stdout=open(node_log, "w"), stderr=subprocess.STDOUT))
         wait_for(node_log, "Authored #1", 60)
@@ -82,19 +88,23 @@ def main():
                    AITBC_URL=url)
         env.pop("AITBC_WALLET", None)
         env.pop("AITBC_OUTPUT", None)
-        aitbc = os.path.join(BIN, "aitbc")
+        aitbc = CLI
         subprocess.run([aitbc, "wallet", "import", "--name", "alice", "--uri", "//Alice"],
                        env=env, check=True, capture_output=True)
         worker_log = os.path.join(work, "worker.log")
         procs.append(subprocess.Popen(
-            [os.path.join(BIN, "aitbc-worker"), "--url", url, "--uri", "//Bob",
+            [WORKER, "--url", url, "--uri", "//Bob",
              "--backend", "embedded", "--max-tokens", "48"],
             stdout=open(worker_log, "w"), stderr=subprocess.STDOUT))
         wait_for(worker_log, "waiting for jobs", 120)
 
-        total, inference = [], []
+        total, inference, to_inclusion = [], [], []
+        rng = random.Random(7)
         for i in range(jobs):
             prompt = PROMPTS[i % len(PROMPTS)]
+            # Clients arrive independently of the slot clock: without this pause every
+            # submission would start right after the previous job's block and wait a full slot.
+            time.sleep(rng.uniform(0.0, 2.0))
             t0 = time.monotonic()
             out = subprocess.run(
                 [aitbc, "--wallet", "alice", "--output", "json", "client", "submit", "--model",
@@ -108,6 +118,8 @@ def main():
                 sys.exit(f"job {i} ended {v.get('status')}: {out.stdout}")
             total.append((t1 - t0) * 1000.0)
             inference.append(float(v.get("compute_ms") or 0))
+            # `wait_secs`: from the submission's inclusion to the completion the CLI saw.
+            to_inclusion.append(total[-1] - float(v.get("wait_secs") or 0) * 1000.0)
             print(f"  job #{v['job_id']}: {total[-1]:7.0f} ms end to end, "
                   f"{inference[-1]:6.0f} ms inference", flush=True)
         time.sleep(1)
@@ -123,6 +135,7 @@ def main():
               f"node/worker binaries (candle optimised), {os.cpu_count()} cores")
         rows = [
             ("end to end (client submit -> completed)", total),
+            ("client: CLI start -> submission in a block", to_inclusion),
             ("inference (backend compute time)", inference),
             ("chain overhead (end to end - inference)", overhead),
             ("worker: assignment seen -> inference start", seen_to_start),
@@ -145,7 +158,10 @@ def main():
                 p.wait(timeout=70)
             except subprocess.TimeoutExpired:
                 p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("AITBC_BENCH_KEEP"):
+            print(f"  logs kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -218,7 +218,8 @@ async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
     print_job(ctx, &job, v, extra)
 }
 
-/// Polls a job until it reaches a terminal status.
+/// Follows a job until it reaches a terminal status: re-reads it on every new block (polling once
+/// a second where the endpoint has no subscriptions).
 pub async fn wait_for_end(
     ctx: &Ctx,
     rpc: &RpcClient,
@@ -227,6 +228,11 @@ pub async fn wait_for_end(
 ) -> Result<Job> {
     let pb = spinner(ctx.output, format!("Job {job_id}: waiting"));
     let deadline = Instant::now() + timeout;
+    let mut heads = if rpc.supports_subscriptions() {
+        rpc.subscribe_new_heads().await.ok()
+    } else {
+        None
+    };
     loop {
         let job = market::existing_job(rpc, job_id).await?;
         pb.set_message(format!("Job {job_id}: {}", market::status_name(job.status)));
@@ -234,7 +240,8 @@ pub async fn wait_for_end(
             pb.finish_and_clear();
             return Ok(job);
         }
-        if Instant::now() >= deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             pb.finish_and_clear();
             bail!(
                 "timed out after {}s: job {job_id} is still {} (follow it with `aitbc client status {job_id}`)",
@@ -242,7 +249,20 @@ pub async fn wait_for_end(
                 market::status_name(job.status)
             );
         }
-        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let next_head = async {
+            match heads.as_mut() {
+                Some(sub) => sub.next().await.is_some_and(|h| h.is_ok()),
+                None => false,
+            }
+        };
+        match tokio::time::timeout(left, next_head).await {
+            Ok(true) | Err(_) => {}
+            // No subscription (or it ended): poll.
+            Ok(false) => {
+                heads = None;
+                tokio::time::sleep(Duration::from_millis(1000).min(left)).await;
+            }
+        }
     }
 }
 

@@ -2,8 +2,9 @@
 
 use std::time::Instant;
 
-use aitbc_client::market;
+use aitbc_client::{market, rpc::TxStatus};
 use aitbc_primitives::{JobInput, JobStatus, Metrics};
+use tokio::sync::oneshot;
 
 use super::Session;
 use crate::backend::{GenerateOptions, GenerateRequest, Prompt};
@@ -23,10 +24,11 @@ fn prompt_of(job: &Job) -> Result<String, String> {
 /// Handle one assigned (or already accepted) job to its end. `seen` is when the daemon saw the
 /// assignment.
 ///
-/// The `accept` transaction and the inference run at the same time: waiting for `accept` to be
-/// included first would add up to a slot to every job. The result is submitted only once
-/// `accept` is in a block (its nonce comes first anyway); if `accept` fails, the job is no
-/// longer ours and the output is dropped.
+/// `accept` and the inference run at the same time, and the result goes out as soon as the
+/// inference ends and `accept` is in the pool: its nonce is lower, so the chain includes it
+/// first, at the latest in the same block as the result. Waiting for `accept` to be in a block
+/// first would cost a slot per job. If `accept` is refused, the job is not ours and the output
+/// is dropped.
 pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
     let id = job.id;
     let model = String::from_utf8_lossy(&job.model).into_owned();
@@ -34,84 +36,98 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         "📥 job #{id} received: model {model}, budget {}",
         aitbc_client::amount::format_amount(job.budget)
     );
-    let accept = async {
-        if job.status != JobStatus::Assigned {
-            return true;
-        }
-        match s.send(market::accept_job(id)).await {
-            Ok(o) => {
-                tracing::info!("🤝 job #{id} accepted in block #{}", o.block_number);
-                true
-            }
-            Err(e) => {
-                tracing::warn!("job #{id}: accept failed ({e:#}); leaving it");
-                false
-            }
-        }
-    };
-    let prompt = match prompt_of(&job) {
-        Ok(p) => p,
-        Err(reason) => {
-            if accept.await {
-                fail(s, id, &reason).await;
-            }
+    let (pooled_tx, pooled_rx) = oneshot::channel::<()>();
+    let needs_accept = job.status == JobStatus::Assigned;
+    let accept = async move {
+        if !needs_accept {
+            let _ = pooled_tx.send(());
             return;
         }
-    };
-    tracing::info!(
-        "🧠 job #{id}: inference running on {} ({} prompt chars)",
-        s.backend.name(),
-        prompt.chars().count()
-    );
-    let started = Instant::now();
-    let request = GenerateRequest {
-        model: model.clone(),
-        prompt: Prompt::text(prompt),
-        options: GenerateOptions {
-            max_tokens: Some(s.max_tokens),
-            ..Default::default()
-        },
-    };
-    let (accepted, result) = tokio::join!(accept, s.backend.generate(request));
-    let inference_ms = started.elapsed().as_millis();
-    if !accepted {
-        return;
-    }
-    let result = match result {
-        Ok(r) => r,
-        Err(e) => return fail(s, id, &e.to_string()).await,
-    };
-    tracing::info!(
-        "✨ job #{id}: {} prompt + {} generated tokens in {} ms ({:.1} tokens/s)",
-        result.input_tokens,
-        result.output_tokens,
-        result.compute_ms,
-        result.output_tokens_per_s().unwrap_or(0.0)
-    );
-    let metrics = Metrics {
-        compute_ms: result.compute_ms,
-        input_tokens: result.input_tokens,
-        output_tokens: result.output_tokens,
-    };
-    let submitted = Instant::now();
-    match s
-        .send(market::submit_result(id, result.text.as_bytes(), metrics))
-        .await
-    {
-        Ok(o) => {
-            tracing::info!(
-                "📤 job #{id}: result submitted in block #{} ({} ms after inference)",
-                o.block_number,
-                submitted.elapsed().as_millis()
-            );
-            tracing::info!(
-                "⏱  job #{id} timings: seen->inference {} ms, inference {inference_ms} ms, inference->included {} ms",
-                started.duration_since(seen).as_millis(),
-                submitted.elapsed().as_millis()
-            );
+        let mut pooled_tx = Some(pooled_tx);
+        let outcome = s
+            .send_watching(market::accept_job(id), |status| {
+                if !matches!(
+                    status,
+                    TxStatus::Invalid | TxStatus::Dropped | TxStatus::Usurped(_)
+                ) {
+                    if let Some(tx) = pooled_tx.take() {
+                        let _ = tx.send(());
+                    }
+                }
+            })
+            .await;
+        match outcome {
+            Ok(o) => tracing::info!("🤝 job #{id} accepted in block #{}", o.block_number),
+            Err(e) => tracing::warn!("job #{id}: accept failed ({e:#}); leaving it"),
         }
-        Err(e) => tracing::error!("job #{id}: result submission failed: {e:#}"),
-    }
+    };
+    let work = async move {
+        let prompt = match prompt_of(&job) {
+            Ok(p) => p,
+            Err(reason) => {
+                if pooled_rx.await.is_ok() {
+                    fail(s, id, &reason).await;
+                }
+                return;
+            }
+        };
+        tracing::info!(
+            "🧠 job #{id}: inference running on {} ({} prompt chars)",
+            s.backend.name(),
+            prompt.chars().count()
+        );
+        let started = Instant::now();
+        let request = GenerateRequest {
+            model: model.clone(),
+            prompt: Prompt::text(prompt),
+            options: GenerateOptions {
+                max_tokens: Some(s.max_tokens),
+                ..Default::default()
+            },
+        };
+        let result = s.backend.generate(request).await;
+        let inference_ms = started.elapsed().as_millis();
+        // Our `accept` never reached the pool: someone else's job now.
+        if pooled_rx.await.is_err() {
+            return;
+        }
+        let result = match result {
+            Ok(r) => r,
+            Err(e) => return fail(s, id, &e.to_string()).await,
+        };
+        tracing::info!(
+            "✨ job #{id}: {} prompt + {} generated tokens in {} ms ({:.1} tokens/s)",
+            result.input_tokens,
+            result.output_tokens,
+            result.compute_ms,
+            result.output_tokens_per_s().unwrap_or(0.0)
+        );
+        let metrics = Metrics {
+            compute_ms: result.compute_ms,
+            input_tokens: result.input_tokens,
+            output_tokens: result.output_tokens,
+        };
+        let submitted = Instant::now();
+        match s
+            .send(market::submit_result(id, result.text.as_bytes(), metrics))
+            .await
+        {
+            Ok(o) => {
+                tracing::info!(
+                    "📤 job #{id}: result submitted in block #{} ({} ms after inference)",
+                    o.block_number,
+                    submitted.elapsed().as_millis()
+                );
+                tracing::info!(
+                    "⏱  job #{id} timings: seen->inference {} ms, inference {inference_ms} ms, inference->included {} ms",
+                    started.duration_since(seen).as_millis(),
+                    submitted.elapsed().as_millis()
+                );
+            }
+            Err(e) => tracing::error!("job #{id}: result submission failed: {e:#}"),
+        }
+    };
+    tokio::join!(accept, work);
 }
 
 async fn fail(s: &Session, id: aitbc_primitives::JobId, reason: &str) {

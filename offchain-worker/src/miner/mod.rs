@@ -87,6 +87,15 @@ pub(crate) struct Session {
 impl Session {
     /// Sign and submit `call`, wait until it is in a block, and fail on a dispatch error.
     pub async fn send(&self, call: RuntimeCall) -> anyhow::Result<tx::TxOutcome> {
+        self.send_watching(call, |_| {}).await
+    }
+
+    /// [`Session::send`], reporting each status of the transaction (pool, block) to `on_status`.
+    pub async fn send_watching(
+        &self,
+        call: RuntimeCall,
+        on_status: impl FnMut(&aitbc_client::rpc::TxStatus),
+    ) -> anyhow::Result<tx::TxOutcome> {
         let nonce = self.nonces.next(&self.rpc).await?;
         let opts = TxOptions {
             nonce: Some(nonce),
@@ -94,7 +103,9 @@ impl Session {
         };
         let unsigned = tx::prepare(&self.rpc, &self.account, call, &opts).await?;
         let signed = unsigned.sign(&self.pair)?;
-        match tx::submit_and_watch(&self.rpc, &signed, WaitFor::InBlock, TX_TIMEOUT, |_| {}).await {
+        match tx::submit_and_watch(&self.rpc, &signed, WaitFor::InBlock, TX_TIMEOUT, on_status)
+            .await
+        {
             Ok(outcome) => Ok(outcome.into_result()?),
             Err(e) => {
                 // Refused by the pool: the nonce was not used.

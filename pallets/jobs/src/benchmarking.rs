@@ -72,7 +72,10 @@ fn assigned_job<T: Config>(accept: bool) -> (JobId, T::AccountId) {
     miners::<T>(1);
     let owner = client::<T>(0);
     let id = submit_job::<T>(&owner, 10);
-    Pallet::<T>::assign_from_queue(frame_system::Pallet::<T>::block_number());
+    Pallet::<T>::assign_from_queue(
+        frame_system::Pallet::<T>::block_number(),
+        T::MaxAssignmentsPerBlock::get(),
+    );
     let job = Jobs::<T>::get(id).expect("exists");
     let miner = job.miner.expect("assigned");
     if accept {
@@ -249,7 +252,7 @@ mod benchmarks {
         let n = frame_system::Pallet::<T>::block_number();
         #[block]
         {
-            Pallet::<T>::assign_from_queue(n);
+            Pallet::<T>::assign_from_queue(n, T::MaxAssignmentsPerBlock::get());
         }
         assert_eq!(
             Jobs::<T>::get(id).map(|j| j.status),

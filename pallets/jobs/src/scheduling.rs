@@ -46,27 +46,30 @@ impl<T: Config> Pallet<T> {
         weight
             .saturating_accrue(T::WeightInfo::ack_timeout().saturating_mul(deadlines.len() as u64));
 
-        let attempts = Self::assign_from_queue(n);
+        let attempts = Self::assign_from_queue(n, T::MaxAssignmentsPerBlock::get());
         weight.saturating_accrue(
             T::WeightInfo::assign_job(T::Miners::max_candidates()).saturating_mul(attempts.into()),
         );
         weight
     }
 
-    /// `on_idle`: one more assignment round for the jobs queued during this block, if the
-    /// worst case of that round fits in `remaining`. Returns the weight used.
+    /// `on_idle`: one more assignment round for the jobs queued during this block, with as
+    /// many attempts as fit in `remaining` (at most `MaxAssignmentsPerBlock`). Returns the
+    /// weight used.
     pub(crate) fn assign_when_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
         let read_queue = T::DbWeight::get().reads(1);
         let per_attempt = T::WeightInfo::assign_job(T::Miners::max_candidates());
-        let worst = read_queue
-            .saturating_add(per_attempt.saturating_mul(T::MaxAssignmentsPerBlock::get().into()));
-        if !remaining.all_gte(worst) {
+        let Some(left) = remaining.checked_sub(&read_queue) else {
             return Weight::zero();
-        }
-        if Queue::<T>::decode_len().unwrap_or(0) == 0 {
+        };
+        let fit = |left: u64, each: u64| left.checked_div(each).unwrap_or(u64::MAX);
+        let affordable = fit(left.ref_time(), per_attempt.ref_time())
+            .min(fit(left.proof_size(), per_attempt.proof_size()))
+            .min(T::MaxAssignmentsPerBlock::get().into()) as u32;
+        if affordable == 0 || Queue::<T>::decode_len().unwrap_or(0) == 0 {
             return read_queue;
         }
-        let attempts = Self::assign_from_queue(n);
+        let attempts = Self::assign_from_queue(n, affordable);
         read_queue.saturating_add(per_attempt.saturating_mul(attempts.into()))
     }
 
@@ -132,11 +135,12 @@ impl<T: Config> Pallet<T> {
         Jobs::<T>::insert(id, job);
     }
 
-    /// Offer up to `MaxAssignmentsPerBlock` jobs from the head of the queue to the registry.
-    /// Assigned jobs leave the queue; the others go to its back. Returns the attempts made.
-    pub(crate) fn assign_from_queue(n: BlockNumberFor<T>) -> u32 {
+    /// Offer up to `limit` (at most `MaxAssignmentsPerBlock`) jobs from the head of the queue to
+    /// the registry. Assigned jobs leave the queue; the others go to its back. Returns the
+    /// attempts made.
+    pub(crate) fn assign_from_queue(n: BlockNumberFor<T>, limit: u32) -> u32 {
         let mut queue = Queue::<T>::get();
-        let take = (T::MaxAssignmentsPerBlock::get() as usize).min(queue.len());
+        let take = (limit.min(T::MaxAssignmentsPerBlock::get()) as usize).min(queue.len());
         if take == 0 {
             return 0;
         }
