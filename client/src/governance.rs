@@ -339,6 +339,17 @@ pub fn percent_text(p: Perbill) -> String {
     }
 }
 
+/// A `Perbill` as a percentage rounded down to a tenth: `53.3%`, `75%` (for tables; use
+/// [`percent_text`] for the exact value).
+pub fn percent_short(p: Perbill) -> String {
+    let tenths = p.deconstruct() / 1_000_000;
+    if tenths.is_multiple_of(10) {
+        format!("{}%", tenths / 10)
+    } else {
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
+}
+
 /// A 32-byte public key from SS58 or `0x` hex.
 fn public_key(s: &str) -> Result<[u8; 32]> {
     let s = s.trim();
@@ -646,6 +657,9 @@ mod tests {
         assert_eq!(percent_text(Perbill::from_percent(10)), "10%");
         assert_eq!(percent_text(Perbill::from_parts(25_000_000)), "2.5%");
         assert_eq!(percent_text(Perbill::from_parts(1)), "0.0000001%");
+        assert_eq!(percent_short(Perbill::from_parts(533_488_837)), "53.3%");
+        assert_eq!(percent_short(Perbill::from_percent(75)), "75%");
+        assert_eq!(percent_short(Perbill::from_parts(999_999)), "0%");
     }
 
     #[test]

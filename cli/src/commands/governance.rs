@@ -241,7 +241,7 @@ fn proposal_rows(
             "approval",
             format!(
                 "{} yes of yes + no (must be more than {})",
-                gov::percent_text(info.approval),
+                gov::percent_short(info.approval),
                 gov::percent_text(rules.approval_threshold)
             ),
         ),
@@ -462,11 +462,12 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
         (
             "tally",
             format!(
-                "yes {}, no {}, abstain {} ({} voters)",
+                "yes {}, no {}, abstain {} ({} voter{})",
                 format_amount(t.yes),
                 format_amount(t.no),
                 format_amount(t.abstain),
-                t.voters
+                t.voters,
+                if t.voters == 1 { "" } else { "s" }
             ),
         ),
         ("tx_hash", tx_hash),
