@@ -106,7 +106,7 @@ pub fn node_bin() -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
-/// A running `aitbc-node --dev --tmp`, killed on drop.
+/// A running `aitbc-node --dev` whose chain lives in a temp dir; killed and removed on drop.
 pub struct Node {
     child: Child,
     pub ws: String,
@@ -131,7 +131,11 @@ impl Node {
         let log = dir.path().join("node.log");
         let port = free_port();
         let mut cmd = Command::new(&bin);
-        cmd.args(["--dev", "--tmp", "--rpc-port", &port.to_string()]);
+        // The chain lives in this test's temp dir (removed on drop), not in `--tmp`: a node
+        // killed with SIGKILL cannot remove its own `--tmp` directory.
+        let base = dir.path().join("chain");
+        cmd.args(["--dev", "--rpc-port", &port.to_string(), "--base-path"])
+            .arg(&base);
         if help.contains("--no-prometheus") {
             cmd.arg("--no-prometheus");
         }
