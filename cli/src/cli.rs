@@ -3,14 +3,15 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, miner::MinerCmd, wallet::WalletCmd,
+    admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
+    marketplace::MarketplaceCmd, miner::MinerCmd, wallet::WalletCmd,
 };
 
 #[derive(Parser, Debug)]
 #[command(
     name = "aitbc",
     version,
-    about = "AITBC command line: wallets, compute jobs, miners, explorer and node health for the AITBC chain.",
+    about = "AITBC command line: wallets, compute jobs, miners, the GPU marketplace, governance, explorer and node health for the AITBC chain.",
     after_help = "Examples:\n  aitbc wallet create --name test_wallet\n  aitbc --output json wallet balance\n  aitbc --url ws://10.0.0.5:9944 health"
 )]
 pub struct Cli {
@@ -64,6 +65,18 @@ pub enum Command {
         after_help = "Example:\n  aitbc miner register --gpus \"1x RTX 4090\" --price-per-hour 0.5"
     )]
     Miner(MinerCmd),
+    /// Rent GPUs by the hour: listings, bookings, offers and the pricing oracle.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  aitbc marketplace gpu register --model \"RTX 4090\" --vram 24 --hourly-rate 0.5\n  aitbc marketplace offers list --model \"RTX 4090\"\n  aitbc marketplace pricing --model \"RTX 4090\""
+    )]
+    Marketplace(MarketplaceCmd),
+    /// DAO proposals and votes that change the market's parameters.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"...\" --amount 1000 --action miner-reward=2\n  aitbc governance vote 0 --vote yes --amount 500\n  aitbc governance result 0"
+    )]
+    Governance(GovernanceCmd),
     /// Network-wide views of miners and jobs.
     #[command(
         subcommand,

@@ -5,6 +5,7 @@ mod commands;
 mod context;
 mod output;
 mod submit;
+mod timeline;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -28,6 +29,8 @@ fn main() {
             Command::Wallet(cmd) => commands::wallet::run(&ctx, cmd).await,
             Command::Client(cmd) => commands::client::run(&ctx, cmd).await,
             Command::Miner(cmd) => commands::miner::run(&ctx, cmd).await,
+            Command::Marketplace(cmd) => commands::marketplace::run(&ctx, cmd).await,
+            Command::Governance(cmd) => commands::governance::run(&ctx, cmd).await,
             Command::Admin(cmd) => commands::admin::run(&ctx, cmd).await,
             Command::Explorer(cmd) => commands::explorer::run(&ctx, cmd).await,
             Command::Health => commands::health::run(&ctx).await,

@@ -7,14 +7,19 @@
 //! - [`state`]: storage decoding (accounts, balances, holds, events).
 //! - [`tx`]: build, sign, fee-estimate, submit and follow extrinsics for any `RuntimeCall`.
 //! - [`blocks`]: decoded blocks, extrinsics and events for explorers.
-//! - [`metadata`]: pallet/call/event/error names from the runtime's metadata.
+//! - [`metadata`]: pallet/call/event/error names from the runtime's metadata, and the node's
+//!   constants.
+//! - [`marketplace`]: GPU listings, bookings, offers and the pricing oracle.
+//! - [`governance`]: DAO proposals, votes, rules and the governed parameters.
 
 pub mod amount;
 pub mod blocks;
 pub mod error;
+pub mod governance;
 pub mod keys;
 pub mod keystore;
 pub mod market;
+pub mod marketplace;
 pub mod metadata;
 pub mod rpc;
 pub mod state;

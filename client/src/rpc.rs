@@ -329,6 +329,13 @@ impl RpcClient {
         Ok(v.0)
     }
 
+    /// `state_getMetadata(at)`: the SCALE-encoded `RuntimeMetadataPrefixed` of the node's
+    /// runtime (constants in it are evaluated on the node, over its state at `at`).
+    pub async fn metadata(&self, at: Option<Hash>) -> Result<Vec<u8>> {
+        let v: Bytes = self.request("state_getMetadata", rpc_params![at]).await?;
+        Ok(v.0)
+    }
+
     /// `state_getRuntimeVersion(at)`.
     pub async fn runtime_version(&self, at: Option<Hash>) -> Result<RuntimeVersionInfo> {
         self.request("state_getRuntimeVersion", rpc_params![at])

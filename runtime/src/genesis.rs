@@ -25,6 +25,12 @@ pub const AIT_HEALTHCHAIN: &str = "ait-healthchain";
 /// Balance given to each endowed dev account: one million AIT.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * AIT;
 
+/// DAO voting period of the `dev` chain: 30 blocks (one minute), so a proposal can be decided
+/// and enacted in a test or a demo. Other chains use the runtime's default (an hour).
+pub const DEV_VOTING_PERIOD: crate::BlockNumber = 30;
+/// DAO enactment delay of the `dev` chain: 5 blocks (ten seconds); otherwise ten minutes.
+pub const DEV_ENACTMENT_DELAY: crate::BlockNumber = 5;
+
 /// Human-readable metadata of a preset, used by the node's chain spec.
 pub struct PresetInfo {
     /// Preset id (`--chain <id>`).
@@ -101,12 +107,19 @@ fn all_dev_accounts() -> Vec<AccountId> {
 fn preset(id: &str) -> Option<Value> {
     use Sr25519Keyring::*;
     let v = match id {
-        DEV => config(
-            vec![authority(Alice)],
-            all_dev_accounts(),
-            DEV_ENDOWMENT,
-            Alice.to_account_id(),
-        ),
+        DEV => {
+            let mut v = config(
+                vec![authority(Alice)],
+                all_dev_accounts(),
+                DEV_ENDOWMENT,
+                Alice.to_account_id(),
+            );
+            v["governanceTiming"] = json!({
+                "votingPeriod": DEV_VOTING_PERIOD,
+                "enactmentDelay": DEV_ENACTMENT_DELAY,
+            });
+            v
+        }
         LOCAL => config(
             vec![
                 authority(Alice),

@@ -11,6 +11,12 @@
 //!   `AuthoritiesChange` digest is logged) and `Grandpa::schedule_change` with no delay (a
 //!   GRANDPA `ScheduledChange` digest; applied at the end of the block; fails while another
 //!   change is pending).
+//!
+//! The DAO's voting period and enactment delay are per chain, fixed at genesis:
+//! [`DaoVotingPeriod`] / [`DaoEnactmentDelay`] read the [`timing`] pallet's genesis values
+//! (index 15, `GovernanceTiming`) and default to an hour and ten minutes. The `dev` preset sets
+//! short ones (see `genesis::DEV_VOTING_PERIOD`) so a whole proposal runs in about a minute. They
+//! never change after genesis, so the DAO's end-of-voting and enactment queues stay in order.
 
 use aitbc_primitives::{GovernanceAction, GovernedParameters};
 use alloc::vec::Vec;
@@ -152,10 +158,6 @@ parameter_types! {
     pub const DaoMinDeposit: Balance = 100 * AIT;
     /// Smallest vote.
     pub const DaoMinVote: Balance = AIT;
-    /// Proposals are open for votes for an hour.
-    pub const DaoVotingPeriod: BlockNumber = HOURS;
-    /// Passed proposals are enacted ten minutes after voting ends.
-    pub const DaoEnactmentDelay: BlockNumber = 10 * MINUTES;
     /// 10% of the issuance must vote.
     pub const DaoQuorum: Perbill = Perbill::from_percent(10);
     /// Simple majority of yes + no.
@@ -163,6 +165,90 @@ parameter_types! {
     /// Deposit slashed when fewer than half the quorum voted.
     pub const DaoSlashThreshold: Perbill = Perbill::from_percent(50);
 }
+
+/// Default DAO voting period (chains whose genesis sets none): an hour.
+pub const DEFAULT_VOTING_PERIOD: BlockNumber = HOURS;
+/// Default delay between the end of voting and enactment: ten minutes.
+pub const DEFAULT_ENACTMENT_DELAY: BlockNumber = 10 * MINUTES;
+
+/// The DAO's voting period: the chain's genesis value ([`timing::VotingPeriod`]), else
+/// [`DEFAULT_VOTING_PERIOD`].
+pub struct DaoVotingPeriod;
+impl Get<BlockNumber> for DaoVotingPeriod {
+    fn get() -> BlockNumber {
+        if !in_externalities() {
+            return DEFAULT_VOTING_PERIOD;
+        }
+        timing::VotingPeriod::<Runtime>::get().unwrap_or(DEFAULT_VOTING_PERIOD)
+    }
+}
+
+/// Blocks between the end of voting and the enactment of a passed proposal: the chain's genesis
+/// value ([`timing::EnactmentDelay`]), else [`DEFAULT_ENACTMENT_DELAY`].
+pub struct DaoEnactmentDelay;
+impl Get<BlockNumber> for DaoEnactmentDelay {
+    fn get() -> BlockNumber {
+        if !in_externalities() {
+            return DEFAULT_ENACTMENT_DELAY;
+        }
+        timing::EnactmentDelay::<Runtime>::get().unwrap_or(DEFAULT_ENACTMENT_DELAY)
+    }
+}
+
+/// Per-chain DAO timing, set once at genesis (a runtime-local pallet with no calls).
+#[frame_support::pallet]
+pub mod timing {
+    use frame_support::pallet_prelude::*;
+    use frame_system::pallet_prelude::BlockNumberFor;
+    use sp_runtime::traits::Zero;
+
+    #[pallet::pallet]
+    pub struct Pallet<T>(_);
+
+    /// Configuration: nothing beyond the system's.
+    #[pallet::config]
+    pub trait Config: frame_system::Config {}
+
+    /// Blocks a DAO proposal is open for votes on this chain (`None`: the runtime default).
+    #[pallet::storage]
+    pub type VotingPeriod<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+    /// Blocks between the end of voting and enactment on this chain (`None`: the default).
+    #[pallet::storage]
+    pub type EnactmentDelay<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+    /// Genesis: the chain's DAO timing (each at least one block; absent: the defaults).
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// Voting period in blocks.
+        pub voting_period: Option<BlockNumberFor<T>>,
+        /// Enactment delay in blocks.
+        pub enactment_delay: Option<BlockNumberFor<T>>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            if let Some(v) = self.voting_period {
+                assert!(
+                    !v.is_zero(),
+                    "the DAO voting period must be at least one block"
+                );
+                VotingPeriod::<T>::put(v);
+            }
+            if let Some(d) = self.enactment_delay {
+                assert!(
+                    !d.is_zero(),
+                    "the DAO enactment delay must be at least one block"
+                );
+                EnactmentDelay::<T>::put(d);
+            }
+        }
+    }
+}
+
+impl timing::Config for Runtime {}
 
 impl pallet_aitbc_marketplace::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;

@@ -90,7 +90,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 100,
+    spec_version: 101,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -142,6 +142,8 @@ mod runtime {
     pub type Marketplace = pallet_aitbc_marketplace;
     #[runtime::pallet_index(14)]
     pub type Dao = pallet_aitbc_dao;
+    #[runtime::pallet_index(15)]
+    pub type GovernanceTiming = crate::governance::timing;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.

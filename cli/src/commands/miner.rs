@@ -16,7 +16,7 @@ use aitbc_client::{
     rpc::RpcClient,
     runtime::AccountId,
 };
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::Subcommand;
 use serde_json::json;
 
@@ -59,6 +59,12 @@ pub enum MinerCmd {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Claim the protocol reward for a receipt: minted to the receipt's miner, once per receipt.
+    #[command(after_help = "Example:\n  aitbc miner claim 0")]
+    Claim {
+        /// Receipt id.
+        receipt_id: String,
+    },
     /// Stop mining: no new jobs; the stake is released after the unbonding period.
     #[command(after_help = "Example:\n  aitbc miner deregister")]
     Deregister,
@@ -97,6 +103,7 @@ pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
         MinerCmd::Earnings { limit } => earnings(ctx, limit).await,
         MinerCmd::Mine { backend, opts } => mine::run(ctx, backend, opts),
         MinerCmd::MineOllama { opts } => mine::run(ctx, Backend::Ollama, opts),
+        MinerCmd::Claim { receipt_id } => claim(ctx, &receipt_id).await,
         MinerCmd::Deregister => {
             simple(
                 ctx,
@@ -303,6 +310,77 @@ async fn poll(ctx: &Ctx) -> Result<()> {
         rows.insert(2, ("tx_hash", format!("{:?}", outcome.tx_hash)));
         println!("Accepted job {id}:\n{}", kv_table(&rows));
     }
+    Ok(())
+}
+
+async fn claim(ctx: &Ctx, receipt_id: &str) -> Result<()> {
+    let id: u64 = receipt_id
+        .trim()
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| {
+            anyhow::anyhow!("receipt id {receipt_id:?} is not a number (receipt ids look like 7)")
+        })?;
+    let name = ctx.wallet_name(None)?;
+    let rpc = ctx.connect().await?;
+    let Some(receipt) = market::receipt(&rpc, id).await? else {
+        bail!("not found: receipt #{id}");
+    };
+    if let market::RewardStatus::Claimed { amount, block, .. } = receipt.reward {
+        bail!(
+            "the reward for receipt #{id} was already claimed: {} at block #{block}",
+            format_amount(amount)
+        );
+    }
+    let miner = receipt.miner.clone();
+    let before = aitbc_client::state::balance(&rpc, &miner, None).await?;
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        market::claim_reward(id),
+        &format!("Claiming the reward for receipt {id}"),
+        SendOpts::default(),
+    )
+    .await?;
+    let minted = aitbc_client::governance::reward_claimed(&outcome)
+        .context("the transaction succeeded but emitted no RewardClaimed event")?;
+    let after = aitbc_client::state::balance(&rpc, &miner, None).await?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    if ctx.json() {
+        print_json(&json!({
+            "receipt_id": id,
+            "job_id": receipt.job_id,
+            "miner_id": keys::to_ss58(&miner),
+            "reward": format_amount_json(minted),
+            "miner_balance_before": format_amount_json(before.free),
+            "miner_balance_after": format_amount_json(after.free),
+            "tx_hash": tx_hash,
+            "block": outcome.block_number,
+            "fee": format_amount_json(fee),
+        }));
+        return Ok(());
+    }
+    println!(
+        "{}",
+        kv_table(&[
+            ("receipt_id", id.to_string()),
+            ("job_id", receipt.job_id.to_string()),
+            ("miner_id", keys::to_ss58(&miner)),
+            ("reward minted", format_amount(minted)),
+            (
+                "miner balance",
+                format!(
+                    "{} → {}",
+                    format_amount(before.free),
+                    format_amount(after.free)
+                )
+            ),
+            ("tx_hash", tx_hash),
+            ("block", format!("#{}", outcome.block_number)),
+            ("fee", format_amount(fee)),
+        ])
+    );
     Ok(())
 }
 

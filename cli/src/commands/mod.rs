@@ -3,8 +3,10 @@
 pub mod admin;
 pub mod client;
 pub mod explorer;
+pub mod governance;
 pub mod health;
 pub mod jobs_view;
+pub mod marketplace;
 pub mod mine;
 pub mod miner;
 pub mod wallet;

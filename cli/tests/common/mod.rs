@@ -11,9 +11,13 @@ use std::time::{Duration, Instant};
 
 pub const PASSWORD: &str = "test-password";
 
-/// The `aitbc` binary cargo built for this test.
+/// The `aitbc` binary: `$AITBC_CLI_BIN` (e.g. a copy that a concurrent build cannot replace),
+/// else the one cargo built for this test.
 pub fn aitbc_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_aitbc"))
+    match std::env::var_os("AITBC_CLI_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_aitbc")),
+    }
 }
 
 /// A scratch `AITBC_HOME` and a node URL for running `aitbc`.
@@ -102,7 +106,7 @@ pub fn node_bin() -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
-/// A running `aitbc-node --dev --tmp`, killed on drop.
+/// A running `aitbc-node --dev` whose chain lives in a temp dir; killed and removed on drop.
 pub struct Node {
     child: Child,
     pub ws: String,
@@ -127,7 +131,11 @@ impl Node {
         let log = dir.path().join("node.log");
         let port = free_port();
         let mut cmd = Command::new(&bin);
-        cmd.args(["--dev", "--tmp", "--rpc-port", &port.to_string()]);
+        // The chain lives in this test's temp dir (removed on drop), not in `--tmp`: a node
+        // killed with SIGKILL cannot remove its own `--tmp` directory.
+        let base = dir.path().join("chain");
+        cmd.args(["--dev", "--rpc-port", &port.to_string(), "--base-path"])
+            .arg(&base);
         if help.contains("--no-prometheus") {
             cmd.arg("--no-prometheus");
         }
@@ -199,4 +207,61 @@ pub fn units(v: &Value) -> u128 {
 
 pub fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
+}
+
+/// Polls `aitbc client status JOB` until the job is in status `want`.
+pub fn wait_job_status(cli: &Cli, job_id: &str, want: &str, secs: u64) -> Value {
+    let start = Instant::now();
+    loop {
+        let v = cli.json(&["client", "status", job_id]);
+        if v["status"] == want {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "job {job_id} never became {want}: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Delivers a job's result as its assigned miner (dev key `miner_uri`), through the library,
+/// as the miner daemon does.
+pub fn deliver_result(url: &str, miner_uri: &str, job_id: u64, output: &str) {
+    use aitbc_client::{keys, market, rpc::RpcClient, tx};
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    rt.block_on(async {
+        let rpc = RpcClient::connect(url).await.expect("connect");
+        let miner = keys::pair_from_uri(miner_uri).expect("miner key");
+        let metrics = market::Metrics {
+            compute_ms: 1500,
+            input_tokens: 5,
+            output_tokens: 7,
+        };
+        let call = market::submit_result(job_id, output.as_bytes(), metrics);
+        let utx = tx::prepare(
+            &rpc,
+            &keys::account_id(&miner),
+            call,
+            &tx::TxOptions::default(),
+        )
+        .await
+        .expect("prepare");
+        let stx = utx.sign(&miner).expect("sign");
+        let o = tx::submit_and_watch(
+            &rpc,
+            &stx,
+            tx::WaitFor::InBlock,
+            Duration::from_secs(60),
+            |_| {},
+        )
+        .await
+        .expect("submit_result");
+        assert!(o.success, "submit_result failed: {:?}", o.error_detail);
+    });
+}
+
+/// `&[String]` as `Vec<&str>`, for building argument lists.
+pub fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }

@@ -1,0 +1,914 @@
+//! `aitbc marketplace ...`: rent GPUs by the hour. Providers list GPUs (`gpu register`), clients
+//! book them (`gpu book`, the cost held on chain), providers confirm (`gpu confirm`), clients
+//! release early (`gpu release`, the provider is paid) or cancel before confirmation
+//! (`gpu cancel`, refunded); `offers list` and `pricing` read the market per GPU model.
+
+use crate::context::Ctx;
+use crate::output::{kv_table, print_json, short, table};
+use crate::submit::{send_call, wallet_account, SendOpts};
+use crate::timeline::Clock;
+use aitbc_client::{
+    amount::{format_amount, format_amount_json, parse_positive_amount},
+    keys,
+    marketplace::{self as mp, Booking, BookingStatus, Listing, MarketRules, Offer},
+    rpc::RpcClient,
+    runtime::{AccountId, BlockNumber},
+};
+use anyhow::{bail, Context as _, Result};
+use clap::Subcommand;
+use serde_json::{json, Value};
+
+#[derive(Subcommand, Debug)]
+pub enum MarketplaceCmd {
+    /// GPU listings and bookings: register, list, book, confirm, release, cancel, delist.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  aitbc marketplace gpu register --model \"RTX 4090\" --vram 24 --hourly-rate 0.5\n  aitbc marketplace gpu book 0 --hours 2"
+    )]
+    Gpu(GpuCmd),
+    /// Offers of a GPU model: provider, reputation, VRAM and price.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  aitbc marketplace offers list --model \"RTX 4090\""
+    )]
+    Offers(OffersCmd),
+    /// The pricing oracle for a GPU model: average, median, suggested price and sample size.
+    #[command(after_help = "Example:\n  aitbc marketplace pricing --model \"RTX 4090\"")]
+    Pricing {
+        /// GPU model, e.g. "RTX 4090".
+        #[arg(long)]
+        model: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GpuCmd {
+    /// List GPUs for rent; prints the listing id once the listing is live on chain.
+    #[command(
+        after_help = "Example:\n  aitbc marketplace gpu register --model \"RTX 4090\" --vram 24 --hourly-rate 0.5 --count 2 --region eu-west"
+    )]
+    Register {
+        /// GPU model, e.g. "RTX 4090".
+        #[arg(long)]
+        model: String,
+        /// Memory per GPU, in GB.
+        #[arg(long)]
+        vram: u32,
+        /// Price per GPU per hour, in AIT.
+        #[arg(long)]
+        hourly_rate: String,
+        /// Number of GPUs rented together.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Where the GPUs are, e.g. eu-west.
+        #[arg(long, default_value = "")]
+        region: String,
+        /// How long the listing can be booked, from now, in days.
+        #[arg(long, default_value_t = 30)]
+        available_days: u32,
+    },
+    /// Live listings (all, one GPU model's, or this wallet's).
+    #[command(
+        after_help = "Examples:\n  aitbc marketplace gpu list\n  aitbc marketplace gpu list --model \"RTX 4090\"\n  aitbc marketplace gpu list --mine"
+    )]
+    List {
+        /// Only this GPU model.
+        #[arg(long)]
+        model: Option<String>,
+        /// Only this wallet's listings.
+        #[arg(long)]
+        mine: bool,
+        /// At most this many listings.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Book a listing for some hours; its cost is held from this wallet until the booking ends.
+    #[command(after_help = "Example:\n  aitbc marketplace gpu book 0 --hours 2")]
+    Book {
+        /// Listing id.
+        listing_id: String,
+        /// Hours to rent.
+        #[arg(long, default_value_t = 1)]
+        hours: u32,
+    },
+    /// Confirm a booking of one of this wallet's listings (provider); it runs from now.
+    #[command(after_help = "Example:\n  aitbc marketplace gpu confirm 0")]
+    Confirm {
+        /// Booking id.
+        booking_id: String,
+    },
+    /// End a confirmed booking now (client): the provider is paid the whole cost.
+    #[command(after_help = "Example:\n  aitbc marketplace gpu release 0")]
+    Release {
+        /// Booking id.
+        booking_id: String,
+    },
+    /// Cancel a booking the provider has not confirmed (client): the cost is refunded.
+    #[command(after_help = "Example:\n  aitbc marketplace gpu cancel 0")]
+    Cancel {
+        /// Booking id.
+        booking_id: String,
+    },
+    /// Remove one of this wallet's listings (not while it is booked).
+    #[command(after_help = "Example:\n  aitbc marketplace gpu delist 0")]
+    Delist {
+        /// Listing id.
+        listing_id: String,
+    },
+    /// This wallet's bookings, as client or provider (or one booking by id).
+    #[command(
+        after_help = "Examples:\n  aitbc marketplace gpu bookings\n  aitbc marketplace gpu bookings --id 0"
+    )]
+    Bookings {
+        /// Only this booking (any account's).
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OffersCmd {
+    /// Offers of a GPU model, cheapest first.
+    #[command(after_help = "Example:\n  aitbc marketplace offers list --model \"RTX 4090\"")]
+    List {
+        /// GPU model, e.g. "RTX 4090".
+        #[arg(long)]
+        model: String,
+        /// Only offers that are not booked now.
+        #[arg(long)]
+        available: bool,
+        /// At most this many offers.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+pub async fn run(ctx: &Ctx, cmd: MarketplaceCmd) -> Result<()> {
+    match cmd {
+        MarketplaceCmd::Gpu(g) => match g {
+            GpuCmd::Register {
+                model,
+                vram,
+                hourly_rate,
+                count,
+                region,
+                available_days,
+            } => {
+                register(
+                    ctx,
+                    &model,
+                    vram,
+                    &hourly_rate,
+                    count,
+                    &region,
+                    available_days,
+                )
+                .await
+            }
+            GpuCmd::List { model, mine, limit } => list(ctx, model.as_deref(), mine, limit).await,
+            GpuCmd::Book { listing_id, hours } => book(ctx, &listing_id, hours).await,
+            GpuCmd::Confirm { booking_id } => confirm(ctx, &booking_id).await,
+            GpuCmd::Release { booking_id } => release(ctx, &booking_id).await,
+            GpuCmd::Cancel { booking_id } => cancel(ctx, &booking_id).await,
+            GpuCmd::Delist { listing_id } => delist(ctx, &listing_id).await,
+            GpuCmd::Bookings { id } => bookings(ctx, id.as_deref()).await,
+        },
+        MarketplaceCmd::Offers(OffersCmd::List {
+            model,
+            available,
+            limit,
+        }) => offers(ctx, &model, available, limit).await,
+        MarketplaceCmd::Pricing { model } => pricing(ctx, &model).await,
+    }
+}
+
+// ---- rendering ----
+
+fn listing_status(l: &Listing) -> String {
+    match l.booking {
+        Some(b) => format!("booked (booking #{b})"),
+        None => "available".into(),
+    }
+}
+
+/// A listing as stable JSON.
+pub fn listing_json(l: &Listing) -> Value {
+    json!({
+        "listing_id": l.id,
+        "provider": keys::to_ss58(&l.provider),
+        "gpu_model": mp::text(&l.terms.gpu_model),
+        "gpu_count": l.terms.gpu_count,
+        "vram_mb": l.terms.vram_mb,
+        "vram_gb": l.terms.vram_mb / 1024,
+        "hourly_rate": format_amount_json(l.terms.hourly_rate),
+        "region": mp::text(&l.terms.region),
+        "available_from": l.terms.available_from,
+        "available_until": l.terms.available_until,
+        "created_at": l.created_at,
+        "status": if l.booking.is_some() { "booked" } else { "available" },
+        "booking_id": l.booking,
+    })
+}
+
+fn listing_rows(l: &Listing, clock: &Clock) -> Vec<(&'static str, String)> {
+    vec![
+        ("listing_id", l.id.to_string()),
+        ("status", listing_status(l)),
+        ("provider", keys::to_ss58(&l.provider)),
+        (
+            "GPUs",
+            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
+        ),
+        ("VRAM", format!("{} GB per GPU", l.terms.vram_mb / 1024)),
+        (
+            "price",
+            format!("{} per GPU-hour", format_amount(l.terms.hourly_rate)),
+        ),
+        ("region", mp::text(&l.terms.region)),
+        ("available from", clock.describe(l.terms.available_from)),
+        ("available until", clock.describe(l.terms.available_until)),
+        ("created at", format!("#{}", l.created_at)),
+    ]
+}
+
+fn booking_dates(b: &Booking) -> (Option<BlockNumber>, Option<BlockNumber>) {
+    match b.status {
+        BookingStatus::Requested { confirm_by } => (Some(confirm_by), None),
+        BookingStatus::Confirmed { ends_at } => (None, Some(ends_at)),
+        BookingStatus::Paid | BookingStatus::Refunded => (None, None),
+    }
+}
+
+/// A booking as stable JSON.
+pub fn booking_json(b: &Booking) -> Value {
+    let (confirm_by, ends_at) = booking_dates(b);
+    json!({
+        "booking_id": b.id,
+        "listing_id": b.listing,
+        "client": keys::to_ss58(&b.client),
+        "provider": keys::to_ss58(&b.provider),
+        "gpu_model": mp::text(&b.gpu_model),
+        "gpu_count": b.gpu_count,
+        "hours": b.hours,
+        "hourly_rate": format_amount_json(b.hourly_rate),
+        "cost": format_amount_json(b.cost),
+        "booked_at": b.booked_at,
+        "status": mp::booking_status_name(&b.status),
+        "confirm_by": confirm_by,
+        "ends_at": ends_at,
+    })
+}
+
+fn booking_rows(b: &Booking, clock: &Clock) -> Vec<(&'static str, String)> {
+    let status = match b.status {
+        BookingStatus::Requested { confirm_by } => format!(
+            "requested: the provider must confirm by {}",
+            clock.describe(confirm_by)
+        ),
+        BookingStatus::Confirmed { ends_at } => {
+            format!("confirmed: runs until {}", clock.describe(ends_at))
+        }
+        BookingStatus::Paid => "paid to the provider".into(),
+        BookingStatus::Refunded => "refunded to the client".into(),
+    };
+    vec![
+        ("booking_id", b.id.to_string()),
+        ("status", status),
+        ("listing_id", b.listing.to_string()),
+        ("client", keys::to_ss58(&b.client)),
+        ("provider", keys::to_ss58(&b.provider)),
+        (
+            "GPUs",
+            format!("{}x {}", b.gpu_count, mp::text(&b.gpu_model)),
+        ),
+        (
+            "hours",
+            format!(
+                "{} at {} per GPU-hour",
+                b.hours,
+                format_amount(b.hourly_rate)
+            ),
+        ),
+        ("cost", format_amount(b.cost)),
+        ("booked at", format!("#{}", b.booked_at)),
+    ]
+}
+
+fn print_booking(
+    ctx: &Ctx,
+    b: &Booking,
+    clock: &Clock,
+    extra: &[(&'static str, String)],
+    json_extra: Value,
+) {
+    if ctx.json() {
+        let mut v = booking_json(b);
+        if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), json_extra) {
+            obj.extend(more);
+        }
+        print_json(&v);
+        return;
+    }
+    let mut rows = booking_rows(b, clock);
+    rows.extend(extra.iter().cloned());
+    println!("{}", kv_table(&rows));
+}
+
+fn reputation_text(o: &Offer) -> String {
+    match o.reputation {
+        Some(p) => format!("{:.1}%", p.deconstruct() as f64 / 10_000.0),
+        None => "not a miner".into(),
+    }
+}
+
+// ---- commands ----
+
+async fn register(
+    ctx: &Ctx,
+    model: &str,
+    vram_gb: u32,
+    rate: &str,
+    count: u32,
+    region: &str,
+    days: u32,
+) -> Result<()> {
+    // Input checks first: nothing is signed or sent if one fails.
+    let hourly_rate = parse_positive_amount(rate)?;
+    if vram_gb == 0 {
+        bail!("--vram must be at least 1 (GB per GPU)");
+    }
+    if days == 0 {
+        bail!("--available-days must be at least 1");
+    }
+    let vram_mb = vram_gb.checked_mul(1024).context("--vram is too large")?;
+    // Checks model, count and region before connecting.
+    mp::listing_terms(model, vram_mb, count, hourly_rate, region, 0, 1)?;
+    let name = ctx.wallet_name(None)?;
+    let rpc = ctx.connect().await?;
+    let rules = MarketRules::fetch(&rpc).await?;
+    let clock = Clock::now(&rpc).await?;
+    let window = rules
+        .blocks_per_hour
+        .checked_mul(24)
+        .and_then(|d| d.checked_mul(days))
+        .context("--available-days is too large")?;
+    let from = clock.best;
+    let until = from
+        .checked_add(window)
+        .context("--available-days is too large")?;
+    let terms = mp::listing_terms(model, vram_mb, count, hourly_rate, region, from, until)?;
+    let who = wallet_account(ctx, &name)?;
+    let mine = mp::listings_by_provider(&rpc, &who).await?;
+    if mine.len() as u32 >= rules.max_listings_per_provider {
+        bail!(
+            "wallet '{name}' already has {} listings, the most one provider may have (delist one with `aitbc marketplace gpu delist ID`)",
+            mine.len()
+        );
+    }
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        mp::create_listing(terms),
+        &format!("Listing {count}x {model}"),
+        SendOpts::default(),
+    )
+    .await?;
+    let id = mp::created_listing_id(&outcome)
+        .context("the transaction succeeded but emitted no ListingCreated event")?;
+    // Read it back: the listing is live only if the chain returns it.
+    let listing = mp::existing_listing(&rpc, id)
+        .await
+        .with_context(|| format!("listing #{id} was created but is not live"))?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    if ctx.json() {
+        let mut v = listing_json(&listing);
+        v["live"] = json!(true);
+        v["tx_hash"] = json!(tx_hash);
+        v["block"] = json!(outcome.block_number);
+        v["fee"] = json!(format_amount_json(fee));
+        print_json(&v);
+        return Ok(());
+    }
+    let clock = Clock::now(&rpc).await?;
+    println!(
+        "Listing {id} is live (read back from the chain at block #{}).",
+        clock.best
+    );
+    let mut rows = listing_rows(&listing, &clock);
+    rows.push(("tx_hash", tx_hash));
+    rows.push(("fee", format_amount(fee)));
+    println!("{}", kv_table(&rows));
+    Ok(())
+}
+
+async fn list(ctx: &Ctx, model: Option<&str>, mine: bool, limit: u32) -> Result<()> {
+    let model = model.map(mp::gpu_model).transpose()?;
+    let who = if mine {
+        let name = ctx.wallet_name(None)?;
+        Some(wallet_account(ctx, &name)?)
+    } else {
+        None
+    };
+    let rpc = ctx.connect().await?;
+    let mut all: Vec<Listing> = match (&who, &model) {
+        (Some(w), _) => mp::listings_by_provider(&rpc, w).await?,
+        (None, Some(m)) => mp::all_offers(&rpc, m, usize::MAX)
+            .await?
+            .into_iter()
+            .map(|o| o.listing)
+            .collect(),
+        (None, None) => mp::all_listings(&rpc, limit as usize).await?,
+    };
+    if let Some(m) = &model {
+        all.retain(|l| &l.terms.gpu_model == m);
+    }
+    all.truncate(limit as usize);
+    if ctx.json() {
+        print_json(&json!(all.iter().map(listing_json).collect::<Vec<_>>()));
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!("No live listings.");
+        return Ok(());
+    }
+    let mut t = table(&[
+        "listing",
+        "provider",
+        "GPUs",
+        "VRAM",
+        "price/GPU-h",
+        "region",
+        "until",
+        "status",
+    ]);
+    for l in &all {
+        t.add_row(vec![
+            l.id.to_string(),
+            short(&keys::to_ss58(&l.provider)),
+            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
+            format!("{} GB", l.terms.vram_mb / 1024),
+            format_amount(l.terms.hourly_rate),
+            mp::text(&l.terms.region),
+            format!("#{}", l.terms.available_until),
+            listing_status(l),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
+async fn book(ctx: &Ctx, listing_id: &str, hours: u32) -> Result<()> {
+    let id = mp::parse_listing_id(listing_id)?;
+    let call = mp::book(id, hours)?;
+    let name = ctx.wallet_name(None)?;
+    let who = wallet_account(ctx, &name)?;
+    let rpc = ctx.connect().await?;
+    let listing = mp::existing_listing(&rpc, id).await?;
+    if listing.provider == who {
+        bail!("listing #{id} is wallet '{name}''s own: providers cannot book their own listings");
+    }
+    if let Some(b) = listing.booking {
+        bail!("listing #{id} is already booked (booking #{b}); try another offer: aitbc marketplace offers list --model \"{}\"", mp::text(&listing.terms.gpu_model));
+    }
+    let rules = MarketRules::fetch(&rpc).await?;
+    if hours > rules.max_booking_hours {
+        bail!(
+            "--hours {hours} is longer than the longest booking, {} hours",
+            rules.max_booking_hours
+        );
+    }
+    let clock = Clock::now(&rpc).await?;
+    // The booking is made in the next block.
+    let start = clock.best.saturating_add(1);
+    if listing.terms.available_from > start {
+        bail!(
+            "listing #{id} can be booked from block {}",
+            clock.describe(listing.terms.available_from)
+        );
+    }
+    let duration = rules.blocks_per_hour.saturating_mul(hours);
+    if start.saturating_add(duration) > listing.terms.available_until {
+        let left = listing.terms.available_until.saturating_sub(start) / rules.blocks_per_hour;
+        bail!(
+            "a {hours}-hour booking would end after listing #{id}'s availability (until block #{}); at most {left} hours can be booked now",
+            listing.terms.available_until
+        );
+    }
+    let cost = mp::booking_cost(&listing, hours)?;
+    let opts = SendOpts {
+        spend: cost,
+        ..Default::default()
+    };
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        call,
+        &format!("Booking listing {id} for {hours} h"),
+        opts,
+    )
+    .await?;
+    let (booking_id, held, _) =
+        mp::booked(&outcome).context("the transaction succeeded but emitted no Booked event")?;
+    let b = mp::existing_booking(&rpc, booking_id).await?;
+    let clock = Clock::now(&rpc).await?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    print_booking(
+        ctx,
+        &b,
+        &clock,
+        &[
+            (
+                "held",
+                format!("{} (until the booking ends)", format_amount(held)),
+            ),
+            ("tx_hash", tx_hash.clone()),
+            ("fee", format_amount(fee)),
+        ],
+        json!({
+            "held": format_amount_json(held),
+            "tx_hash": tx_hash,
+            "fee": format_amount_json(fee),
+        }),
+    );
+    Ok(())
+}
+
+/// A booking of the wallet's, as `role` ("client" or "provider"), for a role-only action.
+async fn own_booking(
+    ctx: &Ctx,
+    rpc: &RpcClient,
+    name: &str,
+    id: u64,
+    role: &str,
+) -> Result<Booking> {
+    let b = mp::existing_booking(rpc, id).await?;
+    let who: AccountId = wallet_account(ctx, name)?;
+    let owner = if role == "provider" {
+        &b.provider
+    } else {
+        &b.client
+    };
+    if *owner != who {
+        bail!(
+            "booking #{id}'s {role} is {}, not wallet '{name}'",
+            keys::to_ss58(owner)
+        );
+    }
+    Ok(b)
+}
+
+async fn confirm(ctx: &Ctx, booking_id: &str) -> Result<()> {
+    let id = mp::parse_booking_id(booking_id)?;
+    let name = ctx.wallet_name(None)?;
+    let rpc = ctx.connect().await?;
+    let b = own_booking(ctx, &rpc, &name, id, "provider").await?;
+    if !matches!(b.status, BookingStatus::Requested { .. }) {
+        bail!(
+            "booking #{id} is {}: only requested bookings can be confirmed",
+            mp::booking_status_name(&b.status)
+        );
+    }
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        mp::confirm(id),
+        &format!("Confirming booking {id}"),
+        SendOpts::default(),
+    )
+    .await?;
+    let b = mp::existing_booking(&rpc, id).await?;
+    let clock = Clock::now(&rpc).await?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    print_booking(
+        ctx,
+        &b,
+        &clock,
+        &[("tx_hash", tx_hash.clone()), ("fee", format_amount(fee))],
+        json!({"tx_hash": tx_hash, "fee": format_amount_json(fee)}),
+    );
+    Ok(())
+}
+
+async fn release(ctx: &Ctx, booking_id: &str) -> Result<()> {
+    let id = mp::parse_booking_id(booking_id)?;
+    let name = ctx.wallet_name(None)?;
+    let rpc = ctx.connect().await?;
+    let b = own_booking(ctx, &rpc, &name, id, "client").await?;
+    match b.status {
+        BookingStatus::Confirmed { .. } => {}
+        BookingStatus::Requested { .. } => bail!(
+            "booking #{id} is not confirmed yet: release ends a running booking (cancel it instead with `aitbc marketplace gpu cancel {id}`)"
+        ),
+        other => bail!(
+            "booking #{id} has already ended ({}): nothing to release",
+            mp::booking_status_name(&other)
+        ),
+    }
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        mp::release(id),
+        &format!("Releasing booking {id}"),
+        SendOpts::default(),
+    )
+    .await?;
+    let paid = mp::paid_amount(&outcome);
+    let refunded = mp::refunded_amount(&outcome);
+    let b = mp::existing_booking(&rpc, id).await?;
+    let clock = Clock::now(&rpc).await?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    let mut rows = vec![("tx_hash", tx_hash.clone()), ("fee", format_amount(fee))];
+    if let Some(p) = paid {
+        rows.insert(0, ("paid to provider", format_amount(p)));
+    }
+    if let Some(r) = refunded {
+        rows.insert(0, ("refunded (payment failed)", format_amount(r)));
+    }
+    print_booking(
+        ctx,
+        &b,
+        &clock,
+        &rows,
+        json!({
+            "paid": paid.map(format_amount_json),
+            "refunded": refunded.map(format_amount_json),
+            "tx_hash": tx_hash,
+            "fee": format_amount_json(fee),
+        }),
+    );
+    Ok(())
+}
+
+async fn cancel(ctx: &Ctx, booking_id: &str) -> Result<()> {
+    let id = mp::parse_booking_id(booking_id)?;
+    let name = ctx.wallet_name(None)?;
+    let rpc = ctx.connect().await?;
+    let b = own_booking(ctx, &rpc, &name, id, "client").await?;
+    match b.status {
+        BookingStatus::Requested { .. } => {}
+        BookingStatus::Confirmed { .. } => bail!(
+            "booking #{id} is confirmed: it can no longer be cancelled (end it early with `aitbc marketplace gpu release {id}`)"
+        ),
+        other => bail!(
+            "booking #{id} has already ended ({}): nothing to cancel",
+            mp::booking_status_name(&other)
+        ),
+    }
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        mp::cancel_booking(id),
+        &format!("Cancelling booking {id}"),
+        SendOpts::default(),
+    )
+    .await?;
+    let refunded = mp::refunded_amount(&outcome).unwrap_or_default();
+    let b = mp::existing_booking(&rpc, id).await?;
+    let clock = Clock::now(&rpc).await?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    print_booking(
+        ctx,
+        &b,
+        &clock,
+        &[
+            ("refunded", format_amount(refunded)),
+            ("tx_hash", tx_hash.clone()),
+            ("fee", format_amount(fee)),
+        ],
+        json!({
+            "refunded": format_amount_json(refunded),
+            "tx_hash": tx_hash,
+            "fee": format_amount_json(fee),
+        }),
+    );
+    Ok(())
+}
+
+async fn delist(ctx: &Ctx, listing_id: &str) -> Result<()> {
+    let id = mp::parse_listing_id(listing_id)?;
+    let name = ctx.wallet_name(None)?;
+    let who = wallet_account(ctx, &name)?;
+    let rpc = ctx.connect().await?;
+    let listing = mp::existing_listing(&rpc, id).await?;
+    if listing.provider != who {
+        bail!(
+            "listing #{id} belongs to {}, not to wallet '{name}'",
+            keys::to_ss58(&listing.provider)
+        );
+    }
+    if let Some(b) = listing.booking {
+        bail!(
+            "listing #{id} has an open booking (#{b}): it can be delisted once that booking ends"
+        );
+    }
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        mp::delist(id),
+        &format!("Delisting listing {id}"),
+        SendOpts::default(),
+    )
+    .await?;
+    if mp::listing(&rpc, id).await?.is_some() {
+        bail!("listing #{id} is still live after the delist transaction");
+    }
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    if ctx.json() {
+        print_json(&json!({
+            "listing_id": id,
+            "status": "delisted",
+            "tx_hash": tx_hash,
+            "block": outcome.block_number,
+            "fee": format_amount_json(fee),
+        }));
+    } else {
+        println!(
+            "{}",
+            kv_table(&[
+                ("listing_id", id.to_string()),
+                ("status", "delisted".into()),
+                ("tx_hash", tx_hash),
+                ("block", format!("#{}", outcome.block_number)),
+                ("fee", format_amount(fee)),
+            ])
+        );
+    }
+    Ok(())
+}
+
+async fn bookings(ctx: &Ctx, id: Option<&str>) -> Result<()> {
+    let id = id.map(mp::parse_booking_id).transpose()?;
+    let (rpc, list) = match id {
+        Some(id) => {
+            let rpc = ctx.connect().await?;
+            let b = mp::existing_booking(&rpc, id).await?;
+            (rpc, vec![b])
+        }
+        None => {
+            let name = ctx.wallet_name(None)?;
+            let who = wallet_account(ctx, &name)?;
+            let rpc = ctx.connect().await?;
+            let mut all = mp::all_bookings_of(&rpc, &who).await?;
+            all.reverse();
+            (rpc, all)
+        }
+    };
+    if ctx.json() {
+        print_json(&json!(list.iter().map(booking_json).collect::<Vec<_>>()));
+        return Ok(());
+    }
+    if let [one] = list.as_slice() {
+        if id.is_some() {
+            let clock = Clock::now(&rpc).await?;
+            println!("{}", kv_table(&booking_rows(one, &clock)));
+            return Ok(());
+        }
+    }
+    if list.is_empty() {
+        println!("No bookings.");
+        return Ok(());
+    }
+    let mut t = table(&[
+        "booking", "listing", "GPUs", "hours", "cost", "client", "provider", "status",
+    ]);
+    for b in &list {
+        t.add_row(vec![
+            b.id.to_string(),
+            b.listing.to_string(),
+            format!("{}x {}", b.gpu_count, mp::text(&b.gpu_model)),
+            b.hours.to_string(),
+            format_amount(b.cost),
+            short(&keys::to_ss58(&b.client)),
+            short(&keys::to_ss58(&b.provider)),
+            mp::booking_status_name(&b.status).to_string(),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
+async fn offers(ctx: &Ctx, model: &str, available: bool, limit: u32) -> Result<()> {
+    let gpu = mp::gpu_model(model)?;
+    let rpc = ctx.connect().await?;
+    let mut all = mp::all_offers(&rpc, &gpu, usize::MAX).await?;
+    if available {
+        all.retain(|o| o.listing.booking.is_none());
+    }
+    // Cheapest first; among equal prices, the better reputation first.
+    all.sort_by(|a, b| {
+        a.listing
+            .terms
+            .hourly_rate
+            .cmp(&b.listing.terms.hourly_rate)
+            .then(b.reputation.cmp(&a.reputation))
+            .then(a.listing.id.cmp(&b.listing.id))
+    });
+    all.truncate(limit as usize);
+    if ctx.json() {
+        let v: Vec<Value> = all
+            .iter()
+            .map(|o| {
+                let mut v = listing_json(&o.listing);
+                v["reputation"] = json!(o.reputation.map(|_| reputation_text(o)));
+                v["reputation_permill"] = json!(o.reputation.map(|p| p.deconstruct()));
+                v
+            })
+            .collect();
+        print_json(&json!(v));
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!("No offers for {}.", model.trim());
+        return Ok(());
+    }
+    let mut t = table(&[
+        "listing",
+        "provider",
+        "reputation",
+        "GPUs",
+        "VRAM",
+        "price/GPU-h",
+        "region",
+        "status",
+    ]);
+    for o in &all {
+        let l = &o.listing;
+        t.add_row(vec![
+            l.id.to_string(),
+            short(&keys::to_ss58(&l.provider)),
+            reputation_text(o),
+            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
+            format!("{} GB", l.terms.vram_mb / 1024),
+            format_amount(l.terms.hourly_rate),
+            mp::text(&l.terms.region),
+            listing_status(l),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
+async fn pricing(ctx: &Ctx, model: &str) -> Result<()> {
+    let gpu = mp::gpu_model(model)?;
+    let rpc = ctx.connect().await?;
+    let Some(s) = mp::pricing(&rpc, &gpu).await? else {
+        bail!(
+            "no price data for GPU model \"{}\": it has no live listings and no recent paid bookings",
+            model.trim()
+        );
+    };
+    let best = rpc.best_header().await?.number;
+    if ctx.json() {
+        print_json(&json!({
+            "gpu_model": model.trim(),
+            "unit": "per GPU-hour",
+            "average": format_amount_json(s.average),
+            "median": format_amount_json(s.median),
+            "min": format_amount_json(s.min),
+            "max": format_amount_json(s.max),
+            "suggested": format_amount_json(s.suggested),
+            "sample_size": s.sample_size,
+            "listings": s.listings,
+            "bookings": s.bookings,
+            "block": best,
+        }));
+        return Ok(());
+    }
+    println!(
+        "{}",
+        kv_table(&[
+            ("GPU model", model.trim().to_string()),
+            (
+                "average",
+                format!("{} per GPU-hour", format_amount(s.average))
+            ),
+            (
+                "median",
+                format!("{} per GPU-hour", format_amount(s.median))
+            ),
+            (
+                "suggested",
+                format!("{} per GPU-hour", format_amount(s.suggested))
+            ),
+            (
+                "range",
+                format!("{} – {}", format_amount(s.min), format_amount(s.max))
+            ),
+            (
+                "sample size",
+                format!(
+                    "{} ({} live listings, {} recent paid bookings)",
+                    s.sample_size, s.listings, s.bookings
+                )
+            ),
+            ("at block", format!("#{best}")),
+        ])
+    );
+    Ok(())
+}

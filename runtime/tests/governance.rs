@@ -1,0 +1,126 @@
+//! The DAO inside the real runtime: per-chain timing from the genesis presets (the `dev` chain's
+//! short voting period and enactment delay, the defaults elsewhere), and a proposal to raise
+//! the miner reward passing and being enacted through the runtime's `MarketParameters`.
+
+use aitbc_primitives::{GovernanceAction, ProposalStatus, VoteChoice};
+use aitbc_runtime::{
+    genesis, governance, AccountId, BuildStorage, Dao, GovernanceTiming, RuntimeCall,
+    RuntimeGenesisConfig, RuntimeOrigin, System, AIT,
+};
+use frame_support::traits::{Get, Hooks, PalletInfoAccess};
+use serde_json::Value;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::traits::Dispatchable;
+
+/// RFC 7386 merge, as the node applies a preset's patch to the default genesis config.
+fn merge(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(b.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (b, p) => *b = p,
+    }
+}
+
+/// Externalities over the genesis of preset `id`, at block 1.
+fn preset_ext(id: &str) -> sp_io::TestExternalities {
+    let patch = genesis::get_preset(&id.into()).expect("preset exists");
+    let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("default");
+    merge(
+        &mut config,
+        serde_json::from_slice(&patch).expect("JSON patch"),
+    );
+    let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid config");
+    let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
+
+fn account(k: Sr25519Keyring) -> AccountId {
+    k.to_account_id()
+}
+
+#[test]
+fn governance_timing_sits_at_index_15() {
+    assert_eq!(
+        (GovernanceTiming::index(), GovernanceTiming::name()),
+        (15, "GovernanceTiming")
+    );
+}
+
+#[test]
+fn dev_chain_has_short_dao_periods_and_others_the_defaults() {
+    preset_ext(genesis::DEV).execute_with(|| {
+        assert_eq!(
+            governance::DaoVotingPeriod::get(),
+            genesis::DEV_VOTING_PERIOD
+        );
+        assert_eq!(
+            governance::DaoEnactmentDelay::get(),
+            genesis::DEV_ENACTMENT_DELAY
+        );
+    });
+    preset_ext(genesis::LOCAL).execute_with(|| {
+        assert_eq!(
+            governance::DaoVotingPeriod::get(),
+            governance::DEFAULT_VOTING_PERIOD
+        );
+        assert_eq!(
+            governance::DaoEnactmentDelay::get(),
+            governance::DEFAULT_ENACTMENT_DELAY
+        );
+    });
+    // Outside any chain state (e.g. the CLI building metadata natively): the defaults.
+    assert_eq!(
+        governance::DaoVotingPeriod::get(),
+        governance::DEFAULT_VOTING_PERIOD
+    );
+}
+
+#[test]
+fn a_passed_proposal_raises_the_miner_reward_on_the_dev_chain() {
+    preset_ext(genesis::DEV).execute_with(|| {
+        let (alice, bob, charlie) = (
+            account(Sr25519Keyring::Alice),
+            account(Sr25519Keyring::Bob),
+            account(Sr25519Keyring::Charlie),
+        );
+        assert_eq!(
+            pallet_aitbc_receipts::RewardAmount::<aitbc_runtime::Runtime>::get(),
+            AIT
+        );
+        let propose = RuntimeCall::Dao(pallet_aitbc_dao::Call::propose {
+            title: b"Increase Miner Rewards".to_vec().try_into().unwrap(),
+            description: b"5 AIT per receipt".to_vec().try_into().unwrap(),
+            action: GovernanceAction::SetMinerReward(5 * AIT),
+            deposit: 1_000 * AIT,
+        });
+        assert!(propose.dispatch(RuntimeOrigin::signed(alice)).is_ok());
+        let p = Dao::proposal_info(0).expect("proposal 0");
+        assert_eq!(p.proposal.voting_ends_at, 1 + genesis::DEV_VOTING_PERIOD);
+        for who in [bob, charlie] {
+            let vote = RuntimeCall::Dao(pallet_aitbc_dao::Call::vote {
+                proposal_id: 0,
+                choice: VoteChoice::Yes,
+                amount: 800_000 * AIT,
+            });
+            assert!(vote.dispatch(RuntimeOrigin::signed(who)).is_ok());
+        }
+        assert!(Dao::proposal_info(0).unwrap().passing);
+        let end = 1 + genesis::DEV_VOTING_PERIOD + genesis::DEV_ENACTMENT_DELAY;
+        for n in 2..=end {
+            System::set_block_number(n);
+            Dao::on_initialize(n);
+        }
+        assert_eq!(
+            Dao::proposal_info(0).unwrap().proposal.status,
+            ProposalStatus::Enacted { at: end }
+        );
+        assert_eq!(
+            pallet_aitbc_receipts::RewardAmount::<aitbc_runtime::Runtime>::get(),
+            5 * AIT
+        );
+    });
+}
