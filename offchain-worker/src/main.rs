@@ -267,6 +267,20 @@ async fn main() -> anyhow::Result<()> {
             if let Some(device) = backend.device() {
                 eprint!("device={device} ");
             }
+            if backend.name() == "torch" {
+                // A model call, not text generation: "tokens" are tensor elements.
+                eprintln!(
+                    "model={} input_elements={} output_elements={} compute_ms={} instantiate_ms={:.1} prepare_ms={:.1} forward_ms={:.1}",
+                    result.model,
+                    result.input_tokens,
+                    result.output_tokens,
+                    result.compute_ms,
+                    result.timings.load.as_secs_f64() * 1e3,
+                    result.timings.prompt_eval.as_secs_f64() * 1e3,
+                    result.timings.eval.as_secs_f64() * 1e3,
+                );
+                return Ok(());
+            }
             eprintln!(
                 "model={} done_reason={} input_tokens={} output_tokens={} compute_ms={} prompt_eval={:.1} tok/s eval={:.1} tok/s",
                 result.model,
