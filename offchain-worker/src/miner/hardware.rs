@@ -86,8 +86,23 @@ pub fn detect_for(device: Option<ComputeDevice>) -> DetectedHardware {
     match device {
         None => detect(),
         Some(ComputeDevice::Cpu) => cpu(),
-        Some(ComputeDevice::Cuda(i)) => gpu(nvidia_smi().as_deref().unwrap_or(""), i),
+        Some(ComputeDevice::Cuda(i)) => {
+            let visible = std::env::var("CUDA_VISIBLE_DEVICES").ok();
+            gpu(
+                nvidia_smi().as_deref().unwrap_or(""),
+                physical_index(visible.as_deref(), i),
+            )
+        }
     }
+}
+
+/// `nvidia-smi` lists every GPU, CUDA only the visible ones: `cuda:1` under
+/// `CUDA_VISIBLE_DEVICES=2,3` is GPU 3. UUID lists are not mapped (the ordinal is kept).
+fn physical_index(visible: Option<&str>, ordinal: usize) -> usize {
+    visible
+        .and_then(|v| v.split(',').nth(ordinal))
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(ordinal)
 }
 
 /// GPU `ordinal` of the `nvidia-smi` output, or a generic name when it is not listed there.
@@ -137,6 +152,9 @@ mod tests {
             }
         );
         assert_eq!(gpu("", 0).model, "CUDA GPU 0");
+        assert_eq!(physical_index(Some("2,3"), 1), 3);
+        assert_eq!(physical_index(None, 1), 1);
+        assert_eq!(physical_index(Some("GPU-8f0e"), 0), 0);
         assert!(detect_for(Some(ComputeDevice::Cpu))
             .model
             .starts_with("CPU ("));
