@@ -6,3 +6,6 @@ export AITBC_NPM_DIR="${AITBC_NPM_DIR:-$AITBC_CACHE/npm}"
 AITBC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AITBC_ROOT
 mkdir -p "$CARGO_TARGET_DIR" "$AITBC_CACHE"
+# libtorch for aitbc-worker's `torch` feature (scripts/fetch-libtorch.sh). Not exported as LIBTORCH
+# here: only the torch build steps set that.
+export AITBC_LIBTORCH="${AITBC_LIBTORCH:-$AITBC_CACHE/libtorch}"

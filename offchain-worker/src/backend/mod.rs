@@ -2,6 +2,9 @@
 
 pub mod embedded;
 pub mod ollama;
+#[cfg(feature = "torch")]
+pub mod torch;
+pub mod torch_io;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -230,6 +233,8 @@ pub enum BackendError {
     Protocol { url: String, reason: String },
     #[error("inference failed: {0}")]
     Inference(String),
+    #[error("device unavailable: {0}")]
+    DeviceUnavailable(String),
     #[error("generation cancelled: the token stream's receiver was dropped")]
     Cancelled,
 }
@@ -242,11 +247,34 @@ fn served_list(served: &[String]) -> String {
     }
 }
 
+/// Where a backend runs its models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComputeDevice {
+    Cpu,
+    /// A CUDA GPU, by its ordinal.
+    Cuda(usize),
+}
+
+impl std::fmt::Display for ComputeDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ComputeDevice::Cpu => f.write_str("cpu"),
+            ComputeDevice::Cuda(i) => write!(f, "cuda:{i}"),
+        }
+    }
+}
+
 /// An inference engine the miner daemon runs jobs on.
 #[async_trait]
 pub trait InferenceBackend: Send + Sync {
     /// Short backend name (`embedded`, `ollama`).
     fn name(&self) -> &'static str;
+
+    /// The device this backend runs on, when it picks one itself (the torch backend: CUDA or
+    /// CPU). The miner registers that device's hardware; `None` leaves it to `miner::detect`.
+    fn device(&self) -> Option<ComputeDevice> {
+        None
+    }
 
     /// The models this backend serves.
     async fn models(&self) -> Result<Vec<ModelInfo>, BackendError>;

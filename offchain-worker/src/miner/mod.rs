@@ -32,7 +32,7 @@ use tokio::{
 };
 
 use crate::backend::InferenceBackend;
-pub use hardware::{detect, DetectedHardware};
+pub use hardware::{detect, detect_for, DetectedHardware};
 use nonce::NonceManager;
 
 /// Blocks between heartbeats (the chain marks a miner offline after 150 silent blocks).
