@@ -58,10 +58,6 @@ struct MineArgs {
     /// Most tokens generated per job.
     #[arg(long, default_value_t = 256)]
     max_tokens: u32,
-    /// Advertise only these models (comma separated or repeated); default: every model the
-    /// backend serves.
-    #[arg(long = "model", value_delimiter = ',')]
-    models: Vec<String>,
     /// Exit after this many jobs have ended (delivered or failed); default: run until stopped.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     max_jobs: Option<u64>,
@@ -133,8 +129,9 @@ enum BackendKind {
 struct BackendArgs {
     #[arg(long, value_enum, default_value = "embedded")]
     backend: BackendKind,
-    /// The model: what `generate` runs (default smollm2; for torch, the only model served), and
-    /// for the torch backend the one model to load and serve (default: every model in
+    /// The model: what `generate` runs (default smollm2; for torch, the only model served); when
+    /// mining, the models to advertise (comma separated; default: every model the backend
+    /// serves); for the torch backend the one model to load and serve (default: every model in
     /// --torch-models).
     #[arg(long)]
     model: Option<String>,
@@ -345,7 +342,18 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
         max_concurrent: args.max_concurrent,
         max_tokens: args.max_tokens,
         hardware,
-        models: args.models,
+        models: args
+            .backend
+            .model
+            .as_deref()
+            .map(|m| {
+                m.split(',')
+                    .map(str::trim)
+                    .filter(|m| !m.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
         max_jobs: args.max_jobs.map(|n| n as usize),
     };
     miner::run(config, stop_rx).await
@@ -389,4 +397,14 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks: unique argument names across flattened groups, valid defaults, ...
+    #[test]
+    fn command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
