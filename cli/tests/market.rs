@@ -122,6 +122,40 @@ fn client_and_miner_journey() {
     assert_eq!(j1["status"], "queued", "{j1}");
     assert_eq!(j1["input"], "Hello AITBC");
     assert_eq!(units(&cli.json(&["wallet", "balance"])["held"]), 5 * AIT);
+    // The signed `jobs.submit`'s events, read back over RPC from its block: the budget went on
+    // hold for the client's escrow, and the job was submitted and queued.
+    let tx = cli.json(&["explorer", "tx", j1["tx_hash"].as_str().unwrap()]);
+    assert_eq!(tx["call"], "Jobs.submit", "{tx}");
+    let events: Vec<(String, String)> = tx["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                format!(
+                    "{}.{}",
+                    e["pallet"].as_str().unwrap_or_default(),
+                    e["event"].as_str().unwrap_or_default()
+                ),
+                e["fields"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let held = events
+        .iter()
+        .find(|(name, _)| name == "Balances.Held")
+        .unwrap_or_else(|| panic!("no Balances.Held event: {tx}"));
+    assert!(held.1.contains("JobEscrow"), "{held:?}");
+    for name in [
+        "Jobs.JobSubmitted",
+        "Jobs.JobQueued",
+        "System.ExtrinsicSuccess",
+    ] {
+        assert!(
+            events.iter().any(|(n, _)| n == name),
+            "no {name} event: {tx}"
+        );
+    }
 
     // An unfunded job, paid later, then cancelled and refunded.
     let j2 = cli.json(&[
