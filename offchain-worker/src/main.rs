@@ -311,11 +311,6 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
     let pair = args.key()?;
     let price_per_hour = aitbc_client::amount::parse_amount(&args.price_per_hour)?;
     let stake = aitbc_client::amount::parse_positive_amount(&args.stake)?;
-    if args.backend.model.is_some() && args.backend.backend != BackendKind::Torch {
-        anyhow::bail!(
-            "--model picks the torch backend's model when mining; the embedded backend serves smollm2 and the ollama backend what its server lists"
-        );
-    }
     let backend = args.backend.open().await?;
     let hardware = miner::detect_for(backend.device());
     tracing::info!(

@@ -494,3 +494,74 @@ fn a_node_crash_mid_job_still_ends_the_job_paid_or_refunded() {
         tail(&worker.log())
     );
 }
+
+#[test]
+fn aitbc_miner_mine_runs_the_daemon_for_one_job_and_exits() {
+    let net = Net::start();
+    net.import("bob", "//Bob");
+    // `aitbc miner mine` finds `aitbc-worker` beside itself and becomes it, as wallet `bob`.
+    let log = net.dir.path().join("mine.log");
+    let f = std::fs::File::create(&log).expect("log");
+    let mut miner = Command::new(target_bin("aitbc"))
+        .args([
+            "--url",
+            &net.url,
+            "--wallet",
+            "bob",
+            "miner",
+            "mine",
+            "--backend",
+            "embedded",
+            "--model",
+            "smollm2",
+        ])
+        .env("AITBC_HOME", net.dir.path().join("home"))
+        .env("AITBC_PASSWORD", "e2e-password")
+        .env_remove("AITBC_WORKER")
+        .stdout(Stdio::from(f.try_clone().expect("log")))
+        .stderr(Stdio::from(f))
+        .spawn()
+        .expect("run aitbc miner mine");
+    let miner_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !miner_log().contains("waiting for jobs") {
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not start:\n{}",
+            miner_log()
+        );
+        if let Ok(Some(status)) = miner.try_wait() {
+            panic!("aitbc miner mine exited early ({status}):\n{}", miner_log());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let v = net.cli_json(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "Say hello.",
+        "--payment",
+        "3",
+        "--wait",
+        "--timeout",
+        "300",
+    ]);
+    assert_eq!(v["status"], "completed", "{v}\n{}", tail(&miner_log()));
+    // Without --continuous the daemon stops by itself once its one job has ended.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Ok(Some(status)) = miner.try_wait() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not exit after its job:\n{}",
+            tail(&miner_log())
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(status.success(), "{status}\n{}", tail(&miner_log()));
+    assert!(miner_log().contains("--max-jobs"), "{}", tail(&miner_log()));
+}
