@@ -17,40 +17,8 @@ cargo build --quiet --workspace --features aitbc-worker/torch \
   --bin aitbc-node --bin aitbc-worker --bin aitbc
 BIN="$CARGO_TARGET_DIR/debug"
 
-WORK="$(mktemp -d -t aitbc-demo-torch.XXXXXX)"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-RPC_PORT="$(free_port)"; PROM_PORT="$(free_port)"
-URL="ws://127.0.0.1:$RPC_PORT"
-
-echo "== starting a dev chain (RPC $URL)"
-"$BIN/aitbc-node" --dev --base-path "$WORK/node" --rpc-port "$RPC_PORT" --prometheus-port "$PROM_PORT" >"$WORK/node.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null -H 'content-type: application/json' \
-    -d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' "http://127.0.0.1:$RPC_PORT" && break
-  sleep 0.2
-done
-
-echo "== starting a miner (Bob) on the torch backend"
-"$BIN/aitbc-worker" --url "$URL" --uri //Bob --backend torch >"$WORK/worker.log" 2>&1 &
-PIDS+=($!)
-
-export AITBC_HOME="$WORK/home" AITBC_URL="$URL" AITBC_PASSWORD="demo-password"
-"$BIN/aitbc" wallet import --name alice --uri //Alice >/dev/null
-"$BIN/aitbc" wallet use alice >/dev/null
-for _ in $(seq 1 150); do
-  grep -q "waiting for jobs" "$WORK/worker.log" && break
-  sleep 1
-done
-grep -q "waiting for jobs" "$WORK/worker.log" || { echo "the miner did not start:"; tail -20 "$WORK/worker.log"; exit 1; }
+. scripts/lib/demo-chain.sh
+start_chain_and_miner torch
 
 PROMPT="$(python3 - <<'PY'
 import base64, json, math, struct
