@@ -317,6 +317,8 @@ fn a_job_is_run_by_the_embedded_miner_paid_and_receipted() {
         .cloned()
         .unwrap_or(receipts.clone());
     assert_eq!(r["job_id"].to_string(), job_id, "{receipts}");
+    // The worker follows finalized heads too and says when the result is final.
+    worker.wait_for_log("result final", Duration::from_secs(30));
     let log = worker.log();
     for step in ["job #", "inference running", "result submitted"] {
         assert!(

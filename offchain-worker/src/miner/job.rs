@@ -113,6 +113,7 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
             .await
         {
             Ok(o) => {
+                s.note_delivered(id, o.block_number);
                 tracing::info!(
                     "📤 job #{id}: result submitted in block #{} ({} ms after inference)",
                     o.block_number,

@@ -82,6 +82,31 @@ pub(crate) struct Session {
     pub nonces: NonceManager,
     pub backend: Arc<dyn InferenceBackend>,
     pub max_tokens: u32,
+    /// Results in a block that is not final yet: block number -> jobs. Logged as final when a
+    /// finalized head reaches them.
+    pub unfinalized: std::sync::Mutex<std::collections::BTreeMap<u32, Vec<JobId>>>,
+}
+
+impl Session {
+    /// Note that job `id`'s result is in block `number`, to report its finality later.
+    pub fn note_delivered(&self, id: JobId, number: u32) {
+        if let Ok(mut m) = self.unfinalized.lock() {
+            m.entry(number).or_default().push(id);
+        }
+    }
+
+    /// A finalized head arrived: log the results that are now final.
+    fn finalized(&self, number: u32) {
+        let Ok(mut m) = self.unfinalized.lock() else {
+            return;
+        };
+        let later = m.split_off(&(number + 1));
+        for (block, ids) in std::mem::replace(&mut *m, later) {
+            for id in ids {
+                tracing::info!("🔒 job #{id}: result final (block #{block}, finalized #{number})");
+            }
+        }
+    }
 }
 
 impl Session {
@@ -224,10 +249,12 @@ async fn session(
         nonces: NonceManager::new(account.clone()),
         backend: config.backend.clone(),
         max_tokens: config.max_tokens,
+        unfinalized: Default::default(),
     });
     ensure_registered(&s, &config).await?;
     s.send(market::heartbeat()).await.context("heartbeat")?;
     let mut heads = s.rpc.subscribe_new_heads().await?;
+    let mut finalized = s.rpc.subscribe_finalized_heads().await?;
     let in_flight: Arc<Mutex<HashSet<JobId>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(config.max_concurrent.max(1)));
     let mut tasks = JoinSet::new();
@@ -241,6 +268,14 @@ async fn session(
     loop {
         let header = tokio::select! {
             _ = shutdown.changed() => break,
+            f = finalized.next() => {
+                match f {
+                    Some(Ok(h)) => s.finalized(h.number),
+                    Some(Err(e)) => anyhow::bail!("finalized-head subscription failed: {e}"),
+                    None => anyhow::bail!("finalized-head subscription closed"),
+                }
+                continue;
+            }
             h = heads.next() => match h {
                 Some(Ok(h)) => h,
                 Some(Err(e)) => anyhow::bail!("head subscription failed: {e}"),
