@@ -150,5 +150,21 @@ mod benchmarks {
         assert!(Votes::<T>::get(id, &voter).is_none());
     }
 
+    // Native timings of the benchmarks above, used to fill `weights.rs` (see the
+    // `aitbc-bench-timing` crate docs). Run with:
+    // `cargo test --release -p pallet-aitbc-dao --features runtime-benchmarks -- --ignored --nocapture bench_timings`
+    #[cfg(test)]
+    aitbc_bench_timing::bench_timings!(
+        crate::mock::new_test_ext,
+        crate::mock::Test;
+        propose,
+        vote,
+        unvote,
+        on_initialize_base,
+        end_voting,
+        enact,
+        unlock_vote,
+    );
+
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

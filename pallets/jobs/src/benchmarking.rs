@@ -260,82 +260,25 @@ mod benchmarks {
         );
     }
 
-    /// Native timings of the benchmarks above, used to fill `weights.rs`. The node has no
-    /// benchmark CLI, and the in-memory test externalities cannot count database reads and
-    /// writes, so this measures ref-time of the benchmarked code only (median of `REPEATS`
-    /// runs, each in a fresh mock runtime); database costs are added in `weights.rs` from
-    /// reads/writes counted in the code. Run with:
-    /// `cargo test -p pallet-aitbc-jobs --release --features runtime-benchmarks -- --ignored --nocapture bench_timings`
+    // Native timings of the benchmarks above, used to fill `weights.rs` (see the
+    // `aitbc-bench-timing` crate docs). Run with:
+    // `cargo test --release -p pallet-aitbc-jobs --features runtime-benchmarks -- --ignored --nocapture bench_timings`
     #[cfg(test)]
-    mod timing {
-        use super::*;
-        use crate::mock::{new_test_ext, Test};
-        use frame_benchmarking::{BenchmarkParameter, BenchmarkingSetup, Recording};
-        use std::time::{Duration, Instant};
-
-        const REPEATS: usize = 25;
-
-        #[derive(Default)]
-        struct Timer {
-            started: Option<Instant>,
-            elapsed: Duration,
-        }
-
-        impl Recording for Timer {
-            fn start(&mut self) {
-                self.started = Some(Instant::now());
-            }
-            fn stop(&mut self) {
-                if let Some(s) = self.started.take() {
-                    self.elapsed = s.elapsed();
-                }
-            }
-        }
-
-        fn time<B: BenchmarkingSetup<Test>>(b: &B, c: &[(BenchmarkParameter, u32)]) -> u128 {
-            let mut samples: std::vec::Vec<u128> = (0..REPEATS)
-                .map(|_| {
-                    new_test_ext().execute_with(|| {
-                        let mut t = Timer::default();
-                        b.instance(&mut t, c, false).expect("benchmark runs");
-                        t.elapsed.as_nanos()
-                    })
-                })
-                .collect();
-            samples.sort_unstable();
-            samples[samples.len() / 2]
-        }
-
-        fn report<B: BenchmarkingSetup<Test>>(name: &str, b: &B) {
-            let comps = b.components();
-            let low: std::vec::Vec<_> = comps.iter().map(|(p, lo, _)| (*p, *lo)).collect();
-            let base = time(b, &low);
-            let mut line = std::format!("{name}: {base} ns");
-            for (i, (p, lo, hi)) in comps.iter().enumerate() {
-                let mut high = low.clone();
-                high[i].1 = *hi;
-                let slope = time(b, &high).saturating_sub(base) / u128::from((hi - lo).max(1));
-                line += &std::format!(" + {slope} ns x {p:?} ({lo}..={hi})");
-            }
-            std::println!("{line}");
-        }
-
-        #[test]
-        #[ignore]
-        fn bench_timings() {
-            report("submit", &submit);
-            report("fund", &fund);
-            report("accept", &accept);
-            report("submit_result", &submit_result);
-            report("report_failure", &report_failure);
-            report("cancel", &cancel);
-            report("set_min_payment", &set_min_payment);
-            report("on_initialize_base", &on_initialize_base);
-            report("expire_job", &expire_job);
-            report("ack_timeout", &ack_timeout);
-            report("assign_job", &assign_job);
-        }
-    }
+    aitbc_bench_timing::bench_timings!(
+        crate::mock::new_test_ext,
+        crate::mock::Test;
+        submit,
+        fund,
+        accept,
+        submit_result,
+        report_failure,
+        cancel,
+        set_min_payment,
+        on_initialize_base,
+        expire_job,
+        ack_timeout,
+        assign_job,
+    );
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

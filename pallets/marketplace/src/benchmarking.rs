@@ -172,5 +172,24 @@ mod benchmarks {
         );
     }
 
+    // Native timings of the benchmarks above, used to fill `weights.rs` (see the
+    // `aitbc-bench-timing` crate docs). Run with:
+    // `cargo test --release -p pallet-aitbc-marketplace --features runtime-benchmarks -- --ignored --nocapture bench_timings`
+    #[cfg(test)]
+    aitbc_bench_timing::bench_timings!(
+        crate::mock::new_test_ext,
+        crate::mock::Test;
+        create_listing,
+        update_listing,
+        delist,
+        book,
+        confirm,
+        cancel_booking,
+        release,
+        on_initialize_base,
+        refund_no_show,
+        complete_booking,
+    );
+
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }
