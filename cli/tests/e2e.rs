@@ -176,7 +176,7 @@ fn wallets_transfers_explorer_health() {
         "--depth",
         "5",
     ]);
-    assert!(e.contains("not found"), "{e}");
+    assert!(e.contains("is not in the chain"), "{e}");
     let e = cli.fails(&["explorer", "block", "99999999"]);
     assert!(e.contains("#99999999"), "{e}");
 

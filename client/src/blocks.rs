@@ -8,6 +8,7 @@ use crate::tx;
 use aitbc_runtime::{BlockNumber, Hash, RuntimeCall, TimestampCall, UncheckedExtrinsic};
 use codec::Decode;
 use frame_system::Phase;
+use jsonrpsee::rpc_params;
 use serde::Serialize;
 use sp_runtime::generic::Preamble;
 use sp_runtime::MultiAddress;
@@ -212,12 +213,36 @@ pub async fn recent_blocks(rpc: &RpcClient, limit: u32) -> Result<Vec<BlockView>
     Ok(out)
 }
 
-/// Searches the last `depth` blocks for a transaction; returns its block and index.
+/// `aitbc_transactionLocation`'s answer.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TxLocation {
+    block_hash: Hash,
+    index: u32,
+    canonical: bool,
+}
+
+/// Where transaction `tx_hash` was included: its decoded block and index. Uses the node's
+/// transaction index when it has one; otherwise scans the last `depth` blocks.
 pub async fn find_transaction(
     rpc: &RpcClient,
     tx_hash: Hash,
     depth: u32,
 ) -> Result<Option<(BlockView, u32)>> {
+    // An AITBC node answers from its extrinsic index, at any depth; other Substrate nodes lack
+    // the method, and then the recent blocks are scanned.
+    let indexed: Result<Option<TxLocation>> = rpc
+        .request("aitbc_transactionLocation", rpc_params![tx_hash])
+        .await;
+    if let Ok(found) = indexed {
+        return match found {
+            Some(loc) if loc.canonical => Ok(Some((
+                block_view(rpc, BlockId::Hash(loc.block_hash)).await?,
+                loc.index,
+            ))),
+            _ => Ok(None),
+        };
+    }
     let best = rpc.best_header().await?.number;
     let lowest = best.saturating_sub(depth);
     let mut n = best;

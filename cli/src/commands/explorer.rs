@@ -34,7 +34,8 @@ pub enum ExplorerCmd {
     Tx {
         /// 0x transaction hash (as printed by `aitbc wallet send`).
         hash: String,
-        /// How many recent blocks to search.
+        /// How many recent blocks to search on a node without AITBC's transaction index (an
+        /// AITBC node finds any transaction at once).
         #[arg(long, default_value_t = 1000)]
         depth: u32,
     },
@@ -186,11 +187,13 @@ fn print_block(b: &BlockView) {
 async fn show_tx(ctx: &Ctx, hash: &str, depth: u32) -> Result<()> {
     let tx_hash = blocks::parse_hash(hash)?;
     let rpc = ctx.connect().await?;
-    let pb = spinner(ctx.output, format!("Searching the last {depth} blocks"));
+    let pb = spinner(ctx.output, format!("Looking up transaction {hash}"));
     let found = blocks::find_transaction(&rpc, tx_hash, depth).await;
     pb.finish_and_clear();
     let Some((block, index)) = found? else {
-        bail!("transaction {hash} not found in the last {depth} blocks (try --depth)");
+        bail!(
+            "transaction {hash} is not in the chain (nodes without AITBC's transaction index are searched only {depth} blocks deep: try --depth)"
+        );
     };
     let Some(x) = block.extrinsics.get(index as usize) else {
         bail!("transaction {hash} not found");
