@@ -292,6 +292,29 @@ fn gpu_rental_journey() {
         .ok(&["--wallet", "alice", "marketplace", "gpu", "bookings"])
         .contains("paid"));
 
+    // Update: only the provider, only the options given change, read back from the chain.
+    let e = run_fails("bob", &["gpu", "update", &listing0, "--hourly-rate", "0.4"]);
+    assert!(e.contains("belongs to"), "{e}");
+    let e = run_fails("alice", &["gpu", "update", &listing0]);
+    assert!(e.contains("nothing to change"), "{e}");
+    let u = run_json(
+        "alice",
+        &[
+            "gpu",
+            "update",
+            &listing0,
+            "--hourly-rate",
+            "0.45",
+            "--region",
+            "eu-north",
+        ],
+    );
+    assert_eq!(units(&u["hourly_rate"]), 45 * AIT / 100, "{u}");
+    assert_eq!(u["region"], "eu-north", "{u}");
+    assert_eq!(u["gpu_model"], l0["gpu_model"], "{u}");
+    assert_eq!(u["vram_mb"], l0["vram_mb"], "{u}");
+    assert!(u["tx_hash"].as_str().unwrap().starts_with("0x"));
+
     // Delist: only the provider; the listing is gone from the chain.
     let e = run_fails("bob", &["gpu", "delist", &listing0]);
     assert!(e.contains("belongs to"), "{e}");

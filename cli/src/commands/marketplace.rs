@@ -109,6 +109,30 @@ pub enum GpuCmd {
         /// Booking id.
         booking_id: String,
     },
+    /// Change one of this wallet's listings (not while it is booked): only the options given
+    /// change.
+    #[command(
+        after_help = "Examples:\n  aitbc marketplace gpu update 0 --hourly-rate 0.45\n  aitbc marketplace gpu update 0 --count 2 --available-days 60"
+    )]
+    Update {
+        /// Listing id.
+        listing_id: String,
+        /// New price per GPU per hour, in AIT.
+        #[arg(long)]
+        hourly_rate: Option<String>,
+        /// New memory per GPU, in GB.
+        #[arg(long)]
+        vram: Option<u32>,
+        /// New number of GPUs rented together.
+        #[arg(long)]
+        count: Option<u32>,
+        /// New region.
+        #[arg(long)]
+        region: Option<String>,
+        /// Bookable for this many days from now (instead of the current window).
+        #[arg(long)]
+        available_days: Option<u32>,
+    },
     /// Remove one of this wallet's listings (not while it is booked).
     #[command(after_help = "Example:\n  aitbc marketplace gpu delist 0")]
     Delist {
@@ -170,6 +194,23 @@ pub async fn run(ctx: &Ctx, cmd: MarketplaceCmd) -> Result<()> {
             GpuCmd::Confirm { booking_id } => confirm(ctx, &booking_id).await,
             GpuCmd::Release { booking_id } => release(ctx, &booking_id).await,
             GpuCmd::Cancel { booking_id } => cancel(ctx, &booking_id).await,
+            GpuCmd::Update {
+                listing_id,
+                hourly_rate,
+                vram,
+                count,
+                region,
+                available_days,
+            } => {
+                let changes = ListingChanges {
+                    hourly_rate,
+                    vram_gb: vram,
+                    count,
+                    region,
+                    available_days,
+                };
+                update(ctx, &listing_id, changes).await
+            }
             GpuCmd::Delist { listing_id } => delist(ctx, &listing_id).await,
             GpuCmd::Bookings { id } => bookings(ctx, id.as_deref()).await,
         },
@@ -686,6 +727,107 @@ async fn cancel(ctx: &Ctx, booking_id: &str) -> Result<()> {
             "fee": format_amount_json(fee),
         }),
     );
+    Ok(())
+}
+
+/// What `gpu update` changes; `None` keeps the listing's current value.
+struct ListingChanges {
+    hourly_rate: Option<String>,
+    vram_gb: Option<u32>,
+    count: Option<u32>,
+    region: Option<String>,
+    available_days: Option<u32>,
+}
+
+async fn update(ctx: &Ctx, listing_id: &str, c: ListingChanges) -> Result<()> {
+    let id = mp::parse_listing_id(listing_id)?;
+    if c.hourly_rate.is_none()
+        && c.vram_gb.is_none()
+        && c.count.is_none()
+        && c.region.is_none()
+        && c.available_days.is_none()
+    {
+        bail!("nothing to change: give at least one of --hourly-rate, --vram, --count, --region, --available-days");
+    }
+    let hourly_rate = c
+        .hourly_rate
+        .as_deref()
+        .map(parse_positive_amount)
+        .transpose()?;
+    let vram_mb = match c.vram_gb {
+        Some(0) => bail!("--vram must be at least 1 (GB per GPU)"),
+        Some(gb) => Some(gb.checked_mul(1024).context("--vram is too large")?),
+        None => None,
+    };
+    if c.available_days == Some(0) {
+        bail!("--available-days must be at least 1");
+    }
+    let name = ctx.wallet_name(None)?;
+    let who = wallet_account(ctx, &name)?;
+    let rpc = ctx.connect().await?;
+    let listing = mp::existing_listing(&rpc, id).await?;
+    if listing.provider != who {
+        bail!(
+            "listing #{id} belongs to {}, not to wallet '{name}'",
+            keys::to_ss58(&listing.provider)
+        );
+    }
+    if let Some(b) = listing.booking {
+        bail!("listing #{id} has an open booking (#{b}): it can be changed once that booking ends");
+    }
+    let old = &listing.terms;
+    let (from, until) = match c.available_days {
+        Some(days) => {
+            let rules = MarketRules::fetch(&rpc).await?;
+            let from = Clock::now(&rpc).await?.best;
+            let until = rules
+                .blocks_per_hour
+                .checked_mul(24)
+                .and_then(|d| d.checked_mul(days))
+                .and_then(|w| from.checked_add(w))
+                .context("--available-days is too large")?;
+            (from, until)
+        }
+        None => (old.available_from, old.available_until),
+    };
+    let terms = mp::listing_terms(
+        &mp::text(&old.gpu_model),
+        vram_mb.unwrap_or(old.vram_mb),
+        c.count.unwrap_or(old.gpu_count),
+        hourly_rate.unwrap_or(old.hourly_rate),
+        c.region.as_deref().unwrap_or(&mp::text(&old.region)),
+        from,
+        until,
+    )?;
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        mp::update_listing(id, terms),
+        &format!("Updating listing {id}"),
+        SendOpts::default(),
+    )
+    .await?;
+    // Read it back: what the chain now holds is what is printed.
+    let listing = mp::existing_listing(&rpc, id).await?;
+    let tx_hash = format!("{:?}", outcome.tx_hash);
+    if ctx.json() {
+        let mut v = listing_json(&listing);
+        v["tx_hash"] = json!(tx_hash);
+        v["block"] = json!(outcome.block_number);
+        v["fee"] = json!(format_amount_json(fee));
+        print_json(&v);
+        return Ok(());
+    }
+    let clock = Clock::now(&rpc).await?;
+    println!(
+        "Listing {id} updated (read back from the chain at block #{}).",
+        clock.best
+    );
+    let mut rows = listing_rows(&listing, &clock);
+    rows.push(("tx_hash", tx_hash));
+    rows.push(("fee", format_amount(fee)));
+    println!("{}", kv_table(&rows));
     Ok(())
 }
 
