@@ -12,7 +12,8 @@ use aitbc_client::{
     keys,
     marketplace::{self as mp, Booking, BookingStatus, Listing, MarketRules, Offer},
     rpc::RpcClient,
-    runtime::{AccountId, BlockNumber},
+    runtime::{AccountId, Balance, BlockNumber, RuntimeCall},
+    tx::TxOutcome,
 };
 use anyhow::{bail, Context as _, Result};
 use clap::Subcommand;
@@ -600,132 +601,143 @@ async fn own_booking(
     Ok(b)
 }
 
-async fn confirm(ctx: &Ctx, booking_id: &str) -> Result<()> {
+/// A booking call that went through: its outcome and fee, and the booking as the chain now holds
+/// it.
+struct BookingCall {
+    outcome: TxOutcome,
+    fee: Balance,
+    booking: Booking,
+    clock: Clock,
+}
+
+impl BookingCall {
+    /// Prints the booking with `extra` (table rows and JSON fields) before the hash and fee.
+    fn print(&self, ctx: &Ctx, mut extra: Vec<(&'static str, String)>, json_extra: Value) {
+        let tx_hash = format!("{:?}", self.outcome.tx_hash);
+        extra.push(("tx_hash", tx_hash.clone()));
+        extra.push(("fee", format_amount(self.fee)));
+        let mut json_all = json!({"tx_hash": tx_hash, "fee": format_amount_json(self.fee)});
+        if let (Some(obj), Value::Object(more)) = (json_all.as_object_mut(), json_extra) {
+            obj.extend(more);
+        }
+        print_booking(ctx, &self.booking, &self.clock, &extra, json_all);
+    }
+}
+
+/// Checks that this wallet is booking `booking_id`'s `role` and that `allowed` accepts its
+/// status (nothing is signed otherwise), then signs `call(id)` and reads the booking back.
+async fn booking_call(
+    ctx: &Ctx,
+    booking_id: &str,
+    role: &str,
+    allowed: impl Fn(u64, &BookingStatus<BlockNumber>) -> Result<()>,
+    call: fn(u64) -> RuntimeCall,
+    verb: &str,
+) -> Result<BookingCall> {
     let id = mp::parse_booking_id(booking_id)?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
-    let b = own_booking(ctx, &rpc, &name, id, "provider").await?;
-    if !matches!(b.status, BookingStatus::Requested { .. }) {
-        bail!(
-            "booking #{id} is {}: only requested bookings can be confirmed",
-            mp::booking_status_name(&b.status)
-        );
-    }
+    let b = own_booking(ctx, &rpc, &name, id, role).await?;
+    allowed(id, &b.status)?;
     let (outcome, fee) = send_call(
         ctx,
         &rpc,
         &name,
-        mp::confirm(id),
-        &format!("Confirming booking {id}"),
+        call(id),
+        &format!("{verb} booking {id}"),
         SendOpts::default(),
     )
     .await?;
-    let b = mp::existing_booking(&rpc, id).await?;
-    let clock = Clock::now(&rpc).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    print_booking(
+    Ok(BookingCall {
+        outcome,
+        fee,
+        booking: mp::existing_booking(&rpc, id).await?,
+        clock: Clock::now(&rpc).await?,
+    })
+}
+
+async fn confirm(ctx: &Ctx, booking_id: &str) -> Result<()> {
+    let allowed = |id, status: &BookingStatus<BlockNumber>| match status {
+        BookingStatus::Requested { .. } => Ok(()),
+        other => bail!(
+            "booking #{id} is {}: only requested bookings can be confirmed",
+            mp::booking_status_name(other)
+        ),
+    };
+    booking_call(
         ctx,
-        &b,
-        &clock,
-        &[("tx_hash", tx_hash.clone()), ("fee", format_amount(fee))],
-        json!({"tx_hash": tx_hash, "fee": format_amount_json(fee)}),
-    );
+        booking_id,
+        "provider",
+        allowed,
+        mp::confirm,
+        "Confirming",
+    )
+    .await?
+    .print(ctx, Vec::new(), json!({}));
     Ok(())
 }
 
 async fn release(ctx: &Ctx, booking_id: &str) -> Result<()> {
-    let id = mp::parse_booking_id(booking_id)?;
-    let name = ctx.wallet_name(None)?;
-    let rpc = ctx.connect().await?;
-    let b = own_booking(ctx, &rpc, &name, id, "client").await?;
-    match b.status {
-        BookingStatus::Confirmed { .. } => {}
+    let allowed = |id, status: &BookingStatus<BlockNumber>| {
+        match status {
+        BookingStatus::Confirmed { .. } => Ok(()),
         BookingStatus::Requested { .. } => bail!(
             "booking #{id} is not confirmed yet: release ends a running booking (cancel it instead with `aitbc marketplace gpu cancel {id}`)"
         ),
         other => bail!(
             "booking #{id} has already ended ({}): nothing to release",
-            mp::booking_status_name(&other)
+            mp::booking_status_name(other)
         ),
     }
-    let (outcome, fee) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        mp::release(id),
-        &format!("Releasing booking {id}"),
-        SendOpts::default(),
-    )
-    .await?;
-    let paid = mp::paid_amount(&outcome);
-    let refunded = mp::refunded_amount(&outcome);
-    let b = mp::existing_booking(&rpc, id).await?;
-    let clock = Clock::now(&rpc).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    let mut rows = vec![("tx_hash", tx_hash.clone()), ("fee", format_amount(fee))];
-    if let Some(p) = paid {
-        rows.insert(0, ("paid to provider", format_amount(p)));
-    }
+    };
+    let done = booking_call(ctx, booking_id, "client", allowed, mp::release, "Releasing").await?;
+    let paid = mp::paid_amount(&done.outcome);
+    let refunded = mp::refunded_amount(&done.outcome);
+    let mut rows = Vec::new();
     if let Some(r) = refunded {
-        rows.insert(0, ("refunded (payment failed)", format_amount(r)));
+        rows.push(("refunded (payment failed)", format_amount(r)));
     }
-    print_booking(
+    if let Some(p) = paid {
+        rows.push(("paid to provider", format_amount(p)));
+    }
+    done.print(
         ctx,
-        &b,
-        &clock,
-        &rows,
+        rows,
         json!({
             "paid": paid.map(format_amount_json),
             "refunded": refunded.map(format_amount_json),
-            "tx_hash": tx_hash,
-            "fee": format_amount_json(fee),
         }),
     );
     Ok(())
 }
 
 async fn cancel(ctx: &Ctx, booking_id: &str) -> Result<()> {
-    let id = mp::parse_booking_id(booking_id)?;
-    let name = ctx.wallet_name(None)?;
-    let rpc = ctx.connect().await?;
-    let b = own_booking(ctx, &rpc, &name, id, "client").await?;
-    match b.status {
-        BookingStatus::Requested { .. } => {}
+    let allowed = |id, status: &BookingStatus<BlockNumber>| {
+        match status {
+        BookingStatus::Requested { .. } => Ok(()),
         BookingStatus::Confirmed { .. } => bail!(
             "booking #{id} is confirmed: it can no longer be cancelled (end it early with `aitbc marketplace gpu release {id}`)"
         ),
         other => bail!(
             "booking #{id} has already ended ({}): nothing to cancel",
-            mp::booking_status_name(&other)
+            mp::booking_status_name(other)
         ),
     }
-    let (outcome, fee) = send_call(
+    };
+    let done = booking_call(
         ctx,
-        &rpc,
-        &name,
-        mp::cancel_booking(id),
-        &format!("Cancelling booking {id}"),
-        SendOpts::default(),
+        booking_id,
+        "client",
+        allowed,
+        mp::cancel_booking,
+        "Cancelling",
     )
     .await?;
-    let refunded = mp::refunded_amount(&outcome).unwrap_or_default();
-    let b = mp::existing_booking(&rpc, id).await?;
-    let clock = Clock::now(&rpc).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    print_booking(
+    let refunded = mp::refunded_amount(&done.outcome).unwrap_or_default();
+    done.print(
         ctx,
-        &b,
-        &clock,
-        &[
-            ("refunded", format_amount(refunded)),
-            ("tx_hash", tx_hash.clone()),
-            ("fee", format_amount(fee)),
-        ],
-        json!({
-            "refunded": format_amount_json(refunded),
-            "tx_hash": tx_hash,
-            "fee": format_amount_json(fee),
-        }),
+        vec![("refunded", format_amount(refunded))],
+        json!({"refunded": format_amount_json(refunded)}),
     );
     Ok(())
 }
