@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 
 fn wait_status(cli: &Cli, job_id: &str, want: &str, secs: u64) -> Value {
     let start = Instant::now();
@@ -297,6 +298,16 @@ fn client_and_miner_journey() {
     let done = cli.json(&["admin", "jobs", "--status", "completed"]);
     assert_eq!(done[0]["job_id"].as_u64(), Some(job1));
     assert!(cli.ok(&["admin", "jobs"]).contains("completed"));
+    // The dev chain's validator set: Alice alone, GRANDPA set 0, no peers.
+    let v = cli.json(&["admin", "validators"]);
+    assert_eq!(v["grandpa_set_id"], 0);
+    assert_eq!(v["validators"].as_array().unwrap().len(), 1);
+    assert_eq!(v["validators"][0]["aura"], ALICE);
+    assert_eq!(v["validators"][0]["weight"], 1);
+    assert_eq!(v["peers"].as_array().unwrap().len(), 0);
+    assert!(cli
+        .ok(&["admin", "validators"])
+        .contains("The node has no peers."));
 
     // submit --wait follows a job to its end (here: cancelled by nobody, so use a short
     // timeout on an unfunded job to see the timeout message).

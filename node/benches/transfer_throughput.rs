@@ -137,6 +137,8 @@ async fn main() -> anyhow::Result<()> {
             &rpc_port.to_string(),
             "--prometheus-port",
             &prom_port.to_string(),
+            "--listen-addr",
+            "/ip4/127.0.0.1/tcp/0",
         ])
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log))

@@ -4,7 +4,8 @@
 //! `authorities[s % n]`. When that is one of our keys, we build a block on the best block:
 //! `Core_initialize_block`, the inherents (timestamp), pool transactions by priority until the
 //! block is full or the slot's build budget is spent, `BlockBuilder_finalize_block`, then the
-//! Aura seal, import and (on a single-authority chain) finality.
+//! Aura seal, import, (on a single-authority chain) finality, and the announcement to peers.
+//! A node that is catching up with its peers does not author.
 
 use std::{
     sync::Arc,
@@ -13,6 +14,7 @@ use std::{
 
 use codec::{Decode, Encode};
 use sp_consensus_aura::{sr25519::AuthorityId as AuraId, Slot, AURA_ENGINE_ID};
+use sp_consensus_grandpa::GRANDPA_ENGINE_ID;
 use sp_core::{Pair, H256};
 use sp_runtime::{
     generic::{Digest, DigestItem},
@@ -28,7 +30,9 @@ use crate::{
     finality,
     keystore::Keystore,
     metrics::Metrics,
+    network::{protocol::BlockData, NetworkHandle},
     pool::TxPool,
+    sync::SyncState,
     types::{Block, Extrinsic, Hasher, Header},
 };
 
@@ -197,6 +201,10 @@ pub struct Author {
     pub pool: Arc<TxPool>,
     pub keystore: Arc<Keystore>,
     pub metrics: Arc<Metrics>,
+    /// Where authored blocks are announced.
+    pub network: Option<NetworkHandle>,
+    /// While catching up with peers, the node does not author.
+    pub sync: Option<Arc<SyncState>>,
 }
 
 impl Author {
@@ -236,6 +244,9 @@ impl Author {
     }
 
     fn on_slot(&self, slot: Slot, slot_ms: u64) -> ClientResult<()> {
+        if self.sync.as_ref().is_some_and(|s| s.is_major_syncing()) {
+            return Ok(());
+        }
         let info = self.client.info();
         let parent = self.client.expect_header(&info.best_hash)?;
         if header_slot(&parent).is_some_and(|s| s >= slot) {
@@ -273,9 +284,18 @@ impl Author {
             &built.block.header,
         )?;
         let finalize = justification.is_some();
+        let announcement = self.network.as_ref().map(|_| BlockData {
+            block: built.block.clone(),
+            justification: justification
+                .clone()
+                .and_then(|j| j.into_justification(GRANDPA_ENGINE_ID)),
+        });
         let imported =
             self.client
                 .import_block(built.block, Some(built.changes), justification, finalize)?;
+        if let (Some(net), Some(data)) = (&self.network, announcement) {
+            net.announce_block(&data);
+        }
         let elapsed = started.elapsed();
         self.metrics.block_authored(elapsed);
         self.pool.maintain(&imported);

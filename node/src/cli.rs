@@ -84,6 +84,31 @@ pub struct RunCmd {
     pub log: Option<String>,
     #[command(flatten)]
     pub keyring: KeyringArgs,
+    #[command(flatten)]
+    pub network: NetworkParams,
+}
+
+/// Peer-to-peer networking.
+#[derive(Debug, Args, Clone)]
+pub struct NetworkParams {
+    /// libp2p TCP port (0: any free port).
+    #[arg(long, default_value_t = 30333, value_name = "PORT")]
+    pub port: u16,
+    /// Address to listen on, replacing the default `/ip4/0.0.0.0/tcp/<port>`
+    /// (`/ip4/127.0.0.1/tcp/<port>` with `--dev`). May be repeated.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen_addr: Vec<libp2p::Multiaddr>,
+    /// Peers to connect to, e.g. `/ip4/127.0.0.1/tcp/30333/p2p/12D3KooW...`. May be repeated;
+    /// added to the chain spec's boot nodes.
+    #[arg(long, value_name = "MULTIADDR", num_args = 1..)]
+    pub bootnodes: Vec<libp2p::Multiaddr>,
+    /// File holding the node's ed25519 secret key (32 raw bytes or 64 hex characters); created if
+    /// missing. Default: `<base path>/chains/<chain>/network/secret_ed25519`.
+    #[arg(long, value_name = "FILE")]
+    pub node_key_file: Option<PathBuf>,
+    /// Most peers to be connected to.
+    #[arg(long, default_value_t = 50, value_name = "COUNT")]
+    pub max_peers: u32,
 }
 
 /// `--alice`, `--bob`, ...: use a well-known dev account's keys (implies `--validator`).
@@ -169,6 +194,17 @@ pub enum KeyCmd {
         scheme: Scheme,
         #[arg(long, value_enum, default_value_t = OutputType::Text)]
         output_type: OutputType,
+    },
+    /// Create a libp2p node key file and print its peer id.
+    GenerateNodeKey {
+        /// Where to write the secret key (hex). Refuses to overwrite an existing file.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the peer id of a node key file.
+    InspectNodeKey {
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
     },
     /// Insert a key into the node's keystore.
     Insert {

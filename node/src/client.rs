@@ -44,6 +44,8 @@ pub enum ClientError {
     },
     #[error("cannot finalize {0:?}: it is not a descendant of the last finalized block")]
     NotDescendantOfFinalized(H256),
+    #[error("bad block: {0}")]
+    BadBlock(String),
     #[error("{0}")]
     Other(String),
 }

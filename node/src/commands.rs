@@ -138,6 +138,17 @@ pub fn key(cmd: &KeyCmd) -> anyhow::Result<()> {
                 describe(&pair, "Ed25519", None, *output_type)
             }
         },
+        KeyCmd::GenerateNodeKey { file } => {
+            let key = crate::network::generate_node_key(file)?;
+            eprintln!("Node key written to {}", file.display());
+            println!("{}", key.public().to_peer_id());
+            Ok(())
+        }
+        KeyCmd::InspectNodeKey { file } => {
+            let key = crate::network::read_node_key(file)?;
+            println!("{}", key.public().to_peer_id());
+            Ok(())
+        }
         KeyCmd::Insert {
             shared,
             key_type,

@@ -104,6 +104,18 @@ impl Database {
         Ok(self.db.get_cf(self.cf(column)?, key)?)
     }
 
+    /// A value of the node's own bookkeeping (e.g. the GRANDPA voter's last round).
+    pub fn get_meta(&self, key: &[u8]) -> DbResult<Option<Vec<u8>>> {
+        self.get(col::META, key)
+    }
+
+    /// Store a bookkeeping value, synced to disk.
+    pub fn put_meta(&self, key: &[u8], value: &[u8]) -> DbResult<()> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(col::META)?, key, value);
+        self.write(batch)
+    }
+
     fn get_hash(&self, key: &[u8]) -> DbResult<Option<H256>> {
         match self.get(col::META, key)? {
             Some(v) if v.len() == 32 => Ok(Some(H256::from_slice(&v))),

@@ -3,7 +3,8 @@
 //! Justifications are GRANDPA justifications (`sp_consensus_grandpa::GrandpaJustification`),
 //! stored with the block under the `FRNK` engine id. On a chain whose GRANDPA authority set is a
 //! single key held by this node, every authored block is finalized at once with a commit signed
-//! by that key. Multi-validator voting builds on the same store and import path.
+//! by that key. With more authorities, the GRANDPA voter (`crate::grandpa`) finalizes blocks
+//! and stores the justification of each round's commit.
 
 use codec::{Decode, Encode};
 use sp_consensus_grandpa::{AuthorityList, GrandpaJustification, SetId, GRANDPA_ENGINE_ID};
@@ -68,8 +69,9 @@ pub fn sign_commit(
     }
 }
 
-/// Verify a stored GRANDPA justification of `header` against `authorities` and `set_id`:
-/// it must target the header and carry valid precommits of more than 2/3 of the weight.
+/// Verify a GRANDPA justification of `header` against `authorities` and `set_id`: it must target
+/// the header and carry valid precommits of more than 2/3 of the weight, each for the header or
+/// for a descendant of it whose ancestry the justification carries.
 pub fn verify_justification(
     header: &Header,
     encoded: &[u8],
@@ -83,6 +85,20 @@ pub fn verify_justification(
             "justification targets another block".into(),
         ));
     }
+    let ancestry: std::collections::HashMap<_, _> =
+        j.votes_ancestries.iter().map(|h| (h.hash(), h)).collect();
+    let descends = |mut hash: sp_core::H256, mut number: u32| -> bool {
+        while number > header.number {
+            match ancestry.get(&hash) {
+                Some(h) => {
+                    hash = *h.parent_hash();
+                    number = h.number.saturating_sub(1);
+                }
+                None => return false,
+            }
+        }
+        hash == header.hash()
+    };
     let total: u64 = authorities.iter().map(|(_, w)| *w).sum();
     let mut seen = std::collections::HashSet::new();
     let mut weight = 0u64;
@@ -91,6 +107,9 @@ pub fn verify_justification(
             continue;
         };
         if !seen.insert(sp.id.clone()) {
+            continue;
+        }
+        if !descends(sp.precommit.target_hash, sp.precommit.target_number) {
             continue;
         }
         let message = finality_grandpa::Message::Precommit(sp.precommit.clone());

@@ -1,7 +1,7 @@
 //! `aitbc-node`: the AITBC validator and full node, as a library (the binary is `main.rs`).
 //!
 //! The runtime runs natively (see DESIGN.md). Storage is RocksDB, consensus is Aura slots with
-//! GRANDPA-format finality, and the JSON-RPC is Substrate's.
+//! GRANDPA finality, networking is libp2p, and the JSON-RPC is Substrate's.
 
 pub mod authoring;
 pub mod chain_spec;
@@ -11,9 +11,13 @@ pub mod commands;
 pub mod db;
 pub mod executor;
 pub mod finality;
+pub mod grandpa;
+pub mod import;
 pub mod keystore;
 pub mod metrics;
+pub mod network;
 pub mod pool;
 pub mod rpc;
 pub mod service;
+pub mod sync;
 pub mod types;

@@ -30,6 +30,7 @@ pub struct Metrics {
     import_seconds: Histogram,
     pool_ready: Gauge,
     pool_future: Gauge,
+    peers: Gauge,
     rpc_calls: Family<MethodLabel, Counter>,
 }
 
@@ -70,6 +71,12 @@ impl Metrics {
             "Future transactions in the pool",
             pool_future.clone(),
         );
+        let peers = Gauge::default();
+        registry.register(
+            "sub_libp2p_peers_count",
+            "Connected libp2p peers",
+            peers.clone(),
+        );
         let rpc_calls = Family::<MethodLabel, Counter>::default();
         registry.register("rpc_calls", "JSON-RPC calls by method", rpc_calls.clone());
         Arc::new(Self {
@@ -79,6 +86,7 @@ impl Metrics {
             import_seconds,
             pool_ready,
             pool_future,
+            peers,
             rpc_calls,
         })
     }
@@ -107,6 +115,10 @@ impl Metrics {
     pub fn set_pool(&self, ready: usize, future: usize) {
         self.pool_ready.set(ready as i64);
         self.pool_future.set(future as i64);
+    }
+
+    pub fn set_peers(&self, peers: usize) {
+        self.peers.set(peers as i64);
     }
 
     pub fn rpc_call(&self, method: &str) {

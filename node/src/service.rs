@@ -9,7 +9,6 @@ use std::{
 };
 
 use anyhow::Context;
-use sp_core::{ed25519, Pair};
 
 use crate::{
     authoring::{short, Author},
@@ -17,10 +16,14 @@ use crate::{
     cli::RunCmd,
     client::Client,
     db::Database,
+    grandpa::Grandpa,
+    import::BlockImporter,
     keystore::{self, Keystore},
     metrics::Metrics,
+    network::{self, NetworkConfig, NetworkHandle},
     pool::{PoolLimits, TxPool},
     rpc::{self, NodeInfo, RpcCtx},
+    sync::{SyncService, SyncState},
 };
 
 /// `$HOME/.local/share/aitbc-node`.
@@ -47,30 +50,6 @@ fn init_logging(filter: Option<&str>) {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-/// The node's libp2p identity key, created on first start.
-fn node_key(dir: &Path) -> anyhow::Result<ed25519::Pair> {
-    let path = dir.join("network").join("secret_ed25519");
-    if let Ok(bytes) = std::fs::read(&path) {
-        let seed: [u8; 32] = bytes
-            .get(..32)
-            .and_then(|b| b.try_into().ok())
-            .with_context(|| format!("node key {} must hold 32 bytes", path.display()))?;
-        return Ok(ed25519::Pair::from_seed(&seed));
-    }
-    let (pair, seed) = ed25519::Pair::generate();
-    std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
-    std::fs::write(&path, seed.as_ref())
-        .with_context(|| format!("cannot write node key {}", path.display()))?;
-    Ok(pair)
-}
-
-/// libp2p peer id of an ed25519 key: base58 of the identity multihash of its protobuf encoding.
-pub fn peer_id(key: &ed25519::Public) -> String {
-    let mut bytes = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
-    bytes.extend_from_slice(&key.0);
-    bs58::encode(bytes).into_string()
 }
 
 pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
@@ -104,8 +83,26 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         keystore.add(keystore::GRANDPA, uri)?;
     }
     let is_validator = cmd.validator || shared.dev || keyring_uri.is_some();
-    let node_key = node_key(&dir)?;
-    let peer = peer_id(&node_key.public());
+    let node_key_path = cmd
+        .network
+        .node_key_file
+        .clone()
+        .unwrap_or_else(|| dir.join("network").join("secret_ed25519"));
+    let keypair = network::load_or_create_node_key(&node_key_path)?;
+    let peer = keypair.public().to_peer_id().to_string();
+    let listen_addrs = if cmd.network.listen_addr.is_empty() {
+        let ip = if shared.dev { "127.0.0.1" } else { "0.0.0.0" };
+        vec![format!("/ip4/{ip}/tcp/{}", cmd.network.port).parse()?]
+    } else {
+        cmd.network.listen_addr.clone()
+    };
+    let mut bootnodes = cmd.network.bootnodes.clone();
+    for b in &client.spec().boot_nodes {
+        bootnodes.push(
+            b.parse()
+                .with_context(|| format!("the chain spec's boot node `{b}` is not a multiaddr"))?,
+        );
+    }
     let name = cmd
         .name
         .clone()
@@ -132,6 +129,24 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let metrics = Metrics::new();
         let pool = TxPool::new(client.clone(), PoolLimits::default());
+        let (net, incoming) = network::start(NetworkConfig {
+            listen_addrs,
+            bootnodes,
+            max_peers: cmd.network.max_peers,
+            keypair,
+            genesis: client.info().genesis_hash,
+        })?;
+        let importer = BlockImporter::new(client.clone(), pool.clone(), metrics.clone());
+        let grandpa = Grandpa::new(client.clone(), net.clone(), keystore.clone());
+        let sync = SyncService::new(
+            importer,
+            pool.clone(),
+            net.clone(),
+            Some(grandpa.clone()),
+            is_validator,
+        );
+        sync.start(incoming);
+        tokio::spawn(grandpa.run());
         let ip: IpAddr = if cmd.rpc_external {
             Ipv4Addr::UNSPECIFIED.into()
         } else {
@@ -142,6 +157,8 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
             pool: pool.clone(),
             keystore: keystore.clone(),
             metrics: metrics.clone(),
+            network: Some(net.clone()),
+            sync: Some(sync.state.clone()),
             node: NodeInfo {
                 name,
                 version: env!("CARGO_PKG_VERSION").into(),
@@ -159,13 +176,21 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
                 .serve(SocketAddr::new(ip, cmd.prometheus_port))
                 .await?;
         }
-        spawn_informant(client.clone(), pool.clone(), metrics.clone());
+        spawn_informant(
+            client.clone(),
+            pool.clone(),
+            metrics.clone(),
+            net.clone(),
+            sync.state.clone(),
+        );
         if is_validator {
             let author = Author {
                 client: client.clone(),
                 pool: pool.clone(),
                 keystore: keystore.clone(),
                 metrics: metrics.clone(),
+                network: Some(net.clone()),
+                sync: Some(sync.state.clone()),
             };
             tokio::spawn(author.run());
         }
@@ -178,7 +203,13 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_informant(client: Arc<Client>, pool: Arc<TxPool>, metrics: Arc<Metrics>) {
+fn spawn_informant(
+    client: Arc<Client>,
+    pool: Arc<TxPool>,
+    metrics: Arc<Metrics>,
+    net: NetworkHandle,
+    sync: Arc<SyncState>,
+) {
     let mut imported = client.notifications.imported.subscribe();
     let c = client.clone();
     let m = metrics.clone();
@@ -202,8 +233,15 @@ fn spawn_informant(client: Arc<Client>, pool: Arc<TxPool>, metrics: Arc<Metrics>
             tick.tick().await;
             let i = client.info();
             m.set_heights(i.best_number, i.finalized_number);
+            let peers = net.peer_count();
+            m.set_peers(peers);
+            let activity = if sync.is_major_syncing() {
+                format!("⚙️  Syncing to #{}", sync.highest_block())
+            } else {
+                "💤 Idle".to_string()
+            };
             tracing::info!(
-                "💤 Idle (0 peers), best: #{} ({}), finalized #{} ({})",
+                "{activity} ({peers} peers), best: #{} ({}), finalized #{} ({})",
                 i.best_number,
                 short(&i.best_hash),
                 i.finalized_number,

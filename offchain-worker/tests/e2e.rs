@@ -107,6 +107,8 @@ impl Net {
             port.to_string(),
             "--prometheus-port".into(),
             free_port().to_string(),
+            "--port".into(),
+            "0".into(),
         ];
         let node = Self::spawn_node(dir.path(), &node_args, "node.log");
         node.wait_for_log("Authored #1", Duration::from_secs(60));

@@ -98,6 +98,10 @@ impl pallet_grandpa::Config for Runtime {
     type EquivocationReportSystem = ();
 }
 
+impl crate::validators::Config for Runtime {
+    type MaxValidators = ConstU32<32>;
+}
+
 impl pallet_timestamp::Config for Runtime {
     type Moment = u64;
     type OnTimestampSet = Aura;

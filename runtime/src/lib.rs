@@ -14,6 +14,7 @@ pub mod configs;
 pub mod genesis;
 pub mod governance;
 pub mod market;
+pub mod validators;
 
 use sp_runtime::{
     generic, impl_opaque_keys,
@@ -90,7 +91,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 101,
+    spec_version: 102,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -144,6 +145,10 @@ mod runtime {
     pub type Dao = pallet_aitbc_dao;
     #[runtime::pallet_index(15)]
     pub type GovernanceTiming = crate::governance::timing;
+
+    // Validator set changes (runtime/src/validators.rs).
+    #[runtime::pallet_index(16)]
+    pub type ValidatorSet = crate::validators::validator_set;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.

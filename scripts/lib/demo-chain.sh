@@ -21,7 +21,7 @@ start_chain_and_miner() {
   rpc_port="$(free_port)"; prom_port="$(free_port)"
   URL="ws://127.0.0.1:$rpc_port"
   echo "== starting a dev chain (RPC $URL); log: $WORK/node.log"
-  "$BIN/aitbc-node" --dev --base-path "$WORK/node" --rpc-port "$rpc_port" --prometheus-port "$prom_port" >"$WORK/node.log" 2>&1 &
+  "$BIN/aitbc-node" --dev --base-path "$WORK/node" --rpc-port "$rpc_port" --prometheus-port "$prom_port" --port 0 >"$WORK/node.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do
     curl -s -o /dev/null -H 'content-type: application/json' \

@@ -1,4 +1,4 @@
-//! `aitbc admin ...`: network-wide tables of miners and jobs.
+//! `aitbc admin ...`: network-wide tables of miners and jobs, and the validator set.
 
 use crate::commands::client::print_jobs;
 use crate::commands::jobs_view::{hardware_text, miner_json, miner_status_text};
@@ -7,7 +7,9 @@ use crate::output::{print_json, short, table};
 use aitbc_client::{amount::format_amount, keys, market};
 use anyhow::Result;
 use clap::Subcommand;
+use codec::Decode;
 use serde_json::json;
+use sp_core::crypto::AccountId32;
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCmd {
@@ -28,12 +30,17 @@ pub enum AdminCmd {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// The validator set at the best block: Aura authors and GRANDPA voters, with the GRANDPA
+    /// set id, and the connected node's peers.
+    #[command(after_help = "Example:\n  aitbc admin validators")]
+    Validators,
 }
 
 pub async fn run(ctx: &Ctx, cmd: AdminCmd) -> Result<()> {
     match cmd {
         AdminCmd::Miners { limit } => miners(ctx, limit).await,
         AdminCmd::Jobs { status, limit } => jobs(ctx, status.as_deref(), limit).await,
+        AdminCmd::Validators => validators(ctx).await,
     }
 }
 
@@ -108,5 +115,76 @@ async fn jobs(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
     all.sort_by_key(|j| std::cmp::Reverse(j.id));
     all.truncate(limit as usize);
     print_jobs(ctx, &all, "No jobs.");
+    Ok(())
+}
+
+async fn validators(ctx: &Ctx) -> Result<()> {
+    let rpc = ctx.connect().await?;
+    let best = rpc.block_hash(None).await?;
+    let decode_err = |what: &str| anyhow::anyhow!("the node returned an undecodable {what}");
+    let raw = rpc.state_call("AuraApi_authorities", &[], best).await?;
+    let aura =
+        Vec::<[u8; 32]>::decode(&mut &raw[..]).map_err(|_| decode_err("Aura authority list"))?;
+    let raw = rpc
+        .state_call("GrandpaApi_grandpa_authorities", &[], best)
+        .await?;
+    let grandpa = Vec::<([u8; 32], u64)>::decode(&mut &raw[..])
+        .map_err(|_| decode_err("GRANDPA authority list"))?;
+    let raw = rpc
+        .state_call("GrandpaApi_current_set_id", &[], best)
+        .await?;
+    let set_id = u64::decode(&mut &raw[..]).map_err(|_| decode_err("GRANDPA set id"))?;
+    let peers = rpc.system_peers().await?;
+    let rows: Vec<(String, String, u64)> = (0..aura.len().max(grandpa.len()))
+        .map(|i| {
+            let a = aura
+                .get(i)
+                .map(|k| keys::to_ss58(&AccountId32::from(*k)))
+                .unwrap_or_default();
+            let (g, w) = grandpa
+                .get(i)
+                .map(|(k, w)| (format!("0x{}", hex::encode(k)), *w))
+                .unwrap_or_default();
+            (a, g, w)
+        })
+        .collect();
+    if ctx.json() {
+        print_json(&json!({
+            "grandpa_set_id": set_id,
+            "validators": rows.iter().map(|(a, g, w)| json!({"aura": a, "grandpa": g, "weight": w})).collect::<Vec<_>>(),
+            "peers": peers,
+        }));
+        return Ok(());
+    }
+    println!(
+        "{} Aura authorities, {} GRANDPA voters (set {set_id}); blocks are final with votes of more than 2/3 of the weight",
+        aura.len(),
+        grandpa.len()
+    );
+    let mut t = table(&["#", "aura (author key)", "grandpa (voter key)", "weight"]);
+    for (i, (a, g, w)) in rows.iter().enumerate() {
+        t.add_row(vec![i.to_string(), a.clone(), g.clone(), w.to_string()]);
+    }
+    println!("{t}");
+    if peers.is_empty() {
+        println!("The node has no peers.");
+        return Ok(());
+    }
+    let mut t = table(&["peer", "role", "best", "finalized"]);
+    for p in &peers {
+        t.add_row(vec![
+            p["peerId"].as_str().unwrap_or_default().to_string(),
+            p["roles"].as_str().unwrap_or_default().to_string(),
+            p["bestNumber"]
+                .as_u64()
+                .map(|n| format!("#{n}"))
+                .unwrap_or_default(),
+            p["finalizedNumber"]
+                .as_u64()
+                .map(|n| format!("#{n}"))
+                .unwrap_or_default(),
+        ]);
+    }
+    println!("{t}");
     Ok(())
 }

@@ -21,10 +21,16 @@ fn extrinsic_param(p: &jsonrpsee::types::Params) -> RpcResult<Vec<u8>> {
 
 async fn submit(ctx: &Arc<RpcCtx>, bytes: Vec<u8>) -> RpcResult<H256> {
     let c = ctx.clone();
-    tokio::task::spawn_blocking(move || c.pool.submit(bytes, TransactionSource::External))
-        .await
-        .map_err(|e| super::invalid_params(format!("submission task failed: {e}")))?
-        .map_err(pool_error)
+    let gossip = ctx.network.as_ref().map(|_| bytes.clone());
+    let hash =
+        tokio::task::spawn_blocking(move || c.pool.submit(bytes, TransactionSource::External))
+            .await
+            .map_err(|e| super::invalid_params(format!("submission task failed: {e}")))?
+            .map_err(pool_error)?;
+    if let (Some(net), Some(bytes)) = (&ctx.network, gossip) {
+        net.broadcast_transaction(bytes);
+    }
+    Ok(hash)
 }
 
 pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Result<()> {

@@ -50,6 +50,10 @@ pub struct RpcCtx {
     pub pool: Arc<TxPool>,
     pub keystore: Arc<Keystore>,
     pub metrics: Arc<Metrics>,
+    /// The libp2p network (absent in in-process tests).
+    pub network: Option<crate::network::NetworkHandle>,
+    /// Sync progress (absent in in-process tests).
+    pub sync: Option<Arc<crate::sync::SyncState>>,
     pub node: NodeInfo,
 }
 

@@ -19,13 +19,40 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
         Value::Object(ctx.client.spec().properties.clone())
     })?;
     m.register_method("system_health", |_, ctx, _| {
-        // This node does not network yet: it has no peers and is never syncing.
-        json!({ "peers": 0, "isSyncing": false, "shouldHavePeers": ctx.client.spec().chain_type != "Development" })
+        let peers = ctx.network.as_ref().map_or(0, |n| n.peer_count());
+        let is_syncing = ctx.sync.as_ref().is_some_and(|s| s.is_major_syncing());
+        json!({
+            "peers": peers,
+            "isSyncing": is_syncing,
+            "shouldHavePeers": ctx.client.spec().chain_type != "Development",
+        })
     })?;
-    m.register_method("system_peers", |_, _, _| Vec::<Value>::new())?;
+    m.register_method("system_peers", |_, ctx, _| {
+        let Some(net) = &ctx.network else {
+            return Vec::new();
+        };
+        net.peers()
+            .into_iter()
+            .map(|(peer, info)| {
+                let status = info.status;
+                json!({
+                    "peerId": peer.to_string(),
+                    "roles": if status.is_some_and(|s| s.is_authority) { "AUTHORITY" } else { "FULL" },
+                    "bestHash": status.map(|s| format!("{:?}", s.best_hash)),
+                    "bestNumber": status.map(|s| s.best_number),
+                    "finalizedNumber": status.map(|s| s.finalized_number),
+                    "address": info.address.to_string(),
+                    "agent": info.agent,
+                })
+            })
+            .collect::<Vec<Value>>()
+    })?;
     m.register_method("system_localPeerId", |_, ctx, _| ctx.node.peer_id.clone())?;
-    m.register_method("system_localListenAddresses", |_, _, _| {
-        Vec::<String>::new()
+    m.register_method("system_localListenAddresses", |_, ctx, _| {
+        ctx.network
+            .as_ref()
+            .map(|n| n.listen_addresses().iter().map(|a| a.to_string()).collect())
+            .unwrap_or_else(Vec::<String>::new)
     })?;
     m.register_method("system_nodeRoles", |_, ctx, _| {
         if ctx.node.is_authority {
@@ -36,7 +63,15 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
     })?;
     m.register_method("system_syncState", |_, ctx, _| {
         let info = ctx.client.info();
-        json!({ "startingBlock": 0, "currentBlock": info.best_number, "highestBlock": info.best_number })
+        let (starting, highest) = ctx
+            .sync
+            .as_ref()
+            .map_or((0, 0), |s| (s.starting_block(), s.highest_block()));
+        json!({
+            "startingBlock": starting,
+            "currentBlock": info.best_number,
+            "highestBlock": highest.max(info.best_number),
+        })
     })?;
     m.register_blocking_method("system_accountNextIndex", |p, ctx, _| -> RpcResult<Nonce> {
         let args = positional(&p)?;

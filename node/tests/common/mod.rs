@@ -60,6 +60,11 @@ impl TestNode {
 
     fn spawn(&mut self) {
         std::fs::create_dir_all(&self.base).expect("base dir");
+        // Single-node tests run side by side: any free libp2p port unless the test picks one.
+        let networked = self
+            .args
+            .iter()
+            .any(|a| a == "--port" || a == "--listen-addr");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -73,6 +78,11 @@ impl TestNode {
             .arg(self.rpc_port.to_string())
             .arg("--prometheus-port")
             .arg(self.prometheus_port.to_string())
+            .args(if networked {
+                &[][..]
+            } else {
+                &["--port", "0"][..]
+            })
             .stdout(Stdio::from(log.try_clone().expect("log")))
             .stderr(Stdio::from(log))
             .spawn()

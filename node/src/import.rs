@@ -1,0 +1,480 @@
+//! Import of blocks that come from peers (gossip or sync).
+//!
+//! Before a block is executed it must pass the Aura checks: it carries a slot that is later than
+//! its parent's and not in the future, its seal is the signature of `authorities[slot % n]`
+//! (read from the parent's state), that author has not sealed another block in the same slot
+//! (equivocation), and it descends from the last finalized block. Then it is re-executed
+//! (`Core_execute_block`, both roots checked). A justification that comes with it is verified
+//! against the GRANDPA authority set before the block is finalized.
+//!
+//! Fork choice: the longest chain that contains the last finalized block (the client makes a
+//! block best when it is higher than the current best).
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use codec::Decode;
+use parking_lot::Mutex;
+use sp_consensus_aura::{sr25519::AuthorityId as AuraId, Slot, AURA_ENGINE_ID};
+use sp_consensus_grandpa::{AuthorityList, SetId, GRANDPA_ENGINE_ID};
+use sp_core::{sr25519, Pair, H256};
+use sp_runtime::{generic::DigestItem, traits::Header as _, Justifications};
+
+use crate::{
+    authoring::{header_slot, now_ms},
+    client::{Client, ClientError, ClientResult, ImportedBlock},
+    finality,
+    metrics::Metrics,
+    pool::TxPool,
+    types::{Block, Header},
+};
+
+/// Slots kept in the equivocation record.
+const EQUIVOCATION_WINDOW: u64 = 4096;
+
+/// Why a block was not imported, or what happened to it.
+#[derive(Debug)]
+pub enum ImportOutcome {
+    /// Imported (and maybe finalized).
+    Imported(ImportedBlock),
+    /// Already in the database.
+    AlreadyKnown,
+    /// Its parent is not known: sync must fetch the missing blocks first.
+    UnknownParent,
+}
+
+/// Verification failures of a block from a peer.
+#[derive(Debug, thiserror::Error)]
+pub enum BadBlock {
+    #[error("block #{0} has no Aura slot digest")]
+    NoSlot(u32),
+    #[error("block #{number} is for slot {slot}, which is not after its parent's slot {parent}")]
+    SlotNotIncreasing { number: u32, slot: u64, parent: u64 },
+    #[error("block #{number} is for slot {slot}, but the current slot is {now}: from the future")]
+    FromTheFuture { number: u32, slot: u64, now: u64 },
+    #[error("block #{0} is not sealed")]
+    NoSeal(u32),
+    #[error("block #{number}: bad seal (expected a signature of the slot author {author})")]
+    BadSeal { number: u32, author: String },
+    #[error("block #{number} number does not follow its parent #{parent}")]
+    BadNumber { number: u32, parent: u32 },
+    #[error("equivocation: {author} sealed both {first:?} and {second:?} in slot {slot}")]
+    Equivocation {
+        author: String,
+        slot: u64,
+        first: H256,
+        second: H256,
+    },
+    #[error("block #{number} ({hash:?}) does not descend from the finalized block #{finalized}")]
+    BelowFinality {
+        number: u32,
+        hash: H256,
+        finalized: u32,
+    },
+    #[error("block #{number}: invalid justification: {reason}")]
+    BadJustification { number: u32, reason: String },
+}
+
+/// Verifies and imports blocks from peers.
+pub struct BlockImporter {
+    client: Arc<Client>,
+    pool: Arc<TxPool>,
+    metrics: Arc<Metrics>,
+    /// slot -> (author, block hash) of the blocks seen, to detect equivocations.
+    seen: Mutex<BTreeMap<u64, Vec<(AuraId, H256)>>>,
+}
+
+impl BlockImporter {
+    pub fn new(client: Arc<Client>, pool: Arc<TxPool>, metrics: Arc<Metrics>) -> Arc<Self> {
+        Arc::new(Self {
+            client,
+            pool,
+            metrics,
+            seen: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Arc<Client> {
+        &self.client
+    }
+
+    /// Verify and import `block`, finalizing it if `justification` proves it final.
+    pub fn import(
+        &self,
+        block: Block,
+        justification: Option<Vec<u8>>,
+    ) -> ClientResult<ImportOutcome> {
+        let hash = block.header.hash();
+        let number = block.header.number;
+        if self.client.header(&hash)?.is_some() {
+            if let Some(j) = justification {
+                if number > self.client.info().finalized_number {
+                    self.finalize_with(&block.header, j)?;
+                }
+            }
+            return Ok(ImportOutcome::AlreadyKnown);
+        }
+        let Some(parent) = self.client.header(block.header.parent_hash())? else {
+            return Ok(ImportOutcome::UnknownParent);
+        };
+        if number != parent.number + 1 {
+            return Err(bad(BadBlock::BadNumber {
+                number,
+                parent: parent.number,
+            }));
+        }
+        self.check_descends_from_finalized(&block.header)?;
+        self.verify_aura(&block.header, &parent)?;
+        let justifications = match justification {
+            Some(j) => {
+                self.verify_justification(&block.header, &j)?;
+                Some(Justifications::from((GRANDPA_ENGINE_ID, j)))
+            }
+            None => None,
+        };
+        let finalize = justifications.is_some();
+        let started = std::time::Instant::now();
+        let imported = self
+            .client
+            .import_block(block, None, justifications, finalize)?;
+        self.metrics.block_imported(started.elapsed());
+        self.pool.maintain(&imported);
+        let info = self.client.info();
+        self.metrics
+            .set_heights(info.best_number, info.finalized_number);
+        Ok(ImportOutcome::Imported(imported))
+    }
+
+    /// Verify a justification of an imported block and finalize it.
+    pub fn finalize_with(&self, header: &Header, justification: Vec<u8>) -> ClientResult<()> {
+        self.verify_justification(header, &justification)?;
+        self.client.finalize(
+            header.hash(),
+            Some(Justifications::from((GRANDPA_ENGINE_ID, justification))),
+        )
+    }
+
+    fn check_descends_from_finalized(&self, header: &Header) -> ClientResult<()> {
+        let info = self.client.info();
+        let below = BadBlock::BelowFinality {
+            number: header.number,
+            hash: header.hash(),
+            finalized: info.finalized_number,
+        };
+        if header.number <= info.finalized_number {
+            return Err(bad(below));
+        }
+        let mut cursor = *header.parent_hash();
+        let mut n = header.number - 1;
+        while n > info.finalized_number {
+            // Canonical ancestors above the finalized block are descendants of it.
+            if self.client.db().hash_at(n)? == Some(cursor) {
+                return Ok(());
+            }
+            cursor = *self.client.expect_header(&cursor)?.parent_hash();
+            n -= 1;
+        }
+        if cursor == info.finalized_hash {
+            Ok(())
+        } else {
+            Err(bad(below))
+        }
+    }
+
+    fn verify_aura(&self, header: &Header, parent: &Header) -> ClientResult<()> {
+        let number = header.number;
+        let slot = header_slot(header).ok_or(bad(BadBlock::NoSlot(number)))?;
+        if let Some(parent_slot) = header_slot(parent) {
+            if slot <= parent_slot {
+                return Err(bad(BadBlock::SlotNotIncreasing {
+                    number,
+                    slot: slot.into(),
+                    parent: parent_slot.into(),
+                }));
+            }
+        }
+        let parent_hash = parent.hash();
+        let slot_ms: u64 = self
+            .client
+            .call_decode::<sp_consensus_aura::SlotDuration>(
+                &parent_hash,
+                "AuraApi_slot_duration",
+                (),
+            )?
+            .as_millis()
+            .max(1);
+        // One slot of clock drift is tolerated.
+        let now = now_ms() / slot_ms;
+        if u64::from(slot) > now + 1 {
+            return Err(bad(BadBlock::FromTheFuture {
+                number,
+                slot: slot.into(),
+                now,
+            }));
+        }
+        let authorities: Vec<AuraId> =
+            self.client
+                .call_decode(&parent_hash, "AuraApi_authorities", ())?;
+        if authorities.is_empty() {
+            return Err(ClientError::Other(
+                "the runtime has no Aura authorities".into(),
+            ));
+        }
+        let author = authorities[(u64::from(slot) % authorities.len() as u64) as usize].clone();
+        let mut unsealed = header.clone();
+        let seal = match unsealed.digest.logs.pop() {
+            Some(DigestItem::Seal(id, sig)) if id == AURA_ENGINE_ID => sig,
+            _ => return Err(bad(BadBlock::NoSeal(number))),
+        };
+        let signature = sr25519::Signature::decode(&mut &seal[..]).map_err(|_| {
+            bad(BadBlock::BadSeal {
+                number,
+                author: author.to_string(),
+            })
+        })?;
+        let public: sr25519::Public = author.clone().into();
+        if !sr25519::Pair::verify(&signature, unsealed.hash().as_bytes(), &public) {
+            return Err(bad(BadBlock::BadSeal {
+                number,
+                author: author.to_string(),
+            }));
+        }
+        self.note_slot(slot, author, header.hash())
+    }
+
+    fn note_slot(&self, slot: Slot, author: AuraId, hash: H256) -> ClientResult<()> {
+        let slot = u64::from(slot);
+        let mut seen = self.seen.lock();
+        let entry = seen.entry(slot).or_default();
+        if let Some((_, first)) = entry.iter().find(|(a, h)| *a == author && *h != hash) {
+            return Err(bad(BadBlock::Equivocation {
+                author: author.to_string(),
+                slot,
+                first: *first,
+                second: hash,
+            }));
+        }
+        entry.push((author, hash));
+        while seen.len() as u64 > EQUIVOCATION_WINDOW {
+            seen.pop_first();
+        }
+        Ok(())
+    }
+
+    /// Verify a GRANDPA justification of `header` against the authority set at its parent.
+    pub fn verify_justification(&self, header: &Header, justification: &[u8]) -> ClientResult<()> {
+        let at = *header.parent_hash();
+        let authorities: AuthorityList =
+            self.client
+                .call_decode(&at, "GrandpaApi_grandpa_authorities", ())?;
+        let set_id: SetId = self
+            .client
+            .call_decode(&at, "GrandpaApi_current_set_id", ())?;
+        finality::verify_justification(header, justification, &authorities, set_id).map_err(|e| {
+            bad(BadBlock::BadJustification {
+                number: header.number,
+                reason: e.to_string(),
+            })
+        })
+    }
+}
+
+fn bad(e: BadBlock) -> ClientError {
+    ClientError::BadBlock(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        authoring::build_block,
+        chain_spec::ChainSpec,
+        db::Database,
+        keystore::{self, Keystore},
+        pool::PoolLimits,
+    };
+    use codec::Encode;
+    use sp_keyring::Sr25519Keyring;
+    use std::time::{Duration, Instant};
+
+    struct Chain {
+        _dir: tempfile::TempDir,
+        client: Arc<Client>,
+        pool: Arc<TxPool>,
+        keystore: Keystore,
+    }
+
+    fn chain() -> Chain {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = Database::open(&dir.path().join("db")).expect("db");
+        let client = Client::open(db, ChainSpec::preset("dev").expect("dev")).expect("client");
+        let pool = TxPool::new(client.clone(), PoolLimits::default());
+        let keystore = Keystore::in_memory();
+        keystore.add(keystore::GRANDPA, "//Alice").expect("key");
+        Chain {
+            _dir: dir,
+            client,
+            pool,
+            keystore,
+        }
+    }
+
+    fn importer(c: &Chain) -> Arc<BlockImporter> {
+        BlockImporter::new(c.client.clone(), c.pool.clone(), Metrics::new())
+    }
+
+    fn now_slot() -> u64 {
+        now_ms() / 2000
+    }
+
+    /// A block by `key` on `on`'s best block for `slot`, with its single-authority justification.
+    fn block(on: &Chain, slot: u64, key: &sr25519::Pair) -> (Block, Option<Vec<u8>>) {
+        let parent = on
+            .client
+            .expect_header(&on.client.info().best_hash)
+            .expect("parent");
+        let built = build_block(
+            &on.client,
+            &on.pool,
+            &parent,
+            Slot::from(slot),
+            2000,
+            key,
+            Instant::now() + Duration::from_secs(5),
+        )
+        .expect("build");
+        let j =
+            finality::single_authority_justification(&on.client, &on.keystore, &built.block.header)
+                .expect("justification")
+                .and_then(|j| j.into_justification(GRANDPA_ENGINE_ID));
+        (built.block, j)
+    }
+
+    fn err_of(r: ClientResult<ImportOutcome>) -> String {
+        match r {
+            Err(e) => e.to_string(),
+            Ok(o) => panic!("expected a refusal, got {o:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_block_is_imported_and_finalized_by_its_justification() {
+        let (author, node) = (chain(), chain());
+        let (b, j) = block(&author, now_slot(), &Sr25519Keyring::Alice.pair());
+        let hash = b.header.hash();
+        let imp = importer(&node);
+        assert!(matches!(
+            imp.import(b.clone(), j).expect("import"),
+            ImportOutcome::Imported(_)
+        ));
+        let info = node.client.info();
+        assert_eq!((info.best_hash, info.finalized_hash), (hash, hash));
+        assert!(matches!(
+            imp.import(b, None).expect("again"),
+            ImportOutcome::AlreadyKnown
+        ));
+    }
+
+    #[test]
+    fn a_block_with_an_unknown_parent_waits_for_sync() {
+        let (author, node) = (chain(), chain());
+        let s = now_slot();
+        let (b1, _) = block(&author, s - 1, &Sr25519Keyring::Alice.pair());
+        author
+            .client
+            .import_block(b1, None, None, false)
+            .expect("b1");
+        let (b2, _) = block(&author, s, &Sr25519Keyring::Alice.pair());
+        assert!(matches!(
+            importer(&node).import(b2, None).expect("import"),
+            ImportOutcome::UnknownParent
+        ));
+    }
+
+    #[test]
+    fn seals_by_the_wrong_author_or_tampered_are_refused() {
+        let (author, node) = (chain(), chain());
+        let imp = importer(&node);
+        // Bob is not the dev chain's authority.
+        let (b, _) = block(&author, now_slot(), &Sr25519Keyring::Bob.pair());
+        assert!(err_of(imp.import(b, None)).contains("bad seal"));
+        let (mut b, _) = block(&author, now_slot(), &Sr25519Keyring::Alice.pair());
+        b.header.state_root = H256::repeat_byte(7);
+        assert!(err_of(imp.import(b, None)).contains("bad seal"));
+        let (mut b, _) = block(&author, now_slot(), &Sr25519Keyring::Alice.pair());
+        b.header.digest.logs.pop();
+        assert!(err_of(imp.import(b, None)).contains("not sealed"));
+    }
+
+    #[test]
+    fn blocks_from_the_future_are_refused() {
+        let (author, node) = (chain(), chain());
+        let (b, _) = block(&author, now_slot() + 10, &Sr25519Keyring::Alice.pair());
+        assert!(err_of(importer(&node).import(b, None)).contains("from the future"));
+    }
+
+    #[test]
+    fn two_blocks_by_one_author_in_one_slot_are_an_equivocation() {
+        let (author, node) = (chain(), chain());
+        let slot = now_slot();
+        let (first, _) = block(&author, slot, &Sr25519Keyring::Alice.pair());
+        // The same slot again, with a transaction in it: another block.
+        let ctx = aitbc_client::tx::ChainInfo {
+            genesis_hash: author.client.info().genesis_hash,
+            spec_version: aitbc_runtime::VERSION.spec_version,
+            transaction_version: aitbc_runtime::VERSION.transaction_version,
+        };
+        let call = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
+            remark: b"second".to_vec(),
+        });
+        let bob = Sr25519Keyring::Bob.pair();
+        let xt = aitbc_client::tx::build_unsigned(
+            call,
+            bob.public().into(),
+            0,
+            sp_runtime::generic::Era::Immortal,
+            ctx.genesis_hash,
+            0,
+            ctx,
+        )
+        .sign(&bob)
+        .expect("sign")
+        .encoded;
+        author
+            .pool
+            .submit(
+                xt,
+                sp_runtime::transaction_validity::TransactionSource::External,
+            )
+            .expect("pool");
+        let (second, _) = block(&author, slot, &Sr25519Keyring::Alice.pair());
+        assert_ne!(first.header.hash(), second.header.hash());
+        let imp = importer(&node);
+        assert!(matches!(
+            imp.import(first, None).expect("first"),
+            ImportOutcome::Imported(_)
+        ));
+        assert!(err_of(imp.import(second, None)).contains("equivocation"));
+    }
+
+    #[test]
+    fn forks_below_the_finalized_block_are_refused() {
+        let (author, node) = (chain(), chain());
+        let s = now_slot();
+        // The node finalizes its own block #1; the author's competing #1 cannot replace it.
+        let (own, j) = block(&node, s - 1, &Sr25519Keyring::Alice.pair());
+        importer(&node).import(own, j).expect("own block");
+        assert_eq!(node.client.info().finalized_number, 1);
+        let (other, _) = block(&author, s, &Sr25519Keyring::Alice.pair());
+        assert!(err_of(importer(&node).import(other, None)).contains("does not descend"));
+    }
+
+    #[test]
+    fn a_forged_justification_is_refused() {
+        let (author, node) = (chain(), chain());
+        let (b, _) = block(&author, now_slot(), &Sr25519Keyring::Alice.pair());
+        let forged =
+            finality::sign_commit(&sp_keyring::Ed25519Keyring::Bob.pair(), 0, &b.header).encode();
+        assert!(err_of(importer(&node).import(b, Some(forged))).contains("invalid justification"));
+    }
+}

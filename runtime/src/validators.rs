@@ -1,0 +1,97 @@
+//! The validator set (pallet index 16, `ValidatorSet`): Aura and GRANDPA authorities change together.
+//!
+//! `set_validators` is a root call (sudo on the dev and local chains). It replaces the Aura
+//! authorities at once, so the next block is authored by the new set, and schedules the GRANDPA
+//! change with no delay: `pallet-grandpa` signals it in this block's digest (`ScheduledChange`) and
+//! enacts it in this block, and the set id goes up by one. Nodes do not vote past a block that
+//! changes the set, so the ending set finalizes that block and the new set everything after it.
+
+pub use validator_set::*;
+
+#[frame_support::pallet]
+pub mod validator_set {
+    use alloc::{collections::BTreeSet, vec::Vec};
+    use frame_support::pallet_prelude::*;
+    use frame_system::pallet_prelude::*;
+    use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+    use sp_consensus_grandpa::{AuthorityId as GrandpaId, AuthorityList};
+    use sp_runtime::traits::Zero;
+
+    #[pallet::pallet]
+    pub struct Pallet<T>(_);
+
+    /// Configuration: the Aura and GRANDPA pallets whose authorities this pallet sets.
+    #[pallet::config]
+    pub trait Config:
+        frame_system::Config<RuntimeEvent: From<Event<Self>>>
+        + pallet_aura::Config<AuthorityId = AuraId>
+        + pallet_grandpa::Config
+    {
+        /// Largest validator set.
+        #[pallet::constant]
+        type MaxValidators: Get<u32>;
+    }
+
+    /// Events.
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// The validator set was replaced; GRANDPA votes as set `set_id` from the next block on.
+        ValidatorsChanged { set_id: u64, validators: u32 },
+    }
+
+    /// Errors.
+    #[pallet::error]
+    pub enum Error<T> {
+        /// A validator set needs at least one validator.
+        NoValidators,
+        /// The same Aura or GRANDPA key appears twice.
+        DuplicateValidator,
+        /// More validators than the Aura pallet allows.
+        TooManyValidators,
+        /// GRANDPA has a change pending already (only possible with a delayed change).
+        ChangePending,
+    }
+
+    #[pallet::call]
+    impl<T: Config> Pallet<T> {
+        /// Replace the validators: `(aura key, grandpa key)` pairs, each validator with weight 1.
+        ///
+        /// Root only. Authorship moves to the new set with the next block; finality moves once
+        /// this block is finalized by the set that is ending.
+        #[pallet::call_index(0)]
+        #[pallet::weight(
+            Weight::from_parts(25_000_000, 2_000)
+                .saturating_add(T::DbWeight::get().reads_writes(4, 5))
+        )]
+        pub fn set_validators(
+            origin: OriginFor<T>,
+            validators: BoundedVec<(AuraId, GrandpaId), T::MaxValidators>,
+        ) -> DispatchResult {
+            ensure_root(origin)?;
+            ensure!(!validators.is_empty(), Error::<T>::NoValidators);
+            let aura: Vec<AuraId> = validators.iter().map(|(a, _)| a.clone()).collect();
+            let grandpa: AuthorityList = validators.iter().map(|(_, g)| (g.clone(), 1)).collect();
+            let distinct_aura: BTreeSet<_> = aura.iter().collect();
+            let distinct_grandpa: BTreeSet<_> = grandpa.iter().map(|(g, _)| g).collect();
+            ensure!(
+                distinct_aura.len() == aura.len() && distinct_grandpa.len() == grandpa.len(),
+                Error::<T>::DuplicateValidator
+            );
+            let aura: BoundedVec<AuraId, <T as pallet_aura::Config>::MaxAuthorities> =
+                aura.try_into().map_err(|_| Error::<T>::TooManyValidators)?;
+            pallet_grandpa::Pallet::<T>::schedule_change(grandpa, Zero::zero(), None)
+                .map_err(|_| Error::<T>::ChangePending)?;
+            let set_id = pallet_grandpa::CurrentSetId::<T>::mutate(|id| {
+                *id = id.saturating_add(1);
+                *id
+            });
+            pallet_aura::Pallet::<T>::change_authorities(aura);
+            Self::deposit_event(Event::ValidatorsChanged {
+                set_id,
+                validators: validators.len() as u32,
+            });
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! `ValidatorSet::set_validators` inside the real runtime, over the `local` preset (Alice, Bob,
+//! Charlie, Dave): root replaces Aura and GRANDPA authorities together, the GRANDPA change is
+//! signalled in the block's digest and enacted in it with the next set id, and bad sets are refused.
+
+use aitbc_runtime::{
+    genesis, validators, BuildStorage, Grandpa, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin,
+    System, ValidatorSet,
+};
+use frame_support::{
+    assert_noop, assert_ok,
+    traits::{Hooks, PalletInfoAccess},
+    BoundedVec,
+};
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::{AuthorityId as GrandpaId, ConsensusLog, GRANDPA_ENGINE_ID};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::{generic::DigestItem, traits::BadOrigin};
+
+fn merge(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(b.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (b, p) => *b = p,
+    }
+}
+
+fn local_ext() -> sp_io::TestExternalities {
+    let patch = genesis::get_preset(&genesis::LOCAL.into()).expect("preset exists");
+    let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("default");
+    merge(
+        &mut config,
+        serde_json::from_slice(&patch).expect("JSON patch"),
+    );
+    let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid config");
+    let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
+
+fn set(
+    names: &[(Sr25519Keyring, Ed25519Keyring)],
+) -> BoundedVec<(AuraId, GrandpaId), frame_support::traits::ConstU32<32>> {
+    names
+        .iter()
+        .map(|(a, g)| (a.public().into(), g.public().into()))
+        .collect::<Vec<_>>()
+        .try_into()
+        .expect("fits")
+}
+
+fn abc() -> BoundedVec<(AuraId, GrandpaId), frame_support::traits::ConstU32<32>> {
+    set(&[
+        (Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+        (Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+        (Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+    ])
+}
+
+#[test]
+fn validator_set_sits_at_index_16() {
+    assert_eq!(
+        (ValidatorSet::index(), ValidatorSet::name()),
+        (16, "ValidatorSet")
+    );
+}
+
+#[test]
+fn root_replaces_aura_and_grandpa_authorities_in_one_block() {
+    local_ext().execute_with(|| {
+        assert_eq!(pallet_aura::Authorities::<aitbc_runtime::Runtime>::get().len(), 4);
+        assert_eq!(Grandpa::grandpa_authorities().len(), 4);
+        assert_eq!(pallet_grandpa::CurrentSetId::<aitbc_runtime::Runtime>::get(), 0);
+        assert_ok!(ValidatorSet::set_validators(RuntimeOrigin::root(), abc()));
+        // Aura switches at once: the next block's author comes from the new set.
+        assert_eq!(pallet_aura::Authorities::<aitbc_runtime::Runtime>::get().len(), 3);
+        assert_eq!(pallet_grandpa::CurrentSetId::<aitbc_runtime::Runtime>::get(), 1);
+        System::assert_last_event(RuntimeEvent::ValidatorSet(validators::Event::ValidatorsChanged {
+            set_id: 1,
+            validators: 3,
+        }));
+        // pallet-grandpa signals the change in this block and enacts it at its end.
+        Grandpa::on_finalize(1);
+        let grandpa: Vec<_> = Grandpa::grandpa_authorities().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(grandpa, abc().into_iter().map(|(_, g)| g).collect::<Vec<_>>());
+        let signalled = System::digest().logs.iter().any(|d| match d {
+            DigestItem::Consensus(id, data) if *id == GRANDPA_ENGINE_ID => matches!(
+                codec::Decode::decode(&mut &data[..]),
+                Ok(ConsensusLog::<u32>::ScheduledChange(c)) if c.delay == 0 && c.next_authorities.len() == 3
+            ),
+            _ => false,
+        });
+        assert!(signalled, "ScheduledChange digest: {:?}", System::digest());
+    });
+}
+
+#[test]
+fn only_root_may_change_validators() {
+    local_ext().execute_with(|| {
+        let alice = Sr25519Keyring::Alice.to_account_id();
+        assert_noop!(
+            ValidatorSet::set_validators(RuntimeOrigin::signed(alice), abc()),
+            BadOrigin
+        );
+    });
+}
+
+#[test]
+fn empty_duplicate_and_back_to_back_sets_are_refused() {
+    local_ext().execute_with(|| {
+        assert_noop!(
+            ValidatorSet::set_validators(RuntimeOrigin::root(), set(&[])),
+            validators::Error::<aitbc_runtime::Runtime>::NoValidators
+        );
+        let dup = set(&[
+            (Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+            (Sr25519Keyring::Alice, Ed25519Keyring::Bob),
+        ]);
+        assert_noop!(
+            ValidatorSet::set_validators(RuntimeOrigin::root(), dup),
+            validators::Error::<aitbc_runtime::Runtime>::DuplicateValidator
+        );
+        let dup = set(&[
+            (Sr25519Keyring::Alice, Ed25519Keyring::Bob),
+            (Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+        ]);
+        assert_noop!(
+            ValidatorSet::set_validators(RuntimeOrigin::root(), dup),
+            validators::Error::<aitbc_runtime::Runtime>::DuplicateValidator
+        );
+        assert_ok!(ValidatorSet::set_validators(RuntimeOrigin::root(), abc()));
+        // A second change before this one is enacted (end of block) is refused.
+        assert_noop!(
+            ValidatorSet::set_validators(RuntimeOrigin::root(), abc()),
+            validators::Error::<aitbc_runtime::Runtime>::ChangePending
+        );
+    });
+}
