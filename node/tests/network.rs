@@ -284,7 +284,8 @@ async fn four_validators_produce_finalize_survive_outages_and_serve_late_joiners
     let stalled = finalized_number(&clients[0]).await;
     let stalled_hash = hash_at(&clients[0], stalled).await;
     let best_then = best_number(&clients[0]).await;
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    // Two of four authorities: a block in half of the 2 s slots.
+    tokio::time::sleep(Duration::from_secs(16)).await;
     let best_later = best_number(&clients[0]).await;
     assert!(
         best_later >= best_then + 3,
