@@ -37,6 +37,9 @@ use jsonrpsee::{
 use sp_consensus_aura::Slot;
 use sp_keyring::Sr25519Keyring;
 
+/// Per block hash: its slot and when each of the four validators reported it as a new head.
+type ArrivalTimes = HashMap<sp_core::H256, (u64, [Option<Instant>; 4])>;
+
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -180,7 +183,7 @@ async fn devnet_under_load(secs: u64, tps: u64) -> anyhow::Result<()> {
     wait_for_block(&clients[0], 5, Duration::from_secs(120)).await;
 
     // Block arrival times per node, keyed by block hash.
-    let seen: Arc<Mutex<HashMap<sp_core::H256, (u64, [Option<Instant>; 4])>>> = Default::default();
+    let seen: Arc<Mutex<ArrivalTimes>> = Default::default();
     for (i, c) in clients.iter().enumerate() {
         let mut sub = c
             .subscribe::<serde_json::Value, _>(

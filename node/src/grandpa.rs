@@ -757,7 +757,7 @@ impl voter::Environment<H256, BlockNumber> for Env {
         let incoming = self.shared.open_round(round);
         let voter_id = self.local.as_ref().map(|p| AuthorityId::from(p.public()));
         let outgoing: BoxOut = Box::pin(futures::sink::unfold(
-            (self.shared.clone(), self.local.clone(), self.set_id),
+            (self.shared.clone(), self.local, self.set_id),
             move |(shared, local, set_id), message: Message<H256, BlockNumber>| async move {
                 if let Some(pair) = &local {
                     let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);

@@ -2,41 +2,16 @@
 //! short voting period and enactment delay, the defaults elsewhere), and a proposal to raise
 //! the miner reward passing and being enacted through the runtime's `MarketParameters`.
 
+mod common;
+
 use aitbc_primitives::{GovernanceAction, ProposalStatus, VoteChoice};
 use aitbc_runtime::{
-    genesis, governance, AccountId, BuildStorage, Dao, GovernanceTiming, RuntimeCall,
-    RuntimeGenesisConfig, RuntimeOrigin, System, AIT,
+    genesis, governance, AccountId, Dao, GovernanceTiming, RuntimeCall, RuntimeOrigin, System, AIT,
 };
+use common::preset_ext;
 use frame_support::traits::{Get, Hooks, PalletInfoAccess};
-use serde_json::Value;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::traits::Dispatchable;
-
-/// RFC 7386 merge, as the node applies a preset's patch to the default genesis config.
-fn merge(base: &mut Value, patch: Value) {
-    match (base, patch) {
-        (Value::Object(b), Value::Object(p)) => {
-            for (k, v) in p {
-                merge(b.entry(k).or_insert(Value::Null), v);
-            }
-        }
-        (b, p) => *b = p,
-    }
-}
-
-/// Externalities over the genesis of preset `id`, at block 1.
-fn preset_ext(id: &str) -> sp_io::TestExternalities {
-    let patch = genesis::get_preset(&id.into()).expect("preset exists");
-    let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("default");
-    merge(
-        &mut config,
-        serde_json::from_slice(&patch).expect("JSON patch"),
-    );
-    let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid config");
-    let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
-    ext.execute_with(|| System::set_block_number(1));
-    ext
-}
 
 fn account(k: Sr25519Keyring) -> AccountId {
     k.to_account_id()

@@ -2,43 +2,23 @@
 //! Charlie, Dave): root replaces Aura and GRANDPA authorities together, the GRANDPA change is
 //! signalled in the block's digest and enacted in it with the next set id, and bad sets are refused.
 
+mod common;
+
 use aitbc_runtime::{
-    genesis, validators, BuildStorage, Grandpa, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin,
-    System, ValidatorSet,
+    genesis, validators, Grandpa, RuntimeEvent, RuntimeOrigin, System, ValidatorSet,
 };
 use frame_support::{
     assert_noop, assert_ok,
     traits::{Hooks, PalletInfoAccess},
     BoundedVec,
 };
-use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::{AuthorityId as GrandpaId, ConsensusLog, GRANDPA_ENGINE_ID};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{generic::DigestItem, traits::BadOrigin};
 
-fn merge(base: &mut Value, patch: Value) {
-    match (base, patch) {
-        (Value::Object(b), Value::Object(p)) => {
-            for (k, v) in p {
-                merge(b.entry(k).or_insert(Value::Null), v);
-            }
-        }
-        (b, p) => *b = p,
-    }
-}
-
 fn local_ext() -> sp_io::TestExternalities {
-    let patch = genesis::get_preset(&genesis::LOCAL.into()).expect("preset exists");
-    let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("default");
-    merge(
-        &mut config,
-        serde_json::from_slice(&patch).expect("JSON patch"),
-    );
-    let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid config");
-    let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
-    ext.execute_with(|| System::set_block_number(1));
-    ext
+    common::preset_ext(genesis::LOCAL)
 }
 
 fn set(

@@ -497,36 +497,32 @@ impl SwarmTask {
                 endpoint,
                 num_established,
                 ..
-            } => {
-                if num_established.get() == 1 {
-                    let address = endpoint.get_remote_address().clone();
-                    tracing::info!(target: "network", "🤝 Connected to {peer_id} at {address}");
-                    self.state.peers.write().insert(
-                        peer_id,
-                        PeerInfo {
-                            address,
-                            status: None,
-                            agent: None,
-                        },
-                    );
-                    self.deliver(Incoming::Connected(peer_id));
-                }
+            } if num_established.get() == 1 => {
+                let address = endpoint.get_remote_address().clone();
+                tracing::info!(target: "network", "🤝 Connected to {peer_id} at {address}");
+                self.state.peers.write().insert(
+                    peer_id,
+                    PeerInfo {
+                        address,
+                        status: None,
+                        agent: None,
+                    },
+                );
+                self.deliver(Incoming::Connected(peer_id));
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established,
+                num_established: 0,
                 cause,
                 ..
             } => {
-                if num_established == 0 {
-                    tracing::info!(
-                        target: "network",
-                        "👋 Disconnected from {peer_id}{}",
-                        cause.map(|c| format!(": {c}")).unwrap_or_default()
-                    );
-                    self.state.peers.write().remove(&peer_id);
-                    self.deliver(Incoming::Disconnected(peer_id));
-                }
+                tracing::info!(
+                    target: "network",
+                    "👋 Disconnected from {peer_id}{}",
+                    cause.map(|c| format!(": {c}")).unwrap_or_default()
+                );
+                self.state.peers.write().remove(&peer_id);
+                self.deliver(Incoming::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
