@@ -8,6 +8,8 @@
 #   scripts/devnet.sh --status        # best and finalized block of every node
 #
 # Data lives in $AITBC_DEVNET_DIR (default: $AITBC_CACHE/devnet); --purge deletes it on --stop.
+# First ports: AITBC_DEVNET_P2P_PORT (30333), AITBC_DEVNET_RPC_PORT (9944), AITBC_DEVNET_PROMETHEUS_PORT
+# (9615); node i uses first + i. AITBC_DEVNET_NO_BUILD=1 skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -80,7 +82,9 @@ if [ -n "$(node_names)" ]; then
 fi
 if [ ! -x "$BIN" ] || [ -z "${AITBC_DEVNET_NO_BUILD:-}" ]; then
   echo "devnet: building aitbc-node"
-  cargo build --workspace --bins --quiet
+  # The same target selection as scripts/test.sh, so that features unify the same way and
+  # nothing (RocksDB above all) is rebuilt for a different feature set.
+  cargo test --workspace --no-run --quiet
 fi
 mkdir -p "$DIR"
 
