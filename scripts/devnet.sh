@@ -24,7 +24,7 @@ BASE_P2P="${AITBC_DEVNET_P2P_PORT:-30333}"
 BASE_RPC="${AITBC_DEVNET_RPC_PORT:-9944}"
 BASE_PROM="${AITBC_DEVNET_PROMETHEUS_PORT:-9615}"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
