@@ -84,17 +84,6 @@ fn build_chain(base: &std::path::Path, n: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn node_key(dir: &std::path::Path, name: &str) -> (String, String) {
-    let file = dir.join(format!("{name}.key"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aitbc-node"))
-        .args(["key", "generate-node-key", "--file"])
-        .arg(&file)
-        .output()
-        .expect("generate-node-key");
-    let peer = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (file.to_string_lossy().into_owned(), peer)
-}
-
 async fn sync_speed(blocks: u32) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let t = Instant::now();

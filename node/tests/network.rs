@@ -15,7 +15,6 @@ mod common;
 
 use std::{
     path::Path,
-    process::Command,
     time::{Duration, Instant},
 };
 
@@ -31,27 +30,6 @@ const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 struct Member {
     node: TestNode,
     name: &'static str,
-}
-
-/// A node key file for `name` in `dir`, and the node's peer id.
-fn node_key(dir: &Path, name: &str) -> (String, String) {
-    let file = dir.join(format!("{name}.key"));
-    let out = Command::new(env!("CARGO_BIN_EXE_aitbc-node"))
-        .args(["key", "generate-node-key", "--file"])
-        .arg(&file)
-        .output()
-        .expect("run aitbc-node key generate-node-key");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let peer = String::from_utf8(out.stdout)
-        .expect("utf8")
-        .trim()
-        .to_string();
-    assert!(peer.starts_with("12D3KooW"), "peer id {peer}");
-    (file.to_str().expect("utf8 path").to_string(), peer)
 }
 
 fn start(

@@ -269,3 +269,24 @@ pub fn transfer(to: Sr25519Keyring, value: Balance) -> RuntimeCall {
 pub fn hex0x(b: &[u8]) -> String {
     format!("0x{}", hex::encode(b))
 }
+
+/// A node key file for `name` in `dir`, and the node's peer id.
+pub fn node_key(dir: &Path, name: &str) -> (String, String) {
+    let file = dir.join(format!("{name}.key"));
+    let out = Command::new(env!("CARGO_BIN_EXE_aitbc-node"))
+        .args(["key", "generate-node-key", "--file"])
+        .arg(&file)
+        .output()
+        .expect("run aitbc-node key generate-node-key");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let peer = String::from_utf8(out.stdout)
+        .expect("utf8")
+        .trim()
+        .to_string();
+    assert!(peer.starts_with("12D3KooW"), "peer id {peer}");
+    (file.to_str().expect("utf8 path").to_string(), peer)
+}
