@@ -7,8 +7,10 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$AITBC_ROOT"
+# --locked, not --offline: on a fresh CARGO_HOME the torch-only crates (tch, zip, bzip2, ...)
+# are not downloaded yet, and cargo tree must fetch them to resolve the torch build.
 tree() {
-  cargo tree --workspace --offline "$@" --prefix none -e normal,build,dev -f '{p} [{f}]' \
+  cargo tree --workspace --locked "$@" --prefix none -e normal,build,dev -f '{p} [{f}]' \
     | sed 's/ (\*)$//' | sort -u
 }
 base="$(mktemp)"; torch="$(mktemp)"
