@@ -212,13 +212,8 @@ impl Author {
     pub async fn run(self) {
         let this = Arc::new(self);
         loop {
-            let best = this.client.info().best_hash;
-            let slot_ms = match this.client.call_decode::<sp_consensus_aura::SlotDuration>(
-                &best,
-                "AuraApi_slot_duration",
-                (),
-            ) {
-                Ok(d) => d.as_millis().max(1),
+            let slot_ms = match this.client.slot_duration_ms() {
+                Ok(ms) => ms,
                 Err(e) => {
                     tracing::error!(target: "aitbc", "cannot read the slot duration: {e}");
                     tokio::time::sleep(Duration::from_secs(1)).await;

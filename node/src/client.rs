@@ -4,7 +4,7 @@
 //! state changes their builder already computed; blocks from elsewhere are re-executed with
 //! `Core_execute_block` over the parent's state, and their roots checked.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use codec::{Decode, Encode};
 use parking_lot::{Mutex, RwLock};
@@ -71,6 +71,9 @@ pub struct ImportedBlock {
     pub is_new_best: bool,
     /// Extrinsic hashes in the block, in order.
     pub tx_hashes: Vec<H256>,
+    /// Blocks that were on the best chain and no longer are, because this block made a fork
+    /// the best chain (highest first). Their transactions go back to the pool.
+    pub retracted: Vec<H256>,
 }
 
 /// Notification channels.
@@ -87,6 +90,9 @@ pub struct Client {
     spec: ChainSpec,
     info: RwLock<ChainInfo>,
     import_lock: Mutex<()>,
+    /// `AuraApi_slot_duration`, read once: the runtime is compiled into the node, so it cannot
+    /// change while the process runs.
+    slot_duration_ms: OnceLock<u64>,
     pub notifications: Notifications,
 }
 
@@ -138,6 +144,7 @@ impl Client {
             spec,
             info: RwLock::new(info),
             import_lock: Mutex::new(()),
+            slot_duration_ms: OnceLock::new(),
             notifications: Notifications {
                 imported,
                 finalized,
@@ -262,6 +269,19 @@ impl Client {
         R::decode(&mut &out[..]).map_err(|_| ExecError::BadResult(method.to_string()).into())
     }
 
+    /// The Aura slot duration in milliseconds (at least 1).
+    pub fn slot_duration_ms(&self) -> ClientResult<u64> {
+        if let Some(ms) = self.slot_duration_ms.get() {
+            return Ok(*ms);
+        }
+        let best = self.info().best_hash;
+        let ms = self
+            .call_decode::<sp_consensus_aura::SlotDuration>(&best, "AuraApi_slot_duration", ())?
+            .as_millis()
+            .max(1);
+        Ok(*self.slot_duration_ms.get_or_init(|| ms))
+    }
+
     /// The runtime version at `at`.
     pub fn runtime_version(&self, at: &H256) -> ClientResult<sp_version::RuntimeVersion> {
         self.call_decode(at, "Core_version", ())
@@ -375,6 +395,15 @@ impl Client {
         } else {
             None
         };
+        // The old best chain's blocks at the heights the new route takes over.
+        let mut retracted = Vec::new();
+        if let Some((_, route)) = &new_best {
+            for (n, _) in route.iter().filter(|(n, _)| *n <= info.best_number) {
+                if let Some(old) = self.db.hash_at(*n)? {
+                    retracted.push(old);
+                }
+            }
+        }
         let finalized = if finalize {
             if !is_new_best && !self.is_ancestor_or_equal(&info.finalized_hash, &block.header)? {
                 return Err(ClientError::NotDescendantOfFinalized(hash));
@@ -415,6 +444,7 @@ impl Client {
             header: header.clone(),
             is_new_best,
             tx_hashes,
+            retracted,
         };
         let _ = self.notifications.imported.send(imported.clone());
         if let Some(from) = newly_finalized {
@@ -473,13 +503,21 @@ impl Client {
         Ok(route)
     }
 
-    fn is_ancestor_or_equal(&self, ancestor: &H256, header: &Header) -> ClientResult<bool> {
+    /// Whether `ancestor` is `header` itself or one of its ancestors. `header` need not be
+    /// imported yet, but its ancestors down to `ancestor`'s height must be. When `ancestor` is
+    /// canonical the walk stops at the first canonical block, so it costs one lookup for a block
+    /// on the best chain, and the length of the fork otherwise.
+    pub fn is_ancestor_or_equal(&self, ancestor: &H256, header: &Header) -> ClientResult<bool> {
         let target = self.expect_header(ancestor)?;
-        let mut h = header.clone();
-        while h.number > target.number {
-            h = self.expect_header(h.parent_hash())?;
+        let ancestor_is_canonical = self.db.hash_at(target.number)? == Some(*ancestor);
+        let mut current = header.clone();
+        while current.number > target.number {
+            if ancestor_is_canonical && self.db.hash_at(current.number)? == Some(current.hash()) {
+                return Ok(true);
+            }
+            current = self.expect_header(current.parent_hash())?;
         }
-        Ok(h.hash() == *ancestor)
+        Ok(current.hash() == *ancestor)
     }
 
     /// Apply an extrinsic on top of block `at` without keeping the result; returns the encoded

@@ -156,29 +156,18 @@ impl BlockImporter {
 
     fn check_descends_from_finalized(&self, header: &Header) -> ClientResult<()> {
         let info = self.client.info();
-        let below = BadBlock::BelowFinality {
+        if header.number > info.finalized_number
+            && self
+                .client
+                .is_ancestor_or_equal(&info.finalized_hash, header)?
+        {
+            return Ok(());
+        }
+        Err(bad(BadBlock::BelowFinality {
             number: header.number,
             hash: header.hash(),
             finalized: info.finalized_number,
-        };
-        if header.number <= info.finalized_number {
-            return Err(bad(below));
-        }
-        let mut cursor = *header.parent_hash();
-        let mut n = header.number - 1;
-        while n > info.finalized_number {
-            // Canonical ancestors above the finalized block are descendants of it.
-            if self.client.db().hash_at(n)? == Some(cursor) {
-                return Ok(());
-            }
-            cursor = *self.client.expect_header(&cursor)?.parent_hash();
-            n -= 1;
-        }
-        if cursor == info.finalized_hash {
-            Ok(())
-        } else {
-            Err(bad(below))
-        }
+        }))
     }
 
     fn verify_aura(&self, header: &Header, parent: &Header) -> ClientResult<()> {
@@ -194,15 +183,7 @@ impl BlockImporter {
             }
         }
         let parent_hash = parent.hash();
-        let slot_ms: u64 = self
-            .client
-            .call_decode::<sp_consensus_aura::SlotDuration>(
-                &parent_hash,
-                "AuraApi_slot_duration",
-                (),
-            )?
-            .as_millis()
-            .max(1);
+        let slot_ms = self.client.slot_duration_ms()?;
         // One slot of clock drift is tolerated.
         let now = now_ms() / slot_ms;
         if u64::from(slot) > now + 1 {
@@ -295,6 +276,7 @@ mod tests {
     };
     use codec::Encode;
     use sp_keyring::Sr25519Keyring;
+    use sp_runtime::transaction_validity::TransactionSource;
     use std::time::{Duration, Instant};
 
     struct Chain {
@@ -348,6 +330,31 @@ mod tests {
                 .expect("justification")
                 .and_then(|j| j.into_justification(GRANDPA_ENGINE_ID));
         (built.block, j)
+    }
+
+    /// A signed `System::remark` by Bob (nonce 0) for `on`'s chain.
+    fn bob_remark(on: &Chain, remark: &[u8]) -> Vec<u8> {
+        let ctx = aitbc_client::tx::ChainInfo {
+            genesis_hash: on.client.info().genesis_hash,
+            spec_version: aitbc_runtime::VERSION.spec_version,
+            transaction_version: aitbc_runtime::VERSION.transaction_version,
+        };
+        let call = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
+            remark: remark.to_vec(),
+        });
+        let bob = Sr25519Keyring::Bob.pair();
+        aitbc_client::tx::build_unsigned(
+            call,
+            bob.public().into(),
+            0,
+            sp_runtime::generic::Era::Immortal,
+            ctx.genesis_hash,
+            0,
+            ctx,
+        )
+        .sign(&bob)
+        .expect("sign")
+        .encoded
     }
 
     fn err_of(r: ClientResult<ImportOutcome>) -> String {
@@ -419,33 +426,9 @@ mod tests {
         let slot = now_slot();
         let (first, _) = block(&author, slot, &Sr25519Keyring::Alice.pair());
         // The same slot again, with a transaction in it: another block.
-        let ctx = aitbc_client::tx::ChainInfo {
-            genesis_hash: author.client.info().genesis_hash,
-            spec_version: aitbc_runtime::VERSION.spec_version,
-            transaction_version: aitbc_runtime::VERSION.transaction_version,
-        };
-        let call = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
-            remark: b"second".to_vec(),
-        });
-        let bob = Sr25519Keyring::Bob.pair();
-        let xt = aitbc_client::tx::build_unsigned(
-            call,
-            bob.public().into(),
-            0,
-            sp_runtime::generic::Era::Immortal,
-            ctx.genesis_hash,
-            0,
-            ctx,
-        )
-        .sign(&bob)
-        .expect("sign")
-        .encoded;
         author
             .pool
-            .submit(
-                xt,
-                sp_runtime::transaction_validity::TransactionSource::External,
-            )
+            .submit(bob_remark(&author, b"second"), TransactionSource::External)
             .expect("pool");
         let (second, _) = block(&author, slot, &Sr25519Keyring::Alice.pair());
         assert_ne!(first.header.hash(), second.header.hash());
@@ -467,6 +450,42 @@ mod tests {
         assert_eq!(node.client.info().finalized_number, 1);
         let (other, _) = block(&author, s, &Sr25519Keyring::Alice.pair());
         assert!(err_of(importer(&node).import(other, None)).contains("does not descend"));
+    }
+
+    #[test]
+    fn a_reorg_puts_the_transactions_of_retracted_blocks_back_into_the_pool() {
+        let (a, b, node) = (chain(), chain(), chain());
+        let s = now_slot();
+        let alice = Sr25519Keyring::Alice.pair();
+        let tx = a
+            .pool
+            .submit(bob_remark(&a, b"in a"), TransactionSource::External)
+            .expect("pool");
+        // Fork A: #1 with Bob's transaction. Fork B: #1 and #2, without it.
+        let (a1, _) = block(&a, s - 2, &alice);
+        assert!(a1
+            .extrinsics
+            .iter()
+            .any(|xt| crate::types::extrinsic_hash(xt) == tx));
+        let (b1, _) = block(&b, s - 1, &alice);
+        b.client
+            .import_block(b1.clone(), None, None, false)
+            .expect("b1");
+        let (b2, _) = block(&b, s, &alice);
+        let imp = importer(&node);
+        imp.import(a1.clone(), None).expect("a1");
+        imp.import(b1, None).expect("b1");
+        assert_eq!(node.client.info().best_hash, a1.header.hash());
+        assert!(!node.pool.contains(&tx));
+        let ImportOutcome::Imported(reorg) = imp.import(b2.clone(), None).expect("b2") else {
+            panic!("b2 not imported");
+        };
+        assert_eq!(reorg.retracted, vec![a1.header.hash()]);
+        assert_eq!(node.client.info().best_hash, b2.header.hash());
+        assert!(
+            node.pool.contains(&tx),
+            "Bob's transaction is pending again"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use codec::Encode;
 use parking_lot::Mutex;
 use sp_core::H256;
 use sp_runtime::transaction_validity::{
@@ -433,11 +434,41 @@ impl TxPool {
         self.notify(*hash, TxStatus::Invalid);
     }
 
+    /// Put the signed transactions of blocks that left the best chain back into the pool, so that
+    /// a reorg does not lose them. Those the new best chain already contains fail validation as
+    /// stale and are left out.
+    fn resubmit_retracted(&self, retracted: &[H256]) {
+        for block in retracted {
+            let body = match self.client.db().body(block) {
+                Ok(Some(body)) => body,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(target: "txpool", "cannot read retracted block {block:?}: {e}");
+                    continue;
+                }
+            };
+            for xt in body
+                .iter()
+                .filter(|xt| matches!(xt.preamble, sp_runtime::generic::Preamble::Signed(..)))
+            {
+                match self.submit(xt.encode(), TransactionSource::InBlock) {
+                    Ok(hash) => {
+                        tracing::debug!(target: "txpool", "{hash:?} from retracted block {block:?} is back in the pool")
+                    }
+                    Err(e) => {
+                        tracing::debug!(target: "txpool", "transaction of retracted block {block:?} not resubmitted: {e}")
+                    }
+                }
+            }
+        }
+    }
+
     /// Bring the pool up to date after a block import.
     pub fn maintain(&self, imported: &ImportedBlock) {
         if !imported.is_new_best {
             return;
         }
+        self.resubmit_retracted(&imported.retracted);
         let best = imported.header.number;
         // 1. Included transactions leave the pool; transactions providing the same tags are stale.
         let mut stale = Vec::new();
