@@ -57,6 +57,10 @@ const CATCH_UP_COOLDOWN: Duration = Duration::from_secs(4);
 const MAX_BUFFERED: usize = 4096;
 /// The database key of the voter's last completed round.
 const VOTER_STATE_KEY: &[u8] = b"grandpa_voter_state";
+/// The database key of our own votes of the last rounds ([`OwnVotes`]).
+const OWN_VOTES_KEY: &[u8] = b"grandpa_own_votes";
+/// Own votes are remembered for this many rounds below the newest one.
+const OWN_VOTES_ROUNDS: u64 = 3;
 
 /// Errors of the voter environment.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +101,64 @@ struct CompletedRound {
     votes: Vec<Vote>,
 }
 
+/// Our own signed votes of the last rounds, synced to disk before they are sent. A validator
+/// restarted in the middle of a round resumes it; asked to vote again there, it repeats the
+/// vote it already cast instead of signing a second one, which would be an equivocation.
+struct OwnVotes {
+    db: crate::db::Database,
+    votes: BTreeMap<(SetId, u64), Vec<Vote>>,
+}
+
+impl OwnVotes {
+    fn load(db: crate::db::Database) -> Self {
+        let votes = match db.get_meta(OWN_VOTES_KEY) {
+            Ok(Some(raw)) => Vec::<((SetId, u64), Vec<Vote>)>::decode(&mut &raw[..])
+                .map(|v| v.into_iter().collect())
+                .unwrap_or_else(|e| {
+                    tracing::warn!(target: "grandpa", "ignoring unreadable own GRANDPA votes: {e}");
+                    BTreeMap::new()
+                }),
+            Ok(None) => BTreeMap::new(),
+            Err(e) => {
+                tracing::warn!(target: "grandpa", "cannot read own GRANDPA votes: {e}");
+                BTreeMap::new()
+            }
+        };
+        Self { db, votes }
+    }
+
+    /// Our vote of `message`'s kind in `round`: the one cast before if there is one, otherwise
+    /// `message` signed with `pair` and persisted first.
+    fn sign(
+        &mut self,
+        pair: &ed25519::Pair,
+        set_id: SetId,
+        round: u64,
+        message: Message<H256, BlockNumber>,
+    ) -> Result<Vote, GrandpaError> {
+        let cast = self.votes.entry((set_id, round)).or_default();
+        if let Some(earlier) = cast
+            .iter()
+            .find(|v| std::mem::discriminant(&v.message) == std::mem::discriminant(&message))
+        {
+            return Ok(earlier.clone());
+        }
+        let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
+        let vote = SignedMessage {
+            message,
+            signature: AuthoritySignature::from(pair.sign(&payload)),
+            id: AuthorityId::from(pair.public()),
+        };
+        cast.push(vote.clone());
+        self.votes = self
+            .votes
+            .split_off(&(set_id, round.saturating_sub(OWN_VOTES_ROUNDS)));
+        let all: Vec<(&(SetId, u64), &Vec<Vote>)> = self.votes.iter().collect();
+        self.db.put_meta(OWN_VOTES_KEY, &all.encode())?;
+        Ok(vote)
+    }
+}
+
 /// The voter's view of the current authority set.
 struct SetState {
     set_id: SetId,
@@ -125,6 +187,7 @@ pub struct Grandpa {
     net: NetworkHandle,
     keystore: Arc<Keystore>,
     inner: Mutex<Inner>,
+    own_votes: Mutex<OwnVotes>,
 }
 
 impl Grandpa {
@@ -135,10 +198,12 @@ impl Grandpa {
             .ok()
             .flatten()
             .and_then(|raw| CompletedRound::decode(&mut &raw[..]).ok());
+        let own_votes = Mutex::new(OwnVotes::load(client.db().clone()));
         Arc::new(Self {
             client,
             net,
             keystore,
+            own_votes,
             inner: Mutex::new(Inner {
                 completed,
                 ..Default::default()
@@ -291,16 +356,13 @@ impl Grandpa {
         if number <= info.finalized_number {
             return matches!(self.client.db().hash_at(number), Ok(Some(h)) if h == *hash);
         }
-        let Ok(Some(mut header)) = self.client.header(hash) else {
-            return false;
-        };
-        while header.number > info.finalized_number {
-            match self.client.header(header.parent_hash()) {
-                Ok(Some(h)) => header = h,
-                _ => return false,
-            }
+        match self.client.header(hash) {
+            Ok(Some(header)) if header.number == number => self
+                .client
+                .is_ancestor_or_equal(&info.finalized_hash, &header)
+                .unwrap_or(false),
+            _ => false,
         }
-        header.hash() == info.finalized_hash
     }
 
     fn check_vote(&self, set: &SetState, round: u64, vote: &Vote) -> bool {
@@ -408,31 +470,21 @@ impl Grandpa {
         };
         let cu = &msg.catch_up;
         let round = cu.round_number;
-        let prevotes_ok = cu.prevotes.iter().all(|v| {
-            self.usable_target(&v.prevote.target_hash, v.prevote.target_number)
-                && self.check_vote(
-                    set,
-                    round,
-                    &SignedMessage {
-                        message: Message::Prevote(v.prevote.clone()),
-                        signature: v.signature.clone(),
-                        id: v.id.clone(),
-                    },
-                )
+        let prevotes = cu.prevotes.iter().map(|v| SignedMessage {
+            message: Message::Prevote(v.prevote.clone()),
+            signature: v.signature.clone(),
+            id: v.id.clone(),
         });
-        let precommits_ok = cu.precommits.iter().all(|v| {
-            self.usable_target(&v.precommit.target_hash, v.precommit.target_number)
-                && self.check_vote(
-                    set,
-                    round,
-                    &SignedMessage {
-                        message: Message::Precommit(v.precommit.clone()),
-                        signature: v.signature.clone(),
-                        id: v.id.clone(),
-                    },
-                )
+        let precommits = cu.precommits.iter().map(|v| SignedMessage {
+            message: Message::Precommit(v.precommit.clone()),
+            signature: v.signature.clone(),
+            id: v.id.clone(),
         });
-        if !(prevotes_ok && precommits_ok) {
+        let all_valid = prevotes.chain(precommits).all(|vote| {
+            let (hash, number) = vote.target();
+            self.usable_target(hash, number) && self.check_vote(set, round, &vote)
+        });
+        if !all_valid {
             tracing::debug!(target: "grandpa", "catch-up from {peer} does not check out");
             return;
         }
@@ -760,13 +812,14 @@ impl voter::Environment<H256, BlockNumber> for Env {
             (self.shared.clone(), self.local, self.set_id),
             move |(shared, local, set_id), message: Message<H256, BlockNumber>| async move {
                 if let Some(pair) = &local {
-                    let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
-                    let vote = SignedMessage {
-                        message,
-                        signature: AuthoritySignature::from(pair.sign(&payload)),
-                        id: AuthorityId::from(pair.public()),
-                    };
-                    shared.note_own_vote(set_id, round, vote);
+                    let signed = shared.own_votes.lock().sign(pair, set_id, round, message);
+                    match signed {
+                        Ok(vote) => shared.note_own_vote(set_id, round, vote),
+                        // Unpersisted, a vote could be contradicted after a restart: not sent.
+                        Err(e) => {
+                            tracing::error!(target: "grandpa", "not voting in round {round}: {e}")
+                        }
+                    }
                 }
                 Ok::<_, GrandpaError>((shared, local, set_id))
             },
@@ -882,3 +935,49 @@ const _: fn() = || {
     fn assert_ops<N: BlockNumberOps>() {}
     assert_ops::<BlockNumber>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use finality_grandpa::{Precommit, Prevote};
+
+    fn prevote(n: BlockNumber) -> Message<H256, BlockNumber> {
+        Message::Prevote(Prevote::new(H256::repeat_byte(n as u8), n))
+    }
+
+    #[test]
+    fn a_restarted_voter_repeats_its_vote_instead_of_equivocating() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let pair = ed25519::Pair::from_seed(&[7; 32]);
+        let first = {
+            let db = crate::db::Database::open(&dir.path().join("db")).expect("db");
+            let mut own = OwnVotes::load(db);
+            let first = own.sign(&pair, 0, 5, prevote(10)).expect("sign");
+            // A precommit is another kind of vote: it is signed.
+            let precommit = Message::Precommit(Precommit::new(H256::repeat_byte(9), 9));
+            assert_eq!(
+                own.sign(&pair, 0, 5, precommit.clone())
+                    .expect("sign")
+                    .message,
+                precommit
+            );
+            first
+        };
+        // After a restart, round 5 asks for a prevote on another block: the first one comes back.
+        let db = crate::db::Database::open(&dir.path().join("db")).expect("reopen");
+        let mut own = OwnVotes::load(db);
+        let again = own.sign(&pair, 0, 5, prevote(11)).expect("sign");
+        assert_eq!(again, first);
+        // Another round, or the same round of another set, is a new vote.
+        assert_eq!(
+            own.sign(&pair, 0, 6, prevote(11)).expect("sign").message,
+            prevote(11)
+        );
+        assert_eq!(
+            own.sign(&pair, 1, 5, prevote(12)).expect("sign").message,
+            prevote(12)
+        );
+        // Rounds far below the newest are forgotten.
+        assert!(!own.votes.contains_key(&(0, 5)));
+    }
+}
