@@ -35,7 +35,7 @@ const EQUIVOCATION_WINDOW: u64 = 4096;
 #[derive(Debug)]
 pub enum ImportOutcome {
     /// Imported (and maybe finalized).
-    Imported(ImportedBlock),
+    Imported(Box<ImportedBlock>),
     /// Already in the database.
     AlreadyKnown,
     /// Its parent is not known: sync must fetch the missing blocks first.
@@ -142,7 +142,7 @@ impl BlockImporter {
         let info = self.client.info();
         self.metrics
             .set_heights(info.best_number, info.finalized_number);
-        Ok(ImportOutcome::Imported(imported))
+        Ok(ImportOutcome::Imported(Box::new(imported)))
     }
 
     /// Verify a justification of an imported block and finalize it.
