@@ -74,6 +74,8 @@ pub struct ImportedBlock {
     /// Blocks that were on the best chain and no longer are, because this block made a fork
     /// the best chain (highest first). Their transactions go back to the pool.
     pub retracted: Vec<H256>,
+    /// The fork's blocks below this one that joined the best chain with it (lowest first).
+    pub enacted: Vec<H256>,
 }
 
 /// Notification channels.
@@ -397,12 +399,14 @@ impl Client {
         };
         // The old best chain's blocks at the heights the new route takes over.
         let mut retracted = Vec::new();
+        let mut enacted = Vec::new();
         if let Some((_, route)) = &new_best {
             for (n, _) in route.iter().filter(|(n, _)| *n <= info.best_number) {
                 if let Some(old) = self.db.hash_at(*n)? {
                     retracted.push(old);
                 }
             }
+            enacted = route.iter().skip(1).rev().map(|(_, h)| *h).collect();
         }
         let finalized = if finalize {
             if !is_new_best && !self.is_ancestor_or_equal(&info.finalized_hash, &block.header)? {
@@ -445,6 +449,7 @@ impl Client {
             is_new_best,
             tx_hashes,
             retracted,
+            enacted,
         };
         let _ = self.notifications.imported.send(imported.clone());
         if let Some(from) = newly_finalized {

@@ -274,6 +274,7 @@ mod tests {
         keystore::{self, Keystore},
         pool::PoolLimits,
     };
+    use crate::{pool::TxStatus, types::extrinsic_hash};
     use codec::Encode;
     use sp_keyring::Sr25519Keyring;
     use sp_runtime::transaction_validity::TransactionSource;
@@ -452,39 +453,65 @@ mod tests {
         assert!(err_of(importer(&node).import(other, None)).contains("does not descend"));
     }
 
-    #[test]
-    fn a_reorg_puts_the_transactions_of_retracted_blocks_back_into_the_pool() {
+    /// Forks A (#1 with Bob's remark) and B (#1 with `b_includes` of the same remark, #2), and
+    /// a node that imports A#1, then B#1 and B#2: a reorg to B. Returns the remark's hash, A#1,
+    /// B#1, the node and the statuses its pool reported for the remark.
+    fn reorg(b_includes: bool) -> (H256, H256, H256, Chain, Vec<TxStatus>) {
         let (a, b, node) = (chain(), chain(), chain());
         let s = now_slot();
         let alice = Sr25519Keyring::Alice.pair();
+        let remark = bob_remark(&a, b"in a");
         let tx = a
             .pool
-            .submit(bob_remark(&a, b"in a"), TransactionSource::External)
+            .submit(remark.clone(), TransactionSource::External)
             .expect("pool");
-        // Fork A: #1 with Bob's transaction. Fork B: #1 and #2, without it.
+        if b_includes {
+            b.pool
+                .submit(remark, TransactionSource::External)
+                .expect("pool");
+        }
         let (a1, _) = block(&a, s - 2, &alice);
-        assert!(a1
-            .extrinsics
-            .iter()
-            .any(|xt| crate::types::extrinsic_hash(xt) == tx));
+        assert!(a1.extrinsics.iter().any(|xt| extrinsic_hash(xt) == tx));
         let (b1, _) = block(&b, s - 1, &alice);
+        let b1_hash = b1.header.hash();
         b.client
             .import_block(b1.clone(), None, None, false)
             .expect("b1");
         let (b2, _) = block(&b, s, &alice);
+        let mut statuses = node.pool.status.subscribe();
         let imp = importer(&node);
         imp.import(a1.clone(), None).expect("a1");
         imp.import(b1, None).expect("b1");
         assert_eq!(node.client.info().best_hash, a1.header.hash());
-        assert!(!node.pool.contains(&tx));
         let ImportOutcome::Imported(reorg) = imp.import(b2.clone(), None).expect("b2") else {
             panic!("b2 not imported");
         };
         assert_eq!(reorg.retracted, vec![a1.header.hash()]);
+        assert_eq!(reorg.enacted, vec![b1_hash]);
         assert_eq!(node.client.info().best_hash, b2.header.hash());
-        assert!(
-            node.pool.contains(&tx),
-            "Bob's transaction is pending again"
+        let mut seen = Vec::new();
+        while let Ok((h, status)) = statuses.try_recv() {
+            if h == tx {
+                seen.push(status);
+            }
+        }
+        (tx, a1.header.hash(), b1_hash, node, seen)
+    }
+
+    #[test]
+    fn a_reorg_puts_the_transactions_of_retracted_blocks_back_into_the_pool() {
+        let (tx, a1, _, node, statuses) = reorg(false);
+        assert!(node.pool.contains(&tx), "Bob's remark is pending again");
+        assert_eq!(statuses, vec![TxStatus::Retracted(a1), TxStatus::Ready]);
+    }
+
+    #[test]
+    fn a_transaction_the_new_chain_contains_is_reported_in_its_new_block() {
+        let (tx, a1, b1, node, statuses) = reorg(true);
+        assert!(!node.pool.contains(&tx));
+        assert_eq!(
+            statuses,
+            vec![TxStatus::Retracted(a1), TxStatus::InBlock(b1)]
         );
     }
 

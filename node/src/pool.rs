@@ -25,7 +25,7 @@ use tokio::sync::broadcast;
 
 use crate::{
     client::{Client, ImportedBlock},
-    types::{bytes_hash, BlockNumber, Extrinsic},
+    types::{bytes_hash, extrinsic_hash, BlockNumber, Extrinsic},
 };
 
 /// Lifecycle events of a pool transaction, as `author_extrinsicUpdate` reports them.
@@ -34,6 +34,8 @@ pub enum TxStatus {
     Future,
     Ready,
     InBlock(H256),
+    /// The block that contained it left the best chain.
+    Retracted(H256),
     Usurped(H256),
     Dropped,
     Invalid,
@@ -120,6 +122,18 @@ pub struct PoolTx {
     pub provides: Vec<TransactionTag>,
     pub valid_till: BlockNumber,
     seq: u64,
+}
+
+/// What a reorg means for transactions ([`TxPool::maintain`]).
+#[derive(Default)]
+struct Reorg {
+    /// The blocks that joined the best chain, lowest first, the imported one last, with the hashes
+    /// of their transactions.
+    included: Vec<(H256, Vec<H256>)>,
+    /// The signed transactions of the retracted blocks, and their block.
+    retracted: HashMap<H256, H256>,
+    /// The retracted transactions that the new best chain does not contain.
+    orphaned: Vec<Extrinsic>,
 }
 
 #[derive(Default)]
@@ -434,33 +448,41 @@ impl TxPool {
         self.notify(*hash, TxStatus::Invalid);
     }
 
-    /// Put the signed transactions of blocks that left the best chain back into the pool, so that
-    /// a reorg does not lose them. Those the new best chain already contains fail validation as
-    /// stale and are left out.
-    fn resubmit_retracted(&self, retracted: &[H256]) {
-        for block in retracted {
-            let body = match self.client.db().body(block) {
-                Ok(Some(body)) => body,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(target: "txpool", "cannot read retracted block {block:?}: {e}");
-                    continue;
-                }
-            };
-            for xt in body
-                .iter()
+    /// The transactions of a reorg's retracted and enacted blocks.
+    fn reorg_of(&self, imported: &ImportedBlock) -> Reorg {
+        let body = |block: &H256| match self.client.db().body(block) {
+            Ok(body) => body.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(target: "txpool", "cannot read block {block:?} of a reorg: {e}");
+                Vec::new()
+            }
+        };
+        let mut reorg = Reorg::default();
+        for block in &imported.enacted {
+            let hashes = body(block).iter().map(extrinsic_hash).collect();
+            reorg.included.push((*block, hashes));
+        }
+        reorg
+            .included
+            .push((imported.hash, imported.tx_hashes.clone()));
+        let on_new_chain: HashSet<H256> = reorg
+            .included
+            .iter()
+            .flat_map(|(_, hashes)| hashes.iter().copied())
+            .collect();
+        for block in &imported.retracted {
+            for xt in body(block)
+                .into_iter()
                 .filter(|xt| matches!(xt.preamble, sp_runtime::generic::Preamble::Signed(..)))
             {
-                match self.submit(xt.encode(), TransactionSource::InBlock) {
-                    Ok(hash) => {
-                        tracing::debug!(target: "txpool", "{hash:?} from retracted block {block:?} is back in the pool")
-                    }
-                    Err(e) => {
-                        tracing::debug!(target: "txpool", "transaction of retracted block {block:?} not resubmitted: {e}")
-                    }
+                let hash = extrinsic_hash(&xt);
+                reorg.retracted.insert(hash, *block);
+                if !on_new_chain.contains(&hash) {
+                    reorg.orphaned.push(xt);
                 }
             }
         }
+        reorg
     }
 
     /// Bring the pool up to date after a block import.
@@ -468,17 +490,27 @@ impl TxPool {
         if !imported.is_new_best {
             return;
         }
-        self.resubmit_retracted(&imported.retracted);
+        let reorg = self.reorg_of(imported);
+        for (tx, block) in &reorg.retracted {
+            self.notify(*tx, TxStatus::Retracted(*block));
+        }
         let best = imported.header.number;
-        // 1. Included transactions leave the pool; transactions providing the same tags are stale.
+        // 1. Included transactions leave the pool (and watchers of retracted ones learn their new
+        //    block); transactions providing the same tags are stale.
         let mut stale = Vec::new();
         {
             let mut i = self.inner.lock();
             let mut included_tags = Vec::new();
-            for h in &imported.tx_hashes {
-                if let Some(tx) = Self::remove_locked(&mut i, h) {
-                    included_tags.extend(tx.provides);
-                    let _ = self.status.send((*h, TxStatus::InBlock(imported.hash)));
+            for (block, hashes) in &reorg.included {
+                for h in hashes {
+                    let removed = Self::remove_locked(&mut i, h);
+                    let was_retracted = reorg.retracted.contains_key(h);
+                    if let Some(tx) = &removed {
+                        included_tags.extend(tx.provides.iter().cloned());
+                    }
+                    if removed.is_some() || was_retracted {
+                        let _ = self.status.send((*h, TxStatus::InBlock(*block)));
+                    }
                 }
             }
             for tag in included_tags {
@@ -502,6 +534,17 @@ impl TxPool {
         }
         for h in stale {
             self.notify(h, TxStatus::Dropped);
+        }
+        // Transactions of retracted blocks that the new best chain does not contain go back in.
+        for xt in reorg.orphaned {
+            match self.submit(xt.encode(), TransactionSource::InBlock) {
+                Ok(hash) => {
+                    tracing::debug!(target: "txpool", "{hash:?} is back in the pool after a reorg")
+                }
+                Err(e) => {
+                    tracing::debug!(target: "txpool", "a retracted transaction is not resubmitted: {e}")
+                }
+            }
         }
         // 2. Re-validate all futures and a bounded batch of ready transactions.
         let batch: Vec<PoolTx> = {

@@ -121,6 +121,7 @@ fn status_json(s: &TxStatus) -> Value {
         TxStatus::Future => json!("future"),
         TxStatus::Ready => json!("ready"),
         TxStatus::InBlock(h) => json!({ "inBlock": h }),
+        TxStatus::Retracted(h) => json!({ "retracted": h }),
         TxStatus::Usurped(h) => json!({ "usurped": h }),
         TxStatus::Dropped => json!("dropped"),
         TxStatus::Invalid => json!("invalid"),
@@ -174,6 +175,8 @@ async fn watch(
                                 return;
                             }
                         },
+                        // Back in the pool: the watch goes on until it is in a block again.
+                        TxStatus::Retracted(_) => in_block = None,
                         TxStatus::Usurped(_) | TxStatus::Dropped | TxStatus::Invalid => return,
                         _ => {},
                     }
