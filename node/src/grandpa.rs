@@ -540,14 +540,10 @@ impl Grandpa {
         if round + 2 < inner.round {
             return;
         }
-        let (hash, number) = match &vote.message {
-            Message::Prevote(p) => (p.target_hash, p.target_number),
-            Message::Precommit(p) => (p.target_hash, p.target_number),
-            Message::PrimaryPropose(p) => (p.target_hash, p.target_number),
-        };
+        let (hash, number) = vote.target();
         let open = inner.rounds.get(&round).filter(|tx| !tx.is_closed());
         match open {
-            Some(tx) if self.usable_target(&hash, number) => {
+            Some(tx) if self.usable_target(hash, number) => {
                 let _ = tx.unbounded_send(Ok(vote));
             }
             _ => {

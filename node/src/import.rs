@@ -55,7 +55,7 @@ pub enum BadBlock {
     NoSeal(u32),
     #[error("block #{number}: bad seal (expected a signature of the slot author {author})")]
     BadSeal { number: u32, author: String },
-    #[error("block #{number} number does not follow its parent #{parent}")]
+    #[error("block #{number} does not follow its parent #{parent}")]
     BadNumber { number: u32, parent: u32 },
     #[error("equivocation: {author} sealed both {first:?} and {second:?} in slot {slot}")]
     Equivocation {
