@@ -78,6 +78,14 @@ pub struct ImportedBlock {
     pub enacted: Vec<H256>,
 }
 
+/// See [`Client::reorg_route`].
+struct ReorgRoute {
+    canonical: Vec<(BlockNumber, H256)>,
+    uncanonical: Option<std::ops::RangeInclusive<BlockNumber>>,
+    retracted: Vec<H256>,
+    enacted: Vec<H256>,
+}
+
 /// Notification channels.
 pub struct Notifications {
     /// Every imported block.
@@ -188,6 +196,7 @@ impl Client {
                 state_nodes: changes.nodes,
                 new_best: Some((hash, vec![(0, hash)])),
                 finalized: Some((hash, None)),
+                uncanonical: None,
             },
             hash,
         )?;
@@ -391,28 +400,14 @@ impl Client {
             None => self.execute_block(&block)?,
         };
         let info = self.info();
-        let is_new_best = number > info.best_number;
-        let new_best = if is_new_best {
-            Some((hash, self.canonical_route(&block.header)?))
-        } else {
-            None
-        };
-        // The old best chain's blocks at the heights the new route takes over.
-        let mut retracted = Vec::new();
-        let mut enacted = Vec::new();
-        if let Some((_, route)) = &new_best {
-            for (n, _) in route.iter().filter(|(n, _)| *n <= info.best_number) {
-                if let Some(old) = self.db.hash_at(*n)? {
-                    retracted.push(old);
-                }
-            }
-            enacted = route.iter().skip(1).rev().map(|(_, h)| *h).collect();
+        if finalize && !self.is_ancestor_or_equal(&info.finalized_hash, &block.header)? {
+            return Err(ClientError::NotDescendantOfFinalized(hash));
         }
-        let finalized = if finalize {
-            if !is_new_best && !self.is_ancestor_or_equal(&info.finalized_hash, &block.header)? {
-                return Err(ClientError::NotDescendantOfFinalized(hash));
-            }
-            Some((hash, None))
+        // Longest chain, except that a block being finalized becomes best even when it is not
+        // the highest: best always descends from the finalized block.
+        let is_new_best = number > info.best_number || finalize;
+        let route = if is_new_best {
+            Some(self.reorg_route(&block.header, &info)?)
         } else {
             None
         };
@@ -422,11 +417,21 @@ impl Client {
             .map(crate::types::extrinsic_hash)
             .collect();
         let header = block.header.clone();
+        let (new_best, uncanonical, retracted, enacted) = match route {
+            Some(r) => (
+                Some((hash, r.canonical)),
+                r.uncanonical,
+                r.retracted,
+                r.enacted,
+            ),
+            None => (None, None, Vec::new(), Vec::new()),
+        };
         self.db.commit(BlockCommit {
             block: Some((block, justifications)),
             state_nodes: changes.nodes,
             new_best,
-            finalized,
+            finalized: finalize.then_some((hash, None)),
+            uncanonical,
         })?;
         let newly_finalized = {
             let mut i = self.info.write();
@@ -458,27 +463,106 @@ impl Client {
         Ok(imported)
     }
 
-    /// Finalize an already imported block, storing its justification.
-    pub fn finalize(&self, hash: H256, justifications: Option<Justifications>) -> ClientResult<()> {
+    /// What making `header` the best block changes: the canonical entries to (re)write, the
+    /// heights above it that leave the canonical chain, the best chain's blocks that leave it
+    /// (highest first) and the fork's blocks below `header` that join it (lowest first).
+    fn reorg_route(&self, header: &Header, info: &ChainInfo) -> ClientResult<ReorgRoute> {
+        let number = header.number;
+        let canonical = self.canonical_route(header)?;
+        let mut retracted = Vec::new();
+        for n in (number.saturating_add(1)..=info.best_number).rev() {
+            if let Some(old) = self.db.hash_at(n)? {
+                retracted.push(old);
+            }
+        }
+        for (n, _) in canonical.iter().filter(|(n, _)| *n <= info.best_number) {
+            if let Some(old) = self.db.hash_at(*n)? {
+                retracted.push(old);
+            }
+        }
+        let enacted = canonical.iter().skip(1).rev().map(|(_, h)| *h).collect();
+        let uncanonical =
+            (number < info.best_number).then(|| number.saturating_add(1)..=info.best_number);
+        Ok(ReorgRoute {
+            canonical,
+            uncanonical,
+            retracted,
+            enacted,
+        })
+    }
+
+    /// Finalize an already imported block, storing its justification. A block that is not on
+    /// the best chain becomes best in the same write (its chain replaces the best chain), so
+    /// best always descends from finalized and every finalized notification names a canonical
+    /// block; the returned [`ImportedBlock`] then says which blocks left the best chain.
+    pub fn finalize(
+        &self,
+        hash: H256,
+        justifications: Option<Justifications>,
+    ) -> ClientResult<Option<ImportedBlock>> {
         let _guard = self.import_lock.lock();
         let header = self.expect_header(&hash)?;
         let info = self.info();
         if *header.number() <= info.finalized_number {
-            return Ok(());
+            return Ok(None);
         }
-        if self.db.hash_at(*header.number())? != Some(hash) {
+        if !self.is_ancestor_or_equal(&info.finalized_hash, &header)? {
             return Err(ClientError::NotDescendantOfFinalized(hash));
         }
+        let canonical = self.db.hash_at(*header.number())? == Some(hash);
+        let route = if canonical {
+            None
+        } else {
+            Some(self.reorg_route(&header, &info)?)
+        };
+        let (new_best, uncanonical, reorg) = match route {
+            Some(r) => {
+                let tx_hashes = self
+                    .block(&hash)?
+                    .map(|b| {
+                        b.extrinsics
+                            .iter()
+                            .map(crate::types::extrinsic_hash)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let reorg = ImportedBlock {
+                    hash,
+                    header: header.clone(),
+                    is_new_best: true,
+                    tx_hashes,
+                    retracted: r.retracted,
+                    enacted: r.enacted,
+                };
+                (Some((hash, r.canonical)), r.uncanonical, Some(reorg))
+            }
+            None => (None, None, None),
+        };
         self.db.commit(BlockCommit {
             finalized: Some((hash, justifications)),
+            new_best,
+            uncanonical,
             ..Default::default()
         })?;
         {
             let mut i = self.info.write();
+            if reorg.is_some() {
+                i.best_hash = hash;
+                i.best_number = *header.number();
+            }
             i.finalized_hash = hash;
             i.finalized_number = *header.number();
         }
-        self.announce_finalized(info.finalized_number, *header.number())
+        if let Some(r) = &reorg {
+            tracing::info!(
+                "♻️  Finality moved the best chain to #{} ({hash:?}), retracting {} blocks",
+                header.number(),
+                r.retracted.len()
+            );
+            let _ = self.notifications.imported.send(r.clone());
+        }
+        self.announce_finalized(info.finalized_number, *header.number())?;
+        Ok(reorg)
     }
 
     fn announce_finalized(&self, from_exclusive: BlockNumber, to: BlockNumber) -> ClientResult<()> {
@@ -564,11 +648,6 @@ impl Client {
 
     /// Decode an extrinsic from its encoding.
     pub fn decode_extrinsic(bytes: &[u8]) -> Result<Extrinsic, codec::Error> {
-        let mut input = bytes;
-        let xt = Extrinsic::decode(&mut input)?;
-        if !input.is_empty() {
-            return Err("extrinsic has trailing bytes".into());
-        }
-        Ok(xt)
+        aitbc_wire::decode::decode_extrinsic(bytes)
     }
 }

@@ -66,6 +66,20 @@ fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+/// Stack the runtime may use for one call. A call nested [`aitbc_wire::decode::MAX_EXTRINSIC_DEPTH`]
+/// levels deep recurses that deep to decode, dispatch and drop; unoptimised FRAME frames are
+/// large, so this is far more than the 2 MiB of a tokio worker thread.
+pub const RUNTIME_STACK_BYTES: usize = 256 * 1024 * 1024;
+/// A call that starts with less stack left than this runs on a fresh [`RUNTIME_STACK_BYTES`]
+/// stack. The node's own threads are made with [`RUNTIME_STACK_BYTES`], so only calls from other
+/// threads (tests, tools) pay for the switch.
+pub const RUNTIME_STACK_RED_ZONE: usize = 128 * 1024 * 1024;
+
+/// Run `f` with at least [`RUNTIME_STACK_RED_ZONE`] bytes of stack.
+pub fn with_runtime_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(RUNTIME_STACK_RED_ZONE, RUNTIME_STACK_BYTES, f)
+}
+
 /// Run one runtime API method over `overlay` + `backend`. Changes stay in `overlay`.
 pub fn call_in_overlay(
     backend: &StateBackend,
@@ -75,10 +89,12 @@ pub fn call_in_overlay(
 ) -> Result<Vec<u8>, ExecError> {
     let mut extensions = sp_externalities::Extensions::default();
     let mut ext = Ext::new(overlay, backend, Some(&mut extensions));
-    let result = sp_externalities::set_and_run_with_externalities(&mut ext, || {
-        catch_unwind(AssertUnwindSafe(|| {
-            aitbc_runtime::apis::api::dispatch(method, args)
-        }))
+    let result = with_runtime_stack(|| {
+        sp_externalities::set_and_run_with_externalities(&mut ext, || {
+            catch_unwind(AssertUnwindSafe(|| {
+                aitbc_runtime::apis::api::dispatch(method, args)
+            }))
+        })
     });
     match result {
         Ok(Some(out)) => Ok(out),

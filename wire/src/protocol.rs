@@ -8,7 +8,7 @@ use codec::{Decode, Encode};
 use sp_consensus_grandpa::{AuthorityId, AuthoritySignature, SetId};
 use sp_core::H256;
 
-use crate::types::{Block, BlockNumber, Header};
+use crate::{Block, BlockNumber, Header};
 
 /// The request-response protocol for sync and catch-up.
 pub const SYNC_PROTOCOL: &str = "/aitbc/sync/1";
@@ -20,6 +20,10 @@ pub const MAX_BLOCKS_PER_RESPONSE: u32 = 128;
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 /// Largest gossip message (a full block plus its justification).
 pub const MAX_GOSSIP_BYTES: usize = 8 * 1024 * 1024;
+/// Largest message on the transactions topic (the runtime's block length limit is 5 MiB).
+pub const MAX_TRANSACTION_GOSSIP_BYTES: usize = 5 * 1024 * 1024 + 1024;
+/// Largest message on the GRANDPA topic: a commit of a few thousand authorities.
+pub const MAX_GRANDPA_GOSSIP_BYTES: usize = 1024 * 1024;
 
 /// The gossip topics of a chain. Their names carry the genesis hash, so that nodes of different
 /// chains never exchange messages.
@@ -119,12 +123,7 @@ pub fn encode<T: Encode>(v: &T) -> Vec<u8> {
     v.encode()
 }
 
-/// Decode from the wire; trailing bytes are an error.
+/// Decode from the wire: depth-limited, trailing bytes are an error.
 pub fn decode<T: Decode>(bytes: &[u8]) -> Result<T, codec::Error> {
-    let mut input = bytes;
-    let v = T::decode(&mut input)?;
-    if !input.is_empty() {
-        return Err("trailing bytes".into());
-    }
-    Ok(v)
+    crate::decode::decode_untrusted(bytes)
 }
