@@ -16,6 +16,8 @@ echo "== cargo test --no-run (test binaries and every binary the integration tes
 cargo test --workspace --no-run --quiet
 echo "== cargo test"
 cargo test --workspace --quiet 2>&1 | tee "$AITBC_CACHE/last-test.log"
+echo "== fuzz smoke (scripts/fuzz.sh ${AITBC_FUZZ_SECONDS:-15} s per target)"
+scripts/fuzz.sh "${AITBC_FUZZ_SECONDS:-15}"
 
 if [ "${AITBC_TORCH:-1}" = 0 ]; then
   echo "== torch backend: SKIPPED (AITBC_TORCH=0)"

@@ -67,12 +67,30 @@ pub struct RunCmd {
     /// JSON-RPC port (HTTP and WebSocket).
     #[arg(long, default_value_t = 9944, value_name = "PORT")]
     pub rpc_port: u16,
-    /// Listen for RPC on all interfaces instead of 127.0.0.1.
+    /// Listen for RPC on all interfaces instead of 127.0.0.1 (only safe methods unless
+    /// --unsafe-rpc-external).
     #[arg(long)]
     pub rpc_external: bool,
-    /// Which RPC methods to expose: `unsafe` adds key management (author_insertKey, author_rotateKeys).
-    #[arg(long, value_enum, default_value_t = RpcMethods::Safe)]
+    /// Listen for RPC on all interfaces and allow `--rpc-methods unsafe` there: anyone who can
+    /// reach the port can then manage this node's keys. Only behind a firewall or proxy.
+    #[arg(long)]
+    pub unsafe_rpc_external: bool,
+    /// Which RPC methods to expose: `unsafe` adds key management (author_insertKey,
+    /// author_rotateKeys, author_hasKey) and system_peers / system_dryRun; `auto` is `unsafe`
+    /// while RPC listens on 127.0.0.1 only and `safe` with --rpc-external.
+    #[arg(long, value_enum, default_value_t = RpcMethods::Auto)]
     pub rpc_methods: RpcMethods,
+    /// Web origins allowed to call the RPC from a browser: `all`, or a comma-separated list
+    /// (`http://localhost:*` allows any port). Default: pages on this machine and
+    /// https://polkadot.js.org. Requests without an Origin header (CLI, SDKs) are not affected.
+    #[arg(long, value_name = "ORIGINS", value_parser = crate::rpc::origin::AllowedOrigins::parse)]
+    pub rpc_cors: Option<crate::rpc::origin::AllowedOrigins>,
+    /// Most subscriptions one RPC connection may hold.
+    #[arg(long, default_value_t = 1024, value_name = "COUNT")]
+    pub rpc_max_subscriptions_per_connection: u32,
+    /// Most RPC connections at once.
+    #[arg(long, default_value_t = 100, value_name = "COUNT")]
+    pub rpc_max_connections: u32,
     /// Prometheus metrics port.
     #[arg(long, default_value_t = 9615, value_name = "PORT")]
     pub prometheus_port: u16,

@@ -70,6 +70,9 @@ pub struct BlockCommit {
     pub state_nodes: Vec<(Vec<u8>, Vec<u8>)>,
     /// New best block, and the canonical (number, hash) pairs to (re)write for it.
     pub new_best: Option<(H256, Vec<(BlockNumber, H256)>)>,
+    /// Canonical heights that no longer have a block (the best chain got shorter: finality
+    /// moved it to a lower fork).
+    pub uncanonical: Option<std::ops::RangeInclusive<BlockNumber>>,
     /// New finalized block and its justification.
     pub finalized: Option<(H256, Option<sp_runtime::Justifications>)>,
 }
@@ -241,6 +244,9 @@ impl Database {
         }
         if let Some((best, canon)) = &commit.new_best {
             let n2h = self.cf(col::NUMBER_TO_HASH)?;
+            for n in commit.uncanonical.clone().into_iter().flatten() {
+                batch.delete_cf(n2h, n.to_be_bytes());
+            }
             for (n, h) in canon {
                 batch.put_cf(n2h, n.to_be_bytes(), h.as_bytes());
             }

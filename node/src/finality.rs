@@ -6,7 +6,7 @@
 //! by that key. With more authorities, the GRANDPA voter (`crate::grandpa`) finalizes blocks
 //! and stores the justification of each round's commit.
 
-use codec::{Decode, Encode};
+use codec::Encode;
 use sp_consensus_grandpa::{AuthorityList, GrandpaJustification, SetId, GRANDPA_ENGINE_ID};
 use sp_core::Pair;
 use sp_runtime::{traits::Header as _, Justifications};
@@ -69,65 +69,16 @@ pub fn sign_commit(
     }
 }
 
-/// Verify a GRANDPA justification of `header` against `authorities` and `set_id`: it must target
-/// the header and carry valid precommits of more than 2/3 of the weight, each for the header or
-/// for a descendant of it whose ancestry the justification carries.
+/// Verify a GRANDPA justification of `header` against `authorities` and `set_id` (see
+/// [`aitbc_wire::justification::verify_justification`]).
 pub fn verify_justification(
     header: &Header,
     encoded: &[u8],
     authorities: &AuthorityList,
     set_id: SetId,
 ) -> ClientResult<()> {
-    let j = GrandpaJustification::<Header>::decode(&mut &encoded[..])
-        .map_err(|e| ClientError::Other(format!("undecodable justification: {e}")))?;
-    if j.commit.target_hash != header.hash() || j.commit.target_number != header.number {
-        return Err(ClientError::Other(
-            "justification targets another block".into(),
-        ));
-    }
-    let ancestry: std::collections::HashMap<_, _> =
-        j.votes_ancestries.iter().map(|h| (h.hash(), h)).collect();
-    let descends = |mut hash: sp_core::H256, mut number: u32| -> bool {
-        while number > header.number {
-            match ancestry.get(&hash) {
-                Some(h) => {
-                    hash = *h.parent_hash();
-                    number = h.number.saturating_sub(1);
-                }
-                None => return false,
-            }
-        }
-        hash == header.hash()
-    };
-    let total: u64 = authorities.iter().map(|(_, w)| *w).sum();
-    let mut seen = std::collections::HashSet::new();
-    let mut weight = 0u64;
-    for sp in &j.commit.precommits {
-        let Some((_, w)) = authorities.iter().find(|(a, _)| a == &sp.id) else {
-            continue;
-        };
-        if !seen.insert(sp.id.clone()) {
-            continue;
-        }
-        if !descends(sp.precommit.target_hash, sp.precommit.target_number) {
-            continue;
-        }
-        let message = finality_grandpa::Message::Precommit(sp.precommit.clone());
-        let payload = sp_consensus_grandpa::localized_payload(j.round, set_id, &message);
-        if sp_core::ed25519::Pair::verify(
-            &sp.signature.clone().into(),
-            &payload,
-            &sp.id.clone().into(),
-        ) {
-            weight += w;
-        }
-    }
-    if weight * 3 <= total * 2 {
-        return Err(ClientError::Other(format!(
-            "justification carries {weight} of {total} authority weight"
-        )));
-    }
-    Ok(())
+    aitbc_wire::justification::verify_justification(header, encoded, authorities, set_id)
+        .map_err(ClientError::Other)
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ use crate::{
     keystore::Keystore,
     network::{
         protocol::{CatchUpMessage, GrandpaGossip, SyncRequest, SyncResponse},
-        NetworkHandle,
+        GossipTicket, NetworkHandle, Verdict,
     },
     types::{BlockNumber, Header},
 };
@@ -159,10 +159,37 @@ impl OwnVotes {
     }
 }
 
-/// The voter's view of the current authority set.
+/// The voter's view of the current authority set (cheap to clone: messages are checked against
+/// a snapshot, outside the lock).
+#[derive(Clone)]
 struct SetState {
     set_id: SetId,
-    authorities: AuthorityList,
+    authorities: Arc<AuthorityList>,
+}
+
+impl SetState {
+    fn is_authority(&self, id: &AuthorityId) -> bool {
+        self.authorities.iter().any(|(a, _)| a == id)
+    }
+
+    /// See [`aitbc_wire::justification::check_signers`].
+    fn check_signers<'a>(
+        &self,
+        ids: impl ExactSizeIterator<Item = &'a AuthorityId>,
+    ) -> Result<(), String> {
+        aitbc_wire::justification::check_signers(&self.authorities, self.set_id, ids)
+    }
+}
+
+/// Commits and catch-ups checked at once (each is up to one signature check per authority, run on
+/// the blocking pool); more are dropped, to be heard again from the next re-broadcast.
+const MAX_CONCURRENT_CHECKS: usize = 2;
+
+impl Inner {
+    /// Whether the voter runs set `set_id` now.
+    fn is_set(&self, set_id: SetId) -> bool {
+        self.set.as_ref().is_some_and(|s| s.set_id == set_id)
+    }
 }
 
 #[derive(Default)]
@@ -188,6 +215,8 @@ pub struct Grandpa {
     keystore: Arc<Keystore>,
     inner: Mutex<Inner>,
     own_votes: Mutex<OwnVotes>,
+    /// Permits for commit and catch-up checks ([`MAX_CONCURRENT_CHECKS`]).
+    checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl Grandpa {
@@ -204,6 +233,7 @@ impl Grandpa {
             net,
             keystore,
             own_votes,
+            checks: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_CHECKS)),
             inner: Mutex::new(Inner {
                 completed,
                 ..Default::default()
@@ -261,7 +291,7 @@ impl Grandpa {
             let mut inner = self.inner.lock();
             inner.set = Some(SetState {
                 set_id,
-                authorities: authorities.clone(),
+                authorities: Arc::new(authorities.clone()),
             });
             inner.rounds.clear();
             inner.buffered.clear();
@@ -365,8 +395,36 @@ impl Grandpa {
         }
     }
 
-    fn check_vote(&self, set: &SetState, round: u64, vote: &Vote) -> bool {
-        set.authorities.iter().any(|(id, _)| id == &vote.id)
+    /// The current set, if it is `set_id`.
+    fn set_snapshot(&self, set_id: SetId) -> Option<SetState> {
+        self.inner
+            .lock()
+            .set
+            .as_ref()
+            .filter(|s| s.set_id == set_id)
+            .cloned()
+    }
+
+    /// Run `check` on the blocking pool if a permit is free; otherwise drop the message and
+    /// return false.
+    fn spawn_check(&self, what: &str, from: PeerId, check: impl FnOnce() + Send + 'static) -> bool {
+        match self.checks.clone().try_acquire_owned() {
+            Ok(permit) => {
+                tokio::task::spawn_blocking(move || {
+                    check();
+                    drop(permit);
+                });
+                true
+            }
+            Err(_) => {
+                tracing::debug!(target: "grandpa", "busy: dropping a {what} from {from}");
+                false
+            }
+        }
+    }
+
+    fn check_vote(set: &SetState, round: u64, vote: &Vote) -> bool {
+        set.is_authority(&vote.id)
             && sp_consensus_grandpa::check_message_signature(
                 &vote.message,
                 &vote.id,
@@ -377,67 +435,91 @@ impl Grandpa {
             .is_valid()
     }
 
-    /// A message from the GRANDPA gossip topic.
-    pub fn on_gossip(self: &Arc<Self>, from: PeerId, message: GrandpaGossip) {
+    /// A message from the GRANDPA gossip topic. The verdict goes back to gossipsub: only checked
+    /// messages are forwarded, and invalid ones count against the sender.
+    pub fn on_gossip(self: &Arc<Self>, from: PeerId, message: GrandpaGossip, ticket: GossipTicket) {
         match message {
             GrandpaGossip::Vote {
                 set_id,
                 round,
                 vote,
             } => {
-                let mut inner = self.inner.lock();
-                let Some(set) = inner.set.as_ref().filter(|s| s.set_id == set_id) else {
-                    return;
+                // One signature check, outside the lock.
+                let Some(set) = self.set_snapshot(set_id) else {
+                    return self.net.report(ticket, Verdict::Ignore);
                 };
-                if !self.check_vote(set, round, &vote) {
+                if !Self::check_vote(&set, round, &vote) {
                     tracing::debug!(target: "grandpa", "bad vote signature from {from} for round {round}");
-                    return;
+                    return self.net.report(ticket, Verdict::Reject);
                 }
-                self.deliver_vote(&mut inner, round, vote);
+                self.net.report(ticket, Verdict::Accept);
+                let mut inner = self.inner.lock();
+                if inner.is_set(set_id) {
+                    self.deliver_vote(&mut inner, round, vote);
+                }
             }
             GrandpaGossip::Commit {
                 set_id,
                 round,
                 commit,
             } => {
-                let inner = self.inner.lock();
-                let Some(set) = inner.set.as_ref().filter(|s| s.set_id == set_id) else {
-                    return;
+                let Some(set) = self.set_snapshot(set_id) else {
+                    return self.net.report(ticket, Verdict::Ignore);
                 };
-                if !self.usable_target(&commit.target_hash, commit.target_number)
-                    || commit.precommits.len() != commit.auth_data.len()
-                {
-                    return;
+                if !self.usable_target(&commit.target_hash, commit.target_number) {
+                    return self.net.report(ticket, Verdict::Ignore);
                 }
-                let all_valid = commit.precommits.iter().zip(&commit.auth_data).all(
-                    |(precommit, (signature, id))| {
-                        self.check_vote(
-                            set,
+                let shape = if commit.precommits.len() != commit.auth_data.len() {
+                    Err("precommits and signatures differ in number".to_string())
+                } else {
+                    set.check_signers(commit.auth_data.iter().map(|(_, id)| id))
+                };
+                if let Err(e) = shape {
+                    tracing::debug!(target: "grandpa", "commit from {from} refused: {e}");
+                    return self.net.report(ticket, Verdict::Reject);
+                }
+                let this = self.clone();
+                let net = self.net.clone();
+                let busy = ticket.clone();
+                let checked = self.spawn_check("commit", from, move || {
+                    let all_valid = commit.precommits.iter().zip(&commit.auth_data).all(
+                        |(precommit, (signature, id))| {
+                            Self::check_vote(
+                                &set,
+                                round,
+                                &SignedMessage {
+                                    message: Message::Precommit(precommit.clone()),
+                                    signature: signature.clone(),
+                                    id: id.clone(),
+                                },
+                            )
+                        },
+                    );
+                    if !all_valid {
+                        tracing::debug!(target: "grandpa", "commit from {from} with a bad signature");
+                        return net.report(ticket, Verdict::Reject);
+                    }
+                    net.report(ticket, Verdict::Accept);
+                    let inner = this.inner.lock();
+                    if !inner.is_set(set_id) {
+                        return;
+                    }
+                    if let Some(tx) = &inner.global_in {
+                        let _ = tx.unbounded_send(Ok(CommunicationIn::Commit(
                             round,
-                            &SignedMessage {
-                                message: Message::Precommit(precommit.clone()),
-                                signature: signature.clone(),
-                                id: id.clone(),
-                            },
-                        )
-                    },
-                );
-                if !all_valid {
-                    tracing::debug!(target: "grandpa", "commit from {from} with a bad signature");
-                    return;
-                }
-                if let Some(tx) = &inner.global_in {
-                    let _ = tx.unbounded_send(Ok(CommunicationIn::Commit(
-                        round,
-                        commit,
-                        voter::Callback::Blank,
-                    )));
+                            commit,
+                            voter::Callback::Blank,
+                        )));
+                    }
+                });
+                if !checked {
+                    self.net.report(busy, Verdict::Ignore);
                 }
             }
             GrandpaGossip::Neighbor { set_id, round, .. } => {
+                self.net.report(ticket, Verdict::Accept);
                 let mut inner = self.inner.lock();
-                let behind = inner.set.as_ref().is_some_and(|s| s.set_id == set_id)
-                    && round > inner.round + 1;
+                let behind = inner.is_set(set_id) && round > inner.round + 1;
                 let cooled = inner
                     .last_catch_up_request
                     .is_none_or(|t| t.elapsed() >= CATCH_UP_COOLDOWN);
@@ -464,12 +546,18 @@ impl Grandpa {
                 return;
             }
         };
-        let inner = self.inner.lock();
-        let Some(set) = inner.set.as_ref().filter(|s| s.set_id == msg.set_id) else {
+        let Some(set) = self.set_snapshot(msg.set_id) else {
             return;
         };
         let cu = &msg.catch_up;
         let round = cu.round_number;
+        let signers = set
+            .check_signers(cu.prevotes.iter().map(|v| &v.id))
+            .and_then(|()| set.check_signers(cu.precommits.iter().map(|v| &v.id)));
+        if let Err(e) = signers {
+            tracing::debug!(target: "grandpa", "catch-up from {peer} refused: {e}");
+            return;
+        }
         let prevotes = cu.prevotes.iter().map(|v| SignedMessage {
             message: Message::Prevote(v.prevote.clone()),
             signature: v.signature.clone(),
@@ -482,13 +570,17 @@ impl Grandpa {
         });
         let all_valid = prevotes.chain(precommits).all(|vote| {
             let (hash, number) = vote.target();
-            self.usable_target(hash, number) && self.check_vote(set, round, &vote)
+            self.usable_target(hash, number) && Self::check_vote(&set, round, &vote)
         });
         if !all_valid {
             tracing::debug!(target: "grandpa", "catch-up from {peer} does not check out");
             return;
         }
         tracing::info!(target: "grandpa", "👴 Catching up to round {round} from {peer}");
+        let inner = self.inner.lock();
+        if !inner.is_set(msg.set_id) {
+            return;
+        }
         if let Some(tx) = &inner.global_in {
             let _ = tx.unbounded_send(Ok(CommunicationIn::CatchUp(
                 msg.catch_up,

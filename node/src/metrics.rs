@@ -32,6 +32,9 @@ pub struct Metrics {
     pool_future: Gauge,
     peers: Gauge,
     rpc_calls: Family<MethodLabel, Counter>,
+    equivocations: Counter,
+    /// The RPC's method names: the only values of the `method` label besides `unknown`.
+    rpc_methods: parking_lot::RwLock<std::collections::HashSet<&'static str>>,
 }
 
 fn buckets() -> impl Iterator<Item = f64> {
@@ -79,6 +82,12 @@ impl Metrics {
         );
         let rpc_calls = Family::<MethodLabel, Counter>::default();
         registry.register("rpc_calls", "JSON-RPC calls by method", rpc_calls.clone());
+        let equivocations = Counter::default();
+        registry.register(
+            "equivocations",
+            "Second blocks sealed by one author in one slot",
+            equivocations.clone(),
+        );
         Arc::new(Self {
             registry: Mutex::new(registry),
             block_height,
@@ -88,6 +97,8 @@ impl Metrics {
             pool_future,
             peers,
             rpc_calls,
+            equivocations,
+            rpc_methods: Default::default(),
         })
     }
 
@@ -117,11 +128,28 @@ impl Metrics {
         self.pool_future.set(future as i64);
     }
 
+    pub fn equivocation(&self) {
+        self.equivocations.inc();
+    }
+
     pub fn set_peers(&self, peers: usize) {
         self.peers.set(peers as i64);
     }
 
+    /// The methods the RPC serves: calls to any other name share the label `unknown`, so that
+    /// callers cannot grow the label set (and the metrics page) without bound.
+    pub fn set_rpc_method_names(&self, names: &[&'static str]) {
+        let mut known = self.rpc_methods.write();
+        known.clear();
+        known.extend(names.iter().copied());
+    }
+
     pub fn rpc_call(&self, method: &str) {
+        let method = if self.rpc_methods.read().contains(method) {
+            method
+        } else {
+            "unknown"
+        };
         self.rpc_calls
             .get_or_create(&MethodLabel {
                 method: method.to_string(),

@@ -63,6 +63,16 @@ pub enum PoolError {
 }
 
 impl PoolError {
+    /// Whether the transaction itself is malformed or forged (as opposed to merely outdated,
+    /// unpayable now, or a duplicate, which an honest peer can also send).
+    pub fn is_malformed(&self) -> bool {
+        match self {
+            PoolError::BadFormat(_) => true,
+            PoolError::Invalid(reason) => reason.contains("bad signature"),
+            _ => false,
+        }
+    }
+
     /// Substrate's JSON-RPC error code for this error.
     pub fn code(&self) -> i32 {
         match self {
@@ -90,6 +100,12 @@ pub struct PoolLimits {
     pub ready_bytes: usize,
     /// Max future transactions.
     pub future_count: usize,
+    /// Max bytes of future transactions.
+    pub future_bytes: usize,
+    /// Max future transactions of one sender.
+    pub future_per_sender: usize,
+    /// Blocks a future transaction may wait for its missing nonces before it is dropped.
+    pub future_lifetime: BlockNumber,
     /// Max size of one transaction.
     pub max_tx_bytes: usize,
     /// How long an invalid transaction stays banned.
@@ -104,6 +120,9 @@ impl Default for PoolLimits {
             ready_count: 32_768,
             ready_bytes: 32 * 1024 * 1024,
             future_count: 4_096,
+            future_bytes: 16 * 1024 * 1024,
+            future_per_sender: 64,
+            future_lifetime: 64,
             max_tx_bytes: 4 * 1024 * 1024,
             ban_time: Duration::from_secs(30 * 60),
             revalidate_batch: 512,
@@ -121,6 +140,10 @@ pub struct PoolTx {
     pub requires: Vec<TransactionTag>,
     pub provides: Vec<TransactionTag>,
     pub valid_till: BlockNumber,
+    /// The signer, for signed transactions.
+    sender: Option<aitbc_runtime::AccountId>,
+    /// The best block when it entered the pool.
+    entered_at: BlockNumber,
     seq: u64,
 }
 
@@ -145,6 +168,7 @@ struct Inner {
     provided: HashMap<TransactionTag, H256>,
     banned: HashMap<H256, Instant>,
     ready_bytes: usize,
+    future_bytes: usize,
     seq: u64,
     revalidate_cursor: u64,
 }
@@ -252,6 +276,12 @@ impl TxPool {
             }
         };
         let best_number = self.client.info().best_number;
+        let sender = match &xt.preamble {
+            sp_runtime::generic::Preamble::Signed(sp_runtime::MultiAddress::Id(who), ..) => {
+                Some(who.clone())
+            }
+            _ => None,
+        };
         let tx = PoolTx {
             hash,
             xt: Arc::new(xt),
@@ -260,6 +290,8 @@ impl TxPool {
             requires: valid.requires,
             provides: valid.provides,
             valid_till: best_number.saturating_add(valid.longevity.min(u32::MAX as u64) as u32),
+            sender,
+            entered_at: best_number,
             seq: 0,
         };
         let status = self.insert(tx)?;
@@ -332,9 +364,44 @@ impl TxPool {
             self.promote_futures();
             Ok(TxStatus::Ready)
         } else {
-            if i.future.len() >= self.limits.future_count {
+            // A waiting transaction for the same sender and nonce is replaced only by a higher
+            // priority one, as a ready one is.
+            let rival = i.future.iter().copied().find(|h| {
+                i.txs
+                    .get(h)
+                    .is_some_and(|t| t.provides.iter().any(|p| tx.provides.contains(p)))
+            });
+            if let Some(rival) = rival {
+                let old = i.txs.get(&rival).map(|t| t.priority).unwrap_or_default();
+                if old >= tx.priority {
+                    return Err(PoolError::TooLowPriority {
+                        old,
+                        new: tx.priority,
+                    });
+                }
+                Self::remove_locked(&mut i, &rival);
+                let _ = self.status.send((rival, TxStatus::Usurped(hash)));
+            }
+            if i.future.len() >= self.limits.future_count
+                || i.future_bytes + tx.encoded.len() > self.limits.future_bytes
+            {
                 return Err(PoolError::ImmediatelyDropped);
             }
+            if let Some(sender) = &tx.sender {
+                let waiting = i
+                    .future
+                    .iter()
+                    .filter(|h| {
+                        i.txs
+                            .get(*h)
+                            .is_some_and(|t| t.sender.as_ref() == Some(sender))
+                    })
+                    .count();
+                if waiting >= self.limits.future_per_sender {
+                    return Err(PoolError::ImmediatelyDropped);
+                }
+            }
+            i.future_bytes += tx.encoded.len();
             i.future.insert(hash);
             i.txs.insert(hash, tx);
             Ok(TxStatus::Future)
@@ -351,8 +418,22 @@ impl TxPool {
                 }
             }
         }
-        i.future.remove(hash);
+        if i.future.remove(hash) {
+            i.future_bytes = i.future_bytes.saturating_sub(tx.encoded.len());
+        }
         Some(tx)
+    }
+
+    /// Move a future transaction to the ready set (the caller checked its tags).
+    fn make_ready_locked(i: &mut Inner, tx: &PoolTx) {
+        if i.future.remove(&tx.hash) {
+            i.future_bytes = i.future_bytes.saturating_sub(tx.encoded.len());
+        }
+        i.ready.insert(tx.hash);
+        i.ready_bytes += tx.encoded.len();
+        for tag in &tx.provides {
+            i.provided.insert(tag.clone(), tx.hash);
+        }
     }
 
     /// Move futures whose requirements are now met to the ready set.
@@ -378,12 +459,7 @@ impl TxPool {
                     if tx.provides.iter().any(|t| i.provided.contains_key(t)) {
                         continue;
                     }
-                    i.future.remove(&h);
-                    i.ready.insert(h);
-                    i.ready_bytes += tx.encoded.len();
-                    for tag in &tx.provides {
-                        i.provided.insert(tag.clone(), h);
-                    }
+                    Self::make_ready_locked(&mut i, &tx);
                     promoted.push(h);
                 }
             }
@@ -519,11 +595,15 @@ impl TxPool {
                     stale.push(other);
                 }
             }
-            // Expired transactions.
+            // Expired transactions, and futures that waited too long for their missing nonces.
             let expired: Vec<H256> = i
                 .txs
                 .values()
-                .filter(|t| t.valid_till < best)
+                .filter(|t| {
+                    t.valid_till < best
+                        || (i.future.contains(&t.hash)
+                            && t.entered_at.saturating_add(self.limits.future_lifetime) < best)
+                })
                 .map(|t| t.hash)
                 .collect();
             for h in expired {
@@ -546,20 +626,24 @@ impl TxPool {
                 }
             }
         }
-        // 2. Re-validate all futures and a bounded batch of ready transactions.
+    }
+
+    /// Re-validate a bounded batch of pool transactions (ready and future, oldest unchecked
+    /// first) against the best block, and make ready the futures whose missing nonces the chain
+    /// now has. Runs after each new best block, off the import path (the node's pool task).
+    pub fn revalidate(&self) {
+        // 2. Re-validate a bounded batch, taking up where the last batch stopped.
         let batch: Vec<PoolTx> = {
             let mut i = self.inner.lock();
             let cursor = i.revalidate_cursor;
-            let mut ready: Vec<&PoolTx> = i.ready.iter().filter_map(|h| i.txs.get(h)).collect();
-            ready.sort_by_key(|t| (t.seq <= cursor, t.seq));
-            let mut batch: Vec<PoolTx> = ready
+            let mut all: Vec<&PoolTx> = i.txs.values().collect();
+            all.sort_by_key(|t| (t.seq <= cursor, t.seq));
+            let batch: Vec<PoolTx> = all
                 .into_iter()
                 .take(self.limits.revalidate_batch)
                 .cloned()
                 .collect();
-            let last = batch.iter().map(|t| t.seq).max().unwrap_or(0);
-            batch.extend(i.future.iter().filter_map(|h| i.txs.get(h)).cloned());
-            i.revalidate_cursor = last;
+            i.revalidate_cursor = batch.iter().map(|t| t.seq).max().unwrap_or(0);
             batch
         };
         for tx in batch {
@@ -598,15 +682,112 @@ impl TxPool {
                 if tx.provides.iter().any(|t| i.provided.contains_key(t)) {
                     continue;
                 }
-                i.future.remove(&h);
-                i.ready.insert(h);
-                i.ready_bytes += tx.encoded.len();
-                for tag in &tx.provides {
-                    i.provided.insert(tag.clone(), h);
-                }
+                Self::make_ready_locked(&mut i, &tx);
                 let _ = self.status.send((h, TxStatus::Ready));
             }
         }
         self.promote_futures();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{chain_spec::ChainSpec, db::Database};
+    use sp_core::Pair;
+    use sp_keyring::Sr25519Keyring;
+
+    fn pool(limits: PoolLimits) -> (tempfile::TempDir, Arc<TxPool>) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = Database::open(&dir.path().join("db")).expect("db");
+        let client = Client::open(db, ChainSpec::preset("dev").expect("dev")).expect("client");
+        (dir, TxPool::new(client, limits))
+    }
+
+    /// A signed `System::remark` by `who` with `nonce` and `tip`.
+    fn remark(pool: &TxPool, who: Sr25519Keyring, nonce: u32, tip: u128, text: &[u8]) -> Vec<u8> {
+        let ctx = aitbc_client::tx::ChainInfo {
+            genesis_hash: pool.client.info().genesis_hash,
+            spec_version: aitbc_runtime::VERSION.spec_version,
+            transaction_version: aitbc_runtime::VERSION.transaction_version,
+        };
+        let call = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
+            remark: text.to_vec(),
+        });
+        let pair = who.pair();
+        aitbc_client::tx::build_unsigned(
+            call,
+            pair.public().into(),
+            nonce,
+            sp_runtime::generic::Era::Immortal,
+            ctx.genesis_hash,
+            tip,
+            ctx,
+        )
+        .sign(&pair)
+        .expect("sign")
+        .encoded
+    }
+
+    #[test]
+    fn one_sender_cannot_fill_the_future_queue() {
+        let limits = PoolLimits {
+            future_per_sender: 8,
+            ..PoolLimits::default()
+        };
+        let (_dir, pool) = pool(limits);
+        // Nonces 1..=8 wait for nonce 0; the ninth waiting one is refused.
+        for nonce in 1..=8 {
+            let xt = remark(&pool, Sr25519Keyring::Bob, nonce, 0, b"wait");
+            pool.submit(xt, TransactionSource::External)
+                .expect("future accepted");
+        }
+        let ninth = remark(&pool, Sr25519Keyring::Bob, 9, 0, b"wait");
+        assert!(matches!(
+            pool.submit(ninth, TransactionSource::External),
+            Err(PoolError::ImmediatelyDropped)
+        ));
+        // Another sender still gets in.
+        let other = remark(&pool, Sr25519Keyring::Charlie, 1, 0, b"wait");
+        pool.submit(other, TransactionSource::External)
+            .expect("other sender");
+        assert_eq!(pool.len(), (0, 9));
+    }
+
+    #[test]
+    fn future_queue_is_bounded_by_bytes() {
+        let limits = PoolLimits {
+            future_bytes: 4096,
+            ..PoolLimits::default()
+        };
+        let (_dir, pool) = pool(limits);
+        let big = remark(&pool, Sr25519Keyring::Bob, 1, 0, &[7u8; 3000]);
+        pool.submit(big, TransactionSource::External).expect("fits");
+        let another = remark(&pool, Sr25519Keyring::Bob, 2, 0, &[7u8; 3000]);
+        assert!(matches!(
+            pool.submit(another, TransactionSource::External),
+            Err(PoolError::ImmediatelyDropped)
+        ));
+    }
+
+    #[test]
+    fn a_waiting_transaction_is_replaced_only_by_a_higher_tip() {
+        let (_dir, pool) = pool(PoolLimits::default());
+        let first = remark(&pool, Sr25519Keyring::Bob, 1, 0, b"first");
+        let first_hash = pool
+            .submit(first, TransactionSource::External)
+            .expect("future");
+        // Same sender and nonce, same priority: a duplicate, refused.
+        let same = remark(&pool, Sr25519Keyring::Bob, 1, 0, b"same");
+        assert!(matches!(
+            pool.submit(same, TransactionSource::External),
+            Err(PoolError::TooLowPriority { .. })
+        ));
+        // A higher tip replaces it.
+        let tipped = remark(&pool, Sr25519Keyring::Bob, 1, aitbc_runtime::AIT, b"tipped");
+        pool.submit(tipped, TransactionSource::External)
+            .expect("replaces");
+        assert!(!pool.contains(&first_hash));
+        assert_eq!(pool.len(), (0, 1));
     }
 }

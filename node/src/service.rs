@@ -54,6 +54,8 @@ fn init_logging(filter: Option<&str>) {
 
 pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     init_logging(cmd.log.as_deref());
+    let external = cmd.rpc_external || cmd.unsafe_rpc_external;
+    let rpc_methods = cmd.rpc_methods.resolve(external, cmd.unsafe_rpc_external)?;
     let shared = &cmd.shared;
     let spec = ChainSpec::load(&shared.chain_id())?;
     let keyring_uri = cmd
@@ -123,12 +125,16 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         short(&info.finalized_hash)
     );
 
+    // Every thread that may run the runtime gets its ample stack (virtual memory: only the pages
+    // a call touches are ever committed).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(crate::executor::RUNTIME_STACK_BYTES)
         .build()?;
     runtime.block_on(async move {
         let metrics = Metrics::new();
         let pool = TxPool::new(client.clone(), PoolLimits::default());
+        spawn_pool_revalidation(&client, &pool);
         let (net, incoming) = network::start(NetworkConfig {
             listen_addrs,
             bootnodes,
@@ -147,7 +153,7 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         );
         sync.start(incoming);
         tokio::spawn(grandpa.run());
-        let ip: IpAddr = if cmd.rpc_external {
+        let ip: IpAddr = if external {
             Ipv4Addr::UNSPECIFIED.into()
         } else {
             Ipv4Addr::LOCALHOST.into()
@@ -166,9 +172,17 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
                 is_authority: is_validator,
             },
         };
-        let module = rpc::module(ctx, cmd.rpc_methods)?;
-        let (server, addr) =
-            rpc::start(SocketAddr::new(ip, cmd.rpc_port), module, metrics.clone()).await?;
+        let module = rpc::module(ctx, rpc_methods)?;
+        let settings = rpc::ServerSettings {
+            addr: SocketAddr::new(ip, cmd.rpc_port),
+            origins: cmd
+                .rpc_cors
+                .clone()
+                .unwrap_or_else(rpc::origin::AllowedOrigins::local),
+            max_subscriptions_per_connection: cmd.rpc_max_subscriptions_per_connection,
+            max_connections: cmd.rpc_max_connections,
+        };
+        let (server, addr) = rpc::start(settings, module, metrics.clone()).await?;
         tracing::info!("Running JSON-RPC server: addr={addr}, ws://{addr} and http://{addr}");
         if !cmd.no_prometheus {
             metrics
@@ -201,6 +215,27 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     })?;
     drop(tmp);
     Ok(())
+}
+
+/// Re-validate the pool after each new best block, on the blocking pool and off the import
+/// path; imports that arrive while a batch runs are coalesced into the next one.
+fn spawn_pool_revalidation(client: &Arc<Client>, pool: &Arc<TxPool>) {
+    let mut imported = client.notifications.imported.subscribe();
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        loop {
+            match imported.recv().await {
+                Ok(b) if !b.is_new_best => continue,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return,
+            }
+            while imported.try_recv().is_ok() {}
+            let pool = pool.clone();
+            if let Err(e) = tokio::task::spawn_blocking(move || pool.revalidate()).await {
+                tracing::warn!(target: "txpool", "pool re-validation failed: {e}");
+            }
+        }
+    });
 }
 
 fn spawn_informant(

@@ -5,8 +5,16 @@
 //! [`MAX_BLOCKS_PER_RESPONSE`], starting above our best block (or above our finalized block when
 //! we sit on a fork the peer does not know), and import them: every block is verified and
 //! re-executed, and every justification checked before its block is finalized.
+//!
+//! A peer's status is only a claim. A claimed best block that the slot clock rules out (each block
+//! takes a slot of its own, so no chain can be longer than ours plus the slots since our best
+//! block) gets the peer banned at once. A peer that does not deliver the blocks it claims (an
+//! empty, failed or old answer: no progress in a batch) gets a strike and its claim is forgotten;
+//! [`MAX_STRIKES`] strikes get it banned. The node counts as major-syncing only while a sync that
+//! makes progress is under way, so a lying peer cannot stop a validator from authoring.
 
 use std::{
+    collections::HashMap,
     sync::{
         atomic::{AtomicBool, AtomicU32, Ordering},
         Arc,
@@ -29,7 +37,7 @@ use crate::{
             BlockData, Status, SyncRequest, SyncResponse, MAX_BLOCKS_PER_RESPONSE,
             MAX_RESPONSE_BYTES,
         },
-        Incoming, NetworkHandle,
+        Incoming, IncomingQueues, NetworkHandle, Verdict,
     },
     pool::TxPool,
     types::BlockNumber,
@@ -37,6 +45,20 @@ use crate::{
 
 /// How often peers are asked for their status.
 const STATUS_EVERY: Duration = Duration::from_secs(2);
+/// Gossiped transactions validated at once.
+const TRANSACTION_CHECKS: usize = 2;
+/// Bytes of blocks served to one peer per [`SERVE_WINDOW`]: enough for a syncing peer (over
+/// 6 MB/s), not enough for a few small requests to make the node send without limit.
+const SERVE_BYTES_PER_WINDOW: usize = 64 * 1024 * 1024;
+/// The window of [`SERVE_BYTES_PER_WINDOW`].
+const SERVE_WINDOW: Duration = Duration::from_secs(10);
+/// Requests of one peer answered at once.
+const MAX_REQUESTS_IN_FLIGHT: u32 = 4;
+
+/// Failed deliveries after which a peer is banned.
+pub const MAX_STRIKES: u32 = 3;
+/// How long a misbehaving peer stays banned.
+pub const BAN_DURATION: Duration = Duration::from_secs(300);
 /// Behind the best peer by more than this many blocks counts as syncing (no authoring).
 const MAJOR_SYNC_GAP: BlockNumber = 2;
 
@@ -75,6 +97,66 @@ pub struct SyncService {
     is_authority: bool,
     pub state: Arc<SyncState>,
     wake: Notify,
+    /// Failed deliveries per peer.
+    strikes: parking_lot::Mutex<HashMap<PeerId, u32>>,
+    /// What we serve each peer.
+    serving: parking_lot::Mutex<Serving>,
+}
+
+/// Per-peer accounting of the requests we answer: at most [`MAX_REQUESTS_IN_FLIGHT`] at once, and
+/// at most [`SERVE_BYTES_PER_WINDOW`] of blocks per [`SERVE_WINDOW`].
+#[derive(Default)]
+struct Serving {
+    peers: HashMap<PeerId, PeerServing>,
+}
+
+struct PeerServing {
+    in_flight: u32,
+    window_start: Instant,
+    bytes: usize,
+}
+
+impl Serving {
+    fn entry(&mut self, peer: PeerId) -> &mut PeerServing {
+        let now = Instant::now();
+        // Forget idle peers, so that the map is bounded by the peers active in one window.
+        self.peers
+            .retain(|_, p| p.in_flight > 0 || now.duration_since(p.window_start) < SERVE_WINDOW);
+        let p = self.peers.entry(peer).or_insert(PeerServing {
+            in_flight: 0,
+            window_start: now,
+            bytes: 0,
+        });
+        if now.duration_since(p.window_start) >= SERVE_WINDOW {
+            p.window_start = now;
+            p.bytes = 0;
+        }
+        p
+    }
+
+    /// A request from `peer` starts, unless it already has too many open.
+    fn begin(&mut self, peer: PeerId) -> bool {
+        let p = self.entry(peer);
+        if p.in_flight >= MAX_REQUESTS_IN_FLIGHT {
+            return false;
+        }
+        p.in_flight += 1;
+        true
+    }
+
+    fn end(&mut self, peer: PeerId) {
+        let p = self.entry(peer);
+        p.in_flight = p.in_flight.saturating_sub(1);
+    }
+
+    fn has_budget(&mut self, peer: PeerId) -> bool {
+        self.entry(peer).bytes < SERVE_BYTES_PER_WINDOW
+    }
+
+    fn charge(&mut self, peer: PeerId, bytes: usize) {
+        let p = self.entry(peer);
+        p.bytes = p.bytes.saturating_add(bytes);
+    }
 }
 
 impl SyncService {
@@ -94,6 +176,8 @@ impl SyncService {
             is_authority,
             state: Arc::new(SyncState::default()),
             wake: Notify::new(),
+            strikes: Default::default(),
+            serving: Default::default(),
         })
     }
 
@@ -110,34 +194,71 @@ impl SyncService {
         }
     }
 
-    /// Start dispatching `incoming` and syncing.
-    pub fn start(self: &Arc<Self>, incoming: mpsc::Receiver<Incoming>) {
-        tokio::spawn(self.clone().dispatch(incoming));
+    /// Start dispatching what peers send, and syncing.
+    pub fn start(self: &Arc<Self>, incoming: IncomingQueues) {
+        tokio::spawn(self.clone().dispatch(incoming.consensus));
+        tokio::spawn(self.clone().dispatch_transactions(incoming.transactions));
         tokio::spawn(self.clone().sync_loop());
+    }
+
+    /// Gossiped transactions go to the pool, at most [`TRANSACTION_CHECKS`] at once; while they
+    /// are busy the queue fills and the network drops what does not fit.
+    async fn dispatch_transactions(self: Arc<Self>, mut incoming: mpsc::Receiver<Incoming>) {
+        let permits = Arc::new(tokio::sync::Semaphore::new(TRANSACTION_CHECKS));
+        while let Some(event) = incoming.recv().await {
+            let Incoming::Transaction { bytes, ticket, .. } = event else {
+                continue;
+            };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let pool = self.pool.clone();
+            let net = self.net.clone();
+            tokio::task::spawn_blocking(move || {
+                let verdict = match pool.submit(bytes, TransactionSource::External) {
+                    Ok(_) => Verdict::Accept,
+                    Err(e) if e.is_malformed() => Verdict::Reject,
+                    Err(_) => Verdict::Ignore,
+                };
+                net.report(ticket, verdict);
+                drop(permit);
+            });
+        }
     }
 
     async fn dispatch(self: Arc<Self>, mut incoming: mpsc::Receiver<Incoming>) {
         while let Some(event) = incoming.recv().await {
             match event {
-                Incoming::Block { from, data } => self.on_block(from, data).await,
-                Incoming::Transaction { bytes, .. } => {
-                    let pool = self.pool.clone();
-                    tokio::task::spawn_blocking(move || {
-                        let _ = pool.submit(bytes, TransactionSource::External);
-                    });
+                Incoming::Block { from, data, ticket } => {
+                    let verdict = self.on_block(from, data).await;
+                    self.net.report(ticket, verdict);
                 }
-                Incoming::Grandpa { from, message } => {
-                    if let Some(g) = &self.grandpa {
-                        g.on_gossip(from, message);
-                    }
-                }
+                Incoming::Transaction { ticket, .. } => self.net.report(ticket, Verdict::Ignore),
+                Incoming::Grandpa {
+                    from,
+                    message,
+                    ticket,
+                } => match &self.grandpa {
+                    Some(g) => g.on_gossip(from, message, ticket),
+                    None => self.net.report(ticket, Verdict::Ignore),
+                },
                 Incoming::Request {
                     from,
                     request,
                     reply,
                 } => {
+                    if !self.serving.lock().begin(from) {
+                        reply.send(SyncResponse::Refused(format!(
+                            "more than {MAX_REQUESTS_IN_FLIGHT} requests at once: wait for the answers"
+                        )));
+                        continue;
+                    }
                     let this = self.clone();
-                    tokio::task::spawn_blocking(move || reply.send(this.answer(from, request)));
+                    tokio::task::spawn_blocking(move || {
+                        let response = this.answer(from, request);
+                        this.serving.lock().end(from);
+                        reply.send(response)
+                    });
                 }
                 Incoming::Connected(peer) => {
                     let this = self.clone();
@@ -151,7 +272,8 @@ impl SyncService {
         }
     }
 
-    async fn on_block(self: &Arc<Self>, from: PeerId, data: BlockData) {
+    /// Import a gossiped block; returns whether to forward it.
+    async fn on_block(self: &Arc<Self>, from: PeerId, data: BlockData) -> Verdict {
         let importer = self.importer.clone();
         let number = data.block.header.number;
         let res =
@@ -166,17 +288,23 @@ impl SyncService {
                     short(&b.hash),
                     if b.is_new_best { "" } else { " (fork)" }
                 );
+                Verdict::Accept
             }
-            Ok(Ok(ImportOutcome::AlreadyKnown)) => {}
+            Ok(Ok(ImportOutcome::AlreadyKnown)) => Verdict::Ignore,
             Ok(Ok(ImportOutcome::UnknownParent)) => {
                 // We miss blocks: ask the sender where it is, then sync.
                 self.refresh_status(from).await;
                 self.wake.notify_one();
+                Verdict::Ignore
             }
             Ok(Err(e)) => {
-                tracing::warn!(target: "sync", "💔 Block #{number} from {from} refused: {e}")
+                tracing::warn!(target: "sync", "💔 Block #{number} from {from} refused: {e}");
+                Verdict::Reject
             }
-            Err(e) => tracing::warn!(target: "sync", "block import task failed: {e}"),
+            Err(e) => {
+                tracing::warn!(target: "sync", "block import task failed: {e}");
+                Verdict::Ignore
+            }
         }
     }
 
@@ -184,8 +312,19 @@ impl SyncService {
     fn answer(&self, from: PeerId, request: SyncRequest) -> SyncResponse {
         match request {
             SyncRequest::Status => SyncResponse::Status(self.status()),
+            SyncRequest::Blocks { .. } if !self.serving.lock().has_budget(from) => {
+                SyncResponse::Refused(format!(
+                    "served {} MiB in the last {} s: ask again later",
+                    SERVE_BYTES_PER_WINDOW / (1024 * 1024),
+                    SERVE_WINDOW.as_secs()
+                ))
+            }
             SyncRequest::Blocks { from: start, max } => match self.read_blocks(start, max) {
-                Ok(blocks) => SyncResponse::Blocks(blocks),
+                Ok(blocks) => {
+                    let bytes = blocks.iter().map(codec::Encode::encoded_size).sum();
+                    self.serving.lock().charge(from, bytes);
+                    SyncResponse::Blocks(blocks)
+                }
                 Err(e) => {
                     tracing::warn!(target: "sync", "cannot serve blocks from #{start} to {from}: {e}");
                     SyncResponse::Refused(format!("cannot read blocks: {e}"))
@@ -233,12 +372,72 @@ impl SyncService {
                     tracing::warn!(target: "sync", "{peer} is on another chain (genesis {:?})", status.genesis);
                     return;
                 }
+                if let Err(lie) = self.check_claim(&status) {
+                    self.net.ban(peer, BAN_DURATION, &lie);
+                    return;
+                }
                 self.net.set_peer_status(&peer, status);
             }
             Ok(other) => {
                 tracing::debug!(target: "sync", "{peer} answered a status request with {other:?}")
             }
             Err(e) => tracing::debug!(target: "sync", "status of {peer}: {e}"),
+        }
+    }
+
+    /// Whether a peer's status could be true: its finalized block is not above its best, and its
+    /// best block is not higher than the slot clock allows.
+    fn check_claim(&self, status: &Status) -> Result<(), String> {
+        if status.finalized_number > status.best_number {
+            return Err(format!(
+                "it claims finalized #{} above its best #{}",
+                status.finalized_number, status.best_number
+            ));
+        }
+        let limit = self.highest_possible_block()?;
+        if status.best_number > limit {
+            return Err(format!(
+                "it claims best block #{}, but the slot clock allows at most #{limit}",
+                status.best_number
+            ));
+        }
+        Ok(())
+    }
+
+    /// The highest block number any chain can have reached by now: our best block plus one block
+    /// per slot since (with one slot of clock drift).
+    fn highest_possible_block(&self) -> Result<BlockNumber, String> {
+        let info = self.client.info();
+        let header = self
+            .client
+            .expect_header(&info.best_hash)
+            .map_err(|e| format!("cannot read our best header: {e}"))?;
+        let slot_ms = self
+            .client
+            .slot_duration_ms()
+            .map_err(|e| format!("cannot read the slot duration: {e}"))?;
+        let best_slot = crate::authoring::header_slot(&header).map_or(0, u64::from);
+        let now_slot = crate::authoring::now_ms() / slot_ms;
+        let slots = now_slot.saturating_sub(best_slot).saturating_add(1);
+        let slots = BlockNumber::try_from(slots).unwrap_or(BlockNumber::MAX);
+        Ok(info.best_number.saturating_add(slots))
+    }
+
+    /// `peer` did not deliver what it claimed: forget its claim, and ban it after
+    /// [`MAX_STRIKES`] such failures.
+    fn strike(&self, peer: PeerId, what: &str) {
+        self.net.clear_peer_status(&peer);
+        let strikes = {
+            let mut all = self.strikes.lock();
+            let n = all.entry(peer).or_insert(0);
+            *n += 1;
+            *n
+        };
+        tracing::debug!(target: "sync", "{peer}: {what} (strike {strikes} of {MAX_STRIKES})");
+        if strikes >= MAX_STRIKES {
+            self.strikes.lock().remove(&peer);
+            self.net
+                .ban(peer, BAN_DURATION, &format!("{what}, {MAX_STRIKES} times"));
         }
     }
 
@@ -268,10 +467,8 @@ impl SyncService {
             if let Some((peer, status)) = self.best_peer() {
                 self.sync_from(peer, status).await;
             }
-            let ours = self.client.info().best_number;
-            self.state
-                .syncing
-                .store(highest > ours + MAJOR_SYNC_GAP, Ordering::Relaxed);
+            // Only a sync that is making progress counts as major syncing.
+            self.state.syncing.store(false, Ordering::Relaxed);
         }
     }
 
@@ -281,10 +478,9 @@ impl SyncService {
         let start_best = self.client.info().best_number;
         self.state.starting.store(start_best, Ordering::Relaxed);
         if status.best_number > start_best + MAJOR_SYNC_GAP {
-            self.state.syncing.store(true, Ordering::Relaxed);
             tracing::info!(target: "sync", "⚙️  Syncing from {peer}: #{start_best} → #{}", status.best_number);
         }
-        let mut from = start_best + 1;
+        let mut from = start_best.saturating_add(1);
         let mut retried_from_finalized = false;
         let mut last_log = Instant::now();
         while from <= status.best_number {
@@ -299,21 +495,49 @@ impl SyncService {
                 )
                 .await;
             let blocks = match response {
-                Ok(SyncResponse::Blocks(b)) if !b.is_empty() => b,
-                Ok(SyncResponse::Blocks(_)) => break,
+                Ok(SyncResponse::Blocks(b))
+                    if b.first().is_some_and(|d| d.block.header.number == from) =>
+                {
+                    b
+                }
+                Ok(SyncResponse::Blocks(b)) => {
+                    let what = match b.first() {
+                        None => format!(
+                            "sent no blocks from #{from} (claimed best #{})",
+                            status.best_number
+                        ),
+                        Some(d) => format!(
+                            "sent block #{} when asked for #{from}",
+                            d.block.header.number
+                        ),
+                    };
+                    self.strike(peer, &what);
+                    break;
+                }
                 Ok(other) => {
-                    tracing::debug!(target: "sync", "{peer} answered a block request with {other:?}");
+                    self.strike(peer, &format!("answered a block request with {other:?}"));
                     break;
                 }
                 Err(e) => {
-                    tracing::debug!(target: "sync", "block request to {peer}: {e}");
+                    self.strike(peer, &format!("block request failed: {e}"));
                     break;
                 }
             };
             let importer = self.importer.clone();
             let result = tokio::task::spawn_blocking(move || import_batch(&importer, blocks)).await;
             match result {
-                Ok(BatchResult::Done { next }) => from = next,
+                Ok(BatchResult::Done { next }) if next > from => {
+                    from = next;
+                    self.strikes.lock().remove(&peer);
+                    // Verified progress: catching up for real.
+                    if status.best_number > self.client.info().best_number + MAJOR_SYNC_GAP {
+                        self.state.syncing.store(true, Ordering::Relaxed);
+                    }
+                }
+                Ok(BatchResult::Done { .. }) => {
+                    self.strike(peer, &format!("sent no new block from #{from}"));
+                    break;
+                }
                 Ok(BatchResult::UnknownParent) if !retried_from_finalized => {
                     // We are on a fork the peer does not have: restart from our finalized block.
                     retried_from_finalized = true;
@@ -374,4 +598,26 @@ fn import_batch(importer: &BlockImporter, blocks: Vec<BlockData>) -> BatchResult
         }
     }
     BatchResult::Done { next }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peer_gets_a_bounded_number_of_requests_and_bytes() {
+        let mut serving = Serving::default();
+        let peer = PeerId::random();
+        for _ in 0..MAX_REQUESTS_IN_FLIGHT {
+            assert!(serving.begin(peer));
+        }
+        assert!(!serving.begin(peer), "one request too many at once");
+        serving.end(peer);
+        assert!(serving.begin(peer));
+        assert!(serving.has_budget(peer));
+        serving.charge(peer, SERVE_BYTES_PER_WINDOW);
+        assert!(!serving.has_budget(peer), "the window's bytes are spent");
+        // Other peers have their own budget.
+        assert!(serving.has_budget(PeerId::random()));
+    }
 }

@@ -73,7 +73,8 @@ async fn free_balance(c: &jsonrpsee::ws_client::WsClient, who: &aitbc_runtime::A
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_node_serves_the_substrate_rpc() {
     let dir = tempfile::tempdir().unwrap();
-    let node = TestNode::dev(dir.path());
+    // Safe methods only (the default `auto` serves unsafe ones on a localhost-only node).
+    let node = TestNode::start(dir.path(), &["--dev", "--rpc-methods", "safe"]);
     let c = node.rpc().await;
 
     // What polkadot.js asks first.
@@ -298,13 +299,40 @@ async fn dev_node_serves_the_substrate_rpc() {
         "libp2p ed25519 peer id expected, got {peer}"
     );
 
-    // Unsafe methods are refused on a default node.
+    // Unsafe methods are refused on a node serving safe methods.
+    for method in ["author_rotateKeys", "system_peers"] {
+        let err = c
+            .request::<Value, _>(method, rpc_params![])
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--rpc-methods unsafe"), "{method}: {err}");
+    }
     let err = c
-        .request::<Value, _>("author_rotateKeys", rpc_params![])
+        .request::<Value, _>("system_dryRun", rpc_params!["0x00"])
         .await
         .unwrap_err()
         .to_string();
     assert!(err.contains("--rpc-methods unsafe"), "{err}");
+
+    // Unknown method names share one metrics label.
+    for i in 0..3 {
+        let _ = c
+            .request::<Value, _>(&format!("made_up_{i}"), rpc_params![])
+            .await;
+    }
+
+    // Browsers: a page from another site is refused before any method runs; local pages and
+    // clients without an Origin are served.
+    let call = r#"{"jsonrpc":"2.0","id":1,"method":"system_chain","params":[]}"#;
+    let evil = http_post(node.rpc_port, call, Some("https://evil.example"));
+    assert!(evil.starts_with("HTTP/1.1 403"), "{evil}");
+    assert!(evil.contains("--rpc-cors"), "{evil}");
+    let local = http_post(node.rpc_port, call, Some("http://localhost:3000"));
+    assert!(local.starts_with("HTTP/1.1 200"), "{local}");
+    assert!(local.contains("Development"), "{local}");
+    let plain = http_post(node.rpc_port, call, None);
+    assert!(plain.starts_with("HTTP/1.1 200"), "{plain}");
 
     // Prometheus metrics.
     let metrics = http_get(node.prometheus_port, "/metrics");
@@ -317,6 +345,28 @@ async fn dev_node_serves_the_substrate_rpc() {
         "{metrics}"
     );
     assert!(metrics.contains("aitbc_txpool_ready"), "{metrics}");
+    assert!(
+        metrics.contains("aitbc_rpc_calls_total{method=\"unknown\"} 3"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("made_up_"), "{metrics}");
+}
+
+fn http_post(port: u16, body: &str, origin: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("rpc port");
+    let origin = origin
+        .map(|o| format!("Origin: {o}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{origin}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
 }
 
 fn http_get(port: u16, path: &str) -> String {

@@ -134,7 +134,9 @@ async fn validators(ctx: &Ctx) -> Result<()> {
         .state_call("GrandpaApi_current_set_id", &[], best)
         .await?;
     let set_id = u64::decode(&mut &raw[..]).map_err(|_| decode_err("GRANDPA set id"))?;
-    let peers = rpc.system_peers().await?;
+    // `system_peers` is an unsafe method: a node serving only safe methods does not list its
+    // peers, and the validator set is still worth showing.
+    let peers = rpc.system_peers().await.ok();
     let rows: Vec<(String, String, u64)> = (0..aura.len().max(grandpa.len()))
         .map(|i| {
             let a = aura
@@ -166,6 +168,12 @@ async fn validators(ctx: &Ctx) -> Result<()> {
         t.add_row(vec![i.to_string(), a.clone(), g.clone(), w.to_string()]);
     }
     println!("{t}");
+    let Some(peers) = peers else {
+        println!(
+            "The node does not list its peers to this caller (system_peers is an unsafe RPC method: ask the node on its own machine, or one started with --rpc-methods unsafe)."
+        );
+        return Ok(());
+    };
     if peers.is_empty() {
         println!("The node has no peers.");
         return Ok(());

@@ -4,9 +4,15 @@
 //! One task owns the swarm. The rest of the node talks to it through a [`NetworkHandle`]
 //! (publish, request) and receives what peers send as [`Incoming`] events.
 
-pub mod protocol;
+/// The wire messages (from `aitbc-wire`).
+pub use aitbc_wire::protocol;
 
-use std::{collections::HashMap, path::Path, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use futures::StreamExt;
@@ -24,11 +30,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use protocol::{
     BlockData, GrandpaGossip, Status, SyncRequest, SyncResponse, Topics, IDENTIFY_PROTOCOL,
-    MAX_GOSSIP_BYTES, SYNC_PROTOCOL,
+    MAX_GOSSIP_BYTES, MAX_GRANDPA_GOSSIP_BYTES, MAX_TRANSACTION_GOSSIP_BYTES, SYNC_PROTOCOL,
 };
 
-/// How long an outbound sync request may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an outbound sync request may take: a peer that has not answered by then has failed
+/// the request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -54,19 +61,43 @@ pub struct NetworkConfig {
     pub genesis: H256,
 }
 
+/// A gossip message awaiting our verdict: gossipsub forwards nothing before it is checked
+/// ([`NetworkHandle::report`]); a message never reported is dropped from its cache.
+#[derive(Clone, Debug)]
+pub struct GossipTicket {
+    id: gossipsub::MessageId,
+    source: PeerId,
+}
+
+/// What checking a gossip message found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Valid and new: forward it.
+    Accept,
+    /// Not useful (a duplicate, outdated, for a round we are not in), but not the sender's
+    /// fault: do not forward it.
+    Ignore,
+    /// Invalid (undecodable, a bad signature, a bad block): do not forward it, and lower the
+    /// sender's score.
+    Reject,
+}
+
 /// Something a peer sent.
 pub enum Incoming {
     Block {
         from: PeerId,
         data: BlockData,
+        ticket: GossipTicket,
     },
     Transaction {
         from: PeerId,
         bytes: Vec<u8>,
+        ticket: GossipTicket,
     },
     Grandpa {
         from: PeerId,
         message: GrandpaGossip,
+        ticket: GossipTicket,
     },
     Request {
         from: PeerId,
@@ -76,6 +107,21 @@ pub enum Incoming {
     Connected(PeerId),
     Disconnected(PeerId),
 }
+
+/// What peers send, in two queues: transactions apart, so that a flood of them can never
+/// crowd out blocks, GRANDPA messages and sync requests.
+pub struct IncomingQueues {
+    /// Blocks, GRANDPA messages, sync requests, connections and disconnections.
+    pub consensus: mpsc::Receiver<Incoming>,
+    /// Gossiped transactions.
+    pub transactions: mpsc::Receiver<Incoming>,
+}
+
+/// Capacity of the consensus queue.
+const CONSENSUS_QUEUE: usize = 4096;
+/// Capacity of the transaction queue: beyond it gossiped transactions are dropped (and not
+/// forwarded), which costs their senders nothing they could not resend.
+const TRANSACTION_QUEUE: usize = 8192;
 
 /// Answers one inbound sync request.
 pub struct Responder {
@@ -98,6 +144,14 @@ enum Command {
         peer: PeerId,
         request: SyncRequest,
         reply: oneshot::Sender<Result<SyncResponse, String>>,
+    },
+    Ban {
+        peer: PeerId,
+        until: Instant,
+    },
+    Report {
+        ticket: GossipTicket,
+        verdict: Verdict,
     },
 }
 
@@ -157,6 +211,33 @@ impl NetworkHandle {
         }
     }
 
+    /// Forget a peer's reported status (it did not live up to it) until it reports again.
+    pub fn clear_peer_status(&self, peer: &PeerId) {
+        if let Some(p) = self.state.peers.write().get_mut(peer) {
+            p.status = None;
+        }
+    }
+
+    /// Tell gossipsub what checking a message found: only accepted messages are forwarded, and
+    /// rejected ones count against their sender's score.
+    pub fn report(&self, ticket: GossipTicket, verdict: Verdict) {
+        let _ = self.commands.send(Command::Report { ticket, verdict });
+    }
+
+    /// Disconnect `peer` and refuse its connections for `duration`, logging `reason`.
+    pub fn ban(&self, peer: PeerId, duration: Duration, reason: &str) {
+        tracing::warn!(
+            target: "network",
+            "⛔ Banning {peer} for {} s: {reason}",
+            duration.as_secs()
+        );
+        self.state.peers.write().remove(&peer);
+        let _ = self.commands.send(Command::Ban {
+            peer,
+            until: Instant::now() + duration,
+        });
+    }
+
     /// The highest best block any peer reported.
     pub fn highest_peer_block(&self) -> Option<u32> {
         self.state
@@ -186,7 +267,12 @@ impl NetworkHandle {
 
     /// Gossip a new block.
     pub fn announce_block(&self, data: &BlockData) {
-        self.publish(&self.topics.blocks, protocol::encode(data));
+        self.announce_encoded_block(protocol::encode(data));
+    }
+
+    /// Gossip an encoded [`BlockData`].
+    pub fn announce_encoded_block(&self, encoded: Vec<u8>) {
+        self.publish(&self.topics.blocks, encoded);
     }
 
     /// Gossip a transaction accepted by our pool.
@@ -271,6 +357,36 @@ pub fn load_or_create_node_key(path: &Path) -> anyhow::Result<identity::Keypair>
     }
 }
 
+/// Gossipsub peer scoring: a peer whose messages fail our checks loses score, and below the
+/// thresholds its messages are ignored and it is pruned from the mesh (graylisted). Each topic
+/// weighs invalid messages heavily; nothing else is scored.
+fn peer_score_params(
+    topics: &Topics,
+) -> (gossipsub::PeerScoreParams, gossipsub::PeerScoreThresholds) {
+    let mut params = gossipsub::PeerScoreParams {
+        // Several peers behind one address are normal on a devnet (127.0.0.1).
+        ip_colocation_factor_weight: 0.0,
+        ..Default::default()
+    };
+    for topic in [&topics.blocks, &topics.transactions, &topics.grandpa] {
+        let topic_params = gossipsub::TopicScoreParams {
+            topic_weight: 1.0,
+            time_in_mesh_weight: 0.0,
+            first_message_deliveries_weight: 0.0,
+            mesh_message_deliveries_weight: 0.0,
+            mesh_failure_penalty_weight: 0.0,
+            invalid_message_deliveries_weight: -10.0,
+            invalid_message_deliveries_decay: 0.9,
+            ..Default::default()
+        };
+        params.topics.insert(
+            gossipsub::IdentTopic::new(topic.as_str()).hash(),
+            topic_params,
+        );
+    }
+    (params, gossipsub::PeerScoreThresholds::default())
+}
+
 /// The peer id in a `/p2p/..` multiaddr.
 pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
     addr.iter().find_map(|p| match p {
@@ -279,8 +395,8 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
     })
 }
 
-/// Start the network task. Returns its handle and the stream of what peers send.
-pub fn start(config: NetworkConfig) -> anyhow::Result<(NetworkHandle, mpsc::Receiver<Incoming>)> {
+/// Start the network task. Returns its handle and the queues of what peers send.
+pub fn start(config: NetworkConfig) -> anyhow::Result<(NetworkHandle, IncomingQueues)> {
     let topics = Topics::new(&config.genesis);
     let local_peer_id = config.keypair.public().to_peer_id();
     let max_peers = config.max_peers;
@@ -296,13 +412,25 @@ pub fn start(config: NetworkConfig) -> anyhow::Result<(NetworkHandle, mpsc::Rece
             |key| -> Result<Behaviour, Box<dyn std::error::Error + Send + Sync>> {
                 let gossip_config = gossipsub::ConfigBuilder::default()
                     .max_transmit_size(MAX_GOSSIP_BYTES)
+                    .max_transmit_size_for_topic(
+                        MAX_TRANSACTION_GOSSIP_BYTES,
+                        gossipsub::IdentTopic::new(topics.transactions.as_str()).hash(),
+                    )
+                    .max_transmit_size_for_topic(
+                        MAX_GRANDPA_GOSSIP_BYTES,
+                        gossipsub::IdentTopic::new(topics.grandpa.as_str()).hash(),
+                    )
                     .heartbeat_interval(Duration::from_millis(700))
                     .validation_mode(gossipsub::ValidationMode::Strict)
+                    // Nothing is forwarded before the node has checked it (`report`).
+                    .validate_messages()
                     .build()?;
-                let gossipsub = gossipsub::Behaviour::new(
+                let mut gossipsub = gossipsub::Behaviour::new(
                     gossipsub::MessageAuthenticity::Signed(key.clone()),
                     gossip_config,
                 )?;
+                let (score, thresholds) = peer_score_params(&topics);
+                gossipsub.with_peer_score(score, thresholds)?;
                 let peer = key.public().to_peer_id();
                 let mut kad = kad::Behaviour::with_config(
                     peer,
@@ -371,7 +499,8 @@ pub fn start(config: NetworkConfig) -> anyhow::Result<(NetworkHandle, mpsc::Rece
     }
 
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let (incoming_tx, incoming_rx) = mpsc::channel(4096);
+    let (incoming_tx, incoming_rx) = mpsc::channel(CONSENSUS_QUEUE);
+    let (transactions_tx, transactions_rx) = mpsc::channel(TRANSACTION_QUEUE);
     let state = Arc::new(NetworkState::default());
     let handle = NetworkHandle {
         commands: cmd_tx,
@@ -384,14 +513,22 @@ pub fn start(config: NetworkConfig) -> anyhow::Result<(NetworkHandle, mpsc::Rece
         topics,
         state,
         incoming: incoming_tx,
+        transactions: transactions_tx,
         bootnodes,
         max_peers,
         pending_out: HashMap::new(),
         pending_in: HashMap::new(),
         next_inbound: 0,
+        banned: HashMap::new(),
     };
     tokio::spawn(task.run(cmd_rx));
-    Ok((handle, incoming_rx))
+    Ok((
+        handle,
+        IncomingQueues {
+            consensus: incoming_rx,
+            transactions: transactions_rx,
+        },
+    ))
 }
 
 struct SwarmTask {
@@ -399,12 +536,15 @@ struct SwarmTask {
     topics: Topics,
     state: Arc<NetworkState>,
     incoming: mpsc::Sender<Incoming>,
+    transactions: mpsc::Sender<Incoming>,
     bootnodes: Vec<(PeerId, Multiaddr)>,
     max_peers: u32,
     pending_out:
         HashMap<request_response::OutboundRequestId, oneshot::Sender<Result<SyncResponse, String>>>,
     pending_in: HashMap<u64, request_response::ResponseChannel<ByteBuf>>,
     next_inbound: u64,
+    /// Peers whose connections are refused until the given time.
+    banned: HashMap<PeerId, Instant>,
 }
 
 impl SwarmTask {
@@ -433,9 +573,18 @@ impl SwarmTask {
         }
     }
 
+    /// Whether `peer` is banned now (expired bans are forgotten).
+    fn is_banned(&mut self, peer: &PeerId) -> bool {
+        let now = Instant::now();
+        self.banned.retain(|_, until| *until > now);
+        self.banned.contains_key(peer)
+    }
+
     fn dial_bootnodes(&mut self) {
+        let now = Instant::now();
+        self.banned.retain(|_, until| *until > now);
         for (peer, addr) in &self.bootnodes {
-            if !self.swarm.is_connected(peer) {
+            if !self.swarm.is_connected(peer) && !self.banned.contains_key(peer) {
                 if let Err(e) = self.swarm.dial(addr.clone()) {
                     tracing::debug!(target: "network", "cannot dial bootnode {addr}: {e}");
                 }
@@ -466,12 +615,37 @@ impl SwarmTask {
                 let id = self.swarm.behaviour_mut().sync.send_request(&peer, bytes);
                 self.pending_out.insert(id, reply);
             }
+            Command::Report { ticket, verdict } => {
+                let acceptance = match verdict {
+                    Verdict::Accept => gossipsub::MessageAcceptance::Accept,
+                    Verdict::Ignore => gossipsub::MessageAcceptance::Ignore,
+                    Verdict::Reject => gossipsub::MessageAcceptance::Reject,
+                };
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&ticket.id, &ticket.source, acceptance);
+            }
+            Command::Ban { peer, until } => {
+                self.banned.insert(peer, until);
+                let _ = self.swarm.disconnect_peer_id(peer);
+            }
         }
     }
 
-    fn deliver(&self, event: Incoming) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.incoming.try_send(event) {
-            tracing::warn!(target: "network", "incoming message queue is full: dropping a message");
+    /// Hand `event` to the node; `Some(Ignore)` when the queue is full and it was dropped.
+    fn deliver(&self, event: Incoming) -> Option<Verdict> {
+        let queue = match event {
+            Incoming::Transaction { .. } => &self.transactions,
+            _ => &self.incoming,
+        };
+        match queue.try_send(event) {
+            Ok(()) => None,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(target: "network", "incoming message queue is full: dropping a message");
+                Some(Verdict::Ignore)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Some(Verdict::Ignore),
         }
     }
 
@@ -498,6 +672,11 @@ impl SwarmTask {
                 num_established,
                 ..
             } if num_established.get() == 1 => {
+                if self.is_banned(&peer_id) {
+                    tracing::debug!(target: "network", "refusing banned peer {peer_id}");
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    return;
+                }
                 let address = endpoint.get_remote_address().clone();
                 tracing::info!(target: "network", "🤝 Connected to {peer_id} at {address}");
                 self.state.peers.write().insert(
@@ -561,33 +740,65 @@ impl SwarmTask {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
+                message_id,
                 message,
-                ..
-            })) => self.on_gossip(propagation_source, message),
+            })) => self.on_gossip(
+                GossipTicket {
+                    id: message_id,
+                    source: propagation_source,
+                },
+                message,
+            ),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync(event, resp_tx),
             _ => {}
         }
     }
 
-    fn on_gossip(&mut self, from: PeerId, message: gossipsub::Message) {
+    fn on_gossip(&mut self, ticket: GossipTicket, message: gossipsub::Message) {
+        let from = ticket.source;
         let topic = message.topic.as_str();
-        if topic == self.topics.transactions {
+        let refused = if topic == self.topics.transactions {
             self.deliver(Incoming::Transaction {
                 from,
                 bytes: message.data,
-            });
+                ticket: ticket.clone(),
+            })
         } else if topic == self.topics.blocks {
             match protocol::decode::<BlockData>(&message.data) {
-                Ok(data) => self.deliver(Incoming::Block { from, data }),
-                Err(e) => tracing::debug!(target: "network", "undecodable block from {from}: {e}"),
+                Ok(data) => self.deliver(Incoming::Block {
+                    from,
+                    data,
+                    ticket: ticket.clone(),
+                }),
+                Err(e) => {
+                    tracing::debug!(target: "network", "undecodable block from {from}: {e}");
+                    Some(Verdict::Reject)
+                }
             }
         } else if topic == self.topics.grandpa {
             match protocol::decode::<GrandpaGossip>(&message.data) {
-                Ok(message) => self.deliver(Incoming::Grandpa { from, message }),
+                Ok(message) => self.deliver(Incoming::Grandpa {
+                    from,
+                    message,
+                    ticket: ticket.clone(),
+                }),
                 Err(e) => {
-                    tracing::debug!(target: "network", "undecodable GRANDPA message from {from}: {e}")
+                    tracing::debug!(target: "network", "undecodable GRANDPA message from {from}: {e}");
+                    Some(Verdict::Reject)
                 }
             }
+        } else {
+            Some(Verdict::Reject)
+        };
+        if let Some(verdict) = refused {
+            let acceptance = match verdict {
+                Verdict::Reject => gossipsub::MessageAcceptance::Reject,
+                _ => gossipsub::MessageAcceptance::Ignore,
+            };
+            self.swarm
+                .behaviour_mut()
+                .gossipsub
+                .report_message_validation_result(&ticket.id, &ticket.source, acceptance);
         }
     }
 
@@ -605,7 +816,7 @@ impl SwarmTask {
                         let id = self.next_inbound;
                         self.next_inbound += 1;
                         self.pending_in.insert(id, channel);
-                        self.deliver(Incoming::Request {
+                        let dropped = self.deliver(Incoming::Request {
                             from: peer,
                             request,
                             reply: Responder {
@@ -613,6 +824,16 @@ impl SwarmTask {
                                 tx: resp_tx.clone(),
                             },
                         });
+                        if dropped.is_some() {
+                            // Nobody will answer it: refuse now rather than keep the channel.
+                            if let Some(channel) = self.pending_in.remove(&id) {
+                                let refusal = SyncResponse::Refused("busy: ask again later".into());
+                                let _ = self.swarm.behaviour_mut().sync.send_response(
+                                    channel,
+                                    ByteBuf::from(protocol::encode(&refusal)),
+                                );
+                            }
+                        }
                     }
                     Err(e) => {
                         let refusal = SyncResponse::Refused(format!("undecodable request: {e}"));

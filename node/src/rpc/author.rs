@@ -105,7 +105,7 @@ pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Resul
                 })
             })?;
         }
-        RpcMethods::Safe => {
+        RpcMethods::Safe | RpcMethods::Auto => {
             for name in ["author_insertKey", "author_rotateKeys", "author_hasKey"] {
                 m.register_method(name, move |_, _, _| -> RpcResult<()> {
                     Err(unsafe_method(name))

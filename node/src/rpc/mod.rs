@@ -5,6 +5,7 @@
 
 mod author;
 mod chain;
+pub mod origin;
 mod state;
 mod system;
 
@@ -29,10 +30,31 @@ use crate::{
 /// Which RPC methods are exposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum RpcMethods {
+    /// `unsafe` while RPC listens on 127.0.0.1 only, `safe` with `--rpc-external` (Substrate's
+    /// default).
+    Auto,
     /// Only methods safe for the public.
     Safe,
-    /// Also key management and other operator methods.
+    /// Also key management and other operator methods (`author_insertKey`,
+    /// `author_rotateKeys`, `author_hasKey`, `system_peers`, `system_dryRun`).
     Unsafe,
+}
+
+impl RpcMethods {
+    /// What `--rpc-methods` means for a server that is (`external`) or is not reachable from
+    /// other machines. Unsafe methods on an external interface need `--unsafe-rpc-external`.
+    pub fn resolve(self, external: bool, unsafe_external: bool) -> anyhow::Result<Self> {
+        match (self, external) {
+            (RpcMethods::Auto, false) => Ok(RpcMethods::Unsafe),
+            (RpcMethods::Auto, true) => Ok(RpcMethods::Safe),
+            (RpcMethods::Unsafe, true) if !unsafe_external => anyhow::bail!(
+                "--rpc-methods unsafe with --rpc-external would let anyone on the network manage \
+                 this node's keys: use --rpc-methods safe, or give --unsafe-rpc-external if you \
+                 really mean it (behind a firewall or proxy)"
+            ),
+            (methods, _) => Ok(methods),
+        }
+    }
 }
 
 /// Static facts about the node, for the `system_*` methods.
@@ -107,12 +129,7 @@ pub(crate) fn unsafe_method(name: &str) -> ErrorObjectOwned {
 
 /// Parse a `0x`-prefixed hex string.
 pub(crate) fn parse_hex(s: &str, what: &str) -> RpcResult<Vec<u8>> {
-    let Some(stripped) = s.strip_prefix("0x") else {
-        return Err(invalid_params(format!(
-            "{what} must be a 0x-prefixed hex string, got `{s}`"
-        )));
-    };
-    hex::decode(stripped).map_err(|e| invalid_params(format!("{what} is not valid hex: {e}")))
+    aitbc_wire::rpc_params::parse_hex(s, what).map_err(invalid_params)
 }
 
 /// Hex-encode bytes with `0x`.
@@ -122,14 +139,7 @@ pub(crate) fn to_hex(b: &[u8]) -> String {
 
 /// Parse a block hash.
 pub(crate) fn parse_hash(s: &str) -> RpcResult<H256> {
-    let b = parse_hex(s, "block hash")?;
-    if b.len() != 32 {
-        return Err(invalid_params(format!(
-            "block hash must be 32 bytes, got {}",
-            b.len()
-        )));
-    }
-    Ok(H256::from_slice(&b))
+    aitbc_wire::rpc_params::parse_hash(s).map_err(invalid_params)
 }
 
 /// Positional params as JSON values (missing trailing params are `null`).
@@ -156,24 +166,7 @@ pub(crate) fn at_param(ctx: &RpcCtx, args: &[Value], index: usize) -> RpcResult<
 
 /// A block number given as a JSON number or hex string.
 pub(crate) fn parse_number(v: &Value) -> RpcResult<BlockNumber> {
-    match v {
-        Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| BlockNumber::try_from(n).ok())
-            .ok_or_else(|| invalid_params(format!("block number out of range: {n}"))),
-        Value::String(s) => {
-            let digits = s
-                .strip_prefix("0x")
-                .ok_or_else(|| invalid_params(format!("invalid block number `{s}`")))?;
-            u64::from_str_radix(digits, 16)
-                .ok()
-                .and_then(|n| BlockNumber::try_from(n).ok())
-                .ok_or_else(|| invalid_params(format!("invalid block number `{s}`")))
-        }
-        other => Err(invalid_params(format!(
-            "expected a block number, got {other}"
-        ))),
-    }
+    aitbc_wire::rpc_params::parse_number(v).map_err(invalid_params)
 }
 
 /// The optional string parameter at `index`.
@@ -199,14 +192,16 @@ pub(crate) fn required_str<'a>(args: &'a [Value], index: usize, what: &str) -> R
 
 /// Build the full RPC module.
 pub fn module(ctx: RpcCtx, methods: RpcMethods) -> anyhow::Result<RpcModule<RpcCtx>> {
+    let metrics = ctx.metrics.clone();
     let mut module = RpcModule::new(ctx);
     chain::register(&mut module)?;
     state::register(&mut module)?;
     author::register(&mut module, methods)?;
-    system::register(&mut module)?;
+    system::register(&mut module, methods)?;
     let mut names: Vec<&'static str> = module.method_names().collect();
     names.push("rpc_methods");
     names.sort_unstable();
+    metrics.set_rpc_method_names(&names);
     module.register_method(
         "rpc_methods",
         move |_, _, _| serde_json::json!({ "version": 1, "methods": names.clone() }),
@@ -214,23 +209,40 @@ pub fn module(ctx: RpcCtx, methods: RpcMethods) -> anyhow::Result<RpcModule<RpcC
     Ok(module)
 }
 
-/// Start the server on `addr`.
+/// Server limits and the origins allowed to call it.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    /// `--rpc-cors`.
+    pub origins: origin::AllowedOrigins,
+    /// `--rpc-max-subscriptions-per-connection`.
+    pub max_subscriptions_per_connection: u32,
+    /// `--rpc-max-connections`.
+    pub max_connections: u32,
+}
+
+/// Start the server.
 pub async fn start(
-    addr: SocketAddr,
+    settings: ServerSettings,
     module: RpcModule<RpcCtx>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<(ServerHandle, SocketAddr)> {
+    let addr = settings.addr;
     let rpc_middleware = RpcServiceBuilder::new().layer_fn(move |service| CountCalls {
         service,
         metrics: metrics.clone(),
     });
     let config = ServerConfig::builder()
-        .max_connections(1_000)
+        .max_connections(settings.max_connections)
+        .max_subscriptions_per_connection(settings.max_subscriptions_per_connection)
         .max_request_body_size(16 * 1024 * 1024)
         .max_response_body_size(64 * 1024 * 1024)
         .build();
+    let http_middleware =
+        tower::ServiceBuilder::new().layer(origin::OriginLayer::new(settings.origins));
     let server = ServerBuilder::default()
         .set_config(config)
+        .set_http_middleware(http_middleware)
         .set_rpc_middleware(rpc_middleware)
         .build(addr)
         .await

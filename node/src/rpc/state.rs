@@ -17,21 +17,7 @@ use super::{
 const MAX_KEYS_PAGE: u64 = 1000;
 
 fn key_list(v: Option<&Value>) -> RpcResult<Vec<Vec<u8>>> {
-    match v {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|k| match k {
-                Value::String(s) => parse_hex(s, "storage key"),
-                other => Err(invalid_params(format!(
-                    "storage key must be a hex string, got {other}"
-                ))),
-            })
-            .collect(),
-        None | Some(Value::Null) => Ok(vec![]),
-        Some(other) => Err(invalid_params(format!(
-            "expected a list of storage keys, got {other}"
-        ))),
-    }
+    aitbc_wire::rpc_params::key_list(v).map_err(invalid_params)
 }
 
 fn metadata_bytes(ctx: &RpcCtx, at: &H256) -> RpcResult<Vec<u8>> {
@@ -137,6 +123,7 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
         let method = required_str(&args, 0, "method")?;
         let data = parse_hex(required_str(&args, 1, "call data")?, "call data")?;
         let at = at_param(&ctx, &args, 2)?;
+        aitbc_wire::decode::check_runtime_call_args(method, &data).map_err(invalid_params)?;
         let out = ctx.client.call(&at, method, &data).map_err(client_error)?;
         Ok(to_hex(&out))
     })?;

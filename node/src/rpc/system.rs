@@ -5,10 +5,15 @@ use jsonrpsee::RpcModule;
 use serde_json::{json, Value};
 use sp_core::crypto::Ss58Codec;
 
-use super::{client_error, invalid_params, positional, required_str, RpcCtx, RpcResult};
+use super::{
+    client_error, invalid_params, positional, required_str, RpcCtx, RpcMethods, RpcResult,
+};
 use aitbc_runtime::{AccountId, Nonce};
 
-pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
+/// `methods` decides whether `system_peers` and `system_dryRun` are served: as in Substrate they
+/// are unsafe (they reveal the node's connections, and a dry run costs a block's worth of work).
+pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Result<()> {
+    let unsafe_allowed = methods == RpcMethods::Unsafe;
     m.register_method("system_name", |_, ctx, _| ctx.node.name.clone())?;
     m.register_method("system_version", |_, ctx, _| ctx.node.version.clone())?;
     m.register_method("system_chain", |_, ctx, _| ctx.client.spec().name.clone())?;
@@ -27,11 +32,15 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
             "shouldHavePeers": ctx.client.spec().chain_type != "Development",
         })
     })?;
-    m.register_method("system_peers", |_, ctx, _| {
+    m.register_method("system_peers", move |_, ctx, _| -> RpcResult<Vec<Value>> {
+        if !unsafe_allowed {
+            return Err(super::unsafe_method("system_peers"));
+        }
         let Some(net) = &ctx.network else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        net.peers()
+        Ok(net
+            .peers()
             .into_iter()
             .map(|(peer, info)| {
                 let status = info.status;
@@ -45,7 +54,7 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
                     "agent": info.agent,
                 })
             })
-            .collect::<Vec<Value>>()
+            .collect::<Vec<Value>>())
     })?;
     m.register_method("system_localPeerId", |_, ctx, _| ctx.node.peer_id.clone())?;
     m.register_method("system_localListenAddresses", |_, ctx, _| {
@@ -101,10 +110,15 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
         Ok(nonce)
     })?;
     m.register_alias("account_nextIndex", "system_accountNextIndex")?;
-    m.register_blocking_method("system_dryRun", |p, ctx, _| -> RpcResult<String> {
+    m.register_blocking_method("system_dryRun", move |p, ctx, _| -> RpcResult<String> {
+        if !unsafe_allowed {
+            return Err(super::unsafe_method("system_dryRun"));
+        }
         let args = positional(&p)?;
         let xt = super::parse_hex(required_str(&args, 0, "extrinsic")?, "extrinsic")?;
         let at = super::at_param(&ctx, &args, 1)?;
+        aitbc_wire::decode::decode_extrinsic(&xt)
+            .map_err(|e| super::invalid_params(format!("the extrinsic cannot be decoded: {e}")))?;
         let out = ctx.client.dry_run(&at, &xt).map_err(client_error)?;
         Ok(super::to_hex(&out))
     })?;

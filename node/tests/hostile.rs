@@ -1,0 +1,341 @@
+//! Attacks on a live node, each the reproduction of a crash or stall found in review:
+//!
+//! - a call nested tens of thousands of levels deep (`Sudo::sudo(Sudo::sudo(..))`, about 100 KB)
+//!   sent over RPC (`author_submitExtrinsic`, `state_call`, `system_dryRun`) and over gossip (as a
+//!   transaction and inside a block) used to overflow the stack and abort the process;
+//! - a peer that claims an impossible best block (`u32::MAX`) used to stop a validator from
+//!   authoring, and a peer that claims blocks it never serves used to keep it "syncing";
+//! - `--rpc-methods unsafe` on an external interface.
+//!
+//! The attacker is a real libp2p peer: the node's own network stack, driven by the test.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aitbc_node::network::{
+    self,
+    protocol::{Status, SyncResponse},
+    Incoming, NetworkConfig, NetworkHandle,
+};
+use codec::{Compact, Encode};
+use common::*;
+use jsonrpsee::{
+    core::{client::ClientT, ClientError},
+    rpc_params,
+    ws_client::WsClient,
+};
+use libp2p::{identity, Multiaddr};
+use sp_core::H256;
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Dave};
+use sp_runtime::traits::Header as _;
+use tokio::sync::mpsc;
+
+/// `Sudo::sudo` nested `depth` levels around `System::remark`, as bytes: building it as a value
+/// would recurse as deep to encode and to drop.
+fn nested_sudo_call(depth: usize) -> Vec<u8> {
+    let remark = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
+        remark: b"deep".to_vec(),
+    });
+    let inner = remark.encode();
+    let sudo = aitbc_runtime::RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+        call: Box::new(remark),
+    })
+    .encode();
+    let prefix = &sudo[..sudo.len() - inner.len()];
+    let mut out = Vec::with_capacity(prefix.len() * depth + inner.len());
+    for _ in 0..depth {
+        out.extend_from_slice(prefix);
+    }
+    out.extend_from_slice(&inner);
+    out
+}
+
+/// A bare (unsigned, version 4) extrinsic around encoded `call`.
+fn bare_extrinsic(call: &[u8]) -> Vec<u8> {
+    let mut body = vec![4u8];
+    body.extend_from_slice(call);
+    let mut out = Compact(body.len() as u32).encode();
+    out.extend_from_slice(&body);
+    out
+}
+
+fn rpc_error(e: ClientError) -> (i32, String) {
+    match e {
+        ClientError::Call(obj) => {
+            let data = obj.data().map(|d| d.get().to_string()).unwrap_or_default();
+            (obj.code(), format!("{} {}", obj.message(), data))
+        }
+        other => panic!("transport error (did the node die?): {other}"),
+    }
+}
+
+/// The node keeps authoring and finalizing: both heights rise by `n` within `within`.
+async fn still_producing(c: &WsClient, n: u32, within: Duration) {
+    let best = best_number(c).await;
+    let finalized = finalized_number(c).await;
+    wait_for_block(c, best + n, within).await;
+    let deadline = Instant::now() + within;
+    while finalized_number(c).await < finalized + n {
+        assert!(
+            Instant::now() < deadline,
+            "finality stalled at #{finalized}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A libp2p peer of the node's chain (the node's own network stack), dialing the node.
+async fn attacker(c: &WsClient) -> (NetworkHandle, mpsc::Receiver<Incoming>, H256) {
+    let genesis: H256 = c
+        .request("chain_getBlockHash", rpc_params![0])
+        .await
+        .expect("genesis");
+    let listen: Vec<String> = c
+        .request("system_localListenAddresses", rpc_params![])
+        .await
+        .expect("listen addresses");
+    let node_addr: Multiaddr = listen
+        .iter()
+        .find(|a| a.contains("127.0.0.1"))
+        .expect("a 127.0.0.1 address")
+        .parse()
+        .expect("multiaddr");
+    let (net, queues) = network::start(NetworkConfig {
+        listen_addrs: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr")],
+        bootnodes: vec![node_addr],
+        max_peers: 4,
+        keypair: identity::Keypair::generate_ed25519(),
+        genesis,
+    })
+    .expect("start the attacker's network");
+    (net, queues.consensus, genesis)
+}
+
+/// Answer the node's requests with `status` (and no blocks) until `until`; returns whether the
+/// node disconnected us by then.
+async fn lie(incoming: &mut mpsc::Receiver<Incoming>, status: Status, until: Instant) -> bool {
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        let Ok(Some(event)) = tokio::time::timeout(left, incoming.recv()).await else {
+            return false;
+        };
+        match event {
+            Incoming::Disconnected(_) => return true,
+            Incoming::Request { request, reply, .. } => reply.send(match request {
+                network::protocol::SyncRequest::Status => SyncResponse::Status(status),
+                network::protocol::SyncRequest::Blocks { .. } => SyncResponse::Blocks(vec![]),
+                network::protocol::SyncRequest::CatchUp { .. } => SyncResponse::CatchUp(None),
+            }),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn unsafe_methods_on_an_external_interface_need_the_override() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aitbc-node"))
+        .args(["--dev", "--rpc-external", "--rpc-methods", "unsafe"])
+        .output()
+        .expect("run aitbc-node");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--unsafe-rpc-external"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deeply_nested_calls_neither_crash_nor_stall_the_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::dev(dir.path());
+    let c = node.rpc().await;
+    wait_for_block(&c, 1, Duration::from_secs(30)).await;
+    let deep = bare_extrinsic(&nested_sudo_call(50_000));
+
+    // RPC: submission, a runtime call that takes the extrinsic, and a dry run.
+    let (code, msg) = rpc_error(
+        c.request::<H256, _>("author_submitExtrinsic", rpc_params![hex0x(&deep)])
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, 1001, "{msg}");
+    assert!(msg.contains("depth"), "{msg}");
+    let mut args = sp_runtime::transaction_validity::TransactionSource::External.encode();
+    args.extend_from_slice(&deep);
+    args.extend_from_slice(H256::zero().as_bytes());
+    let (code, msg) = rpc_error(
+        c.request::<String, _>(
+            "state_call",
+            rpc_params!["TaggedTransactionQueue_validate_transaction", hex0x(&args)],
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(code, -32602, "{msg}");
+    assert!(msg.contains("depth"), "{msg}");
+    let (code, msg) = rpc_error(
+        c.request::<String, _>("system_dryRun", rpc_params![hex0x(&deep)])
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, -32602, "{msg}");
+
+    // A signed call nested up to the limit is an ordinary transaction: validated, included and
+    // dispatched by the runtime (which needs the deep stack the node gives it).
+    let ctx = signing_context(&c).await;
+    let nonce: u32 = c
+        .request(
+            "system_accountNextIndex",
+            rpc_params![Alice.to_account_id().to_string()],
+        )
+        .await
+        .expect("nonce");
+    // Decoding, encoding and dropping the value recurse 200 levels: a thread with a deep stack.
+    let xt = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || {
+            let call: aitbc_runtime::RuntimeCall = codec::DecodeLimit::decode_all_with_depth_limit(
+                256,
+                &mut &nested_sudo_call(200)[..],
+            )
+            .expect("200 levels decode");
+            sign(call, &Alice.pair(), nonce, ctx)
+        })
+        .expect("thread")
+        .join()
+        .expect("signing");
+    let hash: H256 = c
+        .request("author_submitExtrinsic", rpc_params![hex0x(&xt)])
+        .await
+        .expect("a call 200 levels deep is accepted");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let pending: Vec<String> = c
+            .request("author_pendingExtrinsics", rpc_params![])
+            .await
+            .expect("pending");
+        if !pending.iter().any(|p| p == &hex0x(&xt)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{hash:?} never left the pool");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Gossip: the same extrinsic as a transaction and inside a block, from a libp2p peer.
+    let (net, mut incoming, _) = attacker(&c).await;
+    let header = aitbc_runtime::Header::new(
+        best_number(&c).await + 1,
+        Default::default(),
+        Default::default(),
+        Default::default(),
+        Default::default(),
+    );
+    let mut block = header.encode();
+    block.extend_from_slice(&Compact(1u32).encode());
+    block.extend_from_slice(&deep);
+    block.push(0); // no justification
+                   // Then a valid transfer over gossip: once it is included, the node has heard the peer.
+    let transfer_xt = sign(
+        transfer(Dave, aitbc_runtime::AIT),
+        &Bob.pair(),
+        0,
+        signing_context(&c).await,
+    );
+    let bob_before: u32 = c
+        .request(
+            "system_accountNextIndex",
+            rpc_params![Bob.to_account_id().to_string()],
+        )
+        .await
+        .expect("nonce");
+    assert_eq!(bob_before, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        net.broadcast_transaction(deep.clone());
+        net.announce_encoded_block(block.clone());
+        net.broadcast_transaction(transfer_xt.clone());
+        // Answer the node's status requests truthfully enough (genesis only).
+        while let Ok(event) = incoming.try_recv() {
+            if let Incoming::Request { reply, .. } = event {
+                reply.send(SyncResponse::Refused("attacker".into()));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let included = c
+            .request::<u32, _>(
+                "system_accountNextIndex",
+                rpc_params![Bob.to_account_id().to_string()],
+            )
+            .await
+            .expect("the node died on gossip");
+        if included > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the gossiped transfer never reached the node; log:\n{}",
+            node.log_tail()
+        );
+    }
+    still_producing(&c, 3, Duration::from_secs(30)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lying_peers_are_banned_and_the_validator_keeps_authoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::dev(dir.path());
+    let c = node.rpc().await;
+    wait_for_block(&c, 2, Duration::from_secs(30)).await;
+
+    // 1. An impossible best block: banned at once.
+    let (net, mut incoming, genesis) = attacker(&c).await;
+    let status = |best: u32| Status {
+        genesis,
+        best_number: best,
+        best_hash: H256::repeat_byte(0xee),
+        finalized_number: 0,
+        finalized_hash: genesis,
+        is_authority: true,
+    };
+    assert!(
+        lie(
+            &mut incoming,
+            status(u32::MAX),
+            Instant::now() + Duration::from_secs(30)
+        )
+        .await,
+        "the node kept a peer claiming block #{}",
+        u32::MAX
+    );
+    still_producing(&c, 3, Duration::from_secs(30)).await;
+    let health: serde_json::Value = c
+        .request("system_health", rpc_params![])
+        .await
+        .expect("health");
+    assert_eq!(health["isSyncing"], false, "{health}");
+    drop(net);
+
+    // 2. A plausible claim (one block ahead) it never serves: struck out and banned.
+    let (net, mut incoming, _) = attacker(&c).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut banned = false;
+    while !banned && Instant::now() < deadline {
+        let best = best_number(&c).await;
+        banned = lie(
+            &mut incoming,
+            status(best + 1),
+            Instant::now() + Duration::from_secs(2),
+        )
+        .await;
+    }
+    assert!(
+        banned,
+        "a peer that never delivers was kept; log:\n{}",
+        node.log_tail()
+    );
+    assert!(node.log_tail().contains("Banning"), "{}", node.log_tail());
+    still_producing(&c, 3, Duration::from_secs(30)).await;
+    drop(net);
+}
