@@ -8,6 +8,7 @@ use aitbc_wire::{justification, protocol::GrandpaGossip, Header};
 use libfuzzer_sys::fuzz_target;
 use sp_consensus_grandpa::AuthorityList;
 use sp_keyring::Ed25519Keyring;
+use sp_runtime::traits::Header as _;
 
 fn authorities() -> &'static AuthorityList {
     static SET: OnceLock<AuthorityList> = OnceLock::new();

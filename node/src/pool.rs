@@ -169,6 +169,10 @@ struct Inner {
     banned: HashMap<H256, Instant>,
     ready_bytes: usize,
     future_bytes: usize,
+    /// The best block whose transactions [`TxPool::maintain`] last removed: re-validation runs
+    /// against it, so that a transaction is never judged stale by a block the pool has not yet
+    /// seen (it would be reported invalid instead of included).
+    maintained_best: Option<H256>,
     seq: u64,
     revalidate_cursor: u64,
 }
@@ -227,7 +231,16 @@ impl TxPool {
         xt: &Extrinsic,
         source: TransactionSource,
     ) -> Result<TransactionValidity, PoolError> {
-        let best = self.client.info().best_hash;
+        self.validate_at(xt, source, self.client.info().best_hash)
+    }
+
+    /// Validate a transaction against block `best`.
+    fn validate_at(
+        &self,
+        xt: &Extrinsic,
+        source: TransactionSource,
+        best: H256,
+    ) -> Result<TransactionValidity, PoolError> {
         self.client
             .call_decode::<TransactionValidity>(
                 &best,
@@ -611,6 +624,7 @@ impl TxPool {
                 stale.push(h);
             }
             i.banned.retain(|_, t| t.elapsed() < self.limits.ban_time);
+            i.maintained_best = Some(imported.hash);
         }
         for h in stale {
             self.notify(h, TxStatus::Dropped);
@@ -633,8 +647,11 @@ impl TxPool {
     /// now has. Runs after each new best block, off the import path (the node's pool task).
     pub fn revalidate(&self) {
         // 2. Re-validate a bounded batch, taking up where the last batch stopped.
-        let batch: Vec<PoolTx> = {
+        let (at, batch): (H256, Vec<PoolTx>) = {
             let mut i = self.inner.lock();
+            let at = i
+                .maintained_best
+                .unwrap_or_else(|| self.client.info().best_hash);
             let cursor = i.revalidate_cursor;
             let mut all: Vec<&PoolTx> = i.txs.values().collect();
             all.sort_by_key(|t| (t.seq <= cursor, t.seq));
@@ -644,12 +661,17 @@ impl TxPool {
                 .cloned()
                 .collect();
             i.revalidate_cursor = batch.iter().map(|t| t.seq).max().unwrap_or(0);
-            batch
+            (at, batch)
         };
         for tx in batch {
-            match self.validate(&tx.xt, TransactionSource::External) {
+            let validity = self.validate_at(&tx.xt, TransactionSource::External, at);
+            let mut i = self.inner.lock();
+            // A newer block was maintained meanwhile: this verdict may be out of date.
+            if i.maintained_best.is_some_and(|b| b != at) || !i.txs.contains_key(&tx.hash) {
+                continue;
+            }
+            match validity {
                 Ok(Ok(valid)) => {
-                    let mut i = self.inner.lock();
                     if i.future.contains(&tx.hash) {
                         if let Some(t) = i.txs.get_mut(&tx.hash) {
                             t.requires = valid.requires;
@@ -657,9 +679,13 @@ impl TxPool {
                         }
                     }
                 }
-                Ok(Err(TransactionValidityError::Invalid(_))) => self.report_invalid(&tx.hash),
+                Ok(Err(TransactionValidityError::Invalid(_))) => {
+                    Self::remove_locked(&mut i, &tx.hash);
+                    i.banned.insert(tx.hash, Instant::now());
+                    drop(i);
+                    self.notify(tx.hash, TxStatus::Invalid);
+                }
                 Ok(Err(TransactionValidityError::Unknown(_))) | Err(_) => {
-                    let mut i = self.inner.lock();
                     Self::remove_locked(&mut i, &tx.hash);
                     drop(i);
                     self.notify(tx.hash, TxStatus::Dropped);
