@@ -299,7 +299,14 @@ impl SyncService {
             }
             Ok(Err(e)) => {
                 tracing::warn!(target: "sync", "💔 Block #{number} from {from} refused: {e}");
-                Verdict::Reject
+                // A block from a stale fork, or one slot early by a skewed clock, is no proof of
+                // malice: not forwarded, but the sender's score is left alone.
+                let text = e.to_string();
+                if text.contains("from the future") || text.contains("does not descend") {
+                    Verdict::Ignore
+                } else {
+                    Verdict::Reject
+                }
             }
             Err(e) => {
                 tracing::warn!(target: "sync", "block import task failed: {e}");
@@ -546,6 +553,7 @@ impl SyncService {
                 Ok(BatchResult::UnknownParent) => break,
                 Ok(BatchResult::Failed(e)) => {
                     tracing::warn!(target: "sync", "💔 Sync from {peer} stopped: {e}");
+                    self.strike(peer, &format!("served a block that does not import: {e}"));
                     break;
                 }
                 Err(e) => {
