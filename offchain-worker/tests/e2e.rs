@@ -344,11 +344,13 @@ fn a_job_nobody_takes_expires_and_is_refunded() {
         "Hello",
         "--payment",
         "2",
+        // The shortest TTL the runtime accepts: a block to be assigned, a minute to accept
+        // and a minute to run (61 blocks, 122 s).
         "--ttl",
-        "3",
+        "122",
         "--wait",
         "--timeout",
-        "120",
+        "300",
     ]);
     assert_eq!(v["status"], "expired", "{v}");
     let fee = amount(&v["fee"]);

@@ -27,6 +27,10 @@ parameter_types! {
     pub const DefaultMinJobPayment: Balance = 10 * MILLI_AIT;
     /// An assigned miner has one minute to accept.
     pub const JobAckTimeout: BlockNumber = MINUTES;
+    /// A miner that accepts at the last moment of its acknowledgement window still has a
+    /// minute to deliver before the job's TTL ends; with the minute to accept and one block to
+    /// be assigned, the shortest TTL a job may ask for is 61 blocks (about two minutes).
+    pub const JobMinRunWindow: BlockNumber = MINUTES;
     /// Longest job TTL: one day.
     pub const JobMaxTtl: BlockNumber = DAYS;
 }
@@ -65,6 +69,7 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type MaxAssignmentsPerBlock = ConstU32<16>;
     type MaxExpiriesPerBlock = ConstU32<64>;
     type AckTimeout = crate::governance::GovernedAckTimeout;
+    type MinRunWindow = JobMinRunWindow;
     type MaxTtl = JobMaxTtl;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }

@@ -12,6 +12,7 @@
 //!                                        │             slashed, excluded)     Running
 //!                                        │                                       │ submit_result
 //!  cancel (owner, before completion) ─► Cancelled                                ▼
+//!   (after accept: miner paid pro rata)
 //!  report_failure (miner) ────────────► Failed                               Completed
 //!  TTL reached (on_initialize) ───────► Expired
 //! ```
@@ -21,8 +22,12 @@
 //! All escrow money moves in [`escrow`]: the budget is held from the client with
 //! [`HoldReason::JobEscrow`] when the job is funded; on completion
 //! [`escrow::settle`](Pallet::settle) pays the price to the miner with `transfer_on_hold` and
-//! releases the rest to the client in the same call; failure, cancellation and expiry release
-//! the whole hold back to the client ([`escrow::refund`](Pallet::refund)). The price is
+//! releases the rest to the client in the same call; failure, expiry and a cancellation before
+//! the miner accepted release the whole hold back to the client
+//! ([`escrow::refund`](Pallet::refund)). A cancellation after the miner accepted settles
+//! [`Pallet::cancellation_pay`] to the miner (the budget pro rata of the run window used, at
+//! least the minimum payment): cancelling cannot buy a miner's time for free, nor front-run a
+//! result to get it for nothing. The price is
 //! `max(gpu_seconds * unit_price, MinPayment[job_type])`, capped at the budget; `unit_price` is
 //! the miner's price fixed at assignment.
 //!
@@ -35,6 +40,15 @@
 //! fewest active jobs, then account). Jobs no miner can take go to the back of the queue.
 //! The chosen miner must `accept` within [`Config::AckTimeout`] blocks; otherwise it is noted
 //! late (and slashed) by the registry, excluded for this job, and the job is queued again.
+//!
+//! ## Deadlines a miner can meet
+//! A miner is only ever slashed for a window it fully had. `submit` refuses a TTL shorter than
+//! [`Pallet::min_ttl`] (one block to be assigned + `AckTimeout` + [`Config::MinRunWindow`];
+//! error `TtlTooShort { min_ttl }`); a queued job is assigned only if its remaining life still
+//! holds the whole acknowledgement window followed by the whole run window (otherwise it waits
+//! and expires, refunded); and at expiry the miner is noted late only if its acknowledgement
+//! deadline had come (`Assigned`) or `MinRunWindow` blocks had passed since it accepted
+//! (`Running`) — otherwise it is released without penalty.
 //! After [`aitbc_primitives::MAX_EXCLUDED_MINERS`] misses the job fails with a full refund.
 //!
 //! ## Bounded work per block
@@ -88,7 +102,7 @@ pub mod pallet {
     use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
     use frame_system::pallet_prelude::*;
     use sp_core::H256;
-    use sp_runtime::{traits::Zero, Saturating};
+    use sp_runtime::{traits::Zero, SaturatedConversion, Saturating};
 
     #[pallet::pallet]
     pub struct Pallet<T>(_);
@@ -147,6 +161,12 @@ pub mod pallet {
         /// Blocks an assigned miner has to `accept` (at least 1).
         #[pallet::constant]
         type AckTimeout: Get<BlockNumberFor<Self>>;
+        /// Blocks a miner that accepts at the last moment of its acknowledgement window still
+        /// has to deliver before the job's TTL ends (its run window, at least 1). A job is only
+        /// assigned when its remaining life leaves the full acknowledgement window plus this
+        /// run window, and a submitted TTL must leave both ([`Pallet::min_ttl`]).
+        #[pallet::constant]
+        type MinRunWindow: Get<BlockNumberFor<Self>>;
         /// Longest TTL a job may ask for.
         #[pallet::constant]
         type MaxTtl: Get<BlockNumberFor<Self>>;
@@ -292,7 +312,8 @@ pub mod pallet {
         },
         /// A job failed (refunded in full).
         JobFailed { job_id: JobId, cause: FailureCause },
-        /// A job was cancelled by its owner (refunded in full).
+        /// A job was cancelled by its owner: refunded in full, or, once accepted, the miner paid
+        /// for its time (`MinerPaid`) and the rest refunded (`EscrowRefunded`).
         JobCancelled { job_id: JobId },
         /// A job reached its TTL (refunded in full).
         JobExpired { job_id: JobId },
@@ -324,6 +345,13 @@ pub mod pallet {
         EmptyInput,
         /// TTL is zero or longer than `MaxTtl`.
         InvalidTtl,
+        /// TTL is shorter than `min_ttl` blocks: one block to be assigned, plus the miner's
+        /// acknowledgement window (`AckTimeout`), plus its run window (`MinRunWindow`).
+        /// `min_ttl` is saturated at `u16::MAX`.
+        TtlTooShort {
+            /// The least TTL accepted now, in blocks.
+            min_ttl: u16,
+        },
         /// The budget is below the minimum payment for the job type.
         BudgetBelowMinimum,
         /// The client's free balance cannot cover the budget.
@@ -361,6 +389,14 @@ pub mod pallet {
             assert!(
                 !T::AckTimeout::get().is_zero(),
                 "AckTimeout must be at least one block"
+            );
+            assert!(
+                !T::MinRunWindow::get().is_zero(),
+                "MinRunWindow must be at least one block"
+            );
+            assert!(
+                Self::min_ttl() <= T::MaxTtl::get(),
+                "MaxTtl must leave room for the acknowledgement and run windows"
             );
             assert!(
                 T::MaxAssignmentsPerBlock::get() > 0,
@@ -418,6 +454,13 @@ pub mod pallet {
             ensure!(
                 !ttl.is_zero() && ttl <= T::MaxTtl::get(),
                 Error::<T>::InvalidTtl
+            );
+            let min_ttl = Self::min_ttl();
+            ensure!(
+                ttl >= min_ttl,
+                Error::<T>::TtlTooShort {
+                    min_ttl: min_ttl.saturated_into::<u32>().min(u16::MAX.into()) as u16
+                }
             );
             let now = frame_system::Pallet::<T>::block_number();
             let id = NextJobId::<T>::get();
@@ -557,18 +600,28 @@ pub mod pallet {
             Ok(())
         }
 
-        /// Cancel a job before it completes (status `Cancelled`; refunded in full). Owner only.
+        /// Cancel a job before it completes (status `Cancelled`). Owner only.
+        ///
+        /// Before the assigned miner accepts, the budget is refunded in full. Once it has
+        /// accepted (`Running`), the miner has been giving the job its time: it is paid
+        /// [`Pallet::cancellation_pay`] (the budget pro rata of the run window elapsed, at least
+        /// the minimum payment, at most the budget) and the rest is refunded. No receipt is
+        /// written (nothing was delivered).
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::cancel())]
+        #[pallet::weight(T::WeightInfo::cancel().max(T::WeightInfo::cancel_running()))]
         pub fn cancel(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
             let who = ensure_signed(origin)?;
             let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
             ensure!(job.owner == who, Error::<T>::NotJobOwner);
             ensure!(!job.status.is_terminal(), Error::<T>::JobNotCancellable);
             if let (Some(miner), JobStatus::Assigned | JobStatus::Running) =
-                (&job.miner, job.status)
+                (job.miner.clone(), job.status)
             {
-                T::Miners::note_outcome(miner, aitbc_primitives::JobOutcome::Released);
+                if job.status == JobStatus::Running {
+                    let pay = Self::cancellation_pay(&job);
+                    Self::settle(&mut job, &miner, pay)?;
+                }
+                T::Miners::note_outcome(&miner, aitbc_primitives::JobOutcome::Released);
             }
             Self::end(&mut job, JobStatus::Cancelled)?;
             Jobs::<T>::insert(job_id, job);

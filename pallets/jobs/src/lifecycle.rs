@@ -3,7 +3,7 @@
 use aitbc_primitives::{CompletedJob, JobOutcome, JobStatus, Metrics, MinerRegistry, ReceiptSink};
 use frame_support::ensure;
 use sp_core::H256;
-use sp_runtime::{DispatchResult, SaturatedConversion, Saturating};
+use sp_runtime::{DispatchResult, Perbill, SaturatedConversion, Saturating};
 
 use crate::{BalanceOf, Config, Error, Event, JobOf, JobsByStatus, MinPayment, Pallet, Queue};
 
@@ -50,6 +50,21 @@ impl<T: Config> Pallet<T> {
         let raw = job.unit_price.saturating_mul(units.saturated_into());
         let price = raw.max(MinPayment::<T>::get(job.job_type)).min(job.budget);
         (units, price)
+    }
+
+    /// What the owner pays the miner for cancelling its running job now: the budget pro rata
+    /// of the run window elapsed (from `accept` to now, over `accept` to `expires_at`), at
+    /// least `MinPayment[job_type]`, at most the budget.
+    pub fn cancellation_pay(job: &JobOf<T>) -> BalanceOf<T> {
+        let now = frame_system::Pallet::<T>::block_number();
+        let since = job.timeline.running.unwrap_or(now);
+        let window: u32 = job.expires_at.saturating_sub(since).saturated_into();
+        let elapsed: u32 = now.saturating_sub(since).saturated_into();
+        let share = Perbill::from_rational(elapsed.min(window), window.max(1));
+        share
+            .mul_floor(job.budget)
+            .max(MinPayment::<T>::get(job.job_type))
+            .min(job.budget)
     }
 
     /// Complete a running job: settle escrow, write the receipt, credit the miner.

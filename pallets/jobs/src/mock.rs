@@ -90,6 +90,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type MaxAssignmentsPerBlock = ConstU32<2>;
     type MaxExpiriesPerBlock = ConstU32<2>;
     type AckTimeout = ConstU64<3>;
+    type MinRunWindow = ConstU64<1>;
     type MaxTtl = ConstU64<100>;
     type WeightInfo = ();
 }

@@ -386,3 +386,125 @@ proptest! {
         })?;
     }
 }
+
+/// A client's move in [`honest_miner_is_never_slashed`].
+#[derive(Clone, Debug)]
+enum ClientMove {
+    Submit { client: u64, ttl: u64, budget: u128 },
+    Cancel { job: u64 },
+}
+
+fn client_move() -> impl Strategy<Value = ClientMove> {
+    prop_oneof![
+        4 => (1..=CLIENTS, 1..30u64, 10..2_000u128)
+            .prop_map(|(client, ttl, budget)| ClientMove::Submit { client, ttl, budget }),
+        1 => job_index().prop_map(|job| ClientMove::Cancel { job }),
+    ]
+}
+
+/// The block in `[n, last]` at which an honest miner acts, drawn from `seed`.
+fn within(seed: u64, n: u64, last: u64) -> u64 {
+    n + seed % (last.saturating_sub(n) + 1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Issue 11 (free slashing): whatever clients do (any TTL, submissions assigned in the
+    /// same block or the next, cancellations at any time), a miner that accepts anywhere in
+    /// its acknowledgement window and delivers anywhere in its run window is never slashed
+    /// nor noted late: no slash unless the miner had its full window.
+    #[test]
+    fn honest_miner_is_never_slashed(
+        blocks in prop::collection::vec(
+            (prop::collection::vec(client_move(), 0..3), any::<bool>(), any::<u64>()),
+            1..40,
+        )
+    ) {
+        use frame_support::{traits::Get, weights::Weight};
+        new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+            let o = RuntimeOrigin::signed;
+            register_miner(10, 1, 2_000);
+            register_miner(11, 1, 3_000);
+            let run_window: u64 = <Test as crate::Config>::MinRunWindow::get();
+            let min_ttl = Jobs::min_ttl();
+            // When each (job, assignment or acceptance block) is acted on.
+            let mut plan: BTreeMap<(u64, u64), u64> = BTreeMap::new();
+            // Past every TTL at the end (MaxTtl + expiry spill).
+            let drain = std::iter::repeat((Vec::new(), false, 7u64)).take(110);
+            for (moves, idle, seed) in blocks.into_iter().chain(drain) {
+                let n = System::block_number();
+                for m in MINERS[..2].iter() {
+                    let _ = Miners::heartbeat(o(*m));
+                }
+                for mv in moves {
+                    match mv {
+                        ClientMove::Submit { client, ttl, budget } => {
+                            let r = Jobs::submit(
+                                o(client), JobType::Inference, llama(), prompt("hi"), budget,
+                                ttl, est(1),
+                            );
+                            if ttl < min_ttl {
+                                prop_assert!(r.is_err(), "ttl {} < {} accepted", ttl, min_ttl);
+                            }
+                        }
+                        ClientMove::Cancel { job } => {
+                            let (job, owner) = resolve(job, &Who::Party, false, OPEN);
+                            let _ = Jobs::cancel(o(owner), job);
+                        }
+                    }
+                }
+                if idle {
+                    Jobs::on_idle(n, Weight::MAX);
+                }
+                let jobs: Vec<_> = crate::Jobs::<Test>::iter().collect();
+                for (id, job) in jobs {
+                    let Some(miner) = job.miner else { continue };
+                    let seed = seed.wrapping_mul(id + 1).rotate_left(id as u32);
+                    match job.status {
+                        JobStatus::Assigned => {
+                            // Accept at some block before the deadline (the deadline block's
+                            // `on_initialize` comes first).
+                            let deadline = job.ack_deadline.unwrap();
+                            let at = *plan
+                                .entry((id, job.status_since))
+                                .or_insert_with(|| within(seed, n, deadline - 1));
+                            if at <= n {
+                                prop_assert_eq!(Jobs::accept(o(miner), id), Ok(()));
+                            }
+                        }
+                        JobStatus::Running => {
+                            let since = job.timeline.running.unwrap();
+                            let at = *plan
+                                .entry((id, since + 1_000_000))
+                                .or_insert_with(|| within(seed, n, since + run_window));
+                            if at <= n {
+                                prop_assert_eq!(
+                                    Jobs::submit_result(
+                                        o(miner),
+                                        id,
+                                        b"out".to_vec().try_into().unwrap(),
+                                        H256::repeat_byte(1),
+                                        Metrics { compute_ms: 500, input_tokens: 1, output_tokens: 1 },
+                                    ),
+                                    Ok(())
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                prop_assert_eq!(pallet_aitbc_miners::TotalSlashed::<Test>::get(), 0);
+                for m in MINERS[..2].iter() {
+                    let rec = pallet_aitbc_miners::Miners::<Test>::get(m).unwrap();
+                    prop_assert_eq!(rec.reputation.late, 0, "miner {} noted late", m);
+                }
+                run_to_block(n + 1);
+            }
+            for (id, job) in crate::Jobs::<Test>::iter() {
+                prop_assert!(job.status.is_terminal(), "job {} not terminal", id);
+            }
+            Ok(())
+        })?;
+    }
+}

@@ -482,9 +482,11 @@ fn cancel_refunds_in_full_from_any_open_status() {
             assert_eq!(status(id), JobStatus::Cancelled);
         }
         assert_eq!((escrow(1), escrow(2)), (0, 0));
+        // Economics changed (issue 11, free work): the running job was accepted, so its owner
+        // pays the miner the minimum payment (10) for cancelling it in the same block.
         assert_eq!(
             (Balances::balance(&1), Balances::balance(&2)),
-            (1_000_000, 1_000_000)
+            (1_000_000, 1_000_000 - 10)
         );
         let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
         assert_eq!(
@@ -713,5 +715,228 @@ fn on_initialize_charges_for_the_work_it_did() {
             Jobs::on_initialize(6),
             W::on_initialize_base() + W::ack_timeout() * 2 + W::assign_job(candidates) * 2
         );
+    });
+}
+
+// ---- Issue 11, economics: free slashing (item 1) -------------------------------------------
+
+#[test]
+fn ttl_too_short_for_the_ack_and_run_windows_is_refused_naming_the_minimum() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        // One block to be assigned + AckTimeout 3 + MinRunWindow 1.
+        assert_eq!(Jobs::min_ttl(), 5);
+        for ttl in 1..5 {
+            assert_noop!(
+                Jobs::submit(
+                    RuntimeOrigin::signed(1),
+                    JobType::Inference,
+                    llama(),
+                    prompt("x"),
+                    500,
+                    ttl,
+                    est(1)
+                ),
+                Error::<Test>::TtlTooShort { min_ttl: 5 }
+            );
+        }
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            5,
+            est(1)
+        ));
+    });
+}
+
+#[test]
+fn ttl_one_job_cannot_get_its_miner_slashed() {
+    use frame_support::{traits::Hooks, weights::Weight};
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        // The attack: a job with `ttl = 1` is assigned (here in the same block, by `on_idle`)
+        // and expires the next block, before its miner could accept.
+        let refused = Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            1,
+            est(1),
+        );
+        assert_eq!(
+            refused,
+            Err(Error::<Test>::TtlTooShort { min_ttl: 5 }.into())
+        );
+        // The shortest allowed TTL, assigned at once: the miner has its whole windows.
+        let id = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            5,
+            est(1)
+        ));
+        Jobs::on_idle(1, Weight::MAX);
+        assert_eq!(status(id), JobStatus::Assigned);
+        run_to_block(10);
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        // Missing a deadline it fully had is still slashed (once: the ack deadline).
+        assert_eq!((m.reputation.late, m.stake), (1, 1_800));
+        assert_eq!(status(id), JobStatus::Expired);
+    });
+}
+
+#[test]
+fn reassigned_job_near_its_end_does_not_slash_the_new_miner() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        register_miner(11, 5, 3_000);
+        // TTL 5 from block 1: expires at 6. Assigned to 11 at block 2 (deadline 5).
+        let id = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            5,
+            est(1)
+        ));
+        run_to_block(2);
+        assert_eq!(Jobs::job(id).unwrap().miner, Some(11));
+        // 11 misses its (whole) window at 5 and is slashed; the job is re-queued, but a new
+        // deadline at 8 would fall after its end (6): 10 is not handed a deadline it cannot
+        // meet, and the job expires, refunded, at 6.
+        run_to_block(5);
+        assert_eq!(status(id), JobStatus::Queued);
+        run_to_block(8);
+        assert_eq!(status(id), JobStatus::Expired);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        let m10 = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m10.reputation.late, m10.stake), (0, 2_000));
+        let m11 = pallet_aitbc_miners::Miners::<Test>::get(11).unwrap();
+        assert_eq!((m11.reputation.late, m11.stake), (1, 2_700));
+    });
+}
+
+#[test]
+fn expiry_before_the_run_window_ends_releases_the_miner_without_slash() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        // A running job reaching its end in the block it was accepted (as a job assigned
+        // before this rule existed could): the miner did not have its run window.
+        Jobs::expire(id, 2);
+        assert_eq!(status(id), JobStatus::Expired);
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.reputation.late, m.stake, m.active_jobs), (0, 2_000, 0));
+        assert_eq!(pallet_aitbc_miners::TotalSlashed::<Test>::get(), 0);
+    });
+}
+
+// ---- Issue 11, economics: free work (item 2) -----------------------------------------------
+
+#[test]
+fn cancel_after_accept_pays_the_miner_for_the_time_given() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        // TTL 21 from block 1: expires at 22; accepted at 2, so the run window is 20 blocks.
+        let id = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            1_000,
+            21,
+            est(1)
+        ));
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        let miner_before = Balances::balance(&10);
+        let issuance = Balances::total_issuance();
+        // Five of twenty blocks: a quarter of the budget.
+        run_to_block(7);
+        assert_eq!(Jobs::cancellation_pay(&Jobs::job(id).unwrap()), 250);
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), id));
+        System::assert_has_event(
+            Event::MinerPaid {
+                job_id: id,
+                miner: 10,
+                amount: 250,
+            }
+            .into(),
+        );
+        System::assert_has_event(
+            Event::EscrowRefunded {
+                job_id: id,
+                owner: 1,
+                amount: 750,
+            }
+            .into(),
+        );
+        System::assert_last_event(Event::JobCancelled { job_id: id }.into());
+        assert_eq!(Balances::balance(&10), miner_before + 250);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000 - 250));
+        assert_eq!(Balances::total_issuance(), issuance);
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.escrowed, job.receipt),
+            (JobStatus::Cancelled, 0, None)
+        );
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.late), (0, 0));
+    });
+}
+
+#[test]
+fn cancel_front_running_a_result_still_pays_the_minimum() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        run_to_block(3);
+        // The owner's (tipped) cancel lands before the miner's result in the same block.
+        let miner_before = Balances::balance(&10);
+        let pay = Jobs::cancellation_pay(&Jobs::job(id).unwrap());
+        // One block of the 19-block run window: 500 / 19 = 26 (rounded down), above the
+        // minimum payment of 10.
+        assert_eq!(pay, 26);
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), id));
+        assert_noop!(result(10, id, 1_000), Error::<Test>::JobNotRunning);
+        assert_eq!(Balances::balance(&10), miner_before + 26);
+        assert_eq!(Balances::balance(&1), 1_000_000 - 26);
+        // In the block it was accepted: the minimum payment.
+        let id = submit(2, 500);
+        run_to_block(4);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(2), id));
+        assert_eq!(Balances::balance(&2), 1_000_000 - 10);
+    });
+}
+
+#[test]
+fn cancel_before_accept_refunds_in_full() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_eq!(status(id), JobStatus::Assigned);
+        let miner_before = Balances::balance(&10);
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), id));
+        assert_eq!(Balances::balance(&10), miner_before);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.late, m.stake), (0, 0, 2_000));
     });
 }

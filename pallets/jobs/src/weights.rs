@@ -23,8 +23,11 @@ pub trait WeightInfo {
     fn submit_result(r: u32) -> Weight;
     /// `report_failure`.
     fn report_failure() -> Weight;
-    /// `cancel` (worst case: a queued job at the back of a full queue).
+    /// `cancel` of a job without a miner (worst case: a queued job at the back of a full
+    /// queue).
     fn cancel() -> Weight;
+    /// `cancel` of a running job (the miner paid for its time, the rest refunded).
+    fn cancel_running() -> Weight;
     /// `set_min_payment`.
     fn set_min_payment() -> Weight;
     /// Fixed part of `on_initialize` (taking the per-block indexes, reading the queue).
@@ -86,6 +89,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         Weight::from_parts(14_641_000, 30_000)
             .saturating_add(T::DbWeight::get().reads(5_u64))
             .saturating_add(T::DbWeight::get().writes(7_u64))
+    }
+    fn cancel_running() -> Weight {
+        // Not measured yet: `report_failure` (refund, miner outcome) plus the
+        // `transfer_on_hold` and event of `settle`, rounded up.
+        Weight::from_parts(25_000_000, 30_000)
+            .saturating_add(T::DbWeight::get().reads(5_u64))
+            .saturating_add(T::DbWeight::get().writes(8_u64))
     }
     fn set_min_payment() -> Weight {
         Weight::from_parts(3_175_000, 1_500)
@@ -149,6 +159,13 @@ impl WeightInfo for () {
         Weight::from_parts(14_641_000, 30_000)
             .saturating_add(RocksDbWeight::get().reads(5_u64))
             .saturating_add(RocksDbWeight::get().writes(7_u64))
+    }
+    fn cancel_running() -> Weight {
+        // Not measured yet: `report_failure` (refund, miner outcome) plus the
+        // `transfer_on_hold` and event of `settle`, rounded up.
+        Weight::from_parts(25_000_000, 30_000)
+            .saturating_add(RocksDbWeight::get().reads(5_u64))
+            .saturating_add(RocksDbWeight::get().writes(8_u64))
     }
     fn set_min_payment() -> Weight {
         Weight::from_parts(3_175_000, 1_500)
