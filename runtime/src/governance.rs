@@ -2,7 +2,8 @@
 //!
 //! The DAO applies passed proposals through [`MarketParameters`] (the `GovernedParameters`
 //! trait of `aitbc-primitives`), so it names none of the market pallets:
-//! - miner reward per receipt: `Receipts::set_reward` (root);
+//! - miners' emission budget per era (`SetMinerReward`): `Receipts::set_reward` (root);
+//! - protocol fee (`SetProtocolFee`): `Jobs::set_protocol_fee` (root);
 //! - minimum job payment per job type: `Jobs::set_min_payment` (root);
 //! - acknowledgement deadline and slash share: [`GovernedAckTimeout`] and
 //!   [`GovernedSlashShare`], runtime-storage values the jobs and miners pallets read as their
@@ -128,6 +129,9 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
             GovernanceAction::SetSlashShare(share) => {
                 GovernedSlashShare::set(*share);
                 Ok(())
+            }
+            GovernanceAction::SetProtocolFee(fee) => {
+                Jobs::set_protocol_fee(RuntimeOrigin::root(), *fee)
             }
             GovernanceAction::SetAuthorities(list) => {
                 Self::validate(action)?;

@@ -21,8 +21,16 @@ parameter_types! {
     pub const MinerUnbondingPeriod: BlockNumber = HOURS;
     /// Share of stake burned per missed deadline.
     pub const MinerSlashShare: Perbill = Perbill::from_percent(10);
-    /// Reward per receipt until governance changes it.
-    pub const DefaultReceiptReward: Balance = AIT;
+    /// Miners' emission budget per era until governance changes it (`SetMinerReward`): 50 AIT
+    /// an hour, at most 438,000 AIT a year, shared by each era's receipts pro rata to what
+    /// their clients paid and capped, receipt by receipt, at the protocol fee it burned.
+    pub const DefaultReceiptReward: Balance = 50 * AIT;
+    /// Emission eras are an hour long.
+    pub const ReceiptEraLength: BlockNumber = HOURS;
+    /// Share of every job payment burned as the protocol fee until governance changes it
+    /// (`SetProtocolFee`): 5%. It is what bounds emission to real demand: a receipt never
+    /// mints more than its fee, so paying oneself through a second account never pays.
+    pub const DefaultProtocolFee: Perbill = Perbill::from_percent(5);
     /// Minimum payment per job until governance sets one per job type.
     pub const DefaultMinJobPayment: Balance = 10 * MILLI_AIT;
     /// An assigned miner has one minute to accept.
@@ -53,6 +61,7 @@ impl pallet_aitbc_receipts::Config for Runtime {
     type Currency = Balances;
     type Time = Timestamp;
     type DefaultReward = DefaultReceiptReward;
+    type EraLength = ReceiptEraLength;
     type RewardOrigin = EnsureRoot<AccountId>;
     type WeightInfo = pallet_aitbc_receipts::weights::SubstrateWeight<Runtime>;
 }
@@ -65,6 +74,7 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type Receipts = Receipts;
     type ParamsOrigin = EnsureRoot<AccountId>;
     type DefaultMinPayment = DefaultMinJobPayment;
+    type DefaultProtocolFee = DefaultProtocolFee;
     type MaxQueueLen = ConstU32<1024>;
     type MaxAssignmentsPerBlock = ConstU32<16>;
     type MaxExpiriesPerBlock = ConstU32<64>;

@@ -62,14 +62,15 @@ fn a_passed_proposal_raises_the_miner_reward_on_the_dev_chain() {
             account(Sr25519Keyring::Bob),
             account(Sr25519Keyring::Charlie),
         );
+        // Issue 11: the reward is now an emission budget per era (50 AIT an hour by default).
         assert_eq!(
             pallet_aitbc_receipts::RewardAmount::<aitbc_runtime::Runtime>::get(),
-            AIT
+            50 * AIT
         );
         let propose = RuntimeCall::Dao(pallet_aitbc_dao::Call::propose {
             title: b"Increase Miner Rewards".to_vec().try_into().unwrap(),
-            description: b"5 AIT per receipt".to_vec().try_into().unwrap(),
-            action: GovernanceAction::SetMinerReward(5 * AIT),
+            description: b"60 AIT per era".to_vec().try_into().unwrap(),
+            action: GovernanceAction::SetMinerReward(60 * AIT),
             deposit: 1_000 * AIT,
         });
         assert!(propose.dispatch(RuntimeOrigin::signed(alice)).is_ok());
@@ -95,7 +96,7 @@ fn a_passed_proposal_raises_the_miner_reward_on_the_dev_chain() {
         );
         assert_eq!(
             pallet_aitbc_receipts::RewardAmount::<aitbc_runtime::Runtime>::get(),
-            5 * AIT
+            60 * AIT
         );
     });
 }

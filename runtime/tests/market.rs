@@ -165,15 +165,21 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
         .unwrap();
         assert_eq!(receipts[0].price, 2 * AIT / 100);
         assert_eq!(receipts[0].timestamp_ms, 1_700_000_000_000);
-        // Reward: the runtime default, once.
-        assert!(
-            RuntimeCall::Receipts(pallet_aitbc_receipts::Call::claim_reward { receipt_id: 0 })
-                .dispatch(RuntimeOrigin::signed(bob()))
-                .is_ok()
-        );
+        // Issue 11 (bounded emission): 5% of the price was burned as the protocol fee.
+        assert_eq!(receipts[0].fee, 2 * AIT / 100 / 20);
+        // Reward: once the receipt's era (an hour) is over, the era's budget pro rata (all of
+        // it: the only receipt), capped at the fee the job burned.
+        let claim =
+            RuntimeCall::Receipts(pallet_aitbc_receipts::Call::claim_reward { receipt_id: 0 });
+        assert!(claim
+            .clone()
+            .dispatch(RuntimeOrigin::signed(bob()))
+            .is_err());
+        System::set_block_number(aitbc_runtime::market::ReceiptEraLength::get());
+        assert!(claim.dispatch(RuntimeOrigin::signed(bob())).is_ok());
         assert_eq!(
             pallet_aitbc_receipts::TotalRewardsMinted::<Runtime>::get(),
-            aitbc_runtime::market::DefaultReceiptReward::get()
+            receipts[0].fee
         );
     });
 }

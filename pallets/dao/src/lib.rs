@@ -488,7 +488,8 @@ pub mod pallet {
                 }
                 GovernanceAction::SetMinerReward(_)
                 | GovernanceAction::SetMinJobPayment { .. }
-                | GovernanceAction::SetSlashShare(_) => {}
+                | GovernanceAction::SetSlashShare(_)
+                | GovernanceAction::SetProtocolFee(_) => {}
             }
             T::Parameters::validate(action)
         }

@@ -304,7 +304,9 @@ fn decision_rule() {
 #[test]
 fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
     new_test_ext().execute_with(|| {
-        // A receipt minted at the old reward (50).
+        // A receipt minted at the old emission (50 per era of one block; the receipt is the
+        // only one of its era and its fee covers the share). Claimable once its era is over:
+        // it is written in the previous block.
         let receipt = |job_id| {
             <Receipts as ReceiptSink<_, _>>::record(CompletedJob {
                 job_id,
@@ -312,12 +314,15 @@ fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
                 miner: 9,
                 units: 1,
                 unit_price: 1,
-                price: 1,
+                price: 1_000,
+                fee: 1_000,
                 result_hash: H256::zero(),
             })
             .unwrap()
         };
+        System::set_block_number(0);
         let r0 = receipt(0);
+        System::set_block_number(1);
         assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(9), r0));
         assert_eq!(Balances::balance(&9), 10_050);
 
@@ -368,6 +373,7 @@ fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
         System::assert_has_event(Event::Enacted { proposal_id: id }.into());
 
         let r1 = receipt(1);
+        System::set_block_number(2 + VOTING + DELAY);
         assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(9), r1));
         assert_eq!(Balances::balance(&9), 10_550);
         // Everything unlocked, nothing open.

@@ -29,7 +29,9 @@
 //! least the minimum payment): cancelling cannot buy a miner's time for free, nor front-run a
 //! result to get it for nothing. The price is
 //! `max(gpu_seconds * unit_price, MinPayment[job_type])`, capped at the budget; `unit_price` is
-//! the miner's price fixed at assignment.
+//! the miner's price fixed at assignment. Of every payment, the protocol fee ([`ProtocolFee`],
+//! DAO-governed) is burned and the rest goes to the miner; the receipt records both, and the
+//! receipts pallet caps each receipt's emission at its fee.
 //!
 //! ## Assignment
 //! In `on_initialize`, and again in `on_idle` when the block has weight left (so a job is
@@ -102,7 +104,7 @@ pub mod pallet {
     use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
     use frame_system::pallet_prelude::*;
     use sp_core::H256;
-    use sp_runtime::{traits::Zero, SaturatedConversion, Saturating};
+    use sp_runtime::{traits::Zero, Perbill, SaturatedConversion, Saturating};
 
     #[pallet::pallet]
     pub struct Pallet<T>(_);
@@ -149,6 +151,9 @@ pub mod pallet {
         /// Minimum payment of job types that genesis and governance did not set ([`MinPayment`]).
         #[pallet::constant]
         type DefaultMinPayment: Get<BalanceOf<Self>>;
+        /// Protocol fee of chains whose genesis and governance set none ([`ProtocolFee`]).
+        #[pallet::constant]
+        type DefaultProtocolFee: Get<Perbill>;
         /// Most jobs waiting for assignment.
         #[pallet::constant]
         type MaxQueueLen: Get<u32>;
@@ -238,6 +243,24 @@ pub mod pallet {
     pub type MinPayment<T: Config> =
         StorageMap<_, Twox64Concat, JobType, BalanceOf<T>, ValueQuery, DefaultMinPaymentOf<T>>;
 
+    /// Default of [`ProtocolFee`]: the runtime's `DefaultProtocolFee`.
+    #[pallet::type_value]
+    pub fn DefaultProtocolFeeOf<T: Config>() -> Perbill {
+        T::DefaultProtocolFee::get()
+    }
+
+    /// The protocol fee: the share of every job payment (completion, or cancellation after
+    /// acceptance) burned instead of paid to the miner. It bounds emission: a receipt's share
+    /// of the era's emission is capped at the fee its job burned (receipts pallet), so paying
+    /// oneself through a second account never earns more than it burns. A runtime parameter:
+    /// `set_protocol_fee` (the DAO's `SetProtocolFee`); `DefaultProtocolFee` until then.
+    #[pallet::storage]
+    pub type ProtocolFee<T: Config> = StorageValue<_, Perbill, ValueQuery, DefaultProtocolFeeOf<T>>;
+
+    /// Sum of all protocol fees burned since genesis.
+    #[pallet::storage]
+    pub type TotalFeesBurned<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
     /// Genesis: initial minimum payments.
     #[pallet::genesis_config]
     #[derive(frame_support::DefaultNoBound)]
@@ -322,6 +345,10 @@ pub mod pallet {
             job_type: JobType,
             amount: BalanceOf<T>,
         },
+        /// The protocol fee of a job payment was burned from its escrow.
+        ProtocolFeeBurned { job_id: JobId, amount: BalanceOf<T> },
+        /// The protocol fee changed.
+        ProtocolFeeChanged { fee: Perbill },
     }
 
     /// Errors.
@@ -640,6 +667,18 @@ pub mod pallet {
             T::ParamsOrigin::ensure_origin(origin)?;
             MinPayment::<T>::insert(job_type, amount);
             Self::deposit_event(Event::MinPaymentChanged { job_type, amount });
+            Ok(())
+        }
+
+        /// Set the protocol fee ([`ProtocolFee`]): the share of every later job payment that
+        /// is burned. `ParamsOrigin` only (the DAO's `SetProtocolFee`).
+        #[pallet::call_index(7)]
+        // The same work as `set_min_payment`: one origin check, one write, one event.
+        #[pallet::weight(T::WeightInfo::set_min_payment())]
+        pub fn set_protocol_fee(origin: OriginFor<T>, fee: Perbill) -> DispatchResult {
+            T::ParamsOrigin::ensure_origin(origin)?;
+            ProtocolFee::<T>::put(fee);
+            Self::deposit_event(Event::ProtocolFeeChanged { fee });
             Ok(())
         }
     }

@@ -75,7 +75,8 @@ impl<T: Config> Pallet<T> {
         metrics: Metrics,
     ) -> DispatchResult {
         let (units, price) = Self::price_of(job, &metrics);
-        let (paid, _refunded) = Self::settle(job, miner, price)?;
+        let settled = Self::settle(job, miner, price)?;
+        let paid = settled.price;
         let receipt_id = T::Receipts::record(CompletedJob {
             job_id: job.id,
             client: job.owner.clone(),
@@ -83,6 +84,7 @@ impl<T: Config> Pallet<T> {
             units,
             unit_price: job.unit_price,
             price: paid,
+            fee: settled.fee,
             result_hash,
         })?;
         T::Miners::note_outcome(miner, JobOutcome::Delivered);

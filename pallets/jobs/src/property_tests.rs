@@ -2,7 +2,8 @@
 //!
 //! After every operation:
 //! - total issuance == sum of all accounts' free + held balances, and
-//!   == genesis issuance + rewards minted − stake slashed (burned);
+//!   == genesis issuance + rewards minted − stake slashed − protocol fees burned;
+//! - rewards minted <= protocol fees burned, and <= the sum of the eras' emission budgets;
 //! - rewards minted == sum of the rewards recorded as claimed on receipts;
 //! - each account's escrow hold == sum of `escrowed` over its open jobs; terminal jobs hold
 //!   nothing; each miner's stake hold == its recorded stake;
@@ -128,6 +129,9 @@ enum Op {
     SetReward {
         amount: u128,
     },
+    SetFee {
+        percent: u32,
+    },
     Advance {
         blocks: u64,
     },
@@ -153,6 +157,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (who(), job_index()).prop_map(|(client, job)| Op::Cancel { client, job }),
         1 => (0..20u64, 0..8u64).prop_map(|(who, receipt)| Op::Claim { who, receipt }),
         1 => (0..100u128).prop_map(|amount| Op::SetReward { amount }),
+        1 => (0..30u32).prop_map(|percent| Op::SetFee { percent }),
         4 => prop_oneof![3 => Just(1u64), 1 => 1..8u64].prop_map(|blocks| Op::Advance { blocks }),
     ]
 }
@@ -237,6 +242,10 @@ fn apply(op: &Op) {
         }
         Op::Claim { who, receipt } => Receipts::claim_reward(o(who), receipt),
         Op::SetReward { amount } => Receipts::set_reward(RuntimeOrigin::root(), amount),
+        Op::SetFee { percent } => Jobs::set_protocol_fee(
+            RuntimeOrigin::root(),
+            sp_runtime::Perbill::from_percent(percent),
+        ),
         Op::Advance { blocks } => {
             run_to_block(System::block_number() + blocks);
             Ok(())
@@ -285,7 +294,19 @@ impl Ledger {
         prop_assert_eq!(issuance, sum, "issuance != sum of free + held");
         let minted = pallet_aitbc_receipts::TotalRewardsMinted::<Test>::get();
         let slashed = pallet_aitbc_miners::TotalSlashed::<Test>::get();
-        prop_assert_eq!(issuance, self.genesis_issuance + minted - slashed);
+        let burned = crate::TotalFeesBurned::<Test>::get();
+        prop_assert_eq!(issuance, self.genesis_issuance + minted - slashed - burned);
+        // Emission is bounded: never more than the fees burned, nor than the eras' budgets.
+        prop_assert!(
+            minted <= burned,
+            "minted {} > fees burned {}",
+            minted,
+            burned
+        );
+        let budgets: u128 = pallet_aitbc_receipts::Eras::<Test>::iter()
+            .map(|(_, e)| e.emission)
+            .sum();
+        prop_assert!(minted <= budgets);
         let claimed: u128 = pallet_aitbc_receipts::Receipts::<Test>::iter()
             .map(|(_, r)| match r.reward {
                 RewardStatus::Claimed { amount, .. } => amount,

@@ -380,7 +380,8 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
         let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
         assert_eq!((m.active_jobs, m.reputation.delivered), (0, 1));
         assert_noop!(result(10, id, 2_500), Error::<Test>::JobNotRunning);
-        // Reward: once.
+        // Reward: once, after the receipt's era (10 blocks) is over.
+        run_to_block(10);
         assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(10), 0));
         assert!(matches!(
             Receipts::receipt(0).unwrap().reward,
@@ -938,5 +939,57 @@ fn cancel_before_accept_refunds_in_full() {
         assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
         let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
         assert_eq!((m.active_jobs, m.reputation.late, m.stake), (0, 0, 2_000));
+    });
+}
+
+// ---- Issue 11, economics: unbounded minting (item 3) ---------------------------------------
+
+#[test]
+fn protocol_fee_is_burned_from_the_payment_and_recorded_on_the_receipt() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            Jobs::set_protocol_fee(
+                RuntimeOrigin::signed(1),
+                sp_runtime::Perbill::from_percent(10)
+            ),
+            DispatchError::BadOrigin
+        );
+        assert_ok!(Jobs::set_protocol_fee(
+            RuntimeOrigin::root(),
+            sp_runtime::Perbill::from_percent(10)
+        ));
+        System::assert_last_event(
+            Event::ProtocolFeeChanged {
+                fee: sp_runtime::Perbill::from_percent(10),
+            }
+            .into(),
+        );
+        register_miner(10, 50, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        let miner_before = Balances::balance(&10);
+        let issuance = Balances::total_issuance();
+        // 2.5 s -> 3 GPU-seconds x 50 = 150, of which 15 burned.
+        assert_ok!(result(10, id, 2_500));
+        assert_eq!(Balances::balance(&10), miner_before + 135);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000 - 150));
+        assert_eq!(Balances::total_issuance(), issuance - 15);
+        assert_eq!(crate::TotalFeesBurned::<Test>::get(), 15);
+        System::assert_has_event(
+            Event::ProtocolFeeBurned {
+                job_id: id,
+                amount: 15,
+            }
+            .into(),
+        );
+        let receipt = Receipts::receipt(0).unwrap();
+        assert_eq!((receipt.price, receipt.fee), (150, 15));
+        // The era's only receipt: its share (the whole 50) is capped at its fee.
+        run_to_block(10);
+        assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(3), 0));
+        assert_eq!(Balances::balance(&10), miner_before + 135 + 15);
+        // Self-dealing (1 paying its own miner 10) gained nothing overall.
+        assert_eq!(Balances::total_issuance(), issuance);
     });
 }

@@ -74,8 +74,12 @@ pub struct CompletedJob<AccountId, Balance> {
     pub units: u64,
     /// Price per unit.
     pub unit_price: Balance,
-    /// Amount paid.
+    /// Amount the client paid for the job, protocol fee included.
     pub price: Balance,
+    /// The protocol fee burned out of `price` (the miner received `price - fee`). A receipt's
+    /// emission is capped at it, so paying oneself through a second account never earns more
+    /// than it burns.
+    pub fee: Balance,
     /// Hash of the result.
     pub result_hash: H256,
 }
