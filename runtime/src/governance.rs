@@ -8,10 +8,11 @@
 //! - acknowledgement deadline and slash share: [`GovernedAckTimeout`] and
 //!   [`GovernedSlashShare`], runtime-storage values the jobs and miners pallets read as their
 //!   `AckTimeout` / `SlashShare`;
-//! - validator set: `Aura::change_authorities` (effective from the next block; an Aura
-//!   `AuthoritiesChange` digest is logged) and `Grandpa::schedule_change` with no delay (a
-//!   GRANDPA `ScheduledChange` digest; applied at the end of the block; fails while another
-//!   change is pending).
+//! - validator set: `ValidatorSet::change_validators`, the same path as root's
+//!   `set_validators`: `Aura::change_authorities` (effective from the next block; an Aura
+//!   `AuthoritiesChange` digest is logged), `Grandpa::schedule_change` with no delay (a GRANDPA
+//!   `ScheduledChange` digest; applied at the end of the block; fails while another change is
+//!   pending) and the GRANDPA set id raised by one.
 //!
 //! The DAO's voting period and enactment delay are per chain, fixed at genesis:
 //! [`DaoVotingPeriod`] / [`DaoEnactmentDelay`] read the [`timing`] pallet's genesis values
@@ -25,7 +26,6 @@ use frame_support::{
     parameter_types,
     storage::unhashed,
     traits::{ConstU32, Get},
-    BoundedVec,
 };
 use pallet_grandpa::AuthorityId as GrandpaId;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -34,8 +34,8 @@ use sp_runtime::{DispatchError, Perbill};
 
 use super::{
     market::{JobAckTimeout, MinerSlashShare},
-    Aura, Balance, Balances, BlockNumber, Grandpa, Jobs, Receipts, Runtime, RuntimeEvent,
-    RuntimeHoldReason, RuntimeOrigin, AIT, HOURS, MINUTES,
+    Balance, Balances, BlockNumber, Jobs, Receipts, Runtime, RuntimeEvent, RuntimeHoldReason,
+    RuntimeOrigin, AIT, HOURS, MINUTES,
 };
 
 /// Whether runtime storage can be read (inside block execution or a runtime call). Outside it
@@ -135,19 +135,18 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
             }
             GovernanceAction::SetAuthorities(list) => {
                 Self::validate(action)?;
-                let grandpa: Vec<(GrandpaId, u64)> = list
+                // The one validator-set path (also root's `set_validators`): Aura, GRANDPA and
+                // the GRANDPA set id change together.
+                let validators: Vec<(AuraId, GrandpaId)> = list
                     .iter()
-                    .map(|k| (GrandpaId::from(ed25519::Public::from_raw(k.grandpa)), 1))
+                    .map(|k| {
+                        (
+                            AuraId::from(sr25519::Public::from_raw(k.aura)),
+                            GrandpaId::from(ed25519::Public::from_raw(k.grandpa)),
+                        )
+                    })
                     .collect();
-                Grandpa::schedule_change(grandpa, 0, None)?;
-                let aura: BoundedVec<AuraId, MaxValidators> = list
-                    .iter()
-                    .map(|k| AuraId::from(sr25519::Public::from_raw(k.aura)))
-                    .collect::<Vec<_>>()
-                    .try_into()
-                    .map_err(|_| DispatchError::Other("too many validators"))?;
-                Aura::change_authorities(aura);
-                Ok(())
+                crate::ValidatorSet::change_validators(validators).map(|_| ())
             }
         }
     }
