@@ -183,3 +183,22 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
         );
     });
 }
+
+/// Issue 11 (cheap state): bytes are charged realistically. With `IdentityFee` (one base unit
+/// a byte) a full block of bytes cost 0.000004 AIT; now 0.1 µAIT a byte.
+#[test]
+fn a_full_block_of_bytes_costs_a_meaningful_sum() {
+    ext().execute_with(|| {
+        use frame_support::dispatch::DispatchClass;
+        let length = <Runtime as frame_system::Config>::BlockLength::get();
+        let normal = *length.max.get(DispatchClass::Normal);
+        let fee = pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(normal);
+        assert!(fee >= AIT / 4, "a full block of bytes costs only {fee}");
+        assert_eq!(
+            pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(1_000_000),
+            AIT / 10
+        );
+        // A transfer-sized transaction pays little for its bytes.
+        assert!(pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(150) < AIT / 10_000);
+    });
+}
