@@ -161,6 +161,12 @@ parameter_types! {
     pub const DaoMinDeposit: Balance = 100 * AIT;
     /// Smallest vote.
     pub const DaoMinVote: Balance = AIT;
+    /// A vote locks at least 1/1024 of the proposal's quorum (`MaxVoters` = 1024): the votes
+    /// that fill every voter slot then lock the whole quorum together, so 1,024 one-token
+    /// voters can no longer lock real voters out; flooding the slots costs as much as
+    /// deciding the proposal outright. (With a 10% quorum and 14 million AIT issued, as on
+    /// the dev chain, about 1,367 AIT a vote.)
+    pub const DaoVoteFloor: Perbill = Perbill::from_parts(976_563); // 1/1024, rounded up
     /// 10% of the issuance must vote.
     pub const DaoQuorum: Perbill = Perbill::from_percent(10);
     /// Simple majority of yes + no.
@@ -280,6 +286,7 @@ impl pallet_aitbc_dao::Config for Runtime {
     type ApprovalThreshold = DaoApprovalThreshold;
     type SlashThreshold = DaoSlashThreshold;
     type MaxVoters = ConstU32<1024>;
+    type VoteFloor = DaoVoteFloor;
     type MaxOpenProposals = ConstU32<64>;
     type MaxPerBlock = ConstU32<8>;
     type MaxUnlocksPerBlock = ConstU32<64>;

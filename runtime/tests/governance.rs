@@ -100,3 +100,43 @@ fn a_passed_proposal_raises_the_miner_reward_on_the_dev_chain() {
         );
     });
 }
+
+/// Issue 11 (cheap state): a vote locks at least 1/1024 of the quorum, so the 1,024 voter slots
+/// cannot be filled with one-token votes.
+#[test]
+fn one_token_votes_cannot_fill_the_voter_slots() {
+    preset_ext(genesis::DEV).execute_with(|| {
+        let alice = account(Sr25519Keyring::Alice);
+        let propose = RuntimeCall::Dao(pallet_aitbc_dao::Call::propose {
+            title: b"Shorter deadline".to_vec().try_into().unwrap(),
+            description: b"".to_vec().try_into().unwrap(),
+            action: GovernanceAction::SetAckTimeout(20),
+            deposit: 1_000 * AIT,
+        });
+        assert!(propose.dispatch(RuntimeOrigin::signed(alice)).is_ok());
+        let quorum = Dao::proposal_info(0).unwrap().proposal.quorum;
+        let floor = Dao::min_vote(0).unwrap();
+        let slots: u32 = <aitbc_runtime::Runtime as pallet_aitbc_dao::Config>::MaxVoters::get();
+        assert!(
+            floor * slots as u128 >= quorum,
+            "floor {floor} x {slots} < quorum {quorum}"
+        );
+        assert!(floor > AIT);
+        let dust = RuntimeCall::Dao(pallet_aitbc_dao::Call::vote {
+            proposal_id: 0,
+            choice: VoteChoice::No,
+            amount: AIT,
+        });
+        assert!(dust
+            .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Bob)))
+            .is_err());
+        let real = RuntimeCall::Dao(pallet_aitbc_dao::Call::vote {
+            proposal_id: 0,
+            choice: VoteChoice::Yes,
+            amount: floor,
+        });
+        assert!(real
+            .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Bob)))
+            .is_ok());
+    });
+}

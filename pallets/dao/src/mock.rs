@@ -64,6 +64,11 @@ impl pallet_aitbc_receipts::Config for Test {
 }
 
 parameter_types! {
+    /// The DAO's vote floor (share of the quorum); none unless a test sets one.
+    pub static VoteFloor: Perbill = Perbill::zero();
+}
+
+parameter_types! {
     /// Governed in tests: the acknowledgement deadline.
     pub storage AckTimeout: u64 = 10;
     /// Governed in tests: the slash share.
@@ -143,6 +148,7 @@ impl pallet_aitbc_dao::Config for Test {
     type ApprovalThreshold = Approval;
     type SlashThreshold = SlashBelow;
     type MaxVoters = ConstU32<5>;
+    type VoteFloor = VoteFloor;
     type MaxOpenProposals = ConstU32<4>;
     type MaxPerBlock = ConstU32<2>;
     type MaxUnlocksPerBlock = ConstU32<3>;

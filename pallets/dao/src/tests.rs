@@ -557,3 +557,26 @@ fn queries_list_proposals() {
         assert!(!info.quorum_reached && !info.passing && info.deposit_at_risk);
     });
 }
+
+/// Issue 11 (cheap state): with `MaxVoters` = 5, five dust votes used to fill every slot and
+/// lock real voters out (`TooManyVoters`). With a vote floor of 1/5 of the quorum, dust is
+/// refused, and filling the slots locks at least the quorum.
+#[test]
+fn dust_voters_cannot_fill_the_voter_slots() {
+    new_test_ext().execute_with(|| {
+        VoteFloor::set(Perbill::from_rational(1u32, 5u32));
+        let id = propose(1, Action::SetAckTimeout(3));
+        let quorum = Proposals::<Test>::get(id).unwrap().quorum;
+        let floor = Perbill::from_rational(1u32, 5u32).mul_ceil(quorum);
+        assert_eq!(Dao::min_vote(id), Some(floor));
+        for a in 2..=6 {
+            assert_noop!(
+                Dao::vote(RuntimeOrigin::signed(a), id, VoteChoice::No, 10),
+                Error::<Test>::VoteTooSmall
+            );
+        }
+        // A real voter still gets a slot.
+        vote(2, id, VoteChoice::Yes, floor);
+        assert_eq!(Proposals::<Test>::get(id).unwrap().tally.voters, 1);
+    });
+}
