@@ -75,11 +75,14 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type ParamsOrigin = EnsureRoot<AccountId>;
     type DefaultMinPayment = DefaultMinJobPayment;
     type DefaultProtocolFee = DefaultProtocolFee;
+    // 1,024 queue slots: at 16 open jobs per client (`MaxOpenJobsPerClient`), filling the
+    // queue takes 64 funded accounts, each holding at least the minimum payment per job.
     type MaxQueueLen = ConstU32<1024>;
     type MaxAssignmentsPerBlock = ConstU32<16>;
     type MaxExpiriesPerBlock = ConstU32<64>;
     type AckTimeout = crate::governance::GovernedAckTimeout;
     type MinRunWindow = JobMinRunWindow;
     type MaxTtl = JobMaxTtl;
+    type MaxOpenJobsPerClient = ConstU32<16>;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }

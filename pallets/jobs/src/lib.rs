@@ -128,6 +128,9 @@ pub mod pallet {
         NoMinerAcknowledged,
         /// The job could not be queued again after a missed deadline (queue full).
         QueueFull,
+        /// No registered miner serves the job's model: it left the queue, refunded, instead of
+        /// taking a queue slot until its TTL.
+        NoMinerServesModel,
     }
 
     /// Configuration.
@@ -175,6 +178,10 @@ pub mod pallet {
         /// Longest TTL a job may ask for.
         #[pallet::constant]
         type MaxTtl: Get<BlockNumberFor<Self>>;
+        /// Most open (not yet ended) jobs one client account may have: one account cannot fill
+        /// the assignment queue ([`OpenJobs`]).
+        #[pallet::constant]
+        type MaxOpenJobsPerClient: Get<u32>;
         /// Weights of this pallet's calls and hooks.
         type WeightInfo: WeightInfo;
     }
@@ -205,6 +212,12 @@ pub mod pallet {
     #[pallet::storage]
     pub type JobsByStatus<T: Config> =
         StorageDoubleMap<_, Twox64Concat, JobStatus, Twox64Concat, JobId, ()>;
+
+    /// Open (not yet ended) jobs per client account, at most `MaxOpenJobsPerClient`. Counted
+    /// from the upgrade that introduced it: jobs opened before are not counted (the count
+    /// saturates at zero when they end).
+    #[pallet::storage]
+    pub type OpenJobs<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
     /// Jobs waiting for a miner, in order.
     #[pallet::storage]
@@ -397,6 +410,8 @@ pub mod pallet {
         JobNotActive,
         /// The job is completed, failed, cancelled or expired.
         JobNotCancellable,
+        /// The client already has `MaxOpenJobsPerClient` open jobs; wait for one to end.
+        TooManyOpenJobs,
     }
 
     #[pallet::hooks]
@@ -434,8 +449,8 @@ pub mod pallet {
                 "MaxExpiriesPerBlock must be > 0"
             );
             // The worst-case per-block work must leave most of the block to extrinsics.
-            let per_assignment = T::WeightInfo::ack_timeout()
-                .saturating_add(T::WeightInfo::assign_job(T::Miners::max_candidates()));
+            let per_assignment =
+                T::WeightInfo::ack_timeout().saturating_add(Self::assignment_attempt_weight());
             let worst = T::WeightInfo::on_initialize_base()
                 .saturating_add(
                     T::WeightInfo::expire_job()
@@ -516,6 +531,14 @@ pub mod pallet {
                 receipt: None,
             };
             job.timeline.record(JobStatus::Unfunded, now);
+            OpenJobs::<T>::try_mutate(&owner, |n| -> DispatchResult {
+                ensure!(
+                    *n < T::MaxOpenJobsPerClient::get(),
+                    Error::<T>::TooManyOpenJobs
+                );
+                *n = n.saturating_add(1);
+                Ok(())
+            })?;
             JobsByStatus::<T>::insert(JobStatus::Unfunded, id, ());
             JobsByOwner::<T>::insert(&owner, id, ());
             Self::deposit_event(Event::JobSubmitted {

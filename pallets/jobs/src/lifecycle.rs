@@ -5,12 +5,19 @@ use frame_support::ensure;
 use sp_core::H256;
 use sp_runtime::{DispatchResult, Perbill, SaturatedConversion, Saturating};
 
-use crate::{BalanceOf, Config, Error, Event, JobOf, JobsByStatus, MinPayment, Pallet, Queue};
+use crate::{
+    BalanceOf, Config, Error, Event, JobOf, JobsByStatus, MinPayment, OpenJobs, Pallet, Queue,
+};
 
 impl<T: Config> Pallet<T> {
     /// Move `job` to `status` now: status index, `status_since` and timeline.
     pub(crate) fn set_status(job: &mut JobOf<T>, status: JobStatus) {
         let now = frame_system::Pallet::<T>::block_number();
+        if status.is_terminal() && !job.status.is_terminal() {
+            OpenJobs::<T>::mutate_exists(&job.owner, |n| {
+                *n = n.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+            });
+        }
         JobsByStatus::<T>::remove(job.status, job.id);
         JobsByStatus::<T>::insert(status, job.id, ());
         job.status = status;

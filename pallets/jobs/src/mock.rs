@@ -46,6 +46,8 @@ parameter_types! {
     pub const ExistentialDeposit: Balance = 1;
     pub const MinStake: Balance = 1_000;
     pub const SlashShare: Perbill = Perbill::from_percent(10);
+    /// Open jobs per client (a test may lower it).
+    pub static MaxOpenJobs: u32 = 16;
     /// No protocol fee unless a test sets one (`Jobs::set_protocol_fee`).
     pub const NoProtocolFee: Perbill = Perbill::zero();
 }
@@ -96,6 +98,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type AckTimeout = ConstU64<3>;
     type MinRunWindow = ConstU64<1>;
     type MaxTtl = ConstU64<100>;
+    type MaxOpenJobsPerClient = MaxOpenJobs;
     type WeightInfo = ();
 }
 

@@ -23,6 +23,13 @@ impl<T: Config> Pallet<T> {
             .saturating_add(T::MinRunWindow::get().max(One::one()))
     }
 
+    /// Weight of one assignment attempt: looking at up to `max_candidates` miners and assigning
+    /// (`assign_job`), or failing a job no miner serves (an end with refund, at most what
+    /// `expire_job` costs), whichever is more.
+    pub(crate) fn assignment_attempt_weight() -> Weight {
+        T::WeightInfo::assign_job(T::Miners::max_candidates()).max(T::WeightInfo::expire_job())
+    }
+
     /// Whether the miner of `job` had its whole window by block `n` for the deadline it is
     /// about to miss: while `Assigned`, its acknowledgement deadline has come; while `Running`,
     /// at least `MinRunWindow` blocks passed since it accepted. A miner is noted late (and
@@ -70,9 +77,7 @@ impl<T: Config> Pallet<T> {
             .saturating_accrue(T::WeightInfo::ack_timeout().saturating_mul(deadlines.len() as u64));
 
         let attempts = Self::assign_from_queue(n, T::MaxAssignmentsPerBlock::get());
-        weight.saturating_accrue(
-            T::WeightInfo::assign_job(T::Miners::max_candidates()).saturating_mul(attempts.into()),
-        );
+        weight.saturating_accrue(Self::assignment_attempt_weight().saturating_mul(attempts.into()));
         weight
     }
 
@@ -81,7 +86,7 @@ impl<T: Config> Pallet<T> {
     /// weight used.
     pub(crate) fn assign_when_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
         let read_queue = T::DbWeight::get().reads(1);
-        let per_attempt = T::WeightInfo::assign_job(T::Miners::max_candidates());
+        let per_attempt = Self::assignment_attempt_weight();
         let Some(left) = remaining.checked_sub(&read_queue) else {
             return Weight::zero();
         };
@@ -207,6 +212,18 @@ impl<T: Config> Pallet<T> {
         // than hand a miner a deadline it cannot meet.
         if deadline.saturating_add(T::MinRunWindow::get().max(One::one())) > job.expires_at {
             return false;
+        }
+        if !T::Miners::serves(&job.model) {
+            // Nobody could ever take it: fail it (refunded) rather than let it hold a queue
+            // slot and an assignment attempt every round until its TTL.
+            if Self::end(&mut job, JobStatus::Failed).is_ok() {
+                Jobs::<T>::insert(id, job);
+                Self::deposit_event(Event::JobFailed {
+                    job_id: id,
+                    cause: FailureCause::NoMinerServesModel,
+                });
+            }
+            return true;
         }
         let Some((miner, unit_price)) =
             T::Miners::select_miner(&job.model, &job.requirements, job.budget, &job.excluded)

@@ -701,9 +701,11 @@ fn on_initialize_charges_for_the_work_it_did() {
         submit(2, 500);
         System::set_block_number(3);
         let candidates = 8; // MaxMinersPerModel in the mock
+                            // An attempt may also fail a job no miner serves (issue 11): charged the larger cost.
+        let attempt = W::assign_job(candidates).max(W::expire_job());
         assert_eq!(
             Jobs::on_initialize(3),
-            W::on_initialize_base() + W::assign_job(candidates) * 2
+            W::on_initialize_base() + attempt * 2
         );
         // Both acknowledgement deadlines fall at block 6: two missed deadlines, and the two
         // re-queued jobs are offered again (no other miner: still two attempts).
@@ -714,7 +716,7 @@ fn on_initialize_charges_for_the_work_it_did() {
         System::set_block_number(6);
         assert_eq!(
             Jobs::on_initialize(6),
-            W::on_initialize_base() + W::ack_timeout() * 2 + W::assign_job(candidates) * 2
+            W::on_initialize_base() + W::ack_timeout() * 2 + attempt * 2
         );
     });
 }
@@ -991,5 +993,73 @@ fn protocol_fee_is_burned_from_the_payment_and_recorded_on_the_receipt() {
         assert_eq!(Balances::balance(&10), miner_before + 135 + 15);
         // Self-dealing (1 paying its own miner 10) gained nothing overall.
         assert_eq!(Balances::total_issuance(), issuance);
+    });
+}
+
+// ---- Issue 11, economics: cheap state (item 5b) --------------------------------------------
+
+#[test]
+fn one_client_cannot_fill_the_queue() {
+    new_test_ext().execute_with(|| {
+        // The attack: one account queued jobs until the queue (8) was full for everyone.
+        MaxOpenJobs::set(4);
+        let ids: Vec<u64> = (0..4).map(|_| submit(1, 100)).collect();
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 4);
+        assert_noop!(
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                llama(),
+                prompt("x"),
+                100,
+                20,
+                est(1)
+            ),
+            Error::<Test>::TooManyOpenJobs
+        );
+        // Other clients still get in.
+        submit(2, 100);
+        // An ended job frees its slot.
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), ids[0]));
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 3);
+        submit(1, 100);
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 4);
+        // Past every TTL: nothing open, the counters are gone.
+        run_to_block(40);
+        assert!(!crate::OpenJobs::<Test>::contains_key(1));
+        assert!(!crate::OpenJobs::<Test>::contains_key(2));
+    });
+}
+
+#[test]
+fn job_for_a_model_no_miner_serves_leaves_the_queue_refunded() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let nobody = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            b"no-such-model".to_vec().try_into().unwrap(),
+            prompt("x"),
+            300,
+            20,
+            est(1)
+        ));
+        let served = submit(2, 300);
+        assert_eq!(Queue::<Test>::get().to_vec(), vec![nobody, served]);
+        run_to_block(2);
+        // It no longer holds a queue slot until its TTL: failed at once, refunded in full.
+        assert_eq!(status(nobody), JobStatus::Failed);
+        System::assert_has_event(
+            Event::JobFailed {
+                job_id: nobody,
+                cause: FailureCause::NoMinerServesModel,
+            }
+            .into(),
+        );
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        assert_eq!(status(served), JobStatus::Assigned);
+        assert!(Queue::<Test>::get().is_empty());
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 0);
     });
 }

@@ -48,6 +48,10 @@ pub trait MinerRegistry<AccountId, Balance> {
     /// Most miners `select_miner` looks at (for weight accounting).
     fn max_candidates() -> u32;
 
+    /// Whether any registered miner lists `model` (online or not). A queued job for a model no
+    /// miner serves can never be assigned.
+    fn serves(model: &ModelName) -> bool;
+
     /// A job was assigned to `miner`.
     fn note_assigned(miner: &AccountId);
 
