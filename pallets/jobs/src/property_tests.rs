@@ -452,7 +452,7 @@ proptest! {
             // When each (job, assignment or acceptance block) is acted on.
             let mut plan: BTreeMap<(u64, u64), u64> = BTreeMap::new();
             // Past every TTL at the end (MaxTtl + expiry spill).
-            let drain = std::iter::repeat((Vec::new(), false, 7u64)).take(110);
+            let drain = std::iter::repeat_n((Vec::new(), false, 7u64), 110);
             for (moves, idle, seed) in blocks.into_iter().chain(drain) {
                 let n = System::block_number();
                 for m in MINERS[..2].iter() {
