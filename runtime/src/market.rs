@@ -39,6 +39,14 @@ parameter_types! {
     /// minute to deliver before the job's TTL ends; with the minute to accept and one block to
     /// be assigned, the shortest TTL a job may ask for is 61 blocks (about two minutes).
     pub const JobMinRunWindow: BlockNumber = MINUTES;
+    /// Refundable storage deposit per byte of a stored job (from its client) or inline result
+    /// (from its miner): 1 µAIT, ten times the transaction byte fee, because the bytes stay in
+    /// state for the retention period rather than only in blocks. A plain job (about 200
+    /// bytes) holds 0.0002 AIT, a 4,000-character prompt 0.004 AIT, the largest inline result
+    /// (64 KiB) 0.066 AIT; all of it comes back when the ended job is pruned.
+    pub const JobDepositPerByte: Balance = MILLI_AIT / 1_000;
+    /// Ended jobs and their results stay queryable for a day, then are pruned.
+    pub const JobRetentionPeriod: BlockNumber = DAYS;
     /// Longest job TTL: one day.
     pub const JobMaxTtl: BlockNumber = DAYS;
 }
@@ -84,5 +92,8 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type MinRunWindow = JobMinRunWindow;
     type MaxTtl = JobMaxTtl;
     type MaxOpenJobsPerClient = ConstU32<16>;
+    type DepositPerByte = JobDepositPerByte;
+    type RetentionPeriod = JobRetentionPeriod;
+    type MaxPrunesPerBlock = ConstU32<64>;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }

@@ -84,7 +84,10 @@ fn signed_submit_holds_the_budget_and_the_events_show_it() {
             .dispatch(RuntimeOrigin::signed(alice()))
             .is_ok());
         assert_eq!(escrow(&alice()), budget);
-        assert_eq!(Balances::balance(&alice()), 995 * AIT);
+        // Issue 11: the job's refundable storage deposit (1 µAIT a byte) is held too.
+        let deposit = pallet_aitbc_jobs::Deposits::<Runtime>::get(0).unwrap().job;
+        assert_eq!(deposit, 181 * AIT / 1_000_000);
+        assert_eq!(Balances::balance(&alice()), 995 * AIT - deposit);
         let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
         assert!(
             events.contains(&RuntimeEvent::Jobs(pallet_aitbc_jobs::Event::EscrowHeld {
@@ -139,8 +142,12 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
         })
         .dispatch(RuntimeOrigin::signed(bob()))
         .is_ok());
-        // 2 GPU-seconds at 0.01 AIT.
-        assert_eq!(Balances::balance(&alice()), 1_000 * AIT - 2 * AIT / 100);
+        // 2 GPU-seconds at 0.01 AIT (and the job's storage deposit held until it is pruned).
+        let deposit = pallet_aitbc_jobs::Deposits::<Runtime>::get(0).unwrap().job;
+        assert_eq!(
+            Balances::balance(&alice()),
+            1_000 * AIT - 2 * AIT / 100 - deposit
+        );
         assert_eq!(escrow(&alice()), 0);
 
         // The runtime API, as the node calls it.

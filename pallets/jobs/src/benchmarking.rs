@@ -264,6 +264,19 @@ mod benchmarks {
     }
 
     #[benchmark]
+    fn prune_job() {
+        // A cancelled job with its deposit, pruned.
+        let owner = client::<T>(0);
+        let id = submit_job::<T>(&owner, 1);
+        Pallet::<T>::cancel(RawOrigin::Signed(owner).into(), id).expect("cancels");
+        #[block]
+        {
+            Pallet::<T>::prune(id);
+        }
+        assert!(Jobs::<T>::get(id).is_none());
+    }
+
+    #[benchmark]
     fn assign_job(c: Linear<1, { T::Miners::max_candidates() }>) {
         miners::<T>(c);
         let owner = client::<T>(0);
@@ -298,6 +311,7 @@ mod benchmarks {
         expire_job,
         ack_timeout,
         assign_job,
+        prune_job,
     );
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -53,6 +53,12 @@
 //! (`Running`) — otherwise it is released without penalty.
 //! After [`aitbc_primitives::MAX_EXCLUDED_MINERS`] misses the job fails with a full refund.
 //!
+//! ## Storage deposits and retention
+//! A job holds a refundable storage deposit from its owner ([`Config::DepositPerByte`] × its
+//! encoded size), and a delivered result one from its miner; [`Config::RetentionPeriod`] blocks
+//! after a job ends, `on_initialize` prunes it (job, result, index entries; at most
+//! [`Config::MaxPrunesPerBlock`] a block) and returns both deposits ([`retention`]).
+//!
 //! ## Bounded work per block
 //! `on_initialize(n)` processes the expiries indexed at `n` (at most
 //! [`Config::MaxExpiriesPerBlock`]), the acknowledgement deadlines indexed at `n` (at most
@@ -78,6 +84,7 @@ mod tests;
 pub mod escrow;
 pub mod lifecycle;
 pub mod queries;
+pub mod retention;
 pub mod scheduling;
 pub mod validation;
 pub mod weights;
@@ -93,6 +100,24 @@ pub type BalanceOf<T> =
     <<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// A stored job.
 pub type JobOf<T> = Job<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// The storage deposits held for a job ([`retention`]).
+#[derive(
+    codec::Encode,
+    codec::Decode,
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    scale_info::TypeInfo,
+    codec::MaxEncodedLen,
+)]
+pub struct JobDeposits<AccountId, Balance> {
+    /// Held from the job's owner at submission.
+    pub job: Balance,
+    /// Held from the miner that delivered the result, with that miner.
+    pub result: Option<(AccountId, Balance)>,
+}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -115,6 +140,9 @@ pub mod pallet {
         /// A job's budget, held until the job ends.
         #[codec(index = 0)]
         JobEscrow,
+        /// A storage deposit for a job or its result, held until the ended job is pruned.
+        #[codec(index = 1)]
+        StorageDeposit,
     }
 
     /// Why a job failed.
@@ -178,6 +206,16 @@ pub mod pallet {
         /// Longest TTL a job may ask for.
         #[pallet::constant]
         type MaxTtl: Get<BlockNumberFor<Self>>;
+        /// Storage deposit per byte of a stored job (held from its owner) or result (held from
+        /// its miner), returned when the ended job is pruned.
+        #[pallet::constant]
+        type DepositPerByte: Get<BalanceOf<Self>>;
+        /// Blocks an ended job (and its result) stays in storage before it is pruned.
+        #[pallet::constant]
+        type RetentionPeriod: Get<BlockNumberFor<Self>>;
+        /// Most ended jobs pruned in one block.
+        #[pallet::constant]
+        type MaxPrunesPerBlock: Get<u32>;
         /// Most open (not yet ended) jobs one client account may have: one account cannot fill
         /// the assignment queue ([`OpenJobs`]).
         #[pallet::constant]
@@ -230,6 +268,21 @@ pub mod pallet {
         Twox64Concat,
         BlockNumberFor<T>,
         BoundedVec<JobId, T::MaxExpiriesPerBlock>,
+        ValueQuery,
+    >;
+
+    /// Storage deposits held per job (absent when none was held).
+    #[pallet::storage]
+    pub type Deposits<T: Config> =
+        StorageMap<_, Twox64Concat, JobId, JobDeposits<T::AccountId, BalanceOf<T>>>;
+
+    /// Ended jobs to prune at each block (`RetentionPeriod` after they ended).
+    #[pallet::storage]
+    pub type Prunes<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        BlockNumberFor<T>,
+        BoundedVec<JobId, T::MaxPrunesPerBlock>,
         ValueQuery,
     >;
 
@@ -362,6 +415,10 @@ pub mod pallet {
         ProtocolFeeBurned { job_id: JobId, amount: BalanceOf<T> },
         /// The protocol fee changed.
         ProtocolFeeChanged { fee: Perbill },
+        /// An ended job and its result were removed from storage.
+        JobPruned { job_id: JobId },
+        /// A job's storage deposits (job and result) were returned.
+        DepositsReleased { job_id: JobId, amount: BalanceOf<T> },
     }
 
     /// Errors.
@@ -455,6 +512,9 @@ pub mod pallet {
                 .saturating_add(
                     T::WeightInfo::expire_job()
                         .saturating_mul(T::MaxExpiriesPerBlock::get().into()),
+                )
+                .saturating_add(
+                    T::WeightInfo::prune_job().saturating_mul(T::MaxPrunesPerBlock::get().into()),
                 )
                 .saturating_add(
                     per_assignment.saturating_mul(T::MaxAssignmentsPerBlock::get().into()),
@@ -551,6 +611,7 @@ pub mod pallet {
             if !budget.is_zero() {
                 Self::fund_and_queue(&mut job, budget)?;
             }
+            Self::hold_job_deposit(&job)?;
             Jobs::<T>::insert(id, job);
             Ok(())
         }
@@ -609,14 +670,13 @@ pub mod pallet {
             );
             ensure!(job.status == JobStatus::Running, Error::<T>::JobNotRunning);
             Self::complete(&mut job, &who, result_hash, metrics)?;
-            Results::<T>::insert(
-                job_id,
-                JobResult {
-                    hash: result_hash,
-                    output,
-                    metrics,
-                },
-            );
+            let result = JobResult {
+                hash: result_hash,
+                output,
+                metrics,
+            };
+            Self::hold_result_deposit(job_id, &who, result.encoded_size())?;
+            Results::<T>::insert(job_id, result);
             Jobs::<T>::insert(job_id, job);
             Ok(())
         }

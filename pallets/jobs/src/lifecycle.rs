@@ -17,6 +17,7 @@ impl<T: Config> Pallet<T> {
             OpenJobs::<T>::mutate_exists(&job.owner, |n| {
                 *n = n.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
             });
+            Self::schedule_prune(job.id, &job.owner);
         }
         JobsByStatus::<T>::remove(job.status, job.id);
         JobsByStatus::<T>::insert(status, job.id, ());

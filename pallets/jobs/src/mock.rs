@@ -48,6 +48,10 @@ parameter_types! {
     pub const SlashShare: Perbill = Perbill::from_percent(10);
     /// Open jobs per client (a test may lower it).
     pub static MaxOpenJobs: u32 = 16;
+    /// No storage deposit unless a test sets one.
+    pub static DepositPerByte: Balance = 0;
+    /// Ended jobs are pruned 1,000 blocks later unless a test shortens it.
+    pub static Retention: u64 = 1_000;
     /// No protocol fee unless a test sets one (`Jobs::set_protocol_fee`).
     pub const NoProtocolFee: Perbill = Perbill::zero();
 }
@@ -99,6 +103,9 @@ impl pallet_aitbc_jobs::Config for Test {
     type MinRunWindow = ConstU64<1>;
     type MaxTtl = ConstU64<100>;
     type MaxOpenJobsPerClient = MaxOpenJobs;
+    type DepositPerByte = DepositPerByte;
+    type RetentionPeriod = Retention;
+    type MaxPrunesPerBlock = ConstU32<4>;
     type WeightInfo = ();
 }
 

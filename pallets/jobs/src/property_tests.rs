@@ -11,6 +11,9 @@
 //! - no job pays a miner twice (at most one `MinerPaid` and one receipt per job);
 //! - each miner's `active_jobs` == its assigned or running jobs.
 //!
+//! - each account's storage-deposit hold == what `Deposits` records for it, and no deposit
+//!   outlives its (pruned) job.
+//!
 //! At the end, time runs past every TTL: every job is terminal and nothing is held in escrow.
 
 use crate::{mock::*, Event, HoldReason};
@@ -343,6 +346,28 @@ impl Ledger {
                 "miner paid twice"
             );
         }
+        // Storage deposits: each account holds exactly what `Deposits` records for it.
+        let mut deposits: BTreeMap<u64, u128> = BTreeMap::new();
+        for (id, d) in crate::Deposits::<Test>::iter() {
+            let owner = crate::Jobs::<Test>::get(id).map(|j| j.owner);
+            prop_assert!(owner.is_some(), "deposit of pruned job {}", id);
+            *deposits.entry(owner.unwrap_or_default()).or_default() += d.job;
+            if let Some((miner, amount)) = d.result {
+                *deposits.entry(miner).or_default() += amount;
+            }
+        }
+        for who in (1..=CLIENTS).chain(MINERS) {
+            let held = Balances::balance_on_hold(
+                &RuntimeHoldReason::Jobs(HoldReason::StorageDeposit),
+                &who,
+            );
+            prop_assert_eq!(
+                held,
+                deposits.get(&who).copied().unwrap_or(0),
+                "deposit of {}",
+                who
+            );
+        }
         for who in (1..=CLIENTS).chain(MINERS) {
             let held =
                 Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::JobEscrow), &who);
@@ -373,6 +398,9 @@ proptest! {
     #[test]
     fn market_invariants_hold(ops in prop::collection::vec(op(), 1..120)) {
         new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+            // Deposits held and ended jobs pruned within the run.
+            DepositPerByte::set(1);
+            Retention::set(15);
             let mut ledger = Ledger {
                 genesis_issuance: Balances::total_issuance(),
                 ..Default::default()

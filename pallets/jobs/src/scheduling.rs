@@ -60,7 +60,8 @@ impl<T: Config> Pallet<T> {
         Err(Error::<T>::ExpiryScheduleFull.into())
     }
 
-    /// All of `on_initialize(n)`: expire, handle missed deadlines, assign. Returns its weight.
+    /// All of `on_initialize(n)`: expire, prune, handle missed deadlines, assign. Returns its
+    /// weight.
     pub(crate) fn process_block(n: BlockNumberFor<T>) -> Weight {
         let mut weight = T::WeightInfo::on_initialize_base();
         let expiring = Expiries::<T>::take(n);
@@ -68,6 +69,9 @@ impl<T: Config> Pallet<T> {
             Self::expire(*id, n);
         }
         weight.saturating_accrue(T::WeightInfo::expire_job().saturating_mul(expiring.len() as u64));
+
+        let pruned = Self::prune_due(n);
+        weight.saturating_accrue(T::WeightInfo::prune_job().saturating_mul(pruned.into()));
 
         let deadlines = AckDeadlines::<T>::take(n);
         for id in &deadlines {

@@ -1063,3 +1063,81 @@ fn job_for_a_model_no_miner_serves_leaves_the_queue_refunded() {
         assert_eq!(crate::OpenJobs::<Test>::get(1), 0);
     });
 }
+
+// ---- Issue 11, economics: cheap state (item 5d) --------------------------------------------
+
+fn deposit_held(who: AccountId) -> Balance {
+    Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::StorageDeposit), &who)
+}
+
+#[test]
+fn ended_jobs_are_pruned_after_retention_and_their_deposits_return() {
+    use codec::Encode;
+    new_test_ext().execute_with(|| {
+        DepositPerByte::set(2);
+        Retention::set(10);
+        register_miner(10, 5, 2_000);
+        let miner_free = Balances::balance(&10);
+        let id = submit(1, 500);
+        // Two per byte of the job as submitted (its prompt included).
+        let job_deposit = crate::Deposits::<Test>::get(id).unwrap().job;
+        assert!(job_deposit >= 2 * Jobs::job(id).unwrap().input.encoded_size() as u128);
+        assert_eq!(job_deposit % 2, 0);
+        assert_eq!(deposit_held(1), job_deposit);
+        assert_eq!(Balances::balance(&1), 1_000_000 - 500 - job_deposit);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        assert_ok!(result(10, id, 2_500));
+        let result_deposit = 2 * Jobs::job_result(id).unwrap().encoded_size() as u128;
+        assert_eq!(deposit_held(10), result_deposit);
+        assert_eq!(
+            crate::Deposits::<Test>::get(id),
+            Some(crate::JobDeposits {
+                job: job_deposit,
+                result: Some((10, result_deposit)),
+            })
+        );
+        // Still there (and queryable) during the retention period.
+        run_to_block(11);
+        assert!(Jobs::job(id).is_some());
+        // Ended at block 2: pruned at 12, deposits back, the receipt stays.
+        run_to_block(12);
+        assert!(Jobs::job(id).is_none());
+        assert!(Jobs::job_result(id).is_none());
+        assert!(Jobs::jobs_by_owner(&1, 0, 10).is_empty());
+        assert!(Jobs::jobs_by_miner(&10, 0, 10).is_empty());
+        assert!(Jobs::jobs_by_status(JobStatus::Completed, 0, 10).is_empty());
+        assert!(crate::Deposits::<Test>::get(id).is_none());
+        System::assert_has_event(Event::JobPruned { job_id: id }.into());
+        System::assert_has_event(
+            Event::DepositsReleased {
+                job_id: id,
+                amount: job_deposit + result_deposit,
+            }
+            .into(),
+        );
+        assert_eq!((deposit_held(1), deposit_held(10)), (0, 0));
+        assert_eq!(Balances::balance(&1), 1_000_000 - 15);
+        assert_eq!(Balances::balance(&10), miner_free + 15);
+        assert_eq!(Receipts::receipts_by_job(id).len(), 1);
+    });
+}
+
+#[test]
+fn a_job_without_room_for_its_deposit_is_refused() {
+    new_test_ext().execute_with(|| {
+        DepositPerByte::set(1_000_000);
+        assert_noop!(
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                llama(),
+                prompt("x"),
+                0,
+                20,
+                est(1)
+            ),
+            Error::<Test>::InsufficientBalance
+        );
+    });
+}
