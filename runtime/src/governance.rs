@@ -97,6 +97,19 @@ pub type MaxValidators = ConstU32<32>;
 pub struct MarketParameters;
 impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
     fn validate(action: &GovernanceAction<Balance, BlockNumber>) -> Result<(), DispatchError> {
+        // A job's TTL must hold one block to be assigned, the acknowledgement window and the
+        // run window (`Jobs::min_ttl`): an acknowledgement timeout that leaves no such TTL
+        // under `JobMaxTtl` would refuse every job.
+        if let GovernanceAction::SetAckTimeout(blocks) = action {
+            let min_ttl = blocks
+                .saturating_add(crate::market::JobMinRunWindow::get())
+                .saturating_add(1);
+            if min_ttl > crate::market::JobMaxTtl::get() {
+                return Err(DispatchError::Other(
+                    "acknowledgement timeout leaves no TTL under the longest one",
+                ));
+            }
+        }
         if let GovernanceAction::SetAuthorities(list) = action {
             if list.len() > <MaxValidators as Get<u32>>::get() as usize {
                 return Err(DispatchError::Other("too many validators"));

@@ -140,3 +140,25 @@ fn one_token_votes_cannot_fill_the_voter_slots() {
             .is_ok());
     });
 }
+
+/// Issue 11 (free slashing): an acknowledgement timeout that leaves no room for the run window
+/// under the longest TTL would refuse every job; such a proposal is refused.
+#[test]
+fn an_ack_timeout_leaving_no_ttl_is_refused() {
+    preset_ext(genesis::DEV).execute_with(|| {
+        let propose = |blocks| {
+            RuntimeCall::Dao(pallet_aitbc_dao::Call::propose {
+                title: b"Ack".to_vec().try_into().unwrap(),
+                description: b"".to_vec().try_into().unwrap(),
+                action: GovernanceAction::SetAckTimeout(blocks),
+                deposit: 1_000 * AIT,
+            })
+            .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)))
+        };
+        let max = aitbc_runtime::market::JobMaxTtl::get();
+        let run = aitbc_runtime::market::JobMinRunWindow::get();
+        assert!(propose(max).is_err());
+        assert!(propose(max - run).is_err());
+        assert!(propose(max - run - 1).is_ok());
+    });
+}
