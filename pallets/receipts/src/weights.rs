@@ -38,8 +38,8 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn claim_reward() -> Weight {
-        // + the era's totals (read), counted in the code; ref-time not re-measured.
-        Weight::from_parts(8_853_000, 4_100)
+        // Re-measured 2026-12-04 with the era's totals (read).
+        Weight::from_parts(10_051_000, 4_100)
             .saturating_add(T::DbWeight::get().reads(6_u64))
             .saturating_add(T::DbWeight::get().writes(4_u64))
     }
@@ -49,8 +49,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
     fn record() -> Weight {
-        // + the era's totals (read and write), counted in the code; ref-time not re-measured.
-        Weight::from_parts(4_167_000, 4_100)
+        // Re-measured 2026-12-04 with the era's totals (read and write).
+        Weight::from_parts(5_337_000, 4_100)
             .saturating_add(T::DbWeight::get().reads(4_u64))
             .saturating_add(T::DbWeight::get().writes(5_u64))
     }
@@ -59,8 +59,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests: the same numbers against RocksDB weights.
 impl WeightInfo for () {
     fn claim_reward() -> Weight {
-        // + the era's totals (read), counted in the code; ref-time not re-measured.
-        Weight::from_parts(8_853_000, 4_100)
+        // Re-measured 2026-12-04 with the era's totals (read).
+        Weight::from_parts(10_051_000, 4_100)
             .saturating_add(RocksDbWeight::get().reads(6_u64))
             .saturating_add(RocksDbWeight::get().writes(4_u64))
     }
@@ -70,8 +70,8 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
     fn record() -> Weight {
-        // + the era's totals (read and write), counted in the code; ref-time not re-measured.
-        Weight::from_parts(4_167_000, 4_100)
+        // Re-measured 2026-12-04 with the era's totals (read and write).
+        Weight::from_parts(5_337_000, 4_100)
             .saturating_add(RocksDbWeight::get().reads(4_u64))
             .saturating_add(RocksDbWeight::get().writes(5_u64))
     }
