@@ -217,7 +217,8 @@ fn propose_vote_and_result() {
     let e = cli.fails(&["--wallet", "bob", "governance", "unvote", &id]);
     assert!(e.contains("no vote on proposal"), "{e}");
 
-    // Bob yes 500 (the tx hash is printed), Charlie no 200, Dave abstain 100.
+    // Bob yes 50,000 (the tx hash is printed), Charlie no 20,000, Dave abstain 10,000: each above
+    // the vote floor (1/1024 of the quorum, about 1,367 AIT on the dev chain).
     let bob_held = held(&cli, "bob");
     let out = cli.ok(&[
         "--wallet",
@@ -228,10 +229,10 @@ fn propose_vote_and_result() {
         "--vote",
         "yes",
         "--amount",
-        "500",
+        "50000",
     ]);
     assert!(out.contains("Vote recorded: tx 0x"), "{out}");
-    assert_eq!(held(&cli, "bob"), bob_held + 500 * AIT);
+    assert_eq!(held(&cli, "bob"), bob_held + 50_000 * AIT);
     let v = cli.json(&[
         "--wallet",
         "charlie",
@@ -241,10 +242,10 @@ fn propose_vote_and_result() {
         "--vote",
         "no",
         "--amount",
-        "200",
+        "20000",
     ]);
     assert!(v["tx_hash"].as_str().unwrap().starts_with("0x"));
-    assert_eq!(units(&v["no"]), 200 * AIT);
+    assert_eq!(units(&v["no"]), 20_000 * AIT);
     cli.json(&[
         "--wallet",
         "dave",
@@ -254,9 +255,9 @@ fn propose_vote_and_result() {
         "--vote",
         "abstain",
         "--amount",
-        "100",
+        "10000",
     ]);
-    // Bob replaces his vote with 600: only the difference is locked.
+    // Bob replaces his vote with 60,000: only the difference is locked.
     let v = cli.json(&[
         "--wallet",
         "bob",
@@ -266,11 +267,11 @@ fn propose_vote_and_result() {
         "--vote",
         "yes",
         "--amount",
-        "600",
+        "60000",
     ]);
     assert_eq!(v["replaced"]["vote"], "yes");
-    assert_eq!(units(&v["replaced"]["amount"]), 500 * AIT);
-    assert_eq!(held(&cli, "bob"), bob_held + 600 * AIT);
+    assert_eq!(units(&v["replaced"]["amount"]), 50_000 * AIT);
+    assert_eq!(held(&cli, "bob"), bob_held + 60_000 * AIT);
     // Eve votes and withdraws.
     cli.json(&[
         "--wallet",
@@ -281,7 +282,7 @@ fn propose_vote_and_result() {
         "--vote",
         "no",
         "--amount",
-        "50",
+        "5000",
     ]);
     let w = cli.json(&["--wallet", "eve", "governance", "unvote", &id]);
     assert_eq!(w["withdrawn"]["vote"], "no");
@@ -291,11 +292,11 @@ fn propose_vote_and_result() {
     let r = cli.json(&["governance", "result", &id]);
     assert_eq!(r["status"], "voting", "{r}");
     assert_eq!(r["decision"], Value::Null);
-    assert_eq!(units(&r["yes"]), 600 * AIT);
-    assert_eq!(units(&r["no"]), 200 * AIT);
-    assert_eq!(units(&r["abstain"]), 100 * AIT);
+    assert_eq!(units(&r["yes"]), 60_000 * AIT);
+    assert_eq!(units(&r["no"]), 20_000 * AIT);
+    assert_eq!(units(&r["abstain"]), 10_000 * AIT);
     assert_eq!(r["voters"], 3);
-    assert_eq!(units(&r["turnout"]), 900 * AIT);
+    assert_eq!(units(&r["turnout"]), 90_000 * AIT);
     assert_eq!(r["quorum_reached"], false);
     assert_eq!(r["passing"], false);
     assert_eq!(r["approval"], "75%");
@@ -384,7 +385,8 @@ fn propose_vote_and_result() {
     );
     // Nothing was enacted.
     let params = cli.json(&["governance", "params"]);
-    assert_eq!(units(&params["governed"]["miner_reward"]), AIT);
+    // The runtime's default emission budget per era (issue 11: bounded emission).
+    assert_eq!(units(&params["governed"]["miner_reward"]), 50 * AIT);
     assert_eq!(params["governed"]["ack_timeout_blocks"], 30);
     assert_eq!(
         cli.json(&["governance", "list", "--open"])

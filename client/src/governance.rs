@@ -138,7 +138,8 @@ impl DaoRules {
 /// The current values of the parameters the DAO governs, read from the node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GovernedValues {
-    /// Reward minted per receipt claim (`Receipts.RewardAmount`).
+    /// Miners' emission budget per era (`Receipts.RewardAmount`), shared by the era's receipts
+    /// pro rata to what their clients paid, each capped at its protocol fee.
     pub miner_reward: Balance,
     /// Minimum payment per job type (`Jobs.MinPayment`).
     pub min_job_payment: Vec<(JobType, Balance)>,
@@ -157,7 +158,7 @@ pub const JOB_TYPES: [JobType; 5] = [
     JobType::Streaming,
 ];
 
-/// The current reward per receipt (`Receipts.RewardAmount`, else the runtime's default).
+/// The current emission budget per era (`Receipts.RewardAmount`, else the runtime's default).
 pub async fn miner_reward(rpc: &RpcClient, meta: &NodeMetadata) -> Result<Balance> {
     let key = pallet_aitbc_receipts::RewardAmount::<Runtime>::hashed_key();
     match crate::state::fetch(rpc, &key, None, "Receipts.RewardAmount").await? {
@@ -389,7 +390,7 @@ fn authority(s: &str) -> Result<AuthorityKeys> {
 }
 
 /// The accepted `--action` forms, for help and error messages.
-pub const ACTION_FORMS: &str = "miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS, slash-share=PERCENT, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)";
+pub const ACTION_FORMS: &str = "miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS, slash-share=PERCENT, protocol-fee=PERCENT, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)";
 
 /// Parses a proposal action: `miner-reward=2.5`, `min-job-payment=inference:0.02`,
 /// `ack-timeout=30`, `slash-share=10%`, `validators=//Alice,//Bob`.
@@ -429,6 +430,7 @@ pub fn parse_action(s: &str) -> Result<Action> {
             Ok(GovernanceAction::SetAckTimeout(blocks))
         }
         "slash-share" => Ok(GovernanceAction::SetSlashShare(parse_percent(value)?)),
+        "protocol-fee" => Ok(GovernanceAction::SetProtocolFee(parse_percent(value)?)),
         "validators" | "authorities" => {
             let list = value
                 .split(',')
@@ -463,15 +465,16 @@ pub fn action_kind(a: &Action) -> &'static str {
         GovernanceAction::SetAckTimeout(_) => "ack-timeout",
         GovernanceAction::SetSlashShare(_) => "slash-share",
         GovernanceAction::SetAuthorities(_) => "validators",
+        GovernanceAction::SetProtocolFee(_) => "protocol-fee",
     }
 }
 
-/// An action in words: `set the miner reward per receipt to 5.0 AIT`.
+/// An action in words: `set the miners' emission per era to 5.0 AIT`.
 pub fn action_text(a: &Action) -> String {
     use crate::amount::format_amount as f;
     match a {
         GovernanceAction::SetMinerReward(v) => {
-            format!("set the miner reward per receipt to {}", f(*v))
+            format!("set the miners' emission per era to {}", f(*v))
         }
         GovernanceAction::SetMinJobPayment { job_type, amount } => format!(
             "set the minimum payment of {} jobs to {}",
@@ -487,6 +490,10 @@ pub fn action_text(a: &Action) -> String {
                 percent_text(*p)
             )
         }
+        GovernanceAction::SetProtocolFee(p) => format!(
+            "set the protocol fee burned from every job payment to {}",
+            percent_text(*p)
+        ),
         GovernanceAction::SetAuthorities(list) => format!(
             "replace the validator set with {} validator(s): {}",
             list.len(),

@@ -7,7 +7,7 @@ use frame_support::{
     traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Contains, VariantCountOf},
     weights::{
         constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-        IdentityFee, Weight,
+        Weight,
     },
 };
 use frame_system::limits::{BlockLength, BlockWeights};
@@ -136,9 +136,26 @@ impl pallet_transaction_payment::Config for Runtime {
     type OperationalFeeMultiplier = ConstU8<5>;
     /// One base unit of fee per picosecond of ref-time: a transfer costs about 0.0002 AIT.
     type WeightToFee = WeightToFeeMillis;
-    type LengthToFee = IdentityFee<Balance>;
+    /// [`FeePerByte`] for every byte of the transaction.
+    type LengthToFee = frame_support::weights::ConstantMultiplier<Balance, FeePerByte>;
     type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
     type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+    /// Fee per transaction byte: 0.1 µAIT (10^5 base units; it was 1 base unit, 10^-12 AIT,
+    /// which made a full block of bytes cost 0.000004 AIT).
+    ///
+    /// Bytes are what a chain keeps forever, and the only cost weight does not see: a normal
+    /// block holds 75% of 5 MiB = 3.9 MB, so at this price a full block of bytes costs
+    /// 0.39 AIT, an hour of full blocks (1,800) about 700 AIT, a day about 17,000 AIT, and each
+    /// gigabyte of chain growth 100 AIT: spamming the chain with data is no longer free, while
+    /// ordinary transactions barely notice: a transfer (about 150 bytes) pays 0.000015 AIT for
+    /// its bytes next to about 0.0002 AIT for its weight, a 4,000-character prompt 0.0004 AIT,
+    /// and a miner's largest inline result (64 KiB) 0.0066 AIT, below the 0.01 AIT minimum
+    /// job payment. (A higher price would put large inline results above what a job pays;
+    /// results past that size belong off chain behind their hash.)
+    pub const FeePerByte: Balance = 100_000;
 }
 
 /// Fee for weight: ref-time picoseconds x `FeePerWeight`.

@@ -2,15 +2,17 @@
 //!
 //! The DAO applies passed proposals through [`MarketParameters`] (the `GovernedParameters`
 //! trait of `aitbc-primitives`), so it names none of the market pallets:
-//! - miner reward per receipt: `Receipts::set_reward` (root);
+//! - miners' emission budget per era (`SetMinerReward`): `Receipts::set_reward` (root);
+//! - protocol fee (`SetProtocolFee`): `Jobs::set_protocol_fee` (root);
 //! - minimum job payment per job type: `Jobs::set_min_payment` (root);
 //! - acknowledgement deadline and slash share: [`GovernedAckTimeout`] and
 //!   [`GovernedSlashShare`], runtime-storage values the jobs and miners pallets read as their
 //!   `AckTimeout` / `SlashShare`;
-//! - validator set: `Aura::change_authorities` (effective from the next block; an Aura
-//!   `AuthoritiesChange` digest is logged) and `Grandpa::schedule_change` with no delay (a
-//!   GRANDPA `ScheduledChange` digest; applied at the end of the block; fails while another
-//!   change is pending).
+//! - validator set: `ValidatorSet::change_validators`, the same path as root's
+//!   `set_validators`: `Aura::change_authorities` (effective from the next block; an Aura
+//!   `AuthoritiesChange` digest is logged), `Grandpa::schedule_change` with no delay (a GRANDPA
+//!   `ScheduledChange` digest; applied at the end of the block; fails while another change is
+//!   pending) and the GRANDPA set id raised by one.
 //!
 //! The DAO's voting period and enactment delay are per chain, fixed at genesis:
 //! [`DaoVotingPeriod`] / [`DaoEnactmentDelay`] read the [`timing`] pallet's genesis values
@@ -24,7 +26,6 @@ use frame_support::{
     parameter_types,
     storage::unhashed,
     traits::{ConstU32, Get},
-    BoundedVec,
 };
 use pallet_grandpa::AuthorityId as GrandpaId;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -33,8 +34,8 @@ use sp_runtime::{DispatchError, Perbill};
 
 use super::{
     market::{JobAckTimeout, MinerSlashShare},
-    Aura, Balance, Balances, BlockNumber, Grandpa, Jobs, Receipts, Runtime, RuntimeEvent,
-    RuntimeHoldReason, RuntimeOrigin, AIT, HOURS, MINUTES,
+    Balance, Balances, BlockNumber, Jobs, Receipts, Runtime, RuntimeEvent, RuntimeHoldReason,
+    RuntimeOrigin, AIT, HOURS, MINUTES,
 };
 
 /// Whether runtime storage can be read (inside block execution or a runtime call). Outside it
@@ -96,6 +97,19 @@ pub type MaxValidators = ConstU32<32>;
 pub struct MarketParameters;
 impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
     fn validate(action: &GovernanceAction<Balance, BlockNumber>) -> Result<(), DispatchError> {
+        // A job's TTL must hold one block to be assigned, the acknowledgement window and the
+        // run window (`Jobs::min_ttl`): an acknowledgement timeout that leaves no such TTL
+        // under `JobMaxTtl` would refuse every job.
+        if let GovernanceAction::SetAckTimeout(blocks) = action {
+            let min_ttl = blocks
+                .saturating_add(crate::market::JobMinRunWindow::get())
+                .saturating_add(1);
+            if min_ttl > crate::market::JobMaxTtl::get() {
+                return Err(DispatchError::Other(
+                    "acknowledgement timeout leaves no TTL under the longest one",
+                ));
+            }
+        }
         if let GovernanceAction::SetAuthorities(list) = action {
             if list.len() > <MaxValidators as Get<u32>>::get() as usize {
                 return Err(DispatchError::Other("too many validators"));
@@ -129,21 +143,23 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
                 GovernedSlashShare::set(*share);
                 Ok(())
             }
+            GovernanceAction::SetProtocolFee(fee) => {
+                Jobs::set_protocol_fee(RuntimeOrigin::root(), *fee)
+            }
             GovernanceAction::SetAuthorities(list) => {
                 Self::validate(action)?;
-                let grandpa: Vec<(GrandpaId, u64)> = list
+                // The one validator-set path (also root's `set_validators`): Aura, GRANDPA and
+                // the GRANDPA set id change together.
+                let validators: Vec<(AuraId, GrandpaId)> = list
                     .iter()
-                    .map(|k| (GrandpaId::from(ed25519::Public::from_raw(k.grandpa)), 1))
+                    .map(|k| {
+                        (
+                            AuraId::from(sr25519::Public::from_raw(k.aura)),
+                            GrandpaId::from(ed25519::Public::from_raw(k.grandpa)),
+                        )
+                    })
                     .collect();
-                Grandpa::schedule_change(grandpa, 0, None)?;
-                let aura: BoundedVec<AuraId, MaxValidators> = list
-                    .iter()
-                    .map(|k| AuraId::from(sr25519::Public::from_raw(k.aura)))
-                    .collect::<Vec<_>>()
-                    .try_into()
-                    .map_err(|_| DispatchError::Other("too many validators"))?;
-                Aura::change_authorities(aura);
-                Ok(())
+                crate::ValidatorSet::change_validators(validators).map(|_| ())
             }
         }
     }
@@ -158,6 +174,12 @@ parameter_types! {
     pub const DaoMinDeposit: Balance = 100 * AIT;
     /// Smallest vote.
     pub const DaoMinVote: Balance = AIT;
+    /// A vote locks at least 1/1024 of the proposal's quorum (`MaxVoters` = 1024): the votes
+    /// that fill every voter slot then lock the whole quorum together, so 1,024 one-token
+    /// voters can no longer lock real voters out; flooding the slots costs as much as
+    /// deciding the proposal outright. (With a 10% quorum and 14 million AIT issued, as on
+    /// the dev chain, about 1,367 AIT a vote.)
+    pub const DaoVoteFloor: Perbill = Perbill::from_parts(976_563); // 1/1024, rounded up
     /// 10% of the issuance must vote.
     pub const DaoQuorum: Perbill = Perbill::from_percent(10);
     /// Simple majority of yes + no.
@@ -277,6 +299,7 @@ impl pallet_aitbc_dao::Config for Runtime {
     type ApprovalThreshold = DaoApprovalThreshold;
     type SlashThreshold = DaoSlashThreshold;
     type MaxVoters = ConstU32<1024>;
+    type VoteFloor = DaoVoteFloor;
     type MaxOpenProposals = ConstU32<64>;
     type MaxPerBlock = ConstU32<8>;
     type MaxUnlocksPerBlock = ConstU32<64>;

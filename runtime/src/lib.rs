@@ -175,7 +175,8 @@ pub type UncheckedExtrinsic =
 /// The payload being signed.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Runtime migrations applied on upgrade (binary releases with a bumped `spec_version`).
-type Migrations = ();
+/// Runtime upgrades: receipts v0 → v1 (bounded emission; see its docs).
+type Migrations = (pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,);
 /// Executive: dispatches to the pallets.
 pub type Executive = frame_executive::Executive<
     Runtime,

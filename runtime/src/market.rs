@@ -21,12 +21,32 @@ parameter_types! {
     pub const MinerUnbondingPeriod: BlockNumber = HOURS;
     /// Share of stake burned per missed deadline.
     pub const MinerSlashShare: Perbill = Perbill::from_percent(10);
-    /// Reward per receipt until governance changes it.
-    pub const DefaultReceiptReward: Balance = AIT;
+    /// Miners' emission budget per era until governance changes it (`SetMinerReward`): 50 AIT
+    /// an hour, at most 438,000 AIT a year, shared by each era's receipts pro rata to what
+    /// their clients paid and capped, receipt by receipt, at the protocol fee it burned.
+    pub const DefaultReceiptReward: Balance = 50 * AIT;
+    /// Emission eras are an hour long.
+    pub const ReceiptEraLength: BlockNumber = HOURS;
+    /// Share of every job payment burned as the protocol fee until governance changes it
+    /// (`SetProtocolFee`): 5%. It is what bounds emission to real demand: a receipt never
+    /// mints more than its fee, so paying oneself through a second account never pays.
+    pub const DefaultProtocolFee: Perbill = Perbill::from_percent(5);
     /// Minimum payment per job until governance sets one per job type.
     pub const DefaultMinJobPayment: Balance = 10 * MILLI_AIT;
     /// An assigned miner has one minute to accept.
     pub const JobAckTimeout: BlockNumber = MINUTES;
+    /// A miner that accepts at the last moment of its acknowledgement window still has a
+    /// minute to deliver before the job's TTL ends; with the minute to accept and one block to
+    /// be assigned, the shortest TTL a job may ask for is 61 blocks (about two minutes).
+    pub const JobMinRunWindow: BlockNumber = MINUTES;
+    /// Refundable storage deposit per byte of a stored job (from its client) or inline result
+    /// (from its miner): 1 µAIT, ten times the transaction byte fee, because the bytes stay in
+    /// state for the retention period rather than only in blocks. A plain job (about 200
+    /// bytes) holds 0.0002 AIT, a 4,000-character prompt 0.004 AIT, the largest inline result
+    /// (64 KiB) 0.066 AIT; all of it comes back when the ended job is pruned.
+    pub const JobDepositPerByte: Balance = MILLI_AIT / 1_000;
+    /// Ended jobs and their results stay queryable for a day, then are pruned.
+    pub const JobRetentionPeriod: BlockNumber = DAYS;
     /// Longest job TTL: one day.
     pub const JobMaxTtl: BlockNumber = DAYS;
 }
@@ -49,6 +69,7 @@ impl pallet_aitbc_receipts::Config for Runtime {
     type Currency = Balances;
     type Time = Timestamp;
     type DefaultReward = DefaultReceiptReward;
+    type EraLength = ReceiptEraLength;
     type RewardOrigin = EnsureRoot<AccountId>;
     type WeightInfo = pallet_aitbc_receipts::weights::SubstrateWeight<Runtime>;
 }
@@ -61,10 +82,18 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type Receipts = Receipts;
     type ParamsOrigin = EnsureRoot<AccountId>;
     type DefaultMinPayment = DefaultMinJobPayment;
+    type DefaultProtocolFee = DefaultProtocolFee;
+    // 1,024 queue slots: at 16 open jobs per client (`MaxOpenJobsPerClient`), filling the
+    // queue takes 64 funded accounts, each holding at least the minimum payment per job.
     type MaxQueueLen = ConstU32<1024>;
     type MaxAssignmentsPerBlock = ConstU32<16>;
     type MaxExpiriesPerBlock = ConstU32<64>;
     type AckTimeout = crate::governance::GovernedAckTimeout;
+    type MinRunWindow = JobMinRunWindow;
     type MaxTtl = JobMaxTtl;
+    type MaxOpenJobsPerClient = ConstU32<16>;
+    type DepositPerByte = JobDepositPerByte;
+    type RetentionPeriod = JobRetentionPeriod;
+    type MaxPrunesPerBlock = ConstU32<64>;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }

@@ -1,6 +1,7 @@
 //! The validator set (pallet index 16, `ValidatorSet`): Aura and GRANDPA authorities change together.
 //!
-//! `set_validators` is a root call (sudo on the dev and local chains). It replaces the Aura
+//! `set_validators` is a root call (sudo on the dev and local chains); the DAO's `SetAuthorities`
+//! action takes the same path ([`Pallet::change_validators`]). It replaces the Aura
 //! authorities at once, so the next block is authored by the new set, and schedules the GRANDPA
 //! change with no delay: `pallet-grandpa` signals it in this block's digest (`ScheduledChange`) and
 //! enacts it in this block, and the set id goes up by one. Nodes do not vote past a block that
@@ -69,7 +70,22 @@ pub mod validator_set {
             validators: BoundedVec<(AuraId, GrandpaId), T::MaxValidators>,
         ) -> DispatchResult {
             ensure_root(origin)?;
+            Self::change_validators(validators.into_inner())?;
+            Ok(())
+        }
+    }
+
+    impl<T: Config> Pallet<T> {
+        /// Replace the validators with `validators` (`(aura key, grandpa key)` pairs, weight 1
+        /// each): the one path every validator-set change takes (root's `set_validators` and
+        /// the DAO's `SetAuthorities`). Aura switches at once; GRANDPA's change is scheduled
+        /// with no delay (signalled and applied by `pallet_grandpa`'s `on_finalize` of this
+        /// block) and the set id goes up by one. Returns the new set id.
+        pub fn change_validators(
+            validators: Vec<(AuraId, GrandpaId)>,
+        ) -> Result<u64, DispatchError> {
             ensure!(!validators.is_empty(), Error::<T>::NoValidators);
+            let count = validators.len() as u32;
             let aura: Vec<AuraId> = validators.iter().map(|(a, _)| a.clone()).collect();
             let grandpa: AuthorityList = validators.iter().map(|(_, g)| (g.clone(), 1)).collect();
             let distinct_aura: BTreeSet<_> = aura.iter().collect();
@@ -77,6 +93,10 @@ pub mod validator_set {
             ensure!(
                 distinct_aura.len() == aura.len() && distinct_grandpa.len() == grandpa.len(),
                 Error::<T>::DuplicateValidator
+            );
+            ensure!(
+                count <= T::MaxValidators::get(),
+                Error::<T>::TooManyValidators
             );
             let aura: BoundedVec<AuraId, <T as pallet_aura::Config>::MaxAuthorities> =
                 aura.try_into().map_err(|_| Error::<T>::TooManyValidators)?;
@@ -89,9 +109,9 @@ pub mod validator_set {
             pallet_aura::Pallet::<T>::change_authorities(aura);
             Self::deposit_event(Event::ValidatorsChanged {
                 set_id,
-                validators: validators.len() as u32,
+                validators: count,
             });
-            Ok(())
+            Ok(set_id)
         }
     }
 }

@@ -62,14 +62,15 @@ fn a_passed_proposal_raises_the_miner_reward_on_the_dev_chain() {
             account(Sr25519Keyring::Bob),
             account(Sr25519Keyring::Charlie),
         );
+        // Issue 11: the reward is now an emission budget per era (50 AIT an hour by default).
         assert_eq!(
             pallet_aitbc_receipts::RewardAmount::<aitbc_runtime::Runtime>::get(),
-            AIT
+            50 * AIT
         );
         let propose = RuntimeCall::Dao(pallet_aitbc_dao::Call::propose {
             title: b"Increase Miner Rewards".to_vec().try_into().unwrap(),
-            description: b"5 AIT per receipt".to_vec().try_into().unwrap(),
-            action: GovernanceAction::SetMinerReward(5 * AIT),
+            description: b"60 AIT per era".to_vec().try_into().unwrap(),
+            action: GovernanceAction::SetMinerReward(60 * AIT),
             deposit: 1_000 * AIT,
         });
         assert!(propose.dispatch(RuntimeOrigin::signed(alice)).is_ok());
@@ -95,7 +96,69 @@ fn a_passed_proposal_raises_the_miner_reward_on_the_dev_chain() {
         );
         assert_eq!(
             pallet_aitbc_receipts::RewardAmount::<aitbc_runtime::Runtime>::get(),
-            5 * AIT
+            60 * AIT
         );
+    });
+}
+
+/// Issue 11 (cheap state): a vote locks at least 1/1024 of the quorum, so the 1,024 voter slots
+/// cannot be filled with one-token votes.
+#[test]
+fn one_token_votes_cannot_fill_the_voter_slots() {
+    preset_ext(genesis::DEV).execute_with(|| {
+        let alice = account(Sr25519Keyring::Alice);
+        let propose = RuntimeCall::Dao(pallet_aitbc_dao::Call::propose {
+            title: b"Shorter deadline".to_vec().try_into().unwrap(),
+            description: b"".to_vec().try_into().unwrap(),
+            action: GovernanceAction::SetAckTimeout(20),
+            deposit: 1_000 * AIT,
+        });
+        assert!(propose.dispatch(RuntimeOrigin::signed(alice)).is_ok());
+        let quorum = Dao::proposal_info(0).unwrap().proposal.quorum;
+        let floor = Dao::min_vote(0).unwrap();
+        let slots: u32 = <aitbc_runtime::Runtime as pallet_aitbc_dao::Config>::MaxVoters::get();
+        assert!(
+            floor * slots as u128 >= quorum,
+            "floor {floor} x {slots} < quorum {quorum}"
+        );
+        assert!(floor > AIT);
+        let dust = RuntimeCall::Dao(pallet_aitbc_dao::Call::vote {
+            proposal_id: 0,
+            choice: VoteChoice::No,
+            amount: AIT,
+        });
+        assert!(dust
+            .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Bob)))
+            .is_err());
+        let real = RuntimeCall::Dao(pallet_aitbc_dao::Call::vote {
+            proposal_id: 0,
+            choice: VoteChoice::Yes,
+            amount: floor,
+        });
+        assert!(real
+            .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Bob)))
+            .is_ok());
+    });
+}
+
+/// Issue 11 (free slashing): an acknowledgement timeout that leaves no room for the run window
+/// under the longest TTL would refuse every job; such a proposal is refused.
+#[test]
+fn an_ack_timeout_leaving_no_ttl_is_refused() {
+    preset_ext(genesis::DEV).execute_with(|| {
+        let propose = |blocks| {
+            RuntimeCall::Dao(pallet_aitbc_dao::Call::propose {
+                title: b"Ack".to_vec().try_into().unwrap(),
+                description: b"".to_vec().try_into().unwrap(),
+                action: GovernanceAction::SetAckTimeout(blocks),
+                deposit: 1_000 * AIT,
+            })
+            .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)))
+        };
+        let max = aitbc_runtime::market::JobMaxTtl::get();
+        let run = aitbc_runtime::market::JobMinRunWindow::get();
+        assert!(propose(max).is_err());
+        assert!(propose(max - run).is_err());
+        assert!(propose(max - run - 1).is_ok());
     });
 }

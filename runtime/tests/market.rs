@@ -84,7 +84,10 @@ fn signed_submit_holds_the_budget_and_the_events_show_it() {
             .dispatch(RuntimeOrigin::signed(alice()))
             .is_ok());
         assert_eq!(escrow(&alice()), budget);
-        assert_eq!(Balances::balance(&alice()), 995 * AIT);
+        // Issue 11: the job's refundable storage deposit (1 µAIT a byte) is held too.
+        let deposit = pallet_aitbc_jobs::Deposits::<Runtime>::get(0).unwrap().job;
+        assert_eq!(deposit, 181 * AIT / 1_000_000);
+        assert_eq!(Balances::balance(&alice()), 995 * AIT - deposit);
         let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
         assert!(
             events.contains(&RuntimeEvent::Jobs(pallet_aitbc_jobs::Event::EscrowHeld {
@@ -139,8 +142,12 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
         })
         .dispatch(RuntimeOrigin::signed(bob()))
         .is_ok());
-        // 2 GPU-seconds at 0.01 AIT.
-        assert_eq!(Balances::balance(&alice()), 1_000 * AIT - 2 * AIT / 100);
+        // 2 GPU-seconds at 0.01 AIT (and the job's storage deposit held until it is pruned).
+        let deposit = pallet_aitbc_jobs::Deposits::<Runtime>::get(0).unwrap().job;
+        assert_eq!(
+            Balances::balance(&alice()),
+            1_000 * AIT - 2 * AIT / 100 - deposit
+        );
         assert_eq!(escrow(&alice()), 0);
 
         // The runtime API, as the node calls it.
@@ -165,15 +172,40 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
         .unwrap();
         assert_eq!(receipts[0].price, 2 * AIT / 100);
         assert_eq!(receipts[0].timestamp_ms, 1_700_000_000_000);
-        // Reward: the runtime default, once.
-        assert!(
-            RuntimeCall::Receipts(pallet_aitbc_receipts::Call::claim_reward { receipt_id: 0 })
-                .dispatch(RuntimeOrigin::signed(bob()))
-                .is_ok()
-        );
+        // Issue 11 (bounded emission): 5% of the price was burned as the protocol fee.
+        assert_eq!(receipts[0].fee, 2 * AIT / 100 / 20);
+        // Reward: once the receipt's era (an hour) is over, the era's budget pro rata (all of
+        // it: the only receipt), capped at the fee the job burned.
+        let claim =
+            RuntimeCall::Receipts(pallet_aitbc_receipts::Call::claim_reward { receipt_id: 0 });
+        assert!(claim
+            .clone()
+            .dispatch(RuntimeOrigin::signed(bob()))
+            .is_err());
+        System::set_block_number(aitbc_runtime::market::ReceiptEraLength::get());
+        assert!(claim.dispatch(RuntimeOrigin::signed(bob())).is_ok());
         assert_eq!(
             pallet_aitbc_receipts::TotalRewardsMinted::<Runtime>::get(),
-            aitbc_runtime::market::DefaultReceiptReward::get()
+            receipts[0].fee
         );
+    });
+}
+
+/// Issue 11 (cheap state): bytes are charged realistically. With `IdentityFee` (one base unit
+/// a byte) a full block of bytes cost 0.000004 AIT; now 0.1 µAIT a byte.
+#[test]
+fn a_full_block_of_bytes_costs_a_meaningful_sum() {
+    ext().execute_with(|| {
+        use frame_support::dispatch::DispatchClass;
+        let length = <Runtime as frame_system::Config>::BlockLength::get();
+        let normal = *length.max.get(DispatchClass::Normal);
+        let fee = pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(normal);
+        assert!(fee >= AIT / 4, "a full block of bytes costs only {fee}");
+        assert_eq!(
+            pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(1_000_000),
+            AIT / 10
+        );
+        // A transfer-sized transaction pays little for its bytes.
+        assert!(pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(150) < AIT / 10_000);
     });
 }

@@ -114,7 +114,8 @@ pub struct SubmitArgs {
     /// Budget escrowed now, in AIT; without it the job waits unfunded for `aitbc client pay`.
     #[arg(long)]
     pub payment: Option<String>,
-    /// Seconds until the job expires (and is refunded) if it has not ended.
+    /// Seconds until the job expires (and is refunded) if it has not ended; the runtime refuses
+    /// a TTL shorter than its acknowledgement and run windows (`TtlTooShort`, 122 s by default).
     #[arg(long, default_value_t = 600)]
     pub ttl: u64,
     /// Minimum GPU memory of the miner, in GB.

@@ -109,6 +109,7 @@ fn action_json(a: &Action) -> Value {
         }),
         GovernanceAction::SetAckTimeout(b) => json!(b),
         GovernanceAction::SetSlashShare(p) => json!(gov::percent_text(*p)),
+        GovernanceAction::SetProtocolFee(p) => json!(gov::percent_text(*p)),
         GovernanceAction::SetAuthorities(list) => json!(list
             .iter()
             .map(|k| json!({
@@ -265,7 +266,7 @@ async fn current_value(rpc: &RpcClient, meta: &NodeMetadata, a: &Action) -> Resu
             .unwrap_or_default(),
         GovernanceAction::SetAckTimeout(_) => blocks_text(v.ack_timeout),
         GovernanceAction::SetSlashShare(_) => gov::percent_text(v.slash_share),
-        GovernanceAction::SetAuthorities(_) => String::new(),
+        GovernanceAction::SetAuthorities(_) | GovernanceAction::SetProtocolFee(_) => String::new(),
     })
 }
 
@@ -661,7 +662,7 @@ async fn params(ctx: &Ctx) -> Result<()> {
         ),
         (
             "miner reward",
-            format!("{} per receipt", format_amount(v.miner_reward)),
+            format!("{} per era", format_amount(v.miner_reward)),
         ),
     ];
     let mins = v

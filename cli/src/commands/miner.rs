@@ -59,7 +59,8 @@ pub enum MinerCmd {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
-    /// Claim the protocol reward for a receipt: minted to the receipt's miner, once per receipt.
+    /// Claim the emission share of a receipt once its era is over: minted to the receipt's miner,
+    /// once per receipt, at most the protocol fee its job burned.
     #[command(after_help = "Example:\n  aitbc miner claim 0")]
     Claim {
         /// Receipt id.

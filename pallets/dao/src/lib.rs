@@ -12,7 +12,8 @@
 //! submission until its votes are unlocked and, if it passed, it is enacted).
 //!
 //! ## Votes
-//! [`Pallet::vote`] locks `amount` (at least [`Config::MinVote`]) of the voter's balance with
+//! [`Pallet::vote`] locks `amount` (at least [`Pallet::min_vote`]: [`Config::MinVote`], and
+//! [`Config::VoteFloor`] of the proposal's quorum) of the voter's balance with
 //! [`HoldReason::VoteLock`] and counts it for `Yes`, `No` or `Abstain`: one token, one vote.
 //! An account has one vote per proposal: voting again *replaces* the previous vote (the tally
 //! drops the old amount and choice and adds the new ones; the lock is adjusted by the
@@ -163,6 +164,11 @@ pub mod pallet {
         /// Most accounts voting on one proposal.
         #[pallet::constant]
         type MaxVoters: Get<u32>;
+        /// The least a vote may lock, as a share of the proposal's quorum (besides `MinVote`).
+        /// With `1 / MaxVoters`, the votes that fill every voter slot lock at least the quorum
+        /// together: locking voters out with dust costs as much as deciding the proposal.
+        #[pallet::constant]
+        type VoteFloor: Get<Perbill>;
         /// Most open proposals (voting, awaiting enactment, or unlocking votes).
         #[pallet::constant]
         type MaxOpenProposals: Get<u32>;
@@ -303,7 +309,8 @@ pub mod pallet {
         UnknownProposal,
         /// The proposal's voting period is over.
         VotingClosed,
-        /// The vote is below `MinVote`.
+        /// The vote is below `MinVote`, or below `VoteFloor` of the proposal's quorum
+        /// (`Pallet::min_vote`).
         VoteTooSmall,
         /// `MaxVoters` accounts already voted on this proposal.
         TooManyVoters,
@@ -404,6 +411,10 @@ pub mod pallet {
             let voter = ensure_signed(origin)?;
             ensure!(amount >= T::MinVote::get(), Error::<T>::VoteTooSmall);
             let mut proposal = Self::voting_proposal(proposal_id)?;
+            ensure!(
+                amount >= Self::min_vote_of(&proposal),
+                Error::<T>::VoteTooSmall
+            );
             let old = Votes::<T>::get(proposal_id, &voter);
             match old {
                 Some(old) => {
@@ -467,6 +478,14 @@ pub mod pallet {
 
     impl<T: Config> Pallet<T> {
         /// The proposal, if it exists and is open for votes now.
+        /// The least a vote on `proposal` may lock: `MinVote`, and `VoteFloor` of its quorum
+        /// (rounded up).
+        pub(crate) fn min_vote_of(proposal: &ProposalOf<T>) -> BalanceOf<T> {
+            T::VoteFloor::get()
+                .mul_ceil(proposal.quorum)
+                .max(T::MinVote::get())
+        }
+
         fn voting_proposal(id: ProposalId) -> Result<ProposalOf<T>, DispatchError> {
             let proposal = Proposals::<T>::get(id).ok_or(Error::<T>::UnknownProposal)?;
             let now = frame_system::Pallet::<T>::block_number();
@@ -488,7 +507,8 @@ pub mod pallet {
                 }
                 GovernanceAction::SetMinerReward(_)
                 | GovernanceAction::SetMinJobPayment { .. }
-                | GovernanceAction::SetSlashShare(_) => {}
+                | GovernanceAction::SetSlashShare(_)
+                | GovernanceAction::SetProtocolFee(_) => {}
             }
             T::Parameters::validate(action)
         }

@@ -58,8 +58,14 @@ impl pallet_aitbc_receipts::Config for Test {
     type Currency = Balances;
     type Time = BlockTime;
     type DefaultReward = ConstU128<50>;
+    type EraLength = frame_support::traits::ConstU64<1>;
     type RewardOrigin = EnsureRoot<AccountId>;
     type WeightInfo = ();
+}
+
+parameter_types! {
+    /// The DAO's vote floor (share of the quorum); none unless a test sets one.
+    pub static VoteFloor: Perbill = Perbill::zero();
 }
 
 parameter_types! {
@@ -69,6 +75,8 @@ parameter_types! {
     pub storage SlashShare: Perbill = Perbill::from_percent(10);
     /// Governed in tests: the last minimum payment set.
     pub storage LastMinPayment: Option<(JobType, Balance)> = None;
+    /// Governed in tests: the protocol fee.
+    pub storage ProtocolFee: Perbill = Perbill::zero();
     /// Governed in tests: the size of the last validator set installed.
     pub storage AuthorityCount: u32 = 1;
 }
@@ -98,6 +106,10 @@ impl GovernedParameters<Balance, u64> for TestParameters {
             }
             GovernanceAction::SetAckTimeout(blocks) => {
                 AckTimeout::set(blocks);
+                Ok(())
+            }
+            GovernanceAction::SetProtocolFee(fee) => {
+                ProtocolFee::set(fee);
                 Ok(())
             }
             GovernanceAction::SetSlashShare(share) => {
@@ -136,6 +148,7 @@ impl pallet_aitbc_dao::Config for Test {
     type ApprovalThreshold = Approval;
     type SlashThreshold = SlashBelow;
     type MaxVoters = ConstU32<5>;
+    type VoteFloor = VoteFloor;
     type MaxOpenProposals = ConstU32<4>;
     type MaxPerBlock = ConstU32<2>;
     type MaxUnlocksPerBlock = ConstU32<3>;

@@ -15,6 +15,11 @@ pub type ProposalInfoOf<T> =
     ProposalInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 impl<T: Config> Pallet<T> {
+    /// The least a vote on proposal `id` may lock (`MinVote`, and `VoteFloor` of its quorum).
+    pub fn min_vote(id: ProposalId) -> Option<BalanceOf<T>> {
+        Proposals::<T>::get(id).map(|p| Self::min_vote_of(&p))
+    }
+
     /// A proposal with its turnout, quorum status and (current or final) result.
     pub fn proposal_info(id: ProposalId) -> Option<ProposalInfoOf<T>> {
         Proposals::<T>::get(id).map(Self::info_of)

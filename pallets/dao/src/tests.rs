@@ -304,7 +304,9 @@ fn decision_rule() {
 #[test]
 fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
     new_test_ext().execute_with(|| {
-        // A receipt minted at the old reward (50).
+        // A receipt minted at the old emission (50 per era of one block; the receipt is the
+        // only one of its era and its fee covers the share). Claimable once its era is over:
+        // it is written in the previous block.
         let receipt = |job_id| {
             <Receipts as ReceiptSink<_, _>>::record(CompletedJob {
                 job_id,
@@ -312,12 +314,15 @@ fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
                 miner: 9,
                 units: 1,
                 unit_price: 1,
-                price: 1,
+                price: 1_000,
+                fee: 1_000,
                 result_hash: H256::zero(),
             })
             .unwrap()
         };
+        System::set_block_number(0);
         let r0 = receipt(0);
+        System::set_block_number(1);
         assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(9), r0));
         assert_eq!(Balances::balance(&9), 10_050);
 
@@ -368,6 +373,7 @@ fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
         System::assert_has_event(Event::Enacted { proposal_id: id }.into());
 
         let r1 = receipt(1);
+        System::set_block_number(2 + VOTING + DELAY);
         assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(9), r1));
         assert_eq!(Balances::balance(&9), 10_550);
         // Everything unlocked, nothing open.
@@ -549,5 +555,28 @@ fn queries_list_proposals() {
         assert!(Dao::proposal_info(9).is_none());
         let info = Dao::proposal_info(a).unwrap();
         assert!(!info.quorum_reached && !info.passing && info.deposit_at_risk);
+    });
+}
+
+/// Issue 11 (cheap state): with `MaxVoters` = 5, five dust votes used to fill every slot and
+/// lock real voters out (`TooManyVoters`). With a vote floor of 1/5 of the quorum, dust is
+/// refused, and filling the slots locks at least the quorum.
+#[test]
+fn dust_voters_cannot_fill_the_voter_slots() {
+    new_test_ext().execute_with(|| {
+        VoteFloor::set(Perbill::from_rational(1u32, 5u32));
+        let id = propose(1, Action::SetAckTimeout(3));
+        let quorum = Proposals::<Test>::get(id).unwrap().quorum;
+        let floor = Perbill::from_rational(1u32, 5u32).mul_ceil(quorum);
+        assert_eq!(Dao::min_vote(id), Some(floor));
+        for a in 2..=6 {
+            assert_noop!(
+                Dao::vote(RuntimeOrigin::signed(a), id, VoteChoice::No, 10),
+                Error::<Test>::VoteTooSmall
+            );
+        }
+        // A real voter still gets a slot.
+        vote(2, id, VoteChoice::Yes, floor);
+        assert_eq!(Proposals::<Test>::get(id).unwrap().tally.voters, 1);
     });
 }

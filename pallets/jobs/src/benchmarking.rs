@@ -181,8 +181,25 @@ mod benchmarks {
     }
 
     #[benchmark]
+    fn cancel_running() {
+        // A running job: the miner is paid for its time, the rest refunded.
+        let (id, miner) = assigned_job::<T>(true);
+        let owner = Jobs::<T>::get(id).map(|j| j.owner).expect("exists");
+        frame_system::Pallet::<T>::set_block_number(
+            frame_system::Pallet::<T>::block_number().saturating_add(One::one()),
+        );
+        #[extrinsic_call]
+        cancel(RawOrigin::Signed(owner), id);
+        assert_eq!(
+            Jobs::<T>::get(id).map(|j| j.status),
+            Some(JobStatus::Cancelled)
+        );
+        let _ = miner;
+    }
+
+    #[benchmark]
     fn cancel() {
-        // Worst case: a queued job at the back of a full queue.
+        // Worst case of a job without a miner: a queued job at the back of a full queue.
         let owner = client::<T>(0);
         fill_queue::<T>(T::MaxQueueLen::get().saturating_sub(1));
         let id = submit_job::<T>(&owner, 1);
@@ -215,11 +232,13 @@ mod benchmarks {
 
     #[benchmark]
     fn expire_job() {
-        // Worst case: a running job (miner noted late and slashed), refund.
+        // Worst case: a running job that had its whole run window (miner noted late and
+        // slashed), refund.
         let (id, _miner) = assigned_job::<T>(true);
+        let at = Jobs::<T>::get(id).map(|j| j.expires_at).expect("exists");
         #[block]
         {
-            Pallet::<T>::expire(id);
+            Pallet::<T>::expire(id, at);
         }
         assert_eq!(
             Jobs::<T>::get(id).map(|j| j.status),
@@ -242,6 +261,19 @@ mod benchmarks {
             Jobs::<T>::get(id).map(|j| j.status),
             Some(JobStatus::Queued)
         );
+    }
+
+    #[benchmark]
+    fn prune_job() {
+        // A cancelled job with its deposit, pruned.
+        let owner = client::<T>(0);
+        let id = submit_job::<T>(&owner, 1);
+        Pallet::<T>::cancel(RawOrigin::Signed(owner).into(), id).expect("cancels");
+        #[block]
+        {
+            Pallet::<T>::prune(id);
+        }
+        assert!(Jobs::<T>::get(id).is_none());
     }
 
     #[benchmark]
@@ -273,11 +305,13 @@ mod benchmarks {
         submit_result,
         report_failure,
         cancel,
+        cancel_running,
         set_min_payment,
         on_initialize_base,
         expire_job,
         ack_timeout,
         assign_job,
+        prune_job,
     );
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -1,8 +1,10 @@
 //! Escrow: every movement of a job's budget happens here.
 //!
 //! - `Pallet::hold_budget`: the client's budget goes on hold (`HoldReason::JobEscrow`).
-//! - [`Pallet::settle`]: on completion, the price goes from the hold to the miner
-//!   (`transfer_on_hold`, exact, free) and the remainder is released to the client.
+//! - [`Pallet::settle`]: on completion (or a cancellation after acceptance), the protocol fee
+//!   ([`ProtocolFee`] of the price) is burned from the hold (`burn_held`), the rest of the price
+//!   goes from the hold to the miner (`transfer_on_hold`, exact, free) and the remainder is
+//!   released to the client. [`TotalFeesBurned`] counts the fees.
 //! - [`Pallet::refund`]: on failure, cancellation or expiry, the whole hold is released.
 //!
 //! After `settle` or `refund` the job's `escrowed` is zero and nothing is held for it.
@@ -16,7 +18,20 @@ use frame_support::{
 };
 use sp_runtime::{traits::Zero, DispatchError, DispatchResult, Saturating};
 
-use crate::{BalanceOf, Config, Error, Event, HoldReason, JobOf, Pallet};
+use crate::{
+    BalanceOf, Config, Error, Event, HoldReason, JobOf, Pallet, ProtocolFee, TotalFeesBurned,
+};
+
+/// What [`Pallet::settle`] moved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Settlement<Balance> {
+    /// Paid for the job: the protocol fee plus what the miner received.
+    pub price: Balance,
+    /// The protocol fee, burned.
+    pub fee: Balance,
+    /// Released back to the owner.
+    pub refunded: Balance,
+}
 
 impl<T: Config> Pallet<T> {
     /// Hold `amount` from the job's owner as its escrow.
@@ -36,22 +51,45 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Pay `price` (at most the escrow) to `miner` from the job's escrow and release the rest
-    /// to the owner. Returns `(paid, refunded)`.
+    /// Pay `price` (at most the escrow) for the job from its escrow: the protocol fee
+    /// ([`ProtocolFee`](crate::ProtocolFee) of it) is burned from the hold (`burn_held`), the
+    /// rest goes to `miner`, and what is left of the escrow is released to the owner. Returns
+    /// what was paid (`price`, fee included), the fee burned, and the refund.
     pub fn settle(
         job: &mut JobOf<T>,
         miner: &T::AccountId,
         price: BalanceOf<T>,
-    ) -> Result<(BalanceOf<T>, BalanceOf<T>), DispatchError> {
+    ) -> Result<Settlement<BalanceOf<T>>, DispatchError> {
         let price = price.min(job.escrowed);
-        let paid = if price.is_zero() {
+        let fee = ProtocolFee::<T>::get().mul_floor(price);
+        let burned = if fee.is_zero() {
+            Zero::zero()
+        } else {
+            T::Currency::burn_held(
+                &HoldReason::JobEscrow.into(),
+                &job.owner,
+                fee,
+                Precision::Exact,
+                Fortitude::Force,
+            )?
+        };
+        job.escrowed = job.escrowed.saturating_sub(burned);
+        TotalFeesBurned::<T>::mutate(|t| *t = t.saturating_add(burned));
+        if !burned.is_zero() {
+            Self::deposit_event(Event::ProtocolFeeBurned {
+                job_id: job.id,
+                amount: burned,
+            });
+        }
+        let to_miner = price.saturating_sub(burned);
+        let paid = if to_miner.is_zero() {
             Zero::zero()
         } else {
             T::Currency::transfer_on_hold(
                 &HoldReason::JobEscrow.into(),
                 &job.owner,
                 miner,
-                price,
+                to_miner,
                 Precision::Exact,
                 Restriction::Free,
                 Fortitude::Force,
@@ -64,7 +102,11 @@ impl<T: Config> Pallet<T> {
             amount: paid,
         });
         let refunded = Self::refund(job)?;
-        Ok((paid, refunded))
+        Ok(Settlement {
+            price: paid.saturating_add(burned),
+            fee: burned,
+            refunded,
+        })
     }
 
     /// Release the job's whole escrow to its owner. Returns the amount released.

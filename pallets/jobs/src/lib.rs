@@ -12,6 +12,7 @@
 //!                                        │             slashed, excluded)     Running
 //!                                        │                                       │ submit_result
 //!  cancel (owner, before completion) ─► Cancelled                                ▼
+//!   (after accept: miner paid pro rata)
 //!  report_failure (miner) ────────────► Failed                               Completed
 //!  TTL reached (on_initialize) ───────► Expired
 //! ```
@@ -21,10 +22,16 @@
 //! All escrow money moves in [`escrow`]: the budget is held from the client with
 //! [`HoldReason::JobEscrow`] when the job is funded; on completion
 //! [`escrow::settle`](Pallet::settle) pays the price to the miner with `transfer_on_hold` and
-//! releases the rest to the client in the same call; failure, cancellation and expiry release
-//! the whole hold back to the client ([`escrow::refund`](Pallet::refund)). The price is
+//! releases the rest to the client in the same call; failure, expiry and a cancellation before
+//! the miner accepted release the whole hold back to the client
+//! ([`escrow::refund`](Pallet::refund)). A cancellation after the miner accepted settles
+//! [`Pallet::cancellation_pay`] to the miner (the budget pro rata of the run window used, at
+//! least the minimum payment): cancelling cannot buy a miner's time for free, nor front-run a
+//! result to get it for nothing. The price is
 //! `max(gpu_seconds * unit_price, MinPayment[job_type])`, capped at the budget; `unit_price` is
-//! the miner's price fixed at assignment.
+//! the miner's price fixed at assignment. Of every payment, the protocol fee ([`ProtocolFee`],
+//! DAO-governed) is burned and the rest goes to the miner; the receipt records both, and the
+//! receipts pallet caps each receipt's emission at its fee.
 //!
 //! ## Assignment
 //! In `on_initialize`, and again in `on_idle` when the block has weight left (so a job is
@@ -35,7 +42,22 @@
 //! fewest active jobs, then account). Jobs no miner can take go to the back of the queue.
 //! The chosen miner must `accept` within [`Config::AckTimeout`] blocks; otherwise it is noted
 //! late (and slashed) by the registry, excluded for this job, and the job is queued again.
+//!
+//! ## Deadlines a miner can meet
+//! A miner is only ever slashed for a window it fully had. `submit` refuses a TTL shorter than
+//! [`Pallet::min_ttl`] (one block to be assigned + `AckTimeout` + [`Config::MinRunWindow`];
+//! error `TtlTooShort { min_ttl }`); a queued job is assigned only if its remaining life still
+//! holds the whole acknowledgement window followed by the whole run window (otherwise it waits
+//! and expires, refunded); and at expiry the miner is noted late only if its acknowledgement
+//! deadline had come (`Assigned`) or `MinRunWindow` blocks had passed since it accepted
+//! (`Running`) — otherwise it is released without penalty.
 //! After [`aitbc_primitives::MAX_EXCLUDED_MINERS`] misses the job fails with a full refund.
+//!
+//! ## Storage deposits and retention
+//! A job holds a refundable storage deposit from its owner ([`Config::DepositPerByte`] × its
+//! encoded size), and a delivered result one from its miner; [`Config::RetentionPeriod`] blocks
+//! after a job ends, `on_initialize` prunes it (job, result, index entries; at most
+//! [`Config::MaxPrunesPerBlock`] a block) and returns both deposits ([`retention`]).
 //!
 //! ## Bounded work per block
 //! `on_initialize(n)` processes the expiries indexed at `n` (at most
@@ -62,6 +84,7 @@ mod tests;
 pub mod escrow;
 pub mod lifecycle;
 pub mod queries;
+pub mod retention;
 pub mod scheduling;
 pub mod validation;
 pub mod weights;
@@ -78,6 +101,24 @@ pub type BalanceOf<T> =
 /// A stored job.
 pub type JobOf<T> = Job<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
+/// The storage deposits held for a job ([`retention`]).
+#[derive(
+    codec::Encode,
+    codec::Decode,
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    scale_info::TypeInfo,
+    codec::MaxEncodedLen,
+)]
+pub struct JobDeposits<AccountId, Balance> {
+    /// Held from the job's owner at submission.
+    pub job: Balance,
+    /// Held from the miner that delivered the result, with that miner.
+    pub result: Option<(AccountId, Balance)>,
+}
+
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
@@ -88,7 +129,7 @@ pub mod pallet {
     use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
     use frame_system::pallet_prelude::*;
     use sp_core::H256;
-    use sp_runtime::{traits::Zero, Saturating};
+    use sp_runtime::{traits::Zero, Perbill, SaturatedConversion, Saturating};
 
     #[pallet::pallet]
     pub struct Pallet<T>(_);
@@ -99,6 +140,9 @@ pub mod pallet {
         /// A job's budget, held until the job ends.
         #[codec(index = 0)]
         JobEscrow,
+        /// A storage deposit for a job or its result, held until the ended job is pruned.
+        #[codec(index = 1)]
+        StorageDeposit,
     }
 
     /// Why a job failed.
@@ -112,6 +156,9 @@ pub mod pallet {
         NoMinerAcknowledged,
         /// The job could not be queued again after a missed deadline (queue full).
         QueueFull,
+        /// No registered miner serves the job's model: it left the queue, refunded, instead of
+        /// taking a queue slot until its TTL.
+        NoMinerServesModel,
     }
 
     /// Configuration.
@@ -135,6 +182,9 @@ pub mod pallet {
         /// Minimum payment of job types that genesis and governance did not set ([`MinPayment`]).
         #[pallet::constant]
         type DefaultMinPayment: Get<BalanceOf<Self>>;
+        /// Protocol fee of chains whose genesis and governance set none ([`ProtocolFee`]).
+        #[pallet::constant]
+        type DefaultProtocolFee: Get<Perbill>;
         /// Most jobs waiting for assignment.
         #[pallet::constant]
         type MaxQueueLen: Get<u32>;
@@ -147,9 +197,29 @@ pub mod pallet {
         /// Blocks an assigned miner has to `accept` (at least 1).
         #[pallet::constant]
         type AckTimeout: Get<BlockNumberFor<Self>>;
+        /// Blocks a miner that accepts at the last moment of its acknowledgement window still
+        /// has to deliver before the job's TTL ends (its run window, at least 1). A job is only
+        /// assigned when its remaining life leaves the full acknowledgement window plus this
+        /// run window, and a submitted TTL must leave both ([`Pallet::min_ttl`]).
+        #[pallet::constant]
+        type MinRunWindow: Get<BlockNumberFor<Self>>;
         /// Longest TTL a job may ask for.
         #[pallet::constant]
         type MaxTtl: Get<BlockNumberFor<Self>>;
+        /// Storage deposit per byte of a stored job (held from its owner) or result (held from
+        /// its miner), returned when the ended job is pruned.
+        #[pallet::constant]
+        type DepositPerByte: Get<BalanceOf<Self>>;
+        /// Blocks an ended job (and its result) stays in storage before it is pruned.
+        #[pallet::constant]
+        type RetentionPeriod: Get<BlockNumberFor<Self>>;
+        /// Most ended jobs pruned in one block.
+        #[pallet::constant]
+        type MaxPrunesPerBlock: Get<u32>;
+        /// Most open (not yet ended) jobs one client account may have: one account cannot fill
+        /// the assignment queue ([`OpenJobs`]).
+        #[pallet::constant]
+        type MaxOpenJobsPerClient: Get<u32>;
         /// Weights of this pallet's calls and hooks.
         type WeightInfo: WeightInfo;
     }
@@ -181,6 +251,12 @@ pub mod pallet {
     pub type JobsByStatus<T: Config> =
         StorageDoubleMap<_, Twox64Concat, JobStatus, Twox64Concat, JobId, ()>;
 
+    /// Open (not yet ended) jobs per client account, at most `MaxOpenJobsPerClient`. Counted
+    /// from the upgrade that introduced it: jobs opened before are not counted (the count
+    /// saturates at zero when they end).
+    #[pallet::storage]
+    pub type OpenJobs<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
     /// Jobs waiting for a miner, in order.
     #[pallet::storage]
     pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueueLen>, ValueQuery>;
@@ -192,6 +268,21 @@ pub mod pallet {
         Twox64Concat,
         BlockNumberFor<T>,
         BoundedVec<JobId, T::MaxExpiriesPerBlock>,
+        ValueQuery,
+    >;
+
+    /// Storage deposits held per job (absent when none was held).
+    #[pallet::storage]
+    pub type Deposits<T: Config> =
+        StorageMap<_, Twox64Concat, JobId, JobDeposits<T::AccountId, BalanceOf<T>>>;
+
+    /// Ended jobs to prune at each block (`RetentionPeriod` after they ended).
+    #[pallet::storage]
+    pub type Prunes<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        BlockNumberFor<T>,
+        BoundedVec<JobId, T::MaxPrunesPerBlock>,
         ValueQuery,
     >;
 
@@ -217,6 +308,24 @@ pub mod pallet {
     #[pallet::storage]
     pub type MinPayment<T: Config> =
         StorageMap<_, Twox64Concat, JobType, BalanceOf<T>, ValueQuery, DefaultMinPaymentOf<T>>;
+
+    /// Default of [`ProtocolFee`]: the runtime's `DefaultProtocolFee`.
+    #[pallet::type_value]
+    pub fn DefaultProtocolFeeOf<T: Config>() -> Perbill {
+        T::DefaultProtocolFee::get()
+    }
+
+    /// The protocol fee: the share of every job payment (completion, or cancellation after
+    /// acceptance) burned instead of paid to the miner. It bounds emission: a receipt's share
+    /// of the era's emission is capped at the fee its job burned (receipts pallet), so paying
+    /// oneself through a second account never earns more than it burns. A runtime parameter:
+    /// `set_protocol_fee` (the DAO's `SetProtocolFee`); `DefaultProtocolFee` until then.
+    #[pallet::storage]
+    pub type ProtocolFee<T: Config> = StorageValue<_, Perbill, ValueQuery, DefaultProtocolFeeOf<T>>;
+
+    /// Sum of all protocol fees burned since genesis.
+    #[pallet::storage]
+    pub type TotalFeesBurned<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
     /// Genesis: initial minimum payments.
     #[pallet::genesis_config]
@@ -292,7 +401,8 @@ pub mod pallet {
         },
         /// A job failed (refunded in full).
         JobFailed { job_id: JobId, cause: FailureCause },
-        /// A job was cancelled by its owner (refunded in full).
+        /// A job was cancelled by its owner: refunded in full, or, once accepted, the miner paid
+        /// for its time (`MinerPaid`) and the rest refunded (`EscrowRefunded`).
         JobCancelled { job_id: JobId },
         /// A job reached its TTL (refunded in full).
         JobExpired { job_id: JobId },
@@ -301,6 +411,14 @@ pub mod pallet {
             job_type: JobType,
             amount: BalanceOf<T>,
         },
+        /// The protocol fee of a job payment was burned from its escrow.
+        ProtocolFeeBurned { job_id: JobId, amount: BalanceOf<T> },
+        /// The protocol fee changed.
+        ProtocolFeeChanged { fee: Perbill },
+        /// An ended job and its result were removed from storage.
+        JobPruned { job_id: JobId },
+        /// A job's storage deposits (job and result) were returned.
+        DepositsReleased { job_id: JobId, amount: BalanceOf<T> },
     }
 
     /// Errors.
@@ -324,6 +442,13 @@ pub mod pallet {
         EmptyInput,
         /// TTL is zero or longer than `MaxTtl`.
         InvalidTtl,
+        /// TTL is shorter than `min_ttl` blocks: one block to be assigned, plus the miner's
+        /// acknowledgement window (`AckTimeout`), plus its run window (`MinRunWindow`).
+        /// `min_ttl` is saturated at `u16::MAX`.
+        TtlTooShort {
+            /// The least TTL accepted now, in blocks.
+            min_ttl: u16,
+        },
         /// The budget is below the minimum payment for the job type.
         BudgetBelowMinimum,
         /// The client's free balance cannot cover the budget.
@@ -342,6 +467,8 @@ pub mod pallet {
         JobNotActive,
         /// The job is completed, failed, cancelled or expired.
         JobNotCancellable,
+        /// The client already has `MaxOpenJobsPerClient` open jobs; wait for one to end.
+        TooManyOpenJobs,
     }
 
     #[pallet::hooks]
@@ -363,6 +490,14 @@ pub mod pallet {
                 "AckTimeout must be at least one block"
             );
             assert!(
+                !T::MinRunWindow::get().is_zero(),
+                "MinRunWindow must be at least one block"
+            );
+            assert!(
+                Self::min_ttl() <= T::MaxTtl::get(),
+                "MaxTtl must leave room for the acknowledgement and run windows"
+            );
+            assert!(
                 T::MaxAssignmentsPerBlock::get() > 0,
                 "MaxAssignmentsPerBlock must be > 0"
             );
@@ -371,12 +506,15 @@ pub mod pallet {
                 "MaxExpiriesPerBlock must be > 0"
             );
             // The worst-case per-block work must leave most of the block to extrinsics.
-            let per_assignment = T::WeightInfo::ack_timeout()
-                .saturating_add(T::WeightInfo::assign_job(T::Miners::max_candidates()));
+            let per_assignment =
+                T::WeightInfo::ack_timeout().saturating_add(Self::assignment_attempt_weight());
             let worst = T::WeightInfo::on_initialize_base()
                 .saturating_add(
                     T::WeightInfo::expire_job()
                         .saturating_mul(T::MaxExpiriesPerBlock::get().into()),
+                )
+                .saturating_add(
+                    T::WeightInfo::prune_job().saturating_mul(T::MaxPrunesPerBlock::get().into()),
                 )
                 .saturating_add(
                     per_assignment.saturating_mul(T::MaxAssignmentsPerBlock::get().into()),
@@ -419,6 +557,13 @@ pub mod pallet {
                 !ttl.is_zero() && ttl <= T::MaxTtl::get(),
                 Error::<T>::InvalidTtl
             );
+            let min_ttl = Self::min_ttl();
+            ensure!(
+                ttl >= min_ttl,
+                Error::<T>::TtlTooShort {
+                    min_ttl: min_ttl.saturated_into::<u32>().min(u16::MAX.into()) as u16
+                }
+            );
             let now = frame_system::Pallet::<T>::block_number();
             let id = NextJobId::<T>::get();
             NextJobId::<T>::put(id.saturating_add(1));
@@ -446,6 +591,14 @@ pub mod pallet {
                 receipt: None,
             };
             job.timeline.record(JobStatus::Unfunded, now);
+            OpenJobs::<T>::try_mutate(&owner, |n| -> DispatchResult {
+                ensure!(
+                    *n < T::MaxOpenJobsPerClient::get(),
+                    Error::<T>::TooManyOpenJobs
+                );
+                *n = n.saturating_add(1);
+                Ok(())
+            })?;
             JobsByStatus::<T>::insert(JobStatus::Unfunded, id, ());
             JobsByOwner::<T>::insert(&owner, id, ());
             Self::deposit_event(Event::JobSubmitted {
@@ -458,6 +611,7 @@ pub mod pallet {
             if !budget.is_zero() {
                 Self::fund_and_queue(&mut job, budget)?;
             }
+            Self::hold_job_deposit(&job)?;
             Jobs::<T>::insert(id, job);
             Ok(())
         }
@@ -516,14 +670,13 @@ pub mod pallet {
             );
             ensure!(job.status == JobStatus::Running, Error::<T>::JobNotRunning);
             Self::complete(&mut job, &who, result_hash, metrics)?;
-            Results::<T>::insert(
-                job_id,
-                JobResult {
-                    hash: result_hash,
-                    output,
-                    metrics,
-                },
-            );
+            let result = JobResult {
+                hash: result_hash,
+                output,
+                metrics,
+            };
+            Self::hold_result_deposit(job_id, &who, result.encoded_size())?;
+            Results::<T>::insert(job_id, result);
             Jobs::<T>::insert(job_id, job);
             Ok(())
         }
@@ -557,18 +710,28 @@ pub mod pallet {
             Ok(())
         }
 
-        /// Cancel a job before it completes (status `Cancelled`; refunded in full). Owner only.
+        /// Cancel a job before it completes (status `Cancelled`). Owner only.
+        ///
+        /// Before the assigned miner accepts, the budget is refunded in full. Once it has
+        /// accepted (`Running`), the miner has been giving the job its time: it is paid
+        /// [`Pallet::cancellation_pay`] (the budget pro rata of the run window elapsed, at least
+        /// the minimum payment, at most the budget) and the rest is refunded. No receipt is
+        /// written (nothing was delivered).
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::cancel())]
+        #[pallet::weight(T::WeightInfo::cancel().max(T::WeightInfo::cancel_running()))]
         pub fn cancel(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
             let who = ensure_signed(origin)?;
             let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
             ensure!(job.owner == who, Error::<T>::NotJobOwner);
             ensure!(!job.status.is_terminal(), Error::<T>::JobNotCancellable);
             if let (Some(miner), JobStatus::Assigned | JobStatus::Running) =
-                (&job.miner, job.status)
+                (job.miner.clone(), job.status)
             {
-                T::Miners::note_outcome(miner, aitbc_primitives::JobOutcome::Released);
+                if job.status == JobStatus::Running {
+                    let pay = Self::cancellation_pay(&job);
+                    Self::settle(&mut job, &miner, pay)?;
+                }
+                T::Miners::note_outcome(&miner, aitbc_primitives::JobOutcome::Released);
             }
             Self::end(&mut job, JobStatus::Cancelled)?;
             Jobs::<T>::insert(job_id, job);
@@ -587,6 +750,18 @@ pub mod pallet {
             T::ParamsOrigin::ensure_origin(origin)?;
             MinPayment::<T>::insert(job_type, amount);
             Self::deposit_event(Event::MinPaymentChanged { job_type, amount });
+            Ok(())
+        }
+
+        /// Set the protocol fee ([`ProtocolFee`]): the share of every later job payment that
+        /// is burned. `ParamsOrigin` only (the DAO's `SetProtocolFee`).
+        #[pallet::call_index(7)]
+        // The same work as `set_min_payment`: one origin check, one write, one event.
+        #[pallet::weight(T::WeightInfo::set_min_payment())]
+        pub fn set_protocol_fee(origin: OriginFor<T>, fee: Perbill) -> DispatchResult {
+            T::ParamsOrigin::ensure_origin(origin)?;
+            ProtocolFee::<T>::put(fee);
+            Self::deposit_event(Event::ProtocolFeeChanged { fee });
             Ok(())
         }
     }

@@ -3,14 +3,22 @@
 use aitbc_primitives::{CompletedJob, JobOutcome, JobStatus, Metrics, MinerRegistry, ReceiptSink};
 use frame_support::ensure;
 use sp_core::H256;
-use sp_runtime::{DispatchResult, SaturatedConversion, Saturating};
+use sp_runtime::{DispatchResult, Perbill, SaturatedConversion, Saturating};
 
-use crate::{BalanceOf, Config, Error, Event, JobOf, JobsByStatus, MinPayment, Pallet, Queue};
+use crate::{
+    BalanceOf, Config, Error, Event, JobOf, JobsByStatus, MinPayment, OpenJobs, Pallet, Queue,
+};
 
 impl<T: Config> Pallet<T> {
     /// Move `job` to `status` now: status index, `status_since` and timeline.
     pub(crate) fn set_status(job: &mut JobOf<T>, status: JobStatus) {
         let now = frame_system::Pallet::<T>::block_number();
+        if status.is_terminal() && !job.status.is_terminal() {
+            OpenJobs::<T>::mutate_exists(&job.owner, |n| {
+                *n = n.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+            });
+            Self::schedule_prune(job.id, &job.owner);
+        }
         JobsByStatus::<T>::remove(job.status, job.id);
         JobsByStatus::<T>::insert(status, job.id, ());
         job.status = status;
@@ -52,6 +60,21 @@ impl<T: Config> Pallet<T> {
         (units, price)
     }
 
+    /// What the owner pays the miner for cancelling its running job now: the budget pro rata
+    /// of the run window elapsed (from `accept` to now, over `accept` to `expires_at`), at
+    /// least `MinPayment[job_type]`, at most the budget.
+    pub fn cancellation_pay(job: &JobOf<T>) -> BalanceOf<T> {
+        let now = frame_system::Pallet::<T>::block_number();
+        let since = job.timeline.running.unwrap_or(now);
+        let window: u32 = job.expires_at.saturating_sub(since).saturated_into();
+        let elapsed: u32 = now.saturating_sub(since).saturated_into();
+        let share = Perbill::from_rational(elapsed.min(window), window.max(1));
+        share
+            .mul_floor(job.budget)
+            .max(MinPayment::<T>::get(job.job_type))
+            .min(job.budget)
+    }
+
     /// Complete a running job: settle escrow, write the receipt, credit the miner.
     pub(crate) fn complete(
         job: &mut JobOf<T>,
@@ -60,7 +83,8 @@ impl<T: Config> Pallet<T> {
         metrics: Metrics,
     ) -> DispatchResult {
         let (units, price) = Self::price_of(job, &metrics);
-        let (paid, _refunded) = Self::settle(job, miner, price)?;
+        let settled = Self::settle(job, miner, price)?;
+        let paid = settled.price;
         let receipt_id = T::Receipts::record(CompletedJob {
             job_id: job.id,
             client: job.owner.clone(),
@@ -68,6 +92,7 @@ impl<T: Config> Pallet<T> {
             units,
             unit_price: job.unit_price,
             price: paid,
+            fee: settled.fee,
             result_hash,
         })?;
         T::Miners::note_outcome(miner, JobOutcome::Delivered);

@@ -46,6 +46,14 @@ parameter_types! {
     pub const ExistentialDeposit: Balance = 1;
     pub const MinStake: Balance = 1_000;
     pub const SlashShare: Perbill = Perbill::from_percent(10);
+    /// Open jobs per client (a test may lower it).
+    pub static MaxOpenJobs: u32 = 16;
+    /// No storage deposit unless a test sets one.
+    pub static DepositPerByte: Balance = 0;
+    /// Ended jobs are pruned 1,000 blocks later unless a test shortens it.
+    pub static Retention: u64 = 1_000;
+    /// No protocol fee unless a test sets one (`Jobs::set_protocol_fee`).
+    pub const NoProtocolFee: Perbill = Perbill::zero();
 }
 
 impl pallet_aitbc_miners::Config for Test {
@@ -74,6 +82,7 @@ impl pallet_aitbc_receipts::Config for Test {
     type Currency = Balances;
     type Time = BlockTime;
     type DefaultReward = frame_support::traits::ConstU128<7>;
+    type EraLength = ConstU64<10>;
     type RewardOrigin = EnsureRoot<AccountId>;
     type WeightInfo = ();
 }
@@ -86,16 +95,22 @@ impl pallet_aitbc_jobs::Config for Test {
     type Receipts = Receipts;
     type ParamsOrigin = EnsureRoot<AccountId>;
     type DefaultMinPayment = frame_support::traits::ConstU128<1>;
+    type DefaultProtocolFee = NoProtocolFee;
     type MaxQueueLen = ConstU32<8>;
     type MaxAssignmentsPerBlock = ConstU32<2>;
     type MaxExpiriesPerBlock = ConstU32<2>;
     type AckTimeout = ConstU64<3>;
+    type MinRunWindow = ConstU64<1>;
     type MaxTtl = ConstU64<100>;
+    type MaxOpenJobsPerClient = MaxOpenJobs;
+    type DepositPerByte = DepositPerByte;
+    type RetentionPeriod = Retention;
+    type MaxPrunesPerBlock = ConstU32<4>;
     type WeightInfo = ();
 }
 
 /// Clients 1..=5 and miners 10..=14 start with 1_000_000 each; minimum inference payment 10;
-/// reward 50.
+/// emission 50 per era of 10 blocks; no protocol fee.
 pub fn new_test_ext() -> sp_io::TestExternalities {
     let mut t = frame_system::GenesisConfig::<Test>::default()
         .build_storage()

@@ -2,13 +2,17 @@
 //!
 //! After every operation:
 //! - total issuance == sum of all accounts' free + held balances, and
-//!   == genesis issuance + rewards minted − stake slashed (burned);
+//!   == genesis issuance + rewards minted − stake slashed − protocol fees burned;
+//! - rewards minted <= protocol fees burned, and <= the sum of the eras' emission budgets;
 //! - rewards minted == sum of the rewards recorded as claimed on receipts;
 //! - each account's escrow hold == sum of `escrowed` over its open jobs; terminal jobs hold
 //!   nothing; each miner's stake hold == its recorded stake;
 //! - a job that reached a terminal state never leaves it, and gets exactly one terminal event;
 //! - no job pays a miner twice (at most one `MinerPaid` and one receipt per job);
 //! - each miner's `active_jobs` == its assigned or running jobs.
+//!
+//! - each account's storage-deposit hold == what `Deposits` records for it, and no deposit
+//!   outlives its (pruned) job.
 //!
 //! At the end, time runs past every TTL: every job is terminal and nothing is held in escrow.
 
@@ -128,6 +132,9 @@ enum Op {
     SetReward {
         amount: u128,
     },
+    SetFee {
+        percent: u32,
+    },
     Advance {
         blocks: u64,
     },
@@ -153,6 +160,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (who(), job_index()).prop_map(|(client, job)| Op::Cancel { client, job }),
         1 => (0..20u64, 0..8u64).prop_map(|(who, receipt)| Op::Claim { who, receipt }),
         1 => (0..100u128).prop_map(|amount| Op::SetReward { amount }),
+        1 => (0..30u32).prop_map(|percent| Op::SetFee { percent }),
         4 => prop_oneof![3 => Just(1u64), 1 => 1..8u64].prop_map(|blocks| Op::Advance { blocks }),
     ]
 }
@@ -237,6 +245,10 @@ fn apply(op: &Op) {
         }
         Op::Claim { who, receipt } => Receipts::claim_reward(o(who), receipt),
         Op::SetReward { amount } => Receipts::set_reward(RuntimeOrigin::root(), amount),
+        Op::SetFee { percent } => Jobs::set_protocol_fee(
+            RuntimeOrigin::root(),
+            sp_runtime::Perbill::from_percent(percent),
+        ),
         Op::Advance { blocks } => {
             run_to_block(System::block_number() + blocks);
             Ok(())
@@ -285,7 +297,19 @@ impl Ledger {
         prop_assert_eq!(issuance, sum, "issuance != sum of free + held");
         let minted = pallet_aitbc_receipts::TotalRewardsMinted::<Test>::get();
         let slashed = pallet_aitbc_miners::TotalSlashed::<Test>::get();
-        prop_assert_eq!(issuance, self.genesis_issuance + minted - slashed);
+        let burned = crate::TotalFeesBurned::<Test>::get();
+        prop_assert_eq!(issuance, self.genesis_issuance + minted - slashed - burned);
+        // Emission is bounded: never more than the fees burned, nor than the eras' budgets.
+        prop_assert!(
+            minted <= burned,
+            "minted {} > fees burned {}",
+            minted,
+            burned
+        );
+        let budgets: u128 = pallet_aitbc_receipts::Eras::<Test>::iter()
+            .map(|(_, e)| e.emission)
+            .sum();
+        prop_assert!(minted <= budgets);
         let claimed: u128 = pallet_aitbc_receipts::Receipts::<Test>::iter()
             .map(|(_, r)| match r.reward {
                 RewardStatus::Claimed { amount, .. } => amount,
@@ -322,6 +346,28 @@ impl Ledger {
                 "miner paid twice"
             );
         }
+        // Storage deposits: each account holds exactly what `Deposits` records for it.
+        let mut deposits: BTreeMap<u64, u128> = BTreeMap::new();
+        for (id, d) in crate::Deposits::<Test>::iter() {
+            let owner = crate::Jobs::<Test>::get(id).map(|j| j.owner);
+            prop_assert!(owner.is_some(), "deposit of pruned job {}", id);
+            *deposits.entry(owner.unwrap_or_default()).or_default() += d.job;
+            if let Some((miner, amount)) = d.result {
+                *deposits.entry(miner).or_default() += amount;
+            }
+        }
+        for who in (1..=CLIENTS).chain(MINERS) {
+            let held = Balances::balance_on_hold(
+                &RuntimeHoldReason::Jobs(HoldReason::StorageDeposit),
+                &who,
+            );
+            prop_assert_eq!(
+                held,
+                deposits.get(&who).copied().unwrap_or(0),
+                "deposit of {}",
+                who
+            );
+        }
         for who in (1..=CLIENTS).chain(MINERS) {
             let held =
                 Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::JobEscrow), &who);
@@ -352,6 +398,9 @@ proptest! {
     #[test]
     fn market_invariants_hold(ops in prop::collection::vec(op(), 1..120)) {
         new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+            // Deposits held and ended jobs pruned within the run.
+            DepositPerByte::set(1);
+            Retention::set(15);
             let mut ledger = Ledger {
                 genesis_issuance: Balances::total_issuance(),
                 ..Default::default()
@@ -381,6 +430,128 @@ proptest! {
                 let claimed = pallet_aitbc_receipts::TotalRewardsMinted::<Test>::get();
                 let slashed = pallet_aitbc_miners::TotalSlashed::<Test>::get();
                 eprintln!("{counts:?} minted={claimed} slashed={slashed}");
+            }
+            Ok(())
+        })?;
+    }
+}
+
+/// A client's move in [`honest_miner_is_never_slashed`].
+#[derive(Clone, Debug)]
+enum ClientMove {
+    Submit { client: u64, ttl: u64, budget: u128 },
+    Cancel { job: u64 },
+}
+
+fn client_move() -> impl Strategy<Value = ClientMove> {
+    prop_oneof![
+        4 => (1..=CLIENTS, 1..30u64, 10..2_000u128)
+            .prop_map(|(client, ttl, budget)| ClientMove::Submit { client, ttl, budget }),
+        1 => job_index().prop_map(|job| ClientMove::Cancel { job }),
+    ]
+}
+
+/// The block in `[n, last]` at which an honest miner acts, drawn from `seed`.
+fn within(seed: u64, n: u64, last: u64) -> u64 {
+    n + seed % (last.saturating_sub(n) + 1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Issue 11 (free slashing): whatever clients do (any TTL, submissions assigned in the
+    /// same block or the next, cancellations at any time), a miner that accepts anywhere in
+    /// its acknowledgement window and delivers anywhere in its run window is never slashed
+    /// nor noted late: no slash unless the miner had its full window.
+    #[test]
+    fn honest_miner_is_never_slashed(
+        blocks in prop::collection::vec(
+            (prop::collection::vec(client_move(), 0..3), any::<bool>(), any::<u64>()),
+            1..40,
+        )
+    ) {
+        use frame_support::{traits::Get, weights::Weight};
+        new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+            let o = RuntimeOrigin::signed;
+            register_miner(10, 1, 2_000);
+            register_miner(11, 1, 3_000);
+            let run_window: u64 = <Test as crate::Config>::MinRunWindow::get();
+            let min_ttl = Jobs::min_ttl();
+            // When each (job, assignment or acceptance block) is acted on.
+            let mut plan: BTreeMap<(u64, u64), u64> = BTreeMap::new();
+            // Past every TTL at the end (MaxTtl + expiry spill).
+            let drain = std::iter::repeat_n((Vec::new(), false, 7u64), 110);
+            for (moves, idle, seed) in blocks.into_iter().chain(drain) {
+                let n = System::block_number();
+                for m in MINERS[..2].iter() {
+                    let _ = Miners::heartbeat(o(*m));
+                }
+                for mv in moves {
+                    match mv {
+                        ClientMove::Submit { client, ttl, budget } => {
+                            let r = Jobs::submit(
+                                o(client), JobType::Inference, llama(), prompt("hi"), budget,
+                                ttl, est(1),
+                            );
+                            if ttl < min_ttl {
+                                prop_assert!(r.is_err(), "ttl {} < {} accepted", ttl, min_ttl);
+                            }
+                        }
+                        ClientMove::Cancel { job } => {
+                            let (job, owner) = resolve(job, &Who::Party, false, OPEN);
+                            let _ = Jobs::cancel(o(owner), job);
+                        }
+                    }
+                }
+                if idle {
+                    Jobs::on_idle(n, Weight::MAX);
+                }
+                let jobs: Vec<_> = crate::Jobs::<Test>::iter().collect();
+                for (id, job) in jobs {
+                    let Some(miner) = job.miner else { continue };
+                    let seed = seed.wrapping_mul(id + 1).rotate_left(id as u32);
+                    match job.status {
+                        JobStatus::Assigned => {
+                            // Accept at some block before the deadline (the deadline block's
+                            // `on_initialize` comes first).
+                            let deadline = job.ack_deadline.unwrap();
+                            let at = *plan
+                                .entry((id, job.status_since))
+                                .or_insert_with(|| within(seed, n, deadline - 1));
+                            if at <= n {
+                                prop_assert_eq!(Jobs::accept(o(miner), id), Ok(()));
+                            }
+                        }
+                        JobStatus::Running => {
+                            let since = job.timeline.running.unwrap();
+                            let at = *plan
+                                .entry((id, since + 1_000_000))
+                                .or_insert_with(|| within(seed, n, since + run_window));
+                            if at <= n {
+                                prop_assert_eq!(
+                                    Jobs::submit_result(
+                                        o(miner),
+                                        id,
+                                        b"out".to_vec().try_into().unwrap(),
+                                        H256::repeat_byte(1),
+                                        Metrics { compute_ms: 500, input_tokens: 1, output_tokens: 1 },
+                                    ),
+                                    Ok(())
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                prop_assert_eq!(pallet_aitbc_miners::TotalSlashed::<Test>::get(), 0);
+                for m in MINERS[..2].iter() {
+                    let rec = pallet_aitbc_miners::Miners::<Test>::get(m).unwrap();
+                    prop_assert_eq!(rec.reputation.late, 0, "miner {} noted late", m);
+                }
+                run_to_block(n + 1);
+            }
+            for (id, job) in crate::Jobs::<Test>::iter() {
+                prop_assert!(job.status.is_terminal(), "job {} not terminal", id);
             }
             Ok(())
         })?;

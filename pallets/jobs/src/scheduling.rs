@@ -6,14 +6,44 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{traits::One, DispatchError, Saturating};
 
 use crate::{
-    AckDeadlines, Config, Error, Event, Expiries, FailureCause, Jobs, JobsByMiner, Pallet, Queue,
-    WeightInfo,
+    AckDeadlines, Config, Error, Event, Expiries, FailureCause, JobOf, Jobs, JobsByMiner, Pallet,
+    Queue, WeightInfo,
 };
 
 /// How many blocks past the requested one `schedule_expiry` tries when a block is full.
 pub const EXPIRY_SEARCH: u32 = 8;
 
 impl<T: Config> Pallet<T> {
+    /// The shortest TTL `submit` accepts: one block to be assigned (`on_initialize` of the next
+    /// block), the miner's acknowledgement window (`AckTimeout`) and its run window
+    /// (`MinRunWindow`), each at least one block.
+    pub fn min_ttl() -> BlockNumberFor<T> {
+        let one: BlockNumberFor<T> = One::one();
+        one.saturating_add(T::AckTimeout::get().max(One::one()))
+            .saturating_add(T::MinRunWindow::get().max(One::one()))
+    }
+
+    /// Weight of one assignment attempt: looking at up to `max_candidates` miners and assigning
+    /// (`assign_job`), or failing a job no miner serves (an end with refund, at most what
+    /// `expire_job` costs), whichever is more.
+    pub(crate) fn assignment_attempt_weight() -> Weight {
+        T::WeightInfo::assign_job(T::Miners::max_candidates()).max(T::WeightInfo::expire_job())
+    }
+
+    /// Whether the miner of `job` had its whole window by block `n` for the deadline it is
+    /// about to miss: while `Assigned`, its acknowledgement deadline has come; while `Running`,
+    /// at least `MinRunWindow` blocks passed since it accepted. A miner is noted late (and
+    /// slashed) only then; otherwise its part ends as `Released`.
+    pub(crate) fn had_full_window(job: &JobOf<T>, n: BlockNumberFor<T>) -> bool {
+        match job.status {
+            JobStatus::Assigned => job.ack_deadline.is_some_and(|d| d <= n),
+            JobStatus::Running => job.timeline.running.is_some_and(|since| {
+                n.saturating_sub(since) >= T::MinRunWindow::get().max(One::one())
+            }),
+            _ => false,
+        }
+    }
+
     /// Index job `id` to expire at the first block from `at` (within `EXPIRY_SEARCH` blocks)
     /// that has room. Returns that block.
     pub(crate) fn schedule_expiry(
@@ -30,14 +60,18 @@ impl<T: Config> Pallet<T> {
         Err(Error::<T>::ExpiryScheduleFull.into())
     }
 
-    /// All of `on_initialize(n)`: expire, handle missed deadlines, assign. Returns its weight.
+    /// All of `on_initialize(n)`: expire, prune, handle missed deadlines, assign. Returns its
+    /// weight.
     pub(crate) fn process_block(n: BlockNumberFor<T>) -> Weight {
         let mut weight = T::WeightInfo::on_initialize_base();
         let expiring = Expiries::<T>::take(n);
         for id in &expiring {
-            Self::expire(*id);
+            Self::expire(*id, n);
         }
         weight.saturating_accrue(T::WeightInfo::expire_job().saturating_mul(expiring.len() as u64));
+
+        let pruned = Self::prune_due(n);
+        weight.saturating_accrue(T::WeightInfo::prune_job().saturating_mul(pruned.into()));
 
         let deadlines = AckDeadlines::<T>::take(n);
         for id in &deadlines {
@@ -47,9 +81,7 @@ impl<T: Config> Pallet<T> {
             .saturating_accrue(T::WeightInfo::ack_timeout().saturating_mul(deadlines.len() as u64));
 
         let attempts = Self::assign_from_queue(n, T::MaxAssignmentsPerBlock::get());
-        weight.saturating_accrue(
-            T::WeightInfo::assign_job(T::Miners::max_candidates()).saturating_mul(attempts.into()),
-        );
+        weight.saturating_accrue(Self::assignment_attempt_weight().saturating_mul(attempts.into()));
         weight
     }
 
@@ -58,7 +90,7 @@ impl<T: Config> Pallet<T> {
     /// weight used.
     pub(crate) fn assign_when_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
         let read_queue = T::DbWeight::get().reads(1);
-        let per_attempt = T::WeightInfo::assign_job(T::Miners::max_candidates());
+        let per_attempt = Self::assignment_attempt_weight();
         let Some(left) = remaining.checked_sub(&read_queue) else {
             return Weight::zero();
         };
@@ -73,9 +105,10 @@ impl<T: Config> Pallet<T> {
         read_queue.saturating_add(per_attempt.saturating_mul(attempts.into()))
     }
 
-    /// Expire job `id` if it is not terminal yet: refund, and note the miner late if it held
-    /// the job.
-    pub(crate) fn expire(id: JobId) {
+    /// Expire job `id` at block `n` if it is not terminal yet: refund, and note the miner
+    /// late (slashing it) if it held the job and had its whole window
+    /// ([`Self::had_full_window`]); a miner that did not is released without penalty.
+    pub(crate) fn expire(id: JobId, n: BlockNumberFor<T>) {
         let Some(mut job) = Jobs::<T>::get(id) else {
             return;
         };
@@ -83,7 +116,12 @@ impl<T: Config> Pallet<T> {
             return;
         }
         if let (Some(miner), JobStatus::Assigned | JobStatus::Running) = (&job.miner, job.status) {
-            T::Miners::note_outcome(miner, JobOutcome::Late);
+            let outcome = if Self::had_full_window(&job, n) {
+                JobOutcome::Late
+            } else {
+                JobOutcome::Released
+            };
+            T::Miners::note_outcome(miner, outcome);
         }
         if Self::end(&mut job, JobStatus::Expired).is_ok() {
             Jobs::<T>::insert(id, job);
@@ -171,6 +209,24 @@ impl<T: Config> Pallet<T> {
             return true;
         };
         if job.status != JobStatus::Queued {
+            return true;
+        }
+        // A miner must get its whole acknowledgement window and then its whole run window
+        // before the TTL ends; a job too close to its end waits (and expires, refunded) rather
+        // than hand a miner a deadline it cannot meet.
+        if deadline.saturating_add(T::MinRunWindow::get().max(One::one())) > job.expires_at {
+            return false;
+        }
+        if !T::Miners::serves(&job.model) {
+            // Nobody could ever take it: fail it (refunded) rather than let it hold a queue
+            // slot and an assignment attempt every round until its TTL.
+            if Self::end(&mut job, JobStatus::Failed).is_ok() {
+                Jobs::<T>::insert(id, job);
+                Self::deposit_event(Event::JobFailed {
+                    job_id: id,
+                    cause: FailureCause::NoMinerServesModel,
+                });
+            }
             return true;
         }
         let Some((miner, unit_price)) =

@@ -380,7 +380,8 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
         let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
         assert_eq!((m.active_jobs, m.reputation.delivered), (0, 1));
         assert_noop!(result(10, id, 2_500), Error::<Test>::JobNotRunning);
-        // Reward: once.
+        // Reward: once, after the receipt's era (10 blocks) is over.
+        run_to_block(10);
         assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(10), 0));
         assert!(matches!(
             Receipts::receipt(0).unwrap().reward,
@@ -482,9 +483,11 @@ fn cancel_refunds_in_full_from_any_open_status() {
             assert_eq!(status(id), JobStatus::Cancelled);
         }
         assert_eq!((escrow(1), escrow(2)), (0, 0));
+        // Economics changed (issue 11, free work): the running job was accepted, so its owner
+        // pays the miner the minimum payment (10) for cancelling it in the same block.
         assert_eq!(
             (Balances::balance(&1), Balances::balance(&2)),
-            (1_000_000, 1_000_000)
+            (1_000_000, 1_000_000 - 10)
         );
         let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
         assert_eq!(
@@ -698,9 +701,11 @@ fn on_initialize_charges_for_the_work_it_did() {
         submit(2, 500);
         System::set_block_number(3);
         let candidates = 8; // MaxMinersPerModel in the mock
+                            // An attempt may also fail a job no miner serves (issue 11): charged the larger cost.
+        let attempt = W::assign_job(candidates).max(W::expire_job());
         assert_eq!(
             Jobs::on_initialize(3),
-            W::on_initialize_base() + W::assign_job(candidates) * 2
+            W::on_initialize_base() + attempt * 2
         );
         // Both acknowledgement deadlines fall at block 6: two missed deadlines, and the two
         // re-queued jobs are offered again (no other miner: still two attempts).
@@ -711,7 +716,428 @@ fn on_initialize_charges_for_the_work_it_did() {
         System::set_block_number(6);
         assert_eq!(
             Jobs::on_initialize(6),
-            W::on_initialize_base() + W::ack_timeout() * 2 + W::assign_job(candidates) * 2
+            W::on_initialize_base() + W::ack_timeout() * 2 + attempt * 2
+        );
+    });
+}
+
+// ---- Issue 11, economics: free slashing (item 1) -------------------------------------------
+
+#[test]
+fn ttl_too_short_for_the_ack_and_run_windows_is_refused_naming_the_minimum() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        // One block to be assigned + AckTimeout 3 + MinRunWindow 1.
+        assert_eq!(Jobs::min_ttl(), 5);
+        for ttl in 1..5 {
+            assert_noop!(
+                Jobs::submit(
+                    RuntimeOrigin::signed(1),
+                    JobType::Inference,
+                    llama(),
+                    prompt("x"),
+                    500,
+                    ttl,
+                    est(1)
+                ),
+                Error::<Test>::TtlTooShort { min_ttl: 5 }
+            );
+        }
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            5,
+            est(1)
+        ));
+    });
+}
+
+#[test]
+fn ttl_one_job_cannot_get_its_miner_slashed() {
+    use frame_support::{traits::Hooks, weights::Weight};
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        // The attack: a job with `ttl = 1` is assigned (here in the same block, by `on_idle`)
+        // and expires the next block, before its miner could accept.
+        let refused = Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            1,
+            est(1),
+        );
+        assert_eq!(
+            refused,
+            Err(Error::<Test>::TtlTooShort { min_ttl: 5 }.into())
+        );
+        // The shortest allowed TTL, assigned at once: the miner has its whole windows.
+        let id = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            5,
+            est(1)
+        ));
+        Jobs::on_idle(1, Weight::MAX);
+        assert_eq!(status(id), JobStatus::Assigned);
+        run_to_block(10);
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        // Missing a deadline it fully had is still slashed (once: the ack deadline).
+        assert_eq!((m.reputation.late, m.stake), (1, 1_800));
+        assert_eq!(status(id), JobStatus::Expired);
+    });
+}
+
+#[test]
+fn reassigned_job_near_its_end_does_not_slash_the_new_miner() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        register_miner(11, 5, 3_000);
+        // TTL 5 from block 1: expires at 6. Assigned to 11 at block 2 (deadline 5).
+        let id = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            500,
+            5,
+            est(1)
+        ));
+        run_to_block(2);
+        assert_eq!(Jobs::job(id).unwrap().miner, Some(11));
+        // 11 misses its (whole) window at 5 and is slashed; the job is re-queued, but a new
+        // deadline at 8 would fall after its end (6): 10 is not handed a deadline it cannot
+        // meet, and the job expires, refunded, at 6.
+        run_to_block(5);
+        assert_eq!(status(id), JobStatus::Queued);
+        run_to_block(8);
+        assert_eq!(status(id), JobStatus::Expired);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        let m10 = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m10.reputation.late, m10.stake), (0, 2_000));
+        let m11 = pallet_aitbc_miners::Miners::<Test>::get(11).unwrap();
+        assert_eq!((m11.reputation.late, m11.stake), (1, 2_700));
+    });
+}
+
+#[test]
+fn expiry_before_the_run_window_ends_releases_the_miner_without_slash() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        // A running job reaching its end in the block it was accepted (as a job assigned
+        // before this rule existed could): the miner did not have its run window.
+        Jobs::expire(id, 2);
+        assert_eq!(status(id), JobStatus::Expired);
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.reputation.late, m.stake, m.active_jobs), (0, 2_000, 0));
+        assert_eq!(pallet_aitbc_miners::TotalSlashed::<Test>::get(), 0);
+    });
+}
+
+// ---- Issue 11, economics: free work (item 2) -----------------------------------------------
+
+#[test]
+fn cancel_after_accept_pays_the_miner_for_the_time_given() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        // TTL 21 from block 1: expires at 22; accepted at 2, so the run window is 20 blocks.
+        let id = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            llama(),
+            prompt("x"),
+            1_000,
+            21,
+            est(1)
+        ));
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        let miner_before = Balances::balance(&10);
+        let issuance = Balances::total_issuance();
+        // Five of twenty blocks: a quarter of the budget.
+        run_to_block(7);
+        assert_eq!(Jobs::cancellation_pay(&Jobs::job(id).unwrap()), 250);
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), id));
+        System::assert_has_event(
+            Event::MinerPaid {
+                job_id: id,
+                miner: 10,
+                amount: 250,
+            }
+            .into(),
+        );
+        System::assert_has_event(
+            Event::EscrowRefunded {
+                job_id: id,
+                owner: 1,
+                amount: 750,
+            }
+            .into(),
+        );
+        System::assert_last_event(Event::JobCancelled { job_id: id }.into());
+        assert_eq!(Balances::balance(&10), miner_before + 250);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000 - 250));
+        assert_eq!(Balances::total_issuance(), issuance);
+        let job = Jobs::job(id).unwrap();
+        assert_eq!(
+            (job.status, job.escrowed, job.receipt),
+            (JobStatus::Cancelled, 0, None)
+        );
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.late), (0, 0));
+    });
+}
+
+#[test]
+fn cancel_front_running_a_result_still_pays_the_minimum() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        run_to_block(3);
+        // The owner's (tipped) cancel lands before the miner's result in the same block.
+        let miner_before = Balances::balance(&10);
+        let pay = Jobs::cancellation_pay(&Jobs::job(id).unwrap());
+        // One block of the 19-block run window: 500 / 19 = 26 (rounded down), above the
+        // minimum payment of 10.
+        assert_eq!(pay, 26);
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), id));
+        assert_noop!(result(10, id, 1_000), Error::<Test>::JobNotRunning);
+        assert_eq!(Balances::balance(&10), miner_before + 26);
+        assert_eq!(Balances::balance(&1), 1_000_000 - 26);
+        // In the block it was accepted: the minimum payment.
+        let id = submit(2, 500);
+        run_to_block(4);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(2), id));
+        assert_eq!(Balances::balance(&2), 1_000_000 - 10);
+    });
+}
+
+#[test]
+fn cancel_before_accept_refunds_in_full() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_eq!(status(id), JobStatus::Assigned);
+        let miner_before = Balances::balance(&10);
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), id));
+        assert_eq!(Balances::balance(&10), miner_before);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        let m = pallet_aitbc_miners::Miners::<Test>::get(10).unwrap();
+        assert_eq!((m.active_jobs, m.reputation.late, m.stake), (0, 0, 2_000));
+    });
+}
+
+// ---- Issue 11, economics: unbounded minting (item 3) ---------------------------------------
+
+#[test]
+fn protocol_fee_is_burned_from_the_payment_and_recorded_on_the_receipt() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            Jobs::set_protocol_fee(
+                RuntimeOrigin::signed(1),
+                sp_runtime::Perbill::from_percent(10)
+            ),
+            DispatchError::BadOrigin
+        );
+        assert_ok!(Jobs::set_protocol_fee(
+            RuntimeOrigin::root(),
+            sp_runtime::Perbill::from_percent(10)
+        ));
+        System::assert_last_event(
+            Event::ProtocolFeeChanged {
+                fee: sp_runtime::Perbill::from_percent(10),
+            }
+            .into(),
+        );
+        register_miner(10, 50, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        let miner_before = Balances::balance(&10);
+        let issuance = Balances::total_issuance();
+        // 2.5 s -> 3 GPU-seconds x 50 = 150, of which 15 burned.
+        assert_ok!(result(10, id, 2_500));
+        assert_eq!(Balances::balance(&10), miner_before + 135);
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000 - 150));
+        assert_eq!(Balances::total_issuance(), issuance - 15);
+        assert_eq!(crate::TotalFeesBurned::<Test>::get(), 15);
+        System::assert_has_event(
+            Event::ProtocolFeeBurned {
+                job_id: id,
+                amount: 15,
+            }
+            .into(),
+        );
+        let receipt = Receipts::receipt(0).unwrap();
+        assert_eq!((receipt.price, receipt.fee), (150, 15));
+        // The era's only receipt: its share (the whole 50) is capped at its fee.
+        run_to_block(10);
+        assert_ok!(Receipts::claim_reward(RuntimeOrigin::signed(3), 0));
+        assert_eq!(Balances::balance(&10), miner_before + 135 + 15);
+        // Self-dealing (1 paying its own miner 10) gained nothing overall.
+        assert_eq!(Balances::total_issuance(), issuance);
+    });
+}
+
+// ---- Issue 11, economics: cheap state (item 5b) --------------------------------------------
+
+#[test]
+fn one_client_cannot_fill_the_queue() {
+    new_test_ext().execute_with(|| {
+        // The attack: one account queued jobs until the queue (8) was full for everyone.
+        MaxOpenJobs::set(4);
+        let ids: Vec<u64> = (0..4).map(|_| submit(1, 100)).collect();
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 4);
+        assert_noop!(
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                llama(),
+                prompt("x"),
+                100,
+                20,
+                est(1)
+            ),
+            Error::<Test>::TooManyOpenJobs
+        );
+        // Other clients still get in.
+        submit(2, 100);
+        // An ended job frees its slot.
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), ids[0]));
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 3);
+        submit(1, 100);
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 4);
+        // Past every TTL: nothing open, the counters are gone.
+        run_to_block(40);
+        assert!(!crate::OpenJobs::<Test>::contains_key(1));
+        assert!(!crate::OpenJobs::<Test>::contains_key(2));
+    });
+}
+
+#[test]
+fn job_for_a_model_no_miner_serves_leaves_the_queue_refunded() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let nobody = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Inference,
+            b"no-such-model".to_vec().try_into().unwrap(),
+            prompt("x"),
+            300,
+            20,
+            est(1)
+        ));
+        let served = submit(2, 300);
+        assert_eq!(Queue::<Test>::get().to_vec(), vec![nobody, served]);
+        run_to_block(2);
+        // It no longer holds a queue slot until its TTL: failed at once, refunded in full.
+        assert_eq!(status(nobody), JobStatus::Failed);
+        System::assert_has_event(
+            Event::JobFailed {
+                job_id: nobody,
+                cause: FailureCause::NoMinerServesModel,
+            }
+            .into(),
+        );
+        assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
+        assert_eq!(status(served), JobStatus::Assigned);
+        assert!(Queue::<Test>::get().is_empty());
+        assert_eq!(crate::OpenJobs::<Test>::get(1), 0);
+    });
+}
+
+// ---- Issue 11, economics: cheap state (item 5d) --------------------------------------------
+
+fn deposit_held(who: AccountId) -> Balance {
+    Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::StorageDeposit), &who)
+}
+
+#[test]
+fn ended_jobs_are_pruned_after_retention_and_their_deposits_return() {
+    use codec::Encode;
+    new_test_ext().execute_with(|| {
+        DepositPerByte::set(2);
+        Retention::set(10);
+        register_miner(10, 5, 2_000);
+        let miner_free = Balances::balance(&10);
+        let id = submit(1, 500);
+        // Two per byte of the job as submitted (its prompt included).
+        let job_deposit = crate::Deposits::<Test>::get(id).unwrap().job;
+        assert!(job_deposit >= 2 * Jobs::job(id).unwrap().input.encoded_size() as u128);
+        assert_eq!(job_deposit % 2, 0);
+        assert_eq!(deposit_held(1), job_deposit);
+        assert_eq!(Balances::balance(&1), 1_000_000 - 500 - job_deposit);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        assert_ok!(result(10, id, 2_500));
+        let result_deposit = 2 * Jobs::job_result(id).unwrap().encoded_size() as u128;
+        assert_eq!(deposit_held(10), result_deposit);
+        assert_eq!(
+            crate::Deposits::<Test>::get(id),
+            Some(crate::JobDeposits {
+                job: job_deposit,
+                result: Some((10, result_deposit)),
+            })
+        );
+        // Still there (and queryable) during the retention period.
+        run_to_block(11);
+        assert!(Jobs::job(id).is_some());
+        // Ended at block 2: pruned at 12, deposits back, the receipt stays.
+        run_to_block(12);
+        assert!(Jobs::job(id).is_none());
+        assert!(Jobs::job_result(id).is_none());
+        assert!(Jobs::jobs_by_owner(&1, 0, 10).is_empty());
+        assert!(Jobs::jobs_by_miner(&10, 0, 10).is_empty());
+        assert!(Jobs::jobs_by_status(JobStatus::Completed, 0, 10).is_empty());
+        assert!(crate::Deposits::<Test>::get(id).is_none());
+        System::assert_has_event(Event::JobPruned { job_id: id }.into());
+        System::assert_has_event(
+            Event::DepositsReleased {
+                job_id: id,
+                amount: job_deposit + result_deposit,
+            }
+            .into(),
+        );
+        assert_eq!((deposit_held(1), deposit_held(10)), (0, 0));
+        assert_eq!(Balances::balance(&1), 1_000_000 - 15);
+        assert_eq!(Balances::balance(&10), miner_free + 15);
+        assert_eq!(Receipts::receipts_by_job(id).len(), 1);
+    });
+}
+
+#[test]
+fn a_job_without_room_for_its_deposit_is_refused() {
+    new_test_ext().execute_with(|| {
+        DepositPerByte::set(1_000_000);
+        assert_noop!(
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                llama(),
+                prompt("x"),
+                0,
+                20,
+                est(1)
+            ),
+            Error::<Test>::InsufficientBalance
         );
     });
 }

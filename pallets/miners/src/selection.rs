@@ -91,6 +91,10 @@ impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
         T::MaxMinersPerModel::get()
     }
 
+    fn serves(model: &ModelName) -> bool {
+        MinersByModel::<T>::decode_len(model).unwrap_or(0) > 0
+    }
+
     fn note_assigned(miner: &T::AccountId) {
         Miners::<T>::mutate(miner, |m| {
             if let Some(m) = m {

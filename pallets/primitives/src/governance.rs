@@ -42,7 +42,9 @@ pub type ProposedAuthorities = BoundedVec<AuthorityKeys, ConstU32<MAX_PROPOSED_A
     Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub enum GovernanceAction<Balance, BlockNumber> {
-    /// Set the protocol reward minted per receipt (receipts pallet).
+    /// Set the miners' emission budget per era (receipts pallet `RewardAmount`): shared by
+    /// the era's receipts pro rata to what their clients paid, each capped at the protocol fee
+    /// its job burned.
     SetMinerReward(Balance),
     /// Set the minimum payment of a job type (jobs pallet).
     SetMinJobPayment {
@@ -57,6 +59,8 @@ pub enum GovernanceAction<Balance, BlockNumber> {
     SetSlashShare(Perbill),
     /// Replace the validator set (Aura and GRANDPA authorities; at least one).
     SetAuthorities(ProposedAuthorities),
+    /// Set the protocol fee: the share of every job payment burned (jobs pallet).
+    SetProtocolFee(Perbill),
 }
 
 /// A stake-weighted vote.

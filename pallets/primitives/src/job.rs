@@ -38,7 +38,8 @@ pub enum JobStatus {
     Completed,
     /// Failed (reported by the miner, or no miner acknowledged it); refunded in full.
     Failed,
-    /// Cancelled by its owner; refunded in full.
+    /// Cancelled by its owner; refunded in full, or, if the miner had accepted, the miner paid
+    /// for its time and the rest refunded.
     Cancelled,
     /// Reached its TTL before completing; refunded in full.
     Expired,

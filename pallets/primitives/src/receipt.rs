@@ -6,7 +6,7 @@ use sp_core::H256;
 
 use crate::{JobId, ReceiptId};
 
-/// Whether the protocol reward for a receipt was claimed.
+/// Whether the emission share of a receipt was claimed.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 pub enum RewardStatus<AccountId, Balance, BlockNumber> {
     /// Not claimed yet.
@@ -17,7 +17,7 @@ pub enum RewardStatus<AccountId, Balance, BlockNumber> {
         block: BlockNumber,
         /// Account that sent the claim.
         claimer: AccountId,
-        /// Amount minted.
+        /// Amount minted (possibly zero).
         amount: Balance,
     },
 }
@@ -37,8 +37,10 @@ pub struct Receipt<AccountId, Balance, BlockNumber> {
     pub units: u64,
     /// Price per unit.
     pub unit_price: Balance,
-    /// Amount paid to the miner.
+    /// Amount the client paid, protocol fee included (the miner received `price - fee`).
     pub price: Balance,
+    /// The protocol fee burned out of `price`: the most this receipt's emission can be.
+    pub fee: Balance,
     /// Hash of the result.
     pub result_hash: H256,
     /// Block of completion.

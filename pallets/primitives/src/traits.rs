@@ -48,6 +48,10 @@ pub trait MinerRegistry<AccountId, Balance> {
     /// Most miners `select_miner` looks at (for weight accounting).
     fn max_candidates() -> u32;
 
+    /// Whether any registered miner lists `model` (online or not). A queued job for a model no
+    /// miner serves can never be assigned.
+    fn serves(model: &ModelName) -> bool;
+
     /// A job was assigned to `miner`.
     fn note_assigned(miner: &AccountId);
 
@@ -74,8 +78,12 @@ pub struct CompletedJob<AccountId, Balance> {
     pub units: u64,
     /// Price per unit.
     pub unit_price: Balance,
-    /// Amount paid.
+    /// Amount the client paid for the job, protocol fee included.
     pub price: Balance,
+    /// The protocol fee burned out of `price` (the miner received `price - fee`). A receipt's
+    /// emission is capped at it, so paying oneself through a second account never earns more
+    /// than it burns.
+    pub fee: Balance,
     /// Hash of the result.
     pub result_hash: H256,
 }

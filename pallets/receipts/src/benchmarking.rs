@@ -6,6 +6,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, EnsureOrigin};
 use frame_system::RawOrigin;
 use sp_core::H256;
+use sp_runtime::Saturating;
 
 fn completed<T: Config>(
     job_id: u64,
@@ -18,6 +19,7 @@ fn completed<T: Config>(
         units: 10,
         unit_price: 1u32.into(),
         price: 10u32.into(),
+        fee: 10u32.into(),
         result_hash: H256::repeat_byte(1),
     }
 }
@@ -33,6 +35,10 @@ mod benchmarks {
         RewardAmount::<T>::put(BalanceOf::<T>::from(1_000u32));
         let id = <Pallet<T> as ReceiptSink<_, _>>::record(completed::<T>(0, miner.clone()))
             .expect("records");
+        // After the receipt's era.
+        frame_system::Pallet::<T>::set_block_number(
+            frame_system::Pallet::<T>::block_number().saturating_add(T::EraLength::get()),
+        );
         let caller: T::AccountId = whitelisted_caller();
         #[extrinsic_call]
         _(RawOrigin::Signed(caller), id);

@@ -1,17 +1,32 @@
 //! # AITBC receipts pallet
 //!
-//! The on-chain record of completed, paid jobs, and the protocol reward for them.
+//! The on-chain record of completed, paid jobs, and the bounded emission to the miners who did
+//! them.
 //!
-//! - The jobs pallet pays the miner from escrow and then calls [`ReceiptSink::record`]
-//!   (implemented here) in the same extrinsic: a [`Receipt`] is written with the job, client,
-//!   miner, units (GPU-seconds), unit price, price, result hash, block and timestamp. A job gets
-//!   at most one receipt ([`Error::ReceiptExists`]).
-//! - [`Pallet::claim_reward`] mints the protocol reward ([`RewardAmount`], set at genesis and by
-//!   [`Pallet::set_reward`] from [`Config::RewardOrigin`], i.e. root now and the DAO later) to the
-//!   receipt's miner, exactly once per receipt. Anyone may send the claim (a keeper bot, the
-//!   miner daemon); the reward always goes to the miner, and the receipt records the claimer.
-//!   [`TotalRewardsMinted`] is the sum of all claimed rewards: the only tokens the market
-//!   creates.
+//! - The jobs pallet pays the miner from escrow (burning the protocol fee) and then calls
+//!   [`ReceiptSink::record`] (implemented here) in the same extrinsic: a [`Receipt`] is written
+//!   with the job, client, miner, units (GPU-seconds), unit price, price, protocol fee, result
+//!   hash, block and timestamp. A job gets at most one receipt ([`Error::ReceiptExists`]).
+//!
+//! ## Emission
+//! Time is cut into eras of [`Config::EraLength`] blocks (era `e` = blocks
+//! `e * EraLength .. (e + 1) * EraLength`). Each era's emission budget is [`RewardAmount`]
+//! (set at genesis and by [`Pallet::set_reward`] from [`Config::RewardOrigin`], i.e. the DAO's
+//! `SetMinerReward`), taken when the era's first receipt is written and kept in [`Eras`] with
+//! the era's paid volume and fees. Once the era is over, [`Pallet::claim_reward`] mints to a
+//! receipt's miner, exactly once per receipt (anyone may send it; the receipt records the
+//! claimer):
+//!
+//! ```text
+//! reward = min(emission * price / volume, fee)      (rounded down)
+//! ```
+//!
+//! so an era mints at most its budget, and no receipt mints more than the protocol fee its job
+//! burned: a miner paying itself through a second account burns at least what it can earn,
+//! and its net balance never grows. Total issuance therefore never exceeds genesis issuance
+//! plus the emission of the eras that had receipts. [`TotalRewardsMinted`] is the sum of all
+//! claims: the only tokens the market creates. Receipts written before this scheme (storage
+//! version 0) paid no fee and mint nothing.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -32,8 +47,15 @@ pub mod weights;
 pub use weights::WeightInfo;
 
 use aitbc_primitives::{CompletedJob, Receipt, ReceiptId, ReceiptSink, RewardStatus};
-use frame_support::traits::fungible;
+use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::traits::{fungible, Get};
 use frame_system::pallet_prelude::BlockNumberFor;
+use scale_info::TypeInfo;
+use sp_runtime::{
+    helpers_128bit::multiply_by_rational_with_rounding, traits::One, Rounding, SaturatedConversion,
+};
+
+pub mod migrations;
 
 /// Balance type of the configured currency.
 pub type BalanceOf<T> =
@@ -41,6 +63,46 @@ pub type BalanceOf<T> =
 /// A stored receipt.
 pub type ReceiptOf<T> =
     Receipt<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// Index of an emission era: `block / EraLength`.
+pub type EraIndex = u64;
+
+/// What an era's receipts share.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default, TypeInfo, MaxEncodedLen)]
+pub struct EraTotals<Balance> {
+    /// The era's emission budget ([`RewardAmount`] when its first receipt was written).
+    pub emission: Balance,
+    /// Sum of the era's receipts' `price`.
+    pub volume: Balance,
+    /// Sum of the era's receipts' protocol `fee`.
+    pub fees: Balance,
+}
+
+impl<T: Config> Pallet<T> {
+    /// The era of block `n`.
+    pub fn era_of(n: BlockNumberFor<T>) -> EraIndex {
+        let length: u64 = T::EraLength::get().max(One::one()).saturated_into();
+        let n: u64 = n.saturated_into();
+        n / length
+    }
+
+    /// What claiming `receipt` mints: its era's emission pro rata to its price over the era's
+    /// volume, rounded down, and never more than its protocol fee.
+    pub fn reward_of(receipt: &ReceiptOf<T>) -> BalanceOf<T> {
+        let Some(era) = Eras::<T>::get(Self::era_of(receipt.block)) else {
+            return 0u32.into();
+        };
+        let share = multiply_by_rational_with_rounding(
+            era.emission.saturated_into::<u128>(),
+            receipt.price.saturated_into::<u128>(),
+            era.volume.saturated_into::<u128>().max(1),
+            Rounding::Down,
+        )
+        .unwrap_or(0);
+        let share: BalanceOf<T> = share.saturated_into();
+        share.min(receipt.fee)
+    }
+}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -51,9 +113,13 @@ pub mod pallet {
         traits::{fungible::Mutate, UnixTime},
     };
     use frame_system::pallet_prelude::*;
-    use sp_runtime::Saturating;
+    use sp_runtime::{traits::Zero, Saturating};
+
+    /// Version 1: receipts carry their protocol `fee`; [`RewardAmount`] is a budget per era.
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     /// Configuration.
@@ -66,10 +132,13 @@ pub mod pallet {
         type Currency: fungible::Inspect<Self::AccountId> + Mutate<Self::AccountId>;
         /// Wall-clock time for receipt timestamps.
         type Time: UnixTime;
-        /// Reward per receipt until genesis or governance sets one ([`RewardAmount`]).
+        /// Emission budget per era until genesis or governance sets one ([`RewardAmount`]).
         #[pallet::constant]
         type DefaultReward: Get<BalanceOf<Self>>;
-        /// Who may change the reward (root now, the DAO later).
+        /// Blocks per emission era (at least 1).
+        #[pallet::constant]
+        type EraLength: Get<BlockNumberFor<Self>>;
+        /// Who may change the emission budget (root, i.e. the DAO's `SetMinerReward`).
         type RewardOrigin: EnsureOrigin<Self::RuntimeOrigin>;
         /// Weights of this pallet's calls.
         type WeightInfo: WeightInfo;
@@ -98,11 +167,16 @@ pub mod pallet {
         T::DefaultReward::get()
     }
 
-    /// Protocol reward minted to the miner for each receipt (a runtime parameter: set at
-    /// genesis or by `set_reward`; `DefaultReward` until then).
+    /// Emission budget per era, shared by the era's receipts (a runtime parameter: set at
+    /// genesis or by `set_reward`; `DefaultReward` until then). An era's budget is fixed when
+    /// its first receipt is written ([`Eras`]).
     #[pallet::storage]
     pub type RewardAmount<T: Config> =
         StorageValue<_, BalanceOf<T>, ValueQuery, DefaultRewardAmount<T>>;
+
+    /// Each era that had receipts: its emission budget, paid volume and protocol fees.
+    #[pallet::storage]
+    pub type Eras<T: Config> = StorageMap<_, Twox64Concat, EraIndex, EraTotals<BalanceOf<T>>>;
 
     /// Sum of all rewards minted by claims.
     #[pallet::storage]
@@ -145,7 +219,7 @@ pub mod pallet {
             claimer: T::AccountId,
             amount: BalanceOf<T>,
         },
-        /// The reward per receipt changed.
+        /// The emission budget per era changed (from the next era with receipts on).
         RewardChanged {
             old: BalanceOf<T>,
             new: BalanceOf<T>,
@@ -161,12 +235,15 @@ pub mod pallet {
         AlreadyClaimed,
         /// The job already has a receipt.
         ReceiptExists,
+        /// The receipt's era is not over yet: its share is known once the era ends.
+        EraNotOver,
     }
 
     #[pallet::call]
     impl<T: Config> Pallet<T> {
-        /// Mint the protocol reward for `receipt_id` to the receipt's miner. Once per receipt;
-        /// any signed account may send it.
+        /// Mint the emission share of `receipt_id` to the receipt's miner:
+        /// `min(era emission * price / era volume, fee)` ([`Pallet::reward_of`]). Once per
+        /// receipt, after its era is over; any signed account may send it.
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::claim_reward())]
         pub fn claim_reward(origin: OriginFor<T>, receipt_id: ReceiptId) -> DispatchResult {
@@ -177,11 +254,20 @@ pub mod pallet {
                     receipt.reward == RewardStatus::Unclaimed,
                     Error::<T>::AlreadyClaimed
                 );
-                let amount = RewardAmount::<T>::get();
-                let minted = T::Currency::mint_into(&receipt.miner, amount)?;
+                let now = frame_system::Pallet::<T>::block_number();
+                ensure!(
+                    Self::era_of(receipt.block) < Self::era_of(now),
+                    Error::<T>::EraNotOver
+                );
+                let amount = Self::reward_of(receipt);
+                let minted = if amount.is_zero() {
+                    amount
+                } else {
+                    T::Currency::mint_into(&receipt.miner, amount)?
+                };
                 TotalRewardsMinted::<T>::mutate(|t| *t = t.saturating_add(minted));
                 receipt.reward = RewardStatus::Claimed {
-                    block: frame_system::Pallet::<T>::block_number(),
+                    block: now,
                     claimer: claimer.clone(),
                     amount: minted,
                 };
@@ -195,7 +281,8 @@ pub mod pallet {
             })
         }
 
-        /// Set the reward per receipt. `RewardOrigin` only.
+        /// Set the emission budget per era ([`RewardAmount`]); eras that already have receipts
+        /// keep theirs. `RewardOrigin` only.
         #[pallet::call_index(1)]
         #[pallet::weight(T::WeightInfo::set_reward())]
         pub fn set_reward(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
@@ -217,6 +304,16 @@ pub mod pallet {
             );
             let id = NextReceiptId::<T>::get();
             NextReceiptId::<T>::put(id.saturating_add(1));
+            let block = frame_system::Pallet::<T>::block_number();
+            Eras::<T>::mutate(Self::era_of(block), |era| {
+                let era = era.get_or_insert_with(|| EraTotals {
+                    emission: RewardAmount::<T>::get(),
+                    volume: Zero::zero(),
+                    fees: Zero::zero(),
+                });
+                era.volume = era.volume.saturating_add(job.price);
+                era.fees = era.fees.saturating_add(job.fee);
+            });
             let receipt = Receipt {
                 id,
                 job_id: job.job_id,
@@ -225,8 +322,9 @@ pub mod pallet {
                 units: job.units,
                 unit_price: job.unit_price,
                 price: job.price,
+                fee: job.fee,
                 result_hash: job.result_hash,
-                block: frame_system::Pallet::<T>::block_number(),
+                block,
                 timestamp_ms: T::Time::now().as_millis() as u64,
                 reward: RewardStatus::Unclaimed,
             };

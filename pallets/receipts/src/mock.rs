@@ -45,11 +45,12 @@ impl pallet_aitbc_receipts::Config for Test {
     type Currency = Balances;
     type Time = BlockTime;
     type DefaultReward = frame_support::traits::ConstU128<7>;
+    type EraLength = frame_support::traits::ConstU64<10>;
     type RewardOrigin = EnsureRoot<AccountId>;
     type WeightInfo = ();
 }
 
-/// Accounts 1..=9 start with 10_000 each; the reward is 50.
+/// Accounts 1..=9 start with 10_000 each; the emission is 50 per era of 10 blocks.
 pub fn new_test_ext() -> sp_io::TestExternalities {
     let mut t = frame_system::GenesisConfig::<Test>::default()
         .build_storage()

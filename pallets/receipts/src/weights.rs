@@ -38,8 +38,9 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn claim_reward() -> Weight {
-        Weight::from_parts(8_853_000, 4_000)
-            .saturating_add(T::DbWeight::get().reads(5_u64))
+        // Re-measured 2026-12-04 with the era's totals (read).
+        Weight::from_parts(10_051_000, 4_100)
+            .saturating_add(T::DbWeight::get().reads(6_u64))
             .saturating_add(T::DbWeight::get().writes(4_u64))
     }
     fn set_reward() -> Weight {
@@ -48,17 +49,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
     fn record() -> Weight {
-        Weight::from_parts(4_167_000, 4_000)
-            .saturating_add(T::DbWeight::get().reads(3_u64))
-            .saturating_add(T::DbWeight::get().writes(4_u64))
+        // Re-measured 2026-12-04 with the era's totals (read and write).
+        Weight::from_parts(5_337_000, 4_100)
+            .saturating_add(T::DbWeight::get().reads(4_u64))
+            .saturating_add(T::DbWeight::get().writes(5_u64))
     }
 }
 
 // For tests: the same numbers against RocksDB weights.
 impl WeightInfo for () {
     fn claim_reward() -> Weight {
-        Weight::from_parts(8_853_000, 4_000)
-            .saturating_add(RocksDbWeight::get().reads(5_u64))
+        // Re-measured 2026-12-04 with the era's totals (read).
+        Weight::from_parts(10_051_000, 4_100)
+            .saturating_add(RocksDbWeight::get().reads(6_u64))
             .saturating_add(RocksDbWeight::get().writes(4_u64))
     }
     fn set_reward() -> Weight {
@@ -67,8 +70,9 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
     fn record() -> Weight {
-        Weight::from_parts(4_167_000, 4_000)
-            .saturating_add(RocksDbWeight::get().reads(3_u64))
-            .saturating_add(RocksDbWeight::get().writes(4_u64))
+        // Re-measured 2026-12-04 with the era's totals (read and write).
+        Weight::from_parts(5_337_000, 4_100)
+            .saturating_add(RocksDbWeight::get().reads(4_u64))
+            .saturating_add(RocksDbWeight::get().writes(5_u64))
     }
 }
