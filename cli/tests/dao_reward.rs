@@ -1,9 +1,11 @@
-//! The DAO changes the market end to end, against a real `aitbc-node --dev`: a miner's receipt
-//! claim mints the genesis reward (1 AIT); a proposal to raise the reward per receipt to 5 AIT
-//! passes (stake-weighted yes votes reach the quorum), is enacted on chain after the dev
-//! chain's enactment delay, and the next receipt claim mints exactly 5 AIT. Every step goes
-//! through the `aitbc` CLI except delivering a job's result, which the miner daemon does through
-//! the same library. Skipped (with a message) when the node binary has not been built.
+//! The DAO changes the market end to end, against a real `aitbc-node --dev`: once its emission
+//! era (20 blocks on `dev`) is over, a miner's receipt claim mints the receipt's share of the
+//! era's budget (50 AIT), capped at the protocol fee the job burned — exactly that fee, as the
+//! only receipt of its era; a proposal to cut the era budget to 0.0001 AIT passes (stake-weighted
+//! yes votes reach the quorum), is enacted after the dev chain's enactment delay, and the next
+//! receipt mints exactly the new budget. Every step goes through the `aitbc` CLI except
+//! delivering a job's result, which the miner daemon does through the same library. Skipped
+//! (with a message) when the node binary has not been built.
 
 mod common;
 use aitbc_runtime::AIT;
@@ -18,8 +20,8 @@ fn bob_free(cli: &Cli) -> u128 {
 }
 
 /// Alice submits a job, the chain assigns it to Bob, Bob accepts and delivers; returns the
-/// receipt id.
-fn completed_job(cli: &Cli, url: &str, prompt: &str) -> u64 {
+/// receipt id and the protocol fee the job burned.
+fn completed_job(cli: &Cli, url: &str, prompt: &str) -> (u64, u128) {
     cli.json(&["--wallet", "bob", "miner", "heartbeat"]);
     let j = cli.json(&[
         "client",
@@ -40,26 +42,44 @@ fn completed_job(cli: &Cli, url: &str, prompt: &str) -> u64 {
     deliver_result(url, "//Bob", job, "Paris is the capital of France.");
     let r = cli.json(&["client", "result", &job_s]);
     assert_eq!(r["status"], "completed");
-    r["receipt_id"].as_u64().expect("receipt_id")
+    let fee = units(&r["receipt"]["protocol_fee"]);
+    assert!(fee > 0, "{r}");
+    (r["receipt_id"].as_u64().expect("receipt_id"), fee)
 }
 
-/// `aitbc miner claim RECEIPT` as Bob; checks that Bob's balance grew by exactly the minted
-/// reward less the claim's fee. Returns the reward.
+/// `aitbc miner claim RECEIPT` as Bob once the receipt's era is over (refused before, with the
+/// reason); checks that Bob's balance grew by exactly the minted reward less the claim's fee.
+/// Returns the reward.
 fn claim(cli: &Cli, receipt: u64) -> u128 {
-    let before = bob_free(cli);
-    let c = cli.json(&["--wallet", "bob", "miner", "claim", &receipt.to_string()]);
+    let id = receipt.to_string();
+    let start = Instant::now();
+    let (before, c) = loop {
+        let before = bob_free(cli);
+        let out = cli.run(&["--output", "json", "--wallet", "bob", "miner", "claim", &id]);
+        if out.status.success() {
+            let c: Value = serde_json::from_slice(&out.stdout).expect("claim JSON");
+            break (before, c);
+        }
+        let e = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(e.contains("era"), "claim refused for another reason: {e}");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the era never ended: {e}"
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    };
     assert_eq!(c["receipt_id"].as_u64(), Some(receipt));
     assert_eq!(c["miner_id"], BOB);
     let reward = units(&c["reward"]);
     let fee = units(&c["fee"]);
     assert_eq!(bob_free(cli), before + reward - fee, "{c}");
-    let e = cli.fails(&["--wallet", "bob", "miner", "claim", &receipt.to_string()]);
+    let e = cli.fails(&["--wallet", "bob", "miner", "claim", &id]);
     assert!(e.contains("already claimed"), "{e}");
     reward
 }
 
 #[test]
-fn dao_raises_the_miner_reward_and_the_next_claim_mints_it() {
+fn dao_changes_the_era_budget_and_the_next_claim_mints_it() {
     let Some(node) = Node::start("dao_raises_the_miner_reward") else {
         return;
     };
@@ -73,7 +93,8 @@ fn dao_raises_the_miner_reward_and_the_next_claim_mints_it() {
     }
     cli.ok(&["wallet", "use", "alice"]);
 
-    // Bob mines; a first job's receipt mints the genesis reward of 1 AIT.
+    // Bob mines; a first job's receipt, alone in its era, mints the protocol fee it burned (the
+    // era's 50 AIT budget is larger).
     cli.json(&[
         "--wallet",
         "bob",
@@ -91,26 +112,27 @@ fn dao_raises_the_miner_reward_and_the_next_claim_mints_it() {
     let e = cli.fails(&["--wallet", "bob", "miner", "claim", "77"]);
     assert!(e.contains("receipt #77"), "{e}");
     let params = cli.json(&["governance", "params"]);
-    assert_eq!(units(&params["governed"]["miner_reward"]), AIT);
-    let r0 = completed_job(&cli, &node.ws, "What is the capital of France?");
-    assert_eq!(claim(&cli, r0), AIT);
+    assert_eq!(units(&params["governed"]["miner_reward"]), 50 * AIT);
+    let (r0, fee0) = completed_job(&cli, &node.ws, "What is the capital of France?");
+    let first = claim(&cli, r0);
+    assert_eq!(first, fee0);
 
-    // Alice proposes 5 AIT per receipt; Alice and Charlie vote yes with 1.5M AIT, more than the
-    // 10% quorum of the 14M AIT issuance.
+    // Alice proposes an era budget of 0.0001 AIT; Alice and Charlie vote yes with 1.5M AIT,
+    // more than the 10% quorum of the issuance.
     let p = cli.json(&[
         "governance",
         "propose",
         "--title",
         "Increase Miner Rewards",
         "--description",
-        "Reward miners 5 AIT per receipt",
+        "Emit 0.0001 AIT per era",
         "--amount",
         "1000",
         "--action",
-        "miner-reward=5",
+        "miner-reward=0.0001",
     ]);
     let id = p["proposal_id"].as_u64().expect("proposal_id").to_string();
-    assert_eq!(p["current_value"], "1.0 AIT");
+    assert_eq!(p["current_value"], "50.0 AIT");
     let enact_at = p["timeline"]["enactment_if_passed"]["block"]
         .as_u64()
         .unwrap();
@@ -165,16 +187,22 @@ fn dao_raises_the_miner_reward_and_the_next_claim_mints_it() {
     let t = cli.ok(&["governance", "result", &id]);
     assert!(t.contains("passed and enacted"), "{t}");
     let params = cli.json(&["governance", "params"]);
+    let budget = AIT / 10_000;
     assert_eq!(
         units(&params["governed"]["miner_reward"]),
-        5 * AIT,
+        budget,
         "{params}"
     );
 
-    // The next receipt claim mints the new reward.
-    let r1 = completed_job(&cli, &node.ws, "And of Italy?");
+    // The next receipt, alone in a later era, mints the new budget: less than its fee.
+    let (r1, fee1) = completed_job(&cli, &node.ws, "And of Italy?");
     assert_ne!(r0, r1);
-    assert_eq!(claim(&cli, r1), 5 * AIT);
+    assert!(budget < fee1, "the budget must bind: fee {fee1}");
+    assert_eq!(claim(&cli, r1), budget);
     let earnings = cli.json(&["--wallet", "bob", "miner", "earnings"]);
-    assert_eq!(units(&earnings["rewards_claimed"]), 6 * AIT, "{earnings}");
+    assert_eq!(
+        units(&earnings["rewards_claimed"]),
+        first + budget,
+        "{earnings}"
+    );
 }

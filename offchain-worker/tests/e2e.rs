@@ -185,6 +185,19 @@ impl Net {
         w
     }
 
+    /// The tails of every worker's log in this net's directory.
+    fn worker_logs(&self) -> String {
+        let mut out = String::new();
+        for entry in std::fs::read_dir(self.dir.path()).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("worker-") {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                out.push_str(&format!("--- {name} ---\n{}\n", tail(&text)));
+            }
+        }
+        out
+    }
+
     fn free(&self) -> f64 {
         self.free_of("alice")
     }
@@ -240,8 +253,10 @@ impl Net {
             }
             assert!(
                 Instant::now() < deadline,
-                "job #{job_id} did not end within {timeout:?}; node log:\n{}",
-                tail(&self.node.log())
+                "job #{job_id} did not end within {timeout:?}: {}\nnode log:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                tail(&self.node.log()),
+                self.worker_logs()
             );
             std::thread::sleep(Duration::from_millis(500));
         }

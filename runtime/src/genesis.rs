@@ -30,6 +30,9 @@ pub const DEV_ENDOWMENT: Balance = 1_000_000 * AIT;
 pub const DEV_VOTING_PERIOD: crate::BlockNumber = 30;
 /// DAO enactment delay of the `dev` chain: 5 blocks (ten seconds); otherwise ten minutes.
 pub const DEV_ENACTMENT_DELAY: crate::BlockNumber = 5;
+/// The `dev` chain's emission era: 20 blocks (40 s), so that a receipt's reward can be claimed
+/// within a minute on a development chain.
+pub const DEV_ERA_LENGTH: crate::BlockNumber = 20;
 
 /// Human-readable metadata of a preset, used by the node's chain spec.
 pub struct PresetInfo {
@@ -117,6 +120,7 @@ fn preset(id: &str) -> Option<Value> {
             v["governanceTiming"] = json!({
                 "votingPeriod": DEV_VOTING_PERIOD,
                 "enactmentDelay": DEV_ENACTMENT_DELAY,
+                "eraLength": DEV_ERA_LENGTH,
             });
             v
         }

@@ -239,6 +239,11 @@ pub mod timing {
     #[pallet::storage]
     pub type EnactmentDelay<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
+    /// Blocks in one emission era of the receipts pallet on this chain (`None`: the default,
+    /// `crate::market::DEFAULT_ERA_LENGTH`).
+    #[pallet::storage]
+    pub type EraLength<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
     /// Genesis: the chain's DAO timing (each at least one block; absent: the defaults).
     #[pallet::genesis_config]
     #[derive(frame_support::DefaultNoBound)]
@@ -247,6 +252,8 @@ pub mod timing {
         pub voting_period: Option<BlockNumberFor<T>>,
         /// Enactment delay in blocks.
         pub enactment_delay: Option<BlockNumberFor<T>>,
+        /// Emission era length in blocks.
+        pub era_length: Option<BlockNumberFor<T>>,
     }
 
     #[pallet::genesis_build]
@@ -265,6 +272,13 @@ pub mod timing {
                     "the DAO enactment delay must be at least one block"
                 );
                 EnactmentDelay::<T>::put(d);
+            }
+            if let Some(e) = self.era_length {
+                assert!(
+                    !e.is_zero(),
+                    "the emission era must be at least one block"
+                );
+                EraLength::<T>::put(e);
             }
         }
     }

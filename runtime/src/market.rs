@@ -12,6 +12,22 @@ use super::{
     RuntimeHoldReason, Timestamp, AIT, DAYS, HOURS, MILLI_AIT, MINUTES,
 };
 
+/// Emission eras are an hour long, unless the chain's genesis sets another length
+/// ([`crate::governance::timing::EraLength`]; the `dev` preset: 20 blocks, so that a claim on a
+/// development chain waits under a minute).
+pub const DEFAULT_ERA_LENGTH: BlockNumber = HOURS;
+
+/// The length of an emission era: the chain's genesis value, else [`DEFAULT_ERA_LENGTH`].
+pub struct ReceiptEraLength;
+impl frame_support::traits::Get<BlockNumber> for ReceiptEraLength {
+    fn get() -> BlockNumber {
+        if sp_externalities::with_externalities(|_| ()).is_none() {
+            return DEFAULT_ERA_LENGTH;
+        }
+        crate::governance::timing::EraLength::<Runtime>::get().unwrap_or(DEFAULT_ERA_LENGTH)
+    }
+}
+
 parameter_types! {
     /// Least stake a miner holds to get jobs.
     pub const MinerMinStake: Balance = 100 * AIT;
@@ -25,8 +41,6 @@ parameter_types! {
     /// an hour, at most 438,000 AIT a year, shared by each era's receipts pro rata to what
     /// their clients paid and capped, receipt by receipt, at the protocol fee it burned.
     pub const DefaultReceiptReward: Balance = 50 * AIT;
-    /// Emission eras are an hour long.
-    pub const ReceiptEraLength: BlockNumber = HOURS;
     /// Share of every job payment burned as the protocol fee until governance changes it
     /// (`SetProtocolFee`): 5%. It is what bounds emission to real demand: a receipt never
     /// mints more than its fee, so paying oneself through a second account never pays.

@@ -137,6 +137,7 @@ pub fn receipt_json(r: &Receipt) -> Value {
         "unit": "gpu_seconds",
         "unit_price": format_amount_json(r.unit_price),
         "price": format_amount_json(r.price),
+        "protocol_fee": format_amount_json(r.fee),
         "result_hash": format!("{:?}", r.result_hash),
         "block": r.block,
         "timestamp_ms": r.timestamp_ms,
