@@ -38,9 +38,14 @@ struct MineArgs {
     /// Node RPC endpoint.
     #[arg(long, env = "AITBC_URL", default_value = "ws://127.0.0.1:9944")]
     url: String,
-    /// The miner's secret URI (`//Bob`, a mnemonic, ...). Alternative to --wallet.
-    #[arg(long, conflicts_with = "wallet")]
+    /// The miner's secret URI (`//Bob`, a mnemonic, ...). Alternative to --wallet. Visible to
+    /// other users (ps) and kept in shell history: prefer --suri-file or AITBC_SURI.
+    #[arg(long, conflicts_with_all = ["wallet", "suri_file"])]
     uri: Option<String>,
+    /// A file holding the miner's secret URI or mnemonic (surrounding whitespace ignored).
+    /// Without --uri, --suri-file or --wallet, the secret is read from AITBC_SURI.
+    #[arg(long, value_name = "FILE", conflicts_with = "wallet")]
+    suri_file: Option<PathBuf>,
     /// A wallet of the `aitbc` keystore (~/.aitbc, env AITBC_HOME); password from AITBC_PASSWORD.
     #[arg(long, env = "AITBC_WALLET")]
     wallet: Option<String>,
@@ -83,10 +88,33 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 impl MineArgs {
     fn key(&self) -> anyhow::Result<aitbc_client::keys::Pair> {
         if let Some(uri) = &self.uri {
+            eprintln!(
+                "warning: the secret given with --uri is visible to other users of this machine (ps, /proc) and stays in your shell history; prefer --suri-file FILE, the AITBC_SURI environment variable or --wallet"
+            );
             return Ok(aitbc_client::keys::pair_from_uri(uri)?);
         }
+        if let Some(path) = &self.suri_file {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "cannot read the secret file {} (--suri-file)",
+                    path.display()
+                )
+            })?;
+            anyhow::ensure!(
+                !text.trim().is_empty(),
+                "the secret file {} is empty: it should hold the miner's mnemonic or secret URI",
+                path.display()
+            );
+            return Ok(aitbc_client::keys::pair_from_uri(text.trim())?);
+        }
         let Some(name) = &self.wallet else {
-            anyhow::bail!("say which account mines: --uri //Bob (or a mnemonic) or --wallet NAME");
+            if let Some(secret) = std::env::var("AITBC_SURI")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+            {
+                return Ok(aitbc_client::keys::pair_from_uri(secret.trim())?);
+            }
+            anyhow::bail!("say which account mines: --wallet NAME, --suri-file FILE (a file holding its mnemonic or secret URI), the AITBC_SURI environment variable, or --uri //Bob (visible to other users)");
         };
         let password = std::env::var("AITBC_PASSWORD")
             .map_err(|_| anyhow::anyhow!("set AITBC_PASSWORD to unlock wallet `{name}`"))?;
