@@ -362,8 +362,8 @@ mod tests {
         let ss58 = |b: [u8; 32]| AccountId32::new(b).to_ss58check();
         let arg = format!("{}:0x{}", ss58(aura.0), hex::encode(gran.0));
         let (a, g) = parse_authority(&arg).expect("authority");
-        assert_eq!(a, aura.into());
-        assert_eq!(g, gran.into());
+        assert_eq!(a, sp_consensus_aura::sr25519::AuthorityId::from(aura));
+        assert_eq!(g, sp_consensus_grandpa::AuthorityId::from(gran));
         let e = parse_authority(&ss58(aura.0)).unwrap_err().to_string();
         assert!(e.contains("must be AURA:GRANDPA"), "{e}");
         let e = parse_authority("0x1234:0x5678").unwrap_err().to_string();
