@@ -204,8 +204,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         bail!("wallet {name:?} already exists");
     }
     let info = if let Some(path) = &args.json {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let account: KeystoreJson = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a polkadot.js JSON account", path.display()))?;
         // Check the password opens it before storing it.
