@@ -147,8 +147,8 @@ mod tests {
         assert_eq!(cli.global.url, "http://x:1");
         assert_eq!(cli.global.wallet.as_deref(), Some("w"));
         assert!(Cli::try_parse_from(["aitbc", "--output", "xml", "health"]).is_err());
-        // import needs exactly one key source.
-        assert!(Cli::try_parse_from(["aitbc", "wallet", "import", "--name", "a"]).is_err());
+        // import takes at most one key source (none: the secret comes from AITBC_SURI).
+        assert!(Cli::try_parse_from(["aitbc", "wallet", "import", "--name", "a"]).is_ok());
         assert!(Cli::try_parse_from([
             "aitbc",
             "wallet",

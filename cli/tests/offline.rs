@@ -186,3 +186,120 @@ fn unreachable_node_names_the_url() {
     let e = cli.fails(&["health"]);
     assert!(e.contains("ftp://example") && e.contains("scheme"), "{e}");
 }
+
+const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+const CHARLIE: &str = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
+
+/// `aitbc --output json wallet import --name NAME extra...` with `env`: (stdout JSON, stderr).
+fn import(
+    cli: &Cli,
+    name: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (serde_json::Value, String) {
+    let mut args = vec!["--output", "json", "wallet", "import", "--name", name];
+    args.extend_from_slice(extra);
+    let mut cmd = cli.cmd(&args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run aitbc");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "aitbc {args:?}: {stderr}");
+    let v = serde_json::from_slice(&out.stdout).expect("JSON");
+    (v, stderr)
+}
+
+#[test]
+fn wallet_import_takes_the_secret_from_a_file_or_the_environment() {
+    let cli = Cli::new("ws://127.0.0.1:1");
+    // A file (with its trailing newline), without a warning.
+    let file = cli.home.path().join("alice.secret");
+    std::fs::write(&file, "//Alice\n").unwrap();
+    let (v, stderr) = import(&cli, "alice", &["--suri-file", &path_str(&file)], &[]);
+    assert_eq!(v["address"], ALICE);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // The environment, without a warning.
+    let (v, stderr) = import(&cli, "bob", &[], &[("AITBC_SURI", "//Bob")]);
+    assert_eq!(v["address"], BOB);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // The command line works, with a warning.
+    let (v, stderr) = import(&cli, "charlie", &["--uri", "//Charlie"], &[]);
+    assert_eq!(v["address"], CHARLIE);
+    assert!(
+        stderr.contains("warning: the secret given with --uri is visible to other users")
+            && stderr.contains("--suri-file")
+            && stderr.contains("AITBC_SURI"),
+        "{stderr}"
+    );
+    let (_, stderr) = import(
+        &cli,
+        "m",
+        &[
+            "--mnemonic",
+            "bottom drive obey lake curtain smoke basket hold race lonely fit walk",
+        ],
+        &[],
+    );
+    assert!(
+        stderr.contains("warning: the secret given with --mnemonic"),
+        "{stderr}"
+    );
+
+    // Nothing given: says every way.
+    let e = cli.fails(&["wallet", "import", "--name", "none"]);
+    assert!(
+        e.contains("--suri-file FILE") && e.contains("AITBC_SURI"),
+        "{e}"
+    );
+    // An empty or missing file.
+    let empty = cli.home.path().join("empty.secret");
+    std::fs::write(&empty, "\n").unwrap();
+    let e = cli.fails(&[
+        "wallet",
+        "import",
+        "--name",
+        "e",
+        "--suri-file",
+        &path_str(&empty),
+    ]);
+    assert!(e.contains("is empty"), "{e}");
+    let e = cli.fails(&[
+        "wallet",
+        "import",
+        "--name",
+        "e",
+        "--suri-file",
+        "/nonexistent/x",
+    ]);
+    assert!(
+        e.contains("cannot read the secret file /nonexistent/x"),
+        "{e}"
+    );
+    // Two sources: refused (a clap usage error).
+    let out = cli.run(&[
+        "wallet",
+        "import",
+        "--name",
+        "e",
+        "--uri",
+        "//Eve",
+        "--suri-file",
+        &path_str(&file),
+    ]);
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("cannot be used with"), "{e}");
+}
+
+#[cfg(unix)]
+#[test]
+fn wallet_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = Cli::new("ws://127.0.0.1:1");
+    let v = cli.json(&["wallet", "create", "--name", "w"]);
+    let file = v["file"].as_str().expect("file").to_string();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{file}");
+}

@@ -8,7 +8,7 @@ use crate::rpc::RpcMethods;
 
 /// AITBC node: validator and full node of the AITBC AI-compute chain.
 #[derive(Debug, Parser)]
-#[command(name = "aitbc-node", version, about, long_about = None, after_help = "Examples:\n  aitbc-node --dev                       # a one-validator dev chain in a temp dir\n  aitbc-node --chain local --alice --base-path /tmp/alice --validator\n  aitbc-node build-spec --chain ait-testnet --raw > testnet.json")]
+#[command(name = "aitbc-node", version, about, long_about = None, after_help = "Examples:\n  aitbc-node --dev                       # a one-validator dev chain in a temp dir\n  aitbc-node --chain local --alice --base-path /tmp/alice --validator\n  aitbc-node build-spec --chain ait-testnet --authority <AURA>:<GRANDPA> --sudo <SS58> --raw > testnet.json\n  aitbc-node --chain testnet.json --validator --base-path ~/.aitbc-node")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -30,7 +30,9 @@ pub enum Command {
 /// Options shared by commands that locate a chain's data.
 #[derive(Debug, Args, Clone)]
 pub struct SharedParams {
-    /// Chain to run: `dev`, `local`, `ait-devnet`, `ait-testnet`, `ait-healthchain`, or a chain-spec JSON file.
+    /// Chain to run: `dev`, `local`, `ait-devnet` (development chains with the public dev keys),
+    /// or a chain-spec JSON file; the live chains `ait-testnet` and `ait-healthchain` run from
+    /// the spec file `build-spec --chain ait-testnet --authority ... --sudo ...` writes.
     #[arg(long, value_name = "CHAIN_SPEC")]
     pub chain: Option<String>,
     /// Development chain: `--chain dev --alice --validator`, in a temporary directory unless `--base-path` is given.
@@ -129,7 +131,8 @@ pub struct NetworkParams {
     pub max_peers: u32,
 }
 
-/// `--alice`, `--bob`, ...: use a well-known dev account's keys (implies `--validator`).
+/// `--alice`, `--bob`, ...: use a well-known dev account's keys (implies `--validator`). Only on
+/// development chains (`dev`, `local`, `ait-devnet`, or a spec of type Development or Local).
 #[derive(Debug, Args, Default, Clone)]
 pub struct KeyringArgs {
     #[arg(long, conflicts_with_all = ["bob", "charlie", "dave", "eve", "ferdie"])]
@@ -163,12 +166,25 @@ impl KeyringArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "A live chain (ait-testnet, ait-healthchain) ships no keys; its spec is made from the operators' own:\n  aitbc-node build-spec --chain ait-testnet --authority <AURA>:<GRANDPA> --authority <AURA>:<GRANDPA> --sudo <SS58> > ait-testnet.json\n  aitbc-node --chain ait-testnet.json --validator ...\nKeys are SS58 addresses or 0x hex public keys (aitbc-node key generate [--scheme ed25519])."
+)]
 pub struct BuildSpecCmd {
     #[command(flatten)]
     pub shared: SharedParams,
     /// Output the genesis as raw storage.
     #[arg(long)]
     pub raw: bool,
+    /// A live chain's authority: `AURA:GRANDPA`, its Aura (sr25519) and GRANDPA (ed25519)
+    /// public keys as SS58 addresses or 0x hex. Repeat for each authority.
+    #[arg(long, value_name = "AURA:GRANDPA")]
+    pub authority: Vec<String>,
+    /// A live chain's sudo (admin) account, SS58 or 0x hex; it is endowed.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub sudo: Option<String>,
+    /// Further accounts a live chain endows at genesis. May be repeated.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub endow: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -224,15 +240,64 @@ pub enum KeyCmd {
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
     },
-    /// Insert a key into the node's keystore.
-    Insert {
-        #[command(flatten)]
-        shared: SharedParams,
-        /// Key type: `aura` (sr25519) or `gran` (ed25519).
-        #[arg(long)]
-        key_type: String,
-        /// Secret URI of the key.
-        #[arg(long)]
-        suri: String,
-    },
+    /// Insert a key into the node's keystore. The secret comes from --suri-file, --suri or the
+    /// AITBC_SURI environment variable.
+    #[command(
+        after_help = "Examples:\n  aitbc-node key insert --chain local --base-path /tmp/a --key-type aura --suri-file aura.secret\n  AITBC_SURI=\"word1 ... word12\" aitbc-node key insert --chain local --key-type gran\n\n--suri is visible to other users (ps) and kept in shell history; a warning is printed."
+    )]
+    Insert(InsertKeyCmd),
+}
+
+/// The environment variable a secret URI may come from (`key insert`).
+pub const SURI_ENV: &str = "AITBC_SURI";
+
+/// `aitbc-node key insert`.
+#[derive(Debug, Args)]
+pub struct InsertKeyCmd {
+    #[command(flatten)]
+    pub shared: SharedParams,
+    /// Key type: `aura` (sr25519) or `gran` (ed25519).
+    #[arg(long)]
+    pub key_type: String,
+    /// Secret URI of the key (mnemonic, hex seed, `//Alice`). Visible to other users (ps) and
+    /// kept in shell history: prefer --suri-file or AITBC_SURI.
+    #[arg(long, conflicts_with = "suri_file")]
+    pub suri: Option<String>,
+    /// A file holding the secret URI (surrounding whitespace is ignored).
+    #[arg(long, value_name = "FILE")]
+    pub suri_file: Option<PathBuf>,
+}
+
+impl InsertKeyCmd {
+    /// The secret URI: `--suri` (with a warning on stderr), `--suri-file`, else `AITBC_SURI`.
+    pub fn secret(&self) -> anyhow::Result<String> {
+        if let Some(s) = &self.suri {
+            eprintln!(
+                "warning: the secret given with --suri is visible to other users of this machine (ps, /proc) and stays in your shell history; prefer --suri-file FILE or the {SURI_ENV} environment variable"
+            );
+            return Ok(s.clone());
+        }
+        if let Some(path) = &self.suri_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read the secret file {} (--suri-file): {e}",
+                    path.display()
+                )
+            })?;
+            let secret = text.trim();
+            if secret.is_empty() {
+                anyhow::bail!(
+                    "the secret file {} is empty: it should hold the key's secret URI (mnemonic, 0x seed or //Name)",
+                    path.display()
+                );
+            }
+            return Ok(secret.to_string());
+        }
+        match std::env::var(SURI_ENV) {
+            Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+            _ => anyhow::bail!(
+                "say which key to insert: --suri-file FILE (a file holding its secret URI), the {SURI_ENV} environment variable, or --suri (visible to other users)"
+            ),
+        }
+    }
 }

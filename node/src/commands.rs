@@ -4,7 +4,10 @@ use std::io::Write;
 
 use anyhow::{anyhow, bail, Context};
 use serde_json::json;
-use sp_core::{crypto::Ss58Codec, ed25519, sr25519, Pair};
+use sp_core::{
+    crypto::{AccountId32, Ss58Codec},
+    ed25519, sr25519, Pair,
+};
 
 use crate::{
     chain_spec::ChainSpec,
@@ -14,7 +17,42 @@ use crate::{
 };
 
 pub fn build_spec(cmd: &BuildSpecCmd) -> anyhow::Result<()> {
-    let spec = ChainSpec::load(&cmd.shared.chain_id())?;
+    let chain = cmd.shared.chain_id();
+    let live = aitbc_runtime::genesis::preset_info(&chain).is_some_and(|p| p.is_live());
+    let spec = if live || !cmd.authority.is_empty() || cmd.sudo.is_some() || !cmd.endow.is_empty() {
+        let authorities = cmd
+            .authority
+            .iter()
+            .map(|a| crate::chain_spec::parse_authority(a))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if live && authorities.is_empty() {
+            bail!(
+                "`{chain}` is a live chain and ships no keys: give its authorities with --authority <AURA>:<GRANDPA> (one per validator) and its admin with --sudo <SS58>, keys you generated with `aitbc-node key generate` (Aura, sr25519) and `aitbc-node key generate --scheme ed25519` (GRANDPA)"
+            );
+        }
+        let sudo = match &cmd.sudo {
+            Some(s) => crate::chain_spec::parse_account(s, "--sudo")?,
+            None if live => bail!(
+                "`{chain}` needs its sudo (admin) account: add --sudo <SS58> with an account you generated (aitbc-node key generate)"
+            ),
+            None => AccountId32::new([0; 32]),
+        };
+        let endowed = cmd
+            .endow
+            .iter()
+            .map(|a| crate::chain_spec::parse_account(a, "--endow"))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        ChainSpec::live(
+            &chain,
+            &aitbc_runtime::genesis::LiveKeys {
+                authorities,
+                sudo,
+                endowed,
+            },
+        )?
+    } else {
+        ChainSpec::load(&chain)?
+    };
     let spec = if cmd.raw { spec.to_raw()? } else { spec };
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &spec)?;
@@ -149,19 +187,17 @@ pub fn key(cmd: &KeyCmd) -> anyhow::Result<()> {
             println!("{}", key.public().to_peer_id());
             Ok(())
         }
-        KeyCmd::Insert {
-            shared,
-            key_type,
-            suri,
-        } => {
+        KeyCmd::Insert(cmd) => {
+            let (shared, key_type) = (&cmd.shared, &cmd.key_type);
             let kt = parse_key_type(key_type)?;
+            let suri = cmd.secret()?;
             let spec = ChainSpec::load(&shared.chain_id())?;
             let base = shared
                 .base_path
                 .clone()
                 .unwrap_or_else(crate::service::default_base_path);
             let ks = Keystore::open(&chain_dir(&base, &spec.id).join("keystore"))?;
-            let path = ks.insert(kt, suri)?;
+            let path = ks.insert(kt, &suri)?;
             println!("Inserted {key_type} key into {}", path.display());
             Ok(())
         }

@@ -23,9 +23,9 @@ pub struct Keystore {
 }
 
 impl Keystore {
-    /// Open the keystore directory (created if missing) and load its keys.
+    /// Open the keystore directory (created if missing, mode 0700) and load its keys.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir)
+        create_private_dir(dir)
             .with_context(|| format!("cannot create keystore {}", dir.display()))?;
         let ks = Self {
             dir: Some(dir.to_path_buf()),
@@ -99,13 +99,14 @@ impl Keystore {
             hex::encode(key_type.0),
             hex::encode(public)
         ));
-        std::fs::write(&path, serde_json::to_vec(suri)?)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        match write_secret_file(&path, &serde_json::to_vec(suri)?) {
+            Ok(()) => Ok(path),
+            // The file is named after the public key: this key is already stored.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(path),
+            Err(e) => {
+                Err(e).with_context(|| format!("cannot write keystore file {}", path.display()))
+            }
         }
-        Ok(path)
     }
 
     /// The Aura key with this public key, if held.
@@ -129,6 +130,43 @@ impl Keystore {
     /// Whether any authority key is held.
     pub fn has_keys(&self) -> bool {
         !self.aura.read().is_empty() || !self.grandpa.read().is_empty()
+    }
+}
+
+/// Create `path` (which must not exist) readable and writable by its owner only (0600 on Unix)
+/// and write `data`: the mode is set when the file is created, before any secret is in it.
+pub fn write_secret_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(data)?;
+    f.sync_all()
+}
+
+/// Create directory `dir` and its missing parents; `dir` itself, when created here, gets mode
+/// 0700 on Unix.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    match b.create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        other => other,
     }
 }
 
@@ -156,6 +194,38 @@ mod tests {
         assert!(again.aura_pair(&alice).is_some());
         let alice_ed = sp_keyring::Ed25519Keyring::Alice.public();
         assert!(again.grandpa_pair(&alice_ed).is_some());
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_files_are_created_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let ks_dir = dir.path().join("chains/x/keystore");
+        let ks = Keystore::open(&ks_dir).unwrap();
+        assert_eq!(mode(&ks_dir), 0o700);
+        let path = ks.insert(AURA, "//Alice").unwrap();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        // Inserting it again keeps the file.
+        assert_eq!(ks.insert(AURA, "//Alice").unwrap(), path);
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_secret_file_sets_the_mode_at_creation_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        write_secret_file(&path, b"s3cret").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        let err = write_secret_file(&path, b"other").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"s3cret");
     }
 
     #[test]

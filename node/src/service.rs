@@ -62,6 +62,21 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         .keyring
         .uri()
         .or(if shared.dev { Some("//Alice") } else { None });
+    if let Some(uri) = keyring_uri {
+        if !spec.is_development() {
+            let flag = if cmd.keyring.uri().is_some() {
+                format!("--{}", uri.trim_start_matches("//").to_lowercase())
+            } else {
+                "--dev".to_string()
+            };
+            anyhow::bail!(
+                "{flag} uses the public dev key {uri}, whose secret everyone knows; it is refused on `{}`, a {} chain. Insert this validator's own keys instead: `aitbc-node key insert --chain {} --key-type aura --suri-file FILE` (and --key-type gran), then start with --validator",
+                spec.id,
+                spec.chain_type,
+                shared.chain_id()
+            );
+        }
+    }
     let use_tmp = cmd.tmp || (shared.dev && shared.base_path.is_none());
     let tmp = if use_tmp {
         Some(tempfile::Builder::new().prefix("aitbc-node").tempdir()?)

@@ -10,7 +10,7 @@
 //! the `torch` feature; see README.md.
 
 use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig};
-use aitbc_worker::backend::ollama::{OllamaBackend, DEFAULT_ENDPOINT};
+use aitbc_worker::backend::ollama::{self, OllamaBackend, DEFAULT_ENDPOINT};
 use aitbc_worker::backend::{GenerateOptions, GenerateRequest, InferenceBackend, Prompt};
 use aitbc_worker::{miner, serve};
 use anyhow::Context;
@@ -38,9 +38,14 @@ struct MineArgs {
     /// Node RPC endpoint.
     #[arg(long, env = "AITBC_URL", default_value = "ws://127.0.0.1:9944")]
     url: String,
-    /// The miner's secret URI (`//Bob`, a mnemonic, ...). Alternative to --wallet.
-    #[arg(long, conflicts_with = "wallet")]
+    /// The miner's secret URI (`//Bob`, a mnemonic, ...). Alternative to --wallet. Visible to
+    /// other users (ps) and kept in shell history: prefer --suri-file or AITBC_SURI.
+    #[arg(long, conflicts_with_all = ["wallet", "suri_file"])]
     uri: Option<String>,
+    /// A file holding the miner's secret URI or mnemonic (surrounding whitespace ignored).
+    /// Without --uri, --suri-file or --wallet, the secret is read from AITBC_SURI.
+    #[arg(long, value_name = "FILE", conflicts_with = "wallet")]
+    suri_file: Option<PathBuf>,
     /// A wallet of the `aitbc` keystore (~/.aitbc, env AITBC_HOME); password from AITBC_PASSWORD.
     #[arg(long, env = "AITBC_WALLET")]
     wallet: Option<String>,
@@ -61,15 +66,55 @@ struct MineArgs {
     /// Exit after this many jobs have ended (delivered or failed); default: run until stopped.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     max_jobs: Option<u64>,
+    /// Seconds a run takes at least: a job whose remaining TTL (blocks left × block time) is
+    /// shorter than the estimated run plus one block is not accepted (logged and left).
+    #[arg(long, env = "AITBC_MIN_RUN_WINDOW", default_value_t = 10)]
+    min_run_window: u64,
+    /// Generation rate (tokens/s) for estimating a run as --max-tokens / rate; default: the
+    /// rate measured on this daemon's finished jobs.
+    #[arg(long, env = "AITBC_TOKENS_PER_SECOND", value_parser = parse_rate)]
+    tokens_per_second: Option<f64>,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "'{s}' is not a rate: give tokens per second as a number above 0, e.g. 25"
+        )),
+    }
 }
 
 impl MineArgs {
     fn key(&self) -> anyhow::Result<aitbc_client::keys::Pair> {
         if let Some(uri) = &self.uri {
+            eprintln!(
+                "warning: the secret given with --uri is visible to other users of this machine (ps, /proc) and stays in your shell history; prefer --suri-file FILE, the AITBC_SURI environment variable or --wallet"
+            );
             return Ok(aitbc_client::keys::pair_from_uri(uri)?);
         }
+        if let Some(path) = &self.suri_file {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "cannot read the secret file {} (--suri-file)",
+                    path.display()
+                )
+            })?;
+            anyhow::ensure!(
+                !text.trim().is_empty(),
+                "the secret file {} is empty: it should hold the miner's mnemonic or secret URI",
+                path.display()
+            );
+            return Ok(aitbc_client::keys::pair_from_uri(text.trim())?);
+        }
         let Some(name) = &self.wallet else {
-            anyhow::bail!("say which account mines: --uri //Bob (or a mnemonic) or --wallet NAME");
+            if let Some(secret) = std::env::var("AITBC_SURI")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+            {
+                return Ok(aitbc_client::keys::pair_from_uri(secret.trim())?);
+            }
+            anyhow::bail!("say which account mines: --wallet NAME, --suri-file FILE (a file holding its mnemonic or secret URI), the AITBC_SURI environment variable, or --uri //Bob (visible to other users)");
         };
         let password = std::env::var("AITBC_PASSWORD")
             .map_err(|_| anyhow::anyhow!("set AITBC_PASSWORD to unlock wallet `{name}`"))?;
@@ -81,14 +126,7 @@ impl MineArgs {
 enum Command {
     /// Serve Ollama's HTTP API (/api/generate, /api/chat, /api/tags, /api/version) over the
     /// embedded model.
-    Serve {
-        /// Address to listen on (port 0 picks a free port; the bound address is printed).
-        #[arg(long, default_value = "127.0.0.1:11434")]
-        listen: String,
-        /// GGUF model file (default: $AITBC_MODELS_DIR or ~/.cache/aitbc/models).
-        #[arg(long, env = "AITBC_MODEL_PATH")]
-        model_path: Option<PathBuf>,
-    },
+    Serve(ServeArgs),
     /// Run one prompt and print the generated text and metrics. For the torch backend the
     /// prompt is a JSON call, e.g. {"method": "audio_forward", "inputs": [TENSOR, 16000]}.
     Generate {
@@ -117,6 +155,49 @@ enum Command {
     },
 }
 
+/// `aitbc-worker serve`.
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:11434")]
+    listen: String,
+    /// GGUF model file (default: $AITBC_MODELS_DIR or ~/.cache/aitbc/models).
+    #[arg(long, env = "AITBC_MODEL_PATH")]
+    model_path: Option<PathBuf>,
+    /// Browser origins allowed besides this machine's (http(s)://localhost, 127.0.0.1, [::1],
+    /// 0.0.0.0, any port), comma separated: scheme://host[:port], `*` a wildcard
+    /// (https://*.example.com), or `*` for any. Requests from other origins get 403; requests
+    /// without an Origin header (curl, SDKs) are always served.
+    #[arg(long, env = "AITBC_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = serve::parse_origin_pattern)]
+    allowed_origins: Vec<String>,
+    /// Most tokens one request may generate: a larger num_predict is refused (400), an absent
+    /// or negative one becomes this.
+    #[arg(long, env = "AITBC_MAX_PREDICT", default_value_t = serve::DEFAULT_MAX_PREDICT, value_parser = clap::value_parser!(u32).range(1..))]
+    max_predict: u32,
+    /// Generations run at once.
+    #[arg(long, env = "AITBC_CONCURRENCY", default_value_t = serve::DEFAULT_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    concurrency: usize,
+    /// Requests that may wait for a free slot; more get 503 with Retry-After.
+    #[arg(long, env = "AITBC_QUEUE_DEPTH", default_value_t = serve::DEFAULT_QUEUE_DEPTH)]
+    queue_depth: usize,
+    /// Seconds one generation request may take in all, waiting in the queue included (503 if
+    /// it is still waiting then, 504 or a final error line if it is still generating).
+    #[arg(long, env = "AITBC_REQUEST_TIMEOUT", default_value_t = serve::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
+}
+
+impl ServeArgs {
+    fn config(&self) -> serve::ServeConfig {
+        serve::ServeConfig {
+            allowed_origins: self.allowed_origins.clone(),
+            max_predict: self.max_predict,
+            concurrency: self.concurrency,
+            queue_depth: self.queue_depth,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout),
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum BackendKind {
     Embedded,
@@ -141,6 +222,10 @@ struct BackendArgs {
     /// Ollama endpoint for the ollama backend.
     #[arg(long, env = "OLLAMA_HOST", default_value = DEFAULT_ENDPOINT)]
     ollama_url: String,
+    /// Seconds one request to the Ollama server may take in all (connecting, generating and
+    /// reading the whole streamed answer); past it the request fails (a job is reported failed).
+    #[arg(long, env = "AITBC_OLLAMA_TIMEOUT", default_value_t = ollama::DEFAULT_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    ollama_timeout: u64,
     /// Directory of TorchScript models (*.jit, *.pt) for the torch backend (default:
     /// $AITBC_MODELS_DIR/torch, i.e. ~/.cache/aitbc/models/torch).
     #[arg(long, env = "AITBC_TORCH_MODELS")]
@@ -160,7 +245,10 @@ impl BackendArgs {
                     tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??;
                 Arc::new(backend)
             }
-            BackendKind::Ollama => Arc::new(OllamaBackend::new(&self.ollama_url)?),
+            BackendKind::Ollama => Arc::new(OllamaBackend::with_timeout(
+                &self.ollama_url,
+                std::time::Duration::from_secs(self.ollama_timeout),
+            )?),
             BackendKind::Torch => self.open_torch().await?,
         };
         Ok(backend)
@@ -223,7 +311,7 @@ async fn main() -> anyhow::Result<()> {
         return mine(cli.mine).await;
     };
     match command {
-        Command::Serve { listen, model_path } => run_serve(&listen, model_path).await,
+        Command::Serve(args) => run_serve(args).await,
         Command::Generate {
             backend: backend_args,
             prompt,
@@ -350,12 +438,15 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
             })
             .unwrap_or_default(),
         max_jobs: args.max_jobs.map(|n| n as usize),
+        min_run_window: std::time::Duration::from_secs(args.min_run_window),
+        tokens_per_second: args.tokens_per_second,
     };
     miner::run(config, stop_rx).await
 }
 
-async fn run_serve(listen: &str, model_path: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = EmbeddedConfig::smollm2(model_path);
+async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let listen = args.listen.as_str();
+    let config = EmbeddedConfig::smollm2(args.model_path.clone());
     let path = config.model_path.clone();
     let backend = tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??;
     let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
@@ -367,7 +458,7 @@ async fn run_serve(listen: &str, model_path: Option<PathBuf>) -> anyhow::Result<
     println!("listening on http://{addr}");
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, model = %backend.info().name, "serving the Ollama API");
-    let app = serve::router(Arc::new(backend), modified);
+    let app = serve::router(Arc::new(backend), modified, &args.config());
     serve::serve(listener, app, shutdown_signal()).await?;
     Ok(())
 }

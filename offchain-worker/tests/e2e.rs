@@ -595,3 +595,44 @@ fn aitbc_miner_mine_runs_the_daemon_for_one_job_and_exits() {
     assert!(status.success(), "{status}\n{}", tail(&miner_log()));
     assert!(miner_log().contains("--max-jobs"), "{}", tail(&miner_log()));
 }
+
+#[test]
+fn a_job_whose_ttl_cannot_fit_the_run_is_not_accepted() {
+    let net = Net::start();
+    // A run needs at least 30 s here; the job lives 20 s (10 blocks).
+    let worker = net.worker(
+        "//Bob",
+        &["--backend", "embedded", "--min-run-window", "30"],
+    );
+    let before = net.free();
+    let v = net.cli_json(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "Hello",
+        "--payment",
+        "2",
+        "--ttl",
+        "20",
+        "--wait",
+        "--timeout",
+        "120",
+    ]);
+    let log = worker.log();
+    assert_eq!(v["status"], "expired", "{v}\nworker log:\n{}", tail(&log));
+    let fee = amount(&v["fee"]);
+    assert!(
+        ((before - net.free()) - fee).abs() < 1e-9,
+        "refunded but the fee"
+    );
+    let id = v["job_id"].to_string();
+    assert!(
+        log.contains(&format!("job #{id}: not accepted: it expires at block"))
+            && log.contains("the minimum run window of 30 s (--min-run-window)"),
+        "the worker says why:\n{}",
+        tail(&log)
+    );
+    assert!(!log.contains("accepted in block"), "{}", tail(&log));
+}

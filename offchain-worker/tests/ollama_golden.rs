@@ -317,3 +317,107 @@ fn endpoint_must_be_http() {
     assert!(OllamaBackend::new("127.0.0.1:11434").is_err());
     assert!(OllamaBackend::new("http://127.0.0.1:11434/").is_ok());
 }
+
+// --- The total-request time limit. ---
+
+/// An Ollama server that stalls: `/api/generate` answers its headers and one NDJSON line, then
+/// sends nothing more; `/api/chat` never answers at all.
+async fn start_stalling() -> (String, tokio::task::JoinHandle<()>) {
+    let first =
+        r#"{"model":"llama3.2","created_at":"2024-01-01T00:00:00Z","response":"The","done":false}"#;
+    let app = Router::new()
+        .route(
+            "/api/generate",
+            post(move || async move {
+                let line = Bytes::from(format!("{first}\n"));
+                let body =
+                    futures::stream::once(
+                        async move { Ok::<Bytes, std::convert::Infallible>(line) },
+                    )
+                    .chain(futures::stream::pending());
+                Body::from_stream(body).into_response()
+            }),
+        )
+        .route(
+            "/api/chat",
+            post(|| async {
+                futures::future::pending::<()>().await;
+                StatusCode::OK
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), task)
+}
+
+use futures::StreamExt as _;
+
+#[tokio::test]
+async fn a_stalled_request_fails_after_the_total_timeout() {
+    let (url, _task) = start_stalling().await;
+    let c = OllamaBackend::with_timeout(&url, Duration::from_secs(1)).expect("client");
+    assert_eq!(c.timeout(), Duration::from_secs(1));
+    // A body that stops half way (streamed and not), and a server that never answers.
+    let chat = GenerateRequest {
+        model: "llama3.2".into(),
+        prompt: Prompt::Chat(vec![ChatMessage::new(Role::User, "hi")]),
+        options: GenerateOptions::default(),
+    };
+    for (what, req, stream) in [
+        ("generate, streamed", sky(GenerateOptions::default()), true),
+        ("generate", sky(GenerateOptions::default()), false),
+        ("chat", chat, false),
+    ] {
+        let started = std::time::Instant::now();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let call = c.generate_stream(req, stream.then_some(tx));
+        let err = tokio::time::timeout(Duration::from_secs(20), call)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: still waiting after 20 s: no total timeout"))
+            .expect_err("a stalled request fails");
+        let took = started.elapsed();
+        assert!(
+            matches!(err, BackendError::Timeout { .. }),
+            "{what}: {err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("did not finish within 1 s") && msg.contains("--ollama-timeout"),
+            "{what}: {msg}"
+        );
+        assert!(took < Duration::from_secs(5), "{what}: took {took:?}");
+    }
+    assert!(OllamaBackend::with_timeout(&url, Duration::ZERO).is_err());
+}
+
+#[tokio::test]
+async fn the_daemon_gives_up_on_a_stalled_ollama_after_ollama_timeout() {
+    let (url, _task) = start_stalling().await;
+    let started = std::time::Instant::now();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_aitbc-worker"))
+        .args(["generate", "--backend", "ollama", "--model", "llama3.2"])
+        .args([
+            "--prompt",
+            "hi",
+            "--ollama-url",
+            &url,
+            "--ollama-timeout",
+            "1",
+        ])
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(20), out)
+        .await
+        .expect("aitbc-worker generate still running after 20 s: no total timeout")
+        .expect("run aitbc-worker");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("did not finish within 1 s"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

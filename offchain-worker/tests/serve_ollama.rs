@@ -26,11 +26,22 @@ impl Drop for Server {
 }
 
 fn start_server() -> Server {
+    start_server_with(&[])
+}
+
+/// `aitbc-worker serve` with `extra` arguments.
+fn start_server_with(extra: &[&str]) -> Server {
     let model = common::model_path();
     let mut child = Command::new(env!("CARGO_BIN_EXE_aitbc-worker"))
         .args(["serve", "--listen", "127.0.0.1:0", "--model-path"])
         .arg(&model)
+        .args(extra)
         .env("RUST_LOG", "warn")
+        .env_remove("AITBC_ALLOWED_ORIGINS")
+        .env_remove("AITBC_MAX_PREDICT")
+        .env_remove("AITBC_CONCURRENCY")
+        .env_remove("AITBC_QUEUE_DEPTH")
+        .env_remove("AITBC_REQUEST_TIMEOUT")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -358,4 +369,296 @@ async fn wire_errors_are_ollamas() {
 
     let r = c.get(format!("{base}/")).send().await.expect("get");
     assert_eq!(r.text().await.expect("text"), "Ollama is running");
+}
+
+// --- Hardening: origins, token limit, queue, time limit. ---
+
+fn error_of(v: &Value) -> &str {
+    v["error"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn browsers_on_other_sites_are_refused() {
+    let s = start_server_with(&[
+        "--allowed-origins",
+        "https://app.example.com,https://*.corp.example",
+    ]);
+    let c = http();
+    let body = serde_json::json!({
+        "model": "smollm2", "prompt": "hi", "stream": false, "options": {"num_predict": 2}
+    });
+    // Another site: 403 with what to do, for generation and for the read-only routes.
+    for origin in [
+        "https://evil.example",
+        "http://localhost.evil.example",
+        "null",
+    ] {
+        let r = c
+            .post(format!("{}/api/generate", s.url))
+            .header("Origin", origin)
+            // A form-encoded "simple" request needs no preflight: the body must still be refused.
+            .header("Content-Type", "text/plain")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 403, "{origin}");
+        let v: Value = r.json().await.expect("json");
+        assert!(
+            error_of(&v).contains(&format!("origin '{origin}' is not allowed"))
+                && error_of(&v).contains("--allowed-origins"),
+            "{v}"
+        );
+        let r = c
+            .get(format!("{}/api/tags", s.url))
+            .header("Origin", origin)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 403, "{origin}");
+    }
+    // This machine's origins, the allowed ones, and no Origin at all (curl, SDKs) are served.
+    for origin in [
+        Some("http://localhost:3000"),
+        Some("http://127.0.0.1:8080"),
+        Some("https://app.example.com"),
+        Some("https://team.corp.example"),
+        None,
+    ] {
+        let mut req = c.post(format!("{}/api/generate", s.url)).json(&body);
+        if let Some(o) = origin {
+            req = req.header("Origin", o);
+        }
+        let r = req.send().await.expect("post");
+        assert_eq!(r.status(), 200, "{origin:?}");
+        let allow = r
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        assert_eq!(allow.as_deref(), origin, "{origin:?}");
+    }
+    // A CORS preflight from an allowed origin is answered, from another one refused.
+    let preflight = |origin: &str| {
+        c.request(reqwest::Method::OPTIONS, format!("{}/api/chat", s.url))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+    };
+    let r = preflight("https://app.example.com").await.expect("options");
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(r
+        .headers()
+        .get("access-control-allow-methods")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|m| m.contains("POST")));
+    let r = preflight("https://evil.example").await.expect("options");
+    assert_eq!(r.status(), 403);
+}
+
+#[test]
+fn a_malformed_allowed_origin_is_refused_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_aitbc-worker"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--allowed-origins",
+            "example.com",
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'example.com' is not an origin"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn num_predict_is_bounded_by_max_predict() {
+    let s = start_server_with(&["--max-predict", "8"]);
+    let c = http();
+    let ask = |options: Value| {
+        c.post(format!("{}/api/generate", s.url))
+            .json(&serde_json::json!({
+                "model": "smollm2", "prompt": "Write a long story about a dragon.",
+                "stream": false, "options": options
+            }))
+            .send()
+    };
+    // Over the limit: refused, saying the limit and what to do.
+    let r = ask(serde_json::json!({"temperature": 0, "num_predict": 9}))
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.expect("json");
+    assert!(
+        error_of(&v).contains("num_predict 9 is over this server's limit of 8 tokens")
+            && error_of(&v).contains("--max-predict"),
+        "{v}"
+    );
+    // Absent or unbounded (-1): the limit applies.
+    for options in [
+        serde_json::json!({"temperature": 0}),
+        serde_json::json!({"temperature": 0, "num_predict": -1}),
+    ] {
+        let r = ask(options.clone()).await.expect("post");
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["eval_count"], 8, "{options}: {v}");
+        assert_eq!(v["done_reason"], "length", "{v}");
+    }
+    // The chat route too.
+    let r = c
+        .post(format!("{}/api/chat", s.url))
+        .json(&serde_json::json!({
+            "model": "smollm2", "stream": false, "options": {"num_predict": 100000},
+            "messages": [{"role": "user", "content": "hi"}]
+        }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 400);
+}
+
+/// A streamed request that generates up to `n` tokens.
+fn long_story(n: u32) -> Value {
+    serde_json::json!({
+        "model": "smollm2", "prompt": "Write a very long story about a dragon, in ten chapters.",
+        "options": {"temperature": 0, "num_predict": n}
+    })
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_503_with_retry_after() {
+    let s = start_server_with(&["--concurrency", "1", "--queue-depth", "1"]);
+    let c = http();
+    let url = format!("{}/api/generate", s.url);
+    // One running (its first line is out), one waiting.
+    let mut running = c
+        .post(&url)
+        .json(&long_story(400))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(running.status(), 200);
+    running.chunk().await.expect("first line").expect("a line");
+    let waiting = tokio::spawn(
+        c.post(&url)
+            .json(&serde_json::json!({
+                "model": "smollm2", "prompt": "hi", "stream": false, "options": {"num_predict": 2}
+            }))
+            .send(),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A third: refused at once.
+    let started = std::time::Instant::now();
+    let r = c
+        .post(&url)
+        .json(&serde_json::json!({"model": "smollm2", "prompt": "hi", "stream": false}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 503);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(
+        r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let v: Value = r.json().await.expect("json");
+    assert!(
+        error_of(&v).contains("the server is busy") && error_of(&v).contains("--queue-depth 1"),
+        "{v}"
+    );
+    // The running one is cut short by going away; the waiting one then runs.
+    drop(running);
+    let waited = waiting.await.expect("task").expect("post");
+    assert_eq!(waited.status(), 200);
+    // Reads do not queue.
+    let r = c
+        .get(format!("{}/api/tags", s.url))
+        .send()
+        .await
+        .expect("tags");
+    assert_eq!(r.status(), 200);
+}
+
+/// A short request: "hi", two tokens, not streamed.
+fn short() -> Value {
+    serde_json::json!({
+        "model": "smollm2", "prompt": "hi", "stream": false, "options": {"num_predict": 2}
+    })
+}
+
+#[tokio::test]
+async fn a_request_past_the_time_limit_is_stopped() {
+    let c = http();
+    // How long a short request takes here (debug builds on a loaded machine are slow): the
+    // limit is a few times that, and a 2000-token story takes far longer.
+    let took = {
+        let s = start_server();
+        let started = std::time::Instant::now();
+        let r = c
+            .post(format!("{}/api/generate", s.url))
+            .json(&short())
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 200);
+        started.elapsed()
+    };
+    let limit = (took.as_secs_f64() * 3.0).ceil().max(2.0) as u64;
+    let limit_s = limit.to_string();
+    let s = start_server_with(&["--request-timeout", &limit_s, "--concurrency", "1"]);
+    let url = format!("{}/api/generate", s.url);
+    let soon = std::time::Duration::from_secs(limit + 5);
+    let says_limit = format!("time limit of {limit} s");
+    // Not streamed: 504 with the limit, soon after it.
+    let mut body = long_story(2000);
+    body["stream"] = Value::Bool(false);
+    let started = std::time::Instant::now();
+    let r = c.post(&url).json(&body).send().await.expect("post");
+    assert_eq!(r.status(), 504);
+    assert!(started.elapsed() < soon, "{:?}", started.elapsed());
+    let v: Value = r.json().await.expect("json");
+    assert!(
+        error_of(&v).contains(&says_limit) && error_of(&v).contains("--request-timeout"),
+        "{v}"
+    );
+    // Streamed: the stream ends with an error line.
+    let started = std::time::Instant::now();
+    let text = c
+        .post(&url)
+        .json(&long_story(2000))
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("body");
+    assert!(started.elapsed() < soon, "{:?}", started.elapsed());
+    let last: Value = text
+        .lines()
+        .last()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .expect("a line");
+    assert!(error_of(&last).contains(&says_limit), "{last}");
+    // The stopped generations free their slot (at their next token): a short request is
+    // served again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let r = c.post(&url).json(&short()).send().await.expect("post");
+        if r.status() == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server stays busy: {}",
+            r.text().await.unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }

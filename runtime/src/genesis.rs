@@ -1,6 +1,11 @@
 //! Genesis presets: `dev`, `local` and the named AITBC chains.
 //!
 //! Each preset is a JSON patch over the default `RuntimeGenesisConfig`.
+//!
+//! The development chains (`dev`, `local`, `ait-devnet`) use the public dev keys (`//Alice`,
+//! ...), which anyone can sign with. The live chains (`ait-testnet`, `ait-healthchain`) have no
+//! built-in keys: [`live_preset`] makes their genesis from the operator's own authority and
+//! sudo keys (the node's `build-spec --chain ait-testnet --authority ... --sudo ...`).
 
 use alloc::{string::ToString, vec, vec::Vec};
 use serde_json::{json, Value};
@@ -34,6 +39,9 @@ pub const DEV_ENACTMENT_DELAY: crate::BlockNumber = 5;
 /// within a minute on a development chain.
 pub const DEV_ERA_LENGTH: crate::BlockNumber = 20;
 
+/// Chain types whose presets use the public dev keys.
+pub const DEVELOPMENT_CHAIN_TYPES: [&str; 2] = ["Development", "Local"];
+
 /// Human-readable metadata of a preset, used by the node's chain spec.
 pub struct PresetInfo {
     /// Preset id (`--chain <id>`).
@@ -42,6 +50,13 @@ pub struct PresetInfo {
     pub name: &'static str,
     /// Chain type (`system_chainType`): Development, Local or Live.
     pub chain_type: &'static str,
+}
+
+impl PresetInfo {
+    /// Whether this is a live chain: no built-in keys, its genesis comes from [`live_preset`].
+    pub fn is_live(&self) -> bool {
+        !DEVELOPMENT_CHAIN_TYPES.contains(&self.chain_type)
+    }
 }
 
 /// All presets this runtime knows.
@@ -141,44 +156,120 @@ fn preset(id: &str) -> Option<Value> {
             DEV_ENDOWMENT,
             Alice.to_account_id(),
         ),
-        AIT_TESTNET => config(
-            vec![authority(Alice), authority(Bob), authority(Charlie)],
-            vec![
-                Alice.to_account_id(),
-                Bob.to_account_id(),
-                Charlie.to_account_id(),
-            ],
-            10_000_000 * AIT,
-            Alice.to_account_id(),
-        ),
-        AIT_HEALTHCHAIN => config(
-            vec![authority(Alice), authority(Bob), authority(Charlie)],
-            vec![
-                Alice.to_account_id(),
-                Bob.to_account_id(),
-                Charlie.to_account_id(),
-                Dave.to_account_id(),
-            ],
-            5_000_000 * AIT,
-            Alice.to_account_id(),
-        ),
         _ => return None,
     };
     Some(v)
 }
 
-/// The JSON patch of preset `id`, or `None` for an unknown id.
+/// The operator's keys of a live chain's genesis.
+#[derive(Clone, Debug)]
+pub struct LiveKeys {
+    /// Each authority's Aura (sr25519) and GRANDPA (ed25519) public keys.
+    pub authorities: Vec<(AuraId, GrandpaId)>,
+    /// The sudo (admin) account; it is endowed.
+    pub sudo: AccountId,
+    /// Further accounts to endow.
+    pub endowed: Vec<AccountId>,
+}
+
+/// Each endowed account's balance on a live chain.
+pub fn live_endowment(id: &str) -> Option<Balance> {
+    match id {
+        AIT_TESTNET => Some(10_000_000 * AIT),
+        AIT_HEALTHCHAIN => Some(5_000_000 * AIT),
+        _ => None,
+    }
+}
+
+/// The JSON patch of live chain `id` with the operator's `keys`; `None` when `id` is not a live
+/// chain or `keys` has no authority.
+pub fn live_preset(id: &str, keys: &LiveKeys) -> Option<Value> {
+    let endowment = live_endowment(id)?;
+    if keys.authorities.is_empty() {
+        return None;
+    }
+    let mut endowed = vec![keys.sudo.clone()];
+    for a in &keys.endowed {
+        if !endowed.contains(a) {
+            endowed.push(a.clone());
+        }
+    }
+    Some(config(
+        keys.authorities.clone(),
+        endowed,
+        endowment,
+        keys.sudo.clone(),
+    ))
+}
+
+/// The JSON patch of built-in preset `id`, or `None` for an unknown id or a live chain (whose
+/// genesis needs the operator's keys: [`live_preset`]).
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
     let name = core::str::from_utf8(id.as_ref()).ok()?;
     serde_json::to_vec(&preset(name)?).ok()
 }
 
-/// Ids of all presets.
+/// Ids of the presets with a built-in genesis (the development chains).
 pub fn preset_names() -> Vec<PresetId> {
-    PRESETS.iter().map(|p| PresetId::from(p.id)).collect()
+    PRESETS
+        .iter()
+        .filter(|p| !p.is_live())
+        .map(|p| PresetId::from(p.id))
+        .collect()
 }
 
 /// Look up a preset's chain metadata by id.
 pub fn preset_info(id: &str) -> Option<&'static PresetInfo> {
     PRESETS.iter().find(|p| p.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_chains_have_no_built_in_keys() {
+        for id in [AIT_TESTNET, AIT_HEALTHCHAIN] {
+            assert!(get_preset(&id.into()).is_none(), "{id}");
+            assert!(preset_info(id).is_some_and(PresetInfo::is_live));
+            assert!(!preset_names().contains(&id.into()));
+        }
+        for id in [DEV, LOCAL, AIT_DEVNET] {
+            assert!(get_preset(&id.into()).is_some(), "{id}");
+            assert!(preset_info(id).is_some_and(|p| !p.is_live()));
+        }
+    }
+
+    #[test]
+    fn live_preset_uses_the_operator_keys_only() {
+        let aura = sp_core::sr25519::Public::from_raw([1; 32]);
+        let gran = sp_core::ed25519::Public::from_raw([2; 32]);
+        let sudo = AccountId::new([3; 32]);
+        let keys = LiveKeys {
+            authorities: vec![(aura.into(), gran.into())],
+            sudo: sudo.clone(),
+            endowed: vec![AccountId::new([4; 32]), sudo.clone()],
+        };
+        let v = live_preset(AIT_TESTNET, &keys).expect("testnet");
+        let text = v.to_string();
+        for dev in Sr25519Keyring::iter() {
+            assert!(
+                !text.contains(&dev.to_account_id().to_string()),
+                "{dev}: {text}"
+            );
+        }
+        assert_eq!(v["aura"]["authorities"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            v["grandpa"]["authorities"].as_array().map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(v["sudo"]["key"], json!(sudo));
+        assert_eq!(v["balances"]["balances"].as_array().map(Vec::len), Some(2));
+        assert!(live_preset(DEV, &keys).is_none());
+        let none = LiveKeys {
+            authorities: vec![],
+            ..keys
+        };
+        assert!(live_preset(AIT_TESTNET, &none).is_none());
+    }
 }

@@ -29,23 +29,9 @@ pub enum WalletCmd {
     },
     /// Import a key from a mnemonic, a secret URI (//Alice) or a polkadot.js JSON account file.
     #[command(
-        group(ArgGroup::new("source").required(true).args(["mnemonic", "uri", "json"])),
-        after_help = "Examples:\n  aitbc wallet import --name alice --uri //Alice\n  aitbc wallet import --name main --mnemonic \"word1 word2 ... word12\"\n  aitbc wallet import --name pjs --json exported.json"
+        after_help = "Examples:\n  aitbc wallet import --name main --suri-file ~/main.secret   # a file holding the mnemonic (or //Alice, 0x<seed>)\n  AITBC_SURI=\"word1 word2 ... word12\" aitbc wallet import --name main\n  aitbc wallet import --name pjs --json exported.json\n  aitbc wallet import --name alice --uri //Alice             # visible in ps and shell history: a warning is printed\n\nWithout --mnemonic, --uri, --suri-file or --json the secret is read from AITBC_SURI."
     )]
-    Import {
-        /// Wallet name.
-        #[arg(long)]
-        name: String,
-        /// BIP39 mnemonic, optionally with a derivation path (`"words...//hard/soft"`).
-        #[arg(long)]
-        mnemonic: Option<String>,
-        /// Secret URI such as `//Alice` or `0x<32-byte seed>`.
-        #[arg(long)]
-        uri: Option<String>,
-        /// A JSON account exported by polkadot.js (or `aitbc wallet export`); asks its password.
-        #[arg(long)]
-        json: Option<std::path::PathBuf>,
-    },
+    Import(ImportArgs),
     /// List wallets; `*` marks the default.
     #[command(after_help = "Example:\n  aitbc wallet list")]
     List,
@@ -78,6 +64,68 @@ pub enum WalletCmd {
     Export,
 }
 
+/// `aitbc wallet import`: where the key comes from is one of `--mnemonic`, `--uri`,
+/// `--suri-file`, `--json`, else the `AITBC_SURI` environment variable.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("source").args(["mnemonic", "uri", "suri_file", "json"])))]
+pub struct ImportArgs {
+    /// Wallet name.
+    #[arg(long)]
+    pub name: String,
+    /// BIP39 mnemonic, optionally with a derivation path (`"words...//hard/soft"`). Visible to
+    /// other users (ps) and kept in shell history: prefer --suri-file or AITBC_SURI.
+    #[arg(long)]
+    pub mnemonic: Option<String>,
+    /// Secret URI such as `//Alice` or `0x<32-byte seed>`. Visible to other users (ps) and kept
+    /// in shell history: prefer --suri-file or AITBC_SURI.
+    #[arg(long)]
+    pub uri: Option<String>,
+    /// A file holding the mnemonic or secret URI (surrounding whitespace is ignored).
+    #[arg(long, value_name = "FILE")]
+    pub suri_file: Option<std::path::PathBuf>,
+    /// A JSON account exported by polkadot.js (or `aitbc wallet export`); asks its password.
+    #[arg(long)]
+    pub json: Option<std::path::PathBuf>,
+}
+
+/// The environment variable a secret URI or mnemonic may come from.
+pub const SURI_ENV: &str = "AITBC_SURI";
+
+/// The secret of `wallet import`: from the command line (with a warning), `--suri-file`, or
+/// `AITBC_SURI`.
+fn import_secret(a: &ImportArgs) -> Result<String> {
+    for (flag, value) in [("--mnemonic", &a.mnemonic), ("--uri", &a.uri)] {
+        if let Some(v) = value {
+            eprintln!(
+                "warning: the secret given with {flag} is visible to other users of this machine (ps, /proc) and stays in your shell history; prefer --suri-file FILE or the {SURI_ENV} environment variable"
+            );
+            return Ok(v.clone());
+        }
+    }
+    if let Some(path) = &a.suri_file {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the secret file {} (--suri-file)",
+                path.display()
+            )
+        })?;
+        let secret = text.trim();
+        if secret.is_empty() {
+            bail!(
+                "the secret file {} is empty: it should hold the mnemonic or secret URI (e.g. //Alice)",
+                path.display()
+            );
+        }
+        return Ok(secret.to_string());
+    }
+    match std::env::var(SURI_ENV) {
+        Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        _ => bail!(
+            "say which key to import: --suri-file FILE (a file holding the mnemonic or secret URI), the {SURI_ENV} environment variable, --json FILE (a polkadot.js export), or --mnemonic \"...\" / --uri //Alice (visible to other users)"
+        ),
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct SendArgs {
     /// Recipient: SS58 address (prefix 42), 0x account id, or a local wallet name.
@@ -99,12 +147,7 @@ pub struct SendArgs {
 pub async fn run(ctx: &Ctx, cmd: WalletCmd) -> Result<()> {
     match cmd {
         WalletCmd::Create { name } => create(ctx, &name),
-        WalletCmd::Import {
-            name,
-            mnemonic,
-            uri,
-            json,
-        } => import(ctx, &name, mnemonic, uri, json),
+        WalletCmd::Import(args) => import(ctx, &args),
         WalletCmd::List => list(ctx),
         WalletCmd::Use { name } => use_wallet(ctx, &name),
         WalletCmd::Address => address(ctx),
@@ -154,20 +197,15 @@ fn create(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn import(
-    ctx: &Ctx,
-    name: &str,
-    mnemonic: Option<String>,
-    uri: Option<String>,
-    json_file: Option<std::path::PathBuf>,
-) -> Result<()> {
+fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
+    let name = args.name.as_str();
     aitbc_client::keystore::validate_name(name)?;
     if ctx.keystore.exists(name)? {
         bail!("wallet {name:?} already exists");
     }
-    let info = if let Some(path) = json_file {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
+    let info = if let Some(path) = &args.json {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let account: KeystoreJson = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a polkadot.js JSON account", path.display()))?;
         // Check the password opens it before storing it.
@@ -175,7 +213,7 @@ fn import(
         account.decrypt(&password, name)?;
         ctx.keystore.store(name, &account)?
     } else {
-        let secret = mnemonic.or(uri).unwrap_or_default();
+        let secret = import_secret(args)?;
         let pair = keys::pair_from_uri(&secret)?;
         let password = read_new_password(name)?;
         ctx.keystore.create(name, &pair, &password)?

@@ -42,6 +42,7 @@ impl Cli {
             .env("AITBC_PASSWORD", PASSWORD)
             .env_remove("AITBC_WALLET")
             .env_remove("AITBC_OUTPUT")
+            .env_remove("AITBC_SURI")
             .stdin(Stdio::null());
         c
     }
@@ -71,7 +72,7 @@ impl Cli {
         serde_json::from_str(&s).unwrap_or_else(|e| panic!("aitbc {args:?}: bad JSON ({e}): {s}"))
     }
 
-    /// Runs and expects failure; returns stderr (which must be one line).
+    /// Runs and expects failure; returns stderr (which must be one line, besides `warning:` lines).
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -80,7 +81,10 @@ impl Cli {
             "aitbc {args:?} should fail; stdout: {}",
             String::from_utf8_lossy(&out.stdout)
         );
-        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("warning: "))
+            .collect();
         assert_eq!(lines.len(), 1, "expected a one-line reason, got: {stderr}");
         assert!(lines[0].starts_with("error: "), "{stderr}");
         stderr

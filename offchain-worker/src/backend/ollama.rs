@@ -16,27 +16,54 @@ use std::error::Error as _;
 use std::time::{Duration, Instant};
 
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:11434";
+/// How long connecting to the Ollama server may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default limit of one whole request, response body included (`--ollama-timeout`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 const BACKEND: &str = "ollama";
 
 pub struct OllamaBackend {
     endpoint: String,
     http: reqwest::Client,
+    timeout: Duration,
 }
 
 impl OllamaBackend {
-    /// A client for the Ollama server at `endpoint` (`http://host:port`).
+    /// A client for the Ollama server at `endpoint` (`http://host:port`), each request limited
+    /// to [`DEFAULT_TIMEOUT`].
     pub fn new(endpoint: &str) -> Result<Self, BackendError> {
+        Self::with_timeout(endpoint, DEFAULT_TIMEOUT)
+    }
+
+    /// A client whose requests fail with [`BackendError::Timeout`] when they take longer than
+    /// `timeout` in all (connecting, waiting, and reading the whole, possibly streamed, body).
+    pub fn with_timeout(endpoint: &str, timeout: Duration) -> Result<Self, BackendError> {
         let endpoint = endpoint.trim_end_matches('/').to_string();
         if !endpoint.starts_with("http://") {
             return Err(BackendError::InvalidRequest(format!(
                 "ollama endpoint '{endpoint}' must be an http:// URL"
             )));
         }
+        if timeout.is_zero() {
+            return Err(BackendError::InvalidRequest(
+                "the ollama request timeout must be more than 0 s".into(),
+            ));
+        }
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
             .build()
             .map_err(|e| BackendError::InvalidRequest(format!("http client: {e}")))?;
-        Ok(Self { endpoint, http })
+        Ok(Self {
+            endpoint,
+            http,
+            timeout,
+        })
+    }
+
+    /// The limit of one whole request.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     pub fn endpoint(&self) -> &str {
@@ -51,7 +78,7 @@ impl OllamaBackend {
     pub async fn version(&self) -> Result<String, BackendError> {
         let url = self.url("/api/version");
         let resp = self.send(self.http.get(&url), &url).await?;
-        let v: VersionResponse = read_json(resp, &url).await?;
+        let v: VersionResponse = read_json(resp, &url, self.timeout).await?;
         Ok(v.version)
     }
 
@@ -59,7 +86,7 @@ impl OllamaBackend {
     pub async fn tags(&self) -> Result<TagsResponse, BackendError> {
         let url = self.url("/api/tags");
         let resp = self.send(self.http.get(&url), &url).await?;
-        read_json(resp, &url).await
+        read_json(resp, &url, self.timeout).await
     }
 
     async fn send(
@@ -67,12 +94,18 @@ impl OllamaBackend {
         req: reqwest::RequestBuilder,
         url: &str,
     ) -> Result<reqwest::Response, BackendError> {
-        let resp = req.send().await.map_err(|e| transport_error(url, e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(url, self.timeout, e))?;
         if resp.status().is_success() {
             return Ok(resp);
         }
         let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap_or_default();
+        let body = match resp.text().await {
+            Ok(b) => b,
+            Err(e) => return Err(transport_error(url, self.timeout, e)),
+        };
         let message = serde_json::from_str::<ErrorBody>(&body)
             .map(|b| b.error)
             .unwrap_or(body);
@@ -122,12 +155,12 @@ impl OllamaBackend {
         let mut text = String::new();
         let last: R = match tokens {
             None => {
-                let r: R = read_json(resp, &url).await?;
+                let r: R = read_json(resp, &url, self.timeout).await?;
                 text.push_str(r.text());
                 r
             }
             Some(tx) => {
-                let mut lines = NdjsonReader::new(resp);
+                let mut lines = NdjsonReader::new(resp, self.timeout);
                 let mut last = None;
                 while let Some(line) = lines.next_line(&url).await? {
                     let obj: R = parse_line(&line, &url)?;
@@ -227,7 +260,14 @@ impl Response for ChatResponse {
     }
 }
 
-fn transport_error(url: &str, e: reqwest::Error) -> BackendError {
+fn transport_error(url: &str, timeout: Duration, e: reqwest::Error) -> BackendError {
+    if e.is_timeout() && !e.is_connect() {
+        return BackendError::Timeout {
+            backend: BACKEND,
+            url: url.to_string(),
+            after: timeout,
+        };
+    }
     let mut reason = e.to_string();
     let mut src = e.source();
     while let Some(s) = src {
@@ -252,8 +292,12 @@ fn transport_error(url: &str, e: reqwest::Error) -> BackendError {
 async fn read_json<T: DeserializeOwned>(
     resp: reqwest::Response,
     url: &str,
+    timeout: Duration,
 ) -> Result<T, BackendError> {
-    let bytes = resp.bytes().await.map_err(|e| transport_error(url, e))?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| transport_error(url, timeout, e))?;
     parse_line(&bytes, url)
 }
 
@@ -278,14 +322,16 @@ struct NdjsonReader {
     stream: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buf: Vec<u8>,
     eof: bool,
+    timeout: Duration,
 }
 
 impl NdjsonReader {
-    fn new(resp: reqwest::Response) -> Self {
+    fn new(resp: reqwest::Response, timeout: Duration) -> Self {
         Self {
             stream: resp.bytes_stream().boxed(),
             buf: Vec::new(),
             eof: false,
+            timeout,
         }
     }
 
@@ -306,7 +352,7 @@ impl NdjsonReader {
             }
             match self.stream.next().await {
                 Some(Ok(chunk)) => self.buf.extend_from_slice(&chunk),
-                Some(Err(e)) => return Err(transport_error(url, e)),
+                Some(Err(e)) => return Err(transport_error(url, self.timeout, e)),
                 None => self.eof = true,
             }
         }

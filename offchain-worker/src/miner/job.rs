@@ -95,6 +95,9 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
             Ok(r) => r,
             Err(e) => return fail(s, id, &e.to_string()).await,
         };
+        if let Some(rate) = result.output_tokens_per_s() {
+            s.note_rate(rate);
+        }
         tracing::info!(
             "✨ job #{id}: {} prompt + {} generated tokens in {} ms ({:.1} tokens/s)",
             result.input_tokens,

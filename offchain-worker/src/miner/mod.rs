@@ -10,6 +10,7 @@
 pub mod hardware;
 mod job;
 mod nonce;
+pub mod ttl;
 
 use std::{
     collections::HashSet,
@@ -65,6 +66,12 @@ pub struct MinerConfig {
     /// Stop after this many jobs have ended (delivered or reported failed); `None`: run until
     /// stopped.
     pub max_jobs: Option<usize>,
+    /// The shortest run to expect for a job: one whose remaining TTL is shorter (plus a block
+    /// for the result) is not accepted.
+    pub min_run_window: Duration,
+    /// Generation rate to estimate run times with; `None`: the rate measured on this daemon's
+    /// finished jobs (only `min_run_window` until one has finished).
+    pub tokens_per_second: Option<f64>,
 }
 
 /// Jobs this daemon has taken and finished, across reconnects.
@@ -82,12 +89,29 @@ pub(crate) struct Session {
     pub nonces: NonceManager,
     pub backend: Arc<dyn InferenceBackend>,
     pub max_tokens: u32,
+    /// Milliseconds per block (`AuraApi_slot_duration`).
+    pub block_ms: u64,
+    /// Output tokens per second measured on finished jobs (smoothed).
+    pub measured_rate: std::sync::Mutex<Option<f64>>,
     /// Results in a block that is not final yet: block number -> jobs. Logged as final when a
     /// finalized head reaches them.
     pub unfinalized: std::sync::Mutex<std::collections::BTreeMap<u32, Vec<JobId>>>,
 }
 
 impl Session {
+    /// Record the generation rate of a finished job, for the TTL check of later ones.
+    pub fn note_rate(&self, tokens_per_s: f64) {
+        if !tokens_per_s.is_finite() || tokens_per_s <= 0.0 {
+            return;
+        }
+        if let Ok(mut r) = self.measured_rate.lock() {
+            *r = Some(match *r {
+                Some(old) => 0.7 * old + 0.3 * tokens_per_s,
+                None => tokens_per_s,
+            });
+        }
+    }
+
     /// Note that job `id`'s result is in block `number`, to report its finality later.
     pub fn note_delivered(&self, id: JobId, number: u32) {
         if let Ok(mut m) = self.unfinalized.lock() {
@@ -241,6 +265,7 @@ async fn session(
 ) -> anyhow::Result<()> {
     use std::sync::atomic::Ordering;
     let rpc = RpcClient::connect(&config.url).await?;
+    let block_ms = ttl::block_ms(&rpc).await;
     let account = keys::account_id(&config.pair);
     let s = Arc::new(Session {
         rpc,
@@ -249,6 +274,8 @@ async fn session(
         nonces: NonceManager::new(account.clone()),
         backend: config.backend.clone(),
         max_tokens: config.max_tokens,
+        block_ms,
+        measured_rate: std::sync::Mutex::new(None),
         unfinalized: Default::default(),
     });
     ensure_registered(&s, &config).await?;
@@ -260,6 +287,8 @@ async fn session(
     let mut tasks = JoinSet::new();
     let mut cursor: JobId = 0;
     let mut last_heartbeat = 0u32;
+    // Jobs left because their TTL cannot fit a run, so that each is logged once.
+    let mut too_short: HashSet<JobId> = HashSet::new();
     tracing::info!(
         "⏳ waiting for jobs (backend {}, up to {} at once)",
         s.backend.name(),
@@ -310,6 +339,25 @@ async fn session(
                 .is_some_and(|max| counts.started.load(Ordering::SeqCst) >= max)
             {
                 continue;
+            }
+            if job.status == JobStatus::Assigned && !in_flight.lock().await.contains(&job.id) {
+                let rate = config
+                    .tokens_per_second
+                    .map(|r| (r, "configured"))
+                    .or_else(|| {
+                        s.measured_rate
+                            .lock()
+                            .ok()
+                            .and_then(|r| *r)
+                            .map(|r| (r, "measured"))
+                    });
+                let estimate = ttl::estimate_run(config.max_tokens, rate, config.min_run_window);
+                if let Err(why) = ttl::check(job.expires_at, header.number, s.block_ms, &estimate) {
+                    if too_short.insert(job.id) {
+                        tracing::warn!("⏭  job #{}: not accepted: {why}", job.id);
+                    }
+                    continue;
+                }
             }
             if !in_flight.lock().await.insert(job.id) {
                 continue;
