@@ -19,7 +19,8 @@
 //!     of free + reserved over all `System::Account` entries, and no account holds a job escrow.
 //!
 //! `AITBC_CHAOS_SECONDS` (default 90) is the length of the chaos phase, `AITBC_CHAOS_SEED` replays
-//! a schedule (the seed is printed at the start). `scripts/chaos.sh [SECONDS]` runs a longer one.
+//! a schedule (the seed is printed at the start), `AITBC_CHAOS_KEEP=1` keeps the node and worker
+//! logs (they are always kept when a check fails). `scripts/chaos.sh [SECONDS]` runs a longer one.
 //! Needs the workspace binaries (`cargo test --workspace --no-run`) and the model
 //! (`scripts/fetch-models.sh`).
 
@@ -116,10 +117,7 @@ impl Node {
             self.name,
             self.starts.saturating_sub(1)
         ));
-        tail_lines(
-            &std::fs::read_to_string(log).unwrap_or_default(),
-            lines,
-        )
+        tail_lines(&std::fs::read_to_string(log).unwrap_or_default(), lines)
     }
 }
 
@@ -351,10 +349,7 @@ async fn poll_node(c: &RpcClient, i: usize, st: &State) -> Result<(), ClientErro
         match c.block_hash(Some(h)).await? {
             Some(hash) => lock(st).record(i, h, hash),
             None => {
-                let v = format!(
-                    "{}: no block #{h} below its finalized #{n}",
-                    node_name(i)
-                );
+                let v = format!("{}: no block #{h} below its finalized #{n}", node_name(i));
                 lock(st).violation(v);
             }
         }
@@ -573,7 +568,10 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     };
-    println!("{} network up: 4 validators and a full node finalize", stamp());
+    println!(
+        "{} network up: 4 validators and a full node finalize",
+        stamp()
+    );
 
     // The miner, on the full node.
     let worker = Proc::spawn(
@@ -676,12 +674,8 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         resends: 0,
         rejected: 0,
     };
-    let jobs_task = tokio::spawn(jobs_sender.run(
-        urls.clone(),
-        st.clone(),
-        stop_load.clone(),
-        seed ^ 0x10b5,
-    ));
+    let jobs_task =
+        tokio::spawn(jobs_sender.run(urls.clone(), st.clone(), stop_load.clone(), seed ^ 0x10b5));
 
     // Chaos.
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -768,8 +762,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         transfer_senders.push(t.await.expect("transfer task"));
     }
     let jobs_sender = jobs_task.await.expect("job task");
-    let job_deadline =
-        Instant::now() + Duration::from_secs(2 * u64::from(JOB_TTL_BLOCKS) + 120);
+    let job_deadline = Instant::now() + Duration::from_secs(2 * u64::from(JOB_TTL_BLOCKS) + 120);
     let jobs = loop {
         let jobs = client_jobs(&full, &job_client).await.expect("jobs");
         let nonce = state::account_info(&full, &job_client, None)
@@ -843,6 +836,16 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
                 lock(&st).violation(format!("job #{} is still {other:?}", j.id));
             }
         }
+        if j.status != market::Status::Completed {
+            println!(
+                "job #{} ended {:?} (miner {:?}, expires at #{}): {:?}",
+                j.id,
+                j.status,
+                j.miner.as_ref().map(keys::to_ss58),
+                j.expires_at,
+                j.timeline
+            );
+        }
         if j.escrowed != 0 {
             lock(&st).violation(format!(
                 "job #{} ended {:?} with {} still in escrow",
@@ -852,6 +855,12 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
             ));
         }
     }
+
+    let (_, miner_account) = account(MINER);
+    let miner = market::miner(&full, &miner_account)
+        .await
+        .expect("miner")
+        .expect("the miner is registered");
 
     // (d) Money: TotalIssuance = the sum of free + reserved; no job escrow left on hold.
     let accounts = all_accounts(&full, end_hash).await.expect("accounts");
@@ -917,7 +926,10 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
             let mut s = lock(&st);
             match hash {
                 Some(hash) => s.record(i, h, hash),
-                None => s.violation(format!("{}: no block #{h} (finalized #{fin})", node_name(i))),
+                None => s.violation(format!(
+                    "{}: no block #{h} (finalized #{fin})",
+                    node_name(i)
+                )),
             }
         }
     }
@@ -978,7 +990,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         failed + expired + cancelled
     );
     println!(
-        "money                         TotalIssuance {} AIT = sum of {} accounts' free + reserved: {}; issuance change {} AIT (fees burned)",
+        "money                         TotalIssuance {} AIT = sum of {} accounts' free + reserved: {}; issuance change {} AIT (fees and slashed stake are burned)",
         ait(issuance),
         accounts.len(),
         if total == issuance { "yes" } else { "NO" },
@@ -987,6 +999,13 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         } else {
             format!("+{}", ait(issuance - issuance_start))
         }
+    );
+    println!(
+        "miner                         delivered {}, failed {}, late {}; stake slashed {} AIT",
+        miner.miner.reputation.delivered,
+        miner.miner.reputation.failed,
+        miner.miner.reputation.late,
+        ait(miner.miner.slashed)
     );
     println!("violations                    {}", violations.len());
     println!("==");
@@ -1007,4 +1026,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
     }
     drop(worker);
     drop(nodes);
+    if std::env::var_os("AITBC_CHAOS_KEEP").is_some() {
+        println!("logs and databases kept in {}", dir.keep().display());
+    }
 }
