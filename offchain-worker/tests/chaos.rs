@@ -31,7 +31,7 @@ use std::{
     path::{Path, PathBuf},
     process::Command,
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU32, Ordering},
         Arc, Mutex,
     },
     time::{Duration, Instant},
@@ -55,6 +55,9 @@ const RESUME_LIMIT: Duration = Duration::from_secs(45);
 /// A job expires (and is refunded) after this many blocks unless it ended before.
 const JOB_TTL_BLOCKS: u32 = 60;
 const JOB_BUDGET: Balance = AIT;
+/// A new job is submitted every 3 s while fewer than this many are open: the one miner runs
+/// them one at a time on a shared CPU and must accept each within a minute of its assignment.
+const MAX_OPEN_JOBS: u32 = 2;
 /// Accounts that send transfers (each with its own nonce).
 const TRANSFER_SIGNERS: [&str; 3] = ["//Alice", "//Bob", "//Charlie"];
 /// The account that submits the jobs.
@@ -374,6 +377,9 @@ struct Sender {
     window: u32,
     interval: Duration,
     make_call: Box<dyn Fn(u32) -> RuntimeCall + Send + Sync>,
+    /// Send a new transaction only while this is below the limit (the jobs not ended yet, so
+    /// that the one CPU miner is not handed more than it can accept in time).
+    gate: Option<(Arc<AtomicU32>, u32)>,
     sent: u64,
     resends: u64,
     rejected: u64,
@@ -411,6 +417,11 @@ impl Sender {
             }
             if next - onchain >= self.window {
                 continue;
+            }
+            if let Some((open, limit)) = &self.gate {
+                if open.load(Ordering::Relaxed) >= *limit {
+                    continue;
+                }
             }
             for _ in 0..5 {
                 let live: Vec<usize> = {
@@ -586,7 +597,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
             "--model-path",
             model.to_str().expect("utf8"),
             "--max-tokens",
-            "32",
+            "24",
         ],
         dir.path().join("worker.log"),
     );
@@ -640,6 +651,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
                     value: AIT + Balance::from(nonce),
                 })
             }),
+            gate: None,
             sent: 0,
             resends: 0,
             rejected: 0,
@@ -651,13 +663,29 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
             seed ^ (k as u64 + 1),
         )));
     }
+    // The jobs not ended yet, for the job load's gate.
+    let open_jobs = Arc::new(AtomicU32::new(0));
+    let open_task = {
+        let (open, stop, full) = (open_jobs.clone(), stop_load.clone(), full.clone());
+        let owner = job_client.clone();
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(jobs) = client_jobs(&full, &owner).await {
+                    let n = jobs.iter().filter(|j| !j.status.is_terminal()).count();
+                    open.store(n as u32, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        })
+    };
     let (pair, who) = account(JOB_CLIENT);
     let jobs_sender = Sender {
         pair,
         who,
         targets: vec![FULL],
-        window: 2,
-        interval: Duration::from_secs(4),
+        window: 1,
+        interval: Duration::from_secs(3),
+        gate: Some((open_jobs.clone(), MAX_OPEN_JOBS)),
         make_call: Box::new(|nonce| {
             let prompt = format!("Name a colour. (chaos job {nonce})");
             market::submit_job(
@@ -762,6 +790,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         transfer_senders.push(t.await.expect("transfer task"));
     }
     let jobs_sender = jobs_task.await.expect("job task");
+    open_task.await.expect("open jobs task");
     let job_deadline = Instant::now() + Duration::from_secs(2 * u64::from(JOB_TTL_BLOCKS) + 120);
     let jobs = loop {
         let jobs = client_jobs(&full, &job_client).await.expect("jobs");
