@@ -44,7 +44,9 @@ use aitbc_client::{
     tx::{self, TxOptions},
     Error as ClientError,
 };
-use aitbc_runtime::{AccountId, Address, Balance, BalancesCall, Hash, RuntimeCall, AIT};
+use aitbc_runtime::{
+    AccountId, Address, Balance, BalancesCall, Hash, RuntimeCall, RuntimeEvent, AIT,
+};
 use common::procs::{free_port, tail_lines, target_bin, Proc};
 
 const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
@@ -522,6 +524,27 @@ async fn all_accounts(
     Ok(out)
 }
 
+/// The transaction fees paid in blocks `from + 1 ..= to` of the canonical chain. Fees are burned
+/// (the runtime's `OnChargeTransaction` drops them), so they leave the issuance.
+async fn fees_paid(c: &RpcClient, from: u32, to: u32) -> Result<Balance, ClientError> {
+    let mut fees = 0;
+    for n in from + 1..=to {
+        let hash = c
+            .block_hash(Some(n))
+            .await?
+            .ok_or_else(|| ClientError::NotFound(format!("block #{n}")))?;
+        for record in state::events(c, hash).await? {
+            if let RuntimeEvent::TransactionPayment(
+                pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
+            ) = record.event
+            {
+                fees += actual_fee;
+            }
+        }
+    }
+    Ok(fees)
+}
+
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
@@ -611,6 +634,18 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
     let issuance_start = state::total_issuance(&full, Some(start_hash))
         .await
         .expect("issuance");
+    let start_number = full
+        .header(Some(start_hash))
+        .await
+        .expect("header")
+        .expect("start header")
+        .number;
+    let (_, miner_account) = account(MINER);
+    let slashed_start = market::miner(&full, &miner_account)
+        .await
+        .expect("miner")
+        .map(|m| m.miner.slashed)
+        .unwrap_or(0);
     let mut nonce_start = Vec::new();
     for uri in TRANSFER_SIGNERS {
         let (_, who) = account(uri);
@@ -885,7 +920,6 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         }
     }
 
-    let (_, miner_account) = account(MINER);
     let miner = market::miner(&full, &miner_account)
         .await
         .expect("miner")
@@ -903,6 +937,21 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
             ait(issuance),
             accounts.len(),
             ait(total)
+        ));
+    }
+    // Nothing is minted here (no receipt reward is claimed): the issuance falls by exactly the
+    // fees paid and the stake slashed since the start.
+    let fees = fees_paid(&full, start_number, end_number)
+        .await
+        .expect("fees");
+    let slashed = miner.miner.slashed - slashed_start;
+    if issuance_start.checked_sub(issuance) != Some(fees + slashed) {
+        lock(&st).violation(format!(
+            "TotalIssuance went from {} to {} AIT over #{start_number}..#{end_number}, but the fees paid were {} and the stake slashed {} AIT",
+            ait(issuance_start),
+            ait(issuance),
+            ait(fees),
+            ait(slashed)
         ));
     }
     for (who, _, _) in &accounts {
@@ -1019,7 +1068,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         failed + expired + cancelled
     );
     println!(
-        "money                         TotalIssuance {} AIT = sum of {} accounts' free + reserved: {}; issuance change {} AIT (fees and slashed stake are burned)",
+        "money                         TotalIssuance {} AIT = sum of {} accounts' free + reserved: {}; issuance change {} AIT = fees {} + slashed {} AIT: {}",
         ait(issuance),
         accounts.len(),
         if total == issuance { "yes" } else { "NO" },
@@ -1027,6 +1076,13 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
             format!("-{}", ait(issuance_start - issuance))
         } else {
             format!("+{}", ait(issuance - issuance_start))
+        },
+        ait(fees),
+        ait(slashed),
+        if issuance_start.checked_sub(issuance) == Some(fees + slashed) {
+            "yes"
+        } else {
+            "NO"
         }
     );
     println!(
