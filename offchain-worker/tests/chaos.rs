@@ -439,6 +439,10 @@ impl Sender {
                 };
                 match self.send(&c, next).await {
                     Ok(()) => {
+                        if next == onchain {
+                            // Nothing was in flight: the wait for inclusion starts now.
+                            progress_at = Instant::now();
+                        }
                         next += 1;
                         self.sent += 1;
                         break;
