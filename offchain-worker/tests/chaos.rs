@@ -242,6 +242,24 @@ impl Shared {
         }
     }
 
+    /// Node `i` reports finalized head #`n` = `head`; returns the first height of its chain
+    /// still to check.
+    fn finalized_head(&mut self, i: usize, n: u32, head: Hash) -> u32 {
+        if n < self.fin[i] {
+            let v = format!(
+                "{}: finalized height went back from #{} to #{n}",
+                node_name(i),
+                self.fin[i]
+            );
+            self.violation(v);
+        }
+        self.fin[i] = self.fin[i].max(n);
+        self.fin_now[i] = Some(self.fin_now[i].unwrap_or(0).max(n));
+        self.record(i, n, head);
+        self.note_finalized(n);
+        self.checked[i] + 1
+    }
+
     fn note_finalized(&mut self, n: u32) {
         let now = Instant::now();
         if let Some(at) = self.global_fin_at {
@@ -331,22 +349,7 @@ async fn poll_node(c: &RpcClient, i: usize, st: &State) -> Result<(), ClientErro
         .await?
         .ok_or_else(|| ClientError::NotFound(format!("header of finalized head {head:?}")))?;
     let n = header.number;
-    let from = {
-        let mut s = lock(st);
-        if n < s.fin[i] {
-            let v = format!(
-                "{}: finalized height went back from #{} to #{n}",
-                node_name(i),
-                s.fin[i]
-            );
-            s.violation(v);
-        }
-        s.fin[i] = s.fin[i].max(n);
-        s.fin_now[i] = Some(s.fin_now[i].unwrap_or(0).max(n));
-        s.record(i, n, head);
-        s.note_finalized(n);
-        s.checked[i] + 1
-    };
+    let from = lock(st).finalized_head(i, n, head);
     // The canonical chain below the finalized head is the finalized chain: a bounded batch of
     // heights per poll, so that a restarted node is re-checked from genesis within a few polls.
     let to = n.min(from.saturating_add(200));
@@ -1118,4 +1121,33 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
     if std::env::var_os("AITBC_CHAOS_KEEP").is_some() {
         println!("logs and databases kept in {}", dir.keep().display());
     }
+}
+
+/// The checks themselves catch what they are meant to catch.
+#[test]
+fn a_changed_or_reverted_finalized_block_is_a_violation() {
+    let h = |b: u8| Hash::repeat_byte(b);
+    let mut s = Shared::default();
+    assert_eq!(s.finalized_head(0, 5, h(5)), 1);
+    s.record(0, 4, h(4));
+    s.finalized_head(1, 5, h(5));
+    s.record(1, 4, h(4));
+    assert!(s.violations.is_empty(), "{:?}", s.violations);
+    // Another node with another block at a finalized height.
+    s.record(2, 4, h(0x44));
+    assert_eq!(s.violations.len(), 1, "{:?}", s.violations);
+    assert!(
+        s.violations[0].contains("charlie: block #4"),
+        "{:?}",
+        s.violations
+    );
+    // A node back after a restart with a lower finalized head.
+    s.finalized_head(0, 3, h(3));
+    assert_eq!(s.violations.len(), 2, "{:?}", s.violations);
+    assert!(
+        s.violations[1].contains("alice: finalized height went back from #5 to #3"),
+        "{:?}",
+        s.violations
+    );
+    assert_eq!(s.global_fin, 5);
 }
