@@ -4,89 +4,16 @@
 //! Needs the workspace binaries built (`cargo build --workspace --bins`, as scripts/test.sh does)
 //! and the model fetched (scripts/fetch-models.sh).
 
+mod common;
+
 use std::{
-    net::TcpListener,
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    path::Path,
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
+use common::procs::{free_port, tail_lines, target_bin, Proc};
 use serde_json::Value;
-
-fn target_bin(name: &str) -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
-    let path = dir.join("debug").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first",
-        path.display()
-    );
-    path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
-struct Proc {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Proc {
-    fn spawn(bin: &Path, args: &[&str], log: PathBuf) -> Self {
-        let f = std::fs::File::create(&log).expect("log");
-        let child = Command::new(bin)
-            .args(args)
-            .stdout(Stdio::from(f.try_clone().expect("log")))
-            .stderr(Stdio::from(f))
-            .spawn()
-            .expect("spawn");
-        Self { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn wait_for_log(&self, needle: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while !self.log().contains(needle) {
-            assert!(
-                Instant::now() < deadline,
-                "`{needle}` not logged within {timeout:?}:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-
-    fn terminate(&mut self) {
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Net {
     dir: tempfile::TempDir,
@@ -134,8 +61,7 @@ impl Net {
 
     /// SIGKILL the node and start it again on the same database and ports.
     fn crash_and_restart_node(&mut self) {
-        let _ = self.node.child.kill();
-        let _ = self.node.child.wait();
+        self.node.kill();
         self.node = Self::spawn_node(self.dir.path(), &self.node_args, "node-restarted.log");
         self.node.wait_for_log("Authored", Duration::from_secs(60));
     }
@@ -276,8 +202,7 @@ fn amount(v: &Value) -> f64 {
 }
 
 fn tail(s: &str) -> String {
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
+    tail_lines(s, 40)
 }
 
 #[test]

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod procs;
+
 use aitbc_worker::backend::embedded::{default_model_path, EmbeddedBackend, EmbeddedConfig};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
