@@ -14,7 +14,7 @@ use aitbc_runtime::{
     AccountId, Balance, Balances, BuildStorage, Jobs, Miners, Receipts, Runtime,
     RuntimeGenesisConfig, RuntimeOrigin, System, AIT, MILLI_AIT,
 };
-use frame_support::traits::{fungible::Inspect, Hooks};
+use frame_support::traits::{fungible::Inspect, Get, Hooks};
 use proptest::prelude::*;
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
