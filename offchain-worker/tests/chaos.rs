@@ -55,7 +55,7 @@ const FULL: usize = 4;
 /// How long finality may need to resume after a restart, and the longest it may stand still.
 const RESUME_LIMIT: Duration = Duration::from_secs(45);
 /// A job expires (and is refunded) after this many blocks unless it ended before.
-const JOB_TTL_BLOCKS: u32 = 60;
+const JOB_TTL_BLOCKS: u32 = 90;
 const JOB_BUDGET: Balance = AIT;
 /// A new job is submitted every 3 s while fewer than this many are open: the one miner runs
 /// them one at a time on a shared CPU and must accept each within a minute of its assignment.
@@ -531,8 +531,9 @@ async fn all_accounts(
     Ok(out)
 }
 
-/// The transaction fees paid in blocks `from + 1 ..= to` of the canonical chain. Fees are burned
-/// (the runtime's `OnChargeTransaction` drops them), so they leave the issuance.
+/// The transaction fees and protocol fees paid in blocks `from + 1 ..= to` of the canonical
+/// chain. Both are burned (the runtime's `OnChargeTransaction` drops transaction fees; the jobs
+/// pallet burns each payment's protocol fee), so they leave the issuance.
 async fn fees_paid(c: &RpcClient, from: u32, to: u32) -> Result<Balance, ClientError> {
     let mut fees = 0;
     for n in from + 1..=to {
@@ -546,6 +547,12 @@ async fn fees_paid(c: &RpcClient, from: u32, to: u32) -> Result<Balance, ClientE
             ) = record.event
             {
                 fees += actual_fee;
+            }
+            if let RuntimeEvent::Jobs(pallet_aitbc_jobs::Event::ProtocolFeeBurned {
+                amount, ..
+            }) = record.event
+            {
+                fees += amount;
             }
         }
     }
