@@ -61,7 +61,7 @@ fn propose_vote_and_result() {
     assert_eq!(units(&params["dao"]["min_deposit"]), 100 * AIT);
     assert_eq!(units(&params["dao"]["min_vote"]), AIT);
     assert_eq!(params["dao"]["quorum"], "10%");
-    assert_eq!(units(&params["governed"]["miner_reward"]), AIT);
+    assert_eq!(units(&params["governed"]["miner_reward"]), 50 * AIT);
     assert!(cli.ok(&["governance", "params"]).contains("voting period"));
     assert!(cli.ok(&["governance", "list"]).contains("No proposals"));
 
@@ -132,7 +132,7 @@ fn propose_vote_and_result() {
     assert_eq!(p["title"], "Increase Miner Rewards");
     assert_eq!(p["action"]["kind"], "miner-reward");
     assert_eq!(units(&p["action"]["value"]), 2 * AIT);
-    assert_eq!(p["current_value"], "1.0 AIT");
+    assert_eq!(p["current_value"], "50.0 AIT");
     assert_eq!(units(&p["deposit"]), 1000 * AIT);
     let created = p["created_at"].as_u64().unwrap();
     let ends = p["voting_ends_at"].as_u64().unwrap();

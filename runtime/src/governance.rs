@@ -274,10 +274,7 @@ pub mod timing {
                 EnactmentDelay::<T>::put(d);
             }
             if let Some(e) = self.era_length {
-                assert!(
-                    !e.is_zero(),
-                    "the emission era must be at least one block"
-                );
+                assert!(!e.is_zero(), "the emission era must be at least one block");
                 EraLength::<T>::put(e);
             }
         }

@@ -182,7 +182,9 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
             .clone()
             .dispatch(RuntimeOrigin::signed(bob()))
             .is_err());
-        System::set_block_number(<aitbc_runtime::market::ReceiptEraLength as frame_support::traits::Get<_>>::get());
+        System::set_block_number(
+            <aitbc_runtime::market::ReceiptEraLength as frame_support::traits::Get<_>>::get(),
+        );
         assert!(claim.dispatch(RuntimeOrigin::signed(bob())).is_ok());
         assert_eq!(
             pallet_aitbc_receipts::TotalRewardsMinted::<Runtime>::get(),

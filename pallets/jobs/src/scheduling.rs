@@ -218,8 +218,15 @@ impl<T: Config> Pallet<T> {
             return false;
         }
         if !T::Miners::serves(&job.model) {
-            // Nobody could ever take it: fail it (refunded) rather than let it hold a queue
-            // slot and an assignment attempt every round until its TTL.
+            // Nobody serves the model. The job waits one acknowledgement window for a miner to
+            // register (a client may well submit just before its miner comes online); after
+            // that it fails, refunded, rather than hold a queue slot and an assignment attempt
+            // every round until its TTL.
+            let window = T::AckTimeout::get().max(One::one());
+            let now = deadline.saturating_sub(window);
+            if now < job.status_since.saturating_add(window) {
+                return false;
+            }
             if Self::end(&mut job, JobStatus::Failed).is_ok() {
                 Jobs::<T>::insert(id, job);
                 Self::deposit_event(Event::JobFailed {

@@ -1048,7 +1048,15 @@ fn job_for_a_model_no_miner_serves_leaves_the_queue_refunded() {
         let served = submit(2, 300);
         assert_eq!(Queue::<Test>::get().to_vec(), vec![nobody, served]);
         run_to_block(2);
-        // It no longer holds a queue slot until its TTL: failed at once, refunded in full.
+        // It waits one acknowledgement window for a miner of its model to register...
+        assert_eq!(status(nobody), JobStatus::Queued);
+        assert_eq!(status(served), JobStatus::Assigned);
+        let window: u64 =
+            <<Test as crate::Config>::AckTimeout as frame_support::traits::Get<u64>>::get();
+        run_to_block(window);
+        assert_eq!(status(nobody), JobStatus::Queued);
+        // ...and then no longer holds a queue slot until its TTL: failed, refunded in full.
+        run_to_block(1 + window);
         assert_eq!(status(nobody), JobStatus::Failed);
         System::assert_has_event(
             Event::JobFailed {
@@ -1058,7 +1066,6 @@ fn job_for_a_model_no_miner_serves_leaves_the_queue_refunded() {
             .into(),
         );
         assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000));
-        assert_eq!(status(served), JobStatus::Assigned);
         assert!(Queue::<Test>::get().is_empty());
         assert_eq!(crate::OpenJobs::<Test>::get(1), 0);
     });
