@@ -80,8 +80,12 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         let request = GenerateRequest {
             model: model.clone(),
             prompt: Prompt::text(prompt),
+            // Jobs carry no generation options yet: decode greedily, so that a job's result is
+            // reproducible (another miner on the same model gives the same text) instead of a
+            // draw at the backend's default temperature.
             options: GenerateOptions {
                 max_tokens: Some(s.max_tokens),
+                temperature: Some(0.0),
                 ..Default::default()
             },
         };
