@@ -18,6 +18,7 @@ use aitbc_node::network::{
     protocol::{Status, SyncResponse},
     Incoming, NetworkConfig, NetworkHandle,
 };
+use aitbc_wire::samples::bare_extrinsic;
 use codec::{Compact, Encode};
 use common::*;
 use jsonrpsee::{
@@ -31,33 +32,8 @@ use sp_keyring::Sr25519Keyring::{Alice, Bob, Dave};
 use sp_runtime::traits::Header as _;
 use tokio::sync::mpsc;
 
-/// `Sudo::sudo` nested `depth` levels around `System::remark`, as bytes: building it as a value
-/// would recurse as deep to encode and to drop.
 fn nested_sudo_call(depth: usize) -> Vec<u8> {
-    let remark = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
-        remark: b"deep".to_vec(),
-    });
-    let inner = remark.encode();
-    let sudo = aitbc_runtime::RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-        call: Box::new(remark),
-    })
-    .encode();
-    let prefix = &sudo[..sudo.len() - inner.len()];
-    let mut out = Vec::with_capacity(prefix.len() * depth + inner.len());
-    for _ in 0..depth {
-        out.extend_from_slice(prefix);
-    }
-    out.extend_from_slice(&inner);
-    out
-}
-
-/// A bare (unsigned, version 4) extrinsic around encoded `call`.
-fn bare_extrinsic(call: &[u8]) -> Vec<u8> {
-    let mut body = vec![4u8];
-    body.extend_from_slice(call);
-    let mut out = Compact(body.len() as u32).encode();
-    out.extend_from_slice(&body);
-    out
+    aitbc_wire::samples::nested_sudo_call(depth, b"deep")
 }
 
 fn rpc_error(e: ClientError) -> (i32, String) {

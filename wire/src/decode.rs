@@ -81,38 +81,14 @@ pub const METHODS_TAKING_CALLS: &[&str] = &[
 ];
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::samples::bare_extrinsic;
     use codec::{Compact, Encode};
     use sp_runtime::traits::Header as _;
 
-    /// A `Sudo::sudo` call nested `depth` levels deep around `System::remark`, built as bytes:
-    /// building it as a value would recurse as deep to encode and to drop.
-    pub(crate) fn nested_sudo_call(depth: usize) -> Vec<u8> {
-        let remark =
-            aitbc_runtime::RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
-        let inner = remark.encode();
-        // `Sudo::sudo { call }` encodes as [pallet index, call index] followed by the call.
-        let sudo = aitbc_runtime::RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-            call: Box::new(remark),
-        })
-        .encode();
-        let prefix = &sudo[..sudo.len() - inner.len()];
-        let mut out = Vec::with_capacity(prefix.len() * depth + inner.len());
-        for _ in 0..depth {
-            out.extend_from_slice(prefix);
-        }
-        out.extend_from_slice(&inner);
-        out
-    }
-
-    /// A bare (unsigned) extrinsic carrying `call`.
-    pub(crate) fn bare_extrinsic(call: &[u8]) -> Vec<u8> {
-        let mut body = vec![4u8]; // extrinsic format version 4, no signature
-        body.extend_from_slice(call);
-        let mut out = Compact(body.len() as u32).encode();
-        out.extend_from_slice(&body);
-        out
+    fn nested_sudo_call(depth: usize) -> Vec<u8> {
+        crate::samples::nested_sudo_call(depth, b"")
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod justification;
 pub mod protocol;
 pub mod rpc_params;
+pub mod samples;
 
 pub use aitbc_runtime::{Block, BlockNumber, Header, UncheckedExtrinsic as Extrinsic};
 
@@ -37,14 +38,7 @@ mod seeds {
     #[test]
     #[ignore = "writes fuzz/seeds; run by hand when the wire format changes"]
     fn write_fuzz_seeds() {
-        let remark = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
-            remark: b"seed".to_vec(),
-        })
-        .encode();
-        let mut body = vec![4u8];
-        body.extend_from_slice(&remark);
-        let mut xt = Compact(body.len() as u32).encode();
-        xt.extend_from_slice(&body);
+        let xt = crate::samples::bare_extrinsic(&crate::samples::nested_sudo_call(0, b"seed"));
         write("extrinsic", "bare_remark", &xt);
 
         let header = crate::Header::new(
