@@ -55,6 +55,8 @@ const SERVE_WINDOW: Duration = Duration::from_secs(10);
 /// Requests of one peer answered at once.
 const MAX_REQUESTS_IN_FLIGHT: u32 = 4;
 
+/// Peers whose strikes are remembered at once.
+const MAX_TRACKED_PEERS: usize = 1024;
 /// Failed deliveries after which a peer is banned.
 pub const MAX_STRIKES: u32 = 3;
 /// How long a misbehaving peer stays banned.
@@ -436,6 +438,11 @@ impl SyncService {
         self.net.clear_peer_status(&peer);
         let strikes = {
             let mut all = self.strikes.lock();
+            // Bounded: peers that struck out are removed when banned, but ones that left with a
+            // strike or two would otherwise stay forever (peer ids cost an attacker nothing).
+            if all.len() >= MAX_TRACKED_PEERS && !all.contains_key(&peer) {
+                all.clear();
+            }
             let n = all.entry(peer).or_insert(0);
             *n += 1;
             *n
