@@ -242,9 +242,9 @@ impl Grandpa {
     }
 
     /// Run the voter (restarting it on authority set changes and errors) until the process ends.
-    pub async fn run(self: Arc<Self>) {
-        tokio::spawn(self.clone().rebroadcast());
-        tokio::spawn(self.clone().flush_on_import());
+    pub async fn run(self: Arc<Self>, tasks: crate::tasks::EssentialSpawner) {
+        tasks.spawn("grandpa-rebroadcast", self.clone().rebroadcast());
+        tasks.spawn("grandpa-import-flush", self.clone().flush_on_import());
         loop {
             match self.run_set().await {
                 Ok(()) => {}

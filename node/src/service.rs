@@ -93,7 +93,17 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
 
     let db = Database::open(&dir.join("db"))
         .with_context(|| format!("cannot open the database in {}", dir.display()))?;
-    let client = Client::open(db, spec)?;
+    let pruning = crate::pruning::PruningConfig {
+        state: cmd.state_pruning,
+        blocks: cmd.blocks_pruning,
+    };
+    let client = Client::open_with(db, spec, pruning)?;
+    tracing::info!(
+        target: "aitbc",
+        "🗄  State pruning: {}, blocks pruning: {}",
+        pruning.state,
+        pruning.blocks
+    );
     let keystore = Arc::new(Keystore::open(&dir.join("keystore"))?);
     if let Some(uri) = keyring_uri {
         keystore.add(keystore::AURA, uri)?;
@@ -148,15 +158,19 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async move {
         let metrics = Metrics::new();
+        let (tasks, mut essential) = crate::tasks::essential_tasks();
         let pool = TxPool::new(client.clone(), PoolLimits::default());
-        spawn_pool_revalidation(&client, &pool);
-        let (net, incoming) = network::start(NetworkConfig {
-            listen_addrs,
-            bootnodes,
-            max_peers: cmd.network.max_peers,
-            keypair,
-            genesis: client.info().genesis_hash,
-        })?;
+        spawn_pool_revalidation(&client, &pool, &tasks);
+        let (net, incoming) = network::start(
+            NetworkConfig {
+                listen_addrs,
+                bootnodes,
+                max_peers: cmd.network.max_peers,
+                keypair,
+                genesis: client.info().genesis_hash,
+            },
+            &tasks,
+        )?;
         let importer = BlockImporter::new(client.clone(), pool.clone(), metrics.clone());
         let grandpa = Grandpa::new(client.clone(), net.clone(), keystore.clone());
         let sync = SyncService::new(
@@ -166,8 +180,8 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
             Some(grandpa.clone()),
             is_validator,
         );
-        sync.start(incoming);
-        tokio::spawn(grandpa.run());
+        sync.start(incoming, &tasks);
+        tasks.spawn("grandpa-voter", grandpa.run(tasks.clone()));
         let ip: IpAddr = if external {
             Ipv4Addr::UNSPECIFIED.into()
         } else {
@@ -221,12 +235,19 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
                 network: Some(net.clone()),
                 sync: Some(sync.state.clone()),
             };
-            tokio::spawn(author.run());
+            tasks.spawn("block-authoring", author.run());
         }
-        shutdown_signal().await;
+        let failure = tokio::select! {
+            _ = shutdown_signal() => None,
+            failure = essential.failed() => Some(failure),
+        };
         tracing::info!("Shutting down");
         let _ = server.stop();
-        anyhow::Ok(())
+        match failure {
+            // A node that lost its network, sync, voter or author must not look alive.
+            Some(f) => Err(anyhow::anyhow!("{f}: the node stopped")),
+            None => anyhow::Ok(()),
+        }
     })?;
     drop(tmp);
     Ok(())
@@ -234,10 +255,14 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
 
 /// Re-validate the pool after each new best block, on the blocking pool and off the import
 /// path; imports that arrive while a batch runs are coalesced into the next one.
-fn spawn_pool_revalidation(client: &Arc<Client>, pool: &Arc<TxPool>) {
+fn spawn_pool_revalidation(
+    client: &Arc<Client>,
+    pool: &Arc<TxPool>,
+    tasks: &crate::tasks::EssentialSpawner,
+) {
     let mut imported = client.notifications.imported.subscribe();
     let pool = pool.clone();
-    tokio::spawn(async move {
+    tasks.spawn("txpool-maintenance", async move {
         loop {
             match imported.recv().await {
                 Ok(b) if !b.is_new_best => continue,
