@@ -82,6 +82,9 @@ pub struct ImportedBlock {
     pub retracted: Vec<H256>,
     /// The fork's blocks below this one that joined the best chain with it (lowest first).
     pub enacted: Vec<H256>,
+    /// Sent by [`Client::finalize`]: finality, not an import, moved the best chain. Whoever
+    /// finalized may not own a pool; the node's pool maintenance task handles these.
+    pub by_finality: bool,
 }
 
 /// See [`Client::reorg_route`].
@@ -532,6 +535,7 @@ impl Client {
             tx_hashes,
             retracted,
             enacted,
+            by_finality: false,
         };
         let _ = self.notifications.imported.send(imported.clone());
         if let Some(from) = newly_finalized {
@@ -610,6 +614,7 @@ impl Client {
                     tx_hashes,
                     retracted: r.retracted,
                     enacted: r.enacted,
+                    by_finality: true,
                 };
                 (Some((hash, r.canonical)), r.uncanonical, Some(reorg))
             }

@@ -716,6 +716,55 @@ impl TxPool {
     }
 }
 
+/// Pool maintenance driven by the client's notifications: reorgs made by finality (the GRANDPA
+/// voter's or a justification's) put the retracted blocks' transactions back, and the pool is
+/// re-validated after each new best block, on the blocking pool and off the import path;
+/// imports that arrive while a batch runs are coalesced into the next one.
+pub fn spawn_maintenance(
+    pool: &Arc<TxPool>,
+    mut imported: tokio::sync::broadcast::Receiver<ImportedBlock>,
+    tasks: &crate::tasks::EssentialSpawner,
+) {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+    let pool = pool.clone();
+    tasks.spawn("txpool-maintenance", async move {
+        loop {
+            let mut batch = Vec::new();
+            let mut lagged = false;
+            match imported.recv().await {
+                Ok(b) => batch.push(b),
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(target: "txpool", "pool maintenance missed {n} block notifications");
+                    lagged = true;
+                }
+                Err(RecvError::Closed) => return,
+            }
+            loop {
+                match imported.try_recv() {
+                    Ok(b) => batch.push(b),
+                    Err(TryRecvError::Lagged(_)) => lagged = true,
+                    Err(_) => break,
+                }
+            }
+            let new_best = lagged || batch.iter().any(|b| b.is_new_best);
+            let finality_reorgs: Vec<_> = batch.into_iter().filter(|b| b.by_finality).collect();
+            if !new_best {
+                continue;
+            }
+            let pool = pool.clone();
+            let work = move || {
+                for reorg in &finality_reorgs {
+                    pool.maintain(reorg);
+                }
+                pool.revalidate();
+            };
+            if let Err(e) = tokio::task::spawn_blocking(work).await {
+                tracing::warn!(target: "txpool", "pool maintenance failed: {e}");
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,7 +160,7 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         let metrics = Metrics::new();
         let (tasks, mut essential) = crate::tasks::essential_tasks();
         let pool = TxPool::new(client.clone(), PoolLimits::default());
-        spawn_pool_revalidation(&client, &pool, &tasks);
+        crate::pool::spawn_maintenance(&pool, client.notifications.imported.subscribe(), &tasks);
         let (net, incoming) = network::start(
             NetworkConfig {
                 listen_addrs,
@@ -251,31 +251,6 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     })?;
     drop(tmp);
     Ok(())
-}
-
-/// Re-validate the pool after each new best block, on the blocking pool and off the import
-/// path; imports that arrive while a batch runs are coalesced into the next one.
-fn spawn_pool_revalidation(
-    client: &Arc<Client>,
-    pool: &Arc<TxPool>,
-    tasks: &crate::tasks::EssentialSpawner,
-) {
-    let mut imported = client.notifications.imported.subscribe();
-    let pool = pool.clone();
-    tasks.spawn("txpool-maintenance", async move {
-        loop {
-            match imported.recv().await {
-                Ok(b) if !b.is_new_best => continue,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => return,
-            }
-            while imported.try_recv().is_ok() {}
-            let pool = pool.clone();
-            if let Err(e) = tokio::task::spawn_blocking(move || pool.revalidate()).await {
-                tracing::warn!(target: "txpool", "pool re-validation failed: {e}");
-            }
-        }
-    });
 }
 
 fn spawn_informant(
