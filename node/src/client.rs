@@ -52,6 +52,10 @@ pub enum ClientError {
     NotDescendantOfFinalized(H256),
     #[error("bad block: {0}")]
     BadBlock(String),
+    /// A block an honest peer may also send: from a fork finality has left behind, or one slot
+    /// early by a skewed clock. Refused, but no proof of malice.
+    #[error("block refused: {0}")]
+    Blameless(String),
     #[error("{0}")]
     Other(String),
 }

@@ -304,7 +304,12 @@ impl BlockImporter {
 }
 
 fn bad(e: BadBlock) -> ClientError {
-    ClientError::BadBlock(e.to_string())
+    match e {
+        BadBlock::FromTheFuture { .. } | BadBlock::BelowFinality { .. } => {
+            ClientError::Blameless(e.to_string())
+        }
+        _ => ClientError::BadBlock(e.to_string()),
+    }
 }
 
 #[cfg(test)]

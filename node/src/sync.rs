@@ -310,11 +310,9 @@ impl SyncService {
                 tracing::warn!(target: "sync", "💔 Block #{number} from {from} refused: {e}");
                 // A block from a stale fork, or one slot early by a skewed clock, is no proof of
                 // malice: not forwarded, but the sender's score is left alone.
-                let text = e.to_string();
-                if text.contains("from the future") || text.contains("does not descend") {
-                    Verdict::Ignore
-                } else {
-                    Verdict::Reject
+                match e {
+                    ClientError::Blameless(_) => Verdict::Ignore,
+                    _ => Verdict::Reject,
                 }
             }
             Err(e) => {
