@@ -27,7 +27,7 @@ use sp_state_machine::OverlayedChanges;
 use crate::{
     client::{Client, ClientError, ClientResult},
     executor::{self, ExecError, StateChanges},
-    finality,
+    grandpa::justification as finality,
     keystore::Keystore,
     metrics::Metrics,
     network::{protocol::BlockData, NetworkHandle},

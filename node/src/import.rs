@@ -25,7 +25,7 @@ use sp_runtime::{generic::DigestItem, traits::Header as _, Justifications};
 use crate::{
     authoring::{header_slot, now_ms},
     client::{Client, ClientError, ClientResult, ImportedBlock},
-    finality,
+    grandpa::justification as finality,
     metrics::Metrics,
     pool::TxPool,
     types::{Block, Header},

@@ -10,7 +10,6 @@ pub mod client;
 pub mod commands;
 pub mod db;
 pub mod executor;
-pub mod finality;
 pub mod grandpa;
 pub mod import;
 pub mod keystore;
