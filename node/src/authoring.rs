@@ -71,7 +71,7 @@ pub fn build_block(
     key: &sp_core::sr25519::Pair,
     deadline: Instant,
 ) -> ClientResult<BuiltBlock> {
-    let backend = executor::state_at(client.db(), *parent.state_root());
+    let (_, backend) = client.state_at(&parent.hash())?;
     let mut overlay = OverlayedChanges::<Hasher>::default();
     let digest = Digest {
         logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode())],

@@ -63,6 +63,35 @@ pub enum ClientError {
 /// Result alias.
 pub type ClientResult<T> = Result<T, ClientError>;
 
+/// Small values a subsystem keeps beside the chain (the GRANDPA voter's last round and own
+/// votes), synced to disk on write. Subsystems get this instead of the database.
+pub trait AuxStore: Send + Sync {
+    /// The value under `key`, if any.
+    fn get_aux(&self, key: &[u8]) -> ClientResult<Option<Vec<u8>>>;
+    /// Store `value` under `key`, synced to disk before it returns.
+    fn put_aux(&self, key: &[u8], value: &[u8]) -> ClientResult<()>;
+}
+
+impl AuxStore for Database {
+    fn get_aux(&self, key: &[u8]) -> ClientResult<Option<Vec<u8>>> {
+        Ok(self.get_meta(key)?)
+    }
+
+    fn put_aux(&self, key: &[u8], value: &[u8]) -> ClientResult<()> {
+        Ok(self.put_meta(key, value)?)
+    }
+}
+
+impl AuxStore for Client {
+    fn get_aux(&self, key: &[u8]) -> ClientResult<Option<Vec<u8>>> {
+        self.db.get_aux(key)
+    }
+
+    fn put_aux(&self, key: &[u8], value: &[u8]) -> ClientResult<()> {
+        self.db.put_aux(key, value)
+    }
+}
+
 /// Best and finalized heads.
 #[derive(Clone, Copy, Debug)]
 pub struct ChainInfo {

@@ -83,7 +83,7 @@ impl voter::Environment<H256, BlockNumber> for Env {
             }
             let info = client.info();
             if info.best_number < base_header.number
-                || client.db().hash_at(base_header.number)? != Some(base)
+                || client.hash_at(base_header.number)? != Some(base)
             {
                 return Ok(Some((base, base_header.number)));
             }

@@ -47,7 +47,7 @@ use self::{
 };
 use crate::{
     authoring::short,
-    client::Client,
+    client::{AuxStore, Client},
     keystore::Keystore,
     network::{
         protocol::{CatchUpMessage, GrandpaGossip, SyncRequest, SyncResponse},
@@ -158,12 +158,11 @@ pub struct Grandpa {
 impl Grandpa {
     pub fn new(client: Arc<Client>, net: NetworkHandle, keystore: Arc<Keystore>) -> Arc<Self> {
         let completed = client
-            .db()
-            .get_meta(VOTER_STATE_KEY)
+            .get_aux(VOTER_STATE_KEY)
             .ok()
             .flatten()
             .and_then(|raw| CompletedRound::decode(&mut &raw[..]).ok());
-        let own_votes = Mutex::new(OwnVotes::load(client.db().clone()));
+        let own_votes = Mutex::new(OwnVotes::load(client.clone()));
         Arc::new(Self {
             client,
             net,
@@ -320,7 +319,7 @@ impl Grandpa {
     fn usable_target(&self, hash: &H256, number: BlockNumber) -> bool {
         let info = self.client.info();
         if number <= info.finalized_number {
-            return matches!(self.client.db().hash_at(number), Ok(Some(h)) if h == *hash);
+            return matches!(self.client.hash_at(number), Ok(Some(h)) if h == *hash);
         }
         match self.client.header(hash) {
             Ok(Some(header)) if header.number == number => self
@@ -667,11 +666,7 @@ impl Grandpa {
     }
 
     fn note_completed(&self, completed: CompletedRound) {
-        if let Err(e) = self
-            .client
-            .db()
-            .put_meta(VOTER_STATE_KEY, &completed.encode())
-        {
+        if let Err(e) = self.client.put_aux(VOTER_STATE_KEY, &completed.encode()) {
             tracing::warn!(target: "grandpa", "cannot persist GRANDPA round {}: {e}", completed.round);
         }
         self.inner.lock().completed = Some(completed);

@@ -1,7 +1,7 @@
 //! What the voter keeps on disk: its last completed round (a restart resumes from it) and its
 //! own votes of the last rounds (a restart repeats them instead of equivocating).
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use codec::{Decode, Encode};
 use finality_grandpa::{Message, SignedMessage};
@@ -9,7 +9,7 @@ use sp_consensus_grandpa::{AuthorityId, AuthoritySignature, SetId};
 use sp_core::{ed25519, Pair, H256};
 
 use super::{GrandpaError, Vote};
-use crate::types::BlockNumber;
+use crate::{client::AuxStore, types::BlockNumber};
 
 /// The database key of the voter's last completed round.
 pub(super) const VOTER_STATE_KEY: &[u8] = b"grandpa_voter_state";
@@ -31,13 +31,13 @@ pub(super) struct CompletedRound {
 /// restarted in the middle of a round resumes it; asked to vote again there, it repeats the
 /// vote it already cast instead of signing a second one, which would be an equivocation.
 pub(super) struct OwnVotes {
-    db: crate::db::Database,
+    store: Arc<dyn AuxStore>,
     votes: BTreeMap<(SetId, u64), Vec<Vote>>,
 }
 
 impl OwnVotes {
-    pub(super) fn load(db: crate::db::Database) -> Self {
-        let votes = match db.get_meta(OWN_VOTES_KEY) {
+    pub(super) fn load(store: Arc<dyn AuxStore>) -> Self {
+        let votes = match store.get_aux(OWN_VOTES_KEY) {
             Ok(Some(raw)) => Vec::<((SetId, u64), Vec<Vote>)>::decode(&mut &raw[..])
                 .map(|v| v.into_iter().collect())
                 .unwrap_or_else(|e| {
@@ -50,7 +50,7 @@ impl OwnVotes {
                 BTreeMap::new()
             }
         };
-        Self { db, votes }
+        Self { store, votes }
     }
 
     /// Our vote of `message`'s kind in `round`: the one cast before if there is one, otherwise
@@ -80,7 +80,7 @@ impl OwnVotes {
             .votes
             .split_off(&(set_id, round.saturating_sub(OWN_VOTES_ROUNDS)));
         let all: Vec<(&(SetId, u64), &Vec<Vote>)> = self.votes.iter().collect();
-        self.db.put_meta(OWN_VOTES_KEY, &all.encode())?;
+        self.store.put_aux(OWN_VOTES_KEY, &all.encode())?;
         Ok(vote)
     }
 }
@@ -100,7 +100,7 @@ mod tests {
         let pair = ed25519::Pair::from_seed(&[7; 32]);
         let first = {
             let db = crate::db::Database::open(&dir.path().join("db")).expect("db");
-            let mut own = OwnVotes::load(db);
+            let mut own = OwnVotes::load(Arc::new(db));
             let first = own.sign(&pair, 0, 5, prevote(10)).expect("sign");
             // A precommit is another kind of vote: it is signed.
             let precommit = Message::Precommit(Precommit::new(H256::repeat_byte(9), 9));
@@ -114,7 +114,7 @@ mod tests {
         };
         // After a restart, round 5 asks for a prevote on another block: the first one comes back.
         let db = crate::db::Database::open(&dir.path().join("db")).expect("reopen");
-        let mut own = OwnVotes::load(db);
+        let mut own = OwnVotes::load(Arc::new(db));
         let again = own.sign(&pair, 0, 5, prevote(11)).expect("sign");
         assert_eq!(again, first);
         // Another round, or the same round of another set, is a new vote.
