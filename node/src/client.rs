@@ -21,6 +21,7 @@ use crate::{
     db::{BlockCommit, Database, DbResult, PruneOps},
     executor::{self, ExecError, StateBackend, StateChanges},
     pruning::{Pruner, PruningConfig},
+    runtime_api::BlockBuilderApi,
     types::{Block, BlockNumber, Extrinsic, Hasher, Header},
 };
 
@@ -376,9 +377,9 @@ impl Client {
         if let Some(ms) = self.slot_duration_ms.get() {
             return Ok(*ms);
         }
-        let best = self.info().best_hash;
         let ms = self
-            .call_decode::<sp_consensus_aura::SlotDuration>(&best, "AuraApi_slot_duration", ())?
+            .runtime_api(self.info().best_hash)
+            .aura_slot_duration()?
             .as_millis()
             .max(1);
         Ok(*self.slot_duration_ms.get_or_init(|| ms))
@@ -386,7 +387,12 @@ impl Client {
 
     /// The runtime version at `at`.
     pub fn runtime_version(&self, at: &H256) -> ClientResult<sp_version::RuntimeVersion> {
-        self.call_decode(at, "Core_version", ())
+        self.runtime_api(*at).version()
+    }
+
+    /// The typed runtime API at block `at`.
+    pub fn runtime_api(&self, at: H256) -> crate::runtime_api::RuntimeApiAt<'_> {
+        crate::runtime_api::RuntimeApiAt::new(self, at)
     }
 
     /// A storage value at `at`.
@@ -454,12 +460,7 @@ impl Client {
             .digest
             .logs
             .retain(|d| !matches!(d, sp_runtime::generic::DigestItem::Seal(..)));
-        executor::call_in_overlay(
-            &backend,
-            &mut overlay,
-            "Core_execute_block",
-            &unsealed.encode(),
-        )?;
+        BlockBuilderApi::new(&backend, &mut overlay).execute_block(&unsealed)?;
         let changes = executor::drain_changes(&backend, &mut overlay)?;
         if changes.root != *block.header.state_root() {
             return Err(ClientError::StateRootMismatch {
@@ -776,18 +777,9 @@ impl Client {
             *at,
             digest,
         );
-        executor::call_in_overlay(
-            &backend,
-            &mut overlay,
-            "Core_initialize_block",
-            &header.encode(),
-        )?;
-        Ok(executor::call_in_overlay(
-            &backend,
-            &mut overlay,
-            "BlockBuilder_apply_extrinsic",
-            xt,
-        )?)
+        let mut api = BlockBuilderApi::new(&backend, &mut overlay);
+        api.initialize_block(&header)?;
+        Ok(api.apply_extrinsic_raw(xt)?)
     }
 
     /// Decode an extrinsic from its encoding.

@@ -18,7 +18,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use codec::Decode;
 use parking_lot::Mutex;
 use sp_consensus_aura::{sr25519::AuthorityId as AuraId, Slot, AURA_ENGINE_ID};
-use sp_consensus_grandpa::{AuthorityList, SetId, GRANDPA_ENGINE_ID};
+use sp_consensus_grandpa::GRANDPA_ENGINE_ID;
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{generic::DigestItem, traits::Header as _, Justifications};
 
@@ -213,9 +213,7 @@ impl BlockImporter {
                 now,
             }));
         }
-        let authorities: Vec<AuraId> =
-            self.client
-                .call_decode(&parent_hash, "AuraApi_authorities", ())?;
+        let authorities = self.client.runtime_api(parent_hash).aura_authorities()?;
         if authorities.is_empty() {
             return Err(ClientError::Other(
                 "the runtime has no Aura authorities".into(),
@@ -288,12 +286,7 @@ impl BlockImporter {
     /// Verify a GRANDPA justification of `header` against the authority set at its parent.
     pub fn verify_justification(&self, header: &Header, justification: &[u8]) -> ClientResult<()> {
         let at = *header.parent_hash();
-        let authorities: AuthorityList =
-            self.client
-                .call_decode(&at, "GrandpaApi_grandpa_authorities", ())?;
-        let set_id: SetId = self
-            .client
-            .call_decode(&at, "GrandpaApi_current_set_id", ())?;
+        let (set_id, authorities) = self.client.runtime_api(at).grandpa_set()?;
         finality::verify_justification(header, justification, &authorities, set_id).map_err(|e| {
             bad(BadBlock::BadJustification {
                 number: header.number,

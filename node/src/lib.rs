@@ -18,6 +18,7 @@ pub mod network;
 pub mod pool;
 pub mod pruning;
 pub mod rpc;
+pub mod runtime_api;
 pub mod service;
 pub mod sync;
 pub mod tasks;

@@ -77,7 +77,7 @@ impl voter::Environment<H256, BlockNumber> for Env {
                 return Ok(None);
             };
             // A base past the end of this set (the set changed in it): vote for nothing newer.
-            let base_set: SetId = client.call_decode(&base, "GrandpaApi_current_set_id", ())?;
+            let base_set = client.runtime_api(base).grandpa_set_id()?;
             if base_set != set_id {
                 return Ok(Some((base, base_header.number)));
             }

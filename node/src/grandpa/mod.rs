@@ -194,12 +194,7 @@ impl Grandpa {
     /// Read the set at the finalized block.
     fn current_set(&self) -> Result<(SetId, AuthorityList, H256, BlockNumber), GrandpaError> {
         let info = self.client.info();
-        let authorities: AuthorityList =
-            self.client
-                .call_decode(&info.finalized_hash, "GrandpaApi_grandpa_authorities", ())?;
-        let set_id: SetId =
-            self.client
-                .call_decode(&info.finalized_hash, "GrandpaApi_current_set_id", ())?;
+        let (set_id, authorities) = self.client.runtime_api(info.finalized_hash).grandpa_set()?;
         Ok((
             set_id,
             authorities,
@@ -295,15 +290,7 @@ impl Grandpa {
         loop {
             match finalized.recv().await {
                 Ok((hash, _)) => {
-                    let id =
-                        self.client
-                            .call_decode::<SetId>(&hash, "GrandpaApi_current_set_id", ());
-                    let list = self.client.call_decode::<AuthorityList>(
-                        &hash,
-                        "GrandpaApi_grandpa_authorities",
-                        (),
-                    );
-                    if let (Ok(id), Ok(list)) = (id, list) {
+                    if let Ok((id, list)) = self.client.runtime_api(hash).grandpa_set() {
                         if id != set_id || &list != authorities {
                             return;
                         }
@@ -685,9 +672,7 @@ impl Grandpa {
             return Ok(());
         }
         let parent = *self.client.expect_header(&hash)?.parent_hash();
-        let parent_set: SetId =
-            self.client
-                .call_decode(&parent, "GrandpaApi_current_set_id", ())?;
+        let parent_set = self.client.runtime_api(parent).grandpa_set_id()?;
         if parent_set != set_id {
             return Err(GrandpaError::Client(format!(
                 "set {set_id} cannot finalize #{number}: it belongs to set {parent_set}"

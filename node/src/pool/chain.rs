@@ -43,12 +43,9 @@ impl PoolChain for Client {
         source: TransactionSource,
         xt: &Extrinsic,
     ) -> Result<TransactionValidity, String> {
-        self.call_decode(
-            &at,
-            "TaggedTransactionQueue_validate_transaction",
-            (source, xt, at),
-        )
-        .map_err(|e| e.to_string())
+        self.runtime_api(at)
+            .validate_transaction(source, xt)
+            .map_err(|e| e.to_string())
     }
 
     fn account_nonce(
@@ -56,7 +53,8 @@ impl PoolChain for Client {
         at: H256,
         who: &aitbc_runtime::AccountId,
     ) -> Result<aitbc_runtime::Nonce, String> {
-        self.call_decode(&at, "AccountNonceApi_account_nonce", who)
+        self.runtime_api(at)
+            .account_nonce(who)
             .map_err(|e| e.to_string())
     }
 
