@@ -2,12 +2,12 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::legacy::{
-    LegacyAdminJobs, LegacyAdminMiners, LegacyBrowser, LegacyJob, LegacyReceipts, LegacySubmit,
-};
 use crate::commands::{
     admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
     marketplace::MarketplaceCmd, miner::MinerCmd, wallet::WalletCmd,
+};
+use crate::legacy::{
+    LegacyAdminJobs, LegacyAdminMiners, LegacyBrowser, LegacyJob, LegacyReceipts, LegacySubmit,
 };
 
 #[derive(Parser, Debug)]
@@ -131,9 +131,17 @@ pub enum Command {
         after_help = "Example:\n  aitbc admin-jobs"
     )]
     LegacyAdminJobs(LegacyAdminJobs),
-    #[command(name = "cancel", hide = true, after_help = "Example:\n  aitbc cancel 7")]
+    #[command(
+        name = "cancel",
+        hide = true,
+        after_help = "Example:\n  aitbc cancel 7"
+    )]
     LegacyCancel(LegacyJob),
-    #[command(name = "status", hide = true, after_help = "Example:\n  aitbc status 7")]
+    #[command(
+        name = "status",
+        hide = true,
+        after_help = "Example:\n  aitbc status 7"
+    )]
     LegacyStatus(LegacyJob),
 }
 

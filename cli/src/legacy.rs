@@ -119,17 +119,49 @@ mod tests {
     fn original_spellings_are_todays_commands() {
         same(
             &[
-                "aitbc", "submit", "inference", "--prompt", "P", "--model", "M", "--ttl", "900",
+                "aitbc",
+                "submit",
+                "inference",
+                "--prompt",
+                "P",
+                "--model",
+                "M",
+                "--ttl",
+                "900",
             ],
             &[
-                "aitbc", "client", "submit", "--type", "inference", "--prompt", "P", "--model",
-                "M", "--ttl", "900",
+                "aitbc",
+                "client",
+                "submit",
+                "--type",
+                "inference",
+                "--prompt",
+                "P",
+                "--model",
+                "M",
+                "--ttl",
+                "900",
             ],
         );
         same(
-            &["aitbc", "submit", "embedding", "--prompt", "P", "--model", "M"],
             &[
-                "aitbc", "client", "submit", "--type", "embedding", "--prompt", "P", "--model",
+                "aitbc",
+                "submit",
+                "embedding",
+                "--prompt",
+                "P",
+                "--model",
+                "M",
+            ],
+            &[
+                "aitbc",
+                "client",
+                "submit",
+                "--type",
+                "embedding",
+                "--prompt",
+                "P",
+                "--model",
                 "M",
             ],
         );
@@ -146,8 +178,14 @@ mod tests {
             &["aitbc", "admin-jobs", "--status", "queued"],
             &["aitbc", "admin", "jobs", "--status", "queued"],
         );
-        same(&["aitbc", "cancel", "7"], &["aitbc", "client", "cancel", "7"]);
-        same(&["aitbc", "status", "7"], &["aitbc", "client", "status", "7"]);
+        same(
+            &["aitbc", "cancel", "7"],
+            &["aitbc", "client", "cancel", "7"],
+        );
+        same(
+            &["aitbc", "status", "7"],
+            &["aitbc", "client", "status", "7"],
+        );
     }
 
     #[test]
@@ -155,7 +193,13 @@ mod tests {
         let mut cmd = Cli::command();
         let help = cmd.render_long_help().to_string();
         for old in [
-            "submit", "browser", "receipts", "admin-miners", "admin-jobs", "cancel", "status",
+            "submit",
+            "browser",
+            "receipts",
+            "admin-miners",
+            "admin-jobs",
+            "cancel",
+            "status",
         ] {
             assert!(
                 !help.lines().any(|l| l.trim_start().starts_with(old)),

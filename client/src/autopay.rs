@@ -141,6 +141,9 @@ mod tests {
         let cheap = parse_amount("0.5").unwrap();
         assert_eq!(window_price(cheap, 1, 60, min), min);
         // Never overflows.
-        assert_eq!(window_price(Balance::MAX, u32::MAX, u64::MAX, 0), Balance::MAX / 3600);
+        assert_eq!(
+            window_price(Balance::MAX, u32::MAX, u64::MAX, 0),
+            Balance::MAX / 3600
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! (`http://`, `https://`). Subscriptions need WebSocket.
 
 use crate::error::{Error, Result};
+use crate::retry::{human, NoteFn, RetryPolicy};
 use aitbc_runtime::{Hash, Header};
 use jsonrpsee::core::client::{ClientT, Error as ClientError, Subscription, SubscriptionClientT};
 use jsonrpsee::core::params::ArrayParams;
@@ -10,7 +11,6 @@ use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sp_core::{crypto::AccountId32, Bytes};
-use crate::retry::{human, NoteFn, RetryPolicy};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 

@@ -466,14 +466,14 @@ pub async fn find_in_blocks(
 }
 
 /// Sends `tx` once and follows it (by subscription over WebSocket, by polling over HTTP).
-async fn send_once(
+async fn send_once<F: FnMut(&TxStatus)>(
     rpc: &RpcClient,
     tx: &SignedTx,
     wait: WaitFor,
     timeout: Duration,
     deadline: Instant,
     from: BlockNumber,
-    on_status: &mut dyn FnMut(&TxStatus),
+    on_status: &mut F,
 ) -> Result<TxOutcome> {
     if !rpc.supports_subscriptions() {
         rpc.submit_extrinsic(&tx.encoded).await?;
@@ -544,14 +544,14 @@ async fn send_once(
 
 /// Follows an already-sent `tx` by reading blocks from `from` until it is in one (and, for
 /// [`WaitFor::Finalized`], until that block is finalized).
-async fn follow_by_polling(
+async fn follow_by_polling<F: FnMut(&TxStatus)>(
     rpc: &RpcClient,
     tx: &SignedTx,
     wait: WaitFor,
     timeout: Duration,
     deadline: Instant,
     from: BlockNumber,
-    on_status: &mut dyn FnMut(&TxStatus),
+    on_status: &mut F,
 ) -> Result<TxOutcome> {
     let mut next = from;
     let mut found: Option<TxOutcome> = None;

@@ -153,9 +153,15 @@ async fn send_one(
     };
     let utx = tx::prepare(rpc, from, job.call.clone(), &opts).await?;
     let stx = utx.sign(pair)?;
-    tx::submit_and_watch(rpc, &stx, WaitFor::InBlock, Duration::from_secs(120), |_| {})
-        .await?
-        .into_result()
+    tx::submit_and_watch(
+        rpc,
+        &stx,
+        WaitFor::InBlock,
+        Duration::from_secs(120),
+        |_| {},
+    )
+    .await?
+    .into_result()
 }
 
 pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
@@ -171,7 +177,10 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         .map(|(i, l)| (i + 1, parse_line(l.trim(), &a)))
         .collect();
     if parsed.is_empty() {
-        bail!("the batch file {} has no jobs (one JSON object per line)", path.display());
+        bail!(
+            "the batch file {} has no jobs (one JSON object per line)",
+            path.display()
+        );
     }
     let name = ctx.wallet_name(None)?;
     let from = wallet_account(ctx, &name)?;
@@ -205,8 +214,13 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
 
     if !to_send.is_empty() {
         // Everything escrowed plus every fee must be there before the first signature.
-        let first = tx::prepare(&rpc, &from, to_send[0].1.call.clone(), &TxOptions::default())
-            .await?;
+        let first = tx::prepare(
+            &rpc,
+            &from,
+            to_send[0].1.call.clone(),
+            &TxOptions::default(),
+        )
+        .await?;
         let fee = tx::estimate_fee(&rpc, &first.unsigned_for_fee()).await?;
         let budgets: Balance = to_send.iter().map(|(_, j)| j.budget).sum();
         let needed = budgets.saturating_add(fee.saturating_mul(to_send.len() as Balance));
@@ -225,26 +239,29 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         let nonces = Nonces::new(rpc.account_next_index(&from).await?);
         let pb = progress_bar(ctx.output, to_send.len() as u64, "Submitting jobs");
         let parallel = a.parallel.max(1) as usize;
-        let sent: Vec<(usize, JobToSend, std::result::Result<tx::TxOutcome, ClientError>)> =
-            stream::iter(to_send)
-                .map(|(line, job)| {
-                    // The nonce is taken when the future starts, in line order.
-                    let nonce = nonces.take();
-                    let (rpc, from, pair, pb, nonces) = (&rpc, &from, &pair, &pb, &nonces);
-                    async move {
-                        let res = send_one(rpc, from, pair, &job, nonce).await;
-                        if let Err(e) = &res {
-                            if nonce_unused(e) {
-                                nonces.give_back(nonce);
-                            }
+        let sent: Vec<(
+            usize,
+            JobToSend,
+            std::result::Result<tx::TxOutcome, ClientError>,
+        )> = stream::iter(to_send)
+            .map(|(line, job)| {
+                // The nonce is taken when the future starts, in line order.
+                let nonce = nonces.take();
+                let (rpc, from, pair, pb, nonces) = (&rpc, &from, &pair, &pb, &nonces);
+                async move {
+                    let res = send_one(rpc, from, pair, &job, nonce).await;
+                    if let Err(e) = &res {
+                        if nonce_unused(e) {
+                            nonces.give_back(nonce);
                         }
-                        pb.inc(1);
-                        (line, job, res)
                     }
-                })
-                .buffer_unordered(parallel)
-                .collect()
-                .await;
+                    pb.inc(1);
+                    (line, job, res)
+                }
+            })
+            .buffer_unordered(parallel)
+            .collect()
+            .await;
         pb.finish_and_clear();
         for (line, job, res) in sent {
             let outcome = match res {
@@ -379,8 +396,11 @@ mod tests {
         assert_eq!(a.model.as_deref(), Some("smollm2"));
         assert_eq!(a.payment.as_deref(), Some("1"));
         assert_eq!(a.data.as_deref(), Some(r#"{"prompt":"hi"}"#));
-        let a = parse_line(r#"{"prompt":"hi","model":"llama3","payment":2.5,"ttl":900}"#, &b)
-            .unwrap();
+        let a = parse_line(
+            r#"{"prompt":"hi","model":"llama3","payment":2.5,"ttl":900}"#,
+            &b,
+        )
+        .unwrap();
         assert_eq!(a.model.as_deref(), Some("llama3"));
         assert_eq!(a.payment.as_deref(), Some("2.5"));
         assert_eq!(a.ttl, 900);

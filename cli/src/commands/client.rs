@@ -220,7 +220,8 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
 
 /// `"0.6 AIT: a 60 s run window of 1x RTX 4090 at the oracle's 36 AIT per GPU-hour"`.
 pub fn auto_pay_text(s: &aitbc_client::autopay::PaymentSuggestion) -> String {
-    let window = aitbc_client::autopay::window_price(s.rate_per_hour, s.gpu_count, s.window_secs, 0);
+    let window =
+        aitbc_client::autopay::window_price(s.rate_per_hour, s.gpu_count, s.window_secs, 0);
     let mut t = format!(
         "{}: a {} s run window of {}x {} at the pricing oracle's suggested {} per GPU-hour",
         format_amount(s.payment),

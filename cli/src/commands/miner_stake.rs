@@ -1,7 +1,9 @@
 //! `aitbc miner update | stake | unbond | withdraw`: change a registration, and move stake in and
 //! out (`Miners::update`, `Miners::set_stake`, `Miners::withdraw_unbonded`).
 
-use crate::commands::miner::{print_miner, registered, StakeArgs, UnbondArgs, UpdateArgs, WithdrawArgs};
+use crate::commands::miner::{
+    print_miner, registered, StakeArgs, UnbondArgs, UpdateArgs, WithdrawArgs,
+};
 use crate::context::Ctx;
 use crate::output::print_record;
 use crate::submit::{send_call, wallet_account, SendOpts};
@@ -73,8 +75,15 @@ pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     let models = models.unwrap_or_else(|| before.miner.models.clone());
     let price = price.unwrap_or(before.miner.price_per_gpu_second);
     let call = market::update_miner(hardware, models, price);
-    let (outcome, fee) =
-        send_call(ctx, &rpc, &name, call, "Updating miner", SendOpts::default()).await?;
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        call,
+        "Updating miner",
+        SendOpts::default(),
+    )
+    .await?;
     let m = registered(&rpc, &name, &who).await?;
     print_miner(
         ctx,
@@ -99,7 +108,11 @@ async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) 
         (Some(x), _) => {
             ensure_active(&m, "add stake")?;
             let Some(new) = current.checked_add(x) else {
-                bail!("a stake of {} + {} is too large", format_amount(current), format_amount(x));
+                bail!(
+                    "a stake of {} + {} is too large",
+                    format_amount(current),
+                    format_amount(x)
+                );
             };
             (new, x, "Adding stake")
         }
@@ -135,10 +148,7 @@ async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) 
         &m,
         &[
             ("result", change.to_string()),
-            (
-                change,
-                format_amount_json(new.abs_diff(old)),
-            ),
+            (change, format_amount_json(new.abs_diff(old))),
             ("stake_before", format_amount_json(old)),
             ("tx_hash", format!("{:?}", outcome.tx_hash)),
             ("block", outcome.block_number.to_string()),
@@ -210,11 +220,18 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
     });
     let rows = [
         ("miner_id", keys::to_ss58(&who)),
-        ("status", "withdrawn: the miner record is removed".to_string()),
+        (
+            "status",
+            "withdrawn: the miner record is removed".to_string(),
+        ),
         ("released", format_amount(released)),
         (
             "balance",
-            format!("{} → {}", format_amount(before.free), format_amount(after.free)),
+            format!(
+                "{} → {}",
+                format_amount(before.free),
+                format_amount(after.free)
+            ),
         ),
         ("tx_hash", tx_hash.clone()),
         ("block", format!("#{}", outcome.block_number)),
