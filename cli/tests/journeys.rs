@@ -86,7 +86,7 @@ fn a_miner_updates_stakes_unbonds_and_withdraws_its_stake() {
     assert_eq!(units(&m["stake"]), ait("100"), "{m}");
     assert_eq!(units(&m["released"]), ait("50"), "{m}");
     let bal = cli.json(&["wallet", "balance", "bob"]);
-    eprintln!("balance after unbond: {bal}");
+    assert_eq!(units(&bal["held"]), ait("100"), "{bal}");
 
     // withdraw: only after deregister, and only after the unbonding period.
     let e = fails(&["miner", "withdraw"]);
@@ -206,7 +206,7 @@ fn unfunded_jobs_say_so_and_auto_pay_escrows_the_oracle_price() {
         "36",
     ]);
     let p = cli.json(&["marketplace", "pricing", "--model", "RTX 4090"]);
-    eprintln!("pricing: {p}");
+    assert_eq!(units(&p["suggested"]), ait("36"), "{p}");
     // 36 AIT per GPU-hour for a 60 s run window (30 blocks) on 1 GPU: 0.6 AIT.
     let j = cli.json(&[
         "client",
