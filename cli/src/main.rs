@@ -35,7 +35,9 @@ fn main() {
             Command::Admin(cmd) => commands::admin::run(&ctx, cmd).await,
             Command::Explorer(cmd) => commands::explorer::run(&ctx, cmd).await,
             Command::Health => commands::health::run(&ctx).await,
-            other => Err(anyhow::anyhow!("{other:?} has no handler")),
+            other => Err(anyhow::anyhow!(
+                "internal error: {other:?} was not turned into a current command"
+            )),
         }
     });
     if let Err(e) = result {
