@@ -313,6 +313,17 @@ fn a_batch_file_submits_every_good_line_once_and_names_the_bad_one() {
     // Exactly those six jobs exist: nothing was sent twice.
     let jobs = cli.json(&["client", "list", "--limit", "100"]);
     assert_eq!(jobs.as_array().map(Vec::len), Some(6), "{jobs}");
+    // Several were in flight at once: some share a block (one at a time, each would wait for
+    // the block of the one before).
+    let mut blocks: Vec<u64> = jobs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|j| j["status_since"].as_u64())
+        .collect();
+    blocks.sort();
+    blocks.dedup();
+    assert!(blocks.len() < 6, "every job in its own block: {jobs}");
 
     // The table form, with a progress bar on a non-terminal (hidden) and the summary table.
     std::fs::write(&file, "{\"prompt\": \"again\"}\n").expect("write batch");
@@ -563,6 +574,72 @@ fn node_port(node: &Node) -> u16 {
         .expect("node port")
 }
 
+/// A running `aitbc` whose stderr is collected as it comes.
+struct Running {
+    child: std::process::Child,
+    stderr: Arc<std::sync::Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Running {
+    fn spawn(mut cmd: std::process::Command) -> Self {
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn aitbc");
+        let stderr = Arc::new(std::sync::Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().expect("stderr");
+        let sink = stderr.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut s) = sink.lock() {
+                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        Running {
+            child,
+            stderr,
+            reader,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Waits until stderr contains `needle`.
+    fn wait_for(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.stderr().contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "`{needle}` never printed: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Exit status, stdout and stderr.
+    fn finish(mut self) -> (std::process::ExitStatus, Vec<u8>, String) {
+        let mut out = Vec::new();
+        if let Some(mut o) = self.child.stdout.take() {
+            let _ = o.read_to_end(&mut out);
+        }
+        let status = self.child.wait().expect("wait");
+        let Running { stderr, reader, .. } = self;
+        let _ = reader.join();
+        let err = stderr.lock().map(|s| s.clone()).unwrap_or_default();
+        (status, out, err)
+    }
+}
+
 #[test]
 fn a_refused_port_is_retried_with_backoff_until_it_accepts() {
     let Some(node) = Node::start("a_refused_port_is_retried_with_backoff_until_it_accepts") else {
@@ -570,24 +647,15 @@ fn a_refused_port_is_retried_with_backoff_until_it_accepts() {
     };
     let port = free_port();
     let cli = Cli::new(&format!("ws://127.0.0.1:{port}"));
-    let child = cli
-        .cmd(&["--output", "json", "health"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn aitbc");
-    // Refused for 1.5 s (the CLI retries after 1 s, then 2 s), then a proxy to the node.
-    std::thread::sleep(Duration::from_millis(1500));
+    let run = Running::spawn(cli.cmd(&["--output", "json", "health"]));
+    // Refused until the CLI says it retries; then a proxy to the node listens on the port.
+    run.wait_for("retry 1/3 in 1 s");
     let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the proxy port");
     let _proxy = start_proxy(listener, node_port(&node), Cut::Never);
-    let out = child.wait_with_output().expect("wait");
-    let stderr = stderr_of(&out);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("note: cannot reach node at") && stderr.contains("retry 1/3 in 1 s"),
-        "{stderr}"
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let (status, stdout, stderr) = run.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("note: cannot reach node at"), "{stderr}");
+    let v: Value = serde_json::from_slice(&stdout).expect("json");
     assert!(v["best_block"].as_u64().unwrap_or(0) >= 1, "{v}");
 
     // Without retries, or once they are used up, it fails with one error line.
@@ -681,22 +749,13 @@ fn a_stopped_and_restarted_node_is_waited_for() {
     import(&cli, "alice", "//Alice");
     cli.ok(&["wallet", "use", "alice"]);
     node.kill();
-    let child = cli
-        .cmd(&["--output", "json", "wallet", "balance"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn aitbc");
-    std::thread::sleep(Duration::from_millis(500));
+    let run = Running::spawn(cli.cmd(&["--output", "json", "wallet", "balance"]));
+    // The CLI finds the node down, then the node comes back on its database within the
+    // remaining retries (2 s and 4 s later).
+    run.wait_for("retry 1/3 in 1 s");
     node.restart();
-    let out = child.wait_with_output().expect("wait");
-    let stderr = stderr_of(&out);
-    assert!(
-        out.status.success(),
-        "{stderr}\nnode log:\n{}",
-        node.log_tail()
-    );
-    assert!(stderr.contains("retry 1/3"), "{stderr}");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let (status, stdout, stderr) = run.finish();
+    assert!(status.success(), "{stderr}\nnode log:\n{}", node.log_tail());
+    let v: Value = serde_json::from_slice(&stdout).expect("json");
     assert!(units(&v["free"]) > 0, "{v}");
 }
