@@ -96,6 +96,13 @@ fn a_miner_updates_stakes_unbonds_and_withdraws_its_stake() {
     );
     let m = run_json(&["miner", "deregister"]);
     assert_eq!(m["status"], "unbonding", "{m}");
+    assert!(
+        m["withdraw_from"]
+            .as_str()
+            .unwrap_or("")
+            .contains("aitbc miner withdraw"),
+        "{m}"
+    );
     let e = fails(&["miner", "withdraw"]);
     assert!(
         e.contains("the unbonding period is not over") && e.contains("from block #"),

@@ -165,15 +165,7 @@ pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
         MinerCmd::Stake(a) => miner_stake::add(ctx, a).await,
         MinerCmd::Unbond(a) => miner_stake::unbond(ctx, a).await,
         MinerCmd::Withdraw(a) => miner_stake::withdraw(ctx, a).await,
-        MinerCmd::Deregister => {
-            simple(
-                ctx,
-                market::deregister_miner(),
-                "Deregistering",
-                "deregistered",
-            )
-            .await
-        }
+        MinerCmd::Deregister => miner_stake::deregister(ctx).await,
     }
 }
 

@@ -168,6 +168,47 @@ pub async fn unbond(ctx: &Ctx, a: UnbondArgs) -> Result<()> {
     change_stake(ctx, None, Some(amount)).await
 }
 
+/// `Miners::deregister`, saying from which block the stake can be withdrawn.
+pub async fn deregister(ctx: &Ctx) -> Result<()> {
+    let name = ctx.wallet_name(None)?;
+    let who = wallet_account(ctx, &name)?;
+    let rpc = ctx.connect().await?;
+    let m = registered(&rpc, &name, &who).await?;
+    ensure_active(&m, "deregister again")?;
+    if m.miner.active_jobs > 0 {
+        bail!(
+            "miner {} has {} assigned or running job(s): deregister once they have ended (see `aitbc miner status`)",
+            keys::to_ss58(&who),
+            m.miner.active_jobs
+        );
+    }
+    let (outcome, fee) = send_call(
+        ctx,
+        &rpc,
+        &name,
+        market::deregister_miner(),
+        "Deregistering",
+        SendOpts::default(),
+    )
+    .await?;
+    let m = registered(&rpc, &name, &who).await?;
+    let mut extra = vec![("result", "deregistered".to_string())];
+    if let market::MinerStatus::Unbonding { until } = m.miner.status {
+        let clock = Clock::now(&rpc).await?;
+        extra.push((
+            "withdraw_from",
+            format!("{} with `aitbc miner withdraw`", clock.describe(until)),
+        ));
+    }
+    extra.extend([
+        ("tx_hash", format!("{:?}", outcome.tx_hash)),
+        ("block", outcome.block_number.to_string()),
+        ("fee", format_amount_json(fee)),
+    ]);
+    print_miner(ctx, &m, &extra);
+    Ok(())
+}
+
 /// The first block whose transactions may withdraw: `until` (the call checks
 /// `block_number >= until`); the next block is `best + 1`.
 fn withdrawable_in_next_block(best: BlockNumber, until: BlockNumber) -> bool {
