@@ -229,6 +229,29 @@ fn unfunded_jobs_say_so_and_auto_pay_escrows_the_oracle_price() {
     assert_eq!(j["auto_pay"]["window_secs"], 60, "{j}");
     assert_ne!(j["status"], "unfunded", "{j}");
     assert!(j.get("note").is_none(), "{j}");
+    // A batch with --auto-pay: the same suggestion for each line without a payment.
+    let file = cli.home.path().join("auto.jsonl");
+    std::fs::write(
+        &file,
+        "{\"prompt\": \"a\"}\n{\"prompt\": \"b\", \"payment\": \"1\"}\n{\"prompt\": \"c\"}\n",
+    )
+    .expect("write batch");
+    let rows = cli.json(&[
+        "client",
+        "submit",
+        "--batch-file",
+        &common::path_str(&file),
+        "--model",
+        "smollm2",
+        "--auto-pay",
+    ]);
+    let paid: Vec<u128> = rows
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| units(&r["payment"]))
+        .collect();
+    assert_eq!(paid, vec![ait("0.6"), ait("1"), ait("0.6")], "{rows}");
     let out = cli.run(&[
         "client",
         "submit",

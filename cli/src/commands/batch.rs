@@ -7,12 +7,13 @@
 //! `aitbc_client::tx::submit_and_watch`). A transaction the pool refuses leaves its nonce
 //! unused: the next line to be signed takes it, so later transactions are not stuck behind it.
 
-use crate::commands::client::{job_to_send, JobToSend, SubmitArgs};
+use crate::commands::client::{job_to_send, JobToSend, JobTypeArg, SubmitArgs};
 use crate::context::Ctx;
 use crate::output::{print_json, progress_bar, table};
 use crate::submit::wallet_account;
 use aitbc_client::{
     amount::{format_amount, format_amount_json},
+    autopay::{suggest_payment, PaymentSuggestion},
     market,
     runtime::{AccountId, Balance, Nonce},
     state,
@@ -22,7 +23,7 @@ use aitbc_client::{
 use anyhow::{bail, Context as _, Result};
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -164,6 +165,43 @@ async fn send_one(
     .into_result()
 }
 
+/// Auto-pay suggestions already asked for, by job type and model (one question per model, not
+/// per line).
+type Prices = HashMap<(JobTypeArg, String), std::result::Result<PaymentSuggestion, String>>;
+
+/// Checks a line's submission; with auto-pay, escrows the (cached) suggestion for its model.
+async fn check_line(
+    rpc: &aitbc_client::rpc::RpcClient,
+    mut args: SubmitArgs,
+    prices: &mut Prices,
+) -> std::result::Result<JobToSend, String> {
+    let mut suggestion = None;
+    if let (true, None, Some(model)) = (args.auto_pay, &args.payment, args.model.clone()) {
+        let key = (args.job_type, model.clone());
+        if !prices.contains_key(&key) {
+            let s = suggest_payment(rpc, args.job_type.into(), &model)
+                .await
+                .map_err(|e| e.to_string());
+            prices.insert(key.clone(), s);
+        }
+        let s = match prices.get(&key) {
+            Some(Ok(s)) => s.clone(),
+            Some(Err(e)) => return Err(e.clone()),
+            None => return Err("no price suggestion".into()),
+        };
+        args.payment = Some(format_amount_json(s.payment));
+        args.auto_pay = false;
+        suggestion = Some(s);
+    }
+    let mut job = job_to_send(&args, Some(rpc))
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    if suggestion.is_some() {
+        job.auto_pay = suggestion;
+    }
+    Ok(job)
+}
+
 pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
     let Some(path) = a.batch_file.clone() else {
         bail!("no --batch-file");
@@ -189,6 +227,7 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
     // Check every line (and ask for auto-pay prices) before signing anything.
     let mut rows: Vec<Row> = Vec::new();
     let mut to_send: Vec<(usize, JobToSend)> = Vec::new();
+    let mut prices = Prices::new();
     for (line, p) in parsed {
         let model = p
             .as_ref()
@@ -196,9 +235,7 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
             .and_then(|s| s.model.clone())
             .unwrap_or_default();
         let checked = match p {
-            Ok(args) => job_to_send(&args, Some(&rpc))
-                .await
-                .map_err(|e| format!("{e:#}")),
+            Ok(args) => check_line(&rpc, args, &mut prices).await,
             Err(e) => Err(e),
         };
         match checked {
