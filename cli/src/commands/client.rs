@@ -177,7 +177,7 @@ pub fn prompt_from(data: Option<&str>, prompt: Option<&str>) -> Result<String> {
     }
 }
 
-pub fn ttl_blocks(secs: u64) -> Result<BlockNumber> {
+fn ttl_blocks(secs: u64) -> Result<BlockNumber> {
     if secs == 0 {
         bail!("--ttl must be at least 1 second");
     }
@@ -218,7 +218,8 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
     })
 }
 
-/// `"0.6 AIT: a 60 s run window of 1x RTX 4090 at the oracle's 36 AIT per GPU-hour"`.
+/// `"0.6 AIT: a 60 s run window of 1x RTX 4090 at the pricing oracle's suggested 36.0 AIT per
+/// GPU-hour; 1 of 1 online miners serving the model priced"`.
 pub fn auto_pay_text(s: &aitbc_client::autopay::PaymentSuggestion) -> String {
     let window =
         aitbc_client::autopay::window_price(s.rate_per_hour, s.gpu_count, s.window_secs, 0);
