@@ -261,7 +261,9 @@ pub mod pallet {
         }
 
         /// Set the signer's stake to `new_stake` (at least `MinStake`), holding or releasing
-        /// the difference.
+        /// the difference. Stake backs the jobs a miner holds: it can be raised at any time but
+        /// lowered only with no job assigned or running (`HasActiveJobs`), so that a miner about
+        /// to miss a deadline cannot shrink the stake its slash is a share of.
         #[pallet::call_index(2)]
         #[pallet::weight(T::WeightInfo::set_stake())]
         pub fn set_stake(origin: OriginFor<T>, new_stake: BalanceOf<T>) -> DispatchResult {
@@ -270,6 +272,10 @@ pub mod pallet {
             ensure!(miner.status == MinerStatus::Active, Error::<T>::NotActive);
             ensure!(new_stake >= T::MinStake::get(), Error::<T>::StakeTooLow);
             let old = miner.stake;
+            ensure!(
+                new_stake >= old || miner.active_jobs == 0,
+                Error::<T>::HasActiveJobs
+            );
             if new_stake > old {
                 Self::hold_stake(&who, new_stake - old)?;
             } else if new_stake < old {

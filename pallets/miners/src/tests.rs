@@ -275,6 +275,24 @@ fn heartbeat_keeps_miner_online() {
 }
 
 #[test]
+fn stake_backing_active_jobs_cannot_be_lowered() {
+    new_test_ext().execute_with(|| {
+        register(1, 300, 5);
+        <Miners as MinerRegistry<_, _>>::note_assigned(&1);
+        // A miner about to miss a deadline cannot shrink what its slash is a share of...
+        assert_noop!(
+            Miners::set_stake(RuntimeOrigin::signed(1), 100),
+            Error::<Test>::HasActiveJobs
+        );
+        // ...but may add stake, and lower it once the job has ended.
+        assert_ok!(Miners::set_stake(RuntimeOrigin::signed(1), 400));
+        <Miners as MinerRegistry<_, _>>::note_outcome(&1, JobOutcome::Delivered);
+        assert_ok!(Miners::set_stake(RuntimeOrigin::signed(1), 100));
+        assert_eq!(held(1), 100);
+    });
+}
+
+#[test]
 fn deregister_and_withdraw_after_unbonding() {
     new_test_ext().execute_with(|| {
         register(1, 100, 5);
