@@ -22,7 +22,7 @@ use crate::{
     metrics::Metrics,
     network::{self, NetworkConfig, NetworkHandle},
     pool::{PoolLimits, TxPool},
-    rpc::{self, NodeInfo, RpcCtx},
+    rpc::{self, NodeInfo, RpcDeps},
     sync::{SyncService, SyncState},
 };
 
@@ -232,13 +232,13 @@ async fn serve(cmd: &RunCmd, p: Prepared, rpc_methods: rpc::RpcMethods) -> anyho
     );
     sync.start(incoming, &tasks);
     tasks.spawn("grandpa-voter", grandpa.run(tasks.clone()));
-    let ctx = RpcCtx {
+    let ctx = RpcDeps {
         client: client.clone(),
         pool: pool.clone(),
         keystore: p.keystore.clone(),
         metrics: metrics.clone(),
-        network: Some(net.clone()),
-        sync: Some(sync.state.clone()),
+        network: net.clone(),
+        sync: sync.state.clone(),
         node: NodeInfo {
             name: p.name.clone(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -282,7 +282,7 @@ async fn serve(cmd: &RunCmd, p: Prepared, rpc_methods: rpc::RpcMethods) -> anyho
 /// with `--rpc-external`, on every interface.
 async fn start_rpc_and_metrics(
     cmd: &RunCmd,
-    ctx: RpcCtx,
+    ctx: RpcDeps,
     rpc_methods: rpc::RpcMethods,
     metrics: &Arc<Metrics>,
 ) -> anyhow::Result<jsonrpsee::server::ServerHandle> {

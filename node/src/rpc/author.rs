@@ -2,118 +2,160 @@
 
 use std::sync::Arc;
 
-use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
+use jsonrpsee::{core::SubscriptionResult, proc_macros::rpc, PendingSubscriptionSink};
 use serde_json::{json, Value};
 use sp_core::{Pair, H256};
 use sp_runtime::transaction_validity::TransactionSource;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{
-    parse_hex, pool_error, positional, required_str, to_hex, unsafe_method, RpcCtx, RpcMethods,
-    RpcResult,
+use super::{invalid_params, parse_hex, pool_error, to_hex, to_message, unsafe_method, RpcResult};
+use crate::{
+    client::Client, keystore, keystore::Keystore, network::NetworkHandle, pool::TxPool,
+    pool::TxStatus,
 };
-use crate::{keystore, pool::TxStatus};
 
-fn extrinsic_param(p: &jsonrpsee::types::Params) -> RpcResult<Vec<u8>> {
-    let args = positional(p)?;
-    parse_hex(required_str(&args, 0, "extrinsic")?, "extrinsic")
+/// Substrate's `author` namespace.
+#[rpc(server)]
+pub trait AuthorApi {
+    /// Submit a signed extrinsic (hex); returns its hash.
+    #[method(name = "author_submitExtrinsic")]
+    async fn submit_extrinsic(&self, extrinsic: String) -> RpcResult<H256>;
+
+    /// The pool's transactions, ready first.
+    #[method(name = "author_pendingExtrinsics")]
+    fn pending_extrinsics(&self) -> RpcResult<Vec<String>>;
+
+    /// Submit an extrinsic and follow it: `ready`, `inBlock`, `finalized`, ...
+    #[subscription(
+        name = "author_submitAndWatchExtrinsic" => "author_extrinsicUpdate",
+        unsubscribe = "author_unwatchExtrinsic",
+        item = Value
+    )]
+    async fn watch_extrinsic(&self, extrinsic: String) -> SubscriptionResult;
+
+    /// Unsafe: store a key in the keystore (the public key must match the secret URI).
+    #[method(name = "author_insertKey", blocking)]
+    fn insert_key(&self, key_type: String, suri: String, public: String) -> RpcResult<()>;
+
+    /// Unsafe: generate new Aura and GRANDPA keys; returns their public keys.
+    #[method(name = "author_rotateKeys", blocking)]
+    fn rotate_keys(&self) -> RpcResult<String>;
+
+    /// Unsafe: whether the keystore holds a key.
+    #[method(name = "author_hasKey", blocking)]
+    fn has_key(&self, public: String, key_type: String) -> RpcResult<bool>;
 }
 
-async fn submit(ctx: &Arc<RpcCtx>, bytes: Vec<u8>) -> RpcResult<H256> {
-    let c = ctx.clone();
-    let gossip = ctx.network.as_ref().map(|_| bytes.clone());
-    let hash =
-        tokio::task::spawn_blocking(move || c.pool.submit(bytes, TransactionSource::External))
-            .await
-            .map_err(|e| super::invalid_params(format!("submission task failed: {e}")))?
-            .map_err(pool_error)?;
-    if let (Some(net), Some(bytes)) = (&ctx.network, gossip) {
-        net.broadcast_transaction(bytes);
-    }
-    Ok(hash)
+/// The `author` namespace over the pool and the keystore.
+pub struct AuthorRpc {
+    pub client: Arc<Client>,
+    pub pool: Arc<TxPool>,
+    pub keystore: Arc<Keystore>,
+    pub network: NetworkHandle,
+    /// `--rpc-methods unsafe`: key management is served.
+    pub unsafe_allowed: bool,
 }
 
-pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Result<()> {
-    m.register_async_method("author_submitExtrinsic", |p, ctx, _| async move {
-        let bytes = extrinsic_param(&p)?;
-        submit(&ctx, bytes).await
-    })?;
-    m.register_method("author_pendingExtrinsics", |_, ctx, _| -> Vec<String> {
-        ctx.pool.pending().iter().map(|e| to_hex(e)).collect()
-    })?;
-    m.register_subscription(
-        "author_submitAndWatchExtrinsic",
-        "author_extrinsicUpdate",
-        "author_unwatchExtrinsic",
-        |p, pending, ctx, _| async move {
-            watch(p, pending, ctx).await;
+impl AuthorRpc {
+    fn require_unsafe(&self, name: &str) -> RpcResult<()> {
+        if self.unsafe_allowed {
             Ok(())
-        },
-    )?;
-    match methods {
-        RpcMethods::Unsafe => {
-            m.register_blocking_method("author_insertKey", |p, ctx, _| -> RpcResult<()> {
-                let args = positional(&p)?;
-                let key_type = keystore::parse_key_type(required_str(&args, 0, "key type")?)
-                    .map_err(|e| super::invalid_params(e.to_string()))?;
-                let suri = required_str(&args, 1, "secret URI")?;
-                let public = parse_hex(required_str(&args, 2, "public key")?, "public key")?;
-                let derived = ctx
-                    .keystore
-                    .add(key_type, suri)
-                    .map_err(|e| super::invalid_params(e.to_string()))?;
-                if derived != public {
-                    return Err(super::invalid_params(
-                        "the public key does not belong to the secret URI",
-                    ));
-                }
-                ctx.keystore
-                    .insert(key_type, suri)
-                    .map_err(|e| super::invalid_params(e.to_string()))?;
-                Ok(())
-            })?;
-            m.register_blocking_method("author_rotateKeys", |_, ctx, _| -> RpcResult<String> {
-                let (aura, _, _) = sp_core::sr25519::Pair::generate_with_phrase(None);
-                let (gran, _, _) = sp_core::ed25519::Pair::generate_with_phrase(None);
-                let aura_seed = format!("0x{}", hex::encode(aura.to_raw_vec()));
-                let gran_seed = format!("0x{}", hex::encode(gran.seed()));
-                let ins = |kt, s: &str| {
-                    ctx.keystore
-                        .insert(kt, s)
-                        .map_err(|e| super::invalid_params(e.to_string()))
-                };
-                ins(keystore::AURA, &aura_seed)?;
-                ins(keystore::GRANDPA, &gran_seed)?;
-                let mut keys = aura.public().0.to_vec();
-                keys.extend_from_slice(&gran.public().0);
-                Ok(to_hex(&keys))
-            })?;
-            m.register_blocking_method("author_hasKey", |p, ctx, _| -> RpcResult<bool> {
-                let args = positional(&p)?;
-                let public = parse_hex(required_str(&args, 0, "public key")?, "public key")?;
-                let key_type = keystore::parse_key_type(required_str(&args, 1, "key type")?)
-                    .map_err(|e| super::invalid_params(e.to_string()))?;
-                Ok(match key_type {
-                    keystore::AURA => <[u8; 32]>::try_from(public.as_slice())
-                        .ok()
-                        .and_then(|b| ctx.keystore.aura_pair(&b.into()))
-                        .is_some(),
-                    _ => <[u8; 32]>::try_from(public.as_slice())
-                        .ok()
-                        .and_then(|b| ctx.keystore.grandpa_pair(&b.into()))
-                        .is_some(),
-                })
-            })?;
-        }
-        RpcMethods::Safe | RpcMethods::Auto => {
-            for name in ["author_insertKey", "author_rotateKeys", "author_hasKey"] {
-                m.register_method(name, move |_, _, _| -> RpcResult<()> {
-                    Err(unsafe_method(name))
-                })?;
-            }
+        } else {
+            Err(unsafe_method(name))
         }
     }
-    Ok(())
+
+    async fn submit(&self, bytes: Vec<u8>) -> RpcResult<H256> {
+        let pool = self.pool.clone();
+        let gossip = bytes.clone();
+        let hash =
+            tokio::task::spawn_blocking(move || pool.submit(bytes, TransactionSource::External))
+                .await
+                .map_err(|e| invalid_params(format!("submission task failed: {e}")))?
+                .map_err(pool_error)?;
+        self.network.broadcast_transaction(gossip);
+        Ok(hash)
+    }
+}
+
+#[jsonrpsee::core::async_trait]
+impl AuthorApiServer for AuthorRpc {
+    async fn submit_extrinsic(&self, extrinsic: String) -> RpcResult<H256> {
+        let bytes = parse_hex(&extrinsic, "extrinsic")?;
+        self.submit(bytes).await
+    }
+
+    fn pending_extrinsics(&self) -> RpcResult<Vec<String>> {
+        Ok(self.pool.pending().iter().map(|e| to_hex(e)).collect())
+    }
+
+    async fn watch_extrinsic(
+        &self,
+        pending: PendingSubscriptionSink,
+        extrinsic: String,
+    ) -> SubscriptionResult {
+        let bytes = match parse_hex(&extrinsic, "extrinsic") {
+            Ok(b) => b,
+            Err(e) => {
+                pending.reject(e).await;
+                return Ok(());
+            }
+        };
+        watch(self, pending, bytes).await;
+        Ok(())
+    }
+
+    fn insert_key(&self, key_type: String, suri: String, public: String) -> RpcResult<()> {
+        self.require_unsafe("author_insertKey")?;
+        let key_type =
+            keystore::parse_key_type(&key_type).map_err(|e| invalid_params(e.to_string()))?;
+        let public = parse_hex(&public, "public key")?;
+        let derived = self
+            .keystore
+            .add(key_type, &suri)
+            .map_err(|e| invalid_params(e.to_string()))?;
+        if derived != public {
+            return Err(invalid_params(
+                "the public key does not belong to the secret URI",
+            ));
+        }
+        self.keystore
+            .insert(key_type, &suri)
+            .map_err(|e| invalid_params(e.to_string()))?;
+        Ok(())
+    }
+
+    fn rotate_keys(&self) -> RpcResult<String> {
+        self.require_unsafe("author_rotateKeys")?;
+        let (aura, _, _) = sp_core::sr25519::Pair::generate_with_phrase(None);
+        let (gran, _, _) = sp_core::ed25519::Pair::generate_with_phrase(None);
+        let aura_seed = format!("0x{}", hex::encode(aura.to_raw_vec()));
+        let gran_seed = format!("0x{}", hex::encode(gran.seed()));
+        let ins = |kt, s: &str| {
+            self.keystore
+                .insert(kt, s)
+                .map_err(|e| invalid_params(e.to_string()))
+        };
+        ins(keystore::AURA, &aura_seed)?;
+        ins(keystore::GRANDPA, &gran_seed)?;
+        let mut keys = aura.public().0.to_vec();
+        keys.extend_from_slice(&gran.public().0);
+        Ok(to_hex(&keys))
+    }
+
+    fn has_key(&self, public: String, key_type: String) -> RpcResult<bool> {
+        self.require_unsafe("author_hasKey")?;
+        let public = parse_hex(&public, "public key")?;
+        let key_type =
+            keystore::parse_key_type(&key_type).map_err(|e| invalid_params(e.to_string()))?;
+        let Ok(raw) = <[u8; 32]>::try_from(public.as_slice()) else {
+            return Ok(false);
+        };
+        Ok(match key_type {
+            keystore::AURA => self.keystore.aura_pair(&raw.into()).is_some(),
+            _ => self.keystore.grandpa_pair(&raw.into()).is_some(),
+        })
+    }
 }
 
 fn status_json(s: &TxStatus) -> Value {
@@ -128,26 +170,11 @@ fn status_json(s: &TxStatus) -> Value {
     }
 }
 
-fn to_message(v: &Value) -> Option<SubscriptionMessage> {
-    serde_json::value::to_raw_value(v).ok().map(Into::into)
-}
-
-async fn watch(
-    p: jsonrpsee::types::Params<'static>,
-    pending: PendingSubscriptionSink,
-    ctx: Arc<RpcCtx>,
-) {
-    let bytes = match extrinsic_param(&p) {
-        Ok(b) => b,
-        Err(e) => {
-            pending.reject(e).await;
-            return;
-        }
-    };
+async fn watch(author: &AuthorRpc, pending: PendingSubscriptionSink, bytes: Vec<u8>) {
     // Subscribe before submitting so that no status change is missed.
-    let mut statuses = ctx.pool.status.subscribe();
-    let mut finalized = ctx.client.notifications.finalized.subscribe();
-    let hash = match submit(&ctx, bytes).await {
+    let mut statuses = author.pool.status.subscribe();
+    let mut finalized = author.client.notifications.finalized.subscribe();
+    let hash = match author.submit(bytes).await {
         Ok(h) => h,
         Err(e) => {
             pending.reject(e).await;
@@ -170,7 +197,7 @@ async fn watch(
                     match status {
                         TxStatus::InBlock(b) => {
                             in_block = Some(b);
-                            if is_finalized(&ctx, &b) {
+                            if is_finalized(&author.client, &b) {
                                 let _ = sink.send_finalized(b).await;
                                 return;
                             }
@@ -196,12 +223,12 @@ async fn watch(
     }
 }
 
-fn is_finalized(ctx: &RpcCtx, block: &H256) -> bool {
-    let info = ctx.client.info();
-    match ctx.client.header(block) {
+fn is_finalized(client: &Client, block: &H256) -> bool {
+    let info = client.info();
+    match client.header(block) {
         Ok(Some(h)) => {
             h.number <= info.finalized_number
-                && ctx.client.hash_at(h.number).ok().flatten() == Some(*block)
+                && client.hash_at(h.number).ok().flatten() == Some(*block)
         }
         _ => false,
     }

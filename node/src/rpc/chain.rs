@@ -3,57 +3,108 @@
 use std::sync::Arc;
 
 use codec::Encode;
-use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
+use jsonrpsee::{core::SubscriptionResult, proc_macros::rpc, PendingSubscriptionSink};
 use serde_json::Value;
 use sp_core::H256;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{client_error, parse_hash, parse_number, positional, RpcCtx, RpcResult};
-use crate::types::Header;
+use super::{at_or_best, client_error, parse_hash, parse_number, to_message, RpcResult};
+use crate::{client::Client, types::Header};
 
-fn block_hash(ctx: &RpcCtx, arg: Option<&Value>) -> RpcResult<Value> {
-    match arg {
-        None | Some(Value::Null) => Ok(serde_json::json!(ctx.client.info().best_hash)),
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(|v| block_hash(ctx, Some(v)))
-            .collect::<RpcResult<Vec<_>>>()
-            .map(Value::Array),
-        Some(v) => {
-            let n = parse_number(v)?;
-            Ok(match ctx.client.hash_at(n).map_err(client_error)? {
-                Some(h) => serde_json::json!(h),
-                None => Value::Null,
-            })
+/// Substrate's `chain` namespace, and `aitbc_transactionLocation`.
+#[rpc(server)]
+pub trait ChainApi {
+    /// The canonical hash at a height (number or hex; a list gives a list), the best block's
+    /// without one.
+    #[method(name = "chain_getBlockHash", aliases = ["chain_getHead"], blocking)]
+    fn block_hash(&self, number: Option<Value>) -> RpcResult<Value>;
+
+    /// A header, the best block's without a hash.
+    #[method(name = "chain_getHeader", blocking)]
+    fn header(&self, at: Option<String>) -> RpcResult<Option<Header>>;
+
+    /// A block with its justifications (`null` when unknown or its body was pruned).
+    #[method(name = "chain_getBlock", blocking)]
+    fn block(&self, at: Option<String>) -> RpcResult<Option<Value>>;
+
+    /// The last finalized block's hash.
+    #[method(name = "chain_getFinalizedHead", aliases = ["chain_getFinalisedHead"])]
+    fn finalized_head(&self) -> RpcResult<H256>;
+
+    /// AITBC extension: where an extrinsic was included, from the node's extrinsic index.
+    #[method(name = "aitbc_transactionLocation", blocking)]
+    fn transaction_location(&self, extrinsic_hash: String) -> RpcResult<Option<Value>>;
+
+    /// New best heads, starting with the current one.
+    #[subscription(
+        name = "chain_subscribeNewHeads" => "chain_newHead",
+        aliases = ["chain_subscribeNewHead", "subscribe_newHead"],
+        unsubscribe = "chain_unsubscribeNewHeads",
+        item = Header
+    )]
+    async fn subscribe_new_heads(&self) -> SubscriptionResult;
+
+    /// Every imported head, forks included.
+    #[subscription(
+        name = "chain_subscribeAllHeads" => "chain_allHead",
+        unsubscribe = "chain_unsubscribeAllHeads",
+        item = Header
+    )]
+    async fn subscribe_all_heads(&self) -> SubscriptionResult;
+
+    /// Finalized heads, one per block, starting with the current one.
+    #[subscription(
+        name = "chain_subscribeFinalizedHeads" => "chain_finalizedHead",
+        aliases = ["chain_subscribeFinalisedHeads"],
+        unsubscribe = "chain_unsubscribeFinalizedHeads",
+        unsubscribe_aliases = ["chain_unsubscribeFinalisedHeads"],
+        item = Header
+    )]
+    async fn subscribe_finalized_heads(&self) -> SubscriptionResult;
+}
+
+/// The `chain` namespace over the client.
+pub struct ChainRpc {
+    pub client: Arc<Client>,
+}
+
+impl ChainRpc {
+    fn hash_of(&self, number: Option<&Value>) -> RpcResult<Value> {
+        match number {
+            None | Some(Value::Null) => Ok(serde_json::json!(self.client.info().best_hash)),
+            Some(Value::Array(list)) => list
+                .iter()
+                .map(|v| self.hash_of(Some(v)))
+                .collect::<RpcResult<Vec<_>>>()
+                .map(Value::Array),
+            Some(v) => {
+                let n = parse_number(v)?;
+                Ok(match self.client.hash_at(n).map_err(client_error)? {
+                    Some(h) => serde_json::json!(h),
+                    None => Value::Null,
+                })
+            }
         }
     }
 }
 
-fn header_at(ctx: &RpcCtx, args: &[Value]) -> RpcResult<Option<Header>> {
-    let hash = super::at_param(ctx, args, 0)?;
-    ctx.client.header(&hash).map_err(client_error)
-}
+#[jsonrpsee::core::async_trait]
+impl ChainApiServer for ChainRpc {
+    fn block_hash(&self, number: Option<Value>) -> RpcResult<Value> {
+        self.hash_of(number.as_ref())
+    }
 
-fn to_message<T: serde::Serialize>(v: &T) -> Option<SubscriptionMessage> {
-    serde_json::value::to_raw_value(v).ok().map(Into::into)
-}
+    fn header(&self, at: Option<String>) -> RpcResult<Option<Header>> {
+        let hash = at_or_best(&self.client, at)?;
+        self.client.header(&hash).map_err(client_error)
+    }
 
-pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
-    m.register_blocking_method("chain_getBlockHash", |p, ctx, _| {
-        let args = positional(&p)?;
-        block_hash(&ctx, args.first())
-    })?;
-    m.register_alias("chain_getHead", "chain_getBlockHash")?;
-    m.register_blocking_method("chain_getHeader", |p, ctx, _| {
-        header_at(&ctx, &positional(&p)?)
-    })?;
-    m.register_blocking_method("chain_getBlock", |p, ctx, _| -> RpcResult<Option<Value>> {
-        let args = positional(&p)?;
-        let hash = super::at_param(&ctx, &args, 0)?;
-        let Some(block) = ctx.client.block(&hash).map_err(client_error)? else {
+    fn block(&self, at: Option<String>) -> RpcResult<Option<Value>> {
+        let hash = at_or_best(&self.client, at)?;
+        let Some(block) = self.client.block(&hash).map_err(client_error)? else {
             return Ok(None);
         };
-        let justifications = ctx.client.justifications(&hash).map_err(client_error)?;
+        let justifications = self.client.justifications(&hash).map_err(client_error)?;
         // Like Substrate: extrinsics as 0x-hex of their encoding (opaque extrinsics).
         let extrinsics: Vec<String> = block
             .extrinsics
@@ -64,72 +115,47 @@ pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {
             "block": { "header": block.header, "extrinsics": extrinsics },
             "justifications": justifications,
         })))
-    })?;
-    // AITBC extension: where an extrinsic was included, from the node's extrinsic index.
-    m.register_blocking_method(
-        "aitbc_transactionLocation",
-        |p, ctx, _| -> RpcResult<Option<Value>> {
-            let args = positional(&p)?;
-            let hash = parse_hash(super::required_str(&args, 0, "extrinsic hash")?)?;
-            let Some((block, index)) = ctx.client.tx_location(&hash).map_err(client_error)? else {
-                return Ok(None);
-            };
-            let Some(header) = ctx.client.header(&block).map_err(client_error)? else {
-                return Ok(None);
-            };
-            let canonical = ctx.client.hash_at(header.number).map_err(client_error)? == Some(block);
-            Ok(Some(serde_json::json!({
-                "blockHash": block,
-                "blockNumber": header.number,
-                "index": index,
-                "canonical": canonical,
-                "finalized": canonical && header.number <= ctx.client.info().finalized_number,
-            })))
-        },
-    )?;
-    m.register_method("chain_getFinalizedHead", |_, ctx, _| -> RpcResult<H256> {
-        Ok(ctx.client.info().finalized_hash)
-    })?;
-    m.register_alias("chain_getFinalisedHead", "chain_getFinalizedHead")?;
+    }
 
-    m.register_subscription(
-        "chain_subscribeNewHeads",
-        "chain_newHead",
-        "chain_unsubscribeNewHeads",
-        |_, sink, ctx, _| async move {
-            heads(sink, ctx, HeadKind::Best).await;
-            Ok(())
-        },
-    )?;
-    m.register_alias("chain_subscribeNewHead", "chain_subscribeNewHeads")?;
-    m.register_alias("subscribe_newHead", "chain_subscribeNewHeads")?;
-    m.register_subscription(
-        "chain_subscribeAllHeads",
-        "chain_allHead",
-        "chain_unsubscribeAllHeads",
-        |_, sink, ctx, _| async move {
-            heads(sink, ctx, HeadKind::All).await;
-            Ok(())
-        },
-    )?;
-    m.register_subscription(
-        "chain_subscribeFinalizedHeads",
-        "chain_finalizedHead",
-        "chain_unsubscribeFinalizedHeads",
-        |_, sink, ctx, _| async move {
-            heads(sink, ctx, HeadKind::Finalized).await;
-            Ok(())
-        },
-    )?;
-    m.register_alias(
-        "chain_subscribeFinalisedHeads",
-        "chain_subscribeFinalizedHeads",
-    )?;
-    m.register_alias(
-        "chain_unsubscribeFinalisedHeads",
-        "chain_unsubscribeFinalizedHeads",
-    )?;
-    Ok(())
+    fn finalized_head(&self) -> RpcResult<H256> {
+        Ok(self.client.info().finalized_hash)
+    }
+
+    fn transaction_location(&self, extrinsic_hash: String) -> RpcResult<Option<Value>> {
+        let hash = parse_hash(&extrinsic_hash)?;
+        let Some((block, index)) = self.client.tx_location(&hash).map_err(client_error)? else {
+            return Ok(None);
+        };
+        let Some(header) = self.client.header(&block).map_err(client_error)? else {
+            return Ok(None);
+        };
+        let canonical = self.client.hash_at(header.number).map_err(client_error)? == Some(block);
+        Ok(Some(serde_json::json!({
+            "blockHash": block,
+            "blockNumber": header.number,
+            "index": index,
+            "canonical": canonical,
+            "finalized": canonical && header.number <= self.client.info().finalized_number,
+        })))
+    }
+
+    async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        heads(pending, self.client.clone(), HeadKind::Best).await;
+        Ok(())
+    }
+
+    async fn subscribe_all_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        heads(pending, self.client.clone(), HeadKind::All).await;
+        Ok(())
+    }
+
+    async fn subscribe_finalized_heads(
+        &self,
+        pending: PendingSubscriptionSink,
+    ) -> SubscriptionResult {
+        heads(pending, self.client.clone(), HeadKind::Finalized).await;
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -139,20 +165,20 @@ enum HeadKind {
     Finalized,
 }
 
-async fn heads(pending: PendingSubscriptionSink, ctx: Arc<RpcCtx>, kind: HeadKind) {
-    let mut imported = ctx.client.notifications.imported.subscribe();
-    let mut finalized = ctx.client.notifications.finalized.subscribe();
+async fn heads(pending: PendingSubscriptionSink, client: Arc<Client>, kind: HeadKind) {
+    let mut imported = client.notifications.imported.subscribe();
+    let mut finalized = client.notifications.finalized.subscribe();
     let Ok(sink) = pending.accept().await else {
         return;
     };
     // Like Substrate, start with the current head.
-    let info = ctx.client.info();
+    let info = client.info();
     let first: H256 = if kind == HeadKind::Finalized {
         info.finalized_hash
     } else {
         info.best_hash
     };
-    if let Ok(Some(h)) = ctx.client.header(&first) {
+    if let Ok(Some(h)) = client.header(&first) {
         if let Some(msg) = to_message(&h) {
             if sink.send(msg).await.is_err() {
                 return;

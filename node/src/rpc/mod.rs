@@ -13,7 +13,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use jsonrpsee::{
     server::{middleware::rpc::RpcServiceBuilder, ServerBuilder, ServerConfig, ServerHandle},
-    types::{ErrorObject, ErrorObjectOwned, Params},
+    types::{ErrorObject, ErrorObjectOwned},
     RpcModule,
 };
 use serde_json::Value;
@@ -66,16 +66,14 @@ pub struct NodeInfo {
     pub is_authority: bool,
 }
 
-/// Shared state of all RPC handlers.
-pub struct RpcCtx {
+/// What the RPC server is built from; each namespace's implementation keeps only what it uses.
+pub struct RpcDeps {
     pub client: Arc<Client>,
     pub pool: Arc<TxPool>,
     pub keystore: Arc<Keystore>,
     pub metrics: Arc<Metrics>,
-    /// The libp2p network (absent in in-process tests).
-    pub network: Option<crate::network::NetworkHandle>,
-    /// Sync progress (absent in in-process tests).
-    pub sync: Option<Arc<crate::sync::SyncState>>,
+    pub network: crate::network::NetworkHandle,
+    pub sync: Arc<crate::sync::SyncState>,
     pub node: NodeInfo,
 }
 
@@ -142,25 +140,11 @@ pub(crate) fn parse_hash(s: &str) -> RpcResult<H256> {
     aitbc_wire::rpc_params::parse_hash(s).map_err(invalid_params)
 }
 
-/// Positional params as JSON values (missing trailing params are `null`).
-pub(crate) fn positional(params: &Params) -> RpcResult<Vec<Value>> {
-    if params.is_object() {
-        return Err(invalid_params(
-            "named parameters are not supported; pass parameters positionally",
-        ));
-    }
-    let v: Option<Vec<Value>> = params.parse().map_err(|e| invalid_params(e.to_string()))?;
-    Ok(v.unwrap_or_default())
-}
-
-/// The optional `at` block hash parameter at `index`; the best block when absent.
-pub(crate) fn at_param(ctx: &RpcCtx, args: &[Value], index: usize) -> RpcResult<H256> {
-    match args.get(index) {
-        None | Some(Value::Null) => Ok(ctx.client.info().best_hash),
-        Some(Value::String(s)) => parse_hash(s),
-        Some(other) => Err(invalid_params(format!(
-            "expected a block hash, got {other}"
-        ))),
+/// The block named by an optional `at` hash parameter; the best block when absent.
+pub(crate) fn at_or_best(client: &Client, at: Option<String>) -> RpcResult<H256> {
+    match at {
+        None => Ok(client.info().best_hash),
+        Some(s) => parse_hash(&s),
     }
 }
 
@@ -169,39 +153,40 @@ pub(crate) fn parse_number(v: &Value) -> RpcResult<BlockNumber> {
     aitbc_wire::rpc_params::parse_number(v).map_err(invalid_params)
 }
 
-/// The optional string parameter at `index`.
-pub(crate) fn str_param<'a>(
-    args: &'a [Value],
-    index: usize,
-    what: &str,
-) -> RpcResult<Option<&'a str>> {
-    match args.get(index) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(invalid_params(format!(
-            "{what} must be a string, got {other}"
-        ))),
-    }
+/// A JSON value as a subscription notification.
+pub(crate) fn to_message<T: serde::Serialize>(v: &T) -> Option<jsonrpsee::SubscriptionMessage> {
+    serde_json::value::to_raw_value(v).ok().map(Into::into)
 }
 
-/// A required string parameter.
-pub(crate) fn required_str<'a>(args: &'a [Value], index: usize, what: &str) -> RpcResult<&'a str> {
-    str_param(args, index, what)?
-        .ok_or_else(|| invalid_params(format!("missing parameter: {what}")))
-}
-
-/// Build the full RPC module.
-pub fn module(ctx: RpcCtx, methods: RpcMethods) -> anyhow::Result<RpcModule<RpcCtx>> {
-    let metrics = ctx.metrics.clone();
-    let mut module = RpcModule::new(ctx);
-    chain::register(&mut module)?;
-    state::register(&mut module)?;
-    author::register(&mut module, methods)?;
-    system::register(&mut module, methods)?;
+/// Build the full RPC module: one typed server per namespace, plus `rpc_methods`.
+pub fn module(deps: RpcDeps, methods: RpcMethods) -> anyhow::Result<RpcModule<()>> {
+    let unsafe_allowed = methods == RpcMethods::Unsafe;
+    let mut module = RpcModule::new(());
+    module.merge(chain::ChainApiServer::into_rpc(chain::ChainRpc {
+        client: deps.client.clone(),
+    }))?;
+    module.merge(state::StateApiServer::into_rpc(state::StateRpc {
+        client: deps.client.clone(),
+    }))?;
+    module.merge(author::AuthorApiServer::into_rpc(author::AuthorRpc {
+        client: deps.client.clone(),
+        pool: deps.pool.clone(),
+        keystore: deps.keystore,
+        network: deps.network.clone(),
+        unsafe_allowed,
+    }))?;
+    module.merge(system::SystemApiServer::into_rpc(system::SystemRpc {
+        client: deps.client,
+        pool: deps.pool,
+        network: deps.network,
+        sync: deps.sync,
+        node: deps.node,
+        unsafe_allowed,
+    }))?;
     let mut names: Vec<&'static str> = module.method_names().collect();
     names.push("rpc_methods");
     names.sort_unstable();
-    metrics.set_rpc_method_names(&names);
+    deps.metrics.set_rpc_method_names(&names);
     module.register_method(
         "rpc_methods",
         move |_, _, _| serde_json::json!({ "version": 1, "methods": names.clone() }),
@@ -224,7 +209,7 @@ pub struct ServerSettings {
 /// Start the server.
 pub async fn start(
     settings: ServerSettings,
-    module: RpcModule<RpcCtx>,
+    module: RpcModule<()>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<(ServerHandle, SocketAddr)> {
     let addr = settings.addr;

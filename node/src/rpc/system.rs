@@ -1,45 +1,135 @@
 //! `system_*`: node identity, chain facts, health and account nonces.
 
+use std::sync::Arc;
+
 use codec::Encode;
-use jsonrpsee::RpcModule;
+use jsonrpsee::proc_macros::rpc;
 use serde_json::{json, Value};
 use sp_core::crypto::Ss58Codec;
 
-use super::{
-    client_error, invalid_params, positional, required_str, RpcCtx, RpcMethods, RpcResult,
-};
+use super::{at_or_best, client_error, invalid_params, unsafe_method, NodeInfo, RpcResult};
+use crate::{client::Client, network::NetworkHandle, pool::TxPool, sync::SyncState};
 use aitbc_runtime::{AccountId, Nonce};
 
-/// `methods` decides whether `system_peers` and `system_dryRun` are served: as in Substrate they
-/// are unsafe (they reveal the node's connections, and a dry run costs a block's worth of work).
-pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Result<()> {
-    let unsafe_allowed = methods == RpcMethods::Unsafe;
-    m.register_method("system_name", |_, ctx, _| ctx.node.name.clone())?;
-    m.register_method("system_version", |_, ctx, _| ctx.node.version.clone())?;
-    m.register_method("system_chain", |_, ctx, _| ctx.client.spec().name.clone())?;
-    m.register_method("system_chainType", |_, ctx, _| {
-        ctx.client.spec().chain_type.clone()
-    })?;
-    m.register_method("system_properties", |_, ctx, _| {
-        Value::Object(ctx.client.spec().properties.clone())
-    })?;
-    m.register_method("system_health", |_, ctx, _| {
-        let peers = ctx.network.as_ref().map_or(0, |n| n.peer_count());
-        let is_syncing = ctx.sync.as_ref().is_some_and(|s| s.is_major_syncing());
-        json!({
-            "peers": peers,
-            "isSyncing": is_syncing,
-            "shouldHavePeers": ctx.client.spec().chain_type != "Development",
+/// Substrate's `system` namespace. `system_peers` and `system_dryRun` are unsafe, as in
+/// Substrate: they reveal the node's connections, and a dry run costs a block's worth of work.
+#[rpc(server)]
+pub trait SystemApi {
+    /// The node's name.
+    #[method(name = "system_name")]
+    fn name(&self) -> RpcResult<String>;
+
+    /// The node's version.
+    #[method(name = "system_version")]
+    fn version(&self) -> RpcResult<String>;
+
+    /// The chain's name.
+    #[method(name = "system_chain")]
+    fn chain(&self) -> RpcResult<String>;
+
+    /// The chain's type (`Development`, `Local`, `Live`).
+    #[method(name = "system_chainType")]
+    fn chain_type(&self) -> RpcResult<String>;
+
+    /// The chain spec's properties (token symbol and decimals, SS58 prefix).
+    #[method(name = "system_properties")]
+    fn properties(&self) -> RpcResult<Value>;
+
+    /// Peers, whether the node is syncing, whether it should have peers.
+    #[method(name = "system_health")]
+    fn health(&self) -> RpcResult<Value>;
+
+    /// Unsafe: the connected peers and their heads.
+    #[method(name = "system_peers")]
+    fn peers(&self) -> RpcResult<Vec<Value>>;
+
+    /// The node's libp2p peer id.
+    #[method(name = "system_localPeerId")]
+    fn local_peer_id(&self) -> RpcResult<String>;
+
+    /// The addresses the node listens on.
+    #[method(name = "system_localListenAddresses")]
+    fn local_listen_addresses(&self) -> RpcResult<Vec<String>>;
+
+    /// `Authority` or `Full`.
+    #[method(name = "system_nodeRoles")]
+    fn node_roles(&self) -> RpcResult<Vec<&'static str>>;
+
+    /// Sync progress: starting, current and highest block.
+    #[method(name = "system_syncState")]
+    fn sync_state(&self) -> RpcResult<Value>;
+
+    /// An account's next nonce, counting its transactions in the pool.
+    #[method(name = "system_accountNextIndex", aliases = ["account_nextIndex"], blocking)]
+    fn account_next_index(&self, account: String) -> RpcResult<Nonce>;
+
+    /// Unsafe: apply an extrinsic on top of a block without keeping the result.
+    #[method(name = "system_dryRun", aliases = ["system_dryRunAt"], blocking)]
+    fn dry_run(&self, extrinsic: String, at: Option<String>) -> RpcResult<String>;
+}
+
+/// The `system` namespace.
+pub struct SystemRpc {
+    pub client: Arc<Client>,
+    pub pool: Arc<TxPool>,
+    pub network: NetworkHandle,
+    pub sync: Arc<SyncState>,
+    pub node: NodeInfo,
+    /// `--rpc-methods unsafe`: `system_peers` and `system_dryRun` are served.
+    pub unsafe_allowed: bool,
+}
+
+fn parse_account(address: &str) -> RpcResult<AccountId> {
+    AccountId::from_ss58check(address)
+        .or_else(|_| {
+            super::parse_hex(address, "account")
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                .map(AccountId::from)
+                .ok_or(())
         })
-    })?;
-    m.register_method("system_peers", move |_, ctx, _| -> RpcResult<Vec<Value>> {
-        if !unsafe_allowed {
-            return Err(super::unsafe_method("system_peers"));
+        .map_err(|_| {
+            invalid_params(format!(
+                "`{address}` is not a valid SS58 address or 32-byte hex account id"
+            ))
+        })
+}
+
+impl SystemApiServer for SystemRpc {
+    fn name(&self) -> RpcResult<String> {
+        Ok(self.node.name.clone())
+    }
+
+    fn version(&self) -> RpcResult<String> {
+        Ok(self.node.version.clone())
+    }
+
+    fn chain(&self) -> RpcResult<String> {
+        Ok(self.client.spec().name.clone())
+    }
+
+    fn chain_type(&self) -> RpcResult<String> {
+        Ok(self.client.spec().chain_type.clone())
+    }
+
+    fn properties(&self) -> RpcResult<Value> {
+        Ok(Value::Object(self.client.spec().properties.clone()))
+    }
+
+    fn health(&self) -> RpcResult<Value> {
+        Ok(json!({
+            "peers": self.network.peer_count(),
+            "isSyncing": self.sync.is_major_syncing(),
+            "shouldHavePeers": self.client.spec().chain_type != "Development",
+        }))
+    }
+
+    fn peers(&self) -> RpcResult<Vec<Value>> {
+        if !self.unsafe_allowed {
+            return Err(unsafe_method("system_peers"));
         }
-        let Some(net) = &ctx.network else {
-            return Ok(Vec::new());
-        };
-        Ok(net
+        Ok(self
+            .network
             .peers()
             .into_iter()
             .map(|(peer, info)| {
@@ -54,74 +144,63 @@ pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Resul
                     "agent": info.agent,
                 })
             })
-            .collect::<Vec<Value>>())
-    })?;
-    m.register_method("system_localPeerId", |_, ctx, _| ctx.node.peer_id.clone())?;
-    m.register_method("system_localListenAddresses", |_, ctx, _| {
-        ctx.network
-            .as_ref()
-            .map(|n| n.listen_addresses().iter().map(|a| a.to_string()).collect())
-            .unwrap_or_else(Vec::<String>::new)
-    })?;
-    m.register_method("system_nodeRoles", |_, ctx, _| {
-        if ctx.node.is_authority {
+            .collect())
+    }
+
+    fn local_peer_id(&self) -> RpcResult<String> {
+        Ok(self.node.peer_id.clone())
+    }
+
+    fn local_listen_addresses(&self) -> RpcResult<Vec<String>> {
+        Ok(self
+            .network
+            .listen_addresses()
+            .iter()
+            .map(|a| a.to_string())
+            .collect())
+    }
+
+    fn node_roles(&self) -> RpcResult<Vec<&'static str>> {
+        Ok(if self.node.is_authority {
             vec!["Authority"]
         } else {
             vec!["Full"]
-        }
-    })?;
-    m.register_method("system_syncState", |_, ctx, _| {
-        let info = ctx.client.info();
-        let (starting, highest) = ctx
-            .sync
-            .as_ref()
-            .map_or((0, 0), |s| (s.starting_block(), s.highest_block()));
-        json!({
-            "startingBlock": starting,
+        })
+    }
+
+    fn sync_state(&self) -> RpcResult<Value> {
+        let info = self.client.info();
+        let highest = self.sync.highest_block();
+        Ok(json!({
+            "startingBlock": self.sync.starting_block(),
             "currentBlock": info.best_number,
             "highestBlock": highest.max(info.best_number),
-        })
-    })?;
-    m.register_blocking_method("system_accountNextIndex", |p, ctx, _| -> RpcResult<Nonce> {
-        let args = positional(&p)?;
-        let address = required_str(&args, 0, "account")?;
-        let account = AccountId::from_ss58check(address)
-            .or_else(|_| {
-                super::parse_hex(address, "account")
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-                    .map(AccountId::from)
-                    .ok_or(())
-            })
-            .map_err(|_| {
-                invalid_params(format!(
-                    "`{address}` is not a valid SS58 address or 32-byte hex account id"
-                ))
-            })?;
-        let mut nonce: Nonce = ctx
+        }))
+    }
+
+    fn account_next_index(&self, account: String) -> RpcResult<Nonce> {
+        let account = parse_account(&account)?;
+        let mut nonce: Nonce = self
             .client
-            .runtime_api(ctx.client.info().best_hash)
+            .runtime_api(self.client.info().best_hash)
             .account_nonce(&account)
             .map_err(client_error)?;
         // Count this account's transactions already in the pool (CheckNonce provides (who, nonce)).
-        while ctx.pool.provides(&(&account, nonce).encode()) {
+        while self.pool.provides(&(&account, nonce).encode()) {
             nonce += 1;
         }
         Ok(nonce)
-    })?;
-    m.register_alias("account_nextIndex", "system_accountNextIndex")?;
-    m.register_blocking_method("system_dryRun", move |p, ctx, _| -> RpcResult<String> {
-        if !unsafe_allowed {
-            return Err(super::unsafe_method("system_dryRun"));
+    }
+
+    fn dry_run(&self, extrinsic: String, at: Option<String>) -> RpcResult<String> {
+        if !self.unsafe_allowed {
+            return Err(unsafe_method("system_dryRun"));
         }
-        let args = positional(&p)?;
-        let xt = super::parse_hex(required_str(&args, 0, "extrinsic")?, "extrinsic")?;
-        let at = super::at_param(&ctx, &args, 1)?;
+        let xt = super::parse_hex(&extrinsic, "extrinsic")?;
+        let at = at_or_best(&self.client, at)?;
         aitbc_wire::decode::decode_extrinsic(&xt)
-            .map_err(|e| super::invalid_params(format!("the extrinsic cannot be decoded: {e}")))?;
-        let out = ctx.client.dry_run(&at, &xt).map_err(client_error)?;
+            .map_err(|e| invalid_params(format!("the extrinsic cannot be decoded: {e}")))?;
+        let out = self.client.dry_run(&at, &xt).map_err(client_error)?;
         Ok(super::to_hex(&out))
-    })?;
-    m.register_alias("system_dryRunAt", "system_dryRun")?;
-    Ok(())
+    }
 }
