@@ -312,11 +312,12 @@ fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
                 job_id,
                 client: 8,
                 miner: 9,
-                units: 1,
+                units_milli: 1_000,
                 unit_price: 1,
                 price: 1_000,
                 fee: 1_000,
                 result_hash: H256::zero(),
+                signature: Default::default(),
             })
             .unwrap()
         };

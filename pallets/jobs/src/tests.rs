@@ -39,13 +39,18 @@ fn metrics(ms: u64) -> Metrics {
     }
 }
 
+fn paris_hash() -> H256 {
+    H256(sp_io::hashing::blake2_256(b"Paris"))
+}
+
 fn result(miner: AccountId, id: u64, ms: u64) -> sp_runtime::DispatchResult {
     Jobs::submit_result(
         RuntimeOrigin::signed(miner),
         id,
         b"Paris".to_vec().try_into().unwrap(),
-        H256::repeat_byte(7),
+        paris_hash(),
         metrics(ms),
+        sign_receipt(miner, id, b"Paris", &metrics(ms)),
     )
 }
 
@@ -324,10 +329,10 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
         assert_noop!(result(10, 99, 3_000), Error::<Test>::UnknownJob);
         let miner_before = Balances::balance(&10);
         let issuance = Balances::total_issuance();
-        // 2.5 s -> 3 GPU-seconds x 5 = 15.
+        // 2.5 s -> 2.5 GPU-seconds x 5 = 12.5, rounded up to 13.
         assert_ok!(result(10, id, 2_500));
-        assert_eq!(Balances::balance(&10), miner_before + 15);
-        assert_eq!(Balances::balance(&1), 1_000_000 - 15);
+        assert_eq!(Balances::balance(&10), miner_before + 13);
+        assert_eq!(Balances::balance(&1), 1_000_000 - 13);
         assert_eq!(escrow(1), 0);
         assert_eq!(Balances::total_issuance(), issuance);
         let job = Jobs::job(id).unwrap();
@@ -345,17 +350,21 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
                 receipt.job_id,
                 receipt.client,
                 receipt.miner,
-                receipt.units,
+                receipt.units_milli,
                 receipt.unit_price,
                 receipt.price
             ),
-            (id, 1, 10, 3, 5, 15)
+            (id, 1, 10, 2_500, 5, 13)
+        );
+        assert_eq!(
+            receipt.signature,
+            sign_receipt(10, id, b"Paris", &metrics(2_500))
         );
         System::assert_has_event(
             Event::MinerPaid {
                 job_id: id,
                 miner: 10,
-                amount: 15,
+                amount: 13,
             }
             .into(),
         );
@@ -363,7 +372,7 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
             Event::EscrowRefunded {
                 job_id: id,
                 owner: 1,
-                amount: 485,
+                amount: 487,
             }
             .into(),
         );
@@ -372,8 +381,8 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
                 job_id: id,
                 miner: 10,
                 receipt_id: 0,
-                price: 15,
-                result_hash: H256::repeat_byte(7),
+                price: 13,
+                result_hash: paris_hash(),
             }
             .into(),
         );
