@@ -321,7 +321,7 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     assert_eq!(r["result"], "Bonjour.");
     assert_eq!(
         r["result_hash"],
-        format!("{:?}", sp_core::H256(sp_core::hashing::blake2_256(b"Bonjour.")))
+        format!("{:?}", <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(b"Bonjour."))
     );
     let receipt_id = r["receipt_id"].as_u64().expect("receipt_id");
     for source in [

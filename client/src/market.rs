@@ -262,7 +262,7 @@ pub fn job_type_name(t: JobType) -> &'static str {
 
 /// The job types the node's runtime accepts (its `Jobs.AcceptedJobTypes` constant).
 pub async fn accepted_job_types(rpc: &RpcClient) -> Result<Vec<JobType>> {
-    let metadata = crate::metadata::Metadata::fetch(rpc).await?;
+    let metadata = crate::metadata::NodeMetadata::fetch(rpc).await?;
     let types: Vec<JobType> = metadata.constant("Jobs", "AcceptedJobTypes")?;
     Ok(types)
 }

@@ -344,7 +344,11 @@ async fn propose(
         v["timeline"] = json!({
             "submitted": clock.json(p.created_at),
             "voting_ends": clock.json(p.voting_ends_at),
-            "enactment_if_passed": clock.json(enact_at),
+            "enactment_if_passed": if p.action == GovernanceAction::Signal {
+                Value::Null
+            } else {
+                clock.json(enact_at)
+            },
         });
         v["tx_hash"] = json!(tx_hash);
         v["block"] = json!(outcome.block_number);
@@ -388,11 +392,15 @@ async fn propose(
             ),
             (
                 "enactment if passed",
-                format!(
-                    "{} — {} after voting",
-                    clock.describe(enact_at),
-                    blocks_text(rules.enactment_delay)
-                )
+                if p.action == GovernanceAction::Signal {
+                    "none: a signal's decision is recorded, nothing is enacted".to_string()
+                } else {
+                    format!(
+                        "{} — {} after voting",
+                        clock.describe(enact_at),
+                        blocks_text(rules.enactment_delay)
+                    )
+                }
             ),
             ("tx_hash", tx_hash),
             ("fee", format_amount(fee)),

@@ -147,7 +147,7 @@ mod benchmarks {
     fn submit_result(r: Linear<0, MAX_RESULT_BYTES>) {
         let (id, miner) = assigned_job::<T>(true);
         let bytes = vec![b'x'; r as usize];
-        let hash = H256(sp_core::hashing::blake2_256(&bytes));
+        let hash = <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&bytes);
         let output = bytes.try_into().expect("within bound");
         let metrics = Metrics {
             compute_ms: 1_500,

@@ -709,7 +709,7 @@ pub mod pallet {
             ensure!(job.status == JobStatus::Running, Error::<T>::JobNotRunning);
             // The hash is the chain's, not the miner's word.
             ensure!(
-                H256(sp_core::hashing::blake2_256(&output)) == result_hash,
+                <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&output) == result_hash,
                 Error::<T>::ResultHashMismatch
             );
             let payload = aitbc_primitives::receipt_signing_payload(

@@ -1317,7 +1317,7 @@ fn result_hash_is_recomputed_and_the_receipt_signature_checked() {
     new_test_ext().execute_with(|| {
         register_miner(10, 5, 2_000);
         let id = submit(1, 500);
-        run_to(2);
+        run_to_block(2);
         assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
         let out = || b"Paris".to_vec().try_into().unwrap();
         // A hash that is not the output's.
@@ -1364,7 +1364,7 @@ fn price_is_billed_to_the_millisecond() {
     new_test_ext().execute_with(|| {
         register_miner(10, 1_000, 2_000);
         let id = submit(1, 500_000);
-        run_to(2);
+        run_to_block(2);
         assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
         // 1.2345 s would be 1,234.5 base units: 1,235 (rounded up, never down).
         assert_ok!(result(10, id, 1_235));
@@ -1386,7 +1386,7 @@ fn a_provider_is_checked_at_submission_and_assigned_alone() {
         let id = submit_opts(1, Default::default(), Some(10)).unwrap();
         assert_eq!(Jobs::job(id).unwrap().provider, Some(10));
         let other = submit(1, 500);
-        run_to(2);
+        run_to_block(2);
         assert_eq!(Jobs::job(id).unwrap().miner, Some(10));
         assert_eq!(Jobs::job(other).unwrap().miner, Some(11));
         // A provider asking more than the job's budget allows is refused.
@@ -1432,9 +1432,9 @@ fn a_job_waits_for_its_busy_provider_and_fails_when_it_leaves() {
         let busy: Vec<u64> = (0..3)
             .map(|_| submit_opts(1, Default::default(), Some(10)).unwrap())
             .collect();
-        run_to(3);
+        run_to_block(3);
         let waiting = submit_opts(2, Default::default(), Some(10)).unwrap();
-        run_to(4);
+        run_to_block(4);
         assert_eq!(status(waiting), JobStatus::Queued);
         assert!(Queue::<Test>::get().contains(&waiting));
         for id in busy {
@@ -1444,7 +1444,7 @@ fn a_job_waits_for_its_busy_provider_and_fails_when_it_leaves() {
         assert_ok!(pallet_aitbc_miners::Pallet::<Test>::deregister(
             RuntimeOrigin::signed(10)
         ));
-        run_to(5);
+        run_to_block(5);
         assert_eq!(status(waiting), JobStatus::Failed);
         assert_eq!(escrow(2), 0);
         System::assert_has_event(
@@ -1473,10 +1473,10 @@ fn a_provider_that_misses_its_deadline_fails_the_job() {
         register_miner(10, 1, 2_000);
         register_miner(11, 1, 2_000);
         let id = submit_opts(1, Default::default(), Some(10)).unwrap();
-        run_to(2);
+        run_to_block(2);
         assert_eq!(status(id), JobStatus::Assigned);
         // AckTimeout 3: 10 never accepts; the job is not handed to 11 but fails, refunded.
-        run_to(8);
+        run_to_block(8);
         assert_eq!(status(id), JobStatus::Failed);
         assert_eq!(escrow(1), 0);
         System::assert_has_event(
