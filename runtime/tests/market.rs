@@ -117,7 +117,7 @@ fn signed_submit_holds_the_budget_and_the_events_show_it() {
         assert_eq!(escrow(&alice()), budget);
         // Issue 11: the job's refundable storage deposit (1 µAIT a byte) is held too.
         let deposit = pallet_aitbc_jobs::Deposits::<Runtime>::get(0).unwrap().job;
-        assert_eq!(deposit, 181 * AIT / 1_000_000);
+        assert_eq!(deposit, 187 * AIT / 1_000_000);
         assert_eq!(Balances::balance(&alice()), 995 * AIT - deposit);
         let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
         assert!(

@@ -981,8 +981,8 @@ fn protocol_fee_is_burned_from_the_payment_and_recorded_on_the_receipt() {
         assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
         let miner_before = Balances::balance(&10);
         let issuance = Balances::total_issuance();
-        // 2.5 s -> 3 GPU-seconds x 50 = 150, of which 15 burned.
-        assert_ok!(result(10, id, 2_500));
+        // 3 s -> 3 GPU-seconds x 50 = 150, of which 15 burned.
+        assert_ok!(result(10, id, 3_000));
         assert_eq!(Balances::balance(&10), miner_before + 135);
         assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000 - 150));
         assert_eq!(Balances::total_issuance(), issuance - 15);
@@ -1103,7 +1103,7 @@ fn ended_jobs_are_pruned_after_retention_and_their_deposits_return() {
         assert_eq!(Balances::balance(&1), 1_000_000 - 500 - job_deposit);
         run_to_block(2);
         assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
-        assert_ok!(result(10, id, 2_500));
+        assert_ok!(result(10, id, 3_000));
         let result_deposit = 2 * Jobs::job_result(id).unwrap().encoded_size() as u128;
         assert_eq!(deposit_held(10), result_deposit);
         assert_eq!(
