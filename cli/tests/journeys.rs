@@ -86,11 +86,22 @@ fn signal_proposals_are_voted_decided_and_recorded() {
         ("dave", rejected, "no", "700000"),
     ] {
         cli.json(&[
-            "--wallet", wallet, "governance", "vote", id, "--vote", choice, "--amount", amount,
+            "--wallet",
+            wallet,
+            "governance",
+            "vote",
+            id,
+            "--vote",
+            choice,
+            "--amount",
+            amount,
         ]);
     }
     let r = cli.json(&["governance", "result", &passed]);
-    assert_eq!((r["quorum_reached"].clone(), r["passing"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (r["quorum_reached"].clone(), r["passing"].clone()),
+        (json!(true), json!(true))
+    );
     assert_eq!(r["result"], Value::Null, "undecided while voting: {r}");
 
     // Decided on chain: a passed signal is recorded, nothing enacted; the rejected one too.
@@ -113,10 +124,20 @@ fn signal_proposals_are_voted_decided_and_recorded() {
         .contains("signal: rejected"));
     // Nothing changed: every governed value is what it was (and stays so past the delay).
     std::thread::sleep(Duration::from_secs(12));
-    assert_eq!(cli.json(&["governance", "params"])["governed"], before["governed"]);
+    assert_eq!(
+        cli.json(&["governance", "params"])["governed"],
+        before["governed"]
+    );
     // Proposals with an action work as before.
     let e = cli.fails(&[
-        "governance", "propose", "--title", "x", "--amount", "100", "--action", "nothing=1",
+        "governance",
+        "propose",
+        "--title",
+        "x",
+        "--amount",
+        "100",
+        "--action",
+        "nothing=1",
     ]);
     assert!(e.contains("unknown action"), "{e}");
 }
@@ -141,7 +162,14 @@ fn register(cli: &Cli, wallet: &str, stake: &str) {
 
 fn submit(cli: &Cli, extra: &[&str]) -> Value {
     let mut args = vec![
-        "client", "submit", "--model", "smollm2", "--prompt", "Hello", "--payment", "5",
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "Hello",
+        "--payment",
+        "5",
     ];
     args.extend_from_slice(extra);
     cli.json(&args)
@@ -154,7 +182,11 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
         return;
     };
     let cli = Cli::new(&node.ws);
-    for (name, uri) in [("alice", "//Alice"), ("bob", "//Bob"), ("charlie", "//Charlie")] {
+    for (name, uri) in [
+        ("alice", "//Alice"),
+        ("bob", "//Bob"),
+        ("charlie", "//Charlie"),
+    ] {
         cli.ok(&["wallet", "import", "--name", name, "--uri", uri]);
     }
     cli.ok(&["wallet", "use", "alice"]);
@@ -162,7 +194,15 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     // Job types: the CLI reads what the runtime accepts and refuses the rest before signing.
     for t in ["training", "multimodal", "streaming", "embedding"] {
         let e = cli.fails(&[
-            "client", "submit", "--type", t, "--model", "smollm2", "--prompt", "Hi", "--payment",
+            "client",
+            "submit",
+            "--type",
+            t,
+            "--model",
+            "smollm2",
+            "--prompt",
+            "Hi",
+            "--payment",
             "5",
         ]);
         assert!(
@@ -193,20 +233,45 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     assert!(e.contains("unknown option \"temprature\""), "{e}");
     // A provider that cannot take the job is named before signing.
     let e = cli.fails(&[
-        "client", "submit", "--model", "smollm2", "--prompt", "Hi", "--provider", FERDIE,
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "Hi",
+        "--provider",
+        FERDIE,
     ]);
     assert!(e.contains("is not a registered miner"), "{e}");
     let e = cli.fails(&[
-        "client", "submit", "--model", "smollm2", "--prompt", "Hi", "--provider", "nobody",
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "Hi",
+        "--provider",
+        "nobody",
     ]);
     assert!(e.contains("not an account address"), "{e}");
-    assert_eq!(cli.json(&["wallet", "balance"])["nonce"], 0, "nothing was sent");
+    assert_eq!(
+        cli.json(&["wallet", "balance"])["nonce"],
+        0,
+        "nothing was sent"
+    );
 
     // Two miners; Bob ranks first (more stake), so a job without a provider goes to Bob.
     register(&cli, "bob", "500");
     register(&cli, "charlie", "100");
     let e = cli.fails(&[
-        "client", "submit", "--model", "mistral", "--prompt", "Hi", "--provider", CHARLIE,
+        "client",
+        "submit",
+        "--model",
+        "mistral",
+        "--prompt",
+        "Hi",
+        "--provider",
+        CHARLIE,
     ]);
     assert!(
         e.contains("does not serve model \"mistral\"") && e.contains("smollm2, llama3"),
@@ -265,7 +330,10 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
         "{d}"
     );
     let d_id = d["job_id"].as_u64().unwrap().to_string();
-    assert_eq!(wait_job_status(&cli, &d_id, "assigned", 60)["miner_id"], BOB);
+    assert_eq!(
+        wait_job_status(&cli, &d_id, "assigned", 60)["miner_id"],
+        BOB
+    );
 
     // Charlie accepts and delivers; the chain refuses a result hash that is not the hash of
     // the bytes, and a receipt signature that is not Charlie's over the receipt's content.
@@ -321,7 +389,10 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     assert_eq!(r["result"], "Bonjour.");
     assert_eq!(
         r["result_hash"],
-        format!("{:?}", <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(b"Bonjour."))
+        format!(
+            "{:?}",
+            <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(b"Bonjour.")
+        )
     );
     let receipt_id = r["receipt_id"].as_u64().expect("receipt_id");
     for source in [
@@ -330,8 +401,16 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     ] {
         let rc = &source[0];
         for key in [
-            "receipt_id", "job_id", "provider", "client", "status", "units", "unit_type",
-            "unit_price", "price", "signature",
+            "receipt_id",
+            "job_id",
+            "provider",
+            "client",
+            "status",
+            "units",
+            "unit_type",
+            "unit_price",
+            "price",
+            "signature",
         ] {
             assert!(!rc[key].is_null(), "{key} missing: {rc}");
         }
@@ -350,9 +429,19 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
         assert!(units(&rc["price"]) >= units(&rc["unit_price"]) * 1234 / 1000);
     }
     let t = cli.ok(&["client", "receipts"]);
-    for word in ["provider", "unit_type", "gpu_seconds", "1.234", "completed", "✓"] {
+    for word in [
+        "provider",
+        "unit_type",
+        "gpu_seconds",
+        "1.234",
+        "completed",
+        "✓",
+    ] {
         assert!(t.contains(word), "{word}: {t}");
     }
     let t = cli.ok(&["client", "result", &id]);
-    assert!(t.contains("1.234 gpu-s") && t.contains("signed by the miner"), "{t}");
+    assert!(
+        t.contains("1.234 gpu-s") && t.contains("signed by the miner"),
+        "{t}"
+    );
 }

@@ -301,7 +301,9 @@ pub fn generation_options(
             } else {
                 format!("between {lo} and {hi}")
             };
-            return Err(Error::InvalidInput(format!("{what} must be {range} (got {v})")));
+            return Err(Error::InvalidInput(format!(
+                "{what} must be {range} (got {v})"
+            )));
         }
         // Whole thousandths; a positive value never rounds down to 0.
         let m = (v * 1000.0).round() as u32;
@@ -449,7 +451,12 @@ pub fn deliverable_output(output: &[u8]) -> &[u8] {
 
 /// What a miner signs for the receipt of `job` delivered with `result_hash` and `metrics`
 /// ([`aitbc_primitives::receipt_signing_payload`]).
-pub fn receipt_payload(job: &Job, miner: &AccountId, result_hash: &Hash, units_milli: u64) -> Vec<u8> {
+pub fn receipt_payload(
+    job: &Job,
+    miner: &AccountId,
+    result_hash: &Hash,
+    units_milli: u64,
+) -> Vec<u8> {
     aitbc_primitives::receipt_signing_payload(
         job.id,
         &job.owner,
@@ -472,7 +479,8 @@ pub fn receipt_signature_valid(r: &Receipt) -> bool {
         r.units_milli,
         &r.unit_price,
     );
-    let public = sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(&r.miner));
+    let public =
+        sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(&r.miner));
     let signature = sp_core::sr25519::Signature::from_raw(r.signature.0);
     sp_core::sr25519::Pair::verify(&signature, &payload, &public)
 }
@@ -789,9 +797,15 @@ mod tests {
                 signature,
                 ..
             }) => {
-                assert_eq!(output.len(), aitbc_primitives::MAX_RESULT_BYTES as usize - 1);
+                assert_eq!(
+                    output.len(),
+                    aitbc_primitives::MAX_RESULT_BYTES as usize - 1
+                );
                 assert!(std::str::from_utf8(&output).is_ok());
-                assert_eq!(result_hash, Hash::from(sp_crypto_hashing::blake2_256(&output)));
+                assert_eq!(
+                    result_hash,
+                    Hash::from(sp_crypto_hashing::blake2_256(&output))
+                );
                 let receipt = aitbc_primitives::Receipt {
                     id: 0,
                     job_id: 4,
@@ -826,8 +840,15 @@ mod tests {
             (o.temperature_milli, o.top_p_milli, o.max_tokens, o.seed),
             (Some(700), Some(900), Some(64), Some(42))
         );
-        assert_eq!(generation_options(Some(0.0), None, None, None, None).unwrap().temperature_milli, Some(0));
-        assert!(generation_options(None, None, None, None, None).unwrap().is_empty());
+        assert_eq!(
+            generation_options(Some(0.0), None, None, None, None)
+                .unwrap()
+                .temperature_milli,
+            Some(0)
+        );
+        assert!(generation_options(None, None, None, None, None)
+            .unwrap()
+            .is_empty());
         for (t, p, n, s, what) in [
             (Some(2.5), None, None, None, "temperature"),
             (Some(f64::NAN), None, None, None, "temperature"),
@@ -838,7 +859,9 @@ mod tests {
             (None, None, Some(100_000), None, "max tokens"),
             (None, None, None, Some(""), "system prompt"),
         ] {
-            let e = generation_options(t, p, n, None, s).unwrap_err().to_string();
+            let e = generation_options(t, p, n, None, s)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(what), "{e}");
         }
         let long = "x".repeat(1001);

@@ -600,7 +600,9 @@ fn the_daemon_syncs_its_registration_and_job_options_are_honoured() {
     let args = ["--backend", "embedded", "--price-per-hour", "0.36"];
     let worker = net.worker("//Bob", &args);
     assert!(
-        worker.log().contains("updating the registration: models [llama3] -> [smollm2"),
+        worker
+            .log()
+            .contains("updating the registration: models [llama3] -> [smollm2"),
         "{}",
         tail(&worker.log())
     );
@@ -611,7 +613,10 @@ fn the_daemon_syncs_its_registration_and_job_options_are_honoured() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert!(models.contains(&"smollm2") && !models.contains(&"llama3"), "{m}");
+    assert!(
+        models.contains(&"smollm2") && !models.contains(&"llama3"),
+        "{m}"
+    );
     assert!((amount(&m["price_per_hour"]) - 0.36).abs() < 1e-9, "{m}");
     assert_ne!(m["gpu_model"], "RTX 4090", "the detected hardware: {m}");
     // Started again with the same settings: nothing differs, nothing is sent.
@@ -647,7 +652,10 @@ fn the_daemon_syncs_its_registration_and_job_options_are_honoured() {
     let a = run(&greedy);
     let b = run(&greedy);
     assert!(!a["result"].as_str().unwrap_or_default().is_empty(), "{a}");
-    assert_eq!(a["result"], b["result"], "temperature 0 must be reproducible");
+    assert_eq!(
+        a["result"], b["result"],
+        "temperature 0 must be reproducible"
+    );
     assert_eq!(a["options"]["temperature"], 0.0);
     assert_eq!(a["receipt"]["status"], "completed");
     assert_eq!(a["receipt"]["signature_valid"], true, "{a}");

@@ -129,9 +129,8 @@ impl aitbc_primitives::ReceiptSignatureCheck<AccountId> for Sr25519ReceiptSignat
     fn verify(signer: &AccountId, payload: &[u8], signature: &sp_core::H512) -> bool {
         use sp_runtime::traits::Verify;
         let signature = sp_core::sr25519::Signature::from_raw(signature.0);
-        let public = sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(
-            signer,
-        ));
+        let public =
+            sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(signer));
         signature.verify(payload, &public)
     }
 }

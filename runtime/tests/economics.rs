@@ -14,11 +14,11 @@ use aitbc_runtime::{
     AccountId, Balance, Balances, BuildStorage, Jobs, Miners, Receipts, Runtime,
     RuntimeGenesisConfig, RuntimeOrigin, System, AIT, MILLI_AIT,
 };
+use frame_support::traits::UnfilteredDispatchable;
 use frame_support::traits::{fungible::Inspect, Get, Hooks};
 use proptest::prelude::*;
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
-use frame_support::traits::UnfilteredDispatchable;
 use sp_runtime::Perbill;
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -190,7 +190,12 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
             Err(pallet_aitbc_jobs::Error::<Runtime>::BadReceiptSignature.into())
         );
         let mut alices = signed_result(&alice(), 0, b"Paris", metrics);
-        if let pallet_aitbc_jobs::Call::submit_result { output, result_hash, .. } = &mut alices {
+        if let pallet_aitbc_jobs::Call::submit_result {
+            output,
+            result_hash,
+            ..
+        } = &mut alices
+        {
             *output = b"Paris".to_vec().try_into().unwrap();
             *result_hash = H256(sp_io::hashing::blake2_256(b"Paris"));
         }
@@ -200,9 +205,11 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
                 .map_err(|e| e.error),
             Err(pallet_aitbc_jobs::Error::<Runtime>::BadReceiptSignature.into())
         );
-        assert!(RuntimeCall::Jobs(signed_result(&bob(), 0, b"Paris", metrics))
-            .dispatch(RuntimeOrigin::signed(bob()))
-            .is_ok());
+        assert!(
+            RuntimeCall::Jobs(signed_result(&bob(), 0, b"Paris", metrics))
+                .dispatch(RuntimeOrigin::signed(bob()))
+                .is_ok()
+        );
         let receipt = &Receipts::receipts_by_job(0)[0];
         assert_eq!(receipt.units_milli, 2_000);
         assert_ne!(receipt.signature, sp_core::H512::zero());

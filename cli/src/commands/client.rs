@@ -792,9 +792,15 @@ mod tests {
             Some(5)
         );
         for (data, msg) in [
-            (r#"{"prompt":"Hi","options":{"temprature":1}}"#, "unknown option"),
+            (
+                r#"{"prompt":"Hi","options":{"temprature":1}}"#,
+                "unknown option",
+            ),
             (r#"{"prompt":"Hi","options":{"seed":-1}}"#, "options.seed"),
-            (r#"{"prompt":"Hi","options":{"temperature":"hot"}}"#, "options.temperature"),
+            (
+                r#"{"prompt":"Hi","options":{"temperature":"hot"}}"#,
+                "options.temperature",
+            ),
             (r#"{"prompt":"Hi","options":[1]}"#, "must be an object"),
             (r#"{"prompt":"Hi","system":3}"#, "system must be a string"),
         ] {

@@ -274,9 +274,14 @@ pub fn send_as(url: &str, uri: &str, call: aitbc_runtime::RuntimeCall) -> Option
     rt.block_on(async {
         let rpc = RpcClient::connect(url).await.expect("connect");
         let pair = keys::pair_from_uri(uri).expect("key");
-        let utx = tx::prepare(&rpc, &keys::account_id(&pair), call, &tx::TxOptions::default())
-            .await
-            .expect("prepare");
+        let utx = tx::prepare(
+            &rpc,
+            &keys::account_id(&pair),
+            call,
+            &tx::TxOptions::default(),
+        )
+        .await
+        .expect("prepare");
         let stx = utx.sign(&pair).expect("sign");
         let o = tx::submit_and_watch(
             &rpc,

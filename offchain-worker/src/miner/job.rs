@@ -30,7 +30,11 @@ pub(crate) fn generate_options(
     miner_max_tokens: u32,
 ) -> GenerateOptions {
     GenerateOptions {
-        temperature: Some(options.temperature_milli.map_or(0.0, |t| f64::from(t) / 1000.0)),
+        temperature: Some(
+            options
+                .temperature_milli
+                .map_or(0.0, |t| f64::from(t) / 1000.0),
+        ),
         top_p: options.top_p_milli.map(|p| f64::from(p) / 1000.0),
         max_tokens: Some(
             options
@@ -184,7 +188,10 @@ mod tests {
     #[test]
     fn options_map_to_the_backend_and_default_to_greedy() {
         let o = generate_options(&GenerationOptions::default(), 256);
-        assert_eq!((o.temperature, o.top_p, o.max_tokens, o.seed), (Some(0.0), None, Some(256), None));
+        assert_eq!(
+            (o.temperature, o.top_p, o.max_tokens, o.seed),
+            (Some(0.0), None, Some(256), None)
+        );
         let o = generate_options(
             &GenerationOptions {
                 temperature_milli: Some(700),

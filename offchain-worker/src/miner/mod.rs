@@ -220,7 +220,11 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            changes.push(format!("models [{}] -> [{}]", show(&m.models), show(&models)));
+            changes.push(format!(
+                "models [{}] -> [{}]",
+                show(&m.models),
+                show(&models)
+            ));
         }
         if m.price_per_gpu_second != per_second {
             changes.push(format!(

@@ -125,8 +125,8 @@ pub mod pallet {
     use super::*;
     use aitbc_primitives::{
         FailureReason, GenerationOptions, Ineligibility, JobInput, JobResult, JobStatus,
-        JobTimeline, JobType, Metrics, MinerRegistry, ModelName, ReceiptId,
-        ReceiptSignatureCheck, ReceiptSink, Requirements, ResultBytes,
+        JobTimeline, JobType, Metrics, MinerRegistry, ModelName, ReceiptId, ReceiptSignatureCheck,
+        ReceiptSink, Requirements, ResultBytes,
     };
     use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
     use frame_system::pallet_prelude::*;
@@ -709,7 +709,8 @@ pub mod pallet {
             ensure!(job.status == JobStatus::Running, Error::<T>::JobNotRunning);
             // The hash is the chain's, not the miner's word.
             ensure!(
-                <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&output) == result_hash,
+                <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&output)
+                    == result_hash,
                 Error::<T>::ResultHashMismatch
             );
             let payload = aitbc_primitives::receipt_signing_payload(

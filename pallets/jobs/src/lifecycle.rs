@@ -59,9 +59,7 @@ impl<T: Config> Pallet<T> {
         let units_milli = metrics.units_milli();
         let thousand: BalanceOf<T> = 1000u32.into();
         let milli_price = job.unit_price.saturating_mul(units_milli.saturated_into());
-        let raw = milli_price
-            .saturating_add(thousand.saturating_sub(1u32.into()))
-            / thousand;
+        let raw = milli_price.saturating_add(thousand.saturating_sub(1u32.into())) / thousand;
         let price = raw.max(MinPayment::<T>::get(job.job_type)).min(job.budget);
         (units_milli, price)
     }

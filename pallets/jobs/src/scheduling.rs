@@ -244,12 +244,7 @@ impl<T: Config> Pallet<T> {
                 let check = if job.excluded.contains(provider) {
                     Err(aitbc_primitives::Ineligibility::MissedDeadline)
                 } else {
-                    T::Miners::check_provider(
-                        provider,
-                        &job.model,
-                        &job.requirements,
-                        job.budget,
-                    )
+                    T::Miners::check_provider(provider, &job.model, &job.requirements, job.budget)
                 };
                 match check {
                     Ok(price) => Some((provider.clone(), price)),

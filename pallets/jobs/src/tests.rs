@@ -1458,9 +1458,7 @@ fn a_job_waits_for_its_busy_provider_and_fails_when_it_leaves() {
         System::assert_has_event(
             Event::JobFailed {
                 job_id: waiting,
-                cause: FailureCause::ProviderIneligible(
-                    aitbc_primitives::Ineligibility::Unbonding,
-                ),
+                cause: FailureCause::ProviderIneligible(aitbc_primitives::Ineligibility::Unbonding),
             }
             .into(),
         );

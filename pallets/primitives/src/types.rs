@@ -226,7 +226,10 @@ impl GenerationOptions {
 
     /// Check every option against its bounds.
     pub fn check(&self) -> Result<(), OptionsError> {
-        if self.temperature_milli.is_some_and(|t| t > MAX_TEMPERATURE_MILLI) {
+        if self
+            .temperature_milli
+            .is_some_and(|t| t > MAX_TEMPERATURE_MILLI)
+        {
             return Err(OptionsError::TemperatureOutOfRange);
         }
         if self.top_p_milli.is_some_and(|p| p == 0 || p > 1000) {

@@ -53,11 +53,7 @@ pub mod v1 {
         Pallet<T>,
         frame_support::Twox64Concat,
         ReceiptId,
-        ReceiptV1<
-            <T as frame_system::Config>::AccountId,
-            BalanceOf<T>,
-            BlockNumberFor<T>,
-        >,
+        ReceiptV1<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
     >;
 
     /// The unversioned step; use [`MigrateV0ToV1`].

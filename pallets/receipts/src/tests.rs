@@ -44,7 +44,14 @@ fn record_writes_receipt_once_per_job() {
         );
         let r = Receipts::receipt(0).unwrap();
         assert_eq!(
-            (r.job_id, r.client, r.miner, r.units_milli, r.unit_price, r.price),
+            (
+                r.job_id,
+                r.client,
+                r.miner,
+                r.units_milli,
+                r.unit_price,
+                r.price
+            ),
             (7, 1, 2, 3_000, 7, 21)
         );
         assert_eq!(r.signature, sp_core::H512::repeat_byte(5));
