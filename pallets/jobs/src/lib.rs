@@ -120,6 +120,9 @@ pub struct JobDeposits<AccountId, Balance> {
     pub result: Option<(AccountId, Balance)>,
 }
 
+// `submit_with_options` takes the job's nine fields as call arguments (as polkadot.js and
+// every other client see them); the code FRAME generates from it has as many.
+#[allow(clippy::too_many_arguments)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
@@ -623,7 +626,6 @@ pub mod pallet {
         #[pallet::weight(T::WeightInfo::submit(
             validation::prompt_len(input).saturating_add(validation::system_len(options))
         ))]
-        #[allow(clippy::too_many_arguments)]
         pub fn submit_with_options(
             origin: OriginFor<T>,
             job_type: JobType,
@@ -825,7 +827,6 @@ pub mod pallet {
     impl<T: Config> Pallet<T> {
         /// `submit` and `submit_with_options`: check everything, then store and (with a
         /// budget) fund and queue the job.
-        #[allow(clippy::too_many_arguments)]
         pub(crate) fn do_submit(
             owner: T::AccountId,
             job_type: JobType,
