@@ -444,4 +444,22 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
         t.contains("1.234 gpu-s") && t.contains("signed by the miner"),
         "{t}"
     );
+
+    // A busy provider (8 jobs at once on this runtime): the job waits for it and `client
+    // status` says why.
+    let mut last = String::new();
+    for _ in 0..9 {
+        let v = submit(&cli, &["--provider", CHARLIE]);
+        last = v["job_id"].as_u64().expect("job_id").to_string();
+    }
+    let s = cli.json(&["client", "status", &last]);
+    assert_eq!(s["status"], "queued", "{s}");
+    let why = s["waiting_for_provider"].as_str().unwrap_or_default();
+    assert!(
+        why.contains(CHARLIE) && why.contains("busy (8 of 8 jobs)"),
+        "{s}"
+    );
+    assert!(cli
+        .ok(&["client", "status", &last])
+        .contains("busy (8 of 8 jobs)"));
 }

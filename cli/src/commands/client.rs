@@ -501,7 +501,52 @@ async fn status(ctx: &Ctx, job_id: &str) -> Result<()> {
     let id = market::parse_job_id(job_id)?;
     let rpc = ctx.connect().await?;
     let job = market::existing_job(&rpc, id).await?;
-    print_job(ctx, &job, job_json(&job), None)
+    let mut v = job_json(&job);
+    let extra = match provider_wait(&rpc, &job).await? {
+        Some(why) => {
+            v["waiting_for_provider"] = json!(why);
+            Some(vec![("waiting for", why)])
+        }
+        None => None,
+    };
+    print_job(ctx, &job, v, extra)
+}
+
+/// Why a queued job that asked for a provider is not assigned yet (the chain fails the job,
+/// refunded, with a `ProviderIneligible` event when the provider can never take it; while it is
+/// only offline or busy the job waits, and this says so).
+async fn provider_wait(rpc: &RpcClient, job: &Job) -> Result<Option<String>> {
+    let (Some(provider), market::Status::Queued) = (&job.provider, job.status) else {
+        return Ok(None);
+    };
+    let addr = aitbc_client::keys::to_ss58(provider);
+    let Some(info) = market::miner(rpc, provider).await? else {
+        return Ok(Some(format!(
+            "provider {addr}, which is no longer a registered miner"
+        )));
+    };
+    if info.miner.status != market::MinerStatus::Active {
+        return Ok(Some(format!(
+            "provider {addr}, which is unbonding (deregistered)"
+        )));
+    }
+    if !info.online {
+        return Ok(Some(format!(
+            "provider {addr}, which is offline (last heartbeat at block #{})",
+            info.miner.last_heartbeat
+        )));
+    }
+    let meta = aitbc_client::metadata::NodeMetadata::fetch(rpc).await?;
+    let max: u32 = meta.constant("Miners", "MaxConcurrentJobs")?;
+    if info.miner.active_jobs >= max {
+        return Ok(Some(format!(
+            "provider {addr}, which is busy ({} of {max} jobs)",
+            info.miner.active_jobs
+        )));
+    }
+    Ok(Some(format!(
+        "provider {addr} (eligible now: assigned at the next block)"
+    )))
 }
 
 async fn result(ctx: &Ctx, job_id: &str) -> Result<()> {
