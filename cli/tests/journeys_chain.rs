@@ -1,4 +1,4 @@
-//! The seed's journeys as a user types them (issue 12), against a real `aitbc-node --dev`:
+//! The seed's chain-side journeys as a user types them (issue 12), against a real `aitbc-node --dev`:
 //! signal proposals, job types read from the runtime, generation options, a chosen provider,
 //! receipts as the seed shows them (signed by the miner, checked on chain) and the result hash
 //! the chain recomputes. Skipped (with a message) when the node binary has not been built.
