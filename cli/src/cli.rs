@@ -6,6 +6,9 @@ use crate::commands::{
     admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
     marketplace::MarketplaceCmd, miner::MinerCmd, wallet::WalletCmd,
 };
+use crate::legacy::{
+    LegacyAdminJobs, LegacyAdminMiners, LegacyBrowser, LegacyJob, LegacyReceipts, LegacySubmit,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +40,10 @@ pub struct GlobalOpts {
     /// Output format: human tables, or stable JSON for scripts.
     #[arg(long, global = true, env = "AITBC_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// Retries of a request that fails on the network (connection refused or reset, timeout):
+    /// after 1 s, 2 s and 4 s, reconnecting, with a note on stderr; 0 to fail at once.
+    #[arg(long, global = true, env = "AITBC_RPC_RETRIES", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=3))]
+    pub rpc_retries: u32,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +98,51 @@ pub enum Command {
         after_help = "Example:\n  aitbc health\n  aitbc --output json --url http://127.0.0.1:9944 health"
     )]
     Health,
+
+    // The original spellings, hidden (see `legacy`).
+    #[command(
+        name = "submit",
+        hide = true,
+        subcommand,
+        after_help = "Example:\n  aitbc submit inference --prompt \"Hello AITBC\" --model llama3 --ttl 900"
+    )]
+    LegacySubmit(LegacySubmit),
+    #[command(
+        name = "browser",
+        hide = true,
+        after_help = "Example:\n  aitbc browser --receipt-limit 5"
+    )]
+    LegacyBrowser(LegacyBrowser),
+    #[command(
+        name = "receipts",
+        hide = true,
+        after_help = "Example:\n  aitbc receipts --job-id 7"
+    )]
+    LegacyReceipts(LegacyReceipts),
+    #[command(
+        name = "admin-miners",
+        hide = true,
+        after_help = "Example:\n  aitbc admin-miners"
+    )]
+    LegacyAdminMiners(LegacyAdminMiners),
+    #[command(
+        name = "admin-jobs",
+        hide = true,
+        after_help = "Example:\n  aitbc admin-jobs"
+    )]
+    LegacyAdminJobs(LegacyAdminJobs),
+    #[command(
+        name = "cancel",
+        hide = true,
+        after_help = "Example:\n  aitbc cancel 7"
+    )]
+    LegacyCancel(LegacyJob),
+    #[command(
+        name = "status",
+        hide = true,
+        after_help = "Example:\n  aitbc status 7"
+    )]
+    LegacyStatus(LegacyJob),
 }
 
 #[cfg(test)]

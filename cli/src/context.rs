@@ -1,15 +1,22 @@
 //! What every command needs: options, the keystore, a node connection, passwords.
 
 use crate::cli::{GlobalOpts, OutputFormat};
-use aitbc_client::{keys::Pair, keystore::Keystore, rpc::RpcClient};
+use aitbc_client::{
+    keys::Pair,
+    keystore::Keystore,
+    retry::{NoteFn, RetryPolicy},
+    rpc::RpcClient,
+};
 use anyhow::{bail, Context as _, Result};
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 pub struct Ctx {
     pub url: String,
     pub wallet: Option<String>,
     pub output: OutputFormat,
     pub keystore: Keystore,
+    pub rpc_retries: u32,
 }
 
 impl Ctx {
@@ -19,6 +26,7 @@ impl Ctx {
             wallet: g.wallet.clone(),
             output: g.output,
             keystore: Keystore::from_env(),
+            rpc_retries: g.rpc_retries,
         }
     }
 
@@ -26,9 +34,16 @@ impl Ctx {
         self.output == OutputFormat::Json
     }
 
-    /// Connects to the node (the error names the URL).
+    /// Connects to the node (the error names the URL). Network failures are retried
+    /// (`--rpc-retries`), each retry announced by a `note:` line on stderr.
     pub async fn connect(&self) -> Result<RpcClient> {
-        Ok(RpcClient::connect(&self.url).await?)
+        let notes: NoteFn = Arc::new(crate::output::note);
+        Ok(RpcClient::connect_with(
+            &self.url,
+            RetryPolicy::standard(self.rpc_retries),
+            Some(notes),
+        )
+        .await?)
     }
 
     /// The wallet to use: `explicit`, else `--wallet`/`AITBC_WALLET`, else the default.

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod context;
+mod legacy;
 mod output;
 mod submit;
 mod timeline;
@@ -25,7 +26,7 @@ fn main() {
     };
     let ctx = Ctx::new(&cli.global);
     let result = runtime.block_on(async {
-        match cli.command {
+        match legacy::canonical(cli.command) {
             Command::Wallet(cmd) => commands::wallet::run(&ctx, cmd).await,
             Command::Client(cmd) => commands::client::run(&ctx, cmd).await,
             Command::Miner(cmd) => commands::miner::run(&ctx, cmd).await,
@@ -34,6 +35,9 @@ fn main() {
             Command::Admin(cmd) => commands::admin::run(&ctx, cmd).await,
             Command::Explorer(cmd) => commands::explorer::run(&ctx, cmd).await,
             Command::Health => commands::health::run(&ctx).await,
+            other => Err(anyhow::anyhow!(
+                "internal error: {other:?} was not turned into a current command"
+            )),
         }
     });
     if let Err(e) = result {

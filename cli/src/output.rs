@@ -14,6 +14,21 @@ pub fn print_json(v: &Value) {
     }
 }
 
+/// A one-line note on stderr (`note: ...`): something the user should know that is not an
+/// error, e.g. a retry after a network failure.
+pub fn note(msg: &str) {
+    eprintln!("note: {msg}");
+}
+
+/// One record: stable JSON for scripts, or a two-column table for people.
+pub fn print_record(format: OutputFormat, v: &Value, rows: &[(&str, String)]) {
+    if format == OutputFormat::Json {
+        print_json(v);
+    } else {
+        println!("{}", kv_table(rows));
+    }
+}
+
 /// A table with a header row.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -46,6 +61,21 @@ pub fn spinner(format: OutputFormat, msg: impl Into<String>) -> ProgressBar {
     }
     pb.set_message(msg.into());
     pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+/// A progress bar on stderr for `len` steps (hidden for JSON output, and by indicatif when
+/// stderr is not a terminal).
+pub fn progress_bar(format: OutputFormat, len: u64, msg: impl Into<String>) -> ProgressBar {
+    let pb = if format == OutputFormat::Json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(len)
+    };
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(msg.into());
     pb
 }
 

@@ -92,6 +92,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// A network failure that may pass (connection refused or reset, timeout, a closed
+    /// connection): worth retrying after a pause.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Unreachable { .. })
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

@@ -3,7 +3,8 @@
 //! - [`keys`]: sr25519 keys from mnemonics / dev URIs, SS58 addresses.
 //! - [`keystore`]: polkadot.js-compatible encrypted JSON accounts and the wallet directory.
 //! - [`amount`]: exact AIT amount parsing and formatting.
-//! - [`rpc`]: typed Substrate JSON-RPC client (WebSocket or HTTP).
+//! - [`rpc`]: typed Substrate JSON-RPC client (WebSocket or HTTP), retrying network failures.
+//! - [`retry`]: exponential backoff for network failures.
 //! - [`state`]: storage decoding (accounts, balances, holds, events).
 //! - [`tx`]: build, sign, fee-estimate, submit and follow extrinsics for any `RuntimeCall`.
 //! - [`blocks`]: decoded blocks, extrinsics and events for explorers.
@@ -11,8 +12,10 @@
 //!   constants.
 //! - [`marketplace`]: GPU listings, bookings, offers and the pricing oracle.
 //! - [`governance`]: DAO proposals, votes, rules and the governed parameters.
+//! - [`autopay`]: the payment the pricing oracle suggests for a job.
 
 pub mod amount;
+pub mod autopay;
 pub mod blocks;
 pub mod error;
 pub mod governance;
@@ -21,6 +24,7 @@ pub mod keystore;
 pub mod market;
 pub mod marketplace;
 pub mod metadata;
+pub mod retry;
 pub mod rpc;
 pub mod state;
 pub mod tx;

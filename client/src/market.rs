@@ -621,7 +621,11 @@ pub fn register_miner(
 }
 
 /// `Miners::heartbeat`.
-/// `Miners::update`: replace the signer's hardware, models and price.
+pub fn heartbeat() -> RuntimeCall {
+    RuntimeCall::Miners(pallet_aitbc_miners::Call::heartbeat {})
+}
+
+/// `Miners::update`: replace hardware, models and price (counts as a heartbeat).
 pub fn update_miner(
     hardware: Hardware,
     models: aitbc_primitives::ModelList,
@@ -634,8 +638,15 @@ pub fn update_miner(
     })
 }
 
-pub fn heartbeat() -> RuntimeCall {
-    RuntimeCall::Miners(pallet_aitbc_miners::Call::heartbeat {})
+/// `Miners::set_stake`: hold or release the difference to `new_stake`.
+pub fn set_stake(new_stake: Balance) -> RuntimeCall {
+    RuntimeCall::Miners(pallet_aitbc_miners::Call::set_stake { new_stake })
+}
+
+/// `Miners::withdraw_unbonded`: after the unbonding period, release the stake and remove the
+/// miner's record.
+pub fn withdraw_unbonded() -> RuntimeCall {
+    RuntimeCall::Miners(pallet_aitbc_miners::Call::withdraw_unbonded {})
 }
 
 /// `Miners::deregister`.
@@ -655,6 +666,29 @@ pub fn submitted_job_id(outcome: &crate::tx::TxOutcome) -> Option<JobId> {
             job_id,
             ..
         }) => Some(*job_id),
+        _ => None,
+    })
+}
+
+/// `(old, new)` stake from a `Miners::StakeChanged` event of a transaction's outcome.
+pub fn stake_changed(outcome: &crate::tx::TxOutcome) -> Option<(Balance, Balance)> {
+    outcome.find_event(|e| match e {
+        aitbc_runtime::RuntimeEvent::Miners(pallet_aitbc_miners::Event::StakeChanged {
+            old,
+            new,
+            ..
+        }) => Some((*old, *new)),
+        _ => None,
+    })
+}
+
+/// The stake released by a `Miners::Withdrawn` event of a transaction's outcome.
+pub fn withdrawn(outcome: &crate::tx::TxOutcome) -> Option<Balance> {
+    outcome.find_event(|e| match e {
+        aitbc_runtime::RuntimeEvent::Miners(pallet_aitbc_miners::Event::Withdrawn {
+            amount,
+            ..
+        }) => Some(*amount),
         _ => None,
     })
 }

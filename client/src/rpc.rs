@@ -2,6 +2,7 @@
 //! (`http://`, `https://`). Subscriptions need WebSocket.
 
 use crate::error::{Error, Result};
+use crate::retry::{human, NoteFn, RetryPolicy};
 use aitbc_runtime::{Hash, Header};
 use jsonrpsee::core::client::{ClientT, Error as ClientError, Subscription, SubscriptionClientT};
 use jsonrpsee::core::params::ArrayParams;
@@ -10,6 +11,7 @@ use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sp_core::{crypto::AccountId32, Bytes};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Error code of `author_submit*` for an invalid transaction (reason in `data`).
@@ -22,10 +24,56 @@ enum Transport {
     Http(HttpClient),
 }
 
-/// A connection to one node.
+impl Transport {
+    /// Opens a transport to `url` (whose scheme [`scheme_ok`] accepted).
+    async fn open(url: &str) -> Result<Transport> {
+        let unreachable = |reason: String| Error::Unreachable {
+            url: url.to_string(),
+            reason,
+        };
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("ws://") || lower.starts_with("wss://") {
+            let client: WsClient = WsClientBuilder::default()
+                .connection_timeout(Duration::from_secs(10))
+                .request_timeout(Duration::from_secs(60))
+                .max_response_size(64 * 1024 * 1024)
+                .build(url)
+                .await
+                .map_err(|e| unreachable(transport_reason(&e)))?;
+            Ok(Transport::Ws(client))
+        } else {
+            let client: HttpClient = HttpClientBuilder::default()
+                .request_timeout(Duration::from_secs(60))
+                .max_response_size(64 * 1024 * 1024)
+                .build(url)
+                .map_err(|e| unreachable(transport_reason(&e)))?;
+            Ok(Transport::Http(client))
+        }
+    }
+}
+
+fn scheme_ok(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    ["ws://", "wss://", "http://", "https://"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+}
+
+/// Methods that are never retried by the request layer: a submission that failed on the
+/// network may have reached the node, so [`crate::tx`] checks the pool and the chain first.
+const NOT_RETRIED: [&str; 2] = ["author_submitExtrinsic", "author_submitAndWatchExtrinsic"];
+
+/// A connection to one node. Requests that fail on the network (connection refused or reset,
+/// timeout) are retried after reconnecting, as its [`RetryPolicy`] says (none by default).
 pub struct RpcClient {
     url: String,
-    transport: Transport,
+    ws: bool,
+    /// The current transport and its generation (bumped on every reconnect).
+    transport: RwLock<(u64, Arc<Transport>)>,
+    /// Serialises reconnects.
+    reconnecting: tokio::sync::Mutex<()>,
+    retry: RetryPolicy,
+    notes: Option<NoteFn>,
 }
 
 /// The `runtimeVersion` fields a client needs.
@@ -108,40 +156,48 @@ pub enum TxStatus {
 }
 
 impl RpcClient {
-    /// Connects to `url`. WebSocket connects now; HTTP is checked with `system_chain`, so both
-    /// fail here, naming the URL, when no node answers.
+    /// Connects to `url` without retries. WebSocket connects now; HTTP is checked with
+    /// `system_chain`, so both fail here, naming the URL, when no node answers.
     pub async fn connect(url: &str) -> Result<Self> {
-        let unreachable = |reason: String| Error::Unreachable {
-            url: url.to_string(),
-            reason,
-        };
+        Self::connect_with(url, RetryPolicy::none(), None).await
+    }
+
+    /// Connects to `url`; network failures (of this connect and of later requests) are
+    /// retried as `retry` says, and each retry is announced to `notes` in one line.
+    pub async fn connect_with(
+        url: &str,
+        retry: RetryPolicy,
+        notes: Option<NoteFn>,
+    ) -> Result<Self> {
+        if !scheme_ok(url) {
+            return Err(Error::Unreachable {
+                url: url.to_string(),
+                reason: "unsupported URL scheme (use ws://, wss://, http:// or https://)".into(),
+            });
+        }
         let lower = url.to_ascii_lowercase();
-        let transport = if lower.starts_with("ws://") || lower.starts_with("wss://") {
-            let client: WsClient = WsClientBuilder::default()
-                .connection_timeout(Duration::from_secs(10))
-                .request_timeout(Duration::from_secs(60))
-                .max_response_size(64 * 1024 * 1024)
-                .build(url)
-                .await
-                .map_err(|e| unreachable(transport_reason(&e)))?;
-            Transport::Ws(client)
-        } else if lower.starts_with("http://") || lower.starts_with("https://") {
-            let client: HttpClient = HttpClientBuilder::default()
-                .request_timeout(Duration::from_secs(60))
-                .max_response_size(64 * 1024 * 1024)
-                .build(url)
-                .map_err(|e| unreachable(transport_reason(&e)))?;
-            Transport::Http(client)
-        } else {
-            return Err(unreachable(
-                "unsupported URL scheme (use ws://, wss://, http:// or https://)".into(),
-            ));
+        let ws = lower.starts_with("ws://") || lower.starts_with("wss://");
+        let mut backoff = retry.backoff();
+        let transport = loop {
+            match Transport::open(url).await {
+                Ok(t) => break t,
+                Err(e) if backoff.failures() < retry.max_retries => {
+                    let delay = backoff.next_delay();
+                    Self::emit(&notes, &retry_note(&e, backoff.failures(), &retry, delay));
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => return Err(e),
+            }
         };
         let client = RpcClient {
             url: url.to_string(),
-            transport,
+            ws,
+            transport: RwLock::new((0, Arc::new(transport))),
+            reconnecting: tokio::sync::Mutex::new(()),
+            retry,
+            notes,
         };
-        if matches!(client.transport, Transport::Http(_)) {
+        if !ws {
             client.system_chain().await?;
         }
         Ok(client)
@@ -154,39 +210,131 @@ impl RpcClient {
 
     /// Whether subscriptions are available (WebSocket).
     pub fn supports_subscriptions(&self) -> bool {
-        matches!(self.transport, Transport::Ws(_))
+        self.ws
     }
 
-    /// A raw request.
+    /// How many times a request that failed on the network is retried.
+    pub fn max_retries(&self) -> u32 {
+        self.retry.max_retries
+    }
+
+    /// Passes a one-line note to this client's note receiver (if any).
+    pub fn note(&self, msg: &str) {
+        Self::emit(&self.notes, msg);
+    }
+
+    fn emit(notes: &Option<NoteFn>, msg: &str) {
+        if let Some(f) = notes {
+            f(msg);
+        }
+    }
+
+    fn current(&self) -> (u64, Arc<Transport>) {
+        match self.transport.read() {
+            Ok(g) => (g.0, g.1.clone()),
+            Err(poisoned) => {
+                let g = poisoned.into_inner();
+                (g.0, g.1.clone())
+            }
+        }
+    }
+
+    /// Replaces the transport of generation `seen` with a new connection (unless another task
+    /// already did).
+    async fn reconnect(&self, seen: u64) -> Result<()> {
+        let _guard = self.reconnecting.lock().await;
+        if self.current().0 != seen {
+            return Ok(());
+        }
+        let t = Transport::open(&self.url).await?;
+        let mut g = match self.transport.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *g = (seen + 1, Arc::new(t));
+        Ok(())
+    }
+
+    /// Runs `op` on the current transport; on a network failure, waits (exponential backoff),
+    /// reconnects and tries again, at most `max_retries` times, with a note each time.
+    async fn with_retries<T, F, Fut>(&self, method: &str, op: F) -> Result<T>
+    where
+        F: Fn(Arc<Transport>) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, ClientError>>,
+    {
+        let max = if NOT_RETRIED.contains(&method) {
+            0
+        } else {
+            self.retry.max_retries
+        };
+        let mut backoff = self.retry.backoff();
+        loop {
+            let (generation, t) = self.current();
+            let err = match op(t).await {
+                Ok(v) => return Ok(v),
+                Err(e) => self.map_err(method, e),
+            };
+            if !err.is_transient() || backoff.failures() >= max {
+                return Err(err);
+            }
+            // Retry: wait, reconnect (a failed reconnect uses up a retry too), then send again.
+            let mut last = err;
+            loop {
+                let delay = backoff.next_delay();
+                self.note(&retry_note(&last, backoff.failures(), &self.retry, delay));
+                tokio::time::sleep(delay).await;
+                match self.reconnect(generation).await {
+                    Ok(()) => break,
+                    Err(e) if e.is_transient() && backoff.failures() < max => last = e,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+
+    /// A raw request (retried on network failures as the client's policy says, except
+    /// submissions).
     pub async fn request<R: DeserializeOwned>(
         &self,
         method: &str,
         params: ArrayParams,
     ) -> Result<R> {
-        let res = match &self.transport {
-            Transport::Ws(c) => c.request(method, params).await,
-            Transport::Http(c) => c.request(method, params).await,
-        };
-        res.map_err(|e| self.map_err(method, e))
+        self.with_retries(method, |t| {
+            let params = params.clone();
+            async move {
+                match &*t {
+                    Transport::Ws(c) => c.request(method, params).await,
+                    Transport::Http(c) => c.request(method, params).await,
+                }
+            }
+        })
+        .await
     }
 
-    /// A raw subscription (WebSocket only).
+    /// A raw subscription (WebSocket only). Opening it is retried like a request (except
+    /// submissions); a subscription whose connection drops ends.
     pub async fn subscribe<N: DeserializeOwned>(
         &self,
         method: &str,
         params: ArrayParams,
         unsubscribe: &str,
     ) -> Result<Subscription<N>> {
-        match &self.transport {
-            Transport::Ws(c) => c
-                .subscribe(method, params, unsubscribe)
-                .await
-                .map_err(|e| self.map_err(method, e)),
-            Transport::Http(_) => Err(Error::Unsupported {
+        if !self.ws {
+            return Err(Error::Unsupported {
                 url: self.url.clone(),
                 what: format!("{method} over HTTP (use a ws:// URL)"),
-            }),
+            });
         }
+        self.with_retries(method, |t| {
+            let params = params.clone();
+            async move {
+                match &*t {
+                    Transport::Ws(c) => c.subscribe(method, params, unsubscribe).await,
+                    Transport::Http(_) => Err(ClientError::Custom("not a WebSocket".into())),
+                }
+            }
+        })
+        .await
     }
 
     fn map_err(&self, method: &str, e: ClientError) -> Error {
@@ -353,6 +501,14 @@ impl RpcClient {
         .await
     }
 
+    /// `author_pendingExtrinsics`: the encoded transactions in the node's pool.
+    pub async fn pending_extrinsics(&self) -> Result<Vec<Vec<u8>>> {
+        let v: Vec<Bytes> = self
+            .request("author_pendingExtrinsics", rpc_params![])
+            .await?;
+        Ok(v.into_iter().map(|b| b.0).collect())
+    }
+
     /// `author_submitAndWatchExtrinsic` (WebSocket only).
     pub async fn submit_and_watch_extrinsic(
         &self,
@@ -404,6 +560,15 @@ impl RpcClient {
             .await?;
         u32::try_from(n).map_err(|_| Error::decode("account nonce", "exceeds u32"))
     }
+}
+
+/// "node at URL unreachable (REASON); retry N/MAX in D".
+fn retry_note(err: &Error, n: u32, policy: &RetryPolicy, delay: Duration) -> String {
+    format!(
+        "{err}; retry {n}/{} in {}",
+        policy.max_retries,
+        human(delay)
+    )
 }
 
 fn transport_reason(e: &ClientError) -> String {

@@ -351,6 +351,12 @@ pub async fn outcome(rpc: &RpcClient, tx_hash: Hash, block_hash: Hash) -> Result
 
 /// Submits `tx` and follows it until it is in a block (or finalized), then decodes the outcome.
 /// `on_status` sees every status update (for progress display). Over HTTP, polls blocks instead.
+///
+/// When the connection fails while the transaction is being sent or followed, and the client
+/// retries network failures ([`RpcClient::max_retries`]), the transaction is never simply sent
+/// again: once the node answers, its pool (`author_pendingExtrinsics`) and the blocks since
+/// the first send are searched for it; it is followed where it is found, and sent again only
+/// when it is in neither (e.g. the node restarted and lost its pool). Each step is noted.
 pub async fn submit_and_watch(
     rpc: &RpcClient,
     tx: &SignedTx,
@@ -358,11 +364,123 @@ pub async fn submit_and_watch(
     timeout: Duration,
     mut on_status: impl FnMut(&TxStatus),
 ) -> Result<TxOutcome> {
+    let deadline = Instant::now() + timeout;
+    let from = rpc.best_header().await?.number;
+    let mut recoveries = 0u32;
+    let mut send = true;
+    loop {
+        let res = if send {
+            send_once(rpc, tx, wait, timeout, deadline, from, &mut on_status).await
+        } else {
+            follow_by_polling(rpc, tx, wait, timeout, deadline, from, &mut on_status).await
+        };
+        let err = match res {
+            Ok(o) => return Ok(o),
+            Err(e) => e,
+        };
+        if !err.is_transient() || recoveries >= rpc.max_retries() || Instant::now() >= deadline {
+            return Err(err);
+        }
+        recoveries += 1;
+        rpc.note(&format!(
+            "lost the node while sending transaction {:?} ({err}); looking for it in the node's pool and chain before sending anything again",
+            tx.hash
+        ));
+        match locate(rpc, tx, from).await? {
+            Whereabouts::InPool => {
+                rpc.note(&format!(
+                    "transaction {:?} is in the node's pool: following it, not sending it again",
+                    tx.hash
+                ));
+                send = false;
+            }
+            Whereabouts::InBlock(n) => {
+                rpc.note(&format!(
+                    "transaction {:?} is already in block #{n}: not sending it again",
+                    tx.hash
+                ));
+                send = false;
+            }
+            Whereabouts::Nowhere => {
+                rpc.note(&format!(
+                    "transaction {:?} is neither in the node's pool nor in a block since #{from}: sending it again",
+                    tx.hash
+                ));
+                send = true;
+            }
+        }
+    }
+}
+
+/// Where a transaction that may or may not have reached the node is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whereabouts {
+    /// In the node's transaction pool.
+    InPool,
+    /// In the best chain, in this block.
+    InBlock(BlockNumber),
+    /// Neither: it can be sent again without being applied twice.
+    Nowhere,
+}
+
+/// Looks for `tx` in the node's pool, then in the best chain's blocks from `from` (in that
+/// order, so that a transaction moving from the pool into a block is not missed).
+pub async fn locate(rpc: &RpcClient, tx: &SignedTx, from: BlockNumber) -> Result<Whereabouts> {
+    if rpc
+        .pending_extrinsics()
+        .await?
+        .iter()
+        .any(|x| x == &tx.encoded)
+    {
+        return Ok(Whereabouts::InPool);
+    }
+    Ok(match find_in_blocks(rpc, tx.hash, from).await? {
+        Some((n, _)) => Whereabouts::InBlock(n),
+        None => Whereabouts::Nowhere,
+    })
+}
+
+/// The first best-chain block from `from` that contains `tx_hash`.
+pub async fn find_in_blocks(
+    rpc: &RpcClient,
+    tx_hash: Hash,
+    from: BlockNumber,
+) -> Result<Option<(BlockNumber, Hash)>> {
+    let best = rpc.best_header().await?.number;
+    for n in from..=best {
+        let Some(hash) = rpc.block_hash(Some(n)).await? else {
+            continue;
+        };
+        let Some(block) = rpc.block(Some(hash)).await? else {
+            continue;
+        };
+        if block
+            .extrinsics
+            .iter()
+            .any(|x| Hash::from(sp_crypto_hashing::blake2_256(&x.0)) == tx_hash)
+        {
+            return Ok(Some((n, hash)));
+        }
+    }
+    Ok(None)
+}
+
+/// Sends `tx` once and follows it (by subscription over WebSocket, by polling over HTTP).
+async fn send_once<F: FnMut(&TxStatus)>(
+    rpc: &RpcClient,
+    tx: &SignedTx,
+    wait: WaitFor,
+    timeout: Duration,
+    deadline: Instant,
+    from: BlockNumber,
+    on_status: &mut F,
+) -> Result<TxOutcome> {
     if !rpc.supports_subscriptions() {
-        return submit_and_poll(rpc, tx, wait, timeout, on_status).await;
+        rpc.submit_extrinsic(&tx.encoded).await?;
+        on_status(&TxStatus::Ready);
+        return follow_by_polling(rpc, tx, wait, timeout, deadline, from, on_status).await;
     }
     let tx_hash_s = format!("{:?}", tx.hash);
-    let deadline = Instant::now() + timeout;
     let mut sub = rpc.submit_and_watch_extrinsic(&tx.encoded).await?;
     let mut in_block: Option<Hash> = None;
     loop {
@@ -424,28 +542,32 @@ pub async fn submit_and_watch(
     }
 }
 
-async fn submit_and_poll(
+/// Follows an already-sent `tx` by reading blocks from `from` until it is in one (and, for
+/// [`WaitFor::Finalized`], until that block is finalized).
+async fn follow_by_polling<F: FnMut(&TxStatus)>(
     rpc: &RpcClient,
     tx: &SignedTx,
     wait: WaitFor,
     timeout: Duration,
-    mut on_status: impl FnMut(&TxStatus),
+    deadline: Instant,
+    from: BlockNumber,
+    on_status: &mut F,
 ) -> Result<TxOutcome> {
-    let start_number = rpc.best_header().await?.number;
-    rpc.submit_extrinsic(&tx.encoded).await?;
-    on_status(&TxStatus::Ready);
-    let deadline = Instant::now() + timeout;
-    let mut next = start_number;
+    let mut next = from;
     let mut found: Option<TxOutcome> = None;
     while Instant::now() < deadline {
         if found.is_none() {
             let best = rpc.best_header().await?.number;
             while next <= best {
                 if let Some(hash) = rpc.block_hash(Some(next)).await? {
-                    if let Ok(o) = outcome(rpc, tx.hash, hash).await {
-                        on_status(&TxStatus::InBlock(hash));
-                        found = Some(o);
-                        break;
+                    match outcome(rpc, tx.hash, hash).await {
+                        Ok(o) => {
+                            on_status(&TxStatus::InBlock(hash));
+                            found = Some(o);
+                            break;
+                        }
+                        Err(Error::NotFound(_)) => {}
+                        Err(e) => return Err(e),
                     }
                 }
                 next += 1;

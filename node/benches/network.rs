@@ -23,7 +23,7 @@ use aitbc_node::{
     chain_spec::ChainSpec,
     client::Client,
     db::Database,
-    finality,
+    grandpa::justification as finality,
     keystore::{self, Keystore},
     pool::{PoolLimits, TxPool},
     service::chain_dir,

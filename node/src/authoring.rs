@@ -13,7 +13,7 @@ use std::{
 };
 
 use codec::{Decode, Encode};
-use sp_consensus_aura::{sr25519::AuthorityId as AuraId, Slot, AURA_ENGINE_ID};
+use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_consensus_grandpa::GRANDPA_ENGINE_ID;
 use sp_core::{Pair, H256};
 use sp_runtime::{
@@ -27,13 +27,14 @@ use sp_state_machine::OverlayedChanges;
 use crate::{
     client::{Client, ClientError, ClientResult},
     executor::{self, ExecError, StateChanges},
-    finality,
+    grandpa::justification as finality,
     keystore::Keystore,
     metrics::Metrics,
     network::{protocol::BlockData, NetworkHandle},
     pool::TxPool,
+    runtime_api::BlockBuilderApi,
     sync::SyncState,
-    types::{Block, Extrinsic, Hasher, Header},
+    types::{Block, Hasher, Header},
 };
 
 /// Milliseconds since the Unix epoch.
@@ -71,7 +72,7 @@ pub fn build_block(
     key: &sp_core::sr25519::Pair,
     deadline: Instant,
 ) -> ClientResult<BuiltBlock> {
-    let backend = executor::state_at(client.db(), *parent.state_root());
+    let (_, backend) = client.state_at(&parent.hash())?;
     let mut overlay = OverlayedChanges::<Hasher>::default();
     let digest = Digest {
         logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode())],
@@ -83,26 +84,15 @@ pub fn build_block(
         parent.hash(),
         digest,
     );
-    executor::call_in_overlay(
-        &backend,
-        &mut overlay,
-        "Core_initialize_block",
-        &header.encode(),
-    )?;
+    BlockBuilderApi::new(&backend, &mut overlay).initialize_block(&header)?;
 
     let mut inherent_data = sp_inherents::InherentData::new();
     let timestamp = u64::from(slot).saturating_mul(slot_duration_ms);
     inherent_data
         .put_data(sp_timestamp::INHERENT_IDENTIFIER, &timestamp)
         .map_err(|e| ClientError::Other(format!("inherent data: {e}")))?;
-    let raw = executor::call_in_overlay(
-        &backend,
-        &mut overlay,
-        "BlockBuilder_inherent_extrinsics",
-        &inherent_data.encode(),
-    )?;
-    let inherents = Vec::<Extrinsic>::decode(&mut &raw[..])
-        .map_err(|_| ExecError::BadResult("BlockBuilder_inherent_extrinsics".into()))?;
+    let inherents =
+        BlockBuilderApi::new(&backend, &mut overlay).inherent_extrinsics(&inherent_data)?;
 
     let mut extrinsics = Vec::new();
     for xt in inherents {
@@ -162,10 +152,7 @@ pub fn build_block(
         }
     }
 
-    let raw =
-        executor::call_in_overlay(&backend, &mut overlay, "BlockBuilder_finalize_block", &[])?;
-    let mut header = Header::decode(&mut &raw[..])
-        .map_err(|_| ExecError::BadResult("BlockBuilder_finalize_block".into()))?;
+    let mut header = BlockBuilderApi::new(&backend, &mut overlay).finalize_block()?;
     let changes = executor::drain_changes(&backend, &mut overlay)?;
     if changes.root != *header.state_root() {
         return Err(ClientError::StateRootMismatch {
@@ -190,9 +177,7 @@ fn apply(
     overlay: &mut OverlayedChanges<Hasher>,
     encoded: &[u8],
 ) -> Result<ApplyExtrinsicResult, ExecError> {
-    let raw = executor::call_in_overlay(backend, overlay, "BlockBuilder_apply_extrinsic", encoded)?;
-    ApplyExtrinsicResult::decode(&mut &raw[..])
-        .map_err(|_| ExecError::BadResult("BlockBuilder_apply_extrinsic".into()))
+    BlockBuilderApi::new(backend, overlay).apply_extrinsic(encoded)
 }
 
 /// The slot-driven authoring task.
@@ -247,9 +232,7 @@ impl Author {
         if header_slot(&parent).is_some_and(|s| s >= slot) {
             return Ok(());
         }
-        let authorities: Vec<AuraId> =
-            self.client
-                .call_decode(&info.best_hash, "AuraApi_authorities", ())?;
+        let authorities = self.client.runtime_api(info.best_hash).aura_authorities()?;
         if authorities.is_empty() {
             return Err(ClientError::Other(
                 "the runtime has no Aura authorities".into(),

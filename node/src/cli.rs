@@ -93,6 +93,20 @@ pub struct RunCmd {
     /// Most RPC connections at once.
     #[arg(long, default_value_t = 100, value_name = "COUNT")]
     pub rpc_max_connections: u32,
+    /// Which states to keep: `archive` (every block's), `archive-canonical` (every finalized
+    /// block's; forks are forgotten once finality discards them) or N (the last N finalized
+    /// blocks' and every unfinalized block's; at least 32). Chosen when the database is created:
+    /// an archive database cannot start pruning later, nor a pruned one become an archive.
+    #[arg(long, value_name = "MODE", default_value = "archive",
+          value_parser = crate::pruning::parse_state_pruning)]
+    pub state_pruning: crate::pruning::PruningMode,
+    /// Which block bodies to keep: `archive` (all), `archive-canonical` (finalized ones; forks'
+    /// bodies are deleted once finality discards them) or N (the last N finalized blocks').
+    /// Headers and justifications are always kept. Peers cannot sync pruned blocks from this
+    /// node.
+    #[arg(long, value_name = "MODE", default_value = "archive",
+          value_parser = crate::pruning::parse_blocks_pruning)]
+    pub blocks_pruning: crate::pruning::PruningMode,
     /// Prometheus metrics port.
     #[arg(long, default_value_t = 9615, value_name = "PORT")]
     pub prometheus_port: u16,

@@ -18,8 +18,10 @@ use tokio::sync::broadcast;
 
 use crate::{
     chain_spec::ChainSpec,
-    db::{BlockCommit, Database},
-    executor::{self, ExecError, StateChanges},
+    db::{BlockCommit, Database, DbResult, PruneOps},
+    executor::{self, ExecError, StateBackend, StateChanges},
+    pruning::{Pruner, PruningConfig},
+    runtime_api::BlockBuilderApi,
     types::{Block, BlockNumber, Extrinsic, Hasher, Header},
 };
 
@@ -42,16 +44,54 @@ pub enum ClientError {
         expected: H256,
         got: H256,
     },
+    #[error(
+        "State already discarded for {0:?}: this node keeps only recent states \
+         (--state-pruning); ask an archive node"
+    )]
+    StatePruned(H256),
     #[error("cannot finalize {0:?}: it is not a descendant of the last finalized block")]
     NotDescendantOfFinalized(H256),
     #[error("bad block: {0}")]
     BadBlock(String),
+    /// A block an honest peer may also send: from a fork finality has left behind, or one slot
+    /// early by a skewed clock. Refused, but no proof of malice.
+    #[error("block refused: {0}")]
+    Blameless(String),
     #[error("{0}")]
     Other(String),
 }
 
 /// Result alias.
 pub type ClientResult<T> = Result<T, ClientError>;
+
+/// Small values a subsystem keeps beside the chain (the GRANDPA voter's last round and own
+/// votes), synced to disk on write. Subsystems get this instead of the database.
+pub trait AuxStore: Send + Sync {
+    /// The value under `key`, if any.
+    fn get_aux(&self, key: &[u8]) -> ClientResult<Option<Vec<u8>>>;
+    /// Store `value` under `key`, synced to disk before it returns.
+    fn put_aux(&self, key: &[u8], value: &[u8]) -> ClientResult<()>;
+}
+
+impl AuxStore for Database {
+    fn get_aux(&self, key: &[u8]) -> ClientResult<Option<Vec<u8>>> {
+        Ok(self.get_meta(key)?)
+    }
+
+    fn put_aux(&self, key: &[u8], value: &[u8]) -> ClientResult<()> {
+        Ok(self.put_meta(key, value)?)
+    }
+}
+
+impl AuxStore for Client {
+    fn get_aux(&self, key: &[u8]) -> ClientResult<Option<Vec<u8>>> {
+        self.db.get_aux(key)
+    }
+
+    fn put_aux(&self, key: &[u8], value: &[u8]) -> ClientResult<()> {
+        self.db.put_aux(key, value)
+    }
+}
 
 /// Best and finalized heads.
 #[derive(Clone, Copy, Debug)]
@@ -76,6 +116,9 @@ pub struct ImportedBlock {
     pub retracted: Vec<H256>,
     /// The fork's blocks below this one that joined the best chain with it (lowest first).
     pub enacted: Vec<H256>,
+    /// Sent by [`Client::finalize`]: finality, not an import, moved the best chain. Whoever
+    /// finalized may not own a pool; the node's pool maintenance task handles these.
+    pub by_finality: bool,
 }
 
 /// See [`Client::reorg_route`].
@@ -100,6 +143,8 @@ pub struct Client {
     spec: ChainSpec,
     info: RwLock<ChainInfo>,
     import_lock: Mutex<()>,
+    /// Pruning bookkeeping; changed only under `import_lock`.
+    pruner: Mutex<Pruner>,
     /// `AuraApi_slot_duration`, read once: the runtime is compiled into the node, so it cannot
     /// change while the process runs.
     slot_duration_ms: OnceLock<u64>,
@@ -117,8 +162,25 @@ pub fn system_events_key() -> Vec<u8> {
 pub type EventRecords = Vec<frame_system::EventRecord<aitbc_runtime::RuntimeEvent, H256>>;
 
 impl Client {
-    /// Open the chain in `db`, writing the genesis block of `spec` if the database is empty.
+    /// Open the chain in `db` as an archive, writing the genesis block of `spec` if the database
+    /// is empty.
     pub fn open(db: Database, spec: ChainSpec) -> anyhow::Result<Arc<Self>> {
+        Self::open_with(db, spec, PruningConfig::default())
+    }
+
+    /// Open the chain in `db` with the given pruning settings, writing the genesis block of
+    /// `spec` if the database is empty.
+    pub fn open_with(
+        db: Database,
+        spec: ChainSpec,
+        pruning: PruningConfig,
+    ) -> anyhow::Result<Arc<Self>> {
+        let fresh = db.genesis_hash()?.is_none();
+        let stored_finalized = match db.finalized_hash()? {
+            Some(h) => (h, db.header(&h)?.map_or(0, |h| h.number)),
+            None => (H256::zero(), 0),
+        };
+        let pruner = Pruner::open(&db, pruning, fresh, stored_finalized)?;
         let genesis_hash = match db.genesis_hash()? {
             Some(g) => {
                 let stored = db.chain_id()?.unwrap_or_default();
@@ -130,7 +192,7 @@ impl Client {
                 }
                 g
             }
-            None => Self::write_genesis(&db, &spec)?,
+            None => Self::write_genesis(&db, &spec, &pruner)?,
         };
         let best_hash = db.best_hash()?.unwrap_or(genesis_hash);
         let finalized_hash = db.finalized_hash()?.unwrap_or(genesis_hash);
@@ -154,6 +216,7 @@ impl Client {
             spec,
             info: RwLock::new(info),
             import_lock: Mutex::new(()),
+            pruner: Mutex::new(pruner),
             slot_duration_ms: OnceLock::new(),
             notifications: Notifications {
                 imported,
@@ -186,9 +249,11 @@ impl Client {
         ))
     }
 
-    fn write_genesis(db: &Database, spec: &ChainSpec) -> anyhow::Result<H256> {
+    fn write_genesis(db: &Database, spec: &ChainSpec, pruner: &Pruner) -> anyhow::Result<H256> {
         let (block, changes) = Self::genesis_block(db, spec)?;
         let hash = block.header.hash();
+        let mut pruning = PruneOps::default();
+        pruner.on_genesis(&mut pruning, &changes.nodes);
         db.init_genesis(
             &spec.id,
             BlockCommit {
@@ -197,6 +262,7 @@ impl Client {
                 new_best: Some((hash, vec![(0, hash)])),
                 finalized: Some((hash, None)),
                 uncanonical: None,
+                pruning,
             },
             hash,
         )?;
@@ -234,7 +300,10 @@ impl Client {
         let Some(header) = self.db.header(hash)? else {
             return Ok(None);
         };
-        let body = self.db.body(hash)?.unwrap_or_default();
+        // A pruned body (--blocks-pruning): the block cannot be served whole.
+        let Some(body) = self.db.body(hash)? else {
+            return Ok(None);
+        };
         Ok(Some(<Block as sp_runtime::traits::Block>::new(
             header, body,
         )))
@@ -258,12 +327,35 @@ impl Client {
         Ok(self.db.tx_location(tx_hash)?)
     }
 
+    /// The pruning settings.
+    pub fn pruning(&self) -> PruningConfig {
+        self.pruner.lock().config()
+    }
+
+    /// The state of block `at`, or [`ClientError::StatePruned`] when pruning discarded it.
+    pub fn state_at(&self, at: &H256) -> ClientResult<(Header, StateBackend)> {
+        let header = self.expect_header(at)?;
+        let kept = {
+            let pruner = self.pruner.lock();
+            pruner.config().state == crate::pruning::PruningMode::Archive || {
+                let canonical = self.db.hash_at(header.number)? == Some(*at);
+                pruner.state_kept(at, header.number, canonical, self.info().finalized_number)
+            }
+        };
+        if !kept {
+            return Err(ClientError::StatePruned(*at));
+        }
+        let backend = executor::state_at(&self.db, *header.state_root());
+        Ok((header, backend))
+    }
+
     /// Call a runtime API at block `at`; changes are discarded.
     pub fn call(&self, at: &H256, method: &str, args: &[u8]) -> ClientResult<Vec<u8>> {
-        let header = self.expect_header(at)?;
-        Ok(executor::call_at(
-            &self.db,
-            *header.state_root(),
+        let (_, backend) = self.state_at(at)?;
+        let mut overlay = OverlayedChanges::default();
+        Ok(executor::call_in_overlay(
+            &backend,
+            &mut overlay,
             method,
             args,
         )?)
@@ -285,9 +377,9 @@ impl Client {
         if let Some(ms) = self.slot_duration_ms.get() {
             return Ok(*ms);
         }
-        let best = self.info().best_hash;
         let ms = self
-            .call_decode::<sp_consensus_aura::SlotDuration>(&best, "AuraApi_slot_duration", ())?
+            .runtime_api(self.info().best_hash)
+            .aura_slot_duration()?
             .as_millis()
             .max(1);
         Ok(*self.slot_duration_ms.get_or_init(|| ms))
@@ -295,13 +387,17 @@ impl Client {
 
     /// The runtime version at `at`.
     pub fn runtime_version(&self, at: &H256) -> ClientResult<sp_version::RuntimeVersion> {
-        self.call_decode(at, "Core_version", ())
+        self.runtime_api(*at).version()
+    }
+
+    /// The typed runtime API at block `at`.
+    pub fn runtime_api(&self, at: H256) -> crate::runtime_api::RuntimeApiAt<'_> {
+        crate::runtime_api::RuntimeApiAt::new(self, at)
     }
 
     /// A storage value at `at`.
     pub fn storage(&self, at: &H256, key: &[u8]) -> ClientResult<Option<Vec<u8>>> {
-        let header = self.expect_header(at)?;
-        let backend = executor::state_at(&self.db, *header.state_root());
+        let (_, backend) = self.state_at(at)?;
         backend
             .storage(key)
             .map_err(|e| ClientError::Other(e.to_string()))
@@ -315,8 +411,7 @@ impl Client {
         start_after: Option<&[u8]>,
         count: usize,
     ) -> ClientResult<Vec<Vec<u8>>> {
-        let header = self.expect_header(at)?;
-        let backend = executor::state_at(&self.db, *header.state_root());
+        let (_, backend) = self.state_at(at)?;
         let mut args = sp_state_machine::IterArgs::default();
         args.prefix = Some(prefix);
         args.start_at = start_after;
@@ -333,8 +428,7 @@ impl Client {
 
     /// A Merkle read proof of `keys` at `at`.
     pub fn read_proof(&self, at: &H256, keys: &[Vec<u8>]) -> ClientResult<Vec<Vec<u8>>> {
-        let header = self.expect_header(at)?;
-        let backend = executor::state_at(&self.db, *header.state_root());
+        let (_, backend) = self.state_at(at)?;
         let proof = sp_state_machine::prove_read(backend, keys)
             .map_err(|e| ClientError::Other(e.to_string()))?;
         Ok(proof.into_iter_nodes().collect())
@@ -351,13 +445,13 @@ impl Client {
 
     /// Execute `block` on its parent's state and return the state changes, checking its roots.
     pub fn execute_block(&self, block: &Block) -> ClientResult<StateChanges> {
-        let parent =
-            self.header(block.header.parent_hash())?
-                .ok_or(ClientError::UnknownParent {
-                    parent: *block.header.parent_hash(),
-                    number: block.header.number,
-                })?;
-        let backend = executor::state_at(&self.db, *parent.state_root());
+        if self.header(block.header.parent_hash())?.is_none() {
+            return Err(ClientError::UnknownParent {
+                parent: *block.header.parent_hash(),
+                number: block.header.number,
+            });
+        }
+        let (_, backend) = self.state_at(block.header.parent_hash())?;
         let mut overlay = OverlayedChanges::<Hasher>::default();
         // The runtime executes the pre-seal header: the author's seal is not part of it.
         let mut unsealed = block.clone();
@@ -366,12 +460,7 @@ impl Client {
             .digest
             .logs
             .retain(|d| !matches!(d, sp_runtime::generic::DigestItem::Seal(..)));
-        executor::call_in_overlay(
-            &backend,
-            &mut overlay,
-            "Core_execute_block",
-            &unsealed.encode(),
-        )?;
+        BlockBuilderApi::new(&backend, &mut overlay).execute_block(&unsealed)?;
         let changes = executor::drain_changes(&backend, &mut overlay)?;
         if changes.root != *block.header.state_root() {
             return Err(ClientError::StateRootMismatch {
@@ -426,13 +515,36 @@ impl Client {
             ),
             None => (None, None, Vec::new(), Vec::new()),
         };
+        // A block imported twice must not be journaled (and hold its nodes) twice.
+        let known = self.db.header(&hash)?.is_some();
+        let mut pruner = self.pruner.lock();
+        let mut next_pruner = pruner.clone();
+        let mut pruning = PruneOps::default();
+        if !known {
+            next_pruner.on_import(
+                &mut pruning,
+                hash,
+                number,
+                *header.parent_hash(),
+                &changes.nodes,
+                &changes.deleted,
+            );
+        }
+        if finalize {
+            let canon = new_best.as_ref().map(|(_, c)| c.as_slice()).unwrap_or(&[]);
+            next_pruner.on_finalize(&self.db, &mut pruning, (hash, number), |n| {
+                self.canonical_after(canon, n)
+            })?;
+        }
         self.db.commit(BlockCommit {
             block: Some((block, justifications)),
             state_nodes: changes.nodes,
             new_best,
             finalized: finalize.then_some((hash, None)),
             uncanonical,
+            pruning,
         })?;
+        *pruner = next_pruner;
         let newly_finalized = {
             let mut i = self.info.write();
             if is_new_best {
@@ -448,6 +560,8 @@ impl Client {
                 None
             }
         };
+        // Readers check the pruner against `info`: both change before either is read again.
+        drop(pruner);
         let imported = ImportedBlock {
             hash,
             header: header.clone(),
@@ -455,6 +569,7 @@ impl Client {
             tx_hashes,
             retracted,
             enacted,
+            by_finality: false,
         };
         let _ = self.notifications.imported.send(imported.clone());
         if let Some(from) = newly_finalized {
@@ -533,17 +648,29 @@ impl Client {
                     tx_hashes,
                     retracted: r.retracted,
                     enacted: r.enacted,
+                    by_finality: true,
                 };
                 (Some((hash, r.canonical)), r.uncanonical, Some(reorg))
             }
             None => (None, None, None),
         };
+        let mut pruner = self.pruner.lock();
+        let mut next_pruner = pruner.clone();
+        let mut pruning = PruneOps::default();
+        {
+            let canon = new_best.as_ref().map(|(_, c)| c.as_slice()).unwrap_or(&[]);
+            next_pruner.on_finalize(&self.db, &mut pruning, (hash, *header.number()), |n| {
+                self.canonical_after(canon, n)
+            })?;
+        }
         self.db.commit(BlockCommit {
             finalized: Some((hash, justifications)),
             new_best,
             uncanonical,
+            pruning,
             ..Default::default()
         })?;
+        *pruner = next_pruner;
         {
             let mut i = self.info.write();
             if reorg.is_some() {
@@ -553,6 +680,7 @@ impl Client {
             i.finalized_hash = hash;
             i.finalized_number = *header.number();
         }
+        drop(pruner);
         if let Some(r) = &reorg {
             tracing::info!(
                 "♻️  Finality moved the best chain to #{} ({hash:?}), retracting {} blocks",
@@ -574,6 +702,24 @@ impl Client {
             }
         }
         Ok(())
+    }
+
+    /// The canonical hash at `number` once `route` (from [`Self::canonical_route`]) is written.
+    fn canonical_after(
+        &self,
+        route: &[(BlockNumber, H256)],
+        number: BlockNumber,
+    ) -> DbResult<Option<H256>> {
+        match route.iter().find(|(n, _)| *n == number) {
+            Some((_, h)) => Ok(Some(*h)),
+            None => self.db.hash_at(number),
+        }
+    }
+
+    /// The lowest block whose state is kept, and the highest block whose body was pruned.
+    pub fn pruning_horizon(&self) -> (BlockNumber, Option<BlockNumber>) {
+        let p = self.pruner.lock();
+        (p.state_base(), p.bodies_pruned_to())
     }
 
     /// The (number, hash) pairs that become canonical when `header` becomes best.
@@ -612,8 +758,7 @@ impl Client {
     /// Apply an extrinsic on top of block `at` without keeping the result; returns the encoded
     /// `ApplyExtrinsicResult`.
     pub fn dry_run(&self, at: &H256, xt: &[u8]) -> ClientResult<Vec<u8>> {
-        let parent = self.expect_header(at)?;
-        let backend = executor::state_at(&self.db, *parent.state_root());
+        let (parent, backend) = self.state_at(at)?;
         let mut overlay = OverlayedChanges::<Hasher>::default();
         // Pretend to be the next slot's block: Aura requires the slot to increase.
         let slot = crate::authoring::header_slot(&parent)
@@ -632,18 +777,9 @@ impl Client {
             *at,
             digest,
         );
-        executor::call_in_overlay(
-            &backend,
-            &mut overlay,
-            "Core_initialize_block",
-            &header.encode(),
-        )?;
-        Ok(executor::call_in_overlay(
-            &backend,
-            &mut overlay,
-            "BlockBuilder_apply_extrinsic",
-            xt,
-        )?)
+        let mut api = BlockBuilderApi::new(&backend, &mut overlay);
+        api.initialize_block(&header)?;
+        Ok(api.apply_extrinsic_raw(xt)?)
     }
 
     /// Decode an extrinsic from its encoding.

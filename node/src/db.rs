@@ -14,8 +14,15 @@ use crate::types::{Block, BlockNumber, Header};
 pub mod col {
     /// Node metadata: best/finalized/genesis hashes, chain id.
     pub const META: &str = "meta";
-    /// Trie nodes of the state, keyed by prefixed node hash. Archive: nodes are never deleted.
+    /// Trie nodes of the state, keyed by prefixed node hash. An archive node never deletes them;
+    /// with state pruning, a node is deleted when its reference count ([`STATE_REFS`]) drops to 0.
     pub const STATE: &str = "state";
+    /// State pruning only: how many holders each trie node has (u32, little endian). A holder is
+    /// the pruning base's state, or a block above the base whose import inserted the node.
+    pub const STATE_REFS: &str = "state_refs";
+    /// Pruning only: per block not yet pruned, the trie nodes its import inserted and deleted
+    /// ([`crate::pruning::JournalRecord`]), by block hash.
+    pub const JOURNAL: &str = "journal";
     /// SCALE-encoded headers, by block hash.
     pub const HEADERS: &str = "headers";
     /// SCALE-encoded block bodies (`Vec<Extrinsic>`), by block hash.
@@ -27,9 +34,11 @@ pub mod col {
     /// Extrinsic hash -> (block hash, index in block).
     pub const TX_INDEX: &str = "tx_index";
     /// All column families.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 9] = [
         META,
         STATE,
+        STATE_REFS,
+        JOURNAL,
         HEADERS,
         BODIES,
         JUSTIFICATIONS,
@@ -75,6 +84,24 @@ pub struct BlockCommit {
     pub uncanonical: Option<std::ops::RangeInclusive<BlockNumber>>,
     /// New finalized block and its justification.
     pub finalized: Option<(H256, Option<sp_runtime::Justifications>)>,
+    /// What pruning writes and deletes in the same batch.
+    pub pruning: PruneOps,
+}
+
+/// The pruning part of a [`BlockCommit`], computed by [`crate::pruning::Pruner`].
+#[derive(Default)]
+pub struct PruneOps {
+    /// Journal records to write (block hash, encoded record).
+    pub journal_put: Vec<(H256, Vec<u8>)>,
+    /// Journal records to delete.
+    pub journal_delete: Vec<H256>,
+    /// Change of each trie node's reference count. A node whose count reaches 0 is deleted.
+    pub ref_deltas: std::collections::HashMap<Vec<u8>, i64>,
+    /// Blocks whose body (and transaction-index entries) are deleted; headers and
+    /// justifications stay.
+    pub bodies_delete: Vec<H256>,
+    /// Bookkeeping values to write in the meta column.
+    pub meta_put: Vec<(&'static [u8], Vec<u8>)>,
 }
 
 impl Database {
@@ -221,6 +248,8 @@ impl Database {
         for (k, v) in &commit.state_nodes {
             batch.put_cf(state, k, v);
         }
+        // After the puts: a node inserted and released in one commit ends up deleted.
+        self.fill_pruning(batch, &commit.pruning)?;
         if let Some((block, justifications)) = &commit.block {
             let hash = block.header.hash();
             batch.put_cf(
@@ -259,6 +288,83 @@ impl Database {
             }
         }
         Ok(())
+    }
+
+    fn fill_pruning(&self, batch: &mut WriteBatch, ops: &PruneOps) -> DbResult<()> {
+        let journal = self.cf(col::JOURNAL)?;
+        for (hash, record) in &ops.journal_put {
+            batch.put_cf(journal, hash.as_bytes(), record);
+        }
+        for hash in &ops.journal_delete {
+            batch.delete_cf(journal, hash.as_bytes());
+        }
+        let (state, refs) = (self.cf(col::STATE)?, self.cf(col::STATE_REFS)?);
+        for (key, delta) in &ops.ref_deltas {
+            if *delta == 0 {
+                continue;
+            }
+            let count = i64::from(self.state_refs(key)?).saturating_add(*delta);
+            if count < 0 {
+                return Err(DbError::Corrupt(format!(
+                    "trie node 0x{} released more often than held",
+                    hex::encode(key)
+                )));
+            }
+            if count == 0 {
+                batch.delete_cf(state, key);
+                batch.delete_cf(refs, key);
+            } else {
+                let count = u32::try_from(count).map_err(|_| {
+                    DbError::Corrupt(format!(
+                        "trie node 0x{} has too many holders",
+                        hex::encode(key)
+                    ))
+                })?;
+                batch.put_cf(refs, key, count.to_le_bytes());
+            }
+        }
+        let (bodies, txi) = (self.cf(col::BODIES)?, self.cf(col::TX_INDEX)?);
+        for hash in &ops.bodies_delete {
+            for xt in self.body(hash)?.unwrap_or_default() {
+                let xt_hash = crate::types::extrinsic_hash(&xt);
+                // The index may point at another block holding the same extrinsic.
+                if self.tx_location(&xt_hash)?.is_some_and(|(b, _)| b == *hash) {
+                    batch.delete_cf(txi, xt_hash.as_bytes());
+                }
+            }
+            batch.delete_cf(bodies, hash.as_bytes());
+        }
+        let meta = self.cf(col::META)?;
+        for (key, value) in &ops.meta_put {
+            batch.put_cf(meta, key, value);
+        }
+        Ok(())
+    }
+
+    /// How many holders a trie node has (state pruning only; 0 when unknown).
+    pub fn state_refs(&self, key: &[u8]) -> DbResult<u32> {
+        match self.get(col::STATE_REFS, key)? {
+            None => Ok(0),
+            Some(v) => <[u8; 4]>::try_from(&v[..])
+                .map(u32::from_le_bytes)
+                .map_err(|_| {
+                    DbError::Corrupt(format!("bad reference count of 0x{}", hex::encode(key)))
+                }),
+        }
+    }
+
+    /// Every (key, value) of a column, in key order. For loading small bookkeeping columns and
+    /// for tests.
+    pub fn iter_column(&self, column: &str) -> DbResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(self.cf(column)?, rocksdb::IteratorMode::Start)
+        {
+            let (k, v) = item?;
+            out.push((k.into_vec(), v.into_vec()));
+        }
+        Ok(out)
     }
 
     fn write(&self, batch: WriteBatch) -> DbResult<()> {

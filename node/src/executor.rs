@@ -129,10 +129,12 @@ pub fn call_decode<R: Decode>(
     R::decode(&mut &out[..]).map_err(|_| ExecError::BadResult(method.to_string()))
 }
 
-/// The outcome of running a block: new state root and the trie nodes to persist.
+/// The outcome of running a block: new state root, the trie nodes to persist, and the nodes of
+/// the parent's state that the new state no longer has (used by state pruning only).
 pub struct StateChanges {
     pub root: H256,
-    pub nodes: Vec<(Vec<u8>, Vec<u8>)>,
+    pub nodes: TrieNodes,
+    pub deleted: Vec<Vec<u8>>,
 }
 
 /// Turn an overlay's changes into trie nodes and the new root.
@@ -143,18 +145,29 @@ pub fn drain_changes(
     let changes = overlay
         .drain_storage_changes(backend, StateVersion::V1)
         .map_err(|e| ExecError::State(e.to_string()))?;
+    let (nodes, deleted) = memory_db_nodes(changes.transaction);
     Ok(StateChanges {
         root: changes.transaction_storage_root,
-        nodes: memory_db_nodes(changes.transaction),
+        nodes,
+        deleted,
     })
 }
 
-/// The inserted nodes of a trie transaction. Deletions are ignored: this is an archive node, and
-/// nodes are shared between blocks.
-pub fn memory_db_nodes(mut tx: PrefixedMemoryDB<Hasher>) -> Vec<(Vec<u8>, Vec<u8>)> {
-    tx.drain()
-        .into_iter()
-        .filter(|(_, (_, rc))| *rc > 0)
-        .map(|(k, (v, _))| (k, v))
-        .collect()
+/// Trie nodes as (prefixed key, encoded node).
+pub type TrieNodes = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// The inserted nodes (key, value) and the deleted node keys of a trie transaction. Nodes are
+/// shared between blocks, so a deletion only says that this block's state lacks the node; the
+/// pruner decides when it can go.
+pub fn memory_db_nodes(mut tx: PrefixedMemoryDB<Hasher>) -> (TrieNodes, Vec<Vec<u8>>) {
+    let mut inserted = Vec::new();
+    let mut deleted = Vec::new();
+    for (key, (value, rc)) in tx.drain() {
+        match rc {
+            rc if rc > 0 => inserted.push((key, value)),
+            rc if rc < 0 => deleted.push(key),
+            _ => {}
+        }
+    }
+    (inserted, deleted)
 }

@@ -18,14 +18,14 @@ use std::{collections::BTreeMap, sync::Arc};
 use codec::Decode;
 use parking_lot::Mutex;
 use sp_consensus_aura::{sr25519::AuthorityId as AuraId, Slot, AURA_ENGINE_ID};
-use sp_consensus_grandpa::{AuthorityList, SetId, GRANDPA_ENGINE_ID};
+use sp_consensus_grandpa::GRANDPA_ENGINE_ID;
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{generic::DigestItem, traits::Header as _, Justifications};
 
 use crate::{
     authoring::{header_slot, now_ms},
     client::{Client, ClientError, ClientResult, ImportedBlock},
-    finality,
+    grandpa::justification as finality,
     metrics::Metrics,
     pool::TxPool,
     types::{Block, Header},
@@ -165,13 +165,12 @@ impl BlockImporter {
     /// Verify a justification of an imported block and finalize it.
     pub fn finalize_with(&self, header: &Header, justification: Vec<u8>) -> ClientResult<()> {
         self.verify_justification(header, &justification)?;
-        let reorg = self.client.finalize(
+        // A reorg by finality reaches the pool through the client's notification (see
+        // `ImportedBlock::by_finality`), whoever finalizes: this importer or the GRANDPA voter.
+        self.client.finalize(
             header.hash(),
             Some(Justifications::from((GRANDPA_ENGINE_ID, justification))),
         )?;
-        if let Some(reorg) = reorg {
-            self.pool.maintain(&reorg);
-        }
         Ok(())
     }
 
@@ -214,9 +213,7 @@ impl BlockImporter {
                 now,
             }));
         }
-        let authorities: Vec<AuraId> =
-            self.client
-                .call_decode(&parent_hash, "AuraApi_authorities", ())?;
+        let authorities = self.client.runtime_api(parent_hash).aura_authorities()?;
         if authorities.is_empty() {
             return Err(ClientError::Other(
                 "the runtime has no Aura authorities".into(),
@@ -289,12 +286,7 @@ impl BlockImporter {
     /// Verify a GRANDPA justification of `header` against the authority set at its parent.
     pub fn verify_justification(&self, header: &Header, justification: &[u8]) -> ClientResult<()> {
         let at = *header.parent_hash();
-        let authorities: AuthorityList =
-            self.client
-                .call_decode(&at, "GrandpaApi_grandpa_authorities", ())?;
-        let set_id: SetId = self
-            .client
-            .call_decode(&at, "GrandpaApi_current_set_id", ())?;
+        let (set_id, authorities) = self.client.runtime_api(at).grandpa_set()?;
         finality::verify_justification(header, justification, &authorities, set_id).map_err(|e| {
             bad(BadBlock::BadJustification {
                 number: header.number,
@@ -305,7 +297,12 @@ impl BlockImporter {
 }
 
 fn bad(e: BadBlock) -> ClientError {
-    ClientError::BadBlock(e.to_string())
+    match e {
+        BadBlock::FromTheFuture { .. } | BadBlock::BelowFinality { .. } => {
+            ClientError::Blameless(e.to_string())
+        }
+        _ => ClientError::BadBlock(e.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -585,6 +582,54 @@ mod tests {
             statuses,
             vec![TxStatus::Retracted(a1), TxStatus::InBlock(b1)]
         );
+    }
+
+    #[test]
+    fn a_reorg_by_finality_puts_retracted_transactions_back_through_the_maintenance_task() {
+        // The node imports A#1 (Bob's remark) and A#2, then the shorter fork B#1; the GRANDPA
+        // voter (here: Client::finalize, as the voter calls it) finalizes B#1.
+        let (a, b, node) = (chain(), chain(), chain());
+        let s = now_slot();
+        let alice = Sr25519Keyring::Alice.pair();
+        let remark = bob_remark(&a, b"in a");
+        let tx = a
+            .pool
+            .submit(remark, TransactionSource::External)
+            .expect("pool");
+        let (a1, _) = block(&a, s - 3, &alice);
+        assert!(a1.extrinsics.iter().any(|xt| extrinsic_hash(xt) == tx));
+        a.client
+            .import_block(a1.clone(), None, None, false)
+            .expect("a1");
+        let (a2, _) = block(&a, s - 2, &alice);
+        let (b1, _) = block(&b, s - 1, &alice);
+        let imp = importer(&node);
+        for blk in [a1, a2, b1.clone()] {
+            imp.import(blk, None).expect("import");
+        }
+        assert!(!node.pool.contains(&tx));
+        let runtime = tokio::runtime::Runtime::new().expect("tokio");
+        let (tasks, _essential) = crate::tasks::essential_tasks();
+        let notifications = node.client.notifications.imported.subscribe();
+        runtime.block_on(async {
+            crate::pool::spawn_maintenance(&node.pool, notifications, &tasks);
+        });
+        let reorg = node
+            .client
+            .finalize(b1.header.hash(), None)
+            .expect("finalize")
+            .expect("a reorg");
+        assert!(reorg.by_finality);
+        assert_eq!(reorg.retracted.len(), 2);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !node.pool.contains(&tx) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the remark of the retracted A#1 did not come back to the pool"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        drop(runtime);
     }
 
     #[test]

@@ -52,12 +52,39 @@ fn init_logging(filter: Option<&str>) {
         .try_init();
 }
 
+/// The node's local setup, before anything runs: chain, database, keys, network identity.
+struct Prepared {
+    client: Arc<Client>,
+    keystore: Arc<Keystore>,
+    is_validator: bool,
+    name: String,
+    keypair: libp2p::identity::Keypair,
+    peer: String,
+    listen_addrs: Vec<libp2p::Multiaddr>,
+    bootnodes: Vec<libp2p::Multiaddr>,
+    /// A `--tmp`/`--dev` base path, deleted when the node stops.
+    _tmp: Option<tempfile::TempDir>,
+}
+
 pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     init_logging(cmd.log.as_deref());
+    // Refuse unsafe RPC settings before anything is created.
     let external = cmd.rpc_external || cmd.unsafe_rpc_external;
     let rpc_methods = cmd.rpc_methods.resolve(external, cmd.unsafe_rpc_external)?;
+    let prepared = prepare(cmd)?;
+    // Every thread that may run the runtime gets its ample stack (virtual memory: only the pages
+    // a call touches are ever committed).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(crate::executor::RUNTIME_STACK_BYTES)
+        .build()?;
+    runtime.block_on(serve(cmd, prepared, rpc_methods))
+}
+
+/// The dev key `--alice` … `--ferdie` (or `--dev`) select, refused on chains that are not for
+/// development.
+fn dev_key(cmd: &RunCmd, spec: &ChainSpec) -> anyhow::Result<Option<&'static str>> {
     let shared = &cmd.shared;
-    let spec = ChainSpec::load(&shared.chain_id())?;
     let keyring_uri = cmd
         .keyring
         .uri()
@@ -77,6 +104,15 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(keyring_uri)
+}
+
+/// The chain's data directory, and the temporary base path holding it if there is one.
+fn data_dir(
+    cmd: &RunCmd,
+    spec: &ChainSpec,
+) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    let shared = &cmd.shared;
     let use_tmp = cmd.tmp || (shared.dev && shared.base_path.is_none());
     let tmp = if use_tmp {
         Some(tempfile::Builder::new().prefix("aitbc-node").tempdir()?)
@@ -90,10 +126,21 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
     };
     let dir = chain_dir(&base, &spec.id);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok((dir, tmp))
+}
 
+fn prepare(cmd: &RunCmd) -> anyhow::Result<Prepared> {
+    let shared = &cmd.shared;
+    let spec = ChainSpec::load(&shared.chain_id())?;
+    let keyring_uri = dev_key(cmd, &spec)?;
+    let (dir, tmp) = data_dir(cmd, &spec)?;
     let db = Database::open(&dir.join("db"))
         .with_context(|| format!("cannot open the database in {}", dir.display()))?;
-    let client = Client::open(db, spec)?;
+    let pruning = crate::pruning::PruningConfig {
+        state: cmd.state_pruning,
+        blocks: cmd.blocks_pruning,
+    };
+    let client = Client::open_with(db, spec, pruning)?;
     let keystore = Arc::new(Keystore::open(&dir.join("keystore"))?);
     if let Some(uri) = keyring_uri {
         keystore.add(keystore::AURA, uri)?;
@@ -131,6 +178,11 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         if is_validator { "AUTHORITY" } else { "FULL" }
     );
     tracing::info!("💾 Database: RocksDB at {}", dir.join("db").display());
+    tracing::info!(
+        "🗄  State pruning: {}, blocks pruning: {}",
+        pruning.state,
+        pruning.blocks
+    );
     tracing::info!("🔖 Local node identity is: {peer}");
     tracing::info!(
         "📦 Best: #{} ({}), finalized #{} ({})",
@@ -139,118 +191,126 @@ pub fn run(cmd: &RunCmd) -> anyhow::Result<()> {
         info.finalized_number,
         short(&info.finalized_hash)
     );
+    Ok(Prepared {
+        client,
+        keystore,
+        is_validator,
+        name,
+        keypair,
+        peer,
+        listen_addrs,
+        bootnodes,
+        _tmp: tmp,
+    })
+}
 
-    // Every thread that may run the runtime gets its ample stack (virtual memory: only the pages
-    // a call touches are ever committed).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(crate::executor::RUNTIME_STACK_BYTES)
-        .build()?;
-    runtime.block_on(async move {
-        let metrics = Metrics::new();
-        let pool = TxPool::new(client.clone(), PoolLimits::default());
-        spawn_pool_revalidation(&client, &pool);
-        let (net, incoming) = network::start(NetworkConfig {
-            listen_addrs,
-            bootnodes,
+/// Start every subsystem and run until a shutdown signal or the failure of an essential task.
+async fn serve(cmd: &RunCmd, p: Prepared, rpc_methods: rpc::RpcMethods) -> anyhow::Result<()> {
+    let client = p.client.clone();
+    let metrics = Metrics::new();
+    let (tasks, mut essential) = crate::tasks::essential_tasks();
+    let pool = TxPool::new(client.clone(), PoolLimits::default());
+    crate::pool::spawn_maintenance(&pool, client.notifications.imported.subscribe(), &tasks);
+    let (net, incoming) = network::start(
+        NetworkConfig {
+            listen_addrs: p.listen_addrs.clone(),
+            bootnodes: p.bootnodes.clone(),
             max_peers: cmd.network.max_peers,
-            keypair,
+            keypair: p.keypair.clone(),
             genesis: client.info().genesis_hash,
-        })?;
-        let importer = BlockImporter::new(client.clone(), pool.clone(), metrics.clone());
-        let grandpa = Grandpa::new(client.clone(), net.clone(), keystore.clone());
-        let sync = SyncService::new(
-            importer,
-            pool.clone(),
-            net.clone(),
-            Some(grandpa.clone()),
-            is_validator,
-        );
-        sync.start(incoming);
-        tokio::spawn(grandpa.run());
-        let ip: IpAddr = if external {
-            Ipv4Addr::UNSPECIFIED.into()
-        } else {
-            Ipv4Addr::LOCALHOST.into()
-        };
-        let ctx = RpcCtx {
+        },
+        &tasks,
+    )?;
+    let importer = BlockImporter::new(client.clone(), pool.clone(), metrics.clone());
+    let grandpa = Grandpa::new(client.clone(), net.clone(), p.keystore.clone());
+    let sync = SyncService::new(
+        importer,
+        pool.clone(),
+        net.clone(),
+        Some(grandpa.clone()),
+        p.is_validator,
+    );
+    sync.start(incoming, &tasks);
+    tasks.spawn("grandpa-voter", grandpa.run(tasks.clone()));
+    let ctx = RpcCtx {
+        client: client.clone(),
+        pool: pool.clone(),
+        keystore: p.keystore.clone(),
+        metrics: metrics.clone(),
+        network: Some(net.clone()),
+        sync: Some(sync.state.clone()),
+        node: NodeInfo {
+            name: p.name.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            peer_id: p.peer.clone(),
+            is_authority: p.is_validator,
+        },
+    };
+    let server = start_rpc_and_metrics(cmd, ctx, rpc_methods, &metrics).await?;
+    spawn_informant(
+        client.clone(),
+        pool.clone(),
+        metrics.clone(),
+        net.clone(),
+        sync.state.clone(),
+    );
+    if p.is_validator {
+        let author = Author {
             client: client.clone(),
             pool: pool.clone(),
-            keystore: keystore.clone(),
+            keystore: p.keystore.clone(),
             metrics: metrics.clone(),
             network: Some(net.clone()),
             sync: Some(sync.state.clone()),
-            node: NodeInfo {
-                name,
-                version: env!("CARGO_PKG_VERSION").into(),
-                peer_id: peer,
-                is_authority: is_validator,
-            },
         };
-        let module = rpc::module(ctx, rpc_methods)?;
-        let settings = rpc::ServerSettings {
-            addr: SocketAddr::new(ip, cmd.rpc_port),
-            origins: cmd
-                .rpc_cors
-                .clone()
-                .unwrap_or_else(rpc::origin::AllowedOrigins::local),
-            max_subscriptions_per_connection: cmd.rpc_max_subscriptions_per_connection,
-            max_connections: cmd.rpc_max_connections,
-        };
-        let (server, addr) = rpc::start(settings, module, metrics.clone()).await?;
-        tracing::info!("Running JSON-RPC server: addr={addr}, ws://{addr} and http://{addr}");
-        if !cmd.no_prometheus {
-            metrics
-                .clone()
-                .serve(SocketAddr::new(ip, cmd.prometheus_port))
-                .await?;
-        }
-        spawn_informant(
-            client.clone(),
-            pool.clone(),
-            metrics.clone(),
-            net.clone(),
-            sync.state.clone(),
-        );
-        if is_validator {
-            let author = Author {
-                client: client.clone(),
-                pool: pool.clone(),
-                keystore: keystore.clone(),
-                metrics: metrics.clone(),
-                network: Some(net.clone()),
-                sync: Some(sync.state.clone()),
-            };
-            tokio::spawn(author.run());
-        }
-        shutdown_signal().await;
-        tracing::info!("Shutting down");
-        let _ = server.stop();
-        anyhow::Ok(())
-    })?;
-    drop(tmp);
-    Ok(())
+        tasks.spawn("block-authoring", author.run());
+    }
+    let failure = tokio::select! {
+        _ = shutdown_signal() => None,
+        failure = essential.failed() => Some(failure),
+    };
+    tracing::info!("Shutting down");
+    let _ = server.stop();
+    match failure {
+        // A node that lost its network, sync, voter or author must not look alive.
+        Some(f) => Err(anyhow::anyhow!("{f}: the node stopped")),
+        None => Ok(()),
+    }
 }
 
-/// Re-validate the pool after each new best block, on the blocking pool and off the import
-/// path; imports that arrive while a batch runs are coalesced into the next one.
-fn spawn_pool_revalidation(client: &Arc<Client>, pool: &Arc<TxPool>) {
-    let mut imported = client.notifications.imported.subscribe();
-    let pool = pool.clone();
-    tokio::spawn(async move {
-        loop {
-            match imported.recv().await {
-                Ok(b) if !b.is_new_best => continue,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => return,
-            }
-            while imported.try_recv().is_ok() {}
-            let pool = pool.clone();
-            if let Err(e) = tokio::task::spawn_blocking(move || pool.revalidate()).await {
-                tracing::warn!(target: "txpool", "pool re-validation failed: {e}");
-            }
-        }
-    });
+/// The JSON-RPC server (and the Prometheus endpoint unless `--no-prometheus`), on 127.0.0.1 or,
+/// with `--rpc-external`, on every interface.
+async fn start_rpc_and_metrics(
+    cmd: &RunCmd,
+    ctx: RpcCtx,
+    rpc_methods: rpc::RpcMethods,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<jsonrpsee::server::ServerHandle> {
+    let external = cmd.rpc_external || cmd.unsafe_rpc_external;
+    let ip: IpAddr = if external {
+        Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        Ipv4Addr::LOCALHOST.into()
+    };
+    let module = rpc::module(ctx, rpc_methods)?;
+    let settings = rpc::ServerSettings {
+        addr: SocketAddr::new(ip, cmd.rpc_port),
+        origins: cmd
+            .rpc_cors
+            .clone()
+            .unwrap_or_else(rpc::origin::AllowedOrigins::local),
+        max_subscriptions_per_connection: cmd.rpc_max_subscriptions_per_connection,
+        max_connections: cmd.rpc_max_connections,
+    };
+    let (server, addr) = rpc::start(settings, module, metrics.clone()).await?;
+    tracing::info!("Running JSON-RPC server: addr={addr}, ws://{addr} and http://{addr}");
+    if !cmd.no_prometheus {
+        metrics
+            .clone()
+            .serve(SocketAddr::new(ip, cmd.prometheus_port))
+            .await?;
+    }
+    Ok(server)
 }
 
 fn spawn_informant(

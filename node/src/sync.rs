@@ -197,10 +197,17 @@ impl SyncService {
     }
 
     /// Start dispatching what peers send, and syncing.
-    pub fn start(self: &Arc<Self>, incoming: IncomingQueues) {
-        tokio::spawn(self.clone().dispatch(incoming.consensus));
-        tokio::spawn(self.clone().dispatch_transactions(incoming.transactions));
-        tokio::spawn(self.clone().sync_loop());
+    pub fn start(
+        self: &Arc<Self>,
+        incoming: IncomingQueues,
+        tasks: &crate::tasks::EssentialSpawner,
+    ) {
+        tasks.spawn("sync-dispatch", self.clone().dispatch(incoming.consensus));
+        tasks.spawn(
+            "sync-transactions",
+            self.clone().dispatch_transactions(incoming.transactions),
+        );
+        tasks.spawn("sync", self.clone().sync_loop());
     }
 
     /// Gossiped transactions go to the pool, at most [`TRANSACTION_CHECKS`] at once; while they
@@ -303,11 +310,9 @@ impl SyncService {
                 tracing::warn!(target: "sync", "💔 Block #{number} from {from} refused: {e}");
                 // A block from a stale fork, or one slot early by a skewed clock, is no proof of
                 // malice: not forwarded, but the sender's score is left alone.
-                let text = e.to_string();
-                if text.contains("from the future") || text.contains("does not descend") {
-                    Verdict::Ignore
-                } else {
-                    Verdict::Reject
+                match e {
+                    ClientError::Blameless(_) => Verdict::Ignore,
+                    _ => Verdict::Reject,
                 }
             }
             Err(e) => {

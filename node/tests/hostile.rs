@@ -77,13 +77,18 @@ async fn attacker(c: &WsClient) -> (NetworkHandle, mpsc::Receiver<Incoming>, H25
         .expect("a 127.0.0.1 address")
         .parse()
         .expect("multiaddr");
-    let (net, queues) = network::start(NetworkConfig {
-        listen_addrs: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr")],
-        bootnodes: vec![node_addr],
-        max_peers: 4,
-        keypair: identity::Keypair::generate_ed25519(),
-        genesis,
-    })
+    // The attacker's own network task; nobody supervises it.
+    let (tasks, _) = aitbc_node::tasks::essential_tasks();
+    let (net, queues) = network::start(
+        NetworkConfig {
+            listen_addrs: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr")],
+            bootnodes: vec![node_addr],
+            max_peers: 4,
+            keypair: identity::Keypair::generate_ed25519(),
+            genesis,
+        },
+        &tasks,
+    )
     .expect("start the attacker's network");
     (net, queues.consensus, genesis)
 }

@@ -38,6 +38,9 @@ pub const DEV_ENACTMENT_DELAY: crate::BlockNumber = 5;
 /// The `dev` chain's emission era: 20 blocks (40 s), so that a receipt's reward can be claimed
 /// within a minute on a development chain.
 pub const DEV_ERA_LENGTH: crate::BlockNumber = 20;
+/// The `dev` chain's miner unbonding period: 10 blocks (20 s) between `deregister` and
+/// `withdraw_unbonded`, so that a miner's whole life fits in a test; otherwise an hour.
+pub const DEV_UNBONDING_PERIOD: crate::BlockNumber = 10;
 
 /// Chain types whose presets use the public dev keys.
 pub const DEVELOPMENT_CHAIN_TYPES: [&str; 2] = ["Development", "Local"];
@@ -136,6 +139,7 @@ fn preset(id: &str) -> Option<Value> {
                 "votingPeriod": DEV_VOTING_PERIOD,
                 "enactmentDelay": DEV_ENACTMENT_DELAY,
                 "eraLength": DEV_ERA_LENGTH,
+                "unbondingPeriod": DEV_UNBONDING_PERIOD,
             });
             v
         }

@@ -247,6 +247,11 @@ pub mod timing {
     #[pallet::storage]
     pub type EraLength<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
+    /// Blocks between a miner's `deregister` and `withdraw_unbonded` on this chain (`None`:
+    /// the default, `crate::market::DEFAULT_UNBONDING_PERIOD`).
+    #[pallet::storage]
+    pub type UnbondingPeriod<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
     /// Genesis: the chain's DAO timing (each at least one block; absent: the defaults).
     #[pallet::genesis_config]
     #[derive(frame_support::DefaultNoBound)]
@@ -257,6 +262,8 @@ pub mod timing {
         pub enactment_delay: Option<BlockNumberFor<T>>,
         /// Emission era length in blocks.
         pub era_length: Option<BlockNumberFor<T>>,
+        /// Miner unbonding period in blocks.
+        pub unbonding_period: Option<BlockNumberFor<T>>,
     }
 
     #[pallet::genesis_build]
@@ -279,6 +286,13 @@ pub mod timing {
             if let Some(e) = self.era_length {
                 assert!(!e.is_zero(), "the emission era must be at least one block");
                 EraLength::<T>::put(e);
+            }
+            if let Some(u) = self.unbonding_period {
+                assert!(
+                    !u.is_zero(),
+                    "the miner unbonding period must be at least one block"
+                );
+                UnbondingPeriod::<T>::put(u);
             }
         }
     }

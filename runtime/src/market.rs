@@ -28,13 +28,27 @@ impl frame_support::traits::Get<BlockNumber> for ReceiptEraLength {
     }
 }
 
+/// Default miner unbonding period (chains whose genesis sets none): the stake stays held for
+/// an hour after `deregister`.
+pub const DEFAULT_UNBONDING_PERIOD: BlockNumber = HOURS;
+
+/// The miner unbonding period: the chain's genesis value, else [`DEFAULT_UNBONDING_PERIOD`].
+pub struct MinerUnbondingPeriod;
+impl frame_support::traits::Get<BlockNumber> for MinerUnbondingPeriod {
+    fn get() -> BlockNumber {
+        if sp_externalities::with_externalities(|_| ()).is_none() {
+            return DEFAULT_UNBONDING_PERIOD;
+        }
+        crate::governance::timing::UnbondingPeriod::<Runtime>::get()
+            .unwrap_or(DEFAULT_UNBONDING_PERIOD)
+    }
+}
+
 parameter_types! {
     /// Least stake a miner holds to get jobs.
     pub const MinerMinStake: Balance = 100 * AIT;
     /// A miner without a heartbeat for 5 minutes is offline.
     pub const MinerHeartbeatTimeout: BlockNumber = 5 * MINUTES;
-    /// Stake stays held for an hour after `deregister`.
-    pub const MinerUnbondingPeriod: BlockNumber = HOURS;
     /// Share of stake burned per missed deadline.
     pub const MinerSlashShare: Perbill = Perbill::from_percent(10);
     /// Miners' emission budget per era until governance changes it (`SetMinerReward`): 50 AIT

@@ -19,12 +19,12 @@ use std::time::{Duration, Instant};
 
 #[derive(Subcommand, Debug)]
 pub enum ClientCmd {
-    /// Submit a compute job; with --payment its budget is escrowed at once.
+    /// Submit a compute job; with --payment (or --auto-pay) its budget is escrowed at once,
+    /// otherwise it waits unfunded for `aitbc client pay`. With --batch-file, one job per line.
     #[command(
-        group(ArgGroup::new("input").required(true).args(["data", "prompt"])),
-        after_help = "Examples:\n  aitbc client submit --type inference --model llama3 --data '{\"prompt\":\"Hello AITBC\"}' --payment 5\n  aitbc client submit --model smollm2 --prompt \"What is the capital of France?\" --payment 5 --wait --timeout 300\n  aitbc client submit --model llama3 --prompt \"Write a haiku\" --temperature 0.7 --max-tokens 64 --seed 42 --payment 5\n  aitbc client submit --model llama3 --data '{\"prompt\":\"Hi\",\"options\":{\"temperature\":0,\"num_predict\":32}}' --payment 5\n  aitbc client submit --model llama3 --prompt Hi --provider 5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty --payment 5\n\nWithout --temperature (or options.temperature) the miner decodes greedily (temperature 0): the same job gives the same text."
+        after_help = "Examples:\n  aitbc client submit --type inference --model llama3 --data '{\"prompt\":\"Hello AITBC\"}' --payment 5\n  aitbc client submit --model smollm2 --prompt \"What is the capital of France?\" --payment 5 --wait --timeout 300\n  aitbc client submit --model smollm2 --prompt \"Hello\" --auto-pay\n  aitbc client submit --batch-file jobs.jsonl --parallel 4 --model smollm2 --payment 1\n  aitbc client submit --model llama3 --prompt \"Write a haiku\" --temperature 0.7 --max-tokens 64 --seed 42 --payment 5\n  aitbc client submit --model llama3 --data '{\"prompt\":\"Hi\",\"options\":{\"temperature\":0,\"num_predict\":32}}' --payment 5\n  aitbc client submit --model llama3 --prompt Hi --provider 5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty --payment 5\n\nWithout --temperature (or options.temperature) the miner decodes greedily (temperature 0): the same job gives the same text."
     )]
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// A job's status, miner and timings.
     #[command(after_help = "Example:\n  aitbc client status 7")]
     Status {
@@ -78,7 +78,7 @@ pub enum ClientCmd {
     },
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobTypeArg {
     Inference,
     Embedding,
@@ -99,14 +99,15 @@ impl From<JobTypeArg> for JobType {
     }
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
+#[command(group(ArgGroup::new("input").required(true).args(["data", "prompt", "batch_file"])))]
 pub struct SubmitArgs {
     /// Job type.
     #[arg(long = "type", value_enum, default_value = "inference")]
     pub job_type: JobTypeArg,
-    /// Model to run, e.g. llama3 or smollm2.
-    #[arg(long)]
-    pub model: String,
+    /// Model to run, e.g. llama3 or smollm2 (with --batch-file: for lines that name none).
+    #[arg(long, required_unless_present = "batch_file")]
+    pub model: Option<String>,
     /// Job data as JSON: {"prompt": "...", "system": "...", "options": {"temperature",
     /// "max_tokens" or "num_predict", "top_p", "seed", "system"}} (Ollama's names). Flags win
     /// over the same option here.
@@ -115,9 +116,15 @@ pub struct SubmitArgs {
     /// The prompt (at most 4000 characters).
     #[arg(long)]
     pub prompt: Option<String>,
-    /// Budget escrowed now, in AIT; without it the job waits unfunded for `aitbc client pay`.
-    #[arg(long)]
+    /// Budget escrowed now, in AIT; without it (and without --auto-pay) the job waits
+    /// unfunded for `aitbc client pay`.
+    #[arg(long, conflicts_with = "auto_pay")]
     pub payment: Option<String>,
+    /// Escrow the payment the market suggests: a run window of the model's miners' GPUs at
+    /// the pricing oracle's suggested rate, at least the minimum payment (the unused part is
+    /// refunded when the job ends).
+    #[arg(long)]
+    pub auto_pay: bool,
     /// Seconds until the job expires (and is refunded) if it has not ended; the runtime refuses
     /// a TTL shorter than its acknowledgement and run windows (`TtlTooShort`, 122 s by default).
     #[arg(long, default_value_t = 600)]
@@ -145,16 +152,33 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub provider: Option<String>,
     /// Follow the job until it ends and print its result.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "batch_file")]
     pub wait: bool,
     /// With --wait: give up after this many seconds.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// Submit one job per line of this JSONL file: each line a --data object, with optional
+    /// "model", "payment" (AIT) and "ttl" (seconds); the options above are the defaults.
+    #[arg(long, conflicts_with_all = ["data", "prompt"])]
+    pub batch_file: Option<std::path::PathBuf>,
+    /// With --batch-file: how many transactions are in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub parallel: u32,
+}
+
+/// A job ready to sign: its call and what it escrows.
+pub struct JobToSend {
+    pub call: aitbc_client::runtime::RuntimeCall,
+    pub model: String,
+    pub budget: Balance,
+    pub auto_pay: Option<aitbc_client::autopay::PaymentSuggestion>,
+    /// A note about the requested provider (offline now: the job waits for it).
+    pub provider_note: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx, cmd: ClientCmd) -> Result<()> {
     match cmd {
-        ClientCmd::Submit(a) => submit(ctx, a).await,
+        ClientCmd::Submit(a) => submit(ctx, *a).await,
         ClientCmd::Status { job_id } => status(ctx, &job_id).await,
         ClientCmd::Result { job_id } => result(ctx, &job_id).await,
         ClientCmd::Pay { job_id, amount } => pay(ctx, &job_id, &amount).await,
@@ -243,12 +267,11 @@ fn submit_options(a: &SubmitArgs) -> Result<market::GenerationOptions> {
 /// Refuses a provider that cannot take the job, saying why, before anything is signed (the
 /// chain checks the same again). Offline or busy is only a note: the job waits for it.
 async fn check_provider(
-    ctx: &Ctx,
     rpc: &RpcClient,
     provider: &aitbc_client::runtime::AccountId,
     model: &str,
     min_vram_mb: u32,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let addr = aitbc_client::keys::to_ss58(provider);
     let Some(info) = market::miner(rpc, provider).await? else {
         bail!("--provider {addr} is not a registered miner (see `aitbc explorer miners`)");
@@ -274,12 +297,11 @@ async fn check_provider(
             m.hardware.vram_mb
         );
     }
-    if !info.online && !ctx.json() {
-        eprintln!(
+    Ok((!info.online).then(|| {
+        format!(
             "note: --provider {addr} is offline now: the job waits for it (and expires, refunded, if it does not come back)"
-        );
-    }
-    Ok(())
+        )
+    }))
 }
 
 /// The prompt from `--prompt` or from `--data '{"prompt": ...}'`.
@@ -304,19 +326,31 @@ fn ttl_blocks(secs: u64) -> Result<BlockNumber> {
     BlockNumber::try_from(blocks).context("--ttl is too large")
 }
 
-async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
-    // All input checks first: nothing is signed or sent if one fails.
+/// Checks a submission and builds its call; with `--auto-pay` and a node (`rpc`), asks it for
+/// the suggested payment (without a node: the offline checks only). Nothing is signed here.
+pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobToSend> {
     let prompt = prompt_from(a.data.as_deref(), a.prompt.as_deref())?;
     let input = market::prompt_input(&prompt)?;
-    let budget: Balance = match &a.payment {
+    let Some(model) = a.model.clone() else {
+        bail!("no model: pass --model M (or \"model\" in the batch line)");
+    };
+    market::model_name(&model)?;
+    let mut budget: Balance = match &a.payment {
         Some(p) => parse_positive_amount(p)?,
         None => 0,
     };
+    let ttl = ttl_blocks(a.ttl)?;
+    let mut auto_pay = None;
+    if let (true, None, Some(rpc)) = (a.auto_pay, &a.payment, rpc) {
+        let s = aitbc_client::autopay::suggest_payment(rpc, a.job_type.into(), &model).await?;
+        budget = s.payment;
+        auto_pay = Some(s);
+    }
     let requirements = Requirements {
         min_vram_mb: a.min_vram_gb.unwrap_or(0).saturating_mul(1024),
         ..Default::default()
     };
-    let options = submit_options(&a)?;
+    let options = submit_options(a)?;
     let provider = a
         .provider
         .as_deref()
@@ -329,53 +363,127 @@ async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
     let job_type: JobType = a.job_type.into();
     let call = market::submit_job_with(
         job_type,
-        &a.model,
+        &model,
         input,
         budget,
-        ttl_blocks(a.ttl)?,
+        ttl,
         requirements,
         options,
         provider.clone(),
     )?;
+    let mut provider_note = None;
+    if let Some(rpc) = rpc {
+        // Refused on chain otherwise, after the fee is paid: check before signing.
+        market::ensure_job_type_accepted(rpc, job_type).await?;
+        if let Some(p) = &provider {
+            provider_note = check_provider(rpc, p, &model, min_vram_mb).await?;
+        }
+    }
+    Ok(JobToSend {
+        call,
+        model,
+        budget,
+        auto_pay,
+        provider_note,
+    })
+}
+
+/// `"0.6 AIT: a 60 s run window of 1x RTX 4090 at the pricing oracle's suggested 36.0 AIT per
+/// GPU-hour; 1 of 1 online miners serving the model priced"`.
+pub fn auto_pay_text(s: &aitbc_client::autopay::PaymentSuggestion) -> String {
+    let window =
+        aitbc_client::autopay::window_price(s.rate_per_hour, s.gpu_count, s.window_secs, 0);
+    let mut t = format!(
+        "{}: a {} s run window of {}x {} at the pricing oracle's suggested {} per GPU-hour",
+        format_amount(s.payment),
+        s.window_secs,
+        s.gpu_count,
+        s.gpu_model,
+        format_amount(s.rate_per_hour)
+    );
+    if window < s.min_payment {
+        t.push_str(&format!(
+            " ({}), raised to the minimum payment",
+            format_amount(window)
+        ));
+    }
+    t.push_str(&format!(
+        "; {} of {} online miners serving the model priced",
+        s.priced_miners, s.miners
+    ));
+    t
+}
+
+pub fn auto_pay_json(s: &aitbc_client::autopay::PaymentSuggestion) -> Value {
+    json!({
+        "payment": format_amount_json(s.payment),
+        "gpu_model": s.gpu_model,
+        "gpu_count": s.gpu_count,
+        "rate_per_hour": format_amount_json(s.rate_per_hour),
+        "window_blocks": s.window_blocks,
+        "window_secs": s.window_secs,
+        "min_payment": format_amount_json(s.min_payment),
+        "miners": s.miners,
+        "priced_miners": s.priced_miners,
+    })
+}
+
+async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
+    if a.batch_file.is_some() {
+        return crate::commands::batch::run(ctx, a).await;
+    }
+    // All input checks first: nothing is signed or sent if one fails.
+    job_to_send(&a, None).await?;
     let name = ctx.wallet_name(None)?;
 
     let rpc = ctx.connect().await?;
-    // Refused on chain otherwise, after the fee is paid: check before signing.
-    market::ensure_job_type_accepted(&rpc, job_type).await?;
-    if let Some(p) = &provider {
-        check_provider(ctx, &rpc, p, &a.model, min_vram_mb).await?;
+    let job = job_to_send(&a, Some(&rpc)).await?;
+    if let (Some(note), false) = (&job.provider_note, ctx.json()) {
+        eprintln!("{note}");
     }
     let opts = SendOpts {
-        spend: budget,
+        spend: job.budget,
         ..Default::default()
     };
     let (outcome, fee) = send_call(
         ctx,
         &rpc,
         &name,
-        call,
-        &format!("Submitting a {} job", a.model),
+        job.call,
+        &format!("Submitting a {} job", job.model),
         opts,
     )
     .await?;
     let job_id = market::submitted_job_id(&outcome)
         .context("the transaction succeeded but emitted no JobSubmitted event")?;
     let tx_hash = format!("{:?}", outcome.tx_hash);
+    let mut auto_rows = Vec::new();
+    let add_auto = |v: &mut Value| {
+        if let Some(s) = &job.auto_pay {
+            v["auto_pay"] = auto_pay_json(s);
+        }
+    };
+    if let Some(s) = &job.auto_pay {
+        auto_rows.push(("auto-pay", auto_pay_text(s)));
+    }
     if !a.wait {
-        let job = market::existing_job(&rpc, job_id).await?;
-        let mut v = job_json(&job);
+        let j = market::existing_job(&rpc, job_id).await?;
+        let mut v = job_json(&j);
         v["tx_hash"] = json!(tx_hash);
         v["fee"] = json!(format_amount_json(fee));
-        return print_job(ctx, &job, v, None);
+        add_auto(&mut v);
+        return print_job(ctx, &j, v, Some(auto_rows));
     }
     let started = Instant::now();
-    let job = wait_for_end(ctx, &rpc, job_id, Duration::from_secs(a.timeout)).await?;
-    let mut v = job_json(&job);
+    let j = wait_for_end(ctx, &rpc, job_id, Duration::from_secs(a.timeout)).await?;
+    let mut v = job_json(&j);
     v["tx_hash"] = json!(tx_hash);
     v["fee"] = json!(format_amount_json(fee));
     v["wait_secs"] = json!(started.elapsed().as_secs_f64());
-    let extra = add_result(&rpc, &job, &mut v).await?;
-    print_job(ctx, &job, v, extra)
+    add_auto(&mut v);
+    let mut extra = auto_rows;
+    extra.extend(add_result(&rpc, &j, &mut v).await?.unwrap_or_default());
+    print_job(ctx, &j, v, Some(extra))
 }
 
 /// Follows a job until it reaches a terminal status: re-reads it on every new block (polling once
@@ -478,12 +586,21 @@ async fn add_result(
     Ok(Some(rows))
 }
 
+/// What to tell the owner of an unfunded job (it never runs until funded).
+pub fn unfunded_note(job_id: u64) -> String {
+    format!("unfunded: fund it with `aitbc client pay {job_id} --amount AIT`")
+}
+
 fn print_job(
     ctx: &Ctx,
     job: &Job,
-    v: Value,
+    mut v: Value,
     extra: Option<Vec<(&'static str, String)>>,
 ) -> Result<()> {
+    let unfunded = job.status == market::Status::Unfunded;
+    if unfunded {
+        v["note"] = json!(unfunded_note(job.id));
+    }
     if ctx.json() {
         print_json(&v);
         return Ok(());
@@ -493,6 +610,9 @@ fn print_job(
         rows.insert(2, ("tx_hash", tx.to_string()));
     }
     rows.extend(extra.unwrap_or_default());
+    if unfunded {
+        rows.push(("note", unfunded_note(job.id)));
+    }
     println!("{}", kv_table(&rows));
     Ok(())
 }

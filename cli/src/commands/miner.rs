@@ -6,6 +6,7 @@ use crate::commands::jobs_view::{
     hardware_text, job_json, job_rows, miner_json, miner_status_text,
 };
 use crate::commands::mine::{self, Backend, MineOpts};
+use crate::commands::miner_stake;
 use crate::context::Ctx;
 use crate::output::{kv_table, print_json};
 use crate::submit::{send_call, wallet_account, SendOpts};
@@ -17,7 +18,7 @@ use aitbc_client::{
     runtime::AccountId,
 };
 use anyhow::{bail, Context as _, Result};
-use clap::Subcommand;
+use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
 
 #[derive(Subcommand, Debug)]
@@ -66,9 +67,26 @@ pub enum MinerCmd {
         /// Receipt id.
         receipt_id: String,
     },
-    /// Stop mining: no new jobs; the stake is released after the unbonding period.
+    /// Change what this miner serves: models, price or GPUs (only the options given; the rest
+    /// stays as registered). Counts as a heartbeat.
+    #[command(
+        after_help = "Examples:\n  aitbc miner update --models llama3,smollm2\n  aitbc miner update --price-per-hour 0.4 --gpus \"2x RTX 4090\""
+    )]
+    Update(UpdateArgs),
+    /// Add to this miner's stake (held on chain; a larger stake ranks higher in assignment).
+    #[command(after_help = "Example:\n  aitbc miner stake --amount 50")]
+    Stake(StakeArgs),
+    /// Release part of the stake at once, keeping at least the chain's minimum (to release all
+    /// of it: `deregister`, then `withdraw` after the unbonding period).
+    #[command(after_help = "Example:\n  aitbc miner unbond --amount 50")]
+    Unbond(UnbondArgs),
+    /// Stop mining: no new jobs; the stake can be withdrawn after the unbonding period.
     #[command(after_help = "Example:\n  aitbc miner deregister")]
     Deregister,
+    /// After `deregister` and the unbonding period: release the whole stake and remove the
+    /// miner record.
+    #[command(after_help = "Example:\n  aitbc miner withdraw")]
+    Withdraw(WithdrawArgs),
     /// Run the miner daemon as this wallet: register if needed, then run the jobs the chain
     /// assigns (one job, or until stopped with --continuous).
     #[command(
@@ -89,6 +107,44 @@ pub enum MinerCmd {
     },
 }
 
+/// `aitbc miner update`.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("change").required(true).multiple(true).args(["models", "price_per_hour", "gpus", "vram_gb"])))]
+pub struct UpdateArgs {
+    /// Models served from now on, comma separated (replaces the list).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// New price per GPU-hour, in AIT.
+    #[arg(long)]
+    pub price_per_hour: Option<String>,
+    /// GPUs as COUNTx MODEL, e.g. "2x RTX 4090".
+    #[arg(long)]
+    pub gpus: Option<String>,
+    /// Memory per GPU in GB (default: known from the model name, else unchanged).
+    #[arg(long)]
+    pub vram_gb: Option<u32>,
+}
+
+/// `aitbc miner stake`.
+#[derive(Args, Debug)]
+pub struct StakeArgs {
+    /// AIT to add to the stake.
+    #[arg(long)]
+    pub amount: String,
+}
+
+/// `aitbc miner unbond`.
+#[derive(Args, Debug)]
+pub struct UnbondArgs {
+    /// AIT of the stake to release.
+    #[arg(long)]
+    pub amount: String,
+}
+
+/// `aitbc miner withdraw`.
+#[derive(Args, Debug)]
+pub struct WithdrawArgs {}
+
 pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
     match cmd {
         MinerCmd::Register {
@@ -105,19 +161,15 @@ pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
         MinerCmd::Mine { backend, opts } => mine::run(ctx, backend, opts),
         MinerCmd::MineOllama { opts } => mine::run(ctx, Backend::Ollama, opts),
         MinerCmd::Claim { receipt_id } => claim(ctx, &receipt_id).await,
-        MinerCmd::Deregister => {
-            simple(
-                ctx,
-                market::deregister_miner(),
-                "Deregistering",
-                "deregistered",
-            )
-            .await
-        }
+        MinerCmd::Update(a) => miner_stake::update(ctx, a).await,
+        MinerCmd::Stake(a) => miner_stake::add(ctx, a).await,
+        MinerCmd::Unbond(a) => miner_stake::unbond(ctx, a).await,
+        MinerCmd::Withdraw(a) => miner_stake::withdraw(ctx, a).await,
+        MinerCmd::Deregister => miner_stake::deregister(ctx).await,
     }
 }
 
-async fn registered(rpc: &RpcClient, name: &str, who: &AccountId) -> Result<MinerInfo> {
+pub(crate) async fn registered(rpc: &RpcClient, name: &str, who: &AccountId) -> Result<MinerInfo> {
     match market::miner(rpc, who).await? {
         Some(m) => Ok(m),
         None => bail!(
@@ -127,7 +179,7 @@ async fn registered(rpc: &RpcClient, name: &str, who: &AccountId) -> Result<Mine
     }
 }
 
-fn print_miner(ctx: &Ctx, m: &MinerInfo, extra: &[(&str, String)]) {
+pub(crate) fn print_miner(ctx: &Ctx, m: &MinerInfo, extra: &[(&str, String)]) {
     let mut v = miner_json(m);
     for (k, val) in extra {
         v[*k] = json!(val);

@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod admin;
+pub mod batch;
 pub mod client;
 pub mod explorer;
 pub mod governance;
@@ -9,6 +10,7 @@ pub mod jobs_view;
 pub mod marketplace;
 pub mod mine;
 pub mod miner;
+pub mod miner_stake;
 pub mod wallet;
 
 use aitbc_client::rpc::TxStatus;

@@ -72,7 +72,8 @@ impl Cli {
         serde_json::from_str(&s).unwrap_or_else(|e| panic!("aitbc {args:?}: bad JSON ({e}): {s}"))
     }
 
-    /// Runs and expects failure; returns stderr (which must be one line, besides `warning:` lines).
+    /// Runs and expects failure; returns stderr (which must be one line, besides `warning:` and
+    /// `note:` lines).
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -83,7 +84,9 @@ impl Cli {
         );
         let lines: Vec<&str> = stderr
             .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with("warning: "))
+            .filter(|l| {
+                !l.trim().is_empty() && !l.starts_with("warning: ") && !l.starts_with("note: ")
+            })
             .collect();
         assert_eq!(lines.len(), 1, "expected a one-line reason, got: {stderr}");
         assert!(lines[0].starts_with("error: "), "{stderr}");
@@ -113,6 +116,8 @@ pub fn node_bin() -> Option<PathBuf> {
 /// A running `aitbc-node --dev` whose chain lives in a temp dir; killed and removed on drop.
 pub struct Node {
     child: Child,
+    bin: PathBuf,
+    args: Vec<std::ffi::OsString>,
     pub ws: String,
     pub http: String,
     log: PathBuf,
@@ -146,6 +151,7 @@ impl Node {
         if help.contains("--port <") {
             cmd.args(["--port", &free_port().to_string()]);
         }
+        let args: Vec<std::ffi::OsString> = cmd.get_args().map(|a| a.to_owned()).collect();
         let log_file = std::fs::File::create(&log).expect("log file");
         let child = cmd
             .stdout(Stdio::null())
@@ -155,6 +161,8 @@ impl Node {
             .expect("spawn aitbc-node");
         let node = Node {
             child,
+            bin,
+            args,
             ws: format!("ws://127.0.0.1:{port}"),
             http: format!("http://127.0.0.1:{port}"),
             log,
@@ -169,7 +177,7 @@ impl Node {
         let cli = Cli::new(&self.ws);
         let start = Instant::now();
         loop {
-            let out = cli.run(&["--output", "json", "health"]);
+            let out = cli.run(&["--rpc-retries", "0", "--output", "json", "health"]);
             if out.status.success() {
                 if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) {
                     if v["best_block"].as_u64().unwrap_or(0) >= n {
@@ -185,6 +193,27 @@ impl Node {
             }
             std::thread::sleep(Duration::from_millis(300));
         }
+    }
+
+    /// Kills the node (SIGKILL); its chain stays on disk for [`Node::restart`].
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the node again on the same chain, ports and log (appended to).
+    pub fn restart(&mut self) {
+        let log_file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
+        self.child = Command::new(&self.bin)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("respawn aitbc-node");
     }
 
     pub fn log_tail(&self) -> String {

@@ -398,7 +398,10 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
 }
 
 /// Start the network task. Returns its handle and the queues of what peers send.
-pub fn start(config: NetworkConfig) -> anyhow::Result<(NetworkHandle, IncomingQueues)> {
+pub fn start(
+    config: NetworkConfig,
+    tasks: &crate::tasks::EssentialSpawner,
+) -> anyhow::Result<(NetworkHandle, IncomingQueues)> {
     let topics = Topics::new(&config.genesis);
     let local_peer_id = config.keypair.public().to_peer_id();
     let max_peers = config.max_peers;
@@ -523,7 +526,7 @@ pub fn start(config: NetworkConfig) -> anyhow::Result<(NetworkHandle, IncomingQu
         next_inbound: 0,
         banned: HashMap::new(),
     };
-    tokio::spawn(task.run(cmd_rx));
+    tasks.spawn("network", task.run(cmd_rx));
     Ok((
         handle,
         IncomingQueues {

@@ -2,7 +2,6 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use codec::Decode;
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
 use serde_json::{json, Value};
 use sp_core::H256;
@@ -21,13 +20,7 @@ fn key_list(v: Option<&Value>) -> RpcResult<Vec<Vec<u8>>> {
 }
 
 fn metadata_bytes(ctx: &RpcCtx, at: &H256) -> RpcResult<Vec<u8>> {
-    let raw = ctx
-        .client
-        .call(at, "Metadata_metadata", &[])
-        .map_err(client_error)?;
-    // `OpaqueMetadata` encodes as a `Vec<u8>`; the RPC returns its inner bytes.
-    Vec::<u8>::decode(&mut &raw[..])
-        .map_err(|e| super::client_error(crate::client::ClientError::Other(e.to_string())))
+    ctx.client.runtime_api(*at).metadata().map_err(client_error)
 }
 
 pub fn register(m: &mut RpcModule<RpcCtx>) -> anyhow::Result<()> {

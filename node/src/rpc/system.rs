@@ -98,10 +98,10 @@ pub fn register(m: &mut RpcModule<RpcCtx>, methods: RpcMethods) -> anyhow::Resul
                     "`{address}` is not a valid SS58 address or 32-byte hex account id"
                 ))
             })?;
-        let best = ctx.client.info().best_hash;
         let mut nonce: Nonce = ctx
             .client
-            .call_decode(&best, "AccountNonceApi_account_nonce", &account)
+            .runtime_api(ctx.client.info().best_hash)
+            .account_nonce(&account)
             .map_err(client_error)?;
         // Count this account's transactions already in the pool (CheckNonce provides (who, nonce)).
         while ctx.pool.provides(&(&account, nonce).encode()) {

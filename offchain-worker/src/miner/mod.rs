@@ -165,20 +165,37 @@ impl Session {
     }
 }
 
-/// Run the daemon until `shutdown` turns true. Reconnects when the node goes away.
+/// First wait before reconnecting to a node that went away.
+pub const RECONNECT_BASE: Duration = Duration::from_secs(1);
+/// Longest wait between reconnection attempts.
+pub const RECONNECT_CAP: Duration = Duration::from_secs(60);
+/// A session that lasted this long counts as a success: the next loss waits `RECONNECT_BASE`.
+const STABLE_SESSION: Duration = Duration::from_secs(60);
+
+/// Run the daemon until `shutdown` turns true. Reconnects when the node goes away, waiting
+/// 1 s, 2 s, 4 s, … up to [`RECONNECT_CAP`] between failed attempts (back to 1 s after a
+/// session that lasted a minute).
 pub async fn run(config: MinerConfig, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let counts = Arc::new(JobCounts::default());
+    let mut backoff = aitbc_client::retry::Backoff::new(RECONNECT_BASE, RECONNECT_CAP);
     loop {
+        let started = Instant::now();
         match session(config.clone(), counts.clone(), shutdown.clone()).await {
             Ok(()) => return Ok(()),
             Err(e) => {
+                if started.elapsed() >= STABLE_SESSION {
+                    backoff.reset();
+                }
+                let delay = backoff.next_delay();
                 tracing::warn!(
-                    "⚠️  lost the node at {}: {e:#}; reconnecting in 2 s",
-                    config.url
+                    "⚠️  lost the node at {}: {e:#}; reconnecting in {} (attempt {})",
+                    config.url,
+                    aitbc_client::retry::human(delay),
+                    backoff.failures()
                 );
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(2)) => {},
+                    _ = tokio::time::sleep(delay) => {},
                     _ = shutdown.changed() => return Ok(()),
                 }
             }

@@ -12,11 +12,16 @@
 //! change when its block is finalized), the voter is restarted with the new set.
 //!
 //! Full nodes run the voter as an observer (no key): they finalize on commits.
+//!
+//! Modules: `environment` (what the voter asks of the node), `voter_state` (what it keeps on
+//! disk), `justification` (justifications: single-authority commits, verification).
+
+mod environment;
+pub mod justification;
+mod voter_state;
 
 use std::{
     collections::{BTreeMap, HashSet},
-    future::Future,
-    pin::Pin,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -25,20 +30,24 @@ use codec::{Decode, Encode};
 use finality_grandpa::{
     voter::{self, CommunicationIn, CommunicationOut},
     voter_set::VoterSet,
-    BlockNumberOps, Chain, Message, SignedMessage,
+    BlockNumberOps, Message, SignedMessage,
 };
-use futures::{channel::mpsc, FutureExt, Sink, Stream};
+use futures::channel::mpsc;
 use libp2p::PeerId;
 use parking_lot::Mutex;
 use sp_consensus_grandpa::{
     AuthorityId, AuthorityList, AuthoritySignature, GrandpaJustification, SetId, GRANDPA_ENGINE_ID,
 };
-use sp_core::{ed25519, Pair, H256};
+use sp_core::H256;
 use sp_runtime::{generic::DigestItem, traits::Header as _, Justifications};
 
+use self::{
+    environment::Env,
+    voter_state::{CompletedRound, OwnVotes, VOTER_STATE_KEY},
+};
 use crate::{
     authoring::short,
-    client::Client,
+    client::{AuxStore, Client},
     keystore::Keystore,
     network::{
         protocol::{CatchUpMessage, GrandpaGossip, SyncRequest, SyncResponse},
@@ -55,12 +64,6 @@ const REBROADCAST_EVERY: Duration = Duration::from_secs(2);
 const CATCH_UP_COOLDOWN: Duration = Duration::from_secs(4);
 /// Votes buffered for rounds not yet open or blocks not yet imported.
 const MAX_BUFFERED: usize = 4096;
-/// The database key of the voter's last completed round.
-const VOTER_STATE_KEY: &[u8] = b"grandpa_voter_state";
-/// The database key of our own votes of the last rounds ([`OwnVotes`]).
-const OWN_VOTES_KEY: &[u8] = b"grandpa_own_votes";
-/// Own votes are remembered for this many rounds below the newest one.
-const OWN_VOTES_ROUNDS: u64 = 3;
 
 /// Errors of the voter environment.
 #[derive(Debug, thiserror::Error)]
@@ -89,75 +92,8 @@ impl From<crate::client::ClientError> for GrandpaError {
     }
 }
 
-type Vote = SignedMessage<H256, BlockNumber, AuthoritySignature, AuthorityId>;
+pub(crate) type Vote = SignedMessage<H256, BlockNumber, AuthoritySignature, AuthorityId>;
 type In = CommunicationIn<H256, BlockNumber, AuthoritySignature, AuthorityId>;
-
-/// The voter's last completed round, persisted so that a restart resumes from it.
-#[derive(Clone, Debug, Encode, Decode)]
-struct CompletedRound {
-    set_id: SetId,
-    round: u64,
-    base: (H256, BlockNumber),
-    votes: Vec<Vote>,
-}
-
-/// Our own signed votes of the last rounds, synced to disk before they are sent. A validator
-/// restarted in the middle of a round resumes it; asked to vote again there, it repeats the
-/// vote it already cast instead of signing a second one, which would be an equivocation.
-struct OwnVotes {
-    db: crate::db::Database,
-    votes: BTreeMap<(SetId, u64), Vec<Vote>>,
-}
-
-impl OwnVotes {
-    fn load(db: crate::db::Database) -> Self {
-        let votes = match db.get_meta(OWN_VOTES_KEY) {
-            Ok(Some(raw)) => Vec::<((SetId, u64), Vec<Vote>)>::decode(&mut &raw[..])
-                .map(|v| v.into_iter().collect())
-                .unwrap_or_else(|e| {
-                    tracing::warn!(target: "grandpa", "ignoring unreadable own GRANDPA votes: {e}");
-                    BTreeMap::new()
-                }),
-            Ok(None) => BTreeMap::new(),
-            Err(e) => {
-                tracing::warn!(target: "grandpa", "cannot read own GRANDPA votes: {e}");
-                BTreeMap::new()
-            }
-        };
-        Self { db, votes }
-    }
-
-    /// Our vote of `message`'s kind in `round`: the one cast before if there is one, otherwise
-    /// `message` signed with `pair` and persisted first.
-    fn sign(
-        &mut self,
-        pair: &ed25519::Pair,
-        set_id: SetId,
-        round: u64,
-        message: Message<H256, BlockNumber>,
-    ) -> Result<Vote, GrandpaError> {
-        let cast = self.votes.entry((set_id, round)).or_default();
-        if let Some(earlier) = cast
-            .iter()
-            .find(|v| std::mem::discriminant(&v.message) == std::mem::discriminant(&message))
-        {
-            return Ok(earlier.clone());
-        }
-        let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
-        let vote = SignedMessage {
-            message,
-            signature: AuthoritySignature::from(pair.sign(&payload)),
-            id: AuthorityId::from(pair.public()),
-        };
-        cast.push(vote.clone());
-        self.votes = self
-            .votes
-            .split_off(&(set_id, round.saturating_sub(OWN_VOTES_ROUNDS)));
-        let all: Vec<(&(SetId, u64), &Vec<Vote>)> = self.votes.iter().collect();
-        self.db.put_meta(OWN_VOTES_KEY, &all.encode())?;
-        Ok(vote)
-    }
-}
 
 /// The voter's view of the current authority set (cheap to clone: messages are checked against
 /// a snapshot, outside the lock).
@@ -222,12 +158,11 @@ pub struct Grandpa {
 impl Grandpa {
     pub fn new(client: Arc<Client>, net: NetworkHandle, keystore: Arc<Keystore>) -> Arc<Self> {
         let completed = client
-            .db()
-            .get_meta(VOTER_STATE_KEY)
+            .get_aux(VOTER_STATE_KEY)
             .ok()
             .flatten()
             .and_then(|raw| CompletedRound::decode(&mut &raw[..]).ok());
-        let own_votes = Mutex::new(OwnVotes::load(client.db().clone()));
+        let own_votes = Mutex::new(OwnVotes::load(client.clone()));
         Arc::new(Self {
             client,
             net,
@@ -242,9 +177,9 @@ impl Grandpa {
     }
 
     /// Run the voter (restarting it on authority set changes and errors) until the process ends.
-    pub async fn run(self: Arc<Self>) {
-        tokio::spawn(self.clone().rebroadcast());
-        tokio::spawn(self.clone().flush_on_import());
+    pub async fn run(self: Arc<Self>, tasks: crate::tasks::EssentialSpawner) {
+        tasks.spawn("grandpa-rebroadcast", self.clone().rebroadcast());
+        tasks.spawn("grandpa-import-flush", self.clone().flush_on_import());
         loop {
             match self.run_set().await {
                 Ok(()) => {}
@@ -259,12 +194,7 @@ impl Grandpa {
     /// Read the set at the finalized block.
     fn current_set(&self) -> Result<(SetId, AuthorityList, H256, BlockNumber), GrandpaError> {
         let info = self.client.info();
-        let authorities: AuthorityList =
-            self.client
-                .call_decode(&info.finalized_hash, "GrandpaApi_grandpa_authorities", ())?;
-        let set_id: SetId =
-            self.client
-                .call_decode(&info.finalized_hash, "GrandpaApi_current_set_id", ())?;
+        let (set_id, authorities) = self.client.runtime_api(info.finalized_hash).grandpa_set()?;
         Ok((
             set_id,
             authorities,
@@ -360,15 +290,7 @@ impl Grandpa {
         loop {
             match finalized.recv().await {
                 Ok((hash, _)) => {
-                    let id =
-                        self.client
-                            .call_decode::<SetId>(&hash, "GrandpaApi_current_set_id", ());
-                    let list = self.client.call_decode::<AuthorityList>(
-                        &hash,
-                        "GrandpaApi_grandpa_authorities",
-                        (),
-                    );
-                    if let (Ok(id), Ok(list)) = (id, list) {
+                    if let Ok((id, list)) = self.client.runtime_api(hash).grandpa_set() {
                         if id != set_id || &list != authorities {
                             return;
                         }
@@ -384,7 +306,7 @@ impl Grandpa {
     fn usable_target(&self, hash: &H256, number: BlockNumber) -> bool {
         let info = self.client.info();
         if number <= info.finalized_number {
-            return matches!(self.client.db().hash_at(number), Ok(Some(h)) if h == *hash);
+            return matches!(self.client.hash_at(number), Ok(Some(h)) if h == *hash);
         }
         match self.client.header(hash) {
             Ok(Some(header)) if header.number == number => self
@@ -731,11 +653,7 @@ impl Grandpa {
     }
 
     fn note_completed(&self, completed: CompletedRound) {
-        if let Err(e) = self
-            .client
-            .db()
-            .put_meta(VOTER_STATE_KEY, &completed.encode())
-        {
+        if let Err(e) = self.client.put_aux(VOTER_STATE_KEY, &completed.encode()) {
             tracing::warn!(target: "grandpa", "cannot persist GRANDPA round {}: {e}", completed.round);
         }
         self.inner.lock().completed = Some(completed);
@@ -754,9 +672,7 @@ impl Grandpa {
             return Ok(());
         }
         let parent = *self.client.expect_header(&hash)?.parent_hash();
-        let parent_set: SetId =
-            self.client
-                .call_decode(&parent, "GrandpaApi_current_set_id", ())?;
+        let parent_set = self.client.runtime_api(parent).grandpa_set_id()?;
         if parent_set != set_id {
             return Err(GrandpaError::Client(format!(
                 "set {set_id} cannot finalize #{number}: it belongs to set {parent_set}"
@@ -804,268 +720,8 @@ pub fn changes_authority_set(header: &Header) -> bool {
     })
 }
 
-type BoxTimer = Pin<Box<dyn Future<Output = Result<(), GrandpaError>> + Send>>;
-type BoxBest =
-    Pin<Box<dyn Future<Output = Result<Option<(H256, BlockNumber)>, GrandpaError>> + Send>>;
-type BoxIn = Pin<Box<dyn Stream<Item = Result<Vote, GrandpaError>> + Send>>;
-type BoxOut = Pin<Box<dyn Sink<Message<H256, BlockNumber>, Error = GrandpaError> + Send>>;
-
-fn timer(d: Duration) -> BoxTimer {
-    Box::pin(tokio::time::sleep(d).map(Ok))
-}
-
-/// The voter's environment for one authority set.
-struct Env {
-    shared: Arc<Grandpa>,
-    set_id: SetId,
-    local: Option<ed25519::Pair>,
-}
-
-impl Chain<H256, BlockNumber> for Env {
-    fn ancestry(&self, base: H256, block: H256) -> Result<Vec<H256>, finality_grandpa::Error> {
-        let client = &self.shared.client;
-        let base_number = match client.header(&base) {
-            Ok(Some(h)) => h.number,
-            _ => return Err(finality_grandpa::Error::NotDescendent),
-        };
-        let mut out = Vec::new();
-        let mut cursor = match client.header(&block) {
-            Ok(Some(h)) => *h.parent_hash(),
-            _ => return Err(finality_grandpa::Error::NotDescendent),
-        };
-        loop {
-            if cursor == base {
-                return Ok(out);
-            }
-            match client.header(&cursor) {
-                Ok(Some(h)) if h.number > base_number => {
-                    out.push(cursor);
-                    cursor = *h.parent_hash();
-                }
-                _ => return Err(finality_grandpa::Error::NotDescendent),
-            }
-        }
-    }
-}
-
-impl voter::Environment<H256, BlockNumber> for Env {
-    type Timer = BoxTimer;
-    type BestChain = BoxBest;
-    type Id = AuthorityId;
-    type Signature = AuthoritySignature;
-    type In = BoxIn;
-    type Out = BoxOut;
-    type Error = GrandpaError;
-
-    fn best_chain_containing(&self, base: H256) -> Self::BestChain {
-        let client = self.shared.client.clone();
-        let set_id = self.set_id;
-        let res = (|| -> Result<Option<(H256, BlockNumber)>, GrandpaError> {
-            let Some(base_header) = client.header(&base)? else {
-                return Ok(None);
-            };
-            // A base past the end of this set (the set changed in it): vote for nothing newer.
-            let base_set: SetId = client.call_decode(&base, "GrandpaApi_current_set_id", ())?;
-            if base_set != set_id {
-                return Ok(Some((base, base_header.number)));
-            }
-            let info = client.info();
-            if info.best_number < base_header.number
-                || client.db().hash_at(base_header.number)? != Some(base)
-            {
-                return Ok(Some((base, base_header.number)));
-            }
-            // Vote for the best block, but never past a block that changes the authority set:
-            // that block must be finalized by the set that is ending.
-            let mut target = (info.best_hash, info.best_number);
-            let mut header = client.expect_header(&info.best_hash)?;
-            while header.number > base_header.number {
-                if changes_authority_set(&header) {
-                    target = (header.hash(), header.number);
-                }
-                header = client.expect_header(header.parent_hash())?;
-            }
-            Ok(Some(target))
-        })();
-        Box::pin(futures::future::ready(res))
-    }
-
-    fn round_data(
-        &self,
-        round: u64,
-    ) -> voter::RoundData<Self::Id, Self::Timer, Self::In, Self::Out> {
-        let incoming = self.shared.open_round(round);
-        let voter_id = self.local.as_ref().map(|p| AuthorityId::from(p.public()));
-        let outgoing: BoxOut = Box::pin(futures::sink::unfold(
-            (self.shared.clone(), self.local, self.set_id),
-            move |(shared, local, set_id), message: Message<H256, BlockNumber>| async move {
-                if let Some(pair) = &local {
-                    let signed = shared.own_votes.lock().sign(pair, set_id, round, message);
-                    match signed {
-                        Ok(vote) => shared.note_own_vote(set_id, round, vote),
-                        // Unpersisted, a vote could be contradicted after a restart: not sent.
-                        Err(e) => {
-                            tracing::error!(target: "grandpa", "not voting in round {round}: {e}")
-                        }
-                    }
-                }
-                Ok::<_, GrandpaError>((shared, local, set_id))
-            },
-        ));
-        voter::RoundData {
-            voter_id,
-            prevote_timer: timer(GOSSIP_DURATION * 2),
-            precommit_timer: timer(GOSSIP_DURATION * 4),
-            incoming: Box::pin(incoming),
-            outgoing,
-        }
-    }
-
-    fn round_commit_timer(&self) -> Self::Timer {
-        let ms = rand::random::<u64>() % 1000;
-        timer(Duration::from_millis(ms))
-    }
-
-    fn proposed(
-        &self,
-        _round: u64,
-        _propose: finality_grandpa::PrimaryPropose<H256, BlockNumber>,
-    ) -> Result<(), Self::Error> {
-        Ok(())
-    }
-
-    fn prevoted(
-        &self,
-        _round: u64,
-        _prevote: finality_grandpa::Prevote<H256, BlockNumber>,
-    ) -> Result<(), Self::Error> {
-        Ok(())
-    }
-
-    fn precommitted(
-        &self,
-        _round: u64,
-        _precommit: finality_grandpa::Precommit<H256, BlockNumber>,
-    ) -> Result<(), Self::Error> {
-        Ok(())
-    }
-
-    fn completed(
-        &self,
-        round: u64,
-        _state: finality_grandpa::round::State<H256, BlockNumber>,
-        base: (H256, BlockNumber),
-        votes: &finality_grandpa::HistoricalVotes<H256, BlockNumber, Self::Signature, Self::Id>,
-    ) -> Result<(), Self::Error> {
-        tracing::debug!(target: "grandpa", "round {round} completed");
-        self.shared.note_completed(CompletedRound {
-            set_id: self.set_id,
-            round,
-            base,
-            votes: votes.seen().to_vec(),
-        });
-        Ok(())
-    }
-
-    fn concluded(
-        &self,
-        _round: u64,
-        _state: finality_grandpa::round::State<H256, BlockNumber>,
-        _base: (H256, BlockNumber),
-        _votes: &finality_grandpa::HistoricalVotes<H256, BlockNumber, Self::Signature, Self::Id>,
-    ) -> Result<(), Self::Error> {
-        Ok(())
-    }
-
-    fn finalize_block(
-        &self,
-        hash: H256,
-        number: BlockNumber,
-        round: u64,
-        commit: finality_grandpa::Commit<H256, BlockNumber, Self::Signature, Self::Id>,
-    ) -> Result<(), Self::Error> {
-        if let Err(e) = self
-            .shared
-            .finalize(self.set_id, hash, number, round, commit)
-        {
-            tracing::warn!(target: "grandpa", "cannot finalize #{number} ({}): {e}", short(&hash));
-        }
-        Ok(())
-    }
-
-    fn prevote_equivocation(
-        &self,
-        round: u64,
-        equivocation: finality_grandpa::Equivocation<
-            Self::Id,
-            finality_grandpa::Prevote<H256, BlockNumber>,
-            Self::Signature,
-        >,
-    ) {
-        tracing::warn!(target: "grandpa", "⚠️ {} equivocated with two prevotes in round {round}", equivocation.identity);
-    }
-
-    fn precommit_equivocation(
-        &self,
-        round: u64,
-        equivocation: finality_grandpa::Equivocation<
-            Self::Id,
-            finality_grandpa::Precommit<H256, BlockNumber>,
-            Self::Signature,
-        >,
-    ) {
-        tracing::warn!(target: "grandpa", "⚠️ {} equivocated with two precommits in round {round}", equivocation.identity);
-    }
-}
-
 /// GRANDPA's block number arithmetic holds for ours.
 const _: fn() = || {
     fn assert_ops<N: BlockNumberOps>() {}
     assert_ops::<BlockNumber>();
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use finality_grandpa::{Precommit, Prevote};
-
-    fn prevote(n: BlockNumber) -> Message<H256, BlockNumber> {
-        Message::Prevote(Prevote::new(H256::repeat_byte(n as u8), n))
-    }
-
-    #[test]
-    fn a_restarted_voter_repeats_its_vote_instead_of_equivocating() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let pair = ed25519::Pair::from_seed(&[7; 32]);
-        let first = {
-            let db = crate::db::Database::open(&dir.path().join("db")).expect("db");
-            let mut own = OwnVotes::load(db);
-            let first = own.sign(&pair, 0, 5, prevote(10)).expect("sign");
-            // A precommit is another kind of vote: it is signed.
-            let precommit = Message::Precommit(Precommit::new(H256::repeat_byte(9), 9));
-            assert_eq!(
-                own.sign(&pair, 0, 5, precommit.clone())
-                    .expect("sign")
-                    .message,
-                precommit
-            );
-            first
-        };
-        // After a restart, round 5 asks for a prevote on another block: the first one comes back.
-        let db = crate::db::Database::open(&dir.path().join("db")).expect("reopen");
-        let mut own = OwnVotes::load(db);
-        let again = own.sign(&pair, 0, 5, prevote(11)).expect("sign");
-        assert_eq!(again, first);
-        // Another round, or the same round of another set, is a new vote.
-        assert_eq!(
-            own.sign(&pair, 0, 6, prevote(11)).expect("sign").message,
-            prevote(11)
-        );
-        assert_eq!(
-            own.sign(&pair, 1, 5, prevote(12)).expect("sign").message,
-            prevote(12)
-        );
-        // Rounds far below the newest are forgotten.
-        assert!(!own.votes.contains_key(&(0, 5)));
-    }
-}

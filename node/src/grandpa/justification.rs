@@ -24,15 +24,14 @@ pub fn single_authority_justification(
     header: &Header,
 ) -> ClientResult<Option<Justifications>> {
     let parent = *header.parent_hash();
-    let authorities: AuthorityList =
-        client.call_decode(&parent, "GrandpaApi_grandpa_authorities", ())?;
+    let authorities = client.runtime_api(parent).grandpa_authorities()?;
     let [(id, _weight)] = authorities.as_slice() else {
         return Ok(None);
     };
     let Some(pair) = keystore.grandpa_pair(&id.clone().into()) else {
         return Ok(None);
     };
-    let set_id: SetId = client.call_decode(&parent, "GrandpaApi_current_set_id", ())?;
+    let set_id = client.runtime_api(parent).grandpa_set_id()?;
     let justification = sign_commit(&pair, set_id, header);
     Ok(Some(Justifications::from((
         GRANDPA_ENGINE_ID,

@@ -14,7 +14,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use codec::Encode;
 use parking_lot::Mutex;
 use sp_core::H256;
 use sp_runtime::transaction_validity::{
@@ -23,9 +22,17 @@ use sp_runtime::transaction_validity::{
 };
 use tokio::sync::broadcast;
 
+mod chain;
+mod maintenance;
+#[cfg(test)]
+mod tests;
+
+pub use chain::PoolChain;
+pub use maintenance::spawn_maintenance;
+
 use crate::{
-    client::{Client, ImportedBlock},
-    types::{bytes_hash, extrinsic_hash, BlockNumber, Extrinsic},
+    client::Client,
+    types::{bytes_hash, BlockNumber, Extrinsic},
 };
 
 /// Lifecycle events of a pool transaction, as `author_extrinsicUpdate` reports them.
@@ -147,18 +154,6 @@ pub struct PoolTx {
     seq: u64,
 }
 
-/// What a reorg means for transactions ([`TxPool::maintain`]).
-#[derive(Default)]
-struct Reorg {
-    /// The blocks that joined the best chain, lowest first, the imported one last, with the hashes
-    /// of their transactions.
-    included: Vec<(H256, Vec<H256>)>,
-    /// The signed transactions of the retracted blocks, and their block.
-    retracted: HashMap<H256, H256>,
-    /// The retracted transactions that the new best chain does not contain.
-    orphaned: Vec<Extrinsic>,
-}
-
 #[derive(Default)]
 struct Inner {
     txs: HashMap<H256, PoolTx>,
@@ -177,20 +172,21 @@ struct Inner {
     revalidate_cursor: u64,
 }
 
-/// The transaction pool.
-pub struct TxPool {
-    client: Arc<Client>,
+/// The transaction pool, over the chain it validates against ([`PoolChain`]: the node's
+/// [`Client`], or a model of a chain in tests).
+pub struct TxPool<C: PoolChain = Client> {
+    chain: Arc<C>,
     limits: PoolLimits,
     inner: Mutex<Inner>,
     /// Status changes of pool transactions.
     pub status: broadcast::Sender<(H256, TxStatus)>,
 }
 
-impl TxPool {
-    pub fn new(client: Arc<Client>, limits: PoolLimits) -> Arc<Self> {
+impl<C: PoolChain> TxPool<C> {
+    pub fn new(chain: Arc<C>, limits: PoolLimits) -> Arc<Self> {
         let (status, _) = broadcast::channel(65_536);
         Arc::new(Self {
-            client,
+            chain,
             limits,
             inner: Mutex::new(Inner::default()),
             status,
@@ -231,7 +227,7 @@ impl TxPool {
         xt: &Extrinsic,
         source: TransactionSource,
     ) -> Result<TransactionValidity, PoolError> {
-        self.validate_at(xt, source, self.client.info().best_hash)
+        self.validate_at(xt, source, self.chain.best().0)
     }
 
     /// Validate a transaction against block `best`.
@@ -241,13 +237,9 @@ impl TxPool {
         source: TransactionSource,
         best: H256,
     ) -> Result<TransactionValidity, PoolError> {
-        self.client
-            .call_decode::<TransactionValidity>(
-                &best,
-                "TaggedTransactionQueue_validate_transaction",
-                (source, xt, best),
-            )
-            .map_err(|e| PoolError::Verification(e.to_string()))
+        self.chain
+            .validate(best, source, xt)
+            .map_err(PoolError::Verification)
     }
 
     /// Submit an encoded extrinsic. Returns its hash.
@@ -288,7 +280,7 @@ impl TxPool {
                 ));
             }
         };
-        let best_number = self.client.info().best_number;
+        let best_number = self.chain.best().1;
         let sender = match &xt.preamble {
             sp_runtime::generic::Preamble::Signed(sp_runtime::MultiAddress::Id(who), ..) => {
                 Some(who.clone())
@@ -321,11 +313,10 @@ impl TxPool {
             return Ok(());
         };
         let nonce = ext.5 .0;
-        let best = self.client.info().best_hash;
-        let current: aitbc_runtime::Nonce = self
-            .client
-            .call_decode(&best, "AccountNonceApi_account_nonce", who)
-            .map_err(|e| PoolError::Verification(e.to_string()))?;
+        let current = self
+            .chain
+            .account_nonce(self.chain.best().0, who)
+            .map_err(PoolError::Verification)?;
         if nonce > current.saturating_add(MAX_FUTURE_NONCE_GAP) {
             return Err(PoolError::Invalid(format!(
                 "Transaction will be valid in the future: nonce {nonce} is more than {MAX_FUTURE_NONCE_GAP} ahead of the account's next nonce {current}"
@@ -535,285 +526,5 @@ impl TxPool {
         i.banned.insert(*hash, Instant::now());
         drop(i);
         self.notify(*hash, TxStatus::Invalid);
-    }
-
-    /// The transactions of a reorg's retracted and enacted blocks.
-    fn reorg_of(&self, imported: &ImportedBlock) -> Reorg {
-        let body = |block: &H256| match self.client.db().body(block) {
-            Ok(body) => body.unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!(target: "txpool", "cannot read block {block:?} of a reorg: {e}");
-                Vec::new()
-            }
-        };
-        let mut reorg = Reorg::default();
-        for block in &imported.enacted {
-            let hashes = body(block).iter().map(extrinsic_hash).collect();
-            reorg.included.push((*block, hashes));
-        }
-        reorg
-            .included
-            .push((imported.hash, imported.tx_hashes.clone()));
-        let on_new_chain: HashSet<H256> = reorg
-            .included
-            .iter()
-            .flat_map(|(_, hashes)| hashes.iter().copied())
-            .collect();
-        for block in &imported.retracted {
-            for xt in body(block)
-                .into_iter()
-                .filter(|xt| matches!(xt.preamble, sp_runtime::generic::Preamble::Signed(..)))
-            {
-                let hash = extrinsic_hash(&xt);
-                reorg.retracted.insert(hash, *block);
-                if !on_new_chain.contains(&hash) {
-                    reorg.orphaned.push(xt);
-                }
-            }
-        }
-        reorg
-    }
-
-    /// Bring the pool up to date after a block import.
-    pub fn maintain(&self, imported: &ImportedBlock) {
-        if !imported.is_new_best {
-            return;
-        }
-        let reorg = self.reorg_of(imported);
-        for (tx, block) in &reorg.retracted {
-            self.notify(*tx, TxStatus::Retracted(*block));
-        }
-        let best = imported.header.number;
-        // 1. Included transactions leave the pool (and watchers of retracted ones learn their new
-        //    block); transactions providing the same tags are stale.
-        let mut stale = Vec::new();
-        {
-            let mut i = self.inner.lock();
-            let mut included_tags = Vec::new();
-            for (block, hashes) in &reorg.included {
-                for h in hashes {
-                    let removed = Self::remove_locked(&mut i, h);
-                    let was_retracted = reorg.retracted.contains_key(h);
-                    if let Some(tx) = &removed {
-                        included_tags.extend(tx.provides.iter().cloned());
-                    }
-                    if removed.is_some() || was_retracted {
-                        let _ = self.status.send((*h, TxStatus::InBlock(*block)));
-                    }
-                }
-            }
-            for tag in included_tags {
-                if let Some(other) = i.provided.get(&tag).copied() {
-                    Self::remove_locked(&mut i, &other);
-                    stale.push(other);
-                }
-            }
-            // Expired transactions, and futures that waited too long for their missing nonces.
-            let expired: Vec<H256> = i
-                .txs
-                .values()
-                .filter(|t| {
-                    t.valid_till < best
-                        || (i.future.contains(&t.hash)
-                            && t.entered_at.saturating_add(self.limits.future_lifetime) < best)
-                })
-                .map(|t| t.hash)
-                .collect();
-            for h in expired {
-                Self::remove_locked(&mut i, &h);
-                stale.push(h);
-            }
-            i.banned.retain(|_, t| t.elapsed() < self.limits.ban_time);
-            i.maintained_best = Some(imported.hash);
-        }
-        for h in stale {
-            self.notify(h, TxStatus::Dropped);
-        }
-        // Transactions of retracted blocks that the new best chain does not contain go back in.
-        for xt in reorg.orphaned {
-            match self.submit(xt.encode(), TransactionSource::InBlock) {
-                Ok(hash) => {
-                    tracing::debug!(target: "txpool", "{hash:?} is back in the pool after a reorg")
-                }
-                Err(e) => {
-                    tracing::debug!(target: "txpool", "a retracted transaction is not resubmitted: {e}")
-                }
-            }
-        }
-    }
-
-    /// Re-validate a bounded batch of pool transactions (ready and future, oldest unchecked
-    /// first) against the best block, and make ready the futures whose missing nonces the chain
-    /// now has. Runs after each new best block, off the import path (the node's pool task).
-    pub fn revalidate(&self) {
-        // 2. Re-validate a bounded batch, taking up where the last batch stopped.
-        let (at, batch): (H256, Vec<PoolTx>) = {
-            let mut i = self.inner.lock();
-            let at = i
-                .maintained_best
-                .unwrap_or_else(|| self.client.info().best_hash);
-            let cursor = i.revalidate_cursor;
-            let mut all: Vec<&PoolTx> = i.txs.values().collect();
-            all.sort_by_key(|t| (t.seq <= cursor, t.seq));
-            let batch: Vec<PoolTx> = all
-                .into_iter()
-                .take(self.limits.revalidate_batch)
-                .cloned()
-                .collect();
-            i.revalidate_cursor = batch.iter().map(|t| t.seq).max().unwrap_or(0);
-            (at, batch)
-        };
-        for tx in batch {
-            let validity = self.validate_at(&tx.xt, TransactionSource::External, at);
-            let mut i = self.inner.lock();
-            // A newer block was maintained meanwhile: this verdict may be out of date.
-            if i.maintained_best.is_some_and(|b| b != at) || !i.txs.contains_key(&tx.hash) {
-                continue;
-            }
-            match validity {
-                Ok(Ok(valid)) => {
-                    if i.future.contains(&tx.hash) {
-                        if let Some(t) = i.txs.get_mut(&tx.hash) {
-                            t.requires = valid.requires;
-                            t.priority = valid.priority;
-                        }
-                    }
-                }
-                Ok(Err(TransactionValidityError::Invalid(_))) => {
-                    Self::remove_locked(&mut i, &tx.hash);
-                    i.banned.insert(tx.hash, Instant::now());
-                    drop(i);
-                    self.notify(tx.hash, TxStatus::Invalid);
-                }
-                Ok(Err(TransactionValidityError::Unknown(_))) | Err(_) => {
-                    Self::remove_locked(&mut i, &tx.hash);
-                    drop(i);
-                    self.notify(tx.hash, TxStatus::Dropped);
-                }
-            }
-        }
-        // 3. Futures whose requirements the chain now satisfies become ready.
-        {
-            let mut i = self.inner.lock();
-            let now_ready: Vec<H256> = i
-                .future
-                .iter()
-                .filter(|h| i.txs.get(*h).is_some_and(|t| t.requires.is_empty()))
-                .copied()
-                .collect();
-            for h in now_ready {
-                let Some(tx) = i.txs.get(&h).cloned() else {
-                    continue;
-                };
-                if tx.provides.iter().any(|t| i.provided.contains_key(t)) {
-                    continue;
-                }
-                Self::make_ready_locked(&mut i, &tx);
-                let _ = self.status.send((h, TxStatus::Ready));
-            }
-        }
-        self.promote_futures();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{chain_spec::ChainSpec, db::Database};
-    use sp_core::Pair;
-    use sp_keyring::Sr25519Keyring;
-
-    fn pool(limits: PoolLimits) -> (tempfile::TempDir, Arc<TxPool>) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let db = Database::open(&dir.path().join("db")).expect("db");
-        let client = Client::open(db, ChainSpec::preset("dev").expect("dev")).expect("client");
-        (dir, TxPool::new(client, limits))
-    }
-
-    /// A signed `System::remark` by `who` with `nonce` and `tip`.
-    fn remark(pool: &TxPool, who: Sr25519Keyring, nonce: u32, tip: u128, text: &[u8]) -> Vec<u8> {
-        let ctx = aitbc_client::tx::ChainInfo {
-            genesis_hash: pool.client.info().genesis_hash,
-            spec_version: aitbc_runtime::VERSION.spec_version,
-            transaction_version: aitbc_runtime::VERSION.transaction_version,
-        };
-        let call = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
-            remark: text.to_vec(),
-        });
-        let pair = who.pair();
-        aitbc_client::tx::build_unsigned(
-            call,
-            pair.public().into(),
-            nonce,
-            sp_runtime::generic::Era::Immortal,
-            ctx.genesis_hash,
-            tip,
-            ctx,
-        )
-        .sign(&pair)
-        .expect("sign")
-        .encoded
-    }
-
-    #[test]
-    fn one_sender_cannot_fill_the_future_queue() {
-        let limits = PoolLimits {
-            future_per_sender: 8,
-            ..PoolLimits::default()
-        };
-        let (_dir, pool) = pool(limits);
-        // Nonces 1..=8 wait for nonce 0; the ninth waiting one is refused.
-        for nonce in 1..=8 {
-            let xt = remark(&pool, Sr25519Keyring::Bob, nonce, 0, b"wait");
-            pool.submit(xt, TransactionSource::External)
-                .expect("future accepted");
-        }
-        let ninth = remark(&pool, Sr25519Keyring::Bob, 9, 0, b"wait");
-        assert!(matches!(
-            pool.submit(ninth, TransactionSource::External),
-            Err(PoolError::ImmediatelyDropped)
-        ));
-        // Another sender still gets in.
-        let other = remark(&pool, Sr25519Keyring::Charlie, 1, 0, b"wait");
-        pool.submit(other, TransactionSource::External)
-            .expect("other sender");
-        assert_eq!(pool.len(), (0, 9));
-    }
-
-    #[test]
-    fn future_queue_is_bounded_by_bytes() {
-        let limits = PoolLimits {
-            future_bytes: 4096,
-            ..PoolLimits::default()
-        };
-        let (_dir, pool) = pool(limits);
-        let big = remark(&pool, Sr25519Keyring::Bob, 1, 0, &[7u8; 3000]);
-        pool.submit(big, TransactionSource::External).expect("fits");
-        let another = remark(&pool, Sr25519Keyring::Bob, 2, 0, &[7u8; 3000]);
-        assert!(matches!(
-            pool.submit(another, TransactionSource::External),
-            Err(PoolError::ImmediatelyDropped)
-        ));
-    }
-
-    #[test]
-    fn a_waiting_transaction_is_replaced_only_by_a_higher_tip() {
-        let (_dir, pool) = pool(PoolLimits::default());
-        let first = remark(&pool, Sr25519Keyring::Bob, 1, 0, b"first");
-        let first_hash = pool
-            .submit(first, TransactionSource::External)
-            .expect("future");
-        // Same sender and nonce, same priority: a duplicate, refused.
-        let same = remark(&pool, Sr25519Keyring::Bob, 1, 0, b"same");
-        assert!(matches!(
-            pool.submit(same, TransactionSource::External),
-            Err(PoolError::TooLowPriority { .. })
-        ));
-        // A higher tip replaces it.
-        let tipped = remark(&pool, Sr25519Keyring::Bob, 1, aitbc_runtime::AIT, b"tipped");
-        pool.submit(tipped, TransactionSource::External)
-            .expect("replaces");
-        assert!(!pool.contains(&first_hash));
-        assert_eq!(pool.len(), (0, 1));
     }
 }
