@@ -78,7 +78,7 @@ pub fn canonical(cmd: Command) -> Command {
                 LegacySubmit::Embedding(a) => (JobTypeArg::Embedding, a),
             };
             a.job_type = t;
-            Command::Client(ClientCmd::Submit(a))
+            Command::Client(ClientCmd::Submit(Box::new(a)))
         }
         Command::LegacyBrowser(b) => Command::Explorer(ExplorerCmd::Receipts {
             limit: b.receipt_limit,

@@ -39,7 +39,8 @@ fn deliver(url: &str, job_id: u64, output: &str) {
             input_tokens: 5,
             output_tokens: 7,
         };
-        let call = market::submit_result(job_id, output.as_bytes(), metrics);
+        let job = market::existing_job(&rpc, job_id).await.unwrap();
+        let call = market::submit_result(&bob, &job, output.as_bytes(), metrics);
         let utx = tx::prepare(
             &rpc,
             &keys::account_id(&bob),
@@ -294,7 +295,7 @@ fn client_and_miner_journey() {
     let ex = cli.json(&["explorer", "receipts"]);
     assert_eq!(ex[0]["receipt_id"].as_u64(), Some(receipt_id));
     assert_eq!(ex[0]["miner_id"], BOB);
-    assert!(cli.ok(&["explorer", "receipts"]).contains("gpu-s"));
+    assert!(cli.ok(&["explorer", "receipts"]).contains("gpu_seconds"));
     let earn = cli.json(&["--wallet", "bob", "miner", "earnings"]);
     assert_eq!(earn["jobs_paid"], 1);
     assert_eq!(units(&earn["earned"]), cost);

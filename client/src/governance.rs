@@ -466,6 +466,7 @@ pub fn action_kind(a: &Action) -> &'static str {
         GovernanceAction::SetSlashShare(_) => "slash-share",
         GovernanceAction::SetAuthorities(_) => "validators",
         GovernanceAction::SetProtocolFee(_) => "protocol-fee",
+        GovernanceAction::Signal => "signal",
     }
 }
 
@@ -494,6 +495,10 @@ pub fn action_text(a: &Action) -> String {
             "set the protocol fee burned from every job payment to {}",
             percent_text(*p)
         ),
+        GovernanceAction::Signal => {
+            "none: a signal proposal (the decision is recorded on chain, nothing is enacted)"
+                .to_string()
+        }
         GovernanceAction::SetAuthorities(list) => format!(
             "replace the validator set with {} validator(s): {}",
             list.len(),
@@ -506,7 +511,7 @@ pub fn action_text(a: &Action) -> String {
 }
 
 /// The stable lowercase name of a proposal status: `voting`, `approved`, `enacted`,
-/// `enactment_failed`, `rejected`, `quorum_not_reached`.
+/// `enactment_failed`, `rejected`, `quorum_not_reached`, `signal_passed`.
 pub fn status_name(s: &ProposalStatus<BlockNumber>) -> &'static str {
     match s {
         ProposalStatus::Voting => "voting",
@@ -515,6 +520,7 @@ pub fn status_name(s: &ProposalStatus<BlockNumber>) -> &'static str {
         ProposalStatus::EnactmentFailed { .. } => "enactment_failed",
         ProposalStatus::Rejected => "rejected",
         ProposalStatus::QuorumNotReached => "quorum_not_reached",
+        ProposalStatus::SignalPassed { .. } => "signal_passed",
     }
 }
 
@@ -530,9 +536,22 @@ pub fn decision(s: &ProposalStatus<BlockNumber>) -> Option<&'static str> {
         ProposalStatus::Voting => None,
         ProposalStatus::Approved { .. }
         | ProposalStatus::Enacted { .. }
-        | ProposalStatus::EnactmentFailed { .. } => Some("passed"),
+        | ProposalStatus::EnactmentFailed { .. }
+        | ProposalStatus::SignalPassed { .. } => Some("passed"),
         ProposalStatus::Rejected => Some("rejected"),
         ProposalStatus::QuorumNotReached => Some("quorum_not_reached"),
+    }
+}
+
+/// The result of a signal proposal as `governance result` shows it: `signal: passed` or
+/// `signal: rejected`; `None` for proposals with an action and while voting.
+pub fn signal_result(p: &Proposal) -> Option<&'static str> {
+    if p.action != GovernanceAction::Signal {
+        return None;
+    }
+    match decision(&p.status)? {
+        "passed" => Some("signal: passed"),
+        _ => Some("signal: rejected"),
     }
 }
 

@@ -247,6 +247,153 @@ pub fn model_name(model: &str) -> Result<aitbc_primitives::ModelName> {
     bounded("the model name", m.as_bytes().to_vec())
 }
 
+pub use aitbc_primitives::GenerationOptions;
+
+/// The stable lowercase name of a job type: `inference`, `embedding`, ...
+pub fn job_type_name(t: JobType) -> &'static str {
+    match t {
+        JobType::Inference => "inference",
+        JobType::Embedding => "embedding",
+        JobType::Training => "training",
+        JobType::Multimodal => "multimodal",
+        JobType::Streaming => "streaming",
+    }
+}
+
+/// The job types the node's runtime accepts (its `Jobs.AcceptedJobTypes` constant).
+pub async fn accepted_job_types(rpc: &RpcClient) -> Result<Vec<JobType>> {
+    let metadata = crate::metadata::NodeMetadata::fetch(rpc).await?;
+    let types: Vec<JobType> = metadata.constant("Jobs", "AcceptedJobTypes")?;
+    Ok(types)
+}
+
+/// Refuses `job_type` unless the node accepts it, naming the accepted ones.
+pub async fn ensure_job_type_accepted(rpc: &RpcClient, job_type: JobType) -> Result<()> {
+    let accepted = accepted_job_types(rpc).await?;
+    if accepted.contains(&job_type) {
+        return Ok(());
+    }
+    Err(Error::InvalidInput(format!(
+        "this chain does not accept {} jobs (yet); it accepts: {}",
+        job_type_name(job_type),
+        accepted
+            .iter()
+            .map(|t| job_type_name(*t))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+/// Generation options from a user's values (fractions as typed: `--temperature 0.7`), each
+/// checked against the chain's bounds with the bound in the message.
+pub fn generation_options(
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+    max_tokens: Option<u32>,
+    seed: Option<u64>,
+    system: Option<&str>,
+) -> Result<GenerationOptions> {
+    let milli = |what: &str, v: f64, lo: f64, hi: f64, lo_open: bool| -> Result<u32> {
+        let ok = v.is_finite() && v <= hi && if lo_open { v > lo } else { v >= lo };
+        if !ok {
+            let range = if lo_open {
+                format!("greater than {lo} and at most {hi}")
+            } else {
+                format!("between {lo} and {hi}")
+            };
+            return Err(Error::InvalidInput(format!(
+                "{what} must be {range} (got {v})"
+            )));
+        }
+        // Whole thousandths; a positive value never rounds down to 0.
+        let m = (v * 1000.0).round() as u32;
+        Ok(if lo_open { m.max(1) } else { m })
+    };
+    let max_t = aitbc_primitives::MAX_TEMPERATURE_MILLI as f64 / 1000.0;
+    let temperature_milli = temperature
+        .map(|t| milli("the temperature", t, 0.0, max_t, false))
+        .transpose()?;
+    let top_p_milli = top_p
+        .map(|p| milli("top_p", p, 0.0, 1.0, true))
+        .transpose()?;
+    if let Some(n) = max_tokens {
+        if n == 0 || n > aitbc_primitives::MAX_GENERATED_TOKENS {
+            return Err(Error::InvalidInput(format!(
+                "max tokens must be between 1 and {} (got {n})",
+                aitbc_primitives::MAX_GENERATED_TOKENS
+            )));
+        }
+    }
+    let system = match system {
+        None => None,
+        Some(s) => {
+            let chars = s.chars().count();
+            if chars == 0 {
+                return Err(Error::InvalidInput("the system prompt is empty".into()));
+            }
+            let max = aitbc_primitives::MAX_SYSTEM_PROMPT_CHARS;
+            if chars > max as usize {
+                return Err(Error::InvalidInput(format!(
+                    "the system prompt is {chars} characters; the limit is {max}"
+                )));
+            }
+            Some(bounded("the system prompt", s.as_bytes().to_vec())?)
+        }
+    };
+    let options = GenerationOptions {
+        temperature_milli,
+        top_p_milli,
+        max_tokens,
+        seed,
+        system,
+    };
+    options
+        .check()
+        .map_err(|e| Error::InvalidInput(format!("generation options: {e:?}")))?;
+    Ok(options)
+}
+
+/// `Jobs::submit_with_options`: a job with generation options and, optionally, the miner that
+/// must run it (`Jobs::submit` when there are neither).
+#[allow(clippy::too_many_arguments)]
+pub fn submit_job_with(
+    job_type: JobType,
+    model: &str,
+    input: JobInput,
+    budget: Balance,
+    ttl_blocks: BlockNumber,
+    requirements: Requirements,
+    options: GenerationOptions,
+    provider: Option<AccountId>,
+) -> Result<RuntimeCall> {
+    let call = submit_job(job_type, model, input, budget, ttl_blocks, requirements)?;
+    if options.is_empty() && provider.is_none() {
+        return Ok(call);
+    }
+    match call {
+        RuntimeCall::Jobs(pallet_aitbc_jobs::Call::submit {
+            job_type,
+            model,
+            input,
+            budget,
+            ttl,
+            requirements,
+        }) => Ok(RuntimeCall::Jobs(
+            pallet_aitbc_jobs::Call::submit_with_options {
+                job_type,
+                model,
+                input,
+                budget,
+                ttl,
+                requirements,
+                options,
+                provider,
+            },
+        )),
+        other => Ok(other),
+    }
+}
+
 /// `Jobs::submit`: a job with `budget` escrowed at once (0 = submit unfunded, fund later).
 pub fn submit_job(
     job_type: JobType,
@@ -286,18 +433,80 @@ pub fn accept_job(job_id: JobId) -> RuntimeCall {
     RuntimeCall::Jobs(pallet_aitbc_jobs::Call::accept { job_id })
 }
 
-/// `Jobs::submit_result` (assigned miner): the output (inline copy truncated to the chain's
-/// limit), the blake2-256 hash of the whole output, and the metrics.
-pub fn submit_result(job_id: JobId, output: &[u8], metrics: Metrics) -> RuntimeCall {
-    let hash = Hash::from(sp_crypto_hashing::blake2_256(output));
+/// The output as delivered on chain: cut to the chain's limit (64 KiB), at a character boundary
+/// when it is UTF-8 text.
+pub fn deliverable_output(output: &[u8]) -> &[u8] {
     let max = aitbc_primitives::MAX_RESULT_BYTES as usize;
-    let inline = output[..output.len().min(max)].to_vec();
-    let output = inline.try_into().unwrap_or_default();
+    if output.len() <= max {
+        return output;
+    }
+    let mut cut = max;
+    if let Ok(text) = std::str::from_utf8(output) {
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+    }
+    &output[..cut]
+}
+
+/// What a miner signs for the receipt of `job` delivered with `result_hash` and `metrics`
+/// ([`aitbc_primitives::receipt_signing_payload`]).
+pub fn receipt_payload(
+    job: &Job,
+    miner: &AccountId,
+    result_hash: &Hash,
+    units_milli: u64,
+) -> Vec<u8> {
+    aitbc_primitives::receipt_signing_payload(
+        job.id,
+        &job.owner,
+        miner,
+        result_hash,
+        units_milli,
+        &job.unit_price,
+    )
+}
+
+/// Whether a receipt's signature is its miner's sr25519 signature of the receipt's content
+/// (what the chain checked when the result was delivered).
+pub fn receipt_signature_valid(r: &Receipt) -> bool {
+    use sp_core::Pair as _;
+    let payload = aitbc_primitives::receipt_signing_payload(
+        r.job_id,
+        &r.client,
+        &r.miner,
+        &r.result_hash,
+        r.units_milli,
+        &r.unit_price,
+    );
+    let public =
+        sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(&r.miner));
+    let signature = sp_core::sr25519::Signature::from_raw(r.signature.0);
+    sp_core::sr25519::Pair::verify(&signature, &payload, &public)
+}
+
+/// `Jobs::submit_result` (assigned miner): the output (cut to the chain's limit), the
+/// blake2-256 hash of exactly the bytes sent (the chain recomputes it), the metrics, and the
+/// miner's signature of the receipt's content.
+pub fn submit_result(
+    pair: &crate::keys::Pair,
+    job: &Job,
+    output: &[u8],
+    metrics: Metrics,
+) -> RuntimeCall {
+    use sp_core::Pair as _;
+    let output = deliverable_output(output);
+    let hash = Hash::from(sp_crypto_hashing::blake2_256(output));
+    let miner = crate::keys::account_id(pair);
+    let payload = receipt_payload(job, &miner, &hash, metrics.units_milli());
+    let signature = sp_core::H512(pair.sign(&payload).0);
     RuntimeCall::Jobs(pallet_aitbc_jobs::Call::submit_result {
-        job_id,
-        output,
+        job_id: job.id,
+        // `deliverable_output` keeps it within the bound.
+        output: output.to_vec().try_into().unwrap_or_default(),
         result_hash: hash,
         metrics,
+        signature,
     })
 }
 
@@ -575,19 +784,124 @@ mod tests {
         assert!(model_list(&vec!["m".to_string(); 17]).is_err());
     }
 
+    fn a_job(owner: AccountId) -> Job {
+        aitbc_primitives::Job {
+            id: 4,
+            owner,
+            job_type: JobType::Inference,
+            model: model_name("m").unwrap(),
+            input: prompt_input("hi").unwrap(),
+            requirements: Default::default(),
+            options: Default::default(),
+            provider: None,
+            budget: 10,
+            escrowed: 10,
+            ttl: 100,
+            expires_at: 100,
+            status: JobStatus::Running,
+            status_since: 1,
+            timeline: Default::default(),
+            miner: None,
+            unit_price: 7,
+            ack_deadline: None,
+            excluded: Default::default(),
+            result_hash: None,
+            metrics: None,
+            receipt: None,
+        }
+    }
+
     #[test]
-    fn result_hash_covers_the_whole_output() {
-        let big = vec![b'x'; aitbc_primitives::MAX_RESULT_BYTES as usize + 10];
-        match submit_result(1, &big, Metrics::default()) {
+    fn result_hash_is_the_hash_of_the_bytes_sent_and_the_receipt_is_signed() {
+        let pair = crate::keys::pair_from_uri("//Bob").unwrap();
+        let miner = crate::keys::account_id(&pair);
+        let owner = crate::keys::account_id(&crate::keys::pair_from_uri("//Alice").unwrap());
+        let job = a_job(owner.clone());
+        // A multi-byte character across the limit: cut before it.
+        let mut big = vec![b'x'; aitbc_primitives::MAX_RESULT_BYTES as usize - 1];
+        big.extend_from_slice("é and more".as_bytes());
+        let metrics = Metrics {
+            compute_ms: 1_234,
+            ..Default::default()
+        };
+        match submit_result(&pair, &job, &big, metrics) {
             RuntimeCall::Jobs(pallet_aitbc_jobs::Call::submit_result {
                 output,
                 result_hash,
+                signature,
                 ..
             }) => {
-                assert_eq!(output.len(), aitbc_primitives::MAX_RESULT_BYTES as usize);
-                assert_eq!(result_hash, Hash::from(sp_crypto_hashing::blake2_256(&big)));
+                assert_eq!(
+                    output.len(),
+                    aitbc_primitives::MAX_RESULT_BYTES as usize - 1
+                );
+                assert!(std::str::from_utf8(&output).is_ok());
+                assert_eq!(
+                    result_hash,
+                    Hash::from(sp_crypto_hashing::blake2_256(&output))
+                );
+                let receipt = aitbc_primitives::Receipt {
+                    id: 0,
+                    job_id: 4,
+                    client: owner,
+                    miner,
+                    units_milli: 1_234,
+                    unit_price: 7,
+                    price: 9,
+                    fee: 0,
+                    result_hash,
+                    block: 2,
+                    timestamp_ms: 0,
+                    reward: RewardStatus::Unclaimed,
+                    signature,
+                };
+                assert!(receipt_signature_valid(&receipt));
+                let forged = aitbc_primitives::Receipt {
+                    units_milli: 9_999,
+                    ..receipt
+                };
+                assert!(!receipt_signature_valid(&forged));
             }
             _ => panic!("not a submit_result call"),
         }
+    }
+
+    #[test]
+    fn generation_options_are_checked_with_their_bounds() {
+        let o = generation_options(Some(0.7), Some(0.9), Some(64), Some(42), Some("Be brief."))
+            .unwrap();
+        assert_eq!(
+            (o.temperature_milli, o.top_p_milli, o.max_tokens, o.seed),
+            (Some(700), Some(900), Some(64), Some(42))
+        );
+        assert_eq!(
+            generation_options(Some(0.0), None, None, None, None)
+                .unwrap()
+                .temperature_milli,
+            Some(0)
+        );
+        assert!(generation_options(None, None, None, None, None)
+            .unwrap()
+            .is_empty());
+        for (t, p, n, s, what) in [
+            (Some(2.5), None, None, None, "temperature"),
+            (Some(f64::NAN), None, None, None, "temperature"),
+            (Some(-1.0), None, None, None, "temperature"),
+            (None, Some(0.0), None, None, "top_p"),
+            (None, Some(1.5), None, None, "top_p"),
+            (None, None, Some(0), None, "max tokens"),
+            (None, None, Some(100_000), None, "max tokens"),
+            (None, None, None, Some(""), "system prompt"),
+        ] {
+            let e = generation_options(t, p, n, None, s)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(what), "{e}");
+        }
+        let long = "x".repeat(1001);
+        assert!(generation_options(None, None, None, None, Some(&long))
+            .unwrap_err()
+            .to_string()
+            .contains("limit is 1000"));
     }
 }

@@ -577,3 +577,95 @@ fn a_job_whose_ttl_cannot_fit_the_run_is_not_accepted() {
     );
     assert!(!log.contains("accepted in block"), "{}", tail(&log));
 }
+
+#[test]
+fn the_daemon_syncs_its_registration_and_job_options_are_honoured() {
+    let net = Net::start();
+    net.import("bob", "//Bob");
+    // The seed's journey: a miner registered with the CLI (other models, price and hardware)
+    // starts the daemon; the daemon makes the registration match what it serves.
+    net.cli_json_as(
+        "bob",
+        &[
+            "miner",
+            "register",
+            "--gpus",
+            "1x RTX 4090",
+            "--price-per-hour",
+            "0.5",
+            "--models",
+            "llama3",
+        ],
+    );
+    let args = ["--backend", "embedded", "--price-per-hour", "0.36"];
+    let worker = net.worker("//Bob", &args);
+    assert!(
+        worker
+            .log()
+            .contains("updating the registration: models [llama3] -> [smollm2"),
+        "{}",
+        tail(&worker.log())
+    );
+    let m = net.cli_json_as("bob", &["miner", "status"]);
+    let models: Vec<&str> = m["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        models.contains(&"smollm2") && !models.contains(&"llama3"),
+        "{m}"
+    );
+    assert!((amount(&m["price_per_hour"]) - 0.36).abs() < 1e-9, "{m}");
+    assert_ne!(m["gpu_model"], "RTX 4090", "the detected hardware: {m}");
+    // Started again with the same settings: nothing differs, nothing is sent.
+    drop(worker);
+    let worker = net.worker("//Bob", &args);
+    assert!(
+        !worker.log().contains("updating the registration"),
+        "{}",
+        tail(&worker.log())
+    );
+
+    // Generation options reach the backend. Temperature 0 gives the same text every time.
+    let run = |extra: &[&str]| -> Value {
+        let mut a = vec![
+            "client",
+            "submit",
+            "--model",
+            "smollm2",
+            "--prompt",
+            "Write one sentence about the sea.",
+            "--payment",
+            "3",
+            "--wait",
+            "--timeout",
+            "300",
+        ];
+        a.extend_from_slice(extra);
+        let v = net.cli_json(&a);
+        assert_eq!(v["status"], "completed", "{v}\n{}", tail(&worker.log()));
+        v
+    };
+    let greedy = ["--temperature", "0", "--max-tokens", "24"];
+    let a = run(&greedy);
+    let b = run(&greedy);
+    assert!(!a["result"].as_str().unwrap_or_default().is_empty(), "{a}");
+    assert_eq!(
+        a["result"], b["result"],
+        "temperature 0 must be reproducible"
+    );
+    assert_eq!(a["options"]["temperature"], 0.0);
+    assert_eq!(a["receipt"]["status"], "completed");
+    assert_eq!(a["receipt"]["signature_valid"], true, "{a}");
+    // A length limit is honoured.
+    let short = run(&["--max-tokens", "3"]);
+    assert!(
+        short["output_tokens"].as_u64().unwrap_or(u64::MAX) <= 3,
+        "{short}"
+    );
+    // Sampling with a seed: the same seed gives the same text.
+    let seeded = ["--temperature", "0.9", "--seed", "11", "--max-tokens", "24"];
+    assert_eq!(run(&seeded)["result"], run(&seeded)["result"]);
+}

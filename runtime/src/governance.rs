@@ -146,6 +146,9 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
             GovernanceAction::SetProtocolFee(fee) => {
                 Jobs::set_protocol_fee(RuntimeOrigin::root(), *fee)
             }
+            // Never enacted (the DAO records a passed signal without enacting it); nothing to
+            // change if it ever were.
+            GovernanceAction::Signal => Ok(()),
             GovernanceAction::SetAuthorities(list) => {
                 Self::validate(action)?;
                 // The one validator-set path (also root's `set_validators`): Aura, GRANDPA and

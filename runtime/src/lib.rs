@@ -91,7 +91,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 102,
+    spec_version: 103,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -175,8 +175,13 @@ pub type UncheckedExtrinsic =
 /// The payload being signed.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Runtime migrations applied on upgrade (binary releases with a bumped `spec_version`).
-/// Runtime upgrades: receipts v0 → v1 (bounded emission; see its docs).
-type Migrations = (pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,);
+/// Runtime upgrades: receipts v0 → v1 (bounded emission) → v2 (units to the millisecond, miner
+/// signatures); jobs v0 → v1 (generation options, provider). See their docs.
+type Migrations = (
+    pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,
+    pallet_aitbc_receipts::migrations::v2::MigrateV1ToV2<Runtime>,
+    pallet_aitbc_jobs::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 /// Executive: dispatches to the pallets.
 pub type Executive = frame_executive::Executive<
     Runtime,

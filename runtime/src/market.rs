@@ -108,6 +108,8 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type RuntimeHoldReason = RuntimeHoldReason;
     type Miners = Miners;
     type Receipts = Receipts;
+    type ReceiptSignature = Sr25519ReceiptSignature;
+    type AcceptedJobTypes = AcceptedJobTypes;
     type ParamsOrigin = EnsureRoot<AccountId>;
     type DefaultMinPayment = DefaultMinJobPayment;
     type DefaultProtocolFee = DefaultProtocolFee;
@@ -124,4 +126,25 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type RetentionPeriod = JobRetentionPeriod;
     type MaxPrunesPerBlock = ConstU32<64>;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+    /// The job types `Jobs::submit` accepts (in the metadata as `Jobs.AcceptedJobTypes`; the
+    /// others are reserved for later releases).
+    pub AcceptedJobTypes: pallet_aitbc_jobs::AcceptedJobTypesOf =
+        frame_support::BoundedVec::truncate_from(alloc::vec![aitbc_primitives::JobType::Inference]);
+}
+
+/// A miner's receipt signature is an sr25519 signature by its account's key (the keys the CLI
+/// and the miner daemon use).
+pub struct Sr25519ReceiptSignature;
+
+impl aitbc_primitives::ReceiptSignatureCheck<AccountId> for Sr25519ReceiptSignature {
+    fn verify(signer: &AccountId, payload: &[u8], signature: &sp_core::H512) -> bool {
+        use sp_runtime::traits::Verify;
+        let signature = sp_core::sr25519::Signature::from_raw(signature.0);
+        let public =
+            sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(signer));
+        signature.verify(payload, &public)
+    }
 }

@@ -14,12 +14,44 @@ use aitbc_runtime::{
     AccountId, Balance, Balances, BuildStorage, Jobs, Miners, Receipts, Runtime,
     RuntimeGenesisConfig, RuntimeOrigin, System, AIT, MILLI_AIT,
 };
+use frame_support::traits::UnfilteredDispatchable;
 use frame_support::traits::{fungible::Inspect, Get, Hooks};
 use proptest::prelude::*;
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// `miner`'s (a dev keyring account) result of `job_id`: `output`, its hash, the metrics and
+/// the miner's sr25519 signature of the receipt, as the miner daemon sends them.
+fn signed_result(
+    miner: &AccountId,
+    job_id: u64,
+    output: &[u8],
+    metrics: Metrics,
+) -> pallet_aitbc_jobs::Call<Runtime> {
+    let job = pallet_aitbc_jobs::Jobs::<Runtime>::get(job_id).expect("the job exists");
+    let hash = H256(sp_io::hashing::blake2_256(output));
+    let payload = aitbc_primitives::receipt_signing_payload(
+        job_id,
+        &job.owner,
+        miner,
+        &hash,
+        metrics.units_milli(),
+        &job.unit_price,
+    );
+    let pair = Sr25519Keyring::from_account_id(miner)
+        .expect("a dev account")
+        .pair();
+    let signature = sp_core::H512(sp_core::Pair::sign(&pair, &payload).0);
+    pallet_aitbc_jobs::Call::submit_result {
+        job_id,
+        output: output.to_vec().try_into().expect("within bound"),
+        result_hash: hash,
+        metrics,
+        signature,
+    }
+}
 
 fn acc(k: Sr25519Keyring) -> AccountId {
     k.to_account_id()
@@ -175,17 +207,18 @@ fn apply(op: &Op) {
             None => Ok(()),
         },
         Op::Result { job, ms } => match pick(job, &[JobStatus::Running]) {
-            Some(j) => Jobs::submit_result(
-                o(j.miner.expect("running jobs have a miner")),
-                j.id,
-                b"out".to_vec().try_into().unwrap(),
-                H256::repeat_byte(1),
-                Metrics {
+            Some(j) => {
+                let miner = j.miner.expect("running jobs have a miner");
+                let metrics = Metrics {
                     compute_ms: ms,
                     input_tokens: 1,
                     output_tokens: 1,
-                },
-            ),
+                };
+                signed_result(&miner, j.id, b"out", metrics)
+                    .dispatch_bypass_filter(o(miner))
+                    .map(|_| ())
+                    .map_err(|e| e.error)
+            }
             None => Ok(()),
         },
         Op::Cancel { job } => match pick(
@@ -306,18 +339,14 @@ fn self_dealing_through_a_second_account_loses_money() {
             .expect("submits");
             goto(2 + 2 * i as u32);
             Jobs::accept(RuntimeOrigin::signed(bob()), id).expect("accepts");
-            Jobs::submit_result(
-                RuntimeOrigin::signed(bob()),
-                id,
-                b"out".to_vec().try_into().unwrap(),
-                H256::repeat_byte(1),
-                Metrics {
-                    compute_ms: 1,
-                    input_tokens: 1,
-                    output_tokens: 1,
-                },
-            )
-            .expect("delivers");
+            let metrics = Metrics {
+                compute_ms: 1,
+                input_tokens: 1,
+                output_tokens: 1,
+            };
+            signed_result(&bob(), id, b"out", metrics)
+                .dispatch_bypass_filter(RuntimeOrigin::signed(bob()))
+                .expect("delivers");
         }
         let era: u32 = <Runtime as pallet_aitbc_receipts::Config>::EraLength::get();
         goto(era);

@@ -26,6 +26,37 @@ fn bob() -> AccountId {
     Sr25519Keyring::Bob.to_account_id()
 }
 
+/// `miner`'s (a dev keyring account) result of `job_id`: `output`, its hash, the metrics and
+/// the miner's sr25519 signature of the receipt, as the miner daemon sends them.
+fn signed_result(
+    miner: &AccountId,
+    job_id: u64,
+    output: &[u8],
+    metrics: Metrics,
+) -> pallet_aitbc_jobs::Call<Runtime> {
+    let job = pallet_aitbc_jobs::Jobs::<Runtime>::get(job_id).expect("the job exists");
+    let hash = H256(sp_io::hashing::blake2_256(output));
+    let payload = aitbc_primitives::receipt_signing_payload(
+        job_id,
+        &job.owner,
+        miner,
+        &hash,
+        metrics.units_milli(),
+        &job.unit_price,
+    );
+    let pair = Sr25519Keyring::from_account_id(miner)
+        .expect("a dev account")
+        .pair();
+    let signature = sp_core::H512(sp_core::Pair::sign(&pair, &payload).0);
+    pallet_aitbc_jobs::Call::submit_result {
+        job_id,
+        output: output.to_vec().try_into().expect("within bound"),
+        result_hash: hash,
+        metrics,
+        signature,
+    }
+}
+
 fn ext() -> sp_io::TestExternalities {
     let mut genesis = RuntimeGenesisConfig::default();
     genesis.balances.balances = vec![(alice(), 1_000 * AIT), (bob(), 1_000 * AIT)];
@@ -86,7 +117,7 @@ fn signed_submit_holds_the_budget_and_the_events_show_it() {
         assert_eq!(escrow(&alice()), budget);
         // Issue 11: the job's refundable storage deposit (1 µAIT a byte) is held too.
         let deposit = pallet_aitbc_jobs::Deposits::<Runtime>::get(0).unwrap().job;
-        assert_eq!(deposit, 181 * AIT / 1_000_000);
+        assert_eq!(deposit, 187 * AIT / 1_000_000);
         assert_eq!(Balances::balance(&alice()), 995 * AIT - deposit);
         let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
         assert!(
@@ -130,18 +161,58 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
                 .dispatch(RuntimeOrigin::signed(bob()))
                 .is_ok()
         );
-        assert!(RuntimeCall::Jobs(pallet_aitbc_jobs::Call::submit_result {
-            job_id: 0,
-            output: b"Paris".to_vec().try_into().unwrap(),
-            result_hash: H256::repeat_byte(1),
-            metrics: Metrics {
-                compute_ms: 2_000,
-                input_tokens: 8,
-                output_tokens: 3
-            },
-        })
-        .dispatch(RuntimeOrigin::signed(bob()))
-        .is_ok());
+        let metrics = Metrics {
+            compute_ms: 2_000,
+            input_tokens: 8,
+            output_tokens: 3,
+        };
+        // The chain recomputes the result hash and checks the miner's receipt signature with
+        // its sr25519 key: a wrong hash, a signature by another key or of other content is
+        // refused.
+        let mut wrong_hash = signed_result(&bob(), 0, b"Paris", metrics);
+        if let pallet_aitbc_jobs::Call::submit_result { result_hash, .. } = &mut wrong_hash {
+            *result_hash = H256::repeat_byte(1);
+        }
+        assert_eq!(
+            RuntimeCall::Jobs(wrong_hash)
+                .dispatch(RuntimeOrigin::signed(bob()))
+                .map_err(|e| e.error),
+            Err(pallet_aitbc_jobs::Error::<Runtime>::ResultHashMismatch.into())
+        );
+        let mut other_metrics = signed_result(&bob(), 0, b"Paris", metrics);
+        if let pallet_aitbc_jobs::Call::submit_result { metrics, .. } = &mut other_metrics {
+            metrics.compute_ms = 1;
+        }
+        assert_eq!(
+            RuntimeCall::Jobs(other_metrics)
+                .dispatch(RuntimeOrigin::signed(bob()))
+                .map_err(|e| e.error),
+            Err(pallet_aitbc_jobs::Error::<Runtime>::BadReceiptSignature.into())
+        );
+        let mut alices = signed_result(&alice(), 0, b"Paris", metrics);
+        if let pallet_aitbc_jobs::Call::submit_result {
+            output,
+            result_hash,
+            ..
+        } = &mut alices
+        {
+            *output = b"Paris".to_vec().try_into().unwrap();
+            *result_hash = H256(sp_io::hashing::blake2_256(b"Paris"));
+        }
+        assert_eq!(
+            RuntimeCall::Jobs(alices)
+                .dispatch(RuntimeOrigin::signed(bob()))
+                .map_err(|e| e.error),
+            Err(pallet_aitbc_jobs::Error::<Runtime>::BadReceiptSignature.into())
+        );
+        assert!(
+            RuntimeCall::Jobs(signed_result(&bob(), 0, b"Paris", metrics))
+                .dispatch(RuntimeOrigin::signed(bob()))
+                .is_ok()
+        );
+        let receipt = &Receipts::receipts_by_job(0)[0];
+        assert_eq!(receipt.units_milli, 2_000);
+        assert_ne!(receipt.signature, sp_core::H512::zero());
         // 2 GPU-seconds at 0.01 AIT (and the job's storage deposit held until it is pruned).
         let deposit = pallet_aitbc_jobs::Deposits::<Runtime>::get(0).unwrap().job;
         assert_eq!(

@@ -421,7 +421,7 @@ mod tests {
         let mut args = vec!["aitbc", "client", "submit", "--batch-file", "f.jsonl"];
         args.extend_from_slice(extra);
         match Cli::try_parse_from(args).unwrap().command {
-            Command::Client(ClientCmd::Submit(a)) => a,
+            Command::Client(ClientCmd::Submit(a)) => *a,
             other => panic!("{other:?}"),
         }
     }

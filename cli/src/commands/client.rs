@@ -1,6 +1,8 @@
 //! `aitbc client ...`: submit, status, result, pay, cancel, list and receipts of compute jobs.
 
-use crate::commands::jobs_view::{job_json, job_rows, receipt_json, result_json, reward_text};
+use crate::commands::jobs_view::{
+    job_json, job_rows, receipt_json, receipt_status, result_json, units_value,
+};
 use crate::context::Ctx;
 use crate::output::{kv_table, print_json, spinner, table};
 use crate::submit::{send_call, wallet_account, SendOpts};
@@ -20,9 +22,9 @@ pub enum ClientCmd {
     /// Submit a compute job; with --payment (or --auto-pay) its budget is escrowed at once,
     /// otherwise it waits unfunded for `aitbc client pay`. With --batch-file, one job per line.
     #[command(
-        after_help = "Examples:\n  aitbc client submit --type inference --model llama3 --data '{\"prompt\":\"Hello AITBC\"}' --payment 5\n  aitbc client submit --model smollm2 --prompt \"What is the capital of France?\" --payment 5 --wait --timeout 300\n  aitbc client submit --model smollm2 --prompt \"Hello\" --auto-pay\n  aitbc client submit --batch-file jobs.jsonl --parallel 4 --model smollm2 --payment 1"
+        after_help = "Examples:\n  aitbc client submit --type inference --model llama3 --data '{\"prompt\":\"Hello AITBC\"}' --payment 5\n  aitbc client submit --model smollm2 --prompt \"What is the capital of France?\" --payment 5 --wait --timeout 300\n  aitbc client submit --model smollm2 --prompt \"Hello\" --auto-pay\n  aitbc client submit --batch-file jobs.jsonl --parallel 4 --model smollm2 --payment 1\n  aitbc client submit --model llama3 --prompt \"Write a haiku\" --temperature 0.7 --max-tokens 64 --seed 42 --payment 5\n  aitbc client submit --model llama3 --data '{\"prompt\":\"Hi\",\"options\":{\"temperature\":0,\"num_predict\":32}}' --payment 5\n  aitbc client submit --model llama3 --prompt Hi --provider 5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty --payment 5\n\nWithout --temperature (or options.temperature) the miner decodes greedily (temperature 0): the same job gives the same text."
     )]
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// A job's status, miner and timings.
     #[command(after_help = "Example:\n  aitbc client status 7")]
     Status {
@@ -106,7 +108,9 @@ pub struct SubmitArgs {
     /// Model to run, e.g. llama3 or smollm2 (with --batch-file: for lines that name none).
     #[arg(long, required_unless_present = "batch_file")]
     pub model: Option<String>,
-    /// Job data as JSON with a "prompt" field.
+    /// Job data as JSON: {"prompt": "...", "system": "...", "options": {"temperature",
+    /// "max_tokens" or "num_predict", "top_p", "seed", "system"}} (Ollama's names). Flags win
+    /// over the same option here.
     #[arg(long)]
     pub data: Option<String>,
     /// The prompt (at most 4000 characters).
@@ -128,6 +132,25 @@ pub struct SubmitArgs {
     /// Minimum GPU memory of the miner, in GB.
     #[arg(long)]
     pub min_vram_gb: Option<u32>,
+    /// Sampling temperature, 0 to 2 (0: greedy, the default).
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Most tokens to generate (1 to 8192; Ollama's num_predict).
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Nucleus sampling: keep the most likely tokens up to this probability mass (0 < p <= 1).
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    /// Sampler seed: the same seed, options and model give the same text.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// System prompt (at most 1000 characters).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// The miner (SS58 address) that must run the job: it alone is assigned the job, and the
+    /// submission is refused if it cannot take it.
+    #[arg(long)]
+    pub provider: Option<String>,
     /// Follow the job until it ends and print its result.
     #[arg(long, conflicts_with = "batch_file")]
     pub wait: bool,
@@ -149,11 +172,13 @@ pub struct JobToSend {
     pub model: String,
     pub budget: Balance,
     pub auto_pay: Option<aitbc_client::autopay::PaymentSuggestion>,
+    /// A note about the requested provider (offline now: the job waits for it).
+    pub provider_note: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx, cmd: ClientCmd) -> Result<()> {
     match cmd {
-        ClientCmd::Submit(a) => submit(ctx, a).await,
+        ClientCmd::Submit(a) => submit(ctx, *a).await,
         ClientCmd::Status { job_id } => status(ctx, &job_id).await,
         ClientCmd::Result { job_id } => result(ctx, &job_id).await,
         ClientCmd::Pay { job_id, amount } => pay(ctx, &job_id, &amount).await,
@@ -161,6 +186,122 @@ pub async fn run(ctx: &Ctx, cmd: ClientCmd) -> Result<()> {
         ClientCmd::List { status, limit } => list(ctx, status.as_deref(), limit).await,
         ClientCmd::Receipts { job_id, limit } => receipts(ctx, job_id.as_deref(), limit).await,
     }
+}
+
+/// Generation options given inside `--data` (`options.*`, Ollama's names accepted, and a
+/// top-level `system`).
+#[derive(Debug, Default, PartialEq)]
+pub struct DataOptions {
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+    pub top_p: Option<f64>,
+    pub seed: Option<u64>,
+    pub system: Option<String>,
+}
+
+/// Reads the generation options of `--data`; an unknown option or a value of the wrong type is
+/// an error naming it.
+pub fn data_options(data: Option<&str>) -> Result<DataOptions> {
+    let mut out = DataOptions::default();
+    let Some(data) = data else {
+        return Ok(out);
+    };
+    let v: Value = serde_json::from_str(data)
+        .context("--data is not valid JSON (expected {\"prompt\": \"...\"})")?;
+    let string = |v: &Value, what: &str| -> Result<String> {
+        v.as_str()
+            .map(str::to_string)
+            .with_context(|| format!("--data: {what} must be a string"))
+    };
+    if let Some(sys) = v.get("system") {
+        out.system = Some(string(sys, "system")?);
+    }
+    let Some(options) = v.get("options") else {
+        return Ok(out);
+    };
+    let options = options
+        .as_object()
+        .context("--data: options must be an object, e.g. {\"temperature\": 0.7}")?;
+    for (key, value) in options {
+        let number = || {
+            value
+                .as_f64()
+                .with_context(|| format!("--data: options.{key} must be a number"))
+        };
+        let whole = || {
+            value.as_u64().with_context(|| {
+                format!("--data: options.{key} must be a whole number of at least 0")
+            })
+        };
+        match key.as_str() {
+            "temperature" => out.temperature = Some(number()?),
+            "top_p" => out.top_p = Some(number()?),
+            "seed" => out.seed = Some(whole()?),
+            "max_tokens" | "num_predict" => {
+                let n = whole()?;
+                out.max_tokens = Some(u32::try_from(n).with_context(|| {
+                    format!("--data: options.{key} is too large ({n})")
+                })?)
+            }
+            "system" => out.system = Some(string(value, "options.system")?),
+            other => bail!(
+                "--data: unknown option {other:?} (known: temperature, max_tokens or num_predict, top_p, seed, system)"
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// The generation options of a submission: the flags, else the same options in `--data`.
+fn submit_options(a: &SubmitArgs) -> Result<market::GenerationOptions> {
+    let d = data_options(a.data.as_deref())?;
+    Ok(market::generation_options(
+        a.temperature.or(d.temperature),
+        a.top_p.or(d.top_p),
+        a.max_tokens.or(d.max_tokens),
+        a.seed.or(d.seed),
+        a.system.as_deref().or(d.system.as_deref()),
+    )?)
+}
+
+/// Refuses a provider that cannot take the job, saying why, before anything is signed (the
+/// chain checks the same again). Offline or busy is only a note: the job waits for it.
+async fn check_provider(
+    rpc: &RpcClient,
+    provider: &aitbc_client::runtime::AccountId,
+    model: &str,
+    min_vram_mb: u32,
+) -> Result<Option<String>> {
+    let addr = aitbc_client::keys::to_ss58(provider);
+    let Some(info) = market::miner(rpc, provider).await? else {
+        bail!("--provider {addr} is not a registered miner (see `aitbc explorer miners`)");
+    };
+    let m = &info.miner;
+    let models: Vec<String> = m
+        .models
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    if m.status != market::MinerStatus::Active {
+        bail!("--provider {addr} is unbonding (deregistered): it takes no jobs");
+    }
+    if !models.iter().any(|n| n == model.trim()) {
+        bail!(
+            "--provider {addr} does not serve model {model:?}; it serves: {}",
+            models.join(", ")
+        );
+    }
+    if m.hardware.vram_mb < min_vram_mb {
+        bail!(
+            "--provider {addr} has {} MiB of GPU memory; the job asks for at least {min_vram_mb}",
+            m.hardware.vram_mb
+        );
+    }
+    Ok((!info.online).then(|| {
+        format!(
+            "note: --provider {addr} is offline now: the job waits for it (and expires, refunded, if it does not come back)"
+        )
+    }))
 }
 
 /// The prompt from `--prompt` or from `--data '{"prompt": ...}'`.
@@ -209,12 +350,41 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
         min_vram_mb: a.min_vram_gb.unwrap_or(0).saturating_mul(1024),
         ..Default::default()
     };
-    let call = market::submit_job(a.job_type.into(), &model, input, budget, ttl, requirements)?;
+    let options = submit_options(a)?;
+    let provider = a
+        .provider
+        .as_deref()
+        .map(|p| {
+            aitbc_client::keys::parse_address(p)
+                .with_context(|| format!("--provider {p:?} is not an account address"))
+        })
+        .transpose()?;
+    let min_vram_mb = requirements.min_vram_mb;
+    let job_type: JobType = a.job_type.into();
+    let call = market::submit_job_with(
+        job_type,
+        &model,
+        input,
+        budget,
+        ttl,
+        requirements,
+        options,
+        provider.clone(),
+    )?;
+    let mut provider_note = None;
+    if let Some(rpc) = rpc {
+        // Refused on chain otherwise, after the fee is paid: check before signing.
+        market::ensure_job_type_accepted(rpc, job_type).await?;
+        if let Some(p) = &provider {
+            provider_note = check_provider(rpc, p, &model, min_vram_mb).await?;
+        }
+    }
     Ok(JobToSend {
         call,
         model,
         budget,
         auto_pay,
+        provider_note,
     })
 }
 
@@ -268,6 +438,9 @@ async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
 
     let rpc = ctx.connect().await?;
     let job = job_to_send(&a, Some(&rpc)).await?;
+    if let (Some(note), false) = (&job.provider_note, ctx.json()) {
+        eprintln!("{note}");
+    }
     let opts = SendOpts {
         spend: job.budget,
         ..Default::default()
@@ -396,10 +569,16 @@ async fn add_result(
         rows.push((
             "receipt",
             format!(
-                "#{} ({} gpu-s x {})",
+                "#{} ({:.3} gpu-s x {}, {}, signed by the miner{})",
                 rc.id,
-                rc.units,
-                format_amount(rc.unit_price)
+                units_value(rc.units_milli),
+                format_amount(rc.unit_price),
+                receipt_status(&rc),
+                if market::receipt_signature_valid(&rc) {
+                    ""
+                } else {
+                    ": INVALID signature"
+                }
             ),
         ));
         rows.push(("cost", format_amount(rc.price)));
@@ -442,7 +621,52 @@ async fn status(ctx: &Ctx, job_id: &str) -> Result<()> {
     let id = market::parse_job_id(job_id)?;
     let rpc = ctx.connect().await?;
     let job = market::existing_job(&rpc, id).await?;
-    print_job(ctx, &job, job_json(&job), None)
+    let mut v = job_json(&job);
+    let extra = match provider_wait(&rpc, &job).await? {
+        Some(why) => {
+            v["waiting_for_provider"] = json!(why);
+            Some(vec![("waiting for", why)])
+        }
+        None => None,
+    };
+    print_job(ctx, &job, v, extra)
+}
+
+/// Why a queued job that asked for a provider is not assigned yet (the chain fails the job,
+/// refunded, with a `ProviderIneligible` event when the provider can never take it; while it is
+/// only offline or busy the job waits, and this says so).
+async fn provider_wait(rpc: &RpcClient, job: &Job) -> Result<Option<String>> {
+    let (Some(provider), market::Status::Queued) = (&job.provider, job.status) else {
+        return Ok(None);
+    };
+    let addr = aitbc_client::keys::to_ss58(provider);
+    let Some(info) = market::miner(rpc, provider).await? else {
+        return Ok(Some(format!(
+            "provider {addr}, which is no longer a registered miner"
+        )));
+    };
+    if info.miner.status != market::MinerStatus::Active {
+        return Ok(Some(format!(
+            "provider {addr}, which is unbonding (deregistered)"
+        )));
+    }
+    if !info.online {
+        return Ok(Some(format!(
+            "provider {addr}, which is offline (last heartbeat at block #{})",
+            info.miner.last_heartbeat
+        )));
+    }
+    let meta = aitbc_client::metadata::NodeMetadata::fetch(rpc).await?;
+    let max: u32 = meta.constant("Miners", "MaxConcurrentJobs")?;
+    if info.miner.active_jobs >= max {
+        return Ok(Some(format!(
+            "provider {addr}, which is busy ({} of {max} jobs)",
+            info.miner.active_jobs
+        )));
+    }
+    Ok(Some(format!(
+        "provider {addr} (eligible now: assigned at the next block)"
+    )))
 }
 
 async fn result(ctx: &Ctx, job_id: &str) -> Result<()> {
@@ -617,23 +841,36 @@ pub fn print_receipts(ctx: &Ctx, receipts: &[market::Receipt], empty: &str) {
     let mut t = table(&[
         "receipt_id",
         "job_id",
-        "miner",
+        "provider",
+        "client",
+        "status",
         "units",
-        "unit price",
+        "unit_type",
+        "unit_price",
         "price",
-        "block",
-        "reward",
+        "signature",
     ]);
     for r in receipts {
+        let sig = format!("{:?}", r.signature);
         t.add_row(vec![
             r.id.to_string(),
             r.job_id.to_string(),
             crate::output::short(&aitbc_client::keys::to_ss58(&r.miner)),
-            format!("{} gpu-s", r.units),
+            crate::output::short(&aitbc_client::keys::to_ss58(&r.client)),
+            receipt_status(r).to_string(),
+            format!("{:.3}", units_value(r.units_milli)),
+            "gpu_seconds".to_string(),
             format_amount(r.unit_price),
             format_amount(r.price),
-            format!("#{}", r.block),
-            reward_text(r),
+            format!(
+                "{}{}",
+                crate::output::short(&sig),
+                if market::receipt_signature_valid(r) {
+                    " ✓"
+                } else {
+                    " (invalid)"
+                }
+            ),
         ]);
     }
     println!("{t}");
@@ -695,6 +932,47 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no \"prompt\""));
+    }
+
+    #[test]
+    fn options_in_data_take_ollama_names() {
+        let d = data_options(Some(
+            r#"{"prompt":"Hi","system":"Be brief.","options":{"temperature":0,"num_predict":32,"top_p":0.9,"seed":7}}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            d,
+            DataOptions {
+                temperature: Some(0.0),
+                max_tokens: Some(32),
+                top_p: Some(0.9),
+                seed: Some(7),
+                system: Some("Be brief.".into()),
+            }
+        );
+        assert_eq!(
+            data_options(Some(r#"{"prompt":"Hi","options":{"max_tokens":5}}"#))
+                .unwrap()
+                .max_tokens,
+            Some(5)
+        );
+        for (data, msg) in [
+            (
+                r#"{"prompt":"Hi","options":{"temprature":1}}"#,
+                "unknown option",
+            ),
+            (r#"{"prompt":"Hi","options":{"seed":-1}}"#, "options.seed"),
+            (
+                r#"{"prompt":"Hi","options":{"temperature":"hot"}}"#,
+                "options.temperature",
+            ),
+            (r#"{"prompt":"Hi","options":[1]}"#, "must be an object"),
+            (r#"{"prompt":"Hi","system":3}"#, "system must be a string"),
+        ] {
+            let e = data_options(Some(data)).unwrap_err().to_string();
+            assert!(e.contains(msg), "{data}: {e}");
+        }
+        assert_eq!(data_options(None).unwrap(), DataOptions::default());
     }
 
     #[test]

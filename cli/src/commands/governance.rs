@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 pub enum GovernanceCmd {
     /// Submit a proposal: its deposit is held until voting ends, and voting opens at once.
     #[command(
-        after_help = "Examples:\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Reward 2 AIT per receipt\" --amount 1000 --action miner-reward=2\n  aitbc governance propose --title \"Cheaper embeddings\" --amount 100 --action min-job-payment=embedding:0.005\n\nActions: miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS,\n         slash-share=PERCENT, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)"
+        after_help = "Examples:\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Proposal to increase base reward by 5%\" --amount 1000\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Reward 2 AIT per receipt\" --amount 1000 --action miner-reward=2\n  aitbc governance propose --title \"Cheaper embeddings\" --amount 100 --action min-job-payment=embedding:0.005\n\nActions: miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS,\n         slash-share=PERCENT, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)"
     )]
     Propose {
         /// Title (at most 128 bytes).
@@ -35,7 +35,9 @@ pub enum GovernanceCmd {
         /// the turnout is far below the quorum).
         #[arg(long)]
         amount: String,
-        /// The parameter change enacted if the proposal passes, e.g. miner-reward=2.
+        /// The parameter change enacted if the proposal passes, e.g. miner-reward=2. Without
+        /// it the proposal is a signal: voted and decided the same way, the decision recorded
+        /// on chain ("signal: passed" / "signal: rejected"), nothing enacted.
         #[arg(long)]
         action: Option<String>,
     },
@@ -110,6 +112,7 @@ fn action_json(a: &Action) -> Value {
         GovernanceAction::SetAckTimeout(b) => json!(b),
         GovernanceAction::SetSlashShare(p) => json!(gov::percent_text(*p)),
         GovernanceAction::SetProtocolFee(p) => json!(gov::percent_text(*p)),
+        GovernanceAction::Signal => Value::Null,
         GovernanceAction::SetAuthorities(list) => json!(list
             .iter()
             .map(|k| json!({
@@ -155,6 +158,8 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
         "deposit_status": deposit_status(info),
         "status": gov::status_name(&p.status),
         "decision": gov::decision(&p.status),
+        "signal": p.action == GovernanceAction::Signal,
+        "result": gov::signal_result(p),
         "created_at": p.created_at,
         "voting_ends_at": p.voting_ends_at,
         "enact_at": enact_at,
@@ -176,6 +181,15 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
 
 fn result_text(info: &ProposalInfo, clock: &Clock) -> String {
     let p = &info.proposal;
+    if let Some(signal) = gov::signal_result(p) {
+        return match p.status {
+            ProposalStatus::SignalPassed { at } => {
+                format!("{signal} at block #{at} (recorded on chain; nothing is enacted)")
+            }
+            ProposalStatus::QuorumNotReached => format!("{signal} (quorum not reached)"),
+            _ => format!("{signal} (quorum reached, approval too low)"),
+        };
+    }
     match p.status {
         ProposalStatus::Voting => format!(
             "voting open until {}; {} if it ended now",
@@ -197,6 +211,7 @@ fn result_text(info: &ProposalInfo, clock: &Clock) -> String {
         }
         ProposalStatus::Rejected => "rejected (quorum reached, approval too low)".into(),
         ProposalStatus::QuorumNotReached => "failed: quorum not reached".into(),
+        ProposalStatus::SignalPassed { at } => format!("signal: passed at block #{at}"),
     }
 }
 
@@ -266,7 +281,9 @@ async fn current_value(rpc: &RpcClient, meta: &NodeMetadata, a: &Action) -> Resu
             .unwrap_or_default(),
         GovernanceAction::SetAckTimeout(_) => blocks_text(v.ack_timeout),
         GovernanceAction::SetSlashShare(_) => gov::percent_text(v.slash_share),
-        GovernanceAction::SetAuthorities(_) | GovernanceAction::SetProtocolFee(_) => String::new(),
+        GovernanceAction::SetAuthorities(_)
+        | GovernanceAction::SetProtocolFee(_)
+        | GovernanceAction::Signal => String::new(),
     })
 }
 
@@ -279,14 +296,12 @@ async fn propose(
     amount: &str,
     action: Option<&str>,
 ) -> Result<()> {
-    // Input checks first: nothing is signed or sent if one fails.
-    let Some(action) = action else {
-        bail!(
-            "--action is required: a proposal enacts one whitelisted parameter change if it passes, e.g. --action miner-reward=2 (one of: {})",
-            gov::ACTION_FORMS
-        );
+    // Input checks first: nothing is signed or sent if one fails. Without --action it is a
+    // signal proposal: voted and decided like any other, nothing enacted.
+    let action = match action {
+        Some(a) => gov::parse_action(a)?,
+        None => GovernanceAction::Signal,
     };
-    let action = gov::parse_action(action)?;
     let deposit = parse_positive_amount(amount)?;
     let call = gov::propose(title, description, action.clone(), deposit)?;
     let name = ctx.wallet_name(None)?;
@@ -329,7 +344,11 @@ async fn propose(
         v["timeline"] = json!({
             "submitted": clock.json(p.created_at),
             "voting_ends": clock.json(p.voting_ends_at),
-            "enactment_if_passed": clock.json(enact_at),
+            "enactment_if_passed": if p.action == GovernanceAction::Signal {
+                Value::Null
+            } else {
+                clock.json(enact_at)
+            },
         });
         v["tx_hash"] = json!(tx_hash);
         v["block"] = json!(outcome.block_number);
@@ -373,11 +392,15 @@ async fn propose(
             ),
             (
                 "enactment if passed",
-                format!(
-                    "{} — {} after voting",
-                    clock.describe(enact_at),
-                    blocks_text(rules.enactment_delay)
-                )
+                if p.action == GovernanceAction::Signal {
+                    "none: a signal's decision is recorded, nothing is enacted".to_string()
+                } else {
+                    format!(
+                        "{} — {} after voting",
+                        clock.describe(enact_at),
+                        blocks_text(rules.enactment_delay)
+                    )
+                }
             ),
             ("tx_hash", tx_hash),
             ("fee", format_amount(fee)),

@@ -63,6 +63,67 @@ pub fn timeline_text(job: &Job) -> String {
     .join(", ")
 }
 
+/// A job's generation options as JSON: the values as typed (`temperature: 0.7`), only those
+/// given, and `decoding: "greedy"` when no temperature was given (what the miner does then).
+pub fn options_json(o: &market::GenerationOptions) -> Value {
+    let mut v = serde_json::Map::new();
+    if let Some(t) = o.temperature_milli {
+        v.insert("temperature".into(), json!(f64::from(t) / 1000.0));
+    }
+    if let Some(p) = o.top_p_milli {
+        v.insert("top_p".into(), json!(f64::from(p) / 1000.0));
+    }
+    if let Some(n) = o.max_tokens {
+        v.insert("max_tokens".into(), json!(n));
+    }
+    if let Some(s) = o.seed {
+        v.insert("seed".into(), json!(s));
+    }
+    if let Some(s) = &o.system {
+        v.insert("system".into(), json!(text(s)));
+    }
+    if o.temperature_milli.is_none_or(|t| t == 0) {
+        v.insert("decoding".into(), json!("greedy"));
+    }
+    Value::Object(v)
+}
+
+/// A job's generation options in one line: `temperature 0.7, max_tokens 64, seed 42`.
+pub fn options_text(o: &market::GenerationOptions) -> String {
+    let mut parts = Vec::new();
+    match o.temperature_milli {
+        None => parts.push("greedy (default)".to_string()),
+        Some(0) => parts.push("temperature 0 (greedy)".to_string()),
+        Some(t) => parts.push(format!("temperature {}", f64::from(t) / 1000.0)),
+    }
+    if let Some(p) = o.top_p_milli {
+        parts.push(format!("top_p {}", f64::from(p) / 1000.0));
+    }
+    if let Some(n) = o.max_tokens {
+        parts.push(format!("max_tokens {n}"));
+    }
+    if let Some(s) = o.seed {
+        parts.push(format!("seed {s}"));
+    }
+    if let Some(s) = &o.system {
+        parts.push(format!("system {:?}", text(s)));
+    }
+    parts.join(", ")
+}
+
+/// Units in thousandths of a GPU-second as GPU-seconds (`1234` → 1.234).
+pub fn units_value(units_milli: u64) -> f64 {
+    units_milli as f64 / 1000.0
+}
+
+/// `completed` until the receipt's emission is claimed, then `claimed`.
+pub fn receipt_status(r: &Receipt) -> &'static str {
+    match r.reward {
+        aitbc_primitives_reward::Unclaimed => "completed",
+        aitbc_primitives_reward::Claimed { .. } => "claimed",
+    }
+}
+
 pub fn job_json(job: &Job) -> Value {
     json!({
         "job_id": job.id,
@@ -82,6 +143,8 @@ pub fn job_json(job: &Job) -> Value {
         "elapsed_secs": span(job).map(|(a, b)| blocks_to_secs(b.saturating_sub(a))),
         "receipt_id": job.receipt,
         "result_hash": job.result_hash.map(|h| format!("{h:?}")),
+        "options": options_json(&job.options),
+        "provider": job.provider.as_ref().map(keys::to_ss58),
     })
 }
 
@@ -99,6 +162,7 @@ pub fn job_rows(job: &Job) -> Vec<(&'static str, String)> {
                 .map(keys::to_ss58)
                 .unwrap_or_else(|| "(none yet)".into()),
         ),
+        ("options", options_text(&job.options)),
         ("budget", format_amount(job.budget)),
         ("escrowed", format_amount(job.escrowed)),
         ("timeline", timeline_text(job)),
@@ -109,6 +173,9 @@ pub fn job_rows(job: &Job) -> Vec<(&'static str, String)> {
             "elapsed",
             format!("{} s", blocks_to_secs(b.saturating_sub(a))),
         ));
+    }
+    if let Some(p) = &job.provider {
+        rows.push(("provider", keys::to_ss58(p)));
     }
     if let Some(r) = job.receipt {
         rows.push(("receipt", r.to_string()));
@@ -128,15 +195,20 @@ pub fn receipt_json(r: &Receipt) -> Value {
             ("claimed", Some(format_amount_json(*amount)))
         }
     };
+    let provider = keys::to_ss58(&r.miner);
     json!({
         "receipt_id": r.id,
         "job_id": r.job_id,
+        "provider": provider,
+        "miner_id": provider,
         "client": keys::to_ss58(&r.client),
-        "miner_id": keys::to_ss58(&r.miner),
-        "units": r.units,
-        "unit": "gpu_seconds",
+        "status": receipt_status(r),
+        "units": units_value(r.units_milli),
+        "unit_type": "gpu_seconds",
         "unit_price": format_amount_json(r.unit_price),
         "price": format_amount_json(r.price),
+        "signature": format!("{:?}", r.signature),
+        "signature_valid": market::receipt_signature_valid(r),
         "protocol_fee": format_amount_json(r.fee),
         "result_hash": format!("{:?}", r.result_hash),
         "block": r.block,
@@ -147,15 +219,6 @@ pub fn receipt_json(r: &Receipt) -> Value {
 }
 
 use aitbc_client::market::RewardStatus as aitbc_primitives_reward;
-
-pub fn reward_text(r: &Receipt) -> String {
-    match &r.reward {
-        aitbc_primitives_reward::Unclaimed => "unclaimed".into(),
-        aitbc_primitives_reward::Claimed { amount, .. } => {
-            format!("claimed {}", format_amount(*amount))
-        }
-    }
-}
 
 pub fn result_json(r: &JobResult) -> Value {
     json!({

@@ -271,7 +271,8 @@ pub fn deliver_result(url: &str, miner_uri: &str, job_id: u64, output: &str) {
             input_tokens: 5,
             output_tokens: 7,
         };
-        let call = market::submit_result(job_id, output.as_bytes(), metrics);
+        let job = market::existing_job(&rpc, job_id).await.expect("the job");
+        let call = market::submit_result(&miner, &job, output.as_bytes(), metrics);
         let utx = tx::prepare(
             &rpc,
             &keys::account_id(&miner),
@@ -292,6 +293,54 @@ pub fn deliver_result(url: &str, miner_uri: &str, job_id: u64, output: &str) {
         .expect("submit_result");
         assert!(o.success, "submit_result failed: {:?}", o.error_detail);
     });
+}
+
+/// Sends `call` signed by dev key `uri` and waits for its block; returns the dispatch error's
+/// text when it failed (`None` on success).
+pub fn send_as(url: &str, uri: &str, call: aitbc_runtime::RuntimeCall) -> Option<String> {
+    use aitbc_client::{keys, rpc::RpcClient, tx};
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    rt.block_on(async {
+        let rpc = RpcClient::connect(url).await.expect("connect");
+        let pair = keys::pair_from_uri(uri).expect("key");
+        let utx = tx::prepare(
+            &rpc,
+            &keys::account_id(&pair),
+            call,
+            &tx::TxOptions::default(),
+        )
+        .await
+        .expect("prepare");
+        let stx = utx.sign(&pair).expect("sign");
+        let o = tx::submit_and_watch(
+            &rpc,
+            &stx,
+            tx::WaitFor::InBlock,
+            Duration::from_secs(60),
+            |_| {},
+        )
+        .await
+        .expect("included");
+        if o.success {
+            None
+        } else {
+            Some(format!(
+                "{} {}",
+                o.error.unwrap_or_default(),
+                o.error_detail.unwrap_or_default()
+            ))
+        }
+    })
+}
+
+/// A job as the chain stores it, through the library.
+pub fn chain_job(url: &str, job_id: u64) -> aitbc_client::market::Job {
+    use aitbc_client::{market, rpc::RpcClient};
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    rt.block_on(async {
+        let rpc = RpcClient::connect(url).await.expect("connect");
+        market::existing_job(&rpc, job_id).await.expect("the job")
+    })
 }
 
 /// `&[String]` as `Vec<&str>`, for building argument lists.

@@ -21,6 +21,31 @@ fn prompt_of(job: &Job) -> Result<String, String> {
     }
 }
 
+/// The backend options of a job: its own (temperature, top_p, seed, max tokens up to this
+/// miner's `--max-tokens`), and greedy decoding (temperature 0) when it gives no temperature,
+/// so that a job without options has a reproducible result (another miner on the same model
+/// gives the same text) instead of a draw at the backend's default temperature.
+pub(crate) fn generate_options(
+    options: &aitbc_primitives::GenerationOptions,
+    miner_max_tokens: u32,
+) -> GenerateOptions {
+    GenerateOptions {
+        temperature: Some(
+            options
+                .temperature_milli
+                .map_or(0.0, |t| f64::from(t) / 1000.0),
+        ),
+        top_p: options.top_p_milli.map(|p| f64::from(p) / 1000.0),
+        max_tokens: Some(
+            options
+                .max_tokens
+                .map_or(miner_max_tokens, |n| n.min(miner_max_tokens)),
+        ),
+        seed: options.seed,
+        ..Default::default()
+    }
+}
+
 /// Handle one assigned (or already accepted) job to its end. `seen` is when the daemon saw the
 /// assignment.
 ///
@@ -79,15 +104,16 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         let started = Instant::now();
         let request = GenerateRequest {
             model: model.clone(),
-            prompt: Prompt::text(prompt),
-            // Jobs carry no generation options yet: decode greedily, so that a job's result is
-            // reproducible (another miner on the same model gives the same text) instead of a
-            // draw at the backend's default temperature.
-            options: GenerateOptions {
-                max_tokens: Some(s.max_tokens),
-                temperature: Some(0.0),
-                ..Default::default()
+            prompt: Prompt::Text {
+                prompt,
+                system: job
+                    .options
+                    .system
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned()),
+                raw: false,
             },
+            options: generate_options(&job.options, s.max_tokens),
         };
         let result = s.backend.generate(request).await;
         let inference_ms = started.elapsed().as_millis();
@@ -116,7 +142,12 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         };
         let submitted = Instant::now();
         match s
-            .send(market::submit_result(id, result.text.as_bytes(), metrics))
+            .send(market::submit_result(
+                &s.pair,
+                &job,
+                result.text.as_bytes(),
+                metrics,
+            ))
             .await
         {
             Ok(o) => {
@@ -146,5 +177,35 @@ async fn fail(s: &Session, id: aitbc_primitives::JobId, reason: &str) {
             o.block_number
         ),
         Err(e) => tracing::error!("job #{id}: could not report the failure: {e:#}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generate_options;
+    use aitbc_primitives::GenerationOptions;
+
+    #[test]
+    fn options_map_to_the_backend_and_default_to_greedy() {
+        let o = generate_options(&GenerationOptions::default(), 256);
+        assert_eq!(
+            (o.temperature, o.top_p, o.max_tokens, o.seed),
+            (Some(0.0), None, Some(256), None)
+        );
+        let o = generate_options(
+            &GenerationOptions {
+                temperature_milli: Some(700),
+                top_p_milli: Some(900),
+                max_tokens: Some(1_000),
+                seed: Some(42),
+                system: None,
+            },
+            256,
+        );
+        assert_eq!(o.temperature, Some(0.7));
+        assert_eq!(o.top_p, Some(0.9));
+        // Never more than this miner's own limit.
+        assert_eq!(o.max_tokens, Some(256));
+        assert_eq!(o.seed, Some(42));
     }
 }

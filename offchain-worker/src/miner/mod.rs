@@ -203,8 +203,15 @@ pub async fn run(config: MinerConfig, mut shutdown: watch::Receiver<bool>) -> an
     }
 }
 
-/// Register this account as a miner unless it already is.
+/// Register this account as a miner, or, when it already is, make its registration match
+/// what this daemon serves: the models, the price and the hardware (one `Miners::update`, sent
+/// only when something differs).
 async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<()> {
+    let names = advertised_models(s.backend.as_ref(), &config.models).await?;
+    let hw = &config.hardware;
+    let hardware = market::parse_hardware(&format!("{}x {}", hw.count, hw.model), hw.memory_mb)?;
+    let models = market::model_list(&names)?;
+    let per_second = market::per_second_from_hourly(config.price_per_hour)?;
     if let Some(info) = market::miner(&s.rpc, &s.account).await? {
         tracing::info!(
             "⛏  miner {} is registered ({}x {}, online: {}, score {:?})",
@@ -214,13 +221,57 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
             info.online,
             info.score
         );
+        let m = &info.miner;
+        if m.status != market::MinerStatus::Active {
+            tracing::warn!(
+                "miner {} is unbonding: no job is assigned to it until it registers again",
+                keys::to_ss58(&s.account)
+            );
+            return Ok(());
+        }
+        let mut changes = Vec::new();
+        if m.models != models {
+            let show = |l: &aitbc_primitives::ModelList| {
+                l.iter()
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            changes.push(format!(
+                "models [{}] -> [{}]",
+                show(&m.models),
+                show(&models)
+            ));
+        }
+        if m.price_per_gpu_second != per_second {
+            changes.push(format!(
+                "price {} -> {} per GPU-second",
+                aitbc_client::amount::format_amount(m.price_per_gpu_second),
+                aitbc_client::amount::format_amount(per_second)
+            ));
+        }
+        if m.hardware != hardware {
+            changes.push(format!(
+                "hardware {}x {} ({} MiB) -> {}x {} ({} MiB)",
+                m.hardware.gpu_count,
+                String::from_utf8_lossy(&m.hardware.gpu_model),
+                m.hardware.vram_mb,
+                hw.count,
+                hw.model,
+                hw.memory_mb
+            ));
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        tracing::info!("🔄 updating the registration: {}", changes.join("; "));
+        let outcome = s
+            .send(market::update_miner(hardware, models, per_second))
+            .await
+            .context("updating the miner registration")?;
+        tracing::info!("✅ registration updated in block #{}", outcome.block_number);
         return Ok(());
     }
-    let names = advertised_models(s.backend.as_ref(), &config.models).await?;
-    let hw = &config.hardware;
-    let hardware = market::parse_hardware(&format!("{}x {}", hw.count, hw.model), hw.memory_mb)?;
-    let models = market::model_list(&names)?;
-    let per_second = market::per_second_from_hourly(config.price_per_hour)?;
     tracing::info!(
         "📝 registering miner {}: {}x {} ({} MiB), models [{}]",
         keys::to_ss58(&s.account),

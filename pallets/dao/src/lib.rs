@@ -11,6 +11,13 @@
 //! At most [`Config::MaxOpenProposals`] proposals are open at once (a proposal is open from
 //! submission until its votes are unlocked and, if it passed, it is enacted).
 //!
+//! A proposal with the action [`GovernanceAction::Signal`] is a signal (text-only) proposal:
+//! the same deposit, vote, quorum and decision, and when it passes it ends
+//! [`ProposalStatus::SignalPassed`](aitbc_primitives::ProposalStatus::SignalPassed) (event
+//! `SignalPassed`) instead of being queued for enactment: nothing changes on chain but the
+//! record of the decision. (`Signal` and `SignalPassed` were appended to their enums, so no
+//! stored proposal changed its encoding and no migration was needed.)
+//!
 //! ## Votes
 //! [`Pallet::vote`] locks `amount` (at least [`Pallet::min_vote`]: [`Config::MinVote`], and
 //! [`Config::VoteFloor`] of the proposal's quorum) of the voter's balance with
@@ -278,6 +285,8 @@ pub mod pallet {
         },
         /// A passed proposal's action was applied.
         Enacted { proposal_id: ProposalId },
+        /// A signal proposal passed: recorded, nothing enacted.
+        SignalPassed { proposal_id: ProposalId },
         /// Applying a passed proposal's action failed; nothing changed.
         EnactmentFailed {
             proposal_id: ProposalId,
@@ -508,7 +517,8 @@ pub mod pallet {
                 GovernanceAction::SetMinerReward(_)
                 | GovernanceAction::SetMinJobPayment { .. }
                 | GovernanceAction::SetSlashShare(_)
-                | GovernanceAction::SetProtocolFee(_) => {}
+                | GovernanceAction::SetProtocolFee(_)
+                | GovernanceAction::Signal => {}
             }
             T::Parameters::validate(action)
         }

@@ -124,6 +124,7 @@ impl GovernedParameters<Balance, u64> for TestParameters {
                 AuthorityCount::set(&(list.len() as u32));
                 Ok(())
             }
+            GovernanceAction::Signal => Err(DispatchError::Other("a signal is never enacted")),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Per-block work and the decision rule: ending voting, enacting, unlocking votes.
 
-use aitbc_primitives::{GovernedParameters, ProposalId, ProposalStatus, Tally};
+use aitbc_primitives::{GovernanceAction, GovernedParameters, ProposalId, ProposalStatus, Tally};
 use frame_support::{
     traits::{
         fungible::MutateHold,
@@ -145,7 +145,11 @@ impl<T: Config> Pallet<T> {
             quorum_reached: d.turnout_reaches_quorum,
             passed: d.passed,
         });
-        proposal.status = if d.passed {
+        proposal.status = if d.passed && proposal.action == GovernanceAction::Signal {
+            // Nothing to enact: the decision itself is the record.
+            Self::deposit_event(Event::SignalPassed { proposal_id: id });
+            ProposalStatus::SignalPassed { at: n }
+        } else if d.passed {
             let enact_at = n.saturating_add(T::EnactmentDelay::get());
             // Cannot fail: the queue holds only open proposals, and this one is open.
             let _ = EnactmentQueue::<T>::try_mutate(|q| q.try_push((enact_at, id)));

@@ -36,7 +36,8 @@ impl<T: Config> Pallet<T> {
             ProposalStatus::Voting => d.passed,
             ProposalStatus::Approved { .. }
             | ProposalStatus::Enacted { .. }
-            | ProposalStatus::EnactmentFailed { .. } => true,
+            | ProposalStatus::EnactmentFailed { .. }
+            | ProposalStatus::SignalPassed { .. } => true,
             ProposalStatus::Rejected | ProposalStatus::QuorumNotReached => false,
         };
         let deposit_at_risk = match proposal.status {

@@ -312,11 +312,12 @@ fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
                 job_id,
                 client: 8,
                 miner: 9,
-                units: 1,
+                units_milli: 1_000,
                 unit_price: 1,
                 price: 1_000,
                 fee: 1_000,
                 result_hash: H256::zero(),
+                signature: Default::default(),
             })
             .unwrap()
         };
@@ -378,6 +379,56 @@ fn passed_proposal_is_enacted_and_next_claim_mints_new_reward() {
         assert_eq!(Balances::balance(&9), 10_550);
         // Everything unlocked, nothing open.
         assert_eq!((locked(2), locked(3), locked(4)), (0, 0, 0));
+        assert!(OpenProposals::<Test>::get().is_empty());
+        issuance_matches();
+    });
+}
+
+#[test]
+fn signal_proposals_are_decided_and_recorded_never_enacted() {
+    new_test_ext().execute_with(|| {
+        let passed = propose(1, Action::Signal);
+        let rejected = propose(1, Action::Signal);
+        let unheard = propose(1, Action::Signal);
+        assert_eq!(deposit_held(1), 3 * MIN_DEPOSIT);
+        vote(2, passed, VoteChoice::Yes, 9_000);
+        vote(3, rejected, VoteChoice::No, 9_000);
+        run_to(1 + VOTING + 3);
+        let at = match Proposals::<Test>::get(passed).unwrap().status {
+            ProposalStatus::SignalPassed { at } => at,
+            other => panic!("not SignalPassed: {other:?}"),
+        };
+        assert!(at > VOTING);
+        System::assert_has_event(
+            Event::SignalPassed {
+                proposal_id: passed,
+            }
+            .into(),
+        );
+        assert_eq!(
+            Proposals::<Test>::get(rejected).unwrap().status,
+            ProposalStatus::Rejected
+        );
+        assert_eq!(
+            Proposals::<Test>::get(unheard).unwrap().status,
+            ProposalStatus::QuorumNotReached
+        );
+        // Nothing is queued or enacted (the mock's `apply` fails for a signal: it is never
+        // called), and nothing changed.
+        assert!(crate::EnactmentQueue::<Test>::get().is_empty());
+        run_to(1 + VOTING + DELAY + 5);
+        assert_eq!(
+            Proposals::<Test>::get(passed).unwrap().status,
+            ProposalStatus::SignalPassed { at }
+        );
+        assert_eq!(AckTimeout::get(), 10);
+        assert_eq!(AuthorityCount::get(), 1);
+        assert!(!System::events().iter().any(|r| matches!(
+            r.event,
+            RuntimeEvent::Dao(Event::Enacted { .. } | Event::EnactmentFailed { .. })
+        )));
+        // The passed and rejected signals' deposits came back; votes unlocked; all closed.
+        assert_eq!(locked(2), 0);
         assert!(OpenProposals::<Test>::get().is_empty());
         issuance_matches();
     });

@@ -146,19 +146,35 @@ mod benchmarks {
     #[benchmark]
     fn submit_result(r: Linear<0, MAX_RESULT_BYTES>) {
         let (id, miner) = assigned_job::<T>(true);
-        let output = vec![b'x'; r as usize].try_into().expect("within bound");
+        let bytes = vec![b'x'; r as usize];
+        let hash = <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&bytes);
+        let output = bytes.try_into().expect("within bound");
         let metrics = Metrics {
             compute_ms: 1_500,
             input_tokens: 10,
             output_tokens: 100,
         };
+        let job = Jobs::<T>::get(id).expect("exists");
+        let payload = aitbc_primitives::receipt_signing_payload(
+            id,
+            &job.owner,
+            &miner,
+            &hash,
+            metrics.units_milli(),
+            &job.unit_price,
+        );
+        let signature = <T::ReceiptSignature as aitbc_primitives::ReceiptSignatureCheck<
+            T::AccountId,
+        >>::sign_for_benchmark(&miner, &payload)
+        .unwrap_or_default();
         #[extrinsic_call]
         _(
             RawOrigin::Signed(miner),
             id,
             output,
-            H256::repeat_byte(2),
+            hash,
             metrics,
+            signature,
         );
         assert_eq!(
             Jobs::<T>::get(id).map(|j| j.status),

@@ -83,6 +83,7 @@ mod tests;
 
 pub mod escrow;
 pub mod lifecycle;
+pub mod migrations;
 pub mod queries;
 pub mod retention;
 pub mod scheduling;
@@ -119,19 +120,31 @@ pub struct JobDeposits<AccountId, Balance> {
     pub result: Option<(AccountId, Balance)>,
 }
 
+// `submit_with_options` takes the job's nine fields as call arguments (as polkadot.js and
+// every other client see them); the code FRAME generates from it has as many.
+#[allow(clippy::too_many_arguments)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
     use aitbc_primitives::{
-        FailureReason, JobInput, JobResult, JobStatus, JobTimeline, JobType, Metrics,
-        MinerRegistry, ModelName, ReceiptId, ReceiptSink, Requirements, ResultBytes,
+        FailureReason, GenerationOptions, Ineligibility, JobInput, JobResult, JobStatus,
+        JobTimeline, JobType, Metrics, MinerRegistry, ModelName, ReceiptId, ReceiptSignatureCheck,
+        ReceiptSink, Requirements, ResultBytes,
     };
     use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
     use frame_system::pallet_prelude::*;
-    use sp_core::H256;
+    use sp_core::{H256, H512};
     use sp_runtime::{traits::Zero, Perbill, SaturatedConversion, Saturating};
 
+    /// Version 1: jobs carry generation options and an optional provider
+    /// ([`crate::migrations::v1`]).
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+    /// Most job types a runtime may list in [`Config::AcceptedJobTypes`].
+    pub type AcceptedJobTypesOf = BoundedVec<JobType, ConstU32<8>>;
+
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     /// Why this pallet holds funds.
@@ -159,6 +172,8 @@ pub mod pallet {
         /// No registered miner serves the job's model: it left the queue, refunded, instead of
         /// taking a queue slot until its TTL.
         NoMinerServesModel,
+        /// The miner the client asked for cannot take the job.
+        ProviderIneligible(Ineligibility),
     }
 
     /// Configuration.
@@ -177,6 +192,12 @@ pub mod pallet {
         type Miners: MinerRegistry<Self::AccountId, BalanceOf<Self>>;
         /// Where completed jobs are recorded.
         type Receipts: ReceiptSink<Self::AccountId, BalanceOf<Self>>;
+        /// Checks a miner's signature of the receipt of the result it delivers.
+        type ReceiptSignature: ReceiptSignatureCheck<Self::AccountId>;
+        /// The job types `submit` accepts (clients read it from the metadata and refuse the
+        /// others before signing).
+        #[pallet::constant]
+        type AcceptedJobTypes: Get<AcceptedJobTypesOf>;
         /// Who may change market parameters such as [`MinPayment`] (root now, the DAO later).
         type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
         /// Minimum payment of job types that genesis and governance did not set ([`MinPayment`]).
@@ -406,6 +427,12 @@ pub mod pallet {
         JobCancelled { job_id: JobId },
         /// A job reached its TTL (refunded in full).
         JobExpired { job_id: JobId },
+        /// The miner a job asked for cannot take it (the job fails, refunded: `JobFailed`).
+        ProviderIneligible {
+            job_id: JobId,
+            provider: T::AccountId,
+            reason: Ineligibility,
+        },
         /// The minimum payment for a job type changed.
         MinPaymentChanged {
             job_type: JobType,
@@ -430,7 +457,7 @@ pub mod pallet {
         NotJobOwner,
         /// The signer is not the job's assigned miner.
         NotAssignedMiner,
-        /// Only `Inference` jobs are served for now.
+        /// The runtime does not accept this job type (see the `AcceptedJobTypes` constant).
         UnsupportedJobType,
         /// The model name is empty.
         EmptyModel,
@@ -469,6 +496,35 @@ pub mod pallet {
         JobNotCancellable,
         /// The client already has `MaxOpenJobsPerClient` open jobs; wait for one to end.
         TooManyOpenJobs,
+        /// The temperature is above 2.0 (`temperature_milli` above 2000).
+        TemperatureOutOfRange,
+        /// `top_p` is not in (0, 1] (`top_p_milli` not in 1..=1000).
+        TopPOutOfRange,
+        /// `max_tokens` is 0 or above `MAX_GENERATED_TOKENS` (8192).
+        MaxTokensOutOfRange,
+        /// The system prompt is empty.
+        EmptySystemPrompt,
+        /// The system prompt is not valid UTF-8.
+        SystemPromptNotUtf8,
+        /// The system prompt is longer than 1000 characters.
+        SystemPromptTooLong,
+        /// The requested provider is not a registered miner.
+        ProviderNotRegistered,
+        /// The requested provider is unbonding (deregistered).
+        ProviderUnbonding,
+        /// The requested provider does not serve the job's model.
+        ProviderDoesNotServeModel,
+        /// The requested provider does not meet the job's requirements (GPU memory, GPU model
+        /// or reputation).
+        ProviderDoesNotMeetRequirements,
+        /// The requested provider's price times the estimated GPU-seconds is above the budget.
+        ProviderPriceAboveBudget,
+        /// The requested provider's stake is below the minimum.
+        ProviderStakeBelowMinimum,
+        /// The result hash is not the blake2-256 hash of the delivered output.
+        ResultHashMismatch,
+        /// The receipt signature is not the miner's signature of the receipt's content.
+        BadReceiptSignature,
     }
 
     #[pallet::hooks]
@@ -547,73 +603,52 @@ pub mod pallet {
             requirements: Requirements,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
-            ensure!(
-                job_type == JobType::Inference,
-                Error::<T>::UnsupportedJobType
-            );
-            ensure!(!model.is_empty(), Error::<T>::EmptyModel);
-            validation::check_input::<T>(&input)?;
-            ensure!(
-                !ttl.is_zero() && ttl <= T::MaxTtl::get(),
-                Error::<T>::InvalidTtl
-            );
-            let min_ttl = Self::min_ttl();
-            ensure!(
-                ttl >= min_ttl,
-                Error::<T>::TtlTooShort {
-                    min_ttl: min_ttl.saturated_into::<u32>().min(u16::MAX.into()) as u16
-                }
-            );
-            let now = frame_system::Pallet::<T>::block_number();
-            let id = NextJobId::<T>::get();
-            NextJobId::<T>::put(id.saturating_add(1));
-            let expires_at = Self::schedule_expiry(id, now.saturating_add(ttl))?;
-            let mut job = Job {
-                id,
-                owner: owner.clone(),
+            Self::do_submit(
+                owner,
                 job_type,
                 model,
                 input,
-                requirements,
-                budget: Zero::zero(),
-                escrowed: Zero::zero(),
+                budget,
                 ttl,
-                expires_at,
-                status: JobStatus::Unfunded,
-                status_since: now,
-                timeline: JobTimeline::default(),
-                miner: None,
-                unit_price: Zero::zero(),
-                ack_deadline: None,
-                excluded: Default::default(),
-                result_hash: None,
-                metrics: None,
-                receipt: None,
-            };
-            job.timeline.record(JobStatus::Unfunded, now);
-            OpenJobs::<T>::try_mutate(&owner, |n| -> DispatchResult {
-                ensure!(
-                    *n < T::MaxOpenJobsPerClient::get(),
-                    Error::<T>::TooManyOpenJobs
-                );
-                *n = n.saturating_add(1);
-                Ok(())
-            })?;
-            JobsByStatus::<T>::insert(JobStatus::Unfunded, id, ());
-            JobsByOwner::<T>::insert(&owner, id, ());
-            Self::deposit_event(Event::JobSubmitted {
-                job_id: id,
+                requirements,
+                GenerationOptions::default(),
+                None,
+            )
+        }
+
+        /// Submit a job as [`Pallet::submit`] does, with generation options (each within its
+        /// bounds: `TemperatureOutOfRange`, `TopPOutOfRange`, `MaxTokensOutOfRange`, the
+        /// system-prompt errors) and optionally the miner that must run it (`provider`: it must
+        /// be a registered, active miner serving the model that meets the requirements and the
+        /// budget, or the submission is refused saying which; the job is then assigned to it
+        /// alone, waiting while it is offline or busy).
+        #[pallet::call_index(8)]
+        #[pallet::weight(T::WeightInfo::submit(
+            validation::prompt_len(input).saturating_add(validation::system_len(options))
+        ))]
+        pub fn submit_with_options(
+            origin: OriginFor<T>,
+            job_type: JobType,
+            model: ModelName,
+            input: JobInput,
+            budget: BalanceOf<T>,
+            ttl: BlockNumberFor<T>,
+            requirements: Requirements,
+            options: GenerationOptions,
+            provider: Option<T::AccountId>,
+        ) -> DispatchResult {
+            let owner = ensure_signed(origin)?;
+            Self::do_submit(
                 owner,
                 job_type,
+                model,
+                input,
                 budget,
-                expires_at,
-            });
-            if !budget.is_zero() {
-                Self::fund_and_queue(&mut job, budget)?;
-            }
-            Self::hold_job_deposit(&job)?;
-            Jobs::<T>::insert(id, job);
-            Ok(())
+                ttl,
+                requirements,
+                options,
+                provider,
+            )
         }
 
         /// Fund an `Unfunded` job: hold `budget` in escrow and queue the job. Owner only.
@@ -652,7 +687,11 @@ pub mod pallet {
         }
 
         /// Deliver the result of a running job: pay the miner from escrow, refund the rest,
-        /// write the receipt (status `Completed`). Assigned miner only.
+        /// write the receipt (status `Completed`). Assigned miner only. `result_hash` must be
+        /// the blake2-256 hash of `output` (the chain recomputes it: `ResultHashMismatch`), and
+        /// `signature` the miner's sr25519 signature of the receipt's content
+        /// ([`aitbc_primitives::receipt_signing_payload`]: job, client, miner, result hash,
+        /// units in thousandths of a GPU-second, unit price; `BadReceiptSignature`).
         #[pallet::call_index(3)]
         #[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
         pub fn submit_result(
@@ -661,6 +700,7 @@ pub mod pallet {
             output: ResultBytes,
             result_hash: H256,
             metrics: Metrics,
+            signature: H512,
         ) -> DispatchResult {
             let who = ensure_signed(origin)?;
             let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
@@ -669,7 +709,25 @@ pub mod pallet {
                 Error::<T>::NotAssignedMiner
             );
             ensure!(job.status == JobStatus::Running, Error::<T>::JobNotRunning);
-            Self::complete(&mut job, &who, result_hash, metrics)?;
+            // The hash is the chain's, not the miner's word.
+            ensure!(
+                <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&output)
+                    == result_hash,
+                Error::<T>::ResultHashMismatch
+            );
+            let payload = aitbc_primitives::receipt_signing_payload(
+                job_id,
+                &job.owner,
+                &who,
+                &result_hash,
+                metrics.units_milli(),
+                &job.unit_price,
+            );
+            ensure!(
+                T::ReceiptSignature::verify(&who, &payload, &signature),
+                Error::<T>::BadReceiptSignature
+            );
+            Self::complete(&mut job, &who, result_hash, metrics, signature)?;
             let result = JobResult {
                 hash: result_hash,
                 output,
@@ -762,6 +820,96 @@ pub mod pallet {
             T::ParamsOrigin::ensure_origin(origin)?;
             ProtocolFee::<T>::put(fee);
             Self::deposit_event(Event::ProtocolFeeChanged { fee });
+            Ok(())
+        }
+    }
+
+    impl<T: Config> Pallet<T> {
+        /// `submit` and `submit_with_options`: check everything, then store and (with a
+        /// budget) fund and queue the job.
+        pub(crate) fn do_submit(
+            owner: T::AccountId,
+            job_type: JobType,
+            model: ModelName,
+            input: JobInput,
+            budget: BalanceOf<T>,
+            ttl: BlockNumberFor<T>,
+            requirements: Requirements,
+            options: GenerationOptions,
+            provider: Option<T::AccountId>,
+        ) -> DispatchResult {
+            ensure!(
+                T::AcceptedJobTypes::get().contains(&job_type),
+                Error::<T>::UnsupportedJobType
+            );
+            validation::check_options::<T>(&options)?;
+            ensure!(!model.is_empty(), Error::<T>::EmptyModel);
+            if let Some(provider) = &provider {
+                validation::check_provider::<T>(provider, &model, &requirements, budget)?;
+            }
+            validation::check_input::<T>(&input)?;
+            ensure!(
+                !ttl.is_zero() && ttl <= T::MaxTtl::get(),
+                Error::<T>::InvalidTtl
+            );
+            let min_ttl = Self::min_ttl();
+            ensure!(
+                ttl >= min_ttl,
+                Error::<T>::TtlTooShort {
+                    min_ttl: min_ttl.saturated_into::<u32>().min(u16::MAX.into()) as u16
+                }
+            );
+            let now = frame_system::Pallet::<T>::block_number();
+            let id = NextJobId::<T>::get();
+            NextJobId::<T>::put(id.saturating_add(1));
+            let expires_at = Self::schedule_expiry(id, now.saturating_add(ttl))?;
+            let mut job = Job {
+                id,
+                owner: owner.clone(),
+                job_type,
+                model,
+                input,
+                requirements,
+                options,
+                provider,
+                budget: Zero::zero(),
+                escrowed: Zero::zero(),
+                ttl,
+                expires_at,
+                status: JobStatus::Unfunded,
+                status_since: now,
+                timeline: JobTimeline::default(),
+                miner: None,
+                unit_price: Zero::zero(),
+                ack_deadline: None,
+                excluded: Default::default(),
+                result_hash: None,
+                metrics: None,
+                receipt: None,
+            };
+            job.timeline.record(JobStatus::Unfunded, now);
+            OpenJobs::<T>::try_mutate(&owner, |n| -> DispatchResult {
+                ensure!(
+                    *n < T::MaxOpenJobsPerClient::get(),
+                    Error::<T>::TooManyOpenJobs
+                );
+                *n = n.saturating_add(1);
+                Ok(())
+            })?;
+            JobsByStatus::<T>::insert(JobStatus::Unfunded, id, ());
+            JobsByOwner::<T>::insert(&owner, id, ());
+            Self::deposit_event(Event::JobSubmitted {
+                job_id: id,
+                owner,
+                job_type,
+                budget,
+                expires_at,
+            });
+            if !budget.is_zero() {
+                Self::fund_and_queue(&mut job, budget)?;
+            }
+            Self::hold_job_deposit(&job)?;
+            Jobs::<T>::insert(id, job);
             Ok(())
         }
     }

@@ -2,7 +2,7 @@
 
 use aitbc_primitives::{CompletedJob, JobOutcome, JobStatus, Metrics, MinerRegistry, ReceiptSink};
 use frame_support::ensure;
-use sp_core::H256;
+use sp_core::{H256, H512};
 use sp_runtime::{DispatchResult, Perbill, SaturatedConversion, Saturating};
 
 use crate::{
@@ -52,12 +52,16 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// The price of a delivered job: `max(units * unit_price, MinPayment)`, at most the budget.
+    /// The price of a delivered job: `max(units * unit_price, MinPayment)`, at most the budget,
+    /// with `units` the compute time in GPU-seconds to the millisecond (`units_milli / 1000`,
+    /// the product rounded up to the next base unit). Returns `(units_milli, price)`.
     pub fn price_of(job: &JobOf<T>, metrics: &Metrics) -> (u64, BalanceOf<T>) {
-        let units = metrics.gpu_seconds();
-        let raw = job.unit_price.saturating_mul(units.saturated_into());
+        let units_milli = metrics.units_milli();
+        let thousand: BalanceOf<T> = 1000u32.into();
+        let milli_price = job.unit_price.saturating_mul(units_milli.saturated_into());
+        let raw = milli_price.saturating_add(thousand.saturating_sub(1u32.into())) / thousand;
         let price = raw.max(MinPayment::<T>::get(job.job_type)).min(job.budget);
-        (units, price)
+        (units_milli, price)
     }
 
     /// What the owner pays the miner for cancelling its running job now: the budget pro rata
@@ -81,19 +85,21 @@ impl<T: Config> Pallet<T> {
         miner: &T::AccountId,
         result_hash: H256,
         metrics: Metrics,
+        signature: H512,
     ) -> DispatchResult {
-        let (units, price) = Self::price_of(job, &metrics);
+        let (units_milli, price) = Self::price_of(job, &metrics);
         let settled = Self::settle(job, miner, price)?;
         let paid = settled.price;
         let receipt_id = T::Receipts::record(CompletedJob {
             job_id: job.id,
             client: job.owner.clone(),
             miner: miner.clone(),
-            units,
+            units_milli,
             unit_price: job.unit_price,
             price: paid,
             fee: settled.fee,
             result_hash,
+            signature,
         })?;
         T::Miners::note_outcome(miner, JobOutcome::Delivered);
         job.result_hash = Some(result_hash);

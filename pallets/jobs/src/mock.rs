@@ -93,6 +93,8 @@ impl pallet_aitbc_jobs::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
     type Miners = Miners;
     type Receipts = Receipts;
+    type ReceiptSignature = TestReceiptSignature;
+    type AcceptedJobTypes = AcceptedJobTypes;
     type ParamsOrigin = EnsureRoot<AccountId>;
     type DefaultMinPayment = frame_support::traits::ConstU128<1>;
     type DefaultProtocolFee = NoProtocolFee;
@@ -107,6 +109,55 @@ impl pallet_aitbc_jobs::Config for Test {
     type RetentionPeriod = Retention;
     type MaxPrunesPerBlock = ConstU32<4>;
     type WeightInfo = ();
+}
+
+parameter_types! {
+    /// Inference and embedding jobs (embedding only to test that the list is what is read).
+    pub AcceptedJobTypes: crate::AcceptedJobTypesOf =
+        frame_support::BoundedVec::truncate_from(vec![JobType::Inference, JobType::Embedding]);
+}
+
+/// Test signatures: the blake2-256 hash of the signer's encoding and the payload, then 32 zero
+/// bytes ([`sign_receipt`]).
+pub struct TestReceiptSignature;
+impl aitbc_primitives::ReceiptSignatureCheck<AccountId> for TestReceiptSignature {
+    fn verify(signer: &AccountId, payload: &[u8], signature: &sp_core::H512) -> bool {
+        *signature == test_signature(signer, payload)
+    }
+    fn sign_for_benchmark(signer: &AccountId, payload: &[u8]) -> Option<sp_core::H512> {
+        Some(test_signature(signer, payload))
+    }
+}
+
+fn test_signature(signer: &AccountId, payload: &[u8]) -> sp_core::H512 {
+    let mut data = signer.to_le_bytes().to_vec();
+    data.extend_from_slice(payload);
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&sp_io::hashing::blake2_256(&data));
+    sp_core::H512(out)
+}
+
+/// `miner`'s test signature of the receipt of job `job_id` with `output` and `metrics` (the
+/// job's client and unit price read from storage).
+pub fn sign_receipt(
+    miner: AccountId,
+    job_id: aitbc_primitives::JobId,
+    output: &[u8],
+    metrics: &aitbc_primitives::Metrics,
+) -> sp_core::H512 {
+    let (owner, unit_price) = crate::Jobs::<Test>::get(job_id)
+        .map(|j| (j.owner, j.unit_price))
+        .unwrap_or_default();
+    let hash = sp_core::H256(sp_io::hashing::blake2_256(output));
+    let payload = aitbc_primitives::receipt_signing_payload(
+        job_id,
+        &owner,
+        &miner,
+        &hash,
+        metrics.units_milli(),
+        &unit_price,
+    );
+    test_signature(&miner, &payload)
 }
 
 /// Clients 1..=5 and miners 10..=14 start with 1_000_000 each; minimum inference payment 10;

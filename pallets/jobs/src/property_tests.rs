@@ -218,17 +218,21 @@ fn apply(op: &Op) {
         }
         Op::Result { miner, job, ms } => {
             let (job, miner) = resolve(job, &miner, true, &[JobStatus::Running]);
-            Jobs::submit_result(
-                o(miner),
-                job,
-                b"out".to_vec().try_into().unwrap(),
-                H256::repeat_byte(job as u8),
-                Metrics {
+            {
+                let metrics = Metrics {
                     compute_ms: ms,
                     input_tokens: 1,
                     output_tokens: 1,
-                },
-            )
+                };
+                Jobs::submit_result(
+                    o(miner),
+                    job,
+                    b"out".to_vec().try_into().unwrap(),
+                    H256(sp_io::hashing::blake2_256(b"out")),
+                    metrics,
+                    sign_receipt(miner, job, b"out", &metrics),
+                )
+            }
         }
         Op::Fail { miner, job } => {
             let (job, miner) = resolve(
@@ -533,8 +537,14 @@ proptest! {
                                         o(miner),
                                         id,
                                         b"out".to_vec().try_into().unwrap(),
-                                        H256::repeat_byte(1),
+                                        H256(sp_io::hashing::blake2_256(b"out")),
                                         Metrics { compute_ms: 500, input_tokens: 1, output_tokens: 1 },
+                                        sign_receipt(
+                                            miner,
+                                            id,
+                                            b"out",
+                                            &Metrics { compute_ms: 500, input_tokens: 1, output_tokens: 1 },
+                                        ),
                                     ),
                                     Ok(())
                                 );

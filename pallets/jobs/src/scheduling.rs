@@ -236,9 +236,42 @@ impl<T: Config> Pallet<T> {
             }
             return true;
         }
-        let Some((miner, unit_price)) =
-            T::Miners::select_miner(&job.model, &job.requirements, job.budget, &job.excluded)
-        else {
+        let chosen = match &job.provider {
+            // The client asked for this miner: it alone may take the job. While it is only
+            // offline or busy the job waits for it; when it cannot take the job at all (or
+            // missed its deadline for it) the job fails, refunded, saying why.
+            Some(provider) => {
+                let check = if job.excluded.contains(provider) {
+                    Err(aitbc_primitives::Ineligibility::MissedDeadline)
+                } else {
+                    T::Miners::check_provider(provider, &job.model, &job.requirements, job.budget)
+                };
+                match check {
+                    Ok(price) => Some((provider.clone(), price)),
+                    Err(reason) if reason.is_transient() => None,
+                    Err(reason) => {
+                        let provider = provider.clone();
+                        if Self::end(&mut job, JobStatus::Failed).is_ok() {
+                            Jobs::<T>::insert(id, job);
+                            Self::deposit_event(Event::ProviderIneligible {
+                                job_id: id,
+                                provider,
+                                reason,
+                            });
+                            Self::deposit_event(Event::JobFailed {
+                                job_id: id,
+                                cause: FailureCause::ProviderIneligible(reason),
+                            });
+                        }
+                        return true;
+                    }
+                }
+            }
+            None => {
+                T::Miners::select_miner(&job.model, &job.requirements, job.budget, &job.excluded)
+            }
+        };
+        let Some((miner, unit_price)) = chosen else {
             return false;
         };
         if AckDeadlines::<T>::try_mutate(deadline, |ids| ids.try_push(id)).is_err() {

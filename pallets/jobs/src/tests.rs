@@ -39,13 +39,18 @@ fn metrics(ms: u64) -> Metrics {
     }
 }
 
+fn paris_hash() -> H256 {
+    H256(sp_io::hashing::blake2_256(b"Paris"))
+}
+
 fn result(miner: AccountId, id: u64, ms: u64) -> sp_runtime::DispatchResult {
     Jobs::submit_result(
         RuntimeOrigin::signed(miner),
         id,
         b"Paris".to_vec().try_into().unwrap(),
-        H256::repeat_byte(7),
+        paris_hash(),
         metrics(ms),
+        sign_receipt(miner, id, b"Paris", &metrics(ms)),
     )
 }
 
@@ -324,10 +329,10 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
         assert_noop!(result(10, 99, 3_000), Error::<Test>::UnknownJob);
         let miner_before = Balances::balance(&10);
         let issuance = Balances::total_issuance();
-        // 2.5 s -> 3 GPU-seconds x 5 = 15.
+        // 2.5 s -> 2.5 GPU-seconds x 5 = 12.5, rounded up to 13.
         assert_ok!(result(10, id, 2_500));
-        assert_eq!(Balances::balance(&10), miner_before + 15);
-        assert_eq!(Balances::balance(&1), 1_000_000 - 15);
+        assert_eq!(Balances::balance(&10), miner_before + 13);
+        assert_eq!(Balances::balance(&1), 1_000_000 - 13);
         assert_eq!(escrow(1), 0);
         assert_eq!(Balances::total_issuance(), issuance);
         let job = Jobs::job(id).unwrap();
@@ -345,17 +350,21 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
                 receipt.job_id,
                 receipt.client,
                 receipt.miner,
-                receipt.units,
+                receipt.units_milli,
                 receipt.unit_price,
                 receipt.price
             ),
-            (id, 1, 10, 3, 5, 15)
+            (id, 1, 10, 2_500, 5, 13)
+        );
+        assert_eq!(
+            receipt.signature,
+            sign_receipt(10, id, b"Paris", &metrics(2_500))
         );
         System::assert_has_event(
             Event::MinerPaid {
                 job_id: id,
                 miner: 10,
-                amount: 15,
+                amount: 13,
             }
             .into(),
         );
@@ -363,7 +372,7 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
             Event::EscrowRefunded {
                 job_id: id,
                 owner: 1,
-                amount: 485,
+                amount: 487,
             }
             .into(),
         );
@@ -372,8 +381,8 @@ fn submit_result_pays_miner_refunds_rest_and_writes_receipt() {
                 job_id: id,
                 miner: 10,
                 receipt_id: 0,
-                price: 15,
-                result_hash: H256::repeat_byte(7),
+                price: 13,
+                result_hash: paris_hash(),
             }
             .into(),
         );
@@ -972,8 +981,8 @@ fn protocol_fee_is_burned_from_the_payment_and_recorded_on_the_receipt() {
         assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
         let miner_before = Balances::balance(&10);
         let issuance = Balances::total_issuance();
-        // 2.5 s -> 3 GPU-seconds x 50 = 150, of which 15 burned.
-        assert_ok!(result(10, id, 2_500));
+        // 3 s -> 3 GPU-seconds x 50 = 150, of which 15 burned.
+        assert_ok!(result(10, id, 3_000));
         assert_eq!(Balances::balance(&10), miner_before + 135);
         assert_eq!((escrow(1), Balances::balance(&1)), (0, 1_000_000 - 150));
         assert_eq!(Balances::total_issuance(), issuance - 15);
@@ -1094,7 +1103,7 @@ fn ended_jobs_are_pruned_after_retention_and_their_deposits_return() {
         assert_eq!(Balances::balance(&1), 1_000_000 - 500 - job_deposit);
         run_to_block(2);
         assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
-        assert_ok!(result(10, id, 2_500));
+        assert_ok!(result(10, id, 3_000));
         let result_deposit = 2 * Jobs::job_result(id).unwrap().encoded_size() as u128;
         assert_eq!(deposit_held(10), result_deposit);
         assert_eq!(
@@ -1146,5 +1155,372 @@ fn a_job_without_room_for_its_deposit_is_refused() {
             ),
             Error::<Test>::InsufficientBalance
         );
+    });
+}
+
+// ---- issue 12: job types, generation options, provider, signed receipts, result hash ----
+
+fn submit_opts(
+    who: AccountId,
+    options: aitbc_primitives::GenerationOptions,
+    provider: Option<AccountId>,
+) -> Result<u64, sp_runtime::DispatchError> {
+    let id = crate::NextJobId::<Test>::get();
+    Jobs::submit_with_options(
+        RuntimeOrigin::signed(who),
+        JobType::Inference,
+        llama(),
+        prompt("hi"),
+        500,
+        50,
+        est(10),
+        options,
+        provider,
+    )
+    .map(|_| id)
+}
+
+fn system(text: &str) -> Option<aitbc_primitives::SystemPrompt> {
+    Some(text.as_bytes().to_vec().try_into().unwrap())
+}
+
+#[test]
+fn accepted_job_types_are_the_runtimes_list() {
+    new_test_ext().execute_with(|| {
+        // The mock accepts inference and embedding; training is refused.
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(1),
+            JobType::Embedding,
+            llama(),
+            prompt("hi"),
+            0,
+            50,
+            Requirements::default()
+        ));
+        assert_noop!(
+            Jobs::submit(
+                RuntimeOrigin::signed(1),
+                JobType::Training,
+                llama(),
+                prompt("hi"),
+                0,
+                50,
+                Requirements::default()
+            ),
+            Error::<Test>::UnsupportedJobType
+        );
+    });
+}
+
+#[test]
+fn generation_options_are_stored_within_bounds() {
+    use aitbc_primitives::GenerationOptions as O;
+    new_test_ext().execute_with(|| {
+        let good = O {
+            temperature_milli: Some(700),
+            top_p_milli: Some(900),
+            max_tokens: Some(64),
+            seed: Some(42),
+            system: system("Be brief."),
+        };
+        let id = submit_opts(1, good.clone(), None).unwrap();
+        assert_eq!(Jobs::job(id).unwrap().options, good);
+        // Bounds, each with its own error, nothing stored.
+        for (bad, err) in [
+            (
+                O {
+                    temperature_milli: Some(2_001),
+                    ..Default::default()
+                },
+                Error::<Test>::TemperatureOutOfRange,
+            ),
+            (
+                O {
+                    top_p_milli: Some(0),
+                    ..Default::default()
+                },
+                Error::<Test>::TopPOutOfRange,
+            ),
+            (
+                O {
+                    top_p_milli: Some(1_001),
+                    ..Default::default()
+                },
+                Error::<Test>::TopPOutOfRange,
+            ),
+            (
+                O {
+                    max_tokens: Some(0),
+                    ..Default::default()
+                },
+                Error::<Test>::MaxTokensOutOfRange,
+            ),
+            (
+                O {
+                    max_tokens: Some(aitbc_primitives::MAX_GENERATED_TOKENS + 1),
+                    ..Default::default()
+                },
+                Error::<Test>::MaxTokensOutOfRange,
+            ),
+            (
+                O {
+                    system: system(""),
+                    ..Default::default()
+                },
+                Error::<Test>::EmptySystemPrompt,
+            ),
+            (
+                O {
+                    system: Some(vec![0xff, 0xfe].try_into().unwrap()),
+                    ..Default::default()
+                },
+                Error::<Test>::SystemPromptNotUtf8,
+            ),
+            (
+                O {
+                    system: system(&"é".repeat(1_001)),
+                    ..Default::default()
+                },
+                Error::<Test>::SystemPromptTooLong,
+            ),
+        ] {
+            assert_noop!(submit_opts(1, bad, None), err);
+        }
+        // The edges are accepted: temperature 0 and 2, top_p 1, 1000 characters.
+        assert_ok!(submit_opts(
+            1,
+            O {
+                temperature_milli: Some(0),
+                top_p_milli: Some(1_000),
+                system: system(&"é".repeat(1_000)),
+                ..Default::default()
+            },
+            None
+        ));
+        assert_ok!(submit_opts(
+            1,
+            O {
+                temperature_milli: Some(2_000),
+                max_tokens: Some(aitbc_primitives::MAX_GENERATED_TOKENS),
+                ..Default::default()
+            },
+            None
+        ));
+        // `submit` stores none.
+        let plain = submit(1, 500);
+        assert!(Jobs::job(plain).unwrap().options.is_empty());
+    });
+}
+
+#[test]
+fn result_hash_is_recomputed_and_the_receipt_signature_checked() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        let out = || b"Paris".to_vec().try_into().unwrap();
+        // A hash that is not the output's.
+        assert_noop!(
+            Jobs::submit_result(
+                RuntimeOrigin::signed(10),
+                id,
+                out(),
+                H256::repeat_byte(7),
+                metrics(1_234),
+                sign_receipt(10, id, b"Paris", &metrics(1_234)),
+            ),
+            Error::<Test>::ResultHashMismatch
+        );
+        // A signature over other units, by another account, or none.
+        for signature in [
+            sign_receipt(10, id, b"Paris", &metrics(9_999)),
+            sign_receipt(11, id, b"Paris", &metrics(1_234)),
+            sp_core::H512::zero(),
+        ] {
+            assert_noop!(
+                Jobs::submit_result(
+                    RuntimeOrigin::signed(10),
+                    id,
+                    out(),
+                    paris_hash(),
+                    metrics(1_234),
+                    signature,
+                ),
+                Error::<Test>::BadReceiptSignature
+            );
+        }
+        // The honest one: units to the millisecond, 1.234 GPU-s x 5 = 6.17, rounded up to 7.
+        assert_ok!(result(10, id, 1_234));
+        let receipt = Receipts::receipt(0).unwrap();
+        assert_eq!((receipt.units_milli, receipt.price), (1_234, 10));
+        assert_eq!(receipt.result_hash, paris_hash());
+        assert_eq!(Jobs::job_result(id).unwrap().hash, paris_hash());
+    });
+}
+
+#[test]
+fn price_is_billed_to_the_millisecond() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 1_000, 2_000);
+        let id = submit(1, 500_000);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        // 1.2345 s would be 1,234.5 base units: 1,235 (rounded up, never down).
+        assert_ok!(result(10, id, 1_235));
+        let receipt = Receipts::receipt(0).unwrap();
+        assert_eq!((receipt.units_milli, receipt.price), (1_235, 1_235));
+    });
+}
+
+#[test]
+fn a_provider_is_checked_at_submission_and_assigned_alone() {
+    new_test_ext().execute_with(|| {
+        // 11 ranks first (more stake); the client asks for 10.
+        register_miner(10, 1, 2_000);
+        register_miner(11, 1, 9_000);
+        assert_noop!(
+            submit_opts(1, Default::default(), Some(12)),
+            Error::<Test>::ProviderNotRegistered
+        );
+        let id = submit_opts(1, Default::default(), Some(10)).unwrap();
+        assert_eq!(Jobs::job(id).unwrap().provider, Some(10));
+        let other = submit(1, 500);
+        run_to_block(2);
+        assert_eq!(Jobs::job(id).unwrap().miner, Some(10));
+        assert_eq!(Jobs::job(other).unwrap().miner, Some(11));
+        // A provider asking more than the job's budget allows is refused.
+        register_miner(12, 1_000, 2_000);
+        assert_noop!(
+            Jobs::submit_with_options(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                llama(),
+                prompt("hi"),
+                500,
+                50,
+                est(10),
+                Default::default(),
+                Some(12),
+            ),
+            Error::<Test>::ProviderPriceAboveBudget
+        );
+        // One that does not serve the model is refused.
+        assert_noop!(
+            Jobs::submit_with_options(
+                RuntimeOrigin::signed(1),
+                JobType::Inference,
+                b"mistral".to_vec().try_into().unwrap(),
+                prompt("hi"),
+                500,
+                50,
+                est(10),
+                Default::default(),
+                Some(10),
+            ),
+            Error::<Test>::ProviderDoesNotServeModel
+        );
+    });
+}
+
+#[test]
+fn a_job_waits_for_its_busy_provider_and_fails_when_it_leaves() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 1, 2_000);
+        register_miner(11, 1, 2_000);
+        // 10 is busy (MaxConcurrentJobs = 3 in the mock): the job waits for it, 11 idle.
+        let busy: Vec<u64> = (0..3)
+            .map(|_| submit_opts(1, Default::default(), Some(10)).unwrap())
+            .collect();
+        run_to_block(3);
+        let waiting = submit_opts(2, Default::default(), Some(10)).unwrap();
+        run_to_block(4);
+        assert_eq!(status(waiting), JobStatus::Queued);
+        assert!(Queue::<Test>::get().contains(&waiting));
+        for id in busy {
+            assert_ok!(Jobs::cancel(RuntimeOrigin::signed(1), id));
+        }
+        // 10 deregisters: the job can never be assigned to it. It fails, refunded, saying why.
+        assert_ok!(pallet_aitbc_miners::Pallet::<Test>::deregister(
+            RuntimeOrigin::signed(10)
+        ));
+        run_to_block(5);
+        assert_eq!(status(waiting), JobStatus::Failed);
+        assert_eq!(escrow(2), 0);
+        System::assert_has_event(
+            Event::ProviderIneligible {
+                job_id: waiting,
+                provider: 10,
+                reason: aitbc_primitives::Ineligibility::Unbonding,
+            }
+            .into(),
+        );
+        System::assert_has_event(
+            Event::JobFailed {
+                job_id: waiting,
+                cause: FailureCause::ProviderIneligible(aitbc_primitives::Ineligibility::Unbonding),
+            }
+            .into(),
+        );
+    });
+}
+
+#[test]
+fn a_provider_that_misses_its_deadline_fails_the_job() {
+    new_test_ext().execute_with(|| {
+        register_miner(10, 1, 2_000);
+        register_miner(11, 1, 2_000);
+        let id = submit_opts(1, Default::default(), Some(10)).unwrap();
+        run_to_block(2);
+        assert_eq!(status(id), JobStatus::Assigned);
+        // AckTimeout 3: 10 never accepts; the job is not handed to 11 but fails, refunded.
+        run_to_block(8);
+        assert_eq!(status(id), JobStatus::Failed);
+        assert_eq!(escrow(1), 0);
+        System::assert_has_event(
+            Event::JobFailed {
+                job_id: id,
+                cause: FailureCause::ProviderIneligible(
+                    aitbc_primitives::Ineligibility::MissedDeadline,
+                ),
+            }
+            .into(),
+        );
+    });
+}
+
+#[test]
+fn migration_v1_gives_old_jobs_no_options_and_no_provider() {
+    use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+    new_test_ext().execute_with(|| {
+        let id = submit(1, 500);
+        let job = Jobs::job(id).unwrap();
+        let old = crate::migrations::v1::JobV0::<AccountId, Balance, u64> {
+            id: job.id,
+            owner: job.owner,
+            job_type: job.job_type,
+            model: job.model.clone(),
+            input: job.input.clone(),
+            requirements: job.requirements.clone(),
+            budget: job.budget,
+            escrowed: job.escrowed,
+            ttl: job.ttl,
+            expires_at: job.expires_at,
+            status: job.status,
+            status_since: job.status_since,
+            timeline: job.timeline.clone(),
+            miner: job.miner,
+            unit_price: job.unit_price,
+            ack_deadline: job.ack_deadline,
+            excluded: job.excluded.clone(),
+            result_hash: job.result_hash,
+            metrics: job.metrics,
+            receipt: job.receipt,
+        };
+        frame_support::storage::unhashed::put(&crate::Jobs::<Test>::hashed_key_for(id), &old);
+        StorageVersion::new(0).put::<Jobs>();
+        crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+        assert_eq!(Jobs::job(id).unwrap(), job);
+        assert_eq!(Jobs::on_chain_storage_version(), StorageVersion::new(1));
     });
 }

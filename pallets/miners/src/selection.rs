@@ -2,7 +2,8 @@
 //! here as [`MinerRegistry::select_miner`].
 
 use aitbc_primitives::{
-    Hardware, JobOutcome, MinerRegistry, MinerStatus, ModelList, ModelName, Requirements,
+    Hardware, Ineligibility, JobOutcome, MinerRegistry, MinerStatus, ModelList, ModelName,
+    Requirements,
 };
 use core::cmp::Ordering;
 use frame_support::traits::{fungible::Mutate, Get};
@@ -36,6 +37,55 @@ impl<T: Config> Pallet<T> {
                 .price_per_gpu_second
                 .saturating_mul(requirements.estimated_gpu_seconds.into())
                 <= budget
+    }
+
+    /// Why `miner` may not take a job with these requirements and budget at block `now`
+    /// (`Ok` when it may): the checks of [`Self::is_eligible`], one by one, permanent reasons
+    /// first.
+    pub fn ineligibility(
+        miner: &MinerOf<T>,
+        model: &ModelName,
+        requirements: &Requirements,
+        budget: BalanceOf<T>,
+        now: frame_system::pallet_prelude::BlockNumberFor<T>,
+    ) -> Result<(), Ineligibility> {
+        let hw = &miner.hardware;
+        if miner.status != MinerStatus::Active {
+            return Err(Ineligibility::Unbonding);
+        }
+        if !miner.models.contains(model) {
+            return Err(Ineligibility::DoesNotServeModel);
+        }
+        if miner.stake < T::MinStake::get() {
+            return Err(Ineligibility::StakeBelowMinimum);
+        }
+        if hw.vram_mb < requirements.min_vram_mb {
+            return Err(Ineligibility::NotEnoughVram);
+        }
+        if requirements
+            .gpu_model
+            .as_ref()
+            .is_some_and(|g| *g != hw.gpu_model)
+        {
+            return Err(Ineligibility::WrongGpuModel);
+        }
+        if miner.reputation.score() < requirements.min_reputation {
+            return Err(Ineligibility::ReputationTooLow);
+        }
+        if miner
+            .price_per_gpu_second
+            .saturating_mul(requirements.estimated_gpu_seconds.into())
+            > budget
+        {
+            return Err(Ineligibility::PriceAboveBudget);
+        }
+        if !Self::is_online(miner, now) {
+            return Err(Ineligibility::Offline);
+        }
+        if miner.active_jobs >= T::MaxConcurrentJobs::get() {
+            return Err(Ineligibility::AtCapacity);
+        }
+        Ok(())
     }
 
     /// Whether `miner` heartbeated within `HeartbeatTimeout` blocks of `now`.
@@ -85,6 +135,18 @@ impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
             }
         }
         best.map(|((_, _, who), price)| (who, price))
+    }
+
+    fn check_provider(
+        who: &T::AccountId,
+        model: &ModelName,
+        requirements: &Requirements,
+        budget: BalanceOf<T>,
+    ) -> Result<BalanceOf<T>, Ineligibility> {
+        let miner = Miners::<T>::get(who).ok_or(Ineligibility::NotRegistered)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        Self::ineligibility(&miner, model, requirements, budget, now)?;
+        Ok(miner.price_per_gpu_second)
     }
 
     fn max_candidates() -> u32 {

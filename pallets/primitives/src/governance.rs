@@ -61,6 +61,10 @@ pub enum GovernanceAction<Balance, BlockNumber> {
     SetAuthorities(ProposedAuthorities),
     /// Set the protocol fee: the share of every job payment burned (jobs pallet).
     SetProtocolFee(Perbill),
+    /// A signal (text-only) proposal: voted, decided and recorded like any other, and nothing
+    /// is enacted (a passed signal ends `SignalPassed`). Appended last, so no stored proposal
+    /// changes its encoding.
+    Signal,
 }
 
 /// A stake-weighted vote.
@@ -133,6 +137,12 @@ pub enum ProposalStatus<BlockNumber> {
     Rejected,
     /// Did not reach the quorum.
     QuorumNotReached,
+    /// A signal proposal passed: the decision is recorded, nothing is enacted. (Appended last,
+    /// so no stored status changes its encoding.)
+    SignalPassed {
+        /// Block voting ended.
+        at: BlockNumber,
+    },
 }
 
 /// A proposal.

@@ -6,8 +6,8 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 
 use crate::{
-    JobId, JobInput, JobType, Metrics, ModelName, ReceiptId, Requirements, ResultBytes,
-    MAX_EXCLUDED_MINERS,
+    GenerationOptions, JobId, JobInput, JobType, Metrics, ModelName, ReceiptId, Requirements,
+    ResultBytes, MAX_EXCLUDED_MINERS,
 };
 
 /// Where a job is in its life. `Completed`, `Failed`, `Cancelled` and `Expired` are terminal.
@@ -109,6 +109,10 @@ pub struct Job<AccountId, Balance, BlockNumber> {
     pub input: JobInput,
     /// What the miner must offer.
     pub requirements: Requirements,
+    /// How the output is generated (temperature, length, seed, system prompt).
+    pub options: GenerationOptions,
+    /// The miner the client asked for: the job is assigned to it alone, when it is eligible.
+    pub provider: Option<AccountId>,
     /// Most the client pays (0 while `Unfunded`).
     pub budget: Balance,
     /// Amount currently held in escrow for this job (0 once terminal).
@@ -142,9 +146,11 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 /// A delivered result, kept apart from the job because it can be large.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 pub struct JobResult {
-    /// Hash of the full result (which may be larger than the inline copy).
+    /// blake2-256 hash of `output`.
     pub hash: H256,
-    /// Inline copy of the result (possibly truncated by the miner).
+    /// The result as delivered (a miner cuts an output longer than
+    /// [`crate::MAX_RESULT_BYTES`] to fit; `hash` is the hash of these bytes, recomputed by the
+    /// chain).
     pub output: ResultBytes,
     /// Compute metrics.
     pub metrics: Metrics,

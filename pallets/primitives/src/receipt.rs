@@ -2,9 +2,30 @@
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_core::H256;
+use sp_core::{H256, H512};
 
 use crate::{JobId, ReceiptId};
+
+/// Domain of a miner's receipt signature (so that it can never be a signature of anything else).
+pub const RECEIPT_SIGNING_CONTEXT: &[u8] = b"aitbc/receipt/v1";
+
+/// What a miner signs when it delivers a result: the receipt's content that the miner vouches
+/// for (job, both parties, result hash, units in thousandths of a GPU-second, unit price),
+/// SCALE-encoded after [`RECEIPT_SIGNING_CONTEXT`]. The chain checks the signature against the
+/// miner's account before it writes the receipt; anyone can check it again later from the
+/// receipt alone.
+pub fn receipt_signing_payload<AccountId: Encode, Balance: Encode>(
+    job_id: JobId,
+    client: &AccountId,
+    miner: &AccountId,
+    result_hash: &H256,
+    units_milli: u64,
+    unit_price: &Balance,
+) -> alloc::vec::Vec<u8> {
+    let mut out = RECEIPT_SIGNING_CONTEXT.to_vec();
+    (job_id, client, miner, result_hash, units_milli, unit_price).encode_to(&mut out);
+    out
+}
 
 /// Whether the emission share of a receipt was claimed.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
@@ -33,8 +54,8 @@ pub struct Receipt<AccountId, Balance, BlockNumber> {
     pub client: AccountId,
     /// The paid miner.
     pub miner: AccountId,
-    /// Billable units (GPU-seconds).
-    pub units: u64,
+    /// Billable units in thousandths of a GPU-second (the compute time in milliseconds).
+    pub units_milli: u64,
     /// Price per unit.
     pub unit_price: Balance,
     /// Amount the client paid, protocol fee included (the miner received `price - fee`).
@@ -49,4 +70,7 @@ pub struct Receipt<AccountId, Balance, BlockNumber> {
     pub timestamp_ms: u64,
     /// Reward claim status.
     pub reward: RewardStatus<AccountId, Balance, BlockNumber>,
+    /// The miner's sr25519 signature of [`receipt_signing_payload`], checked on chain when the
+    /// result was delivered (zero for receipts written before signatures existed).
+    pub signature: H512,
 }

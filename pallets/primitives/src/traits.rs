@@ -2,10 +2,10 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_core::H256;
+use sp_core::{H256, H512};
 use sp_runtime::DispatchError;
 
-use crate::{JobId, ModelName, ReceiptId, Requirements};
+use crate::{Ineligibility, JobId, ModelName, ReceiptId, Requirements};
 
 /// How a miner's part in a job ended, for its reputation and stake.
 #[derive(
@@ -45,6 +45,15 @@ pub trait MinerRegistry<AccountId, Balance> {
         exclude: &[AccountId],
     ) -> Option<(AccountId, Balance)>;
 
+    /// Whether `miner`, asked for by the client, may take a job now: its price per
+    /// GPU-second, or why not. The same checks as `select_miner`, for one miner.
+    fn check_provider(
+        miner: &AccountId,
+        model: &ModelName,
+        requirements: &Requirements,
+        budget: Balance,
+    ) -> Result<Balance, Ineligibility>;
+
     /// Most miners `select_miner` looks at (for weight accounting).
     fn max_candidates() -> u32;
 
@@ -74,8 +83,8 @@ pub struct CompletedJob<AccountId, Balance> {
     pub client: AccountId,
     /// The miner who was paid.
     pub miner: AccountId,
-    /// Billable units (GPU-seconds).
-    pub units: u64,
+    /// Billable units in thousandths of a GPU-second.
+    pub units_milli: u64,
     /// Price per unit.
     pub unit_price: Balance,
     /// Amount the client paid for the job, protocol fee included.
@@ -86,6 +95,20 @@ pub struct CompletedJob<AccountId, Balance> {
     pub fee: Balance,
     /// Hash of the result.
     pub result_hash: H256,
+    /// The miner's signature of the receipt's content (checked by the jobs pallet).
+    pub signature: H512,
+}
+
+/// Checks a miner's signature of a receipt ([`crate::receipt_signing_payload`]).
+pub trait ReceiptSignatureCheck<AccountId> {
+    /// Whether `signature` is `signer`'s signature of `payload`.
+    fn verify(signer: &AccountId, payload: &[u8], signature: &H512) -> bool;
+
+    /// A valid signature by `signer` of `payload`, where the check can make one (test and
+    /// benchmark verifiers); `None` for real keys, whose secrets the chain never has.
+    fn sign_for_benchmark(_signer: &AccountId, _payload: &[u8]) -> Option<H512> {
+        None
+    }
 }
 
 /// Where completed jobs are recorded.

@@ -153,8 +153,150 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Billable units: whole GPU-seconds, rounded up (at least one).
-    pub fn gpu_seconds(&self) -> u64 {
-        self.compute_ms.div_ceil(1000).max(1)
+    /// Billable units in thousandths of a GPU-second (the compute time in milliseconds, at
+    /// least one): a receipt shows them as GPU-seconds with three decimals (`1.234`).
+    pub fn units_milli(&self) -> u64 {
+        self.compute_ms.max(1)
+    }
+}
+
+/// Most characters of a job's system prompt.
+pub const MAX_SYSTEM_PROMPT_CHARS: u32 = 1000;
+/// Most bytes of a job's system prompt (1000 characters of at most 4 UTF-8 bytes each).
+pub const MAX_SYSTEM_PROMPT_BYTES: u32 = 4 * MAX_SYSTEM_PROMPT_CHARS;
+/// Highest sampling temperature a job may ask for, in thousandths (2.0).
+pub const MAX_TEMPERATURE_MILLI: u32 = 2000;
+/// Most tokens a job may ask a miner to generate.
+pub const MAX_GENERATED_TOKENS: u32 = 8192;
+
+/// A job's system prompt (UTF-8).
+pub type SystemPrompt = BoundedVec<u8, ConstU32<MAX_SYSTEM_PROMPT_BYTES>>;
+
+/// How the miner generates a job's output. Every field is optional; what is not given is the
+/// miner's default, and a job without a temperature is decoded greedily (temperature 0), so
+/// that its result is reproducible. Fractions are kept in thousandths (`temperature_milli:
+/// 700` is 0.7) so that the chain stores no floating point.
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct GenerationOptions {
+    /// Sampling temperature in thousandths, `0..=MAX_TEMPERATURE_MILLI` (0: greedy).
+    pub temperature_milli: Option<u32>,
+    /// Nucleus sampling `top_p` in thousandths, `1..=1000`.
+    pub top_p_milli: Option<u32>,
+    /// Most tokens to generate (Ollama's `num_predict`), `1..=MAX_GENERATED_TOKENS`.
+    pub max_tokens: Option<u32>,
+    /// Seed of the sampler (the same seed, options and model give the same text).
+    pub seed: Option<u64>,
+    /// A system prompt: non-empty UTF-8 of at most [`MAX_SYSTEM_PROMPT_CHARS`] characters.
+    pub system: Option<SystemPrompt>,
+}
+
+/// Why a job's [`GenerationOptions`] were refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OptionsError {
+    /// The temperature is above [`MAX_TEMPERATURE_MILLI`] (2.0).
+    TemperatureOutOfRange,
+    /// `top_p` is 0 or above 1000 (1.0).
+    TopPOutOfRange,
+    /// `max_tokens` is 0 or above [`MAX_GENERATED_TOKENS`].
+    MaxTokensOutOfRange,
+    /// The system prompt is empty.
+    EmptySystemPrompt,
+    /// The system prompt is not valid UTF-8.
+    SystemPromptNotUtf8,
+    /// The system prompt is longer than [`MAX_SYSTEM_PROMPT_CHARS`] characters.
+    SystemPromptTooLong,
+}
+
+impl GenerationOptions {
+    /// Whether every option is left to the miner.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Check every option against its bounds.
+    pub fn check(&self) -> Result<(), OptionsError> {
+        if self
+            .temperature_milli
+            .is_some_and(|t| t > MAX_TEMPERATURE_MILLI)
+        {
+            return Err(OptionsError::TemperatureOutOfRange);
+        }
+        if self.top_p_milli.is_some_and(|p| p == 0 || p > 1000) {
+            return Err(OptionsError::TopPOutOfRange);
+        }
+        if self
+            .max_tokens
+            .is_some_and(|n| n == 0 || n > MAX_GENERATED_TOKENS)
+        {
+            return Err(OptionsError::MaxTokensOutOfRange);
+        }
+        if let Some(system) = &self.system {
+            if system.is_empty() {
+                return Err(OptionsError::EmptySystemPrompt);
+            }
+            let text =
+                core::str::from_utf8(system).map_err(|_| OptionsError::SystemPromptNotUtf8)?;
+            if text.chars().count() > MAX_SYSTEM_PROMPT_CHARS as usize {
+                return Err(OptionsError::SystemPromptTooLong);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a miner cannot take a job (a client asked for it as the job's provider).
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Ineligibility {
+    /// The account is not a registered miner.
+    NotRegistered,
+    /// The miner is unbonding (deregistered).
+    Unbonding,
+    /// The miner has sent no heartbeat within the timeout.
+    Offline,
+    /// The miner's stake is below the minimum.
+    StakeBelowMinimum,
+    /// The miner runs as many jobs as it may at once.
+    AtCapacity,
+    /// The miner does not serve the job's model.
+    DoesNotServeModel,
+    /// The miner's GPUs have less memory than the job requires.
+    NotEnoughVram,
+    /// The miner's GPU model is not the one the job requires.
+    WrongGpuModel,
+    /// The miner's reputation is below the job's minimum.
+    ReputationTooLow,
+    /// The miner's price times the job's estimated GPU-seconds is above its budget.
+    PriceAboveBudget,
+    /// The miner missed its acknowledgement deadline for this job.
+    MissedDeadline,
+}
+
+impl Ineligibility {
+    /// Whether the miner may become eligible by itself soon (back online, a job slot free):
+    /// a job waiting for it stays queued; otherwise the job fails, refunded.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Offline | Self::AtCapacity)
     }
 }

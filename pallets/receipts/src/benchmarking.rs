@@ -16,11 +16,12 @@ fn completed<T: Config>(
         job_id,
         client: account("client", 0, 0),
         miner,
-        units: 10,
+        units_milli: 10_000,
         unit_price: 1u32.into(),
         price: 10u32.into(),
         fee: 10u32.into(),
         result_hash: H256::repeat_byte(1),
+        signature: Default::default(),
     }
 }
 

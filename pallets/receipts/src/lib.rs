@@ -5,7 +5,7 @@
 //!
 //! - The jobs pallet pays the miner from escrow (burning the protocol fee) and then calls
 //!   [`ReceiptSink::record`] (implemented here) in the same extrinsic: a [`Receipt`] is written
-//!   with the job, client, miner, units (GPU-seconds), unit price, price, protocol fee, result
+//!   with the job, client, miner, units (thousandths of a GPU-second), the miner's signature, unit price, price, protocol fee, result
 //!   hash, block and timestamp. A job gets at most one receipt ([`Error::ReceiptExists`]).
 //!
 //! ## Emission
@@ -116,7 +116,9 @@ pub mod pallet {
     use sp_runtime::{traits::Zero, Saturating};
 
     /// Version 1: receipts carry their protocol `fee`; [`RewardAmount`] is a budget per era.
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+    /// Version 2: receipts keep units to the millisecond (`units_milli`) and carry the miner's
+    /// signature.
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]
@@ -209,7 +211,7 @@ pub mod pallet {
             job_id: JobId,
             client: T::AccountId,
             miner: T::AccountId,
-            units: u64,
+            units_milli: u64,
             price: BalanceOf<T>,
         },
         /// The reward for a receipt was minted to its miner.
@@ -319,7 +321,7 @@ pub mod pallet {
                 job_id: job.job_id,
                 client: job.client.clone(),
                 miner: job.miner.clone(),
-                units: job.units,
+                units_milli: job.units_milli,
                 unit_price: job.unit_price,
                 price: job.price,
                 fee: job.fee,
@@ -327,6 +329,7 @@ pub mod pallet {
                 block,
                 timestamp_ms: T::Time::now().as_millis() as u64,
                 reward: RewardStatus::Unclaimed,
+                signature: job.signature,
             };
             Receipts::<T>::insert(id, receipt);
             ReceiptByJob::<T>::insert(job.job_id, id);
@@ -336,7 +339,7 @@ pub mod pallet {
                 job_id: job.job_id,
                 client: job.client,
                 miner: job.miner,
-                units: job.units,
+                units_milli: job.units_milli,
                 price: job.price,
             });
             Ok(id)

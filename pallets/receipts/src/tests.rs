@@ -11,11 +11,12 @@ fn completed(job_id: u64, miner: AccountId) -> CompletedJob<AccountId, Balance> 
         job_id,
         client: 1,
         miner,
-        units: 3,
+        units_milli: 3_000,
         unit_price: 7,
         price: 21,
         fee: 21,
         result_hash: H256::repeat_byte(9),
+        signature: sp_core::H512::repeat_byte(5),
     }
 }
 
@@ -43,9 +44,17 @@ fn record_writes_receipt_once_per_job() {
         );
         let r = Receipts::receipt(0).unwrap();
         assert_eq!(
-            (r.job_id, r.client, r.miner, r.units, r.unit_price, r.price),
-            (7, 1, 2, 3, 7, 21)
+            (
+                r.job_id,
+                r.client,
+                r.miner,
+                r.units_milli,
+                r.unit_price,
+                r.price
+            ),
+            (7, 1, 2, 3_000, 7, 21)
         );
+        assert_eq!(r.signature, sp_core::H512::repeat_byte(5));
         assert_eq!(
             (r.block, r.timestamp_ms, r.result_hash),
             (4, 8_000, H256::repeat_byte(9))
@@ -57,7 +66,7 @@ fn record_writes_receipt_once_per_job() {
                 job_id: 7,
                 client: 1,
                 miner: 2,
-                units: 3,
+                units_milli: 3_000,
                 price: 21,
             }
             .into(),
@@ -211,14 +220,24 @@ fn migration_v1_gives_old_receipts_a_zero_fee_and_resets_the_budget() {
         StorageVersion::new(0).put::<Receipts>();
         assert_eq!(RewardAmount::<Test>::get(), 50);
         crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
-        let r = Receipts::receipt(0).unwrap();
+        let r = crate::migrations::v1::Receipts::<Test>::get(0).unwrap();
         assert_eq!((r.job_id, r.price, r.fee, r.block), (7, 21, 0, 4));
         assert_eq!(RewardAmount::<Test>::get(), 7);
         assert_eq!(Receipts::on_chain_storage_version(), StorageVersion::new(1));
+        // Then v1 -> v2: units to the millisecond, no signature.
+        crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+        let r = Receipts::receipt(0).unwrap();
+        assert_eq!(
+            (r.job_id, r.units_milli, r.price, r.fee, r.signature),
+            (7, 3_000, 21, 0, sp_core::H512::zero())
+        );
+        assert_eq!(Receipts::on_chain_storage_version(), StorageVersion::new(2));
         // Runs once.
         assert_ok!(Receipts::set_reward(RuntimeOrigin::root(), 60));
         crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+        crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
         assert_eq!(RewardAmount::<Test>::get(), 60);
+        assert_eq!(Receipts::receipt(0).unwrap().units_milli, 3_000);
     });
 }
 
