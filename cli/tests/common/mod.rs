@@ -258,10 +258,37 @@ pub fn wait_job_status(cli: &Cli, job_id: &str, want: &str, secs: u64) -> Value 
     }
 }
 
+/// Signs `call` with `pair`, submits it and waits for its block.
+async fn sign_and_include(
+    rpc: &aitbc_client::rpc::RpcClient,
+    pair: &sp_core::sr25519::Pair,
+    call: aitbc_runtime::RuntimeCall,
+) -> aitbc_client::tx::TxOutcome {
+    use aitbc_client::{keys, tx};
+    let utx = tx::prepare(
+        rpc,
+        &keys::account_id(pair),
+        call,
+        &tx::TxOptions::default(),
+    )
+    .await
+    .expect("prepare");
+    let stx = utx.sign(pair).expect("sign");
+    tx::submit_and_watch(
+        rpc,
+        &stx,
+        tx::WaitFor::InBlock,
+        Duration::from_secs(60),
+        |_| {},
+    )
+    .await
+    .expect("included")
+}
+
 /// Delivers a job's result as its assigned miner (dev key `miner_uri`), through the library,
 /// as the miner daemon does.
 pub fn deliver_result(url: &str, miner_uri: &str, job_id: u64, output: &str) {
-    use aitbc_client::{keys, market, rpc::RpcClient, tx};
+    use aitbc_client::{keys, market, rpc::RpcClient};
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     rt.block_on(async {
         let rpc = RpcClient::connect(url).await.expect("connect");
@@ -273,24 +300,7 @@ pub fn deliver_result(url: &str, miner_uri: &str, job_id: u64, output: &str) {
         };
         let job = market::existing_job(&rpc, job_id).await.expect("the job");
         let call = market::submit_result(&miner, &job, output.as_bytes(), metrics);
-        let utx = tx::prepare(
-            &rpc,
-            &keys::account_id(&miner),
-            call,
-            &tx::TxOptions::default(),
-        )
-        .await
-        .expect("prepare");
-        let stx = utx.sign(&miner).expect("sign");
-        let o = tx::submit_and_watch(
-            &rpc,
-            &stx,
-            tx::WaitFor::InBlock,
-            Duration::from_secs(60),
-            |_| {},
-        )
-        .await
-        .expect("submit_result");
+        let o = sign_and_include(&rpc, &miner, call).await;
         assert!(o.success, "submit_result failed: {:?}", o.error_detail);
     });
 }
@@ -298,29 +308,12 @@ pub fn deliver_result(url: &str, miner_uri: &str, job_id: u64, output: &str) {
 /// Sends `call` signed by dev key `uri` and waits for its block; returns the dispatch error's
 /// text when it failed (`None` on success).
 pub fn send_as(url: &str, uri: &str, call: aitbc_runtime::RuntimeCall) -> Option<String> {
-    use aitbc_client::{keys, rpc::RpcClient, tx};
+    use aitbc_client::{keys, rpc::RpcClient};
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     rt.block_on(async {
         let rpc = RpcClient::connect(url).await.expect("connect");
         let pair = keys::pair_from_uri(uri).expect("key");
-        let utx = tx::prepare(
-            &rpc,
-            &keys::account_id(&pair),
-            call,
-            &tx::TxOptions::default(),
-        )
-        .await
-        .expect("prepare");
-        let stx = utx.sign(&pair).expect("sign");
-        let o = tx::submit_and_watch(
-            &rpc,
-            &stx,
-            tx::WaitFor::InBlock,
-            Duration::from_secs(60),
-            |_| {},
-        )
-        .await
-        .expect("included");
+        let o = sign_and_include(&rpc, &pair, call).await;
         if o.success {
             None
         } else {

@@ -398,6 +398,97 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
 }
 
 /// Start the network task. Returns its handle and the queues of what peers send.
+/// The node's libp2p behaviour: connection limits, identify, ping, Kademlia, gossipsub (checked
+/// before forwarding, scored, capped per topic) and the sync request-response protocol.
+fn behaviour(
+    key: &libp2p::identity::Keypair,
+    topics: &Topics,
+    max_peers: u32,
+) -> Result<Behaviour, Box<dyn std::error::Error + Send + Sync>> {
+    let gossip_config = gossipsub::ConfigBuilder::default()
+        .max_transmit_size(MAX_GOSSIP_BYTES)
+        .max_transmit_size_for_topic(
+            MAX_TRANSACTION_GOSSIP_BYTES,
+            gossipsub::IdentTopic::new(topics.transactions.as_str()).hash(),
+        )
+        .max_transmit_size_for_topic(
+            MAX_GRANDPA_GOSSIP_BYTES,
+            gossipsub::IdentTopic::new(topics.grandpa.as_str()).hash(),
+        )
+        .heartbeat_interval(Duration::from_millis(700))
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        // Nothing is forwarded before the node has checked it (`report`).
+        .validate_messages()
+        .build()?;
+    let mut gossipsub = gossipsub::Behaviour::new(
+        gossipsub::MessageAuthenticity::Signed(key.clone()),
+        gossip_config,
+    )?;
+    let (score, thresholds) = peer_score_params(topics);
+    gossipsub.with_peer_score(score, thresholds)?;
+    let peer = key.public().to_peer_id();
+    let mut kad = kad::Behaviour::with_config(
+        peer,
+        kad::store::MemoryStore::new(peer),
+        kad::Config::new(StreamProtocol::new("/aitbc/kad/1")),
+    );
+    kad.set_mode(Some(kad::Mode::Server));
+    Ok(Behaviour {
+        limits: connection_limits::Behaviour::new(
+            connection_limits::ConnectionLimits::default()
+                .with_max_established(Some(max_peers))
+                .with_max_established_per_peer(Some(2)),
+        ),
+        identify: identify::Behaviour::new(
+            identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
+                .with_agent_version(format!("aitbc-node/{}", env!("CARGO_PKG_VERSION"))),
+        ),
+        ping: ping::Behaviour::default(),
+        kad,
+        gossipsub,
+        sync: request_response::cbor::Behaviour::new(
+            [(
+                StreamProtocol::new(SYNC_PROTOCOL),
+                request_response::ProtocolSupport::Full,
+            )],
+            request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
+        ),
+    })
+}
+
+/// Listen on `listen_addrs` and register `bootnodes` with Kademlia; returns the boot nodes to
+/// keep dialing (ourselves left out).
+fn listen_and_add_bootnodes(
+    swarm: &mut libp2p::Swarm<Behaviour>,
+    listen_addrs: &[Multiaddr],
+    bootnodes: Vec<Multiaddr>,
+    local_peer_id: PeerId,
+) -> anyhow::Result<Vec<(PeerId, Multiaddr)>> {
+    for addr in listen_addrs {
+        swarm
+            .listen_on(addr.clone())
+            .with_context(|| {
+                format!("cannot listen on {addr}: is another node using it? Choose another with --port or --listen-addr")
+            })?;
+    }
+    let mut out = Vec::new();
+    for addr in bootnodes {
+        let peer = peer_of(&addr).with_context(|| {
+            format!("bootnode {addr} has no /p2p/<peer id> part: add the node's peer id")
+        })?;
+        if peer == local_peer_id {
+            continue;
+        }
+        let plain: Multiaddr = addr
+            .iter()
+            .filter(|p| !matches!(p, Protocol::P2p(_)))
+            .collect();
+        swarm.behaviour_mut().kad.add_address(&peer, plain);
+        out.push((peer, addr));
+    }
+    Ok(out)
+}
+
 pub fn start(
     config: NetworkConfig,
     tasks: &crate::tasks::EssentialSpawner,
@@ -413,66 +504,10 @@ pub fn start(
             libp2p::yamux::Config::default,
         )
         .context("cannot set up the TCP transport")?
-        .with_behaviour(
-            |key| -> Result<Behaviour, Box<dyn std::error::Error + Send + Sync>> {
-                let gossip_config = gossipsub::ConfigBuilder::default()
-                    .max_transmit_size(MAX_GOSSIP_BYTES)
-                    .max_transmit_size_for_topic(
-                        MAX_TRANSACTION_GOSSIP_BYTES,
-                        gossipsub::IdentTopic::new(topics.transactions.as_str()).hash(),
-                    )
-                    .max_transmit_size_for_topic(
-                        MAX_GRANDPA_GOSSIP_BYTES,
-                        gossipsub::IdentTopic::new(topics.grandpa.as_str()).hash(),
-                    )
-                    .heartbeat_interval(Duration::from_millis(700))
-                    .validation_mode(gossipsub::ValidationMode::Strict)
-                    // Nothing is forwarded before the node has checked it (`report`).
-                    .validate_messages()
-                    .build()?;
-                let mut gossipsub = gossipsub::Behaviour::new(
-                    gossipsub::MessageAuthenticity::Signed(key.clone()),
-                    gossip_config,
-                )?;
-                let (score, thresholds) = peer_score_params(&topics);
-                gossipsub.with_peer_score(score, thresholds)?;
-                let peer = key.public().to_peer_id();
-                let mut kad = kad::Behaviour::with_config(
-                    peer,
-                    kad::store::MemoryStore::new(peer),
-                    kad::Config::new(StreamProtocol::new("/aitbc/kad/1")),
-                );
-                kad.set_mode(Some(kad::Mode::Server));
-                Ok(Behaviour {
-                    limits: connection_limits::Behaviour::new(
-                        connection_limits::ConnectionLimits::default()
-                            .with_max_established(Some(max_peers))
-                            .with_max_established_per_peer(Some(2)),
-                    ),
-                    identify: identify::Behaviour::new(
-                        identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
-                            .with_agent_version(format!(
-                                "aitbc-node/{}",
-                                env!("CARGO_PKG_VERSION")
-                            )),
-                    ),
-                    ping: ping::Behaviour::default(),
-                    kad,
-                    gossipsub,
-                    sync: request_response::cbor::Behaviour::new(
-                        [(
-                            StreamProtocol::new(SYNC_PROTOCOL),
-                            request_response::ProtocolSupport::Full,
-                        )],
-                        request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
-                    ),
-                })
-            },
-        )
+        .with_behaviour(|key| behaviour(key, &topics, max_peers))
         .map_err(|e| anyhow::anyhow!("cannot set up the network behaviour: {e}"))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
         .build();
-
     for topic in [&topics.blocks, &topics.transactions, &topics.grandpa] {
         swarm
             .behaviour_mut()
@@ -480,28 +515,12 @@ pub fn start(
             .subscribe(&gossipsub::IdentTopic::new(topic.as_str()))
             .map_err(|e| anyhow::anyhow!("cannot subscribe to {topic}: {e:?}"))?;
     }
-    for addr in &config.listen_addrs {
-        swarm
-            .listen_on(addr.clone())
-            .with_context(|| {
-                format!("cannot listen on {addr}: is another node using it? Choose another with --port or --listen-addr")
-            })?;
-    }
-    let mut bootnodes = Vec::new();
-    for addr in config.bootnodes {
-        let peer = peer_of(&addr).with_context(|| {
-            format!("bootnode {addr} has no /p2p/<peer id> part: add the node's peer id")
-        })?;
-        if peer == local_peer_id {
-            continue;
-        }
-        let plain: Multiaddr = addr
-            .iter()
-            .filter(|p| !matches!(p, Protocol::P2p(_)))
-            .collect();
-        swarm.behaviour_mut().kad.add_address(&peer, plain);
-        bootnodes.push((peer, addr));
-    }
+    let bootnodes = listen_and_add_bootnodes(
+        &mut swarm,
+        &config.listen_addrs,
+        config.bootnodes,
+        local_peer_id,
+    )?;
 
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (incoming_tx, incoming_rx) = mpsc::channel(CONSENSUS_QUEUE);

@@ -378,40 +378,26 @@ fn a_node_that_reinserts_a_deleted_node_keeps_it() {
     );
 }
 
+/// Open (or create) the dev chain in `dir` with state pruning `state`.
+fn open_with_state(dir: &tempfile::TempDir, state: PruningMode) -> anyhow::Result<()> {
+    let db = Database::open(&dir.path().join("db"))?;
+    let config = PruningConfig {
+        state,
+        blocks: PruningMode::Archive,
+    };
+    Client::open_with(db, ChainSpec::preset("dev").expect("dev"), config).map(|_| ())
+}
+
 #[test]
 fn an_archive_database_cannot_start_pruning_nor_a_pruned_one_become_an_archive() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let open = |state| {
-        let db = Database::open(&dir.path().join("db")).expect("db");
-        Client::open_with(
-            db,
-            ChainSpec::preset("dev").expect("dev"),
-            PruningConfig {
-                state,
-                blocks: PruningMode::Archive,
-            },
-        )
-        .map(|_| ())
-    };
-    open(PruningMode::Archive).expect("created as an archive");
-    let err = open(PruningMode::Window(64)).expect_err("archive -> pruned");
+    let archive = tempfile::tempdir().expect("tmp");
+    open_with_state(&archive, PruningMode::Archive).expect("created as an archive");
+    let err = open_with_state(&archive, PruningMode::Window(64)).expect_err("archive -> pruned");
     assert!(err.to_string().contains("--state-pruning archive"), "{err}");
-    let dir2 = tempfile::tempdir().expect("tmp");
-    let open2 = |state| {
-        let db = Database::open(&dir2.path().join("db")).expect("db");
-        Client::open_with(
-            db,
-            ChainSpec::preset("dev").expect("dev"),
-            PruningConfig {
-                state,
-                blocks: PruningMode::Archive,
-            },
-        )
-        .map(|_| ())
-    };
-    open2(PruningMode::Window(64)).expect("created pruned");
-    open2(PruningMode::ArchiveCanonical).expect("another pruning mode is fine");
-    let err = open2(PruningMode::Archive).expect_err("pruned -> archive");
+    let pruned = tempfile::tempdir().expect("tmp");
+    open_with_state(&pruned, PruningMode::Window(64)).expect("created pruned");
+    open_with_state(&pruned, PruningMode::ArchiveCanonical).expect("another pruning mode is fine");
+    let err = open_with_state(&pruned, PruningMode::Archive).expect_err("pruned -> archive");
     assert!(err.to_string().contains("cannot run with"), "{err}");
 }
 
