@@ -515,27 +515,10 @@ impl Client {
             ),
             None => (None, None, Vec::new(), Vec::new()),
         };
-        // A block imported twice must not be journaled (and hold its nodes) twice.
-        let known = self.db.header(&hash)?.is_some();
         let mut pruner = self.pruner.lock();
-        let mut next_pruner = pruner.clone();
-        let mut pruning = PruneOps::default();
-        if !known {
-            next_pruner.on_import(
-                &mut pruning,
-                hash,
-                number,
-                *header.parent_hash(),
-                &changes.nodes,
-                &changes.deleted,
-            );
-        }
-        if finalize {
-            let canon = new_best.as_ref().map(|(_, c)| c.as_slice()).unwrap_or(&[]);
-            next_pruner.on_finalize(&self.db, &mut pruning, (hash, number), |n| {
-                self.canonical_after(canon, n)
-            })?;
-        }
+        let canon = new_best.as_ref().map(|(_, c)| c.as_slice()).unwrap_or(&[]);
+        let (next_pruner, pruning) =
+            self.prune_on_import(&pruner, &header, &changes, finalize, canon)?;
         self.db.commit(BlockCommit {
             block: Some((block, justifications)),
             state_nodes: changes.nodes,
@@ -545,21 +528,7 @@ impl Client {
             pruning,
         })?;
         *pruner = next_pruner;
-        let newly_finalized = {
-            let mut i = self.info.write();
-            if is_new_best {
-                i.best_hash = hash;
-                i.best_number = number;
-            }
-            if finalize {
-                let from = i.finalized_number;
-                i.finalized_hash = hash;
-                i.finalized_number = number;
-                Some(from)
-            } else {
-                None
-            }
-        };
+        let newly_finalized = self.move_heads(hash, number, is_new_best, finalize);
         // Readers check the pruner against `info`: both change before either is read again.
         drop(pruner);
         let imported = ImportedBlock {
@@ -576,6 +545,62 @@ impl Client {
             self.announce_finalized(from, number)?;
         }
         Ok(imported)
+    }
+
+    /// What importing `header` (with its state `changes`, finalized or not) does to the pruning
+    /// bookkeeping: the bookkeeping after the commit, and the commit's pruning writes. `canon`
+    /// is the canonical route the commit writes.
+    fn prune_on_import(
+        &self,
+        pruner: &Pruner,
+        header: &Header,
+        changes: &StateChanges,
+        finalize: bool,
+        canon: &[(BlockNumber, H256)],
+    ) -> ClientResult<(Pruner, PruneOps)> {
+        let (hash, number) = (header.hash(), header.number);
+        let mut next = pruner.clone();
+        let mut ops = PruneOps::default();
+        // A block imported twice must not be journaled (and hold its nodes) twice.
+        if self.db.header(&hash)?.is_none() {
+            next.on_import(
+                &mut ops,
+                hash,
+                number,
+                *header.parent_hash(),
+                &changes.nodes,
+                &changes.deleted,
+            );
+        }
+        if finalize {
+            next.on_finalize(&self.db, &mut ops, (hash, number), |n| {
+                self.canonical_after(canon, n)
+            })?;
+        }
+        Ok((next, ops))
+    }
+
+    /// Record a new best and/or finalized head; returns the previous finalized number when
+    /// `finalize`.
+    fn move_heads(
+        &self,
+        hash: H256,
+        number: BlockNumber,
+        is_new_best: bool,
+        finalize: bool,
+    ) -> Option<BlockNumber> {
+        let mut i = self.info.write();
+        if is_new_best {
+            i.best_hash = hash;
+            i.best_number = number;
+        }
+        if !finalize {
+            return None;
+        }
+        let from = i.finalized_number;
+        i.finalized_hash = hash;
+        i.finalized_number = number;
+        Some(from)
     }
 
     /// What making `header` the best block changes: the canonical entries to (re)write, the
@@ -671,15 +696,7 @@ impl Client {
             ..Default::default()
         })?;
         *pruner = next_pruner;
-        {
-            let mut i = self.info.write();
-            if reorg.is_some() {
-                i.best_hash = hash;
-                i.best_number = *header.number();
-            }
-            i.finalized_hash = hash;
-            i.finalized_number = *header.number();
-        }
+        self.move_heads(hash, *header.number(), reorg.is_some(), true);
         drop(pruner);
         if let Some(r) = &reorg {
             tracing::info!(
