@@ -34,7 +34,7 @@ use crate::{
     pool::TxPool,
     runtime_api::BlockBuilderApi,
     sync::SyncState,
-    types::{Block, Hasher, Header},
+    types::{Block, Extrinsic, Hasher, Header},
 };
 
 /// Milliseconds since the Unix epoch.
@@ -86,71 +86,8 @@ pub fn build_block(
     );
     BlockBuilderApi::new(&backend, &mut overlay).initialize_block(&header)?;
 
-    let mut inherent_data = sp_inherents::InherentData::new();
-    let timestamp = u64::from(slot).saturating_mul(slot_duration_ms);
-    inherent_data
-        .put_data(sp_timestamp::INHERENT_IDENTIFIER, &timestamp)
-        .map_err(|e| ClientError::Other(format!("inherent data: {e}")))?;
-    let inherents =
-        BlockBuilderApi::new(&backend, &mut overlay).inherent_extrinsics(&inherent_data)?;
-
-    let mut extrinsics = Vec::new();
-    for xt in inherents {
-        let encoded = xt.encode();
-        let res = apply(&backend, &mut overlay, &encoded)?;
-        if !matches!(res, Ok(Ok(()))) {
-            return Err(ClientError::Other(format!(
-                "inherent failed to apply: {res:?}"
-            )));
-        }
-        extrinsics.push(xt);
-    }
-
-    let mut applied = 0;
-    for tx in pool.ready_for_block() {
-        if Instant::now() >= deadline {
-            tracing::debug!(target: "aitbc", "slot build budget spent after {applied} transactions");
-            break;
-        }
-        overlay.start_transaction();
-        let res = apply(&backend, &mut overlay, &tx.encoded);
-        match res {
-            Ok(Ok(_)) => {
-                // Included, whether the call itself succeeded or failed (it paid its fee).
-                overlay
-                    .commit_transaction()
-                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
-                extrinsics.push((*tx.xt).clone());
-                applied += 1;
-            }
-            Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources))) => {
-                overlay
-                    .rollback_transaction()
-                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
-                tracing::debug!(target: "aitbc", "block is full after {applied} transactions");
-                break;
-            }
-            Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
-                overlay
-                    .rollback_transaction()
-                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
-            }
-            Ok(Err(e)) => {
-                overlay
-                    .rollback_transaction()
-                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
-                tracing::debug!(target: "aitbc", "dropping invalid transaction {:?}: {e:?}", tx.hash);
-                pool.report_invalid(&tx.hash);
-            }
-            Err(e) => {
-                overlay
-                    .rollback_transaction()
-                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
-                tracing::warn!(target: "aitbc", "transaction {:?} could not be executed: {e}", tx.hash);
-                pool.report_invalid(&tx.hash);
-            }
-        }
-    }
+    let mut extrinsics = apply_inherents(&backend, &mut overlay, slot, slot_duration_ms)?;
+    let applied = apply_pool_transactions(&backend, &mut overlay, pool, deadline, &mut extrinsics)?;
 
     let mut header = BlockBuilderApi::new(&backend, &mut overlay).finalize_block()?;
     let changes = executor::drain_changes(&backend, &mut overlay)?;
@@ -170,6 +107,86 @@ pub fn build_block(
         changes,
         applied,
     })
+}
+
+/// The slot's inherents (the timestamp), applied; any failure fails the block.
+fn apply_inherents(
+    backend: &executor::StateBackend,
+    overlay: &mut OverlayedChanges<Hasher>,
+    slot: Slot,
+    slot_duration_ms: u64,
+) -> ClientResult<Vec<Extrinsic>> {
+    let mut inherent_data = sp_inherents::InherentData::new();
+    let timestamp = u64::from(slot).saturating_mul(slot_duration_ms);
+    inherent_data
+        .put_data(sp_timestamp::INHERENT_IDENTIFIER, &timestamp)
+        .map_err(|e| ClientError::Other(format!("inherent data: {e}")))?;
+    let inherents = BlockBuilderApi::new(backend, overlay).inherent_extrinsics(&inherent_data)?;
+    let mut extrinsics = Vec::new();
+    for xt in inherents {
+        let encoded = xt.encode();
+        let res = apply(backend, overlay, &encoded)?;
+        if !matches!(res, Ok(Ok(()))) {
+            return Err(ClientError::Other(format!(
+                "inherent failed to apply: {res:?}"
+            )));
+        }
+        extrinsics.push(xt);
+    }
+    Ok(extrinsics)
+}
+
+/// Ready pool transactions, by priority, until the block is full or `deadline` passes; each
+/// one that applies (its call may still fail: it paid its fee) joins `extrinsics`, invalid
+/// ones are reported to the pool. Returns how many were included.
+fn apply_pool_transactions(
+    backend: &executor::StateBackend,
+    overlay: &mut OverlayedChanges<Hasher>,
+    pool: &TxPool,
+    deadline: Instant,
+    extrinsics: &mut Vec<Extrinsic>,
+) -> ClientResult<usize> {
+    let rollback = |overlay: &mut OverlayedChanges<Hasher>| {
+        overlay
+            .rollback_transaction()
+            .map_err(|e| ClientError::Other(format!("{e:?}")))
+    };
+    let mut applied = 0;
+    for tx in pool.ready_for_block() {
+        if Instant::now() >= deadline {
+            tracing::debug!(target: "aitbc", "slot build budget spent after {applied} transactions");
+            break;
+        }
+        overlay.start_transaction();
+        match apply(backend, overlay, &tx.encoded) {
+            Ok(Ok(_)) => {
+                overlay
+                    .commit_transaction()
+                    .map_err(|e| ClientError::Other(format!("{e:?}")))?;
+                extrinsics.push((*tx.xt).clone());
+                applied += 1;
+            }
+            Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources))) => {
+                rollback(overlay)?;
+                tracing::debug!(target: "aitbc", "block is full after {applied} transactions");
+                break;
+            }
+            Ok(Err(TransactionValidityError::Invalid(InvalidTransaction::Future))) => {
+                rollback(overlay)?;
+            }
+            Ok(Err(e)) => {
+                rollback(overlay)?;
+                tracing::debug!(target: "aitbc", "dropping invalid transaction {:?}: {e:?}", tx.hash);
+                pool.report_invalid(&tx.hash);
+            }
+            Err(e) => {
+                rollback(overlay)?;
+                tracing::warn!(target: "aitbc", "transaction {:?} could not be executed: {e}", tx.hash);
+                pool.report_invalid(&tx.hash);
+            }
+        }
+    }
+    Ok(applied)
 }
 
 fn apply(
