@@ -265,6 +265,38 @@ impl SyncService {
     }
 
     /// Download and import blocks from `peer` until we reach its reported best block.
+    /// Ask `peer` for the blocks from `from`; a batch that does not start at `from` (empty, or
+    /// another block), a wrong answer or a failed request is a strike and `None`.
+    async fn fetch_batch(
+        &self,
+        peer: PeerId,
+        from: BlockNumber,
+        claimed_best: BlockNumber,
+    ) -> Option<Vec<BlockData>> {
+        let request = SyncRequest::Blocks {
+            from,
+            max: MAX_BLOCKS_PER_RESPONSE,
+        };
+        let what = match self.net.request(peer, request).await {
+            Ok(SyncResponse::Blocks(b))
+                if b.first().is_some_and(|d| d.block.header.number == from) =>
+            {
+                return Some(b);
+            }
+            Ok(SyncResponse::Blocks(b)) => match b.first() {
+                None => format!("sent no blocks from #{from} (claimed best #{claimed_best})"),
+                Some(d) => format!(
+                    "sent block #{} when asked for #{from}",
+                    d.block.header.number
+                ),
+            },
+            Ok(other) => format!("answered a block request with {other:?}"),
+            Err(e) => format!("block request failed: {e}"),
+        };
+        self.strike(peer, &what);
+        None
+    }
+
     async fn sync_from(&self, peer: PeerId, status: Status) {
         let started = Instant::now();
         let start_best = self.client.info().best_number;
@@ -276,44 +308,8 @@ impl SyncService {
         let mut retried_from_finalized = false;
         let mut last_log = Instant::now();
         while from <= status.best_number {
-            let response = self
-                .net
-                .request(
-                    peer,
-                    SyncRequest::Blocks {
-                        from,
-                        max: MAX_BLOCKS_PER_RESPONSE,
-                    },
-                )
-                .await;
-            let blocks = match response {
-                Ok(SyncResponse::Blocks(b))
-                    if b.first().is_some_and(|d| d.block.header.number == from) =>
-                {
-                    b
-                }
-                Ok(SyncResponse::Blocks(b)) => {
-                    let what = match b.first() {
-                        None => format!(
-                            "sent no blocks from #{from} (claimed best #{})",
-                            status.best_number
-                        ),
-                        Some(d) => format!(
-                            "sent block #{} when asked for #{from}",
-                            d.block.header.number
-                        ),
-                    };
-                    self.strike(peer, &what);
-                    break;
-                }
-                Ok(other) => {
-                    self.strike(peer, &format!("answered a block request with {other:?}"));
-                    break;
-                }
-                Err(e) => {
-                    self.strike(peer, &format!("block request failed: {e}"));
-                    break;
-                }
+            let Some(blocks) = self.fetch_batch(peer, from, status.best_number).await else {
+                break;
             };
             let importer = self.importer.clone();
             let result = tokio::task::spawn_blocking(move || import_batch(&importer, blocks)).await;
