@@ -365,93 +365,117 @@ impl Grandpa {
                 set_id,
                 round,
                 vote,
-            } => {
-                // One signature check, outside the lock.
-                let Some(set) = self.set_snapshot(set_id) else {
-                    return self.net.report(ticket, Verdict::Ignore);
-                };
-                if !Self::check_vote(&set, round, &vote) {
-                    tracing::debug!(target: "grandpa", "bad vote signature from {from} for round {round}");
-                    return self.net.report(ticket, Verdict::Reject);
-                }
-                self.net.report(ticket, Verdict::Accept);
-                let mut inner = self.inner.lock();
-                if inner.is_set(set_id) {
-                    self.deliver_vote(&mut inner, round, vote);
-                }
-            }
+            } => self.on_vote(from, set_id, round, vote, ticket),
             GrandpaGossip::Commit {
                 set_id,
                 round,
                 commit,
-            } => {
-                let Some(set) = self.set_snapshot(set_id) else {
-                    return self.net.report(ticket, Verdict::Ignore);
-                };
-                if !self.usable_target(&commit.target_hash, commit.target_number) {
-                    return self.net.report(ticket, Verdict::Ignore);
-                }
-                let shape = if commit.precommits.len() != commit.auth_data.len() {
-                    Err("precommits and signatures differ in number".to_string())
-                } else {
-                    set.check_signers(commit.auth_data.iter().map(|(_, id)| id))
-                };
-                if let Err(e) = shape {
-                    tracing::debug!(target: "grandpa", "commit from {from} refused: {e}");
-                    return self.net.report(ticket, Verdict::Reject);
-                }
-                let this = self.clone();
-                let net = self.net.clone();
-                let busy = ticket.clone();
-                let checked = self.spawn_check("commit", from, move || {
-                    let all_valid = commit.precommits.iter().zip(&commit.auth_data).all(
-                        |(precommit, (signature, id))| {
-                            Self::check_vote(
-                                &set,
-                                round,
-                                &SignedMessage {
-                                    message: Message::Precommit(precommit.clone()),
-                                    signature: signature.clone(),
-                                    id: id.clone(),
-                                },
-                            )
-                        },
-                    );
-                    if !all_valid {
-                        tracing::debug!(target: "grandpa", "commit from {from} with a bad signature");
-                        return net.report(ticket, Verdict::Reject);
-                    }
-                    net.report(ticket, Verdict::Accept);
-                    let inner = this.inner.lock();
-                    if !inner.is_set(set_id) {
-                        return;
-                    }
-                    if let Some(tx) = &inner.global_in {
-                        let _ = tx.unbounded_send(Ok(CommunicationIn::Commit(
-                            round,
-                            commit,
-                            voter::Callback::Blank,
-                        )));
-                    }
-                });
-                if !checked {
-                    self.net.report(busy, Verdict::Ignore);
-                }
-            }
+            } => self.on_commit(from, set_id, round, commit, ticket),
             GrandpaGossip::Neighbor { set_id, round, .. } => {
-                self.net.report(ticket, Verdict::Accept);
-                let mut inner = self.inner.lock();
-                let behind = inner.is_set(set_id) && round > inner.round + 1;
-                let cooled = inner
-                    .last_catch_up_request
-                    .is_none_or(|t| t.elapsed() >= CATCH_UP_COOLDOWN);
-                if behind && cooled {
-                    inner.last_catch_up_request = Some(Instant::now());
-                    let our_round = inner.round;
-                    drop(inner);
-                    tokio::spawn(self.clone().catch_up(from, set_id, our_round));
-                }
+                self.on_neighbor(from, set_id, round, ticket)
             }
+        }
+    }
+
+    /// A gossiped vote: checked (one signature, outside the lock), then given to its round.
+    fn on_vote(&self, from: PeerId, set_id: SetId, round: u64, vote: Vote, ticket: GossipTicket) {
+        // One signature check, outside the lock.
+        let Some(set) = self.set_snapshot(set_id) else {
+            return self.net.report(ticket, Verdict::Ignore);
+        };
+        if !Self::check_vote(&set, round, &vote) {
+            tracing::debug!(target: "grandpa", "bad vote signature from {from} for round {round}");
+            return self.net.report(ticket, Verdict::Reject);
+        }
+        self.net.report(ticket, Verdict::Accept);
+        let mut inner = self.inner.lock();
+        if inner.is_set(set_id) {
+            self.deliver_vote(&mut inner, round, vote);
+        }
+    }
+
+    /// A gossiped commit: its shape checked at once, its signatures on the blocking pool.
+    fn on_commit(
+        self: &Arc<Self>,
+        from: PeerId,
+        set_id: SetId,
+        round: u64,
+        commit: sp_consensus_grandpa::CompactCommit<Header>,
+        ticket: GossipTicket,
+    ) {
+        let Some(set) = self.set_snapshot(set_id) else {
+            return self.net.report(ticket, Verdict::Ignore);
+        };
+        if !self.usable_target(&commit.target_hash, commit.target_number) {
+            return self.net.report(ticket, Verdict::Ignore);
+        }
+        let shape = if commit.precommits.len() != commit.auth_data.len() {
+            Err("precommits and signatures differ in number".to_string())
+        } else {
+            set.check_signers(commit.auth_data.iter().map(|(_, id)| id))
+        };
+        if let Err(e) = shape {
+            tracing::debug!(target: "grandpa", "commit from {from} refused: {e}");
+            return self.net.report(ticket, Verdict::Reject);
+        }
+        let this = self.clone();
+        let net = self.net.clone();
+        let busy = ticket.clone();
+        let checked = self.spawn_check("commit", from, move || {
+            let all_valid = commit.precommits.iter().zip(&commit.auth_data).all(
+                |(precommit, (signature, id))| {
+                    Self::check_vote(
+                        &set,
+                        round,
+                        &SignedMessage {
+                            message: Message::Precommit(precommit.clone()),
+                            signature: signature.clone(),
+                            id: id.clone(),
+                        },
+                    )
+                },
+            );
+            if !all_valid {
+                tracing::debug!(target: "grandpa", "commit from {from} with a bad signature");
+                return net.report(ticket, Verdict::Reject);
+            }
+            net.report(ticket, Verdict::Accept);
+            let inner = this.inner.lock();
+            if !inner.is_set(set_id) {
+                return;
+            }
+            if let Some(tx) = &inner.global_in {
+                let _ = tx.unbounded_send(Ok(CommunicationIn::Commit(
+                    round,
+                    commit,
+                    voter::Callback::Blank,
+                )));
+            }
+        });
+        if !checked {
+            self.net.report(busy, Verdict::Ignore);
+        }
+    }
+
+    /// A neighbor's position: ask it for a catch-up when it is well ahead of our voter.
+    fn on_neighbor(
+        self: &Arc<Self>,
+        from: PeerId,
+        set_id: SetId,
+        round: u64,
+        ticket: GossipTicket,
+    ) {
+        self.net.report(ticket, Verdict::Accept);
+        let mut inner = self.inner.lock();
+        let behind = inner.is_set(set_id) && round > inner.round + 1;
+        let cooled = inner
+            .last_catch_up_request
+            .is_none_or(|t| t.elapsed() >= CATCH_UP_COOLDOWN);
+        if behind && cooled {
+            inner.last_catch_up_request = Some(Instant::now());
+            let our_round = inner.round;
+            drop(inner);
+            tokio::spawn(self.clone().catch_up(from, set_id, our_round));
         }
     }
 
