@@ -93,9 +93,17 @@ async fn attacker(c: &WsClient) -> (NetworkHandle, mpsc::Receiver<Incoming>, H25
     (net, queues.consensus, genesis)
 }
 
-/// Answer the node's requests with `status` (and no blocks) until `until`; returns whether the
-/// node disconnected us by then.
-async fn lie(incoming: &mut mpsc::Receiver<Incoming>, status: Status, until: Instant) -> bool {
+/// Answer the node's requests with `status` (and no blocks) until `until`; with `ahead_of`, the
+/// claimed best block is always one above the node's best at the moment it asks (a fixed claim
+/// can fall behind the node's own blocks, and the node, its slots and its status requests all
+/// tick every 2 s, so a fixed claim may never be ahead when asked); returns whether the node
+/// disconnected us by then.
+async fn lie_ahead(
+    incoming: &mut mpsc::Receiver<Incoming>,
+    mut status: Status,
+    ahead_of: Option<&WsClient>,
+    until: Instant,
+) -> bool {
     loop {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -106,14 +114,24 @@ async fn lie(incoming: &mut mpsc::Receiver<Incoming>, status: Status, until: Ins
         };
         match event {
             Incoming::Disconnected(_) => return true,
-            Incoming::Request { request, reply, .. } => reply.send(match request {
-                network::protocol::SyncRequest::Status => SyncResponse::Status(status),
-                network::protocol::SyncRequest::Blocks { .. } => SyncResponse::Blocks(vec![]),
-                network::protocol::SyncRequest::CatchUp { .. } => SyncResponse::CatchUp(None),
-            }),
+            Incoming::Request { request, reply, .. } => {
+                if let Some(c) = ahead_of {
+                    status.best_number = best_number(c).await + 1;
+                }
+                reply.send(match request {
+                    network::protocol::SyncRequest::Status => SyncResponse::Status(status),
+                    network::protocol::SyncRequest::Blocks { .. } => SyncResponse::Blocks(vec![]),
+                    network::protocol::SyncRequest::CatchUp { .. } => SyncResponse::CatchUp(None),
+                })
+            }
             _ => {}
         }
     }
+}
+
+/// [`lie_ahead`] with a fixed claim.
+async fn lie(incoming: &mut mpsc::Receiver<Incoming>, status: Status, until: Instant) -> bool {
+    lie_ahead(incoming, status, None, until).await
 }
 
 #[test]
@@ -303,10 +321,10 @@ async fn lying_peers_are_banned_and_the_validator_keeps_authoring() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut banned = false;
     while !banned && Instant::now() < deadline {
-        let best = best_number(&c).await;
-        banned = lie(
+        banned = lie_ahead(
             &mut incoming,
-            status(best + 1),
+            status(0),
+            Some(&c),
             Instant::now() + Duration::from_secs(2),
         )
         .await;

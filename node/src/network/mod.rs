@@ -673,6 +673,55 @@ impl SwarmTask {
         }
     }
 
+    /// A new connection: refused if the peer is banned, else recorded and announced.
+    fn on_connected(&mut self, peer_id: PeerId, address: Multiaddr) {
+        if self.is_banned(&peer_id) {
+            tracing::debug!(target: "network", "refusing banned peer {peer_id}");
+            let _ = self.swarm.disconnect_peer_id(peer_id);
+            return;
+        }
+        tracing::info!(target: "network", "🤝 Connected to {peer_id} at {address}");
+        self.state.peers.write().insert(
+            peer_id,
+            PeerInfo {
+                address,
+                status: None,
+                agent: None,
+            },
+        );
+        self.deliver(Incoming::Connected(peer_id));
+    }
+
+    /// A peer identified itself: one of another protocol is dropped; the addresses of ours go
+    /// to Kademlia.
+    fn on_identified(&mut self, peer_id: PeerId, info: identify::Info) {
+        if info.protocol_version != IDENTIFY_PROTOCOL {
+            tracing::debug!(target: "network", "{peer_id} speaks {}: disconnecting", info.protocol_version);
+            let _ = self.swarm.disconnect_peer_id(peer_id);
+            return;
+        }
+        if let Some(p) = self.state.peers.write().get_mut(&peer_id) {
+            p.agent = Some(info.agent_version.clone());
+        }
+        for addr in info.listen_addrs {
+            self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+        }
+    }
+
+    /// Kademlia found a peer: dial it while we have room for more.
+    fn on_discovered(&mut self, peer: PeerId, addresses: Vec<Multiaddr>) {
+        let connected = self.state.peers.read().len() as u32;
+        if peer != *self.swarm.local_peer_id()
+            && !self.swarm.is_connected(&peer)
+            && connected < self.max_peers
+        {
+            let opts = DialOpts::peer_id(peer).addresses(addresses).build();
+            if let Err(e) = self.swarm.dial(opts) {
+                tracing::debug!(target: "network", "cannot dial discovered peer {peer}: {e}");
+            }
+        }
+    }
+
     fn on_event(
         &mut self,
         event: SwarmEvent<BehaviourEvent>,
@@ -696,22 +745,7 @@ impl SwarmTask {
                 num_established,
                 ..
             } if num_established.get() == 1 => {
-                if self.is_banned(&peer_id) {
-                    tracing::debug!(target: "network", "refusing banned peer {peer_id}");
-                    let _ = self.swarm.disconnect_peer_id(peer_id);
-                    return;
-                }
-                let address = endpoint.get_remote_address().clone();
-                tracing::info!(target: "network", "🤝 Connected to {peer_id} at {address}");
-                self.state.peers.write().insert(
-                    peer_id,
-                    PeerInfo {
-                        address,
-                        status: None,
-                        agent: None,
-                    },
-                );
-                self.deliver(Incoming::Connected(peer_id));
+                self.on_connected(peer_id, endpoint.get_remote_address().clone())
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -731,37 +765,12 @@ impl SwarmTask {
                 peer_id,
                 info,
                 ..
-            })) => {
-                if info.protocol_version != IDENTIFY_PROTOCOL {
-                    tracing::debug!(target: "network", "{peer_id} speaks {}: disconnecting", info.protocol_version);
-                    let _ = self.swarm.disconnect_peer_id(peer_id);
-                    return;
-                }
-                if let Some(p) = self.state.peers.write().get_mut(&peer_id) {
-                    p.agent = Some(info.agent_version.clone());
-                }
-                for addr in info.listen_addrs {
-                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
-                }
-            }
+            })) => self.on_identified(peer_id, info),
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
                 peer,
                 addresses,
                 ..
-            })) => {
-                let connected = self.state.peers.read().len() as u32;
-                if peer != *self.swarm.local_peer_id()
-                    && !self.swarm.is_connected(&peer)
-                    && connected < self.max_peers
-                {
-                    let opts = DialOpts::peer_id(peer)
-                        .addresses(addresses.into_vec())
-                        .build();
-                    if let Err(e) = self.swarm.dial(opts) {
-                        tracing::debug!(target: "network", "cannot dial discovered peer {peer}: {e}");
-                    }
-                }
-            }
+            })) => self.on_discovered(peer, addresses.into_vec()),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
                 message_id,
