@@ -327,11 +327,6 @@ impl Client {
         Ok(self.db.tx_location(tx_hash)?)
     }
 
-    /// The pruning settings.
-    pub fn pruning(&self) -> PruningConfig {
-        self.pruner.lock().config()
-    }
-
     /// The state of block `at`, or [`ClientError::StatePruned`] when pruning discarded it.
     pub fn state_at(&self, at: &H256) -> ClientResult<(Header, StateBackend)> {
         let header = self.expect_header(at)?;

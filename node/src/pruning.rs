@@ -20,7 +20,7 @@
 //! finalization later than their state, so that the pool can still put their transactions back.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, HashMap},
     fmt,
     str::FromStr,
 };
@@ -454,16 +454,6 @@ impl Pruner {
             return self.unfinalized.contains_key(hash);
         }
         canonical && number >= self.base
-    }
-
-    /// Blocks imported and not finalized nor discarded (for tests and metrics).
-    pub fn unfinalized_count(&self) -> usize {
-        self.unfinalized.len()
-    }
-
-    /// Hashes currently tracked as not finalized.
-    pub fn unfinalized_hashes(&self) -> HashSet<H256> {
-        self.unfinalized.keys().copied().collect()
     }
 }
 

@@ -9,49 +9,20 @@
 //!   the eras that had receipts, nor the protocol fees burned;
 //! - the self-dealer's net balance (free + held, both accounts) never grows.
 
+mod common;
+
 use aitbc_primitives::{Hardware, JobInput, JobStatus, JobType, Metrics, ModelName, Requirements};
 use aitbc_runtime::{
     AccountId, Balance, Balances, BuildStorage, Jobs, Miners, Receipts, Runtime,
     RuntimeGenesisConfig, RuntimeOrigin, System, AIT, MILLI_AIT,
 };
+use common::signed_result;
 use frame_support::traits::UnfilteredDispatchable;
 use frame_support::traits::{fungible::Inspect, Get, Hooks};
 use proptest::prelude::*;
-use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// `miner`'s (a dev keyring account) result of `job_id`: `output`, its hash, the metrics and
-/// the miner's sr25519 signature of the receipt, as the miner daemon sends them.
-fn signed_result(
-    miner: &AccountId,
-    job_id: u64,
-    output: &[u8],
-    metrics: Metrics,
-) -> pallet_aitbc_jobs::Call<Runtime> {
-    let job = pallet_aitbc_jobs::Jobs::<Runtime>::get(job_id).expect("the job exists");
-    let hash = H256(sp_io::hashing::blake2_256(output));
-    let payload = aitbc_primitives::receipt_signing_payload(
-        job_id,
-        &job.owner,
-        miner,
-        &hash,
-        metrics.units_milli(),
-        &job.unit_price,
-    );
-    let pair = Sr25519Keyring::from_account_id(miner)
-        .expect("a dev account")
-        .pair();
-    let signature = sp_core::H512(sp_core::Pair::sign(&pair, &payload).0);
-    pallet_aitbc_jobs::Call::submit_result {
-        job_id,
-        output: output.to_vec().try_into().expect("within bound"),
-        result_hash: hash,
-        metrics,
-        signature,
-    }
-}
 
 fn acc(k: Sr25519Keyring) -> AccountId {
     k.to_account_id()

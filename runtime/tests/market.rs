@@ -2,6 +2,8 @@
 //! holds the budget (and the events that show it), a full job through the runtime's own
 //! configuration, and the `MarketApi` runtime API through the native `api::dispatch` entry.
 
+mod common;
+
 use aitbc_primitives::{
     Hardware, Job, JobInput, JobStatus, JobType, Metrics, ModelName, Requirements,
 };
@@ -10,6 +12,7 @@ use aitbc_runtime::{
     RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeHoldReason, RuntimeOrigin, System, AIT,
 };
 use codec::{Decode, Encode};
+use common::signed_result;
 use frame_support::traits::{
     fungible::{Inspect, InspectHold},
     Hooks, PalletInfoAccess,
@@ -24,37 +27,6 @@ fn alice() -> AccountId {
 
 fn bob() -> AccountId {
     Sr25519Keyring::Bob.to_account_id()
-}
-
-/// `miner`'s (a dev keyring account) result of `job_id`: `output`, its hash, the metrics and
-/// the miner's sr25519 signature of the receipt, as the miner daemon sends them.
-fn signed_result(
-    miner: &AccountId,
-    job_id: u64,
-    output: &[u8],
-    metrics: Metrics,
-) -> pallet_aitbc_jobs::Call<Runtime> {
-    let job = pallet_aitbc_jobs::Jobs::<Runtime>::get(job_id).expect("the job exists");
-    let hash = H256(sp_io::hashing::blake2_256(output));
-    let payload = aitbc_primitives::receipt_signing_payload(
-        job_id,
-        &job.owner,
-        miner,
-        &hash,
-        metrics.units_milli(),
-        &job.unit_price,
-    );
-    let pair = Sr25519Keyring::from_account_id(miner)
-        .expect("a dev account")
-        .pair();
-    let signature = sp_core::H512(sp_core::Pair::sign(&pair, &payload).0);
-    pallet_aitbc_jobs::Call::submit_result {
-        job_id,
-        output: output.to_vec().try_into().expect("within bound"),
-        result_hash: hash,
-        metrics,
-        signature,
-    }
 }
 
 fn ext() -> sp_io::TestExternalities {
