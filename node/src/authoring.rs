@@ -30,12 +30,15 @@ use crate::{
     grandpa::justification as finality,
     keystore::Keystore,
     metrics::Metrics,
-    network::{protocol::BlockData, NetworkHandle},
+    network::{protocol::BlockData, BlockAnnouncer},
     pool::TxPool,
     runtime_api::BlockBuilderApi,
-    sync::SyncState,
+    sync::SyncOracle,
     types::{Block, Extrinsic, Hasher, Header},
 };
+
+/// The longest the author waits for the pool to catch up with its parent block.
+const MAX_POOL_WAIT: Duration = Duration::from_millis(100);
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -85,6 +88,14 @@ pub fn build_block(
         digest,
     );
     BlockBuilderApi::new(&backend, &mut overlay).initialize_block(&header)?;
+    // The pool learns of imports from the client's notifications; give it a moment to catch up
+    // with the parent, or build with what it has.
+    let wait = deadline
+        .saturating_duration_since(Instant::now())
+        .min(MAX_POOL_WAIT);
+    if !pool.wait_maintained(&parent.hash(), wait) {
+        tracing::debug!(target: "aitbc", "the pool is not yet up to date with #{}; building with what it has", parent.number);
+    }
 
     let mut extrinsics = apply_inherents(&backend, &mut overlay, slot, slot_duration_ms)?;
     let applied = apply_pool_transactions(&backend, &mut overlay, pool, deadline, &mut extrinsics)?;
@@ -204,9 +215,9 @@ pub struct Author {
     pub keystore: Arc<Keystore>,
     pub metrics: Arc<Metrics>,
     /// Where authored blocks are announced.
-    pub network: Option<NetworkHandle>,
+    pub announcer: Arc<dyn BlockAnnouncer>,
     /// While catching up with peers, the node does not author.
-    pub sync: Option<Arc<SyncState>>,
+    pub sync: Arc<dyn SyncOracle>,
 }
 
 impl Author {
@@ -241,7 +252,7 @@ impl Author {
     }
 
     fn on_slot(&self, slot: Slot, slot_ms: u64) -> ClientResult<()> {
-        if self.sync.as_ref().is_some_and(|s| s.is_major_syncing()) {
+        if self.sync.is_major_syncing() {
             return Ok(());
         }
         let info = self.client.info();
@@ -279,21 +290,18 @@ impl Author {
             &built.block.header,
         )?;
         let finalize = justification.is_some();
-        let announcement = self.network.as_ref().map(|_| BlockData {
+        let announcement = BlockData {
             block: built.block.clone(),
             justification: justification
                 .clone()
                 .and_then(|j| j.into_justification(GRANDPA_ENGINE_ID)),
-        });
+        };
         let imported =
             self.client
                 .import_block(built.block, Some(built.changes), justification, finalize)?;
-        if let (Some(net), Some(data)) = (&self.network, announcement) {
-            net.announce_block(&data);
-        }
+        self.announcer.announce_block(&announcement);
         let elapsed = started.elapsed();
         self.metrics.block_authored(elapsed);
-        self.pool.maintain(&imported);
         tracing::info!(
             target: "aitbc",
             "🎁 Authored #{number} ({}) in slot {slot} with {tx_count} transactions in {} ms{}",

@@ -116,8 +116,7 @@ pub struct ImportedBlock {
     pub retracted: Vec<H256>,
     /// The fork's blocks below this one that joined the best chain with it (lowest first).
     pub enacted: Vec<H256>,
-    /// Sent by [`Client::finalize`]: finality, not an import, moved the best chain. Whoever
-    /// finalized may not own a pool; the node's pool maintenance task handles these.
+    /// Sent by [`Client::finalize`]: finality, not an import, moved the best chain.
     pub by_finality: bool,
 }
 
@@ -209,7 +208,8 @@ impl Client {
             finalized_number: number_of(finalized_hash)?,
             finalized_hash,
         };
-        let (imported, _) = broadcast::channel(256);
+        // Room for a sync batch's imports while the pool's maintenance task catches up.
+        let (imported, _) = broadcast::channel(1024);
         let (finalized, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             db,

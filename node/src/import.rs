@@ -27,7 +27,6 @@ use crate::{
     client::{Client, ClientError, ClientResult, ImportedBlock},
     grandpa::justification as finality,
     metrics::Metrics,
-    pool::TxPool,
     types::{Block, Header},
 };
 
@@ -86,7 +85,6 @@ pub enum BadBlock {
 /// Verifies and imports blocks from peers.
 pub struct BlockImporter {
     client: Arc<Client>,
-    pool: Arc<TxPool>,
     metrics: Arc<Metrics>,
     /// slot -> (author, block hash) of the blocks seen, to detect equivocations.
     seen: Mutex<BTreeMap<u64, Vec<(AuraId, H256)>>>,
@@ -95,14 +93,18 @@ pub struct BlockImporter {
 }
 
 impl BlockImporter {
-    pub fn new(client: Arc<Client>, pool: Arc<TxPool>, metrics: Arc<Metrics>) -> Arc<Self> {
+    pub fn new(client: Arc<Client>, metrics: Arc<Metrics>) -> Arc<Self> {
         Arc::new(Self {
             client,
-            pool,
             metrics,
             seen: Mutex::new(BTreeMap::new()),
             equivocations: Mutex::new(Default::default()),
         })
+    }
+
+    /// The chain's slot duration (`AuraApi_slot_duration` at the best block).
+    pub fn slot_duration_ms(&self) -> ClientResult<u64> {
+        self.client.slot_duration_ms()
     }
 
     /// The last equivocations seen (at most 64), oldest first.
@@ -155,7 +157,6 @@ impl BlockImporter {
             .client
             .import_block(block, None, justifications, finalize)?;
         self.metrics.block_imported(started.elapsed());
-        self.pool.maintain(&imported);
         let info = self.client.info();
         self.metrics
             .set_heights(info.best_number, info.finalized_number);
@@ -313,9 +314,9 @@ mod tests {
         chain_spec::ChainSpec,
         db::Database,
         keystore::{self, Keystore},
-        pool::PoolLimits,
+        pool::{PoolLimits, TxPool, TxStatus},
+        types::extrinsic_hash,
     };
-    use crate::{pool::TxStatus, types::extrinsic_hash};
     use codec::Encode;
     use sp_keyring::Sr25519Keyring;
     use sp_runtime::transaction_validity::TransactionSource;
@@ -326,6 +327,8 @@ mod tests {
         client: Arc<Client>,
         pool: Arc<TxPool>,
         keystore: Keystore,
+        /// Runs the pool's maintenance task, as the node does.
+        _maintenance: tokio::runtime::Runtime,
     }
 
     fn chain() -> Chain {
@@ -335,16 +338,36 @@ mod tests {
         let pool = TxPool::new(client.clone(), PoolLimits::default());
         let keystore = Keystore::in_memory();
         keystore.add(keystore::GRANDPA, "//Alice").expect("key");
+        let maintenance = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("tokio");
+        let (tasks, _) = crate::tasks::essential_tasks();
+        let notifications = client.notifications.imported.subscribe();
+        maintenance.block_on(async {
+            crate::pool::spawn_maintenance(&pool, notifications, &tasks);
+        });
         Chain {
             _dir: dir,
             client,
             pool,
             keystore,
+            _maintenance: maintenance,
         }
     }
 
+    /// Wait until `on`'s pool has caught up with its best block.
+    fn maintained(on: &Chain) {
+        let best = on.client.info().best_hash;
+        assert!(
+            on.pool.wait_maintained(&best, Duration::from_secs(10)),
+            "the pool did not catch up with the best block"
+        );
+    }
+
     fn importer(c: &Chain) -> Arc<BlockImporter> {
-        BlockImporter::new(c.client.clone(), c.pool.clone(), Metrics::new())
+        BlockImporter::new(c.client.clone(), Metrics::new())
     }
 
     fn now_slot() -> u64 {
@@ -558,6 +581,7 @@ mod tests {
         assert_eq!(reorg.retracted, vec![a1.header.hash()]);
         assert_eq!(reorg.enacted, vec![b1_hash]);
         assert_eq!(node.client.info().best_hash, b2.header.hash());
+        maintained(&node);
         let mut seen = Vec::new();
         while let Ok((h, status)) = statuses.try_recv() {
             if h == tx {
@@ -607,13 +631,8 @@ mod tests {
         for blk in [a1, a2, b1.clone()] {
             imp.import(blk, None).expect("import");
         }
+        maintained(&node);
         assert!(!node.pool.contains(&tx));
-        let runtime = tokio::runtime::Runtime::new().expect("tokio");
-        let (tasks, _essential) = crate::tasks::essential_tasks();
-        let notifications = node.client.notifications.imported.subscribe();
-        runtime.block_on(async {
-            crate::pool::spawn_maintenance(&node.pool, notifications, &tasks);
-        });
         let reorg = node
             .client
             .finalize(b1.header.hash(), None)
@@ -629,7 +648,6 @@ mod tests {
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        drop(runtime);
     }
 
     #[test]

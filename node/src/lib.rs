@@ -4,6 +4,7 @@
 //! GRANDPA finality, networking is libp2p, and the JSON-RPC is Substrate's.
 
 pub mod authoring;
+pub mod chain;
 pub mod chain_spec;
 pub mod cli;
 pub mod client;

@@ -23,7 +23,7 @@ use crate::{
     network::{self, NetworkConfig, NetworkHandle},
     pool::{PoolLimits, TxPool},
     rpc::{self, NodeInfo, RpcDeps},
-    sync::{SyncService, SyncState},
+    sync::{SyncOracle, SyncService, SyncState},
 };
 
 /// `$HOME/.local/share/aitbc-node`.
@@ -221,13 +221,13 @@ async fn serve(cmd: &RunCmd, p: Prepared, rpc_methods: rpc::RpcMethods) -> anyho
         },
         &tasks,
     )?;
-    let importer = BlockImporter::new(client.clone(), pool.clone(), metrics.clone());
+    let importer = BlockImporter::new(client.clone(), metrics.clone());
     let grandpa = Grandpa::new(client.clone(), net.clone(), p.keystore.clone());
     let sync = SyncService::new(
         importer,
         pool.clone(),
         net.clone(),
-        Some(grandpa.clone()),
+        grandpa.clone(),
         p.is_validator,
     );
     sync.start(incoming, &tasks);
@@ -260,8 +260,8 @@ async fn serve(cmd: &RunCmd, p: Prepared, rpc_methods: rpc::RpcMethods) -> anyho
             pool: pool.clone(),
             keystore: p.keystore.clone(),
             metrics: metrics.clone(),
-            network: Some(net.clone()),
-            sync: Some(sync.state.clone()),
+            announcer: Arc::new(net.clone()),
+            sync: sync.state.clone(),
         };
         tasks.spawn("block-authoring", author.run());
     }

@@ -265,11 +265,6 @@ impl NetworkHandle {
         });
     }
 
-    /// Gossip a new block.
-    pub fn announce_block(&self, data: &BlockData) {
-        self.announce_encoded_block(protocol::encode(data));
-    }
-
     /// Gossip an encoded [`BlockData`].
     pub fn announce_encoded_block(&self, encoded: Vec<u8>) {
         self.publish(&self.topics.blocks, encoded);
@@ -301,6 +296,19 @@ impl NetworkHandle {
             .map_err(|_| "the network task has stopped".to_string())?;
         rx.await
             .map_err(|_| "the network task dropped the request".to_string())?
+    }
+}
+
+/// Where new blocks go: the author announces what it built and depends on nothing else of the
+/// network. The node's [`NetworkHandle`] gossips them to peers.
+pub trait BlockAnnouncer: Send + Sync {
+    /// Announce a block (with its justification when it was finalized at once).
+    fn announce_block(&self, data: &BlockData);
+}
+
+impl BlockAnnouncer for NetworkHandle {
+    fn announce_block(&self, data: &BlockData) {
+        self.announce_encoded_block(protocol::encode(data));
     }
 }
 

@@ -119,7 +119,6 @@ impl<C: PoolChain> TxPool<C> {
                 stale.push(h);
             }
             i.banned.retain(|_, t| t.elapsed() < self.limits.ban_time);
-            i.maintained_best = Some(imported.hash);
         }
         for h in stale {
             self.notify(h, TxStatus::Dropped);
@@ -135,6 +134,23 @@ impl<C: PoolChain> TxPool<C> {
                 }
             }
         }
+        self.inner.lock().maintained_best = Some(imported.hash);
+        self.maintained.notify_all();
+    }
+
+    /// Wait until the pool is up to date with block `block` ([`TxPool::maintain`] finished it),
+    /// at most `timeout`. The author waits for its parent so that it neither offers
+    /// transactions the parent already included nor misses the ones a reorg put back.
+    /// Returns whether the pool got there in time.
+    pub fn wait_maintained(&self, block: &H256, timeout: std::time::Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut i = self.inner.lock();
+        while i.maintained_best != Some(*block) {
+            if self.maintained.wait_until(&mut i, deadline).timed_out() {
+                return i.maintained_best == Some(*block);
+            }
+        }
+        true
     }
 
     /// Re-validate a bounded batch of pool transactions (ready and future, oldest unchecked
@@ -209,10 +225,12 @@ impl<C: PoolChain> TxPool<C> {
     }
 }
 
-/// Pool maintenance driven by the client's notifications: reorgs made by finality (the GRANDPA
-/// voter's or a justification's) put the retracted blocks' transactions back, and the pool is
-/// re-validated after each new best block, on the blocking pool and off the import path;
-/// imports that arrive while a batch runs are coalesced into the next one.
+/// Pool maintenance, driven by the client's import notifications and nothing else: whoever
+/// imports a block (the author, sync, a justification, the GRANDPA voter's finality reorg), the
+/// pool learns of it here. Each new best block takes its included transactions out and puts
+/// back those of the blocks it retracted ([`TxPool::maintain`]), in import order; then a batch
+/// is re-validated. It runs on the blocking pool, off the import path; imports that arrive
+/// while a batch runs are handled together in the next one.
 pub fn spawn_maintenance<C: PoolChain>(
     pool: &Arc<TxPool<C>>,
     mut imported: tokio::sync::broadcast::Receiver<ImportedBlock>,
@@ -239,15 +257,14 @@ pub fn spawn_maintenance<C: PoolChain>(
                     Err(_) => break,
                 }
             }
-            let new_best = lagged || batch.iter().any(|b| b.is_new_best);
-            let finality_reorgs: Vec<_> = batch.into_iter().filter(|b| b.by_finality).collect();
-            if !new_best {
+            let new_best: Vec<ImportedBlock> = batch.into_iter().filter(|b| b.is_new_best).collect();
+            if new_best.is_empty() && !lagged {
                 continue;
             }
             let pool = pool.clone();
             let work = move || {
-                for reorg in &finality_reorgs {
-                    pool.maintain(reorg);
+                for block in &new_best {
+                    pool.maintain(block);
                 }
                 pool.revalidate();
             };

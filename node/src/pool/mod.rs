@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use sp_core::H256;
 use sp_runtime::transaction_validity::{
     TransactionPriority, TransactionSource, TransactionTag, TransactionValidity,
@@ -164,9 +164,11 @@ struct Inner {
     banned: HashMap<H256, Instant>,
     ready_bytes: usize,
     future_bytes: usize,
-    /// The best block whose transactions [`TxPool::maintain`] last removed: re-validation runs
-    /// against it, so that a transaction is never judged stale by a block the pool has not yet
-    /// seen (it would be reported invalid instead of included).
+    /// The best block [`TxPool::maintain`] last brought the pool up to date with (the chain's
+    /// best block when the pool was made): re-validation runs against it, so that a transaction
+    /// is never judged stale by a block the pool has not yet seen (it would be reported invalid
+    /// instead of included), and the author waits for it to reach its parent
+    /// ([`TxPool::wait_maintained`]).
     maintained_best: Option<H256>,
     seq: u64,
     revalidate_cursor: u64,
@@ -178,6 +180,8 @@ pub struct TxPool<C: PoolChain = Client> {
     chain: Arc<C>,
     limits: PoolLimits,
     inner: Mutex<Inner>,
+    /// Signalled each time [`TxPool::maintain`] finishes a block.
+    maintained: Condvar,
     /// Status changes of pool transactions.
     pub status: broadcast::Sender<(H256, TxStatus)>,
 }
@@ -185,10 +189,15 @@ pub struct TxPool<C: PoolChain = Client> {
 impl<C: PoolChain> TxPool<C> {
     pub fn new(chain: Arc<C>, limits: PoolLimits) -> Arc<Self> {
         let (status, _) = broadcast::channel(65_536);
+        let inner = Inner {
+            maintained_best: Some(chain.best().0),
+            ..Inner::default()
+        };
         Arc::new(Self {
             chain,
             limits,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(inner),
+            maintained: Condvar::new(),
             status,
         })
     }

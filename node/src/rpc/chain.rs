@@ -9,7 +9,7 @@ use sp_core::H256;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{at_or_best, client_error, parse_hash, parse_number, to_message, RpcResult};
-use crate::{client::Client, types::Header};
+use crate::{chain::ChainReader, types::Header};
 
 /// Substrate's `chain` namespace, and `aitbc_transactionLocation`.
 #[rpc(server)]
@@ -63,15 +63,15 @@ pub trait ChainApi {
     async fn subscribe_finalized_heads(&self) -> SubscriptionResult;
 }
 
-/// The `chain` namespace over the client.
+/// The `chain` namespace: it only reads the chain.
 pub struct ChainRpc {
-    pub client: Arc<Client>,
+    pub chain: Arc<dyn ChainReader>,
 }
 
 impl ChainRpc {
     fn hash_of(&self, number: Option<&Value>) -> RpcResult<Value> {
         match number {
-            None | Some(Value::Null) => Ok(serde_json::json!(self.client.info().best_hash)),
+            None | Some(Value::Null) => Ok(serde_json::json!(self.chain.info().best_hash)),
             Some(Value::Array(list)) => list
                 .iter()
                 .map(|v| self.hash_of(Some(v)))
@@ -79,7 +79,7 @@ impl ChainRpc {
                 .map(Value::Array),
             Some(v) => {
                 let n = parse_number(v)?;
-                Ok(match self.client.hash_at(n).map_err(client_error)? {
+                Ok(match self.chain.hash_at(n).map_err(client_error)? {
                     Some(h) => serde_json::json!(h),
                     None => Value::Null,
                 })
@@ -95,16 +95,16 @@ impl ChainApiServer for ChainRpc {
     }
 
     fn header(&self, at: Option<String>) -> RpcResult<Option<Header>> {
-        let hash = at_or_best(&self.client, at)?;
-        self.client.header(&hash).map_err(client_error)
+        let hash = at_or_best(&*self.chain, at)?;
+        self.chain.header(&hash).map_err(client_error)
     }
 
     fn block(&self, at: Option<String>) -> RpcResult<Option<Value>> {
-        let hash = at_or_best(&self.client, at)?;
-        let Some(block) = self.client.block(&hash).map_err(client_error)? else {
+        let hash = at_or_best(&*self.chain, at)?;
+        let Some(block) = self.chain.block(&hash).map_err(client_error)? else {
             return Ok(None);
         };
-        let justifications = self.client.justifications(&hash).map_err(client_error)?;
+        let justifications = self.chain.justifications(&hash).map_err(client_error)?;
         // Like Substrate: extrinsics as 0x-hex of their encoding (opaque extrinsics).
         let extrinsics: Vec<String> = block
             .extrinsics
@@ -118,34 +118,34 @@ impl ChainApiServer for ChainRpc {
     }
 
     fn finalized_head(&self) -> RpcResult<H256> {
-        Ok(self.client.info().finalized_hash)
+        Ok(self.chain.info().finalized_hash)
     }
 
     fn transaction_location(&self, extrinsic_hash: String) -> RpcResult<Option<Value>> {
         let hash = parse_hash(&extrinsic_hash)?;
-        let Some((block, index)) = self.client.tx_location(&hash).map_err(client_error)? else {
+        let Some((block, index)) = self.chain.tx_location(&hash).map_err(client_error)? else {
             return Ok(None);
         };
-        let Some(header) = self.client.header(&block).map_err(client_error)? else {
+        let Some(header) = self.chain.header(&block).map_err(client_error)? else {
             return Ok(None);
         };
-        let canonical = self.client.hash_at(header.number).map_err(client_error)? == Some(block);
+        let canonical = self.chain.hash_at(header.number).map_err(client_error)? == Some(block);
         Ok(Some(serde_json::json!({
             "blockHash": block,
             "blockNumber": header.number,
             "index": index,
             "canonical": canonical,
-            "finalized": canonical && header.number <= self.client.info().finalized_number,
+            "finalized": canonical && header.number <= self.chain.info().finalized_number,
         })))
     }
 
     async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        heads(pending, self.client.clone(), HeadKind::Best).await;
+        heads(pending, self.chain.clone(), HeadKind::Best).await;
         Ok(())
     }
 
     async fn subscribe_all_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        heads(pending, self.client.clone(), HeadKind::All).await;
+        heads(pending, self.chain.clone(), HeadKind::All).await;
         Ok(())
     }
 
@@ -153,7 +153,7 @@ impl ChainApiServer for ChainRpc {
         &self,
         pending: PendingSubscriptionSink,
     ) -> SubscriptionResult {
-        heads(pending, self.client.clone(), HeadKind::Finalized).await;
+        heads(pending, self.chain.clone(), HeadKind::Finalized).await;
         Ok(())
     }
 }
@@ -165,20 +165,20 @@ enum HeadKind {
     Finalized,
 }
 
-async fn heads(pending: PendingSubscriptionSink, client: Arc<Client>, kind: HeadKind) {
-    let mut imported = client.notifications.imported.subscribe();
-    let mut finalized = client.notifications.finalized.subscribe();
+async fn heads(pending: PendingSubscriptionSink, chain: Arc<dyn ChainReader>, kind: HeadKind) {
+    let mut imported = chain.notifications().imported.subscribe();
+    let mut finalized = chain.notifications().finalized.subscribe();
     let Ok(sink) = pending.accept().await else {
         return;
     };
     // Like Substrate, start with the current head.
-    let info = client.info();
+    let info = chain.info();
     let first: H256 = if kind == HeadKind::Finalized {
         info.finalized_hash
     } else {
         info.best_hash
     };
-    if let Ok(Some(h)) = client.header(&first) {
+    if let Ok(Some(h)) = chain.header(&first) {
         if let Some(msg) = to_message(&h) {
             if sink.send(msg).await.is_err() {
                 return;

@@ -20,6 +20,7 @@ use serde_json::Value;
 use sp_core::H256;
 
 use crate::{
+    chain::ChainReader,
     client::{Client, ClientError},
     keystore::Keystore,
     metrics::Metrics,
@@ -141,9 +142,9 @@ pub(crate) fn parse_hash(s: &str) -> RpcResult<H256> {
 }
 
 /// The block named by an optional `at` hash parameter; the best block when absent.
-pub(crate) fn at_or_best(client: &Client, at: Option<String>) -> RpcResult<H256> {
+pub(crate) fn at_or_best(chain: &dyn ChainReader, at: Option<String>) -> RpcResult<H256> {
     match at {
-        None => Ok(client.info().best_hash),
+        None => Ok(chain.info().best_hash),
         Some(s) => parse_hash(&s),
     }
 }
@@ -163,7 +164,7 @@ pub fn module(deps: RpcDeps, methods: RpcMethods) -> anyhow::Result<RpcModule<()
     let unsafe_allowed = methods == RpcMethods::Unsafe;
     let mut module = RpcModule::new(());
     module.merge(chain::ChainApiServer::into_rpc(chain::ChainRpc {
-        client: deps.client.clone(),
+        chain: deps.client.clone(),
     }))?;
     module.merge(state::StateApiServer::into_rpc(state::StateRpc {
         client: deps.client.clone(),

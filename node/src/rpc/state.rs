@@ -93,7 +93,7 @@ pub struct StateRpc {
 impl StateRpc {
     fn value(&self, key: &str, at: Option<String>) -> RpcResult<Option<Vec<u8>>> {
         let key = parse_hex(key, "storage key")?;
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         self.client.storage(&at, &key).map_err(client_error)
     }
 }
@@ -129,7 +129,7 @@ impl StateApiServer for StateRpc {
             )));
         }
         let start = start_key.map(|s| parse_hex(&s, "start key")).transpose()?;
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         let keys = self
             .client
             .storage_keys(&at, &prefix, start.as_deref(), count as usize)
@@ -139,7 +139,7 @@ impl StateApiServer for StateRpc {
 
     fn query_storage_at(&self, keys: Option<Value>, at: Option<String>) -> RpcResult<Value> {
         let keys = key_list(keys.as_ref())?;
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         let mut changes = Vec::with_capacity(keys.len());
         for k in keys {
             let v = self.client.storage(&at, &k).map_err(client_error)?;
@@ -150,14 +150,14 @@ impl StateApiServer for StateRpc {
 
     fn read_proof(&self, keys: Option<Value>, at: Option<String>) -> RpcResult<Value> {
         let keys = key_list(keys.as_ref())?;
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         let proof = self.client.read_proof(&at, &keys).map_err(client_error)?;
         Ok(json!({ "at": at, "proof": proof.iter().map(|n| to_hex(n)).collect::<Vec<_>>() }))
     }
 
     fn call(&self, method: String, data: String, at: Option<String>) -> RpcResult<String> {
         let data = parse_hex(&data, "call data")?;
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         aitbc_wire::decode::check_runtime_call_args(&method, &data).map_err(invalid_params)?;
         let out = self
             .client
@@ -167,7 +167,7 @@ impl StateApiServer for StateRpc {
     }
 
     fn metadata(&self, at: Option<String>) -> RpcResult<String> {
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         let bytes = self
             .client
             .runtime_api(at)
@@ -177,7 +177,7 @@ impl StateApiServer for StateRpc {
     }
 
     fn runtime_version(&self, at: Option<String>) -> RpcResult<sp_version::RuntimeVersion> {
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         self.client.runtime_version(&at).map_err(client_error)
     }
 

@@ -8,7 +8,12 @@ use serde_json::{json, Value};
 use sp_core::crypto::Ss58Codec;
 
 use super::{at_or_best, client_error, invalid_params, unsafe_method, NodeInfo, RpcResult};
-use crate::{client::Client, network::NetworkHandle, pool::TxPool, sync::SyncState};
+use crate::{
+    client::Client,
+    network::NetworkHandle,
+    pool::TxPool,
+    sync::{SyncOracle, SyncState},
+};
 use aitbc_runtime::{AccountId, Nonce};
 
 /// Substrate's `system` namespace. `system_peers` and `system_dryRun` are unsafe, as in
@@ -197,7 +202,7 @@ impl SystemApiServer for SystemRpc {
             return Err(unsafe_method("system_dryRun"));
         }
         let xt = super::parse_hex(&extrinsic, "extrinsic")?;
-        let at = at_or_best(&self.client, at)?;
+        let at = at_or_best(&*self.client, at)?;
         aitbc_wire::decode::decode_extrinsic(&xt)
             .map_err(|e| invalid_params(format!("the extrinsic cannot be decoded: {e}")))?;
         let out = self.client.dry_run(&at, &xt).map_err(client_error)?;

@@ -30,7 +30,8 @@ mod router;
 use router::Serving;
 
 use crate::{
-    client::{Client, ClientError},
+    chain::ChainReader,
+    client::ClientError,
     grandpa::Grandpa,
     import::{BlockImporter, ImportOutcome},
     network::{
@@ -62,6 +63,19 @@ pub const BAN_DURATION: Duration = Duration::from_secs(300);
 /// Behind the best peer by more than this many blocks counts as syncing (no authoring).
 const MAJOR_SYNC_GAP: BlockNumber = 2;
 
+/// Whether the node is catching up with its peers: the block author skips its slots while it
+/// is. The author sees sync through this and nothing else.
+pub trait SyncOracle: Send + Sync {
+    /// Whether a sync that makes progress is under way.
+    fn is_major_syncing(&self) -> bool;
+}
+
+impl SyncOracle for SyncState {
+    fn is_major_syncing(&self) -> bool {
+        self.syncing.load(Ordering::Relaxed)
+    }
+}
+
 /// Sync state shared with RPC and the block author.
 #[derive(Default)]
 pub struct SyncState {
@@ -71,11 +85,6 @@ pub struct SyncState {
 }
 
 impl SyncState {
-    /// Whether the node is catching up with its peers.
-    pub fn is_major_syncing(&self) -> bool {
-        self.syncing.load(Ordering::Relaxed)
-    }
-
     /// The highest block a peer reported (0 before any did).
     pub fn highest_block(&self) -> BlockNumber {
         self.highest.load(Ordering::Relaxed)
@@ -89,11 +98,12 @@ impl SyncState {
 
 /// Sync and message dispatch.
 pub struct SyncService {
-    client: Arc<Client>,
+    /// What sync reads and serves; it writes through `importer` only.
+    chain: Arc<dyn ChainReader>,
     importer: Arc<BlockImporter>,
     pool: Arc<TxPool>,
     net: NetworkHandle,
-    grandpa: Option<Arc<Grandpa>>,
+    grandpa: Arc<Grandpa>,
     is_authority: bool,
     pub state: Arc<SyncState>,
     wake: Notify,
@@ -108,11 +118,11 @@ impl SyncService {
         importer: Arc<BlockImporter>,
         pool: Arc<TxPool>,
         net: NetworkHandle,
-        grandpa: Option<Arc<Grandpa>>,
+        grandpa: Arc<Grandpa>,
         is_authority: bool,
     ) -> Arc<Self> {
         Arc::new(Self {
-            client: importer.client().clone(),
+            chain: importer.client().clone(),
             importer,
             pool,
             net,
@@ -127,7 +137,7 @@ impl SyncService {
 
     /// Our chain status.
     pub fn status(&self) -> Status {
-        let i = self.client.info();
+        let i = self.chain.info();
         Status {
             genesis: i.genesis_hash,
             best_number: i.best_number,
@@ -155,7 +165,7 @@ impl SyncService {
     async fn refresh_status(&self, peer: PeerId) {
         match self.net.request(peer, SyncRequest::Status).await {
             Ok(SyncResponse::Status(status)) => {
-                if status.genesis != self.client.info().genesis_hash {
+                if status.genesis != self.chain.info().genesis_hash {
                     tracing::warn!(target: "sync", "{peer} is on another chain (genesis {:?})", status.genesis);
                     return;
                 }
@@ -194,13 +204,14 @@ impl SyncService {
     /// The highest block number any chain can have reached by now: our best block plus one block
     /// per slot since (with one slot of clock drift).
     fn highest_possible_block(&self) -> Result<BlockNumber, String> {
-        let info = self.client.info();
+        let info = self.chain.info();
         let header = self
-            .client
-            .expect_header(&info.best_hash)
-            .map_err(|e| format!("cannot read our best header: {e}"))?;
+            .chain
+            .header(&info.best_hash)
+            .map_err(|e| format!("cannot read our best header: {e}"))?
+            .ok_or("our best header is missing")?;
         let slot_ms = self
-            .client
+            .importer
             .slot_duration_ms()
             .map_err(|e| format!("cannot read the slot duration: {e}"))?;
         let best_slot = crate::authoring::header_slot(&header).map_or(0, u64::from);
@@ -235,7 +246,7 @@ impl SyncService {
 
     /// The connected peer with the highest best block above ours, if any.
     fn best_peer(&self) -> Option<(PeerId, Status)> {
-        let ours = self.client.info();
+        let ours = self.chain.info();
         self.net
             .peers()
             .into_iter()
@@ -299,7 +310,7 @@ impl SyncService {
 
     async fn sync_from(&self, peer: PeerId, status: Status) {
         let started = Instant::now();
-        let start_best = self.client.info().best_number;
+        let start_best = self.chain.info().best_number;
         self.state.starting.store(start_best, Ordering::Relaxed);
         if status.best_number > start_best + MAJOR_SYNC_GAP {
             tracing::info!(target: "sync", "⚙️  Syncing from {peer}: #{start_best} → #{}", status.best_number);
@@ -318,7 +329,7 @@ impl SyncService {
                     from = next;
                     self.strikes.lock().remove(&peer);
                     // Verified progress: catching up for real.
-                    if status.best_number > self.client.info().best_number + MAJOR_SYNC_GAP {
+                    if status.best_number > self.chain.info().best_number + MAJOR_SYNC_GAP {
                         self.state.syncing.store(true, Ordering::Relaxed);
                     }
                 }
@@ -329,7 +340,7 @@ impl SyncService {
                 Ok(BatchResult::UnknownParent) if !retried_from_finalized => {
                     // We are on a fork the peer does not have: restart from our finalized block.
                     retried_from_finalized = true;
-                    from = self.client.info().finalized_number + 1;
+                    from = self.chain.info().finalized_number + 1;
                 }
                 Ok(BatchResult::UnknownParent) => break,
                 Ok(BatchResult::Failed(e)) => {
@@ -344,7 +355,7 @@ impl SyncService {
             }
             if last_log.elapsed() >= Duration::from_secs(5) {
                 last_log = Instant::now();
-                let i = self.client.info();
+                let i = self.chain.info();
                 let done = i.best_number.saturating_sub(start_best);
                 tracing::info!(
                     target: "sync",
@@ -356,7 +367,7 @@ impl SyncService {
                 );
             }
         }
-        let i = self.client.info();
+        let i = self.chain.info();
         let done = i.best_number.saturating_sub(start_best);
         if done > MAJOR_SYNC_GAP {
             tracing::info!(

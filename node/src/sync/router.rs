@@ -122,10 +122,7 @@ impl SyncService {
                     from,
                     message,
                     ticket,
-                } => match &self.grandpa {
-                    Some(g) => g.on_gossip(from, message, ticket),
-                    None => self.net.report(ticket, Verdict::Ignore),
-                },
+                } => self.grandpa.on_gossip(from, message, ticket),
                 Incoming::Request {
                     from,
                     request,
@@ -219,10 +216,7 @@ impl SyncService {
                     SyncResponse::Refused(format!("cannot read blocks: {e}"))
                 }
             },
-            SyncRequest::CatchUp { set_id, round } => match &self.grandpa {
-                Some(g) => g.catch_up_response(set_id, round),
-                None => SyncResponse::CatchUp(None),
-            },
+            SyncRequest::CatchUp { set_id, round } => self.grandpa.catch_up_response(set_id, round),
         }
     }
 
@@ -231,14 +225,14 @@ impl SyncService {
         let mut bytes = 0usize;
         let max = max.clamp(1, MAX_BLOCKS_PER_RESPONSE);
         for n in start..start.saturating_add(max) {
-            let Some(hash) = self.client.hash_at(n)? else {
+            let Some(hash) = self.chain.hash_at(n)? else {
                 break;
             };
-            let Some(block) = self.client.block(&hash)? else {
+            let Some(block) = self.chain.block(&hash)? else {
                 break;
             };
             let justification = self
-                .client
+                .chain
                 .justifications(&hash)?
                 .and_then(|j| j.into_justification(GRANDPA_ENGINE_ID));
             let data = BlockData {
