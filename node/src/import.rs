@@ -310,116 +310,16 @@ fn bad(e: BadBlock) -> ClientError {
 mod tests {
     use super::*;
     use crate::{
-        authoring::build_block,
-        chain_spec::ChainSpec,
-        db::Database,
-        keystore::{self, Keystore},
-        pool::{PoolLimits, TxPool, TxStatus},
+        pool::TxStatus,
+        testing::{block, bob_remark, chain, maintained, now_slot, Chain},
         types::extrinsic_hash,
     };
     use codec::Encode;
     use sp_keyring::Sr25519Keyring;
     use sp_runtime::transaction_validity::TransactionSource;
-    use std::time::{Duration, Instant};
-
-    struct Chain {
-        _dir: tempfile::TempDir,
-        client: Arc<Client>,
-        pool: Arc<TxPool>,
-        keystore: Keystore,
-        /// Runs the pool's maintenance task, as the node does.
-        _maintenance: tokio::runtime::Runtime,
-    }
-
-    fn chain() -> Chain {
-        let dir = tempfile::tempdir().expect("tmp");
-        let db = Database::open(&dir.path().join("db")).expect("db");
-        let client = Client::open(db, ChainSpec::preset("dev").expect("dev")).expect("client");
-        let pool = TxPool::new(client.clone(), PoolLimits::default());
-        let keystore = Keystore::in_memory();
-        keystore.add(keystore::GRANDPA, "//Alice").expect("key");
-        let maintenance = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("tokio");
-        let (tasks, _) = crate::tasks::essential_tasks();
-        let notifications = client.notifications.imported.subscribe();
-        maintenance.block_on(async {
-            crate::pool::spawn_maintenance(&pool, notifications, &tasks);
-        });
-        Chain {
-            _dir: dir,
-            client,
-            pool,
-            keystore,
-            _maintenance: maintenance,
-        }
-    }
-
-    /// Wait until `on`'s pool has caught up with its best block.
-    fn maintained(on: &Chain) {
-        let best = on.client.info().best_hash;
-        assert!(
-            on.pool.wait_maintained(&best, Duration::from_secs(10)),
-            "the pool did not catch up with the best block"
-        );
-    }
 
     fn importer(c: &Chain) -> Arc<BlockImporter> {
         BlockImporter::new(c.client.clone(), Metrics::new())
-    }
-
-    fn now_slot() -> u64 {
-        now_ms() / 2000
-    }
-
-    /// A block by `key` on `on`'s best block for `slot`, with its single-authority justification.
-    fn block(on: &Chain, slot: u64, key: &sr25519::Pair) -> (Block, Option<Vec<u8>>) {
-        let parent = on
-            .client
-            .expect_header(&on.client.info().best_hash)
-            .expect("parent");
-        let built = build_block(
-            &on.client,
-            &on.pool,
-            &parent,
-            Slot::from(slot),
-            2000,
-            key,
-            Instant::now() + Duration::from_secs(5),
-        )
-        .expect("build");
-        let j =
-            finality::single_authority_justification(&on.client, &on.keystore, &built.block.header)
-                .expect("justification")
-                .and_then(|j| j.into_justification(GRANDPA_ENGINE_ID));
-        (built.block, j)
-    }
-
-    /// A signed `System::remark` by Bob (nonce 0) for `on`'s chain.
-    fn bob_remark(on: &Chain, remark: &[u8]) -> Vec<u8> {
-        let ctx = aitbc_client::tx::ChainInfo {
-            genesis_hash: on.client.info().genesis_hash,
-            spec_version: aitbc_runtime::VERSION.spec_version,
-            transaction_version: aitbc_runtime::VERSION.transaction_version,
-        };
-        let call = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
-            remark: remark.to_vec(),
-        });
-        let bob = Sr25519Keyring::Bob.pair();
-        aitbc_client::tx::build_unsigned(
-            call,
-            bob.public().into(),
-            0,
-            sp_runtime::generic::Era::Immortal,
-            ctx.genesis_hash,
-            0,
-            ctx,
-        )
-        .sign(&bob)
-        .expect("sign")
-        .encoded
     }
 
     fn err_of(r: ClientResult<ImportOutcome>) -> String {

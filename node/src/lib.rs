@@ -23,4 +23,6 @@ pub mod runtime_api;
 pub mod service;
 pub mod sync;
 pub mod tasks;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod types;

@@ -5,11 +5,13 @@
 //!   runtime calls made on untrusted input;
 //! - [`protocol`]: the network's wire messages (gossip and request-response);
 //! - [`justification`]: GRANDPA justification verification and the bounds on signed vote lists;
-//! - [`rpc_params`]: parsing of JSON-RPC parameters (hex, hashes, block numbers, key lists).
+//! - [`rpc_params`]: parsing of JSON-RPC parameters (hex, hashes, block numbers, key lists);
+//! - [`receipt_proof`]: offline verification of a job receipt from a chain's genesis hash.
 
 pub mod decode;
 pub mod justification;
 pub mod protocol;
+pub mod receipt_proof;
 pub mod rpc_params;
 pub mod samples;
 

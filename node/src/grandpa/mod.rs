@@ -18,6 +18,7 @@
 
 mod environment;
 pub mod justification;
+pub mod proof;
 mod voter_state;
 
 use std::{

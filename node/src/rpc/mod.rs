@@ -5,6 +5,7 @@
 
 mod author;
 mod chain;
+mod grandpa;
 pub mod origin;
 mod state;
 mod system;
@@ -167,6 +168,9 @@ pub fn module(deps: RpcDeps, methods: RpcMethods) -> anyhow::Result<RpcModule<()
         chain: deps.client.clone(),
     }))?;
     module.merge(state::StateApiServer::into_rpc(state::StateRpc {
+        client: deps.client.clone(),
+    }))?;
+    module.merge(grandpa::GrandpaApiServer::into_rpc(grandpa::GrandpaRpc {
         client: deps.client.clone(),
     }))?;
     module.merge(author::AuthorApiServer::into_rpc(author::AuthorRpc {

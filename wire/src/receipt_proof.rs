@@ -1,0 +1,559 @@
+//! Receipt proofs: everything needed to check, with no node, that a job receipt is part of a
+//! chain's finalized state and that its miner signed it.
+//!
+//! The only thing a verifier must already know is the chain's genesis hash. From there:
+//!
+//! 1. **Genesis.** The genesis header hashes to the genesis hash; a storage proof against its
+//!    state root gives the first GRANDPA authority set (set 0).
+//! 2. **Authority set changes.** Each block that changed the set carries `pallet-grandpa`'s
+//!    `ScheduledChange` digest (with no delay) and a justification of the set that was ending; the
+//!    digest names the next set. Following them in order gives the set of the finalized block.
+//! 3. **Finality.** The finalized block's justification carries precommits of more than 2/3 of
+//!    that set ([`crate::justification::verify_justification`]).
+//! 4. **Receipt.** A storage proof against the finalized block's state root holds the receipt.
+//! 5. **Signature.** The miner's sr25519 signature over the receipt's signing payload
+//!    ([`aitbc_primitives::receipt_signing_payload`]) checks against the miner's account.
+//!
+//! A proof is a JSON file of hex strings ([`ReceiptProof`]); whatever is wrong in it is reported
+//! as the step that failed and why ([`ProofError`]). Every list in it is bounded
+//! ([`MAX_SET_CHANGES`], [`MAX_PROOF_NODES`]) and every header and value is decoded with the
+//! depth limit of [`crate::decode`].
+
+use codec::Encode;
+use serde::{Deserialize, Serialize};
+use sp_consensus_grandpa::{AuthorityList, ConsensusLog, SetId, GRANDPA_ENGINE_ID};
+use sp_core::{Pair as _, H256};
+use sp_runtime::{generic::DigestItem, traits::Header as _};
+
+use crate::{decode::decode_untrusted, justification::verify_justification, Header};
+
+/// The receipt type of the runtime.
+pub type Receipt = pallet_aitbc_receipts::ReceiptOf<aitbc_runtime::Runtime>;
+
+/// The proof file format's version.
+pub const PROOF_VERSION: u32 = 1;
+/// Most authority set changes a proof may carry.
+pub const MAX_SET_CHANGES: usize = 65_536;
+/// Most trie nodes in one storage proof.
+pub const MAX_PROOF_NODES: usize = 1_024;
+/// Most bytes of a proof file.
+pub const MAX_PROOF_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Bytes, written as `0x`-prefixed hex in the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{}", hex::encode(&self.0)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let digits = s.strip_prefix("0x").unwrap_or(&s);
+        hex::decode(digits)
+            .map(Bytes)
+            .map_err(|e| serde::de::Error::custom(format!("not hex: {e}")))
+    }
+}
+
+/// A block that changed the GRANDPA authority set, with the ending set's justification.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SetChange {
+    /// The SCALE-encoded header (it carries the `ScheduledChange` digest).
+    pub header: Bytes,
+    /// The SCALE-encoded GRANDPA justification of that header.
+    pub justification: Bytes,
+}
+
+/// Everything needed to check a receipt offline (see the module documentation).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReceiptProof {
+    /// [`PROOF_VERSION`].
+    pub version: u32,
+    /// The chain's genesis hash: the one thing the verifier must trust.
+    pub genesis_hash: H256,
+    /// The SCALE-encoded genesis header.
+    pub genesis_header: Bytes,
+    /// Trie nodes proving `Grandpa::Authorities` in the genesis state.
+    pub genesis_authorities_proof: Vec<Bytes>,
+    /// Every authority set change up to the finalized block, oldest first.
+    pub set_changes: Vec<SetChange>,
+    /// The SCALE-encoded header of the finalized block whose state holds the receipt.
+    pub finalized_header: Bytes,
+    /// Its SCALE-encoded GRANDPA justification.
+    pub justification: Bytes,
+    /// The receipt's id.
+    pub receipt_id: u64,
+    /// Trie nodes proving `Receipts::Receipts(receipt_id)` in the finalized block's state.
+    pub receipt_proof: Vec<Bytes>,
+}
+
+/// The step of a verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The file itself (format, version, sizes).
+    File,
+    /// The genesis header and hash.
+    Genesis,
+    /// The genesis authority set's storage proof.
+    GenesisAuthorities,
+    /// The authority set change at this position (0-based) of `set_changes`.
+    SetChange(usize),
+    /// The finalized block's header and justification.
+    Finality,
+    /// The receipt's storage proof.
+    Receipt,
+    /// The miner's signature.
+    Signature,
+}
+
+impl core::fmt::Display for Step {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Step::File => f.write_str("proof file"),
+            Step::Genesis => f.write_str("genesis"),
+            Step::GenesisAuthorities => f.write_str("genesis authority set"),
+            Step::SetChange(i) => write!(f, "authority set change {}", i + 1),
+            Step::Finality => f.write_str("finality"),
+            Step::Receipt => f.write_str("receipt storage proof"),
+            Step::Signature => f.write_str("miner signature"),
+        }
+    }
+}
+
+/// A failed verification: the step and what was wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProofError {
+    /// Where it failed.
+    pub step: Step,
+    /// Why.
+    pub reason: String,
+}
+
+impl core::fmt::Display for ProofError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} check failed: {}", self.step, self.reason)
+    }
+}
+
+impl std::error::Error for ProofError {}
+
+fn fail<T>(step: Step, reason: impl Into<String>) -> Result<T, ProofError> {
+    Err(ProofError {
+        step,
+        reason: reason.into(),
+    })
+}
+
+/// What a successful verification established.
+#[derive(Clone, Debug)]
+pub struct VerifiedReceipt {
+    /// The receipt, as stored on chain.
+    pub receipt: Receipt,
+    /// The genesis hash the proof starts from.
+    pub genesis_hash: H256,
+    /// The finalized block whose state holds the receipt.
+    pub block_hash: H256,
+    /// Its number.
+    pub block_number: u32,
+    /// The GRANDPA set that finalized it.
+    pub set_id: SetId,
+    /// How many authorities that set has.
+    pub authorities: usize,
+}
+
+/// The storage key of `Grandpa::Authorities`.
+pub fn grandpa_authorities_key() -> Vec<u8> {
+    pallet_grandpa::Authorities::<aitbc_runtime::Runtime>::hashed_key().to_vec()
+}
+
+/// The storage key of receipt `id`.
+pub fn receipt_key(id: u64) -> Vec<u8> {
+    pallet_aitbc_receipts::Receipts::<aitbc_runtime::Runtime>::hashed_key_for(id)
+}
+
+/// Parse a proof file's text.
+pub fn parse(text: &[u8]) -> Result<ReceiptProof, ProofError> {
+    if text.len() > MAX_PROOF_FILE_BYTES {
+        return fail(
+            Step::File,
+            format!(
+                "{} bytes, more than a proof can hold ({MAX_PROOF_FILE_BYTES})",
+                text.len()
+            ),
+        );
+    }
+    serde_json::from_slice(text).or_else(|e| fail(Step::File, format!("not a receipt proof: {e}")))
+}
+
+/// The value of `key` in the state with root `root`, proven by `nodes`.
+fn proven_value(
+    step: Step,
+    root: H256,
+    nodes: &[Bytes],
+    key: &[u8],
+) -> Result<Vec<u8>, ProofError> {
+    if nodes.len() > MAX_PROOF_NODES {
+        return fail(
+            step,
+            format!("{} trie nodes, more than {MAX_PROOF_NODES}", nodes.len()),
+        );
+    }
+    let proof = sp_trie::StorageProof::new(nodes.iter().map(|n| n.0.clone()));
+    let mut values = sp_state_machine::read_proof_check::<sp_runtime::traits::BlakeTwo256, _>(
+        root,
+        proof,
+        [key],
+    )
+    .or_else(|e| {
+        fail(
+            step.clone(),
+            format!("the trie nodes do not prove the value under state root {root:?}: {e}"),
+        )
+    })?;
+    match values.remove(key).flatten() {
+        Some(v) => Ok(v),
+        None => fail(
+            step,
+            format!("the state with root {root:?} has no value there"),
+        ),
+    }
+}
+
+fn header(step: Step, bytes: &Bytes) -> Result<Header, ProofError> {
+    decode_untrusted(&bytes.0).or_else(|e| fail(step, format!("undecodable header: {e}")))
+}
+
+/// The next authority set a header schedules (with no delay), if it changes the set.
+fn scheduled_change(step: Step, header: &Header) -> Result<Option<AuthorityList>, ProofError> {
+    for log in header.digest().logs() {
+        let DigestItem::Consensus(id, data) = log else {
+            continue;
+        };
+        if *id != GRANDPA_ENGINE_ID {
+            continue;
+        }
+        match decode_untrusted::<ConsensusLog<u32>>(data) {
+            Ok(ConsensusLog::ScheduledChange(change)) if change.delay == 0 => {
+                return Ok(Some(change.next_authorities))
+            }
+            Ok(ConsensusLog::ScheduledChange(change)) => {
+                return fail(
+                    step,
+                    format!(
+                        "a change delayed by {} blocks (this chain applies changes at once)",
+                        change.delay
+                    ),
+                )
+            }
+            Ok(ConsensusLog::ForcedChange(..)) => {
+                return fail(step, "a forced authority change (not used by this chain)")
+            }
+            Ok(_) => {}
+            Err(e) => return fail(step, format!("undecodable GRANDPA digest: {e}")),
+        }
+    }
+    Ok(None)
+}
+
+/// The genesis authority set, after checking the genesis header against `genesis_hash`.
+fn genesis_set(proof: &FinalityParts<'_>) -> Result<AuthorityList, ProofError> {
+    let genesis = header(Step::Genesis, proof.genesis_header)?;
+    if genesis.number != 0 {
+        return fail(
+            Step::Genesis,
+            format!("the header is block #{}, not genesis", genesis.number),
+        );
+    }
+    if genesis.hash() != proof.genesis_hash {
+        return fail(
+            Step::Genesis,
+            format!(
+                "the header hashes to {:?}, not the genesis hash {:?}",
+                genesis.hash(),
+                proof.genesis_hash
+            ),
+        );
+    }
+    let value = proven_value(
+        Step::GenesisAuthorities,
+        genesis.state_root,
+        proof.genesis_authorities_proof,
+        &grandpa_authorities_key(),
+    )?;
+    let set: AuthorityList = decode_untrusted(&value)
+        .or_else(|e| fail(Step::GenesisAuthorities, format!("undecodable set: {e}")))?;
+    if set.is_empty() {
+        return fail(Step::GenesisAuthorities, "the genesis set is empty");
+    }
+    Ok(set)
+}
+
+/// Follow the authority set changes from genesis: the last set and its id.
+fn follow_set_changes(
+    changes: &[SetChange],
+    mut set: AuthorityList,
+) -> Result<(SetId, AuthorityList, u32), ProofError> {
+    let mut set_id: SetId = 0;
+    let mut last_number = 0u32;
+    for (i, change) in changes.iter().enumerate() {
+        let step = Step::SetChange(i);
+        let h = header(step.clone(), &change.header)?;
+        if h.number <= last_number {
+            return fail(
+                step,
+                format!("block #{} does not come after #{last_number}", h.number),
+            );
+        }
+        let Some(next) = scheduled_change(step.clone(), &h)? else {
+            return fail(
+                step,
+                format!("block #{} does not change the authority set", h.number),
+            );
+        };
+        verify_justification(&h, &change.justification.0, &set, set_id).or_else(|e| {
+            fail(
+                step.clone(),
+                format!("block #{} is not finalized by set {set_id}: {e}", h.number),
+            )
+        })?;
+        if next.is_empty() {
+            return fail(step, "the next set is empty");
+        }
+        set = next;
+        set_id += 1;
+        last_number = h.number;
+    }
+    Ok((set_id, set, last_number))
+}
+
+/// The parts of a proof that establish finality: from the genesis hash to a finalized block.
+#[derive(Clone, Copy, Debug)]
+pub struct FinalityParts<'a> {
+    /// The chain's genesis hash.
+    pub genesis_hash: H256,
+    /// The SCALE-encoded genesis header.
+    pub genesis_header: &'a Bytes,
+    /// Trie nodes proving `Grandpa::Authorities` in the genesis state.
+    pub genesis_authorities_proof: &'a [Bytes],
+    /// Every authority set change up to the finalized block, oldest first.
+    pub set_changes: &'a [SetChange],
+    /// The SCALE-encoded finalized header.
+    pub finalized_header: &'a Bytes,
+    /// Its SCALE-encoded GRANDPA justification.
+    pub justification: &'a Bytes,
+}
+
+/// A block proven final from the genesis hash.
+#[derive(Clone, Debug)]
+pub struct FinalizedBlock {
+    /// Its header.
+    pub header: Header,
+    /// The GRANDPA set that finalized it.
+    pub set_id: SetId,
+    /// How many authorities that set has.
+    pub authorities: usize,
+}
+
+/// Follow finality from the genesis hash to the finalized header: the genesis set, each set
+/// change, the finalized block's justification.
+pub fn verify_finality(parts: FinalityParts<'_>) -> Result<FinalizedBlock, ProofError> {
+    if parts.set_changes.len() > MAX_SET_CHANGES {
+        return fail(
+            Step::File,
+            format!(
+                "{} set changes, more than {MAX_SET_CHANGES}",
+                parts.set_changes.len()
+            ),
+        );
+    }
+    let genesis = genesis_set(&parts)?;
+    let (set_id, set, last_change) = follow_set_changes(parts.set_changes, genesis)?;
+    let finalized = header(Step::Finality, parts.finalized_header)?;
+    if finalized.number < last_change {
+        return fail(
+            Step::Finality,
+            format!(
+                "block #{} comes before the last set change (#{last_change})",
+                finalized.number
+            ),
+        );
+    }
+    verify_justification(&finalized, &parts.justification.0, &set, set_id).or_else(|e| {
+        fail(
+            Step::Finality,
+            format!(
+                "block #{} is not finalized by set {set_id}: {e}",
+                finalized.number
+            ),
+        )
+    })?;
+    Ok(FinalizedBlock {
+        header: finalized,
+        set_id,
+        authorities: set.len(),
+    })
+}
+
+/// Verify a receipt proof. With `trusted_genesis`, the proof must start from that genesis hash
+/// (otherwise the caller must compare [`VerifiedReceipt::genesis_hash`] with the chain it means).
+pub fn verify(
+    proof: &ReceiptProof,
+    trusted_genesis: Option<H256>,
+) -> Result<VerifiedReceipt, ProofError> {
+    if proof.version != PROOF_VERSION {
+        return fail(
+            Step::File,
+            format!(
+                "format version {}; this verifier reads version {PROOF_VERSION}",
+                proof.version
+            ),
+        );
+    }
+    if let Some(trusted) = trusted_genesis {
+        if trusted != proof.genesis_hash {
+            return fail(
+                Step::Genesis,
+                format!(
+                    "the proof is for the chain with genesis {:?}, not {trusted:?}",
+                    proof.genesis_hash
+                ),
+            );
+        }
+    }
+    let finalized = verify_finality(FinalityParts {
+        genesis_hash: proof.genesis_hash,
+        genesis_header: &proof.genesis_header,
+        genesis_authorities_proof: &proof.genesis_authorities_proof,
+        set_changes: &proof.set_changes,
+        finalized_header: &proof.finalized_header,
+        justification: &proof.justification,
+    })?;
+    let value = proven_value(
+        Step::Receipt,
+        finalized.header.state_root,
+        &proof.receipt_proof,
+        &receipt_key(proof.receipt_id),
+    )?;
+    let receipt: Receipt = decode_untrusted(&value)
+        .or_else(|e| fail(Step::Receipt, format!("undecodable receipt: {e}")))?;
+    if receipt.id != proof.receipt_id {
+        return fail(
+            Step::Receipt,
+            format!(
+                "the stored receipt has id {}, not {}",
+                receipt.id, proof.receipt_id
+            ),
+        );
+    }
+    check_signature(&receipt)?;
+    Ok(VerifiedReceipt {
+        receipt,
+        genesis_hash: proof.genesis_hash,
+        block_hash: finalized.header.hash(),
+        block_number: finalized.header.number,
+        set_id: finalized.set_id,
+        authorities: finalized.authorities,
+    })
+}
+
+/// The miner's signature over the receipt's signing payload.
+pub fn check_signature(receipt: &Receipt) -> Result<(), ProofError> {
+    if receipt.signature.0 == [0u8; 64] {
+        return fail(
+            Step::Signature,
+            "the receipt carries no miner signature (it was written before receipts were signed)",
+        );
+    }
+    let payload = aitbc_primitives::receipt_signing_payload(
+        receipt.job_id,
+        &receipt.client,
+        &receipt.miner,
+        &receipt.result_hash,
+        receipt.units_milli,
+        &receipt.unit_price,
+    );
+    let public = sp_core::sr25519::Public::from_raw(*receipt.miner.as_ref());
+    let signature = sp_core::sr25519::Signature::from_raw(receipt.signature.0);
+    if !sp_core::sr25519::Pair::verify(&signature, &payload, &public) {
+        return fail(
+            Step::Signature,
+            format!(
+                "the signature does not check against miner {} over job {}, result {:?}, {} ms at unit price {}",
+                receipt.miner, receipt.job_id, receipt.result_hash, receipt.units_milli, receipt.unit_price
+            ),
+        );
+    }
+    Ok(())
+}
+
+impl ReceiptProof {
+    /// The proof as the file's JSON text.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+}
+
+/// A header's SCALE bytes, as carried in a proof.
+pub fn header_bytes(header: &Header) -> Bytes {
+    Bytes(header.encode())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty_proof() -> ReceiptProof {
+        ReceiptProof {
+            version: PROOF_VERSION,
+            genesis_hash: H256::zero(),
+            genesis_header: Bytes(vec![]),
+            genesis_authorities_proof: vec![],
+            set_changes: vec![],
+            finalized_header: Bytes(vec![]),
+            justification: Bytes(vec![]),
+            receipt_id: 0,
+            receipt_proof: vec![],
+        }
+    }
+
+    #[test]
+    fn a_proof_survives_its_file_format() {
+        let mut proof = empty_proof();
+        proof.genesis_header = Bytes(vec![0, 1, 0xff]);
+        let text = proof.to_json().expect("json");
+        assert!(text.contains("\"0x0001ff\""), "{text}");
+        assert_eq!(parse(text.as_bytes()).expect("parsed"), proof);
+    }
+
+    #[test]
+    fn a_broken_file_is_named_as_such() {
+        let err = parse(b"{\"version\": 1").expect_err("truncated");
+        assert_eq!(err.step, Step::File);
+        let text = empty_proof()
+            .to_json()
+            .expect("json")
+            .replace("\"0x\"", "\"0xzz\"");
+        let err = parse(text.as_bytes()).expect_err("not hex");
+        assert!(err.reason.contains("not hex"), "{err}");
+        let err = parse(&vec![b' '; MAX_PROOF_FILE_BYTES + 1]).expect_err("too big");
+        assert!(err.reason.contains("more than a proof can hold"), "{err}");
+    }
+
+    #[test]
+    fn each_step_reports_what_failed() {
+        let mut proof = empty_proof();
+        proof.version = 9;
+        assert_eq!(verify(&proof, None).expect_err("version").step, Step::File);
+        let proof = empty_proof();
+        let err = verify(&proof, Some(H256::repeat_byte(1))).expect_err("other chain");
+        assert_eq!(err.step, Step::Genesis);
+        assert!(err.reason.contains("not 0x0101"), "{err}");
+        let err = verify(&proof, None).expect_err("no header");
+        assert_eq!(err.step, Step::Genesis);
+        assert!(err.reason.contains("undecodable header"), "{err}");
+    }
+}
