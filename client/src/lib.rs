@@ -13,6 +13,7 @@
 //! - [`marketplace`]: GPU listings, bookings, offers and the pricing oracle.
 //! - [`governance`]: DAO proposals, votes, rules and the governed parameters.
 //! - [`autopay`]: the payment the pricing oracle suggests for a job.
+//! - [`receipt_proof`]: a receipt's proof, fetched from a node for offline verification.
 
 pub mod amount;
 pub mod autopay;
@@ -24,6 +25,7 @@ pub mod keystore;
 pub mod market;
 pub mod marketplace;
 pub mod metadata;
+pub mod receipt_proof;
 pub mod retry;
 pub mod rpc;
 pub mod state;
