@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::metadata::NodeMetadata;
 use crate::rpc::RpcClient;
+use crate::runtime_api::DAO_API;
 use crate::tx::TxOutcome;
 use aitbc_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 use codec::{Decode, Encode};
@@ -29,20 +30,7 @@ pub type ProposalInfo = aitbc_primitives::ProposalInfo<AccountId, Balance, Block
 pub type Action = GovernanceAction<Balance, BlockNumber>;
 
 async fn api<A: Encode, R: Decode>(rpc: &RpcClient, method: &str, args: A) -> Result<R> {
-    let name = format!("DaoApi_{method}");
-    let out = match rpc.state_call(&name, &args.encode(), None).await {
-        Ok(o) => o,
-        Err(Error::Rpc { message, .. })
-            if message.contains("DaoApi") || message.contains("not found") =>
-        {
-            return Err(Error::Unsupported {
-                url: rpc.url().to_string(),
-                what: format!("{name} (the node's runtime has no DAO)"),
-            })
-        }
-        Err(e) => return Err(e),
-    };
-    R::decode(&mut &out[..]).map_err(|e| Error::decode(&name, e))
+    DAO_API.call(rpc, method, args, None).await
 }
 
 // ---- queries ----

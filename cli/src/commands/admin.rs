@@ -4,7 +4,7 @@ use crate::commands::client::print_jobs;
 use crate::commands::jobs_view::{hardware_text, miner_json, miner_status_text};
 use crate::context::Ctx;
 use crate::output::{print_json, short, table};
-use aitbc_client::{amount::format_amount, keys, market};
+use aitbc_client::{amount::format_amount, jobs, keys};
 use anyhow::Result;
 use clap::Subcommand;
 use codec::Decode;
@@ -48,8 +48,8 @@ async fn miners(ctx: &Ctx, limit: u32) -> Result<()> {
     let rpc = ctx.connect().await?;
     let mut all = Vec::new();
     while all.len() < limit as usize {
-        let page = market::miners(&rpc, all.len() as u32, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::miners(&rpc, all.len() as u32, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         all.extend(page);
         if done {
             break;
@@ -104,13 +104,13 @@ async fn miners(ctx: &Ctx, limit: u32) -> Result<()> {
 
 async fn jobs(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
     let statuses = match status {
-        Some(s) => vec![market::parse_status(s)?],
-        None => market::ALL_STATUSES.to_vec(),
+        Some(s) => vec![jobs::parse_status(s)?],
+        None => jobs::ALL_STATUSES.to_vec(),
     };
     let rpc = ctx.connect().await?;
     let mut all = Vec::new();
     for s in statuses {
-        all.extend(market::all_jobs_by_status(&rpc, s, 10_000).await?);
+        all.extend(jobs::all_jobs_by_status(&rpc, s, 10_000).await?);
     }
     all.sort_by_key(|j| std::cmp::Reverse(j.id));
     all.truncate(limit as usize);

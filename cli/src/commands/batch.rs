@@ -14,7 +14,7 @@ use crate::submit::wallet_account;
 use aitbc_client::{
     amount::{format_amount, format_amount_json},
     autopay::{suggest_payment, PaymentSuggestion},
-    market,
+    jobs,
     runtime::{AccountId, Balance, Nonce},
     state,
     tx::{self, TxOptions, WaitFor},
@@ -302,10 +302,10 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         pb.finish_and_clear();
         for (line, job, res) in sent {
             let outcome = match res {
-                Ok(o) => match market::submitted_job_id(&o) {
+                Ok(o) => match jobs::submitted_job_id(&o) {
                     Some(id) => {
-                        let status = match market::job(&rpc, id).await? {
-                            Some(j) => market::status_name(j.status).to_string(),
+                        let status = match jobs::job(&rpc, id).await? {
+                            Some(j) => jobs::status_name(j.status).to_string(),
                             None => "unknown".to_string(),
                         };
                         Outcome::Submitted {

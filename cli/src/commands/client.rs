@@ -8,7 +8,7 @@ use crate::output::{kv_table, print_json, spinner, table};
 use crate::submit::{send_call, wallet_account, SendOpts};
 use aitbc_client::{
     amount::{format_amount, format_amount_json, parse_positive_amount},
-    market::{self, Job, JobType, Requirements},
+    jobs::{self, Job, JobType, Requirements},
     rpc::RpcClient,
     runtime::{Balance, BlockNumber, MILLISECS_PER_BLOCK},
 };
@@ -253,9 +253,9 @@ pub fn data_options(data: Option<&str>) -> Result<DataOptions> {
 }
 
 /// The generation options of a submission: the flags, else the same options in `--data`.
-fn submit_options(a: &SubmitArgs) -> Result<market::GenerationOptions> {
+fn submit_options(a: &SubmitArgs) -> Result<jobs::GenerationOptions> {
     let d = data_options(a.data.as_deref())?;
-    Ok(market::generation_options(
+    Ok(jobs::generation_options(
         a.temperature.or(d.temperature),
         a.top_p.or(d.top_p),
         a.max_tokens.or(d.max_tokens),
@@ -273,7 +273,7 @@ async fn check_provider(
     min_vram_mb: u32,
 ) -> Result<Option<String>> {
     let addr = aitbc_client::keys::to_ss58(provider);
-    let Some(info) = market::miner(rpc, provider).await? else {
+    let Some(info) = jobs::miner(rpc, provider).await? else {
         bail!("--provider {addr} is not a registered miner (see `aitbc explorer miners`)");
     };
     let m = &info.miner;
@@ -282,7 +282,7 @@ async fn check_provider(
         .iter()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .collect();
-    if m.status != market::MinerStatus::Active {
+    if m.status != jobs::MinerStatus::Active {
         bail!("--provider {addr} is unbonding (deregistered): it takes no jobs");
     }
     if !models.iter().any(|n| n == model.trim()) {
@@ -330,11 +330,11 @@ fn ttl_blocks(secs: u64) -> Result<BlockNumber> {
 /// the suggested payment (without a node: the offline checks only). Nothing is signed here.
 pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobToSend> {
     let prompt = prompt_from(a.data.as_deref(), a.prompt.as_deref())?;
-    let input = market::prompt_input(&prompt)?;
+    let input = jobs::prompt_input(&prompt)?;
     let Some(model) = a.model.clone() else {
         bail!("no model: pass --model M (or \"model\" in the batch line)");
     };
-    market::model_name(&model)?;
+    jobs::model_name(&model)?;
     let mut budget: Balance = match &a.payment {
         Some(p) => parse_positive_amount(p)?,
         None => 0,
@@ -361,7 +361,7 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
         .transpose()?;
     let min_vram_mb = requirements.min_vram_mb;
     let job_type: JobType = a.job_type.into();
-    let call = market::submit_job_with(
+    let call = jobs::submit_job_with(
         job_type,
         &model,
         input,
@@ -374,7 +374,7 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
     let mut provider_note = None;
     if let Some(rpc) = rpc {
         // Refused on chain otherwise, after the fee is paid: check before signing.
-        market::ensure_job_type_accepted(rpc, job_type).await?;
+        jobs::ensure_job_type_accepted(rpc, job_type).await?;
         if let Some(p) = &provider {
             provider_note = check_provider(rpc, p, &model, min_vram_mb).await?;
         }
@@ -454,7 +454,7 @@ async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         opts,
     )
     .await?;
-    let job_id = market::submitted_job_id(&outcome)
+    let job_id = jobs::submitted_job_id(&outcome)
         .context("the transaction succeeded but emitted no JobSubmitted event")?;
     let tx_hash = format!("{:?}", outcome.tx_hash);
     let mut auto_rows = Vec::new();
@@ -467,7 +467,7 @@ async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         auto_rows.push(("auto-pay", auto_pay_text(s)));
     }
     if !a.wait {
-        let j = market::existing_job(&rpc, job_id).await?;
+        let j = jobs::existing_job(&rpc, job_id).await?;
         let mut v = job_json(&j);
         v["tx_hash"] = json!(tx_hash);
         v["fee"] = json!(format_amount_json(fee));
@@ -502,8 +502,8 @@ pub async fn wait_for_end(
         None
     };
     loop {
-        let job = market::existing_job(rpc, job_id).await?;
-        pb.set_message(format!("Job {job_id}: {}", market::status_name(job.status)));
+        let job = jobs::existing_job(rpc, job_id).await?;
+        pb.set_message(format!("Job {job_id}: {}", jobs::status_name(job.status)));
         if job.status.is_terminal() {
             pb.finish_and_clear();
             return Ok(job);
@@ -514,7 +514,7 @@ pub async fn wait_for_end(
             bail!(
                 "timed out after {}s: job {job_id} is still {} (follow it with `aitbc client status {job_id}`)",
                 timeout.as_secs(),
-                market::status_name(job.status)
+                jobs::status_name(job.status)
             );
         }
         let next_head = async {
@@ -540,16 +540,16 @@ async fn add_result(
     job: &Job,
     v: &mut Value,
 ) -> Result<Option<Vec<(&'static str, String)>>> {
-    if job.status != market::Status::Completed {
+    if job.status != jobs::Status::Completed {
         return Ok(None);
     }
     let mut rows = Vec::new();
-    if let Some(r) = market::job_result(rpc, job.id).await? {
+    if let Some(r) = jobs::job_result(rpc, job.id).await? {
         let rj = result_json(&r);
         for k in ["result", "compute_ms", "input_tokens", "output_tokens"] {
             v[k] = rj[k].clone();
         }
-        rows.push(("result", market::output_text(&r)));
+        rows.push(("result", jobs::output_text(&r)));
         rows.push((
             "metrics",
             format!(
@@ -558,11 +558,7 @@ async fn add_result(
             ),
         ));
     }
-    if let Some(rc) = market::receipts_by_job(rpc, job.id)
-        .await?
-        .into_iter()
-        .next()
-    {
+    if let Some(rc) = jobs::receipts_by_job(rpc, job.id).await?.into_iter().next() {
         v["receipt_id"] = json!(rc.id);
         v["cost"] = json!(format_amount_json(rc.price));
         v["receipt"] = receipt_json(&rc);
@@ -574,7 +570,7 @@ async fn add_result(
                 units_value(rc.units_milli),
                 format_amount(rc.unit_price),
                 receipt_status(&rc),
-                if market::receipt_signature_valid(&rc) {
+                if jobs::receipt_signature_valid(&rc) {
                     ""
                 } else {
                     ": INVALID signature"
@@ -597,7 +593,7 @@ fn print_job(
     mut v: Value,
     extra: Option<Vec<(&'static str, String)>>,
 ) -> Result<()> {
-    let unfunded = job.status == market::Status::Unfunded;
+    let unfunded = job.status == jobs::Status::Unfunded;
     if unfunded {
         v["note"] = json!(unfunded_note(job.id));
     }
@@ -618,9 +614,9 @@ fn print_job(
 }
 
 async fn status(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = market::parse_job_id(job_id)?;
+    let id = jobs::parse_job_id(job_id)?;
     let rpc = ctx.connect().await?;
-    let job = market::existing_job(&rpc, id).await?;
+    let job = jobs::existing_job(&rpc, id).await?;
     let mut v = job_json(&job);
     let extra = match provider_wait(&rpc, &job).await? {
         Some(why) => {
@@ -636,16 +632,16 @@ async fn status(ctx: &Ctx, job_id: &str) -> Result<()> {
 /// refunded, with a `ProviderIneligible` event when the provider can never take it; while it is
 /// only offline or busy the job waits, and this says so).
 async fn provider_wait(rpc: &RpcClient, job: &Job) -> Result<Option<String>> {
-    let (Some(provider), market::Status::Queued) = (&job.provider, job.status) else {
+    let (Some(provider), jobs::Status::Queued) = (&job.provider, job.status) else {
         return Ok(None);
     };
     let addr = aitbc_client::keys::to_ss58(provider);
-    let Some(info) = market::miner(rpc, provider).await? else {
+    let Some(info) = jobs::miner(rpc, provider).await? else {
         return Ok(Some(format!(
             "provider {addr}, which is no longer a registered miner"
         )));
     };
-    if info.miner.status != market::MinerStatus::Active {
+    if info.miner.status != jobs::MinerStatus::Active {
         return Ok(Some(format!(
             "provider {addr}, which is unbonding (deregistered)"
         )));
@@ -670,13 +666,13 @@ async fn provider_wait(rpc: &RpcClient, job: &Job) -> Result<Option<String>> {
 }
 
 async fn result(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = market::parse_job_id(job_id)?;
+    let id = jobs::parse_job_id(job_id)?;
     let rpc = ctx.connect().await?;
-    let job = market::existing_job(&rpc, id).await?;
-    if job.status != market::Status::Completed {
+    let job = jobs::existing_job(&rpc, id).await?;
+    if job.status != jobs::Status::Completed {
         bail!(
             "job {id} is {}: it has no result{}",
-            market::status_name(job.status),
+            jobs::status_name(job.status),
             if job.status.is_terminal() { "" } else { " yet" }
         );
     }
@@ -687,7 +683,7 @@ async fn result(ctx: &Ctx, job_id: &str) -> Result<()> {
 
 /// Loads a job of the wallet's for an owner-only action; specific messages before signing.
 async fn own_job(ctx: &Ctx, rpc: &RpcClient, name: &str, id: u64) -> Result<Job> {
-    let job = market::existing_job(rpc, id).await?;
+    let job = jobs::existing_job(rpc, id).await?;
     if job.owner != wallet_account(ctx, name)? {
         bail!(
             "job {id} belongs to {}, not to wallet '{name}'",
@@ -698,15 +694,15 @@ async fn own_job(ctx: &Ctx, rpc: &RpcClient, name: &str, id: u64) -> Result<Job>
 }
 
 async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
-    let id = market::parse_job_id(job_id)?;
+    let id = jobs::parse_job_id(job_id)?;
     let amount = parse_positive_amount(amount)?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
     let job = own_job(ctx, &rpc, &name, id).await?;
-    if job.status != market::Status::Unfunded {
+    if job.status != jobs::Status::Unfunded {
         bail!(
             "job {id} is already funded (status {})",
-            market::status_name(job.status)
+            jobs::status_name(job.status)
         );
     }
     let opts = SendOpts {
@@ -717,12 +713,12 @@ async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
         ctx,
         &rpc,
         &name,
-        market::fund_job(id, amount),
+        jobs::fund_job(id, amount),
         &format!("Funding job {id}"),
         opts,
     )
     .await?;
-    let job = market::existing_job(&rpc, id).await?;
+    let job = jobs::existing_job(&rpc, id).await?;
     let mut v = job_json(&job);
     v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
     v["fee"] = json!(format_amount_json(fee));
@@ -731,14 +727,14 @@ async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
 }
 
 async fn cancel(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = market::parse_job_id(job_id)?;
+    let id = jobs::parse_job_id(job_id)?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
     let job = own_job(ctx, &rpc, &name, id).await?;
     if job.status.is_terminal() {
         bail!(
             "job {id} has already ended ({}): nothing to cancel",
-            market::status_name(job.status)
+            jobs::status_name(job.status)
         );
     }
     let refund = job.escrowed;
@@ -746,12 +742,12 @@ async fn cancel(ctx: &Ctx, job_id: &str) -> Result<()> {
         ctx,
         &rpc,
         &name,
-        market::cancel_job(id),
+        jobs::cancel_job(id),
         &format!("Cancelling job {id}"),
         SendOpts::default(),
     )
     .await?;
-    let job = market::existing_job(&rpc, id).await?;
+    let job = jobs::existing_job(&rpc, id).await?;
     let mut v = job_json(&job);
     v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
     v["fee"] = json!(format_amount_json(fee));
@@ -772,7 +768,7 @@ fn jobs_table(jobs: &[Job]) -> comfy_table::Table {
         let v = job_json(j);
         t.add_row(vec![
             j.id.to_string(),
-            market::status_name(j.status).to_string(),
+            jobs::status_name(j.status).to_string(),
             String::from_utf8_lossy(&j.model).into_owned(),
             j.miner
                 .as_ref()
@@ -800,15 +796,15 @@ pub fn print_jobs(ctx: &Ctx, jobs: &[Job], empty: &str) {
 }
 
 async fn list(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
-    let status = status.map(market::parse_status).transpose()?;
+    let status = status.map(jobs::parse_status).transpose()?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
     let mut jobs = Vec::new();
     let mut from = 0;
     loop {
-        let page = market::jobs_by_owner(&rpc, &who, from, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::jobs_by_owner(&rpc, &who, from, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         if let Some(last) = page.last() {
             from = last.id + 1;
         }
@@ -826,7 +822,7 @@ async fn list(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
     Ok(())
 }
 
-pub fn print_receipts(ctx: &Ctx, receipts: &[market::Receipt], empty: &str) {
+pub fn print_receipts(ctx: &Ctx, receipts: &[jobs::Receipt], empty: &str) {
     if ctx.json() {
         print_json(&json!(receipts
             .iter()
@@ -865,7 +861,7 @@ pub fn print_receipts(ctx: &Ctx, receipts: &[market::Receipt], empty: &str) {
             format!(
                 "{}{}",
                 crate::output::short(&sig),
-                if market::receipt_signature_valid(r) {
+                if jobs::receipt_signature_valid(r) {
                     " ✓"
                 } else {
                     " (invalid)"
@@ -877,13 +873,13 @@ pub fn print_receipts(ctx: &Ctx, receipts: &[market::Receipt], empty: &str) {
 }
 
 async fn receipts(ctx: &Ctx, job_id: Option<&str>, limit: u32) -> Result<()> {
-    let job_id = job_id.map(market::parse_job_id).transpose()?;
+    let job_id = job_id.map(jobs::parse_job_id).transpose()?;
     let rpc;
     let list = match job_id {
         Some(id) => {
             rpc = ctx.connect().await?;
-            market::existing_job(&rpc, id).await?;
-            market::receipts_by_job(&rpc, id).await?
+            jobs::existing_job(&rpc, id).await?;
+            jobs::receipts_by_job(&rpc, id).await?
         }
         None => {
             let name = ctx.wallet_name(None)?;
@@ -892,13 +888,13 @@ async fn receipts(ctx: &Ctx, job_id: Option<&str>, limit: u32) -> Result<()> {
             let mut out = Vec::new();
             let mut from = 0;
             loop {
-                let page = market::jobs_by_owner(&rpc, &who, from, market::MAX_PAGE).await?;
-                let done = page.len() < market::MAX_PAGE as usize;
+                let page = jobs::jobs_by_owner(&rpc, &who, from, jobs::MAX_PAGE).await?;
+                let done = page.len() < jobs::MAX_PAGE as usize;
                 if let Some(last) = page.last() {
                     from = last.id + 1;
                 }
                 for j in page.iter().filter(|j| j.receipt.is_some()) {
-                    out.extend(market::receipts_by_job(&rpc, j.id).await?);
+                    out.extend(jobs::receipts_by_job(&rpc, j.id).await?);
                 }
                 if done {
                     break;

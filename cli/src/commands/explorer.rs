@@ -64,7 +64,7 @@ pub async fn run(ctx: &Ctx, cmd: ExplorerCmd) -> Result<()> {
         ExplorerCmd::Account { address } => show_account(ctx, &address).await,
         ExplorerCmd::Receipts { limit } => {
             let rpc = ctx.connect().await?;
-            let list = aitbc_client::market::recent_receipts(&rpc, limit).await?;
+            let list = aitbc_client::jobs::recent_receipts(&rpc, limit).await?;
             crate::commands::client::print_receipts(ctx, &list, "No receipts yet.");
             Ok(())
         }

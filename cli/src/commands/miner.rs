@@ -12,8 +12,8 @@ use crate::output::{kv_table, print_json};
 use crate::submit::{send_call, wallet_account, SendOpts};
 use aitbc_client::{
     amount::{format_amount, format_amount_json, parse_amount, parse_positive_amount},
+    jobs::{self, MinerInfo},
     keys,
-    market::{self, MinerInfo},
     rpc::RpcClient,
     runtime::AccountId,
 };
@@ -155,7 +155,7 @@ pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
             stake,
         } => register(ctx, &gpus, vram_gb, &price_per_hour, &models, &stake).await,
         MinerCmd::Status => status(ctx).await,
-        MinerCmd::Heartbeat => simple(ctx, market::heartbeat(), "Heartbeat", "heartbeat").await,
+        MinerCmd::Heartbeat => simple(ctx, jobs::heartbeat(), "Heartbeat", "heartbeat").await,
         MinerCmd::Poll => poll(ctx).await,
         MinerCmd::Earnings { limit } => earnings(ctx, limit).await,
         MinerCmd::Mine { backend, opts } => mine::run(ctx, backend, opts),
@@ -170,7 +170,7 @@ pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
 }
 
 pub(crate) async fn registered(rpc: &RpcClient, name: &str, who: &AccountId) -> Result<MinerInfo> {
-    match market::miner(rpc, who).await? {
+    match jobs::miner(rpc, who).await? {
         Some(m) => Ok(m),
         None => bail!(
             "wallet '{name}' ({}) is not a registered miner (register with: aitbc miner register --gpus \"1x RTX 4090\" --price-per-hour 0.5)",
@@ -238,26 +238,26 @@ async fn register(
     stake: &str,
 ) -> Result<()> {
     let price_per_hour = parse_positive_amount(price)?;
-    let per_second = market::per_second_from_hourly(price_per_hour)?;
+    let per_second = jobs::per_second_from_hourly(price_per_hour)?;
     let stake = parse_amount(stake)?;
-    let probe = market::parse_hardware(gpus, 0)?;
+    let probe = jobs::parse_hardware(gpus, 0)?;
     let gpu_model = String::from_utf8_lossy(&probe.gpu_model).into_owned();
     let vram_mb = match vram_gb {
         Some(gb) => gb.saturating_mul(1024),
-        None => match market::known_vram_mb(&gpu_model) {
+        None => match jobs::known_vram_mb(&gpu_model) {
             Some(mb) => mb,
             None => bail!("unknown GPU model {gpu_model:?}: pass its memory with --vram-gb"),
         },
     };
-    let hardware = market::parse_hardware(gpus, vram_mb)?;
-    let models = market::model_list(models)?;
+    let hardware = jobs::parse_hardware(gpus, vram_mb)?;
+    let models = jobs::model_list(models)?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
-    if market::miner(&rpc, &who).await?.is_some() {
+    if jobs::miner(&rpc, &who).await?.is_some() {
         bail!("wallet '{name}' is already registered as a miner (see: aitbc miner status)");
     }
-    let call = market::register_miner(hardware, models, per_second, stake);
+    let call = jobs::register_miner(hardware, models, per_second, stake);
     let opts = SendOpts {
         spend: stake,
         ..Default::default()
@@ -309,18 +309,18 @@ async fn simple(
     Ok(())
 }
 
-async fn assigned_jobs(rpc: &RpcClient, who: &AccountId) -> Result<Vec<market::Job>> {
+async fn assigned_jobs(rpc: &RpcClient, who: &AccountId) -> Result<Vec<jobs::Job>> {
     let mut out = Vec::new();
     let mut from = 0;
     loop {
-        let page = market::jobs_by_miner(rpc, who, from, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::jobs_by_miner(rpc, who, from, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         if let Some(last) = page.last() {
             from = last.id + 1;
         }
         out.extend(
             page.into_iter()
-                .filter(|j| j.status == market::Status::Assigned && j.miner.as_ref() == Some(who)),
+                .filter(|j| j.status == jobs::Status::Assigned && j.miner.as_ref() == Some(who)),
         );
         if done {
             return Ok(out);
@@ -347,12 +347,12 @@ async fn poll(ctx: &Ctx) -> Result<()> {
         ctx,
         &rpc,
         &name,
-        market::accept_job(id),
+        jobs::accept_job(id),
         &format!("Accepting job {id}"),
         SendOpts::default(),
     )
     .await?;
-    let job = market::existing_job(&rpc, id).await?;
+    let job = jobs::existing_job(&rpc, id).await?;
     if ctx.json() {
         let mut v = job_json(&job);
         v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
@@ -376,10 +376,10 @@ async fn claim(ctx: &Ctx, receipt_id: &str) -> Result<()> {
         })?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
-    let Some(receipt) = market::receipt(&rpc, id).await? else {
+    let Some(receipt) = jobs::receipt(&rpc, id).await? else {
         bail!("not found: receipt #{id}");
     };
-    if let market::RewardStatus::Claimed { amount, block, .. } = receipt.reward {
+    if let jobs::RewardStatus::Claimed { amount, block, .. } = receipt.reward {
         bail!(
             "the reward for receipt #{id} was already claimed: {} at block #{block}",
             format_amount(amount)
@@ -391,7 +391,7 @@ async fn claim(ctx: &Ctx, receipt_id: &str) -> Result<()> {
         ctx,
         &rpc,
         &name,
-        market::claim_reward(id),
+        jobs::claim_reward(id),
         &format!("Claiming the reward for receipt {id}"),
         SendOpts::default(),
     )
@@ -445,8 +445,8 @@ async fn earnings(ctx: &Ctx, limit: u32) -> Result<()> {
     let mut receipts = Vec::new();
     let mut from = 0;
     loop {
-        let page = market::receipts_by_miner(&rpc, &who, from, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::receipts_by_miner(&rpc, &who, from, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         if let Some(last) = page.last() {
             from = last.id + 1;
         }
@@ -459,13 +459,13 @@ async fn earnings(ctx: &Ctx, limit: u32) -> Result<()> {
     let rewards: u128 = receipts
         .iter()
         .filter_map(|r| match r.reward {
-            market::RewardStatus::Claimed { amount, .. } => Some(amount),
+            jobs::RewardStatus::Claimed { amount, .. } => Some(amount),
             _ => None,
         })
         .sum();
     let unclaimed = receipts
         .iter()
-        .filter(|r| matches!(r.reward, market::RewardStatus::Unclaimed))
+        .filter(|r| matches!(r.reward, jobs::RewardStatus::Unclaimed))
         .count();
     receipts.reverse();
     if ctx.json() {

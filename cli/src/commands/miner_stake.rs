@@ -10,7 +10,7 @@ use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::Clock;
 use aitbc_client::{
     amount::{format_amount, format_amount_json, parse_positive_amount},
-    keys, market,
+    jobs, keys,
     metadata::NodeMetadata,
     runtime::{Balance, BlockNumber},
 };
@@ -20,21 +20,21 @@ use serde_json::json;
 /// The hardware an update asks for: `--gpus` (with `--vram-gb` or the model's known memory)
 /// and/or `--vram-gb`, else the current one.
 fn new_hardware(
-    current: &market::Hardware,
+    current: &jobs::Hardware,
     gpus: Option<&str>,
     vram_gb: Option<u32>,
-) -> Result<market::Hardware> {
+) -> Result<jobs::Hardware> {
     let vram_mb = vram_gb.map(|gb| gb.saturating_mul(1024));
     match gpus {
         Some(g) => {
-            let probe = market::parse_hardware(g, 0)?;
+            let probe = jobs::parse_hardware(g, 0)?;
             let model = String::from_utf8_lossy(&probe.gpu_model).into_owned();
-            let mb = match vram_mb.or_else(|| market::known_vram_mb(&model)) {
+            let mb = match vram_mb.or_else(|| jobs::known_vram_mb(&model)) {
                 Some(mb) => mb,
                 None if probe.gpu_model == current.gpu_model => current.vram_mb,
                 None => bail!("unknown GPU model {model:?}: pass its memory with --vram-gb"),
             };
-            Ok(market::parse_hardware(g, mb)?)
+            Ok(jobs::parse_hardware(g, mb)?)
         }
         None => {
             let mut hw = current.clone();
@@ -47,8 +47,8 @@ fn new_hardware(
 }
 
 /// Refuses with the reason when the miner is not active (unbonding).
-fn ensure_active(m: &market::MinerInfo, what: &str) -> Result<()> {
-    if let market::MinerStatus::Unbonding { until } = m.miner.status {
+fn ensure_active(m: &jobs::MinerInfo, what: &str) -> Result<()> {
+    if let jobs::MinerStatus::Unbonding { until } = m.miner.status {
         bail!(
             "miner {} deregistered and is unbonding until block #{until}: it cannot {what} (withdraw the stake with `aitbc miner withdraw` from #{until}, then register again)",
             keys::to_ss58(&m.account)
@@ -63,9 +63,9 @@ pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
         .as_deref()
         .map(parse_positive_amount)
         .transpose()?
-        .map(market::per_second_from_hourly)
+        .map(jobs::per_second_from_hourly)
         .transpose()?;
-    let models = a.models.as_deref().map(market::model_list).transpose()?;
+    let models = a.models.as_deref().map(jobs::model_list).transpose()?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -74,7 +74,7 @@ pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     let hardware = new_hardware(&before.miner.hardware, a.gpus.as_deref(), a.vram_gb)?;
     let models = models.unwrap_or_else(|| before.miner.models.clone());
     let price = price.unwrap_or(before.miner.price_per_gpu_second);
-    let call = market::update_miner(hardware, models, price);
+    let call = jobs::update_miner(hardware, models, price);
     let (outcome, fee) = send_call(
         ctx,
         &rpc,
@@ -139,8 +139,8 @@ async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) 
         spend,
         ..Default::default()
     };
-    let (outcome, fee) = send_call(ctx, &rpc, &name, market::set_stake(new), label, opts).await?;
-    let (old, new) = market::stake_changed(&outcome).unwrap_or((current, new));
+    let (outcome, fee) = send_call(ctx, &rpc, &name, jobs::set_stake(new), label, opts).await?;
+    let (old, new) = jobs::stake_changed(&outcome).unwrap_or((current, new));
     let m = registered(&rpc, &name, &who).await?;
     let change = if add.is_some() { "staked" } else { "released" };
     print_miner(
@@ -186,14 +186,14 @@ pub async fn deregister(ctx: &Ctx) -> Result<()> {
         ctx,
         &rpc,
         &name,
-        market::deregister_miner(),
+        jobs::deregister_miner(),
         "Deregistering",
         SendOpts::default(),
     )
     .await?;
     let m = registered(&rpc, &name, &who).await?;
     let mut extra = vec![("result", "deregistered".to_string())];
-    if let market::MinerStatus::Unbonding { until } = m.miner.status {
+    if let jobs::MinerStatus::Unbonding { until } = m.miner.status {
         let clock = Clock::now(&rpc).await?;
         extra.push((
             "withdraw_from",
@@ -221,8 +221,8 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
     let rpc = ctx.connect().await?;
     let m = registered(&rpc, &name, &who).await?;
     let until = match m.miner.status {
-        market::MinerStatus::Unbonding { until } => until,
-        market::MinerStatus::Active => bail!(
+        jobs::MinerStatus::Unbonding { until } => until,
+        jobs::MinerStatus::Active => bail!(
             "miner {} is still active: run `aitbc miner deregister` first, then `aitbc miner withdraw` after the unbonding period",
             keys::to_ss58(&who)
         ),
@@ -241,12 +241,12 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
         ctx,
         &rpc,
         &name,
-        market::withdraw_unbonded(),
+        jobs::withdraw_unbonded(),
         "Withdrawing the stake",
         SendOpts::default(),
     )
     .await?;
-    let released = market::withdrawn(&outcome).unwrap_or(m.miner.stake);
+    let released = jobs::withdrawn(&outcome).unwrap_or(m.miner.stake);
     let after = aitbc_client::state::balance(&rpc, &who, None).await?;
     let tx_hash = format!("{:?}", outcome.tx_hash);
     let v = json!({
@@ -286,8 +286,8 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn hw(model: &str, count: u32, vram_mb: u32) -> market::Hardware {
-        let mut h = market::parse_hardware(&format!("{count}x {model}"), vram_mb).unwrap();
+    fn hw(model: &str, count: u32, vram_mb: u32) -> jobs::Hardware {
+        let mut h = jobs::parse_hardware(&format!("{count}x {model}"), vram_mb).unwrap();
         h.vram_mb = vram_mb;
         h
     }

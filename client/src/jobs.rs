@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::rpc::RpcClient;
+use crate::runtime_api::MARKET_API;
 use aitbc_primitives::{JobId, JobStatus, ReceiptId};
 use aitbc_runtime::{AccountId, Balance, BlockNumber, Hash};
 use codec::{Decode, Encode};
@@ -24,20 +25,7 @@ async fn api<A: Encode, R: Decode>(
     args: A,
     at: Option<Hash>,
 ) -> Result<R> {
-    let name = format!("MarketApi_{method}");
-    let out = match rpc.state_call(&name, &args.encode(), at).await {
-        Ok(o) => o,
-        Err(Error::Rpc { message, .. })
-            if message.contains("MarketApi") || message.contains("not found") =>
-        {
-            return Err(Error::Unsupported {
-                url: rpc.url().to_string(),
-                what: format!("{name} (the node's runtime has no compute market)"),
-            })
-        }
-        Err(e) => return Err(e),
-    };
-    R::decode(&mut &out[..]).map_err(|e| Error::decode(&name, e))
+    MARKET_API.call(rpc, method, args, at).await
 }
 
 pub async fn job(rpc: &RpcClient, id: JobId) -> Result<Option<Job>> {
