@@ -4,7 +4,9 @@ mod cli;
 mod commands;
 mod context;
 mod legacy;
+mod names;
 mod output;
+mod parse;
 mod submit;
 mod timeline;
 

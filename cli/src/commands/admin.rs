@@ -4,6 +4,7 @@ use crate::commands::client::print_jobs;
 use crate::commands::jobs_view::{hardware_text, miner_json, miner_status_text};
 use crate::context::Ctx;
 use crate::output::{print_json, short, table};
+use crate::parse;
 use aitbc_client::{amount::format_amount, jobs, keys};
 use anyhow::Result;
 use clap::Subcommand;
@@ -104,7 +105,7 @@ async fn miners(ctx: &Ctx, limit: u32) -> Result<()> {
 
 async fn jobs(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
     let statuses = match status {
-        Some(s) => vec![jobs::parse_status(s)?],
+        Some(s) => vec![parse::job_status(s)?],
         None => jobs::ALL_STATUSES.to_vec(),
     };
     let rpc = ctx.connect().await?;

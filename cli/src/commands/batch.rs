@@ -9,6 +9,7 @@
 
 use crate::commands::client::{job_to_send, JobToSend, JobTypeArg, SubmitArgs};
 use crate::context::Ctx;
+use crate::names;
 use crate::output::{print_json, progress_bar, table};
 use crate::submit::wallet_account;
 use aitbc_client::{
@@ -305,7 +306,7 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
                 Ok(o) => match jobs::submitted_job_id(&o) {
                     Some(id) => {
                         let status = match jobs::job(&rpc, id).await? {
-                            Some(j) => jobs::status_name(j.status).to_string(),
+                            Some(j) => names::job_status_name(j.status).to_string(),
                             None => "unknown".to_string(),
                         };
                         Outcome::Submitted {

@@ -4,7 +4,9 @@ use crate::commands::jobs_view::{
     job_json, job_rows, receipt_json, receipt_status, result_json, units_value,
 };
 use crate::context::Ctx;
+use crate::names;
 use crate::output::{kv_table, print_json, spinner, table};
+use crate::parse;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use aitbc_client::{
     amount::{format_amount, format_amount_json, parse_positive_amount},
@@ -503,7 +505,10 @@ pub async fn wait_for_end(
     };
     loop {
         let job = jobs::existing_job(rpc, job_id).await?;
-        pb.set_message(format!("Job {job_id}: {}", jobs::status_name(job.status)));
+        pb.set_message(format!(
+            "Job {job_id}: {}",
+            names::job_status_name(job.status)
+        ));
         if job.status.is_terminal() {
             pb.finish_and_clear();
             return Ok(job);
@@ -514,7 +519,7 @@ pub async fn wait_for_end(
             bail!(
                 "timed out after {}s: job {job_id} is still {} (follow it with `aitbc client status {job_id}`)",
                 timeout.as_secs(),
-                jobs::status_name(job.status)
+                names::job_status_name(job.status)
             );
         }
         let next_head = async {
@@ -549,7 +554,7 @@ async fn add_result(
         for k in ["result", "compute_ms", "input_tokens", "output_tokens"] {
             v[k] = rj[k].clone();
         }
-        rows.push(("result", jobs::output_text(&r)));
+        rows.push(("result", names::output_text(&r)));
         rows.push((
             "metrics",
             format!(
@@ -614,7 +619,7 @@ fn print_job(
 }
 
 async fn status(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = jobs::parse_job_id(job_id)?;
+    let id = parse::job_id(job_id)?;
     let rpc = ctx.connect().await?;
     let job = jobs::existing_job(&rpc, id).await?;
     let mut v = job_json(&job);
@@ -666,13 +671,13 @@ async fn provider_wait(rpc: &RpcClient, job: &Job) -> Result<Option<String>> {
 }
 
 async fn result(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = jobs::parse_job_id(job_id)?;
+    let id = parse::job_id(job_id)?;
     let rpc = ctx.connect().await?;
     let job = jobs::existing_job(&rpc, id).await?;
     if job.status != jobs::Status::Completed {
         bail!(
             "job {id} is {}: it has no result{}",
-            jobs::status_name(job.status),
+            names::job_status_name(job.status),
             if job.status.is_terminal() { "" } else { " yet" }
         );
     }
@@ -694,7 +699,7 @@ async fn own_job(ctx: &Ctx, rpc: &RpcClient, name: &str, id: u64) -> Result<Job>
 }
 
 async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
-    let id = jobs::parse_job_id(job_id)?;
+    let id = parse::job_id(job_id)?;
     let amount = parse_positive_amount(amount)?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
@@ -702,7 +707,7 @@ async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
     if job.status != jobs::Status::Unfunded {
         bail!(
             "job {id} is already funded (status {})",
-            jobs::status_name(job.status)
+            names::job_status_name(job.status)
         );
     }
     let opts = SendOpts {
@@ -727,14 +732,14 @@ async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
 }
 
 async fn cancel(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = jobs::parse_job_id(job_id)?;
+    let id = parse::job_id(job_id)?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
     let job = own_job(ctx, &rpc, &name, id).await?;
     if job.status.is_terminal() {
         bail!(
             "job {id} has already ended ({}): nothing to cancel",
-            jobs::status_name(job.status)
+            names::job_status_name(job.status)
         );
     }
     let refund = job.escrowed;
@@ -768,7 +773,7 @@ fn jobs_table(jobs: &[Job]) -> comfy_table::Table {
         let v = job_json(j);
         t.add_row(vec![
             j.id.to_string(),
-            jobs::status_name(j.status).to_string(),
+            names::job_status_name(j.status).to_string(),
             String::from_utf8_lossy(&j.model).into_owned(),
             j.miner
                 .as_ref()
@@ -796,7 +801,7 @@ pub fn print_jobs(ctx: &Ctx, jobs: &[Job], empty: &str) {
 }
 
 async fn list(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
-    let status = status.map(jobs::parse_status).transpose()?;
+    let status = status.map(parse::job_status).transpose()?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -873,7 +878,7 @@ pub fn print_receipts(ctx: &Ctx, receipts: &[jobs::Receipt], empty: &str) {
 }
 
 async fn receipts(ctx: &Ctx, job_id: Option<&str>, limit: u32) -> Result<()> {
-    let job_id = job_id.map(jobs::parse_job_id).transpose()?;
+    let job_id = job_id.map(parse::job_id).transpose()?;
     let rpc;
     let list = match job_id {
         Some(id) => {

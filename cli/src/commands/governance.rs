@@ -4,7 +4,9 @@
 //! current values of the governed parameters.
 
 use crate::context::Ctx;
+use crate::names;
 use crate::output::{kv_table, print_json, table};
+use crate::parse;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::{blocks_text, Clock};
 use aitbc_client::{
@@ -106,12 +108,12 @@ fn action_json(a: &Action) -> Value {
     let value = match a {
         GovernanceAction::SetMinerReward(v) => json!(format_amount_json(*v)),
         GovernanceAction::SetMinJobPayment { job_type, amount } => json!({
-            "job_type": gov::job_type_name(*job_type),
+            "job_type": aitbc_client::jobs::job_type_name(*job_type),
             "amount": format_amount_json(*amount),
         }),
         GovernanceAction::SetAckTimeout(b) => json!(b),
-        GovernanceAction::SetSlashShare(p) => json!(gov::percent_text(*p)),
-        GovernanceAction::SetProtocolFee(p) => json!(gov::percent_text(*p)),
+        GovernanceAction::SetSlashShare(p) => json!(names::percent_text(*p)),
+        GovernanceAction::SetProtocolFee(p) => json!(names::percent_text(*p)),
         GovernanceAction::Signal => Value::Null,
         GovernanceAction::SetAuthorities(list) => json!(list
             .iter()
@@ -121,7 +123,7 @@ fn action_json(a: &Action) -> Value {
             }))
             .collect::<Vec<_>>()),
     };
-    json!({"kind": gov::action_kind(a), "value": value, "text": gov::action_text(a)})
+    json!({"kind": names::action_kind(a), "value": value, "text": names::action_text(a)})
 }
 
 fn deposit_status(info: &ProposalInfo) -> &'static str {
@@ -150,16 +152,16 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
     };
     json!({
         "proposal_id": p.id,
-        "title": gov::text(&p.title),
-        "description": gov::text(&p.description),
+        "title": names::text(&p.title),
+        "description": names::text(&p.description),
         "action": action_json(&p.action),
         "proposer": keys::to_ss58(&p.proposer),
         "deposit": format_amount_json(p.deposit),
         "deposit_status": deposit_status(info),
-        "status": gov::status_name(&p.status),
-        "decision": gov::decision(&p.status),
+        "status": names::proposal_status_name(&p.status),
+        "decision": names::decision(&p.status),
         "signal": p.action == GovernanceAction::Signal,
-        "result": gov::signal_result(p),
+        "result": names::signal_result(p),
         "created_at": p.created_at,
         "voting_ends_at": p.voting_ends_at,
         "enact_at": enact_at,
@@ -172,8 +174,8 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
         "turnout": format_amount_json(info.turnout),
         "quorum": format_amount_json(p.quorum),
         "quorum_reached": info.quorum_reached,
-        "approval": gov::percent_text(info.approval),
-        "approval_threshold": gov::percent_text(rules.approval_threshold),
+        "approval": names::percent_text(info.approval),
+        "approval_threshold": names::percent_text(rules.approval_threshold),
         "passing": info.passing,
         "deposit_at_risk": info.deposit_at_risk,
     })
@@ -181,7 +183,7 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
 
 fn result_text(info: &ProposalInfo, clock: &Clock) -> String {
     let p = &info.proposal;
-    if let Some(signal) = gov::signal_result(p) {
+    if let Some(signal) = names::signal_result(p) {
         return match p.status {
             ProposalStatus::SignalPassed { at } => {
                 format!("{signal} at block #{at} (recorded on chain; nothing is enacted)")
@@ -225,16 +227,16 @@ fn proposal_rows(
         "held" if info.deposit_at_risk => format!(
             "{} held (would be slashed: turnout below {} of the quorum)",
             format_amount(p.deposit),
-            gov::percent_text(rules.slash_threshold)
+            names::percent_text(rules.slash_threshold)
         ),
         s => format!("{} {s}", format_amount(p.deposit)),
     };
     vec![
         ("proposal_id", p.id.to_string()),
-        ("title", gov::text(&p.title)),
-        ("action", gov::action_text(&p.action)),
+        ("title", names::text(&p.title)),
+        ("action", names::action_text(&p.action)),
         ("proposer", keys::to_ss58(&p.proposer)),
-        ("status", gov::status_name(&p.status).to_string()),
+        ("status", names::proposal_status_name(&p.status).to_string()),
         ("result", result_text(info, clock)),
         ("yes", format_amount(p.tally.yes)),
         ("no", format_amount(p.tally.no)),
@@ -257,8 +259,8 @@ fn proposal_rows(
             "approval",
             format!(
                 "{} yes of yes + no (must be more than {})",
-                gov::percent_short(info.approval),
-                gov::percent_text(rules.approval_threshold)
+                names::percent_short(info.approval),
+                names::percent_text(rules.approval_threshold)
             ),
         ),
         ("deposit", deposit),
@@ -280,7 +282,7 @@ async fn current_value(rpc: &RpcClient, meta: &NodeMetadata, a: &Action) -> Resu
             .map(|(_, a)| format_amount(*a))
             .unwrap_or_default(),
         GovernanceAction::SetAckTimeout(_) => blocks_text(v.ack_timeout),
-        GovernanceAction::SetSlashShare(_) => gov::percent_text(v.slash_share),
+        GovernanceAction::SetSlashShare(_) => names::percent_text(v.slash_share),
         GovernanceAction::SetAuthorities(_)
         | GovernanceAction::SetProtocolFee(_)
         | GovernanceAction::Signal => String::new(),
@@ -358,15 +360,15 @@ async fn propose(
     }
     println!("Proposal {id} submitted; voting is open.");
     let action_row = if before.is_empty() {
-        gov::action_text(&p.action)
+        names::action_text(&p.action)
     } else {
-        format!("{} (now {before})", gov::action_text(&p.action))
+        format!("{} (now {before})", names::action_text(&p.action))
     };
     println!(
         "{}",
         kv_table(&[
             ("proposal_id", id.to_string()),
-            ("title", gov::text(&p.title)),
+            ("title", names::text(&p.title)),
             ("action", action_row),
             ("proposer", keys::to_ss58(&p.proposer)),
             (
@@ -378,7 +380,7 @@ async fn propose(
                 format!(
                     "{} must vote ({} of the issuance)",
                     format_amount(p.quorum),
-                    gov::percent_text(rules.quorum)
+                    names::percent_text(rules.quorum)
                 )
             ),
             ("submitted", clock.describe(p.created_at)),
@@ -410,8 +412,8 @@ async fn propose(
 }
 
 async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> Result<()> {
-    let id = gov::parse_proposal_id(proposal_id)?;
-    let choice = gov::parse_vote(choice)?;
+    let id = parse::proposal_id(proposal_id)?;
+    let choice = parse::vote(choice)?;
     let amount = parse_positive_amount(amount)?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
@@ -433,7 +435,7 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
         bail!(
             "voting on proposal #{id} is closed: it ended at block #{} (status {})",
             info.proposal.voting_ends_at,
-            gov::status_name(&info.proposal.status)
+            names::proposal_status_name(&info.proposal.status)
         );
     }
     let previous = gov::vote_of(&rpc, id, &who).await?;
@@ -447,20 +449,20 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
         &rpc,
         &name,
         gov::vote(id, choice, amount),
-        &format!("Voting {} on proposal {id}", gov::vote_name(choice)),
+        &format!("Voting {} on proposal {id}", names::vote_name(choice)),
         opts,
     )
     .await?;
     let info = gov::existing_proposal(&rpc, id).await?;
     let t = &info.proposal.tally;
     let tx_hash = format!("{:?}", outcome.tx_hash);
-    let replaced = previous.map(|(c, a)| format!("{} {}", gov::vote_name(c), format_amount(a)));
+    let replaced = previous.map(|(c, a)| format!("{} {}", names::vote_name(c), format_amount(a)));
     if ctx.json() {
         print_json(&json!({
             "proposal_id": id,
-            "vote": gov::vote_name(choice),
+            "vote": names::vote_name(choice),
             "amount": format_amount_json(amount),
-            "replaced": previous.map(|(c, a)| json!({"vote": gov::vote_name(c), "amount": format_amount_json(a)})),
+            "replaced": previous.map(|(c, a)| json!({"vote": names::vote_name(c), "amount": format_amount_json(a)})),
             "locked_until_block": info.proposal.voting_ends_at,
             "yes": format_amount_json(t.yes),
             "no": format_amount_json(t.no),
@@ -477,7 +479,11 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
         ("proposal_id", id.to_string()),
         (
             "vote",
-            format!("{} with {}", gov::vote_name(choice), format_amount(amount)),
+            format!(
+                "{} with {}",
+                names::vote_name(choice),
+                format_amount(amount)
+            ),
         ),
         (
             "locked until",
@@ -505,7 +511,7 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
 }
 
 async fn unvote(ctx: &Ctx, proposal_id: &str) -> Result<()> {
-    let id = gov::parse_proposal_id(proposal_id)?;
+    let id = parse::proposal_id(proposal_id)?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -535,7 +541,7 @@ async fn unvote(ctx: &Ctx, proposal_id: &str) -> Result<()> {
     if ctx.json() {
         print_json(&json!({
             "proposal_id": id,
-            "withdrawn": {"vote": gov::vote_name(choice), "amount": format_amount_json(amount)},
+            "withdrawn": {"vote": names::vote_name(choice), "amount": format_amount_json(amount)},
             "tx_hash": tx_hash,
             "fee": format_amount_json(fee),
         }));
@@ -548,7 +554,7 @@ async fn unvote(ctx: &Ctx, proposal_id: &str) -> Result<()> {
                     "withdrawn",
                     format!(
                         "{} {} (unlocked)",
-                        gov::vote_name(choice),
+                        names::vote_name(choice),
                         format_amount(amount)
                     )
                 ),
@@ -561,7 +567,7 @@ async fn unvote(ctx: &Ctx, proposal_id: &str) -> Result<()> {
 }
 
 async fn result(ctx: &Ctx, proposal_id: &str) -> Result<()> {
-    let id = gov::parse_proposal_id(proposal_id)?;
+    let id = parse::proposal_id(proposal_id)?;
     let rpc = ctx.connect().await?;
     let info = gov::existing_proposal(&rpc, id).await?;
     let rules = DaoRules::fetch(&rpc).await?;
@@ -610,9 +616,9 @@ async fn list(ctx: &Ctx, open: bool, limit: u32) -> Result<()> {
         let p = &i.proposal;
         t.add_row(vec![
             p.id.to_string(),
-            gov::text(&p.title),
-            gov::action_text(&p.action),
-            gov::status_name(&p.status).to_string(),
+            names::text(&p.title),
+            names::action_text(&p.action),
+            names::proposal_status_name(&p.status).to_string(),
             format_amount(p.tally.yes),
             format_amount(p.tally.no),
             format_amount(p.tally.abstain),
@@ -642,17 +648,17 @@ async fn params(ctx: &Ctx) -> Result<()> {
                 "min_vote": format_amount_json(rules.min_vote),
                 "voting_period_blocks": rules.voting_period,
                 "enactment_delay_blocks": rules.enactment_delay,
-                "quorum": gov::percent_text(rules.quorum),
-                "approval_threshold": gov::percent_text(rules.approval_threshold),
-                "slash_threshold": gov::percent_text(rules.slash_threshold),
+                "quorum": names::percent_text(rules.quorum),
+                "approval_threshold": names::percent_text(rules.approval_threshold),
+                "slash_threshold": names::percent_text(rules.slash_threshold),
             },
             "governed": {
                 "miner_reward": format_amount_json(v.miner_reward),
                 "min_job_payment": v.min_job_payment.iter()
-                    .map(|(t, a)| (gov::job_type_name(*t).to_string(), json!(format_amount_json(*a))))
+                    .map(|(t, a)| (aitbc_client::jobs::job_type_name(*t).to_string(), json!(format_amount_json(*a))))
                     .collect::<serde_json::Map<_, _>>(),
                 "ack_timeout_blocks": v.ack_timeout,
-                "slash_share": gov::percent_text(v.slash_share),
+                "slash_share": names::percent_text(v.slash_share),
             },
         }));
         return Ok(());
@@ -666,21 +672,21 @@ async fn params(ctx: &Ctx) -> Result<()> {
             "quorum",
             format!(
                 "{} of the issuance must vote",
-                gov::percent_text(rules.quorum)
+                names::percent_text(rules.quorum)
             ),
         ),
         (
             "approval",
             format!(
                 "yes > {} of yes + no",
-                gov::percent_text(rules.approval_threshold)
+                names::percent_text(rules.approval_threshold)
             ),
         ),
         (
             "deposit slashed",
             format!(
                 "if turnout < {} of the quorum",
-                gov::percent_text(rules.slash_threshold)
+                names::percent_text(rules.slash_threshold)
             ),
         ),
         (
@@ -691,12 +697,18 @@ async fn params(ctx: &Ctx) -> Result<()> {
     let mins = v
         .min_job_payment
         .iter()
-        .map(|(t, a)| format!("{} {}", gov::job_type_name(*t), format_amount(*a)))
+        .map(|(t, a)| {
+            format!(
+                "{} {}",
+                aitbc_client::jobs::job_type_name(*t),
+                format_amount(*a)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     rows.push(("min job payment", mins));
     rows.push(("ack timeout", blocks_text(v.ack_timeout)));
-    rows.push(("slash share", gov::percent_text(v.slash_share)));
+    rows.push(("slash share", names::percent_text(v.slash_share)));
     rows.push(("at block", format!("#{best}")));
     println!("{}", kv_table(&rows));
     Ok(())

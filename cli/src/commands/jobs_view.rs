@@ -1,5 +1,6 @@
 //! Shared rendering of jobs, receipts and miners (tables and stable JSON).
 
+use crate::names;
 use aitbc_client::{
     amount::{format_amount, format_amount_json},
     jobs::{self, Job, JobResult, MinerInfo, Receipt},
@@ -127,7 +128,7 @@ pub fn receipt_status(r: &Receipt) -> &'static str {
 pub fn job_json(job: &Job) -> Value {
     json!({
         "job_id": job.id,
-        "status": jobs::status_name(job.status),
+        "status": names::job_status_name(job.status),
         "owner": keys::to_ss58(&job.owner),
         "miner_id": job.miner.as_ref().map(keys::to_ss58),
         "job_type": job_type_name(job),
@@ -151,7 +152,7 @@ pub fn job_json(job: &Job) -> Value {
 pub fn job_rows(job: &Job) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         ("job_id", job.id.to_string()),
-        ("status", jobs::status_name(job.status).to_string()),
+        ("status", names::job_status_name(job.status).to_string()),
         ("model", text(&job.model)),
         ("type", job_type_name(job)),
         ("owner", keys::to_ss58(&job.owner)),
@@ -222,7 +223,7 @@ use aitbc_client::jobs::RewardStatus as aitbc_primitives_reward;
 
 pub fn result_json(r: &JobResult) -> Value {
     json!({
-        "result": jobs::output_text(r),
+        "result": names::output_text(r),
         "result_hash": format!("{:?}", r.hash),
         "compute_ms": r.metrics.compute_ms,
         "input_tokens": r.metrics.input_tokens,

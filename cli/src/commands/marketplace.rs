@@ -4,7 +4,9 @@
 //! (`gpu cancel`, refunded); `offers list` and `pricing` read the market per GPU model.
 
 use crate::context::Ctx;
+use crate::names;
 use crate::output::{kv_table, print_json, short, table};
+use crate::parse;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::Clock;
 use aitbc_client::{
@@ -238,12 +240,12 @@ pub fn listing_json(l: &Listing) -> Value {
     json!({
         "listing_id": l.id,
         "provider": keys::to_ss58(&l.provider),
-        "gpu_model": mp::text(&l.terms.gpu_model),
+        "gpu_model": names::text(&l.terms.gpu_model),
         "gpu_count": l.terms.gpu_count,
         "vram_mb": l.terms.vram_mb,
         "vram_gb": l.terms.vram_mb / 1024,
         "hourly_rate": format_amount_json(l.terms.hourly_rate),
-        "region": mp::text(&l.terms.region),
+        "region": names::text(&l.terms.region),
         "available_from": l.terms.available_from,
         "available_until": l.terms.available_until,
         "created_at": l.created_at,
@@ -259,14 +261,14 @@ fn listing_rows(l: &Listing, clock: &Clock) -> Vec<(&'static str, String)> {
         ("provider", keys::to_ss58(&l.provider)),
         (
             "GPUs",
-            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
+            format!("{}x {}", l.terms.gpu_count, names::text(&l.terms.gpu_model)),
         ),
         ("VRAM", format!("{} GB per GPU", l.terms.vram_mb / 1024)),
         (
             "price",
             format!("{} per GPU-hour", format_amount(l.terms.hourly_rate)),
         ),
-        ("region", mp::text(&l.terms.region)),
+        ("region", names::text(&l.terms.region)),
         ("available from", clock.describe(l.terms.available_from)),
         ("available until", clock.describe(l.terms.available_until)),
         ("created at", format!("#{}", l.created_at)),
@@ -289,13 +291,13 @@ pub fn booking_json(b: &Booking) -> Value {
         "listing_id": b.listing,
         "client": keys::to_ss58(&b.client),
         "provider": keys::to_ss58(&b.provider),
-        "gpu_model": mp::text(&b.gpu_model),
+        "gpu_model": names::text(&b.gpu_model),
         "gpu_count": b.gpu_count,
         "hours": b.hours,
         "hourly_rate": format_amount_json(b.hourly_rate),
         "cost": format_amount_json(b.cost),
         "booked_at": b.booked_at,
-        "status": mp::booking_status_name(&b.status),
+        "status": names::booking_status_name(&b.status),
         "confirm_by": confirm_by,
         "ends_at": ends_at,
     })
@@ -321,7 +323,7 @@ fn booking_rows(b: &Booking, clock: &Clock) -> Vec<(&'static str, String)> {
         ("provider", keys::to_ss58(&b.provider)),
         (
             "GPUs",
-            format!("{}x {}", b.gpu_count, mp::text(&b.gpu_model)),
+            format!("{}x {}", b.gpu_count, names::text(&b.gpu_model)),
         ),
         (
             "hours",
@@ -488,10 +490,10 @@ async fn list(ctx: &Ctx, model: Option<&str>, mine: bool, limit: u32) -> Result<
         t.add_row(vec![
             l.id.to_string(),
             short(&keys::to_ss58(&l.provider)),
-            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
+            format!("{}x {}", l.terms.gpu_count, names::text(&l.terms.gpu_model)),
             format!("{} GB", l.terms.vram_mb / 1024),
             format_amount(l.terms.hourly_rate),
-            mp::text(&l.terms.region),
+            names::text(&l.terms.region),
             format!("#{}", l.terms.available_until),
             listing_status(l),
         ]);
@@ -501,7 +503,7 @@ async fn list(ctx: &Ctx, model: Option<&str>, mine: bool, limit: u32) -> Result<
 }
 
 async fn book(ctx: &Ctx, listing_id: &str, hours: u32) -> Result<()> {
-    let id = mp::parse_listing_id(listing_id)?;
+    let id = parse::listing_id(listing_id)?;
     let call = mp::book(id, hours)?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
@@ -511,7 +513,7 @@ async fn book(ctx: &Ctx, listing_id: &str, hours: u32) -> Result<()> {
         bail!("listing #{id} is wallet '{name}''s own: providers cannot book their own listings");
     }
     if let Some(b) = listing.booking {
-        bail!("listing #{id} is already booked (booking #{b}); try another offer: aitbc marketplace offers list --model \"{}\"", mp::text(&listing.terms.gpu_model));
+        bail!("listing #{id} is already booked (booking #{b}); try another offer: aitbc marketplace offers list --model \"{}\"", names::text(&listing.terms.gpu_model));
     }
     let rules = MarketRules::fetch(&rpc).await?;
     if hours > rules.max_booking_hours {
@@ -634,7 +636,7 @@ async fn booking_call(
     call: fn(u64) -> RuntimeCall,
     verb: &str,
 ) -> Result<BookingCall> {
-    let id = mp::parse_booking_id(booking_id)?;
+    let id = parse::booking_id(booking_id)?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
     let b = own_booking(ctx, &rpc, &name, id, role).await?;
@@ -661,7 +663,7 @@ async fn confirm(ctx: &Ctx, booking_id: &str) -> Result<()> {
         BookingStatus::Requested { .. } => Ok(()),
         other => bail!(
             "booking #{id} is {}: only requested bookings can be confirmed",
-            mp::booking_status_name(other)
+            names::booking_status_name(other)
         ),
     };
     booking_call(
@@ -686,7 +688,7 @@ async fn release(ctx: &Ctx, booking_id: &str) -> Result<()> {
         ),
         other => bail!(
             "booking #{id} has already ended ({}): nothing to release",
-            mp::booking_status_name(other)
+            names::booking_status_name(other)
         ),
     }
     };
@@ -720,7 +722,7 @@ async fn cancel(ctx: &Ctx, booking_id: &str) -> Result<()> {
         ),
         other => bail!(
             "booking #{id} has already ended ({}): nothing to cancel",
-            mp::booking_status_name(other)
+            names::booking_status_name(other)
         ),
     }
     };
@@ -752,7 +754,7 @@ struct ListingChanges {
 }
 
 async fn update(ctx: &Ctx, listing_id: &str, c: ListingChanges) -> Result<()> {
-    let id = mp::parse_listing_id(listing_id)?;
+    let id = parse::listing_id(listing_id)?;
     if c.hourly_rate.is_none()
         && c.vram_gb.is_none()
         && c.count.is_none()
@@ -803,11 +805,11 @@ async fn update(ctx: &Ctx, listing_id: &str, c: ListingChanges) -> Result<()> {
         None => (old.available_from, old.available_until),
     };
     let terms = mp::listing_terms(
-        &mp::text(&old.gpu_model),
+        &names::text(&old.gpu_model),
         vram_mb.unwrap_or(old.vram_mb),
         c.count.unwrap_or(old.gpu_count),
         hourly_rate.unwrap_or(old.hourly_rate),
-        c.region.as_deref().unwrap_or(&mp::text(&old.region)),
+        c.region.as_deref().unwrap_or(&names::text(&old.region)),
         from,
         until,
     )?;
@@ -844,7 +846,7 @@ async fn update(ctx: &Ctx, listing_id: &str, c: ListingChanges) -> Result<()> {
 }
 
 async fn delist(ctx: &Ctx, listing_id: &str) -> Result<()> {
-    let id = mp::parse_listing_id(listing_id)?;
+    let id = parse::listing_id(listing_id)?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -897,7 +899,7 @@ async fn delist(ctx: &Ctx, listing_id: &str) -> Result<()> {
 }
 
 async fn bookings(ctx: &Ctx, id: Option<&str>) -> Result<()> {
-    let id = id.map(mp::parse_booking_id).transpose()?;
+    let id = id.map(parse::booking_id).transpose()?;
     let (rpc, list) = match id {
         Some(id) => {
             let rpc = ctx.connect().await?;
@@ -935,12 +937,12 @@ async fn bookings(ctx: &Ctx, id: Option<&str>) -> Result<()> {
         t.add_row(vec![
             b.id.to_string(),
             b.listing.to_string(),
-            format!("{}x {}", b.gpu_count, mp::text(&b.gpu_model)),
+            format!("{}x {}", b.gpu_count, names::text(&b.gpu_model)),
             b.hours.to_string(),
             format_amount(b.cost),
             short(&keys::to_ss58(&b.client)),
             short(&keys::to_ss58(&b.provider)),
-            mp::booking_status_name(&b.status).to_string(),
+            names::booking_status_name(&b.status).to_string(),
         ]);
     }
     println!("{t}");
@@ -997,10 +999,10 @@ async fn offers(ctx: &Ctx, model: &str, available: bool, limit: u32) -> Result<(
             l.id.to_string(),
             short(&keys::to_ss58(&l.provider)),
             reputation_text(o),
-            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
+            format!("{}x {}", l.terms.gpu_count, names::text(&l.terms.gpu_model)),
             format!("{} GB", l.terms.vram_mb / 1024),
             format_amount(l.terms.hourly_rate),
-            mp::text(&l.terms.region),
+            names::text(&l.terms.region),
             listing_status(l),
         ]);
     }
