@@ -22,9 +22,10 @@ pub fn positive_amount(s: &str) -> Result<Balance> {
     aitbc_client::amount::parse_positive_amount(s)
 }
 
-/// An account address (SS58 or `0x` hex).
-pub fn address(s: &str) -> Result<AccountId> {
+/// `--provider`: a miner's account address (SS58 or `0x` hex).
+pub fn provider(s: &str) -> std::result::Result<AccountId, String> {
     aitbc_client::keys::parse_address(s)
+        .map_err(|e| format!("--provider {s:?} is not an account address: {e}"))
 }
 
 /// A receipt id: `7` or `#7`.

@@ -5,14 +5,15 @@ use crate::commands::jobs_view::{
 };
 use crate::context::Ctx;
 use crate::names;
-use crate::output::{kv_table, print_json, spinner, table};
+use crate::output::{spinner, table, Report};
 use crate::parse;
+use crate::report::TxReport;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use aitbc_client::{
-    amount::{format_amount, format_amount_json, parse_positive_amount},
-    jobs::{self, Job, JobType, Requirements},
+    amount::{format_amount, format_amount_json},
+    jobs::{self, Job, JobId, JobStatus, JobType, Requirements},
     rpc::RpcClient,
-    runtime::{Balance, BlockNumber, MILLISECS_PER_BLOCK},
+    runtime::{AccountId, Balance, BlockNumber, MILLISECS_PER_BLOCK},
 };
 use anyhow::{bail, Context as _, Result};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
@@ -29,55 +30,97 @@ pub enum ClientCmd {
     Submit(Box<SubmitArgs>),
     /// A job's status, miner and timings.
     #[command(after_help = "Example:\n  aitbc client status 7")]
-    Status {
-        /// Job id.
-        job_id: String,
-    },
+    Status(StatusArgs),
     /// A completed job's output, receipt, cost and elapsed time.
     #[command(
         after_help = "Example:\n  aitbc client result 7\n  aitbc --output json client result 7"
     )]
-    Result {
-        /// Job id.
-        job_id: String,
-    },
+    Result(ResultArgs),
     /// Fund an unfunded job: escrow its budget so it is queued.
     #[command(after_help = "Example:\n  aitbc client pay 7 --amount 10")]
-    Pay {
-        /// Job id.
-        job_id: String,
-        /// Budget to escrow, in AIT.
-        #[arg(long)]
-        amount: String,
-    },
+    Pay(PayArgs),
     /// Cancel a job that has not ended; its escrow is refunded in full.
     #[command(after_help = "Example:\n  aitbc client cancel 7")]
-    Cancel {
-        /// Job id.
-        job_id: String,
-    },
+    Cancel(CancelArgs),
     /// Your jobs, newest first.
     #[command(after_help = "Example:\n  aitbc client list --status queued --limit 20")]
-    List {
-        /// Only jobs in this status (unfunded, queued, assigned, running, completed, failed, cancelled, expired).
-        #[arg(long)]
-        status: Option<String>,
-        /// At most this many jobs.
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
-    },
+    List(ListArgs),
     /// Receipts of your jobs (or of one job).
     #[command(
         after_help = "Example:\n  aitbc client receipts\n  aitbc client receipts --job-id 7"
     )]
-    Receipts {
-        /// Only this job's receipt.
-        #[arg(long)]
-        job_id: Option<String>,
-        /// At most this many receipts.
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
-    },
+    Receipts(ReceiptsArgs),
+}
+
+impl ClientCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            ClientCmd::Submit(a) => a.run(ctx).await,
+            ClientCmd::Status(a) => a.run(ctx).await,
+            ClientCmd::Result(a) => a.run(ctx).await,
+            ClientCmd::Pay(a) => a.run(ctx).await,
+            ClientCmd::Cancel(a) => a.run(ctx).await,
+            ClientCmd::List(a) => a.run(ctx).await,
+            ClientCmd::Receipts(a) => a.run(ctx).await,
+        }
+    }
+}
+
+/// `aitbc client status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Job id.
+    #[arg(value_parser = parse::job_id)]
+    pub job_id: JobId,
+}
+
+/// `aitbc client result`.
+#[derive(Args, Debug)]
+pub struct ResultArgs {
+    /// Job id.
+    #[arg(value_parser = parse::job_id)]
+    pub job_id: JobId,
+}
+
+/// `aitbc client pay`.
+#[derive(Args, Debug)]
+pub struct PayArgs {
+    /// Job id.
+    #[arg(value_parser = parse::job_id)]
+    pub job_id: JobId,
+    /// Budget to escrow, in AIT.
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub amount: Balance,
+}
+
+/// `aitbc client cancel`.
+#[derive(Args, Debug)]
+pub struct CancelArgs {
+    /// Job id.
+    #[arg(value_parser = parse::job_id)]
+    pub job_id: JobId,
+}
+
+/// `aitbc client list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only jobs in this status (unfunded, queued, assigned, running, completed, failed, cancelled, expired).
+    #[arg(long, value_parser = parse::job_status)]
+    pub status: Option<JobStatus>,
+    /// At most this many jobs.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+}
+
+/// `aitbc client receipts`.
+#[derive(Args, Debug)]
+pub struct ReceiptsArgs {
+    /// Only this job's receipt.
+    #[arg(long, value_parser = parse::job_id)]
+    pub job_id: Option<JobId>,
+    /// At most this many receipts.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,8 +163,8 @@ pub struct SubmitArgs {
     pub prompt: Option<String>,
     /// Budget escrowed now, in AIT; without it (and without --auto-pay) the job waits
     /// unfunded for `aitbc client pay`.
-    #[arg(long, conflicts_with = "auto_pay")]
-    pub payment: Option<String>,
+    #[arg(long, conflicts_with = "auto_pay", value_parser = parse::positive_amount)]
+    pub payment: Option<Balance>,
     /// Escrow the payment the market suggests: a run window of the model's miners' GPUs at
     /// the pricing oracle's suggested rate, at least the minimum payment (the unused part is
     /// refunded when the job ends).
@@ -151,8 +194,8 @@ pub struct SubmitArgs {
     pub system: Option<String>,
     /// The miner (SS58 address) that must run the job: it alone is assigned the job, and the
     /// submission is refused if it cannot take it.
-    #[arg(long)]
-    pub provider: Option<String>,
+    #[arg(long, value_parser = parse::provider)]
+    pub provider: Option<AccountId>,
     /// Follow the job until it ends and print its result.
     #[arg(long, conflicts_with = "batch_file")]
     pub wait: bool,
@@ -176,18 +219,6 @@ pub struct JobToSend {
     pub auto_pay: Option<aitbc_client::autopay::PaymentSuggestion>,
     /// A note about the requested provider (offline now: the job waits for it).
     pub provider_note: Option<String>,
-}
-
-pub async fn run(ctx: &Ctx, cmd: ClientCmd) -> Result<()> {
-    match cmd {
-        ClientCmd::Submit(a) => submit(ctx, *a).await,
-        ClientCmd::Status { job_id } => status(ctx, &job_id).await,
-        ClientCmd::Result { job_id } => result(ctx, &job_id).await,
-        ClientCmd::Pay { job_id, amount } => pay(ctx, &job_id, &amount).await,
-        ClientCmd::Cancel { job_id } => cancel(ctx, &job_id).await,
-        ClientCmd::List { status, limit } => list(ctx, status.as_deref(), limit).await,
-        ClientCmd::Receipts { job_id, limit } => receipts(ctx, job_id.as_deref(), limit).await,
-    }
 }
 
 /// Generation options given inside `--data` (`options.*`, Ollama's names accepted, and a
@@ -337,10 +368,7 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
         bail!("no model: pass --model M (or \"model\" in the batch line)");
     };
     jobs::model_name(&model)?;
-    let mut budget: Balance = match &a.payment {
-        Some(p) => parse_positive_amount(p)?,
-        None => 0,
-    };
+    let mut budget: Balance = a.payment.unwrap_or(0);
     let ttl = ttl_blocks(a.ttl)?;
     let mut auto_pay = None;
     if let (true, None, Some(rpc)) = (a.auto_pay, &a.payment, rpc) {
@@ -353,14 +381,7 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
         ..Default::default()
     };
     let options = submit_options(a)?;
-    let provider = a
-        .provider
-        .as_deref()
-        .map(|p| {
-            aitbc_client::keys::parse_address(p)
-                .with_context(|| format!("--provider {p:?} is not an account address"))
-        })
-        .transpose()?;
+    let provider = a.provider.clone();
     let min_vram_mb = requirements.min_vram_mb;
     let job_type: JobType = a.job_type.into();
     let call = jobs::submit_job_with(
@@ -430,62 +451,59 @@ pub fn auto_pay_json(s: &aitbc_client::autopay::PaymentSuggestion) -> Value {
     })
 }
 
-async fn submit(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
-    if a.batch_file.is_some() {
-        return crate::commands::batch::run(ctx, a).await;
-    }
-    // All input checks first: nothing is signed or sent if one fails.
-    job_to_send(&a, None).await?;
-    let name = ctx.wallet_name(None)?;
-
-    let rpc = ctx.connect().await?;
-    let job = job_to_send(&a, Some(&rpc)).await?;
-    if let (Some(note), false) = (&job.provider_note, ctx.json()) {
-        eprintln!("{note}");
-    }
-    let opts = SendOpts {
-        spend: job.budget,
-        ..Default::default()
-    };
-    let (outcome, fee) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        job.call,
-        &format!("Submitting a {} job", job.model),
-        opts,
-    )
-    .await?;
-    let job_id = jobs::submitted_job_id(&outcome)
-        .context("the transaction succeeded but emitted no JobSubmitted event")?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    let mut auto_rows = Vec::new();
-    let add_auto = |v: &mut Value| {
-        if let Some(s) = &job.auto_pay {
-            v["auto_pay"] = auto_pay_json(s);
+impl SubmitArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let a = self;
+        if a.batch_file.is_some() {
+            return crate::commands::batch::run(ctx, a).await;
         }
-    };
-    if let Some(s) = &job.auto_pay {
-        auto_rows.push(("auto-pay", auto_pay_text(s)));
-    }
-    if !a.wait {
-        let j = jobs::existing_job(&rpc, job_id).await?;
+        // All input checks first: nothing is signed or sent if one fails.
+        job_to_send(&a, None).await?;
+        let name = ctx.wallet_name(None)?;
+
+        let rpc = ctx.connect().await?;
+        let job = job_to_send(&a, Some(&rpc)).await?;
+        if let (Some(note), false) = (&job.provider_note, ctx.json()) {
+            eprintln!("{note}");
+        }
+        let opts = SendOpts {
+            spend: job.budget,
+            ..Default::default()
+        };
+        let (outcome, tx) = send_call(
+            ctx,
+            &rpc,
+            &name,
+            job.call,
+            &format!("Submitting a {} job", job.model),
+            opts,
+        )
+        .await?;
+        let job_id = jobs::submitted_job_id(&outcome)
+            .context("the transaction succeeded but emitted no JobSubmitted event")?;
+        let mut extra = Vec::new();
+        let add_auto = |v: &mut Value| {
+            if let Some(s) = &job.auto_pay {
+                v["auto_pay"] = auto_pay_json(s);
+            }
+        };
+        if let Some(s) = &job.auto_pay {
+            extra.push(("auto-pay", auto_pay_text(s)));
+        }
+        if !a.wait {
+            let j = jobs::existing_job(&rpc, job_id).await?;
+            let mut v = job_json(&j);
+            add_auto(&mut v);
+            return Ok(job_report(&j, v, extra, Some(&tx)));
+        }
+        let started = Instant::now();
+        let j = wait_for_end(ctx, &rpc, job_id, Duration::from_secs(a.timeout)).await?;
         let mut v = job_json(&j);
-        v["tx_hash"] = json!(tx_hash);
-        v["fee"] = json!(format_amount_json(fee));
+        v["wait_secs"] = json!(started.elapsed().as_secs_f64());
         add_auto(&mut v);
-        return print_job(ctx, &j, v, Some(auto_rows));
+        extra.extend(add_result(&rpc, &j, &mut v).await?.unwrap_or_default());
+        Ok(job_report(&j, v, extra, Some(&tx)))
     }
-    let started = Instant::now();
-    let j = wait_for_end(ctx, &rpc, job_id, Duration::from_secs(a.timeout)).await?;
-    let mut v = job_json(&j);
-    v["tx_hash"] = json!(tx_hash);
-    v["fee"] = json!(format_amount_json(fee));
-    v["wait_secs"] = json!(started.elapsed().as_secs_f64());
-    add_auto(&mut v);
-    let mut extra = auto_rows;
-    extra.extend(add_result(&rpc, &j, &mut v).await?.unwrap_or_default());
-    print_job(ctx, &j, v, Some(extra))
 }
 
 /// Follows a job until it reaches a terminal status: re-reads it on every new block (polling once
@@ -592,45 +610,42 @@ pub fn unfunded_note(job_id: u64) -> String {
     format!("unfunded: fund it with `aitbc client pay {job_id} --amount AIT`")
 }
 
-fn print_job(
-    ctx: &Ctx,
+/// A job: its JSON `v` (with the transaction's fields when one was sent), or its rows, `extra`
+/// rows and the transaction's rows.
+fn job_report(
     job: &Job,
     mut v: Value,
-    extra: Option<Vec<(&'static str, String)>>,
-) -> Result<()> {
+    extra: Vec<(&'static str, String)>,
+    tx: Option<&TxReport>,
+) -> Report {
     let unfunded = job.status == jobs::Status::Unfunded;
     if unfunded {
         v["note"] = json!(unfunded_note(job.id));
     }
-    if ctx.json() {
-        print_json(&v);
-        return Ok(());
-    }
     let mut rows = job_rows(job);
-    if let Some(tx) = v.get("tx_hash").and_then(Value::as_str) {
-        rows.insert(2, ("tx_hash", tx.to_string()));
-    }
-    rows.extend(extra.unwrap_or_default());
+    rows.extend(extra);
     if unfunded {
         rows.push(("note", unfunded_note(job.id)));
     }
-    println!("{}", kv_table(&rows));
-    Ok(())
+    if let Some(tx) = tx {
+        tx.add_json(&mut v);
+        rows = tx.with_rows(rows);
+    }
+    Report::record(v, &rows)
 }
 
-async fn status(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = parse::job_id(job_id)?;
-    let rpc = ctx.connect().await?;
-    let job = jobs::existing_job(&rpc, id).await?;
-    let mut v = job_json(&job);
-    let extra = match provider_wait(&rpc, &job).await? {
-        Some(why) => {
+impl StatusArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let rpc = ctx.connect().await?;
+        let job = jobs::existing_job(&rpc, self.job_id).await?;
+        let mut v = job_json(&job);
+        let mut extra = Vec::new();
+        if let Some(why) = provider_wait(&rpc, &job).await? {
             v["waiting_for_provider"] = json!(why);
-            Some(vec![("waiting for", why)])
+            extra.push(("waiting for", why));
         }
-        None => None,
-    };
-    print_job(ctx, &job, v, extra)
+        Ok(job_report(&job, v, extra, None))
+    }
 }
 
 /// Why a queued job that asked for a provider is not assigned yet (the chain fails the job,
@@ -670,20 +685,22 @@ async fn provider_wait(rpc: &RpcClient, job: &Job) -> Result<Option<String>> {
     )))
 }
 
-async fn result(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = parse::job_id(job_id)?;
-    let rpc = ctx.connect().await?;
-    let job = jobs::existing_job(&rpc, id).await?;
-    if job.status != jobs::Status::Completed {
-        bail!(
-            "job {id} is {}: it has no result{}",
-            names::job_status_name(job.status),
-            if job.status.is_terminal() { "" } else { " yet" }
-        );
+impl ResultArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let id = self.job_id;
+        let rpc = ctx.connect().await?;
+        let job = jobs::existing_job(&rpc, id).await?;
+        if job.status != jobs::Status::Completed {
+            bail!(
+                "job {id} is {}: it has no result{}",
+                names::job_status_name(job.status),
+                if job.status.is_terminal() { "" } else { " yet" }
+            );
+        }
+        let mut v = job_json(&job);
+        let extra = add_result(&rpc, &job, &mut v).await?;
+        Ok(job_report(&job, v, extra.unwrap_or_default(), None))
     }
-    let mut v = job_json(&job);
-    let extra = add_result(&rpc, &job, &mut v).await?;
-    print_job(ctx, &job, v, extra)
 }
 
 /// Loads a job of the wallet's for an owner-only action; specific messages before signing.
@@ -698,71 +715,70 @@ async fn own_job(ctx: &Ctx, rpc: &RpcClient, name: &str, id: u64) -> Result<Job>
     Ok(job)
 }
 
-async fn pay(ctx: &Ctx, job_id: &str, amount: &str) -> Result<()> {
-    let id = parse::job_id(job_id)?;
-    let amount = parse_positive_amount(amount)?;
-    let name = ctx.wallet_name(None)?;
-    let rpc = ctx.connect().await?;
-    let job = own_job(ctx, &rpc, &name, id).await?;
-    if job.status != jobs::Status::Unfunded {
-        bail!(
-            "job {id} is already funded (status {})",
-            names::job_status_name(job.status)
-        );
+impl PayArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let (id, amount) = (self.job_id, self.amount);
+        let name = ctx.wallet_name(None)?;
+        let rpc = ctx.connect().await?;
+        let job = own_job(ctx, &rpc, &name, id).await?;
+        if job.status != jobs::Status::Unfunded {
+            bail!(
+                "job {id} is already funded (status {})",
+                names::job_status_name(job.status)
+            );
+        }
+        let opts = SendOpts {
+            spend: amount,
+            ..Default::default()
+        };
+        let (_, tx) = send_call(
+            ctx,
+            &rpc,
+            &name,
+            jobs::fund_job(id, amount),
+            &format!("Funding job {id}"),
+            opts,
+        )
+        .await?;
+        let job = jobs::existing_job(&rpc, id).await?;
+        let mut v = job_json(&job);
+        v["paid"] = json!(format_amount_json(amount));
+        Ok(job_report(&job, v, Vec::new(), Some(&tx)))
     }
-    let opts = SendOpts {
-        spend: amount,
-        ..Default::default()
-    };
-    let (outcome, fee) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        jobs::fund_job(id, amount),
-        &format!("Funding job {id}"),
-        opts,
-    )
-    .await?;
-    let job = jobs::existing_job(&rpc, id).await?;
-    let mut v = job_json(&job);
-    v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
-    v["fee"] = json!(format_amount_json(fee));
-    v["paid"] = json!(format_amount_json(amount));
-    print_job(ctx, &job, v, None)
 }
 
-async fn cancel(ctx: &Ctx, job_id: &str) -> Result<()> {
-    let id = parse::job_id(job_id)?;
-    let name = ctx.wallet_name(None)?;
-    let rpc = ctx.connect().await?;
-    let job = own_job(ctx, &rpc, &name, id).await?;
-    if job.status.is_terminal() {
-        bail!(
-            "job {id} has already ended ({}): nothing to cancel",
-            names::job_status_name(job.status)
-        );
+impl CancelArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let id = self.job_id;
+        let name = ctx.wallet_name(None)?;
+        let rpc = ctx.connect().await?;
+        let job = own_job(ctx, &rpc, &name, id).await?;
+        if job.status.is_terminal() {
+            bail!(
+                "job {id} has already ended ({}): nothing to cancel",
+                names::job_status_name(job.status)
+            );
+        }
+        let refund = job.escrowed;
+        let (_, tx) = send_call(
+            ctx,
+            &rpc,
+            &name,
+            jobs::cancel_job(id),
+            &format!("Cancelling job {id}"),
+            SendOpts::default(),
+        )
+        .await?;
+        let job = jobs::existing_job(&rpc, id).await?;
+        let mut v = job_json(&job);
+        v["refunded"] = json!(format_amount_json(refund));
+        Ok(job_report(
+            &job,
+            v,
+            vec![("refunded", format_amount(refund))],
+            Some(&tx),
+        ))
     }
-    let refund = job.escrowed;
-    let (outcome, fee) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        jobs::cancel_job(id),
-        &format!("Cancelling job {id}"),
-        SendOpts::default(),
-    )
-    .await?;
-    let job = jobs::existing_job(&rpc, id).await?;
-    let mut v = job_json(&job);
-    v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
-    v["fee"] = json!(format_amount_json(fee));
-    v["refunded"] = json!(format_amount_json(refund));
-    print_job(
-        ctx,
-        &job,
-        v,
-        Some(vec![("refunded", format_amount(refund))]),
-    )
 }
 
 fn jobs_table(jobs: &[Job]) -> comfy_table::Table {
@@ -790,55 +806,47 @@ fn jobs_table(jobs: &[Job]) -> comfy_table::Table {
     t
 }
 
-pub fn print_jobs(ctx: &Ctx, jobs: &[Job], empty: &str) {
-    if ctx.json() {
-        print_json(&json!(jobs.iter().map(job_json).collect::<Vec<_>>()));
-    } else if jobs.is_empty() {
-        println!("{empty}");
-    } else {
-        println!("{}", jobs_table(jobs));
+/// A list of jobs: JSON, or a table (`empty` when there are none).
+pub fn jobs_report(jobs: &[Job], empty: &str) -> Report {
+    Report::list(
+        json!(jobs.iter().map(job_json).collect::<Vec<_>>()),
+        jobs.is_empty(),
+        empty,
+        jobs_table(jobs),
+    )
+}
+
+impl ListArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let status = self.status;
+        let name = ctx.wallet_name(None)?;
+        let who = wallet_account(ctx, &name)?;
+        let rpc = ctx.connect().await?;
+        let mut list = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = jobs::jobs_by_owner(&rpc, &who, from, jobs::MAX_PAGE).await?;
+            let done = page.len() < jobs::MAX_PAGE as usize;
+            if let Some(last) = page.last() {
+                from = last.id + 1;
+            }
+            list.extend(
+                page.into_iter()
+                    .filter(|j| status.is_none_or(|s| j.status == s)),
+            );
+            if done {
+                break;
+            }
+        }
+        list.reverse();
+        list.truncate(self.limit as usize);
+        Ok(jobs_report(&list, &format!("No jobs for wallet '{name}'.")))
     }
 }
 
-async fn list(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
-    let status = status.map(parse::job_status).transpose()?;
-    let name = ctx.wallet_name(None)?;
-    let who = wallet_account(ctx, &name)?;
-    let rpc = ctx.connect().await?;
-    let mut jobs = Vec::new();
-    let mut from = 0;
-    loop {
-        let page = jobs::jobs_by_owner(&rpc, &who, from, jobs::MAX_PAGE).await?;
-        let done = page.len() < jobs::MAX_PAGE as usize;
-        if let Some(last) = page.last() {
-            from = last.id + 1;
-        }
-        jobs.extend(
-            page.into_iter()
-                .filter(|j| status.is_none_or(|s| j.status == s)),
-        );
-        if done {
-            break;
-        }
-    }
-    jobs.reverse();
-    jobs.truncate(limit as usize);
-    print_jobs(ctx, &jobs, &format!("No jobs for wallet '{name}'."));
-    Ok(())
-}
-
-pub fn print_receipts(ctx: &Ctx, receipts: &[jobs::Receipt], empty: &str) {
-    if ctx.json() {
-        print_json(&json!(receipts
-            .iter()
-            .map(receipt_json)
-            .collect::<Vec<_>>()));
-        return;
-    }
-    if receipts.is_empty() {
-        println!("{empty}");
-        return;
-    }
+/// A list of receipts: JSON, or a table (`empty` when there are none).
+pub fn receipts_report(receipts: &[jobs::Receipt], empty: &str) -> Report {
+    let v = json!(receipts.iter().map(receipt_json).collect::<Vec<_>>());
     let mut t = table(&[
         "receipt_id",
         "job_id",
@@ -874,44 +882,44 @@ pub fn print_receipts(ctx: &Ctx, receipts: &[jobs::Receipt], empty: &str) {
             ),
         ]);
     }
-    println!("{t}");
+    Report::list(v, receipts.is_empty(), empty, t)
 }
 
-async fn receipts(ctx: &Ctx, job_id: Option<&str>, limit: u32) -> Result<()> {
-    let job_id = job_id.map(parse::job_id).transpose()?;
-    let rpc;
-    let list = match job_id {
-        Some(id) => {
-            rpc = ctx.connect().await?;
-            jobs::existing_job(&rpc, id).await?;
-            jobs::receipts_by_job(&rpc, id).await?
-        }
-        None => {
-            let name = ctx.wallet_name(None)?;
-            let who = wallet_account(ctx, &name)?;
-            rpc = ctx.connect().await?;
-            let mut out = Vec::new();
-            let mut from = 0;
-            loop {
-                let page = jobs::jobs_by_owner(&rpc, &who, from, jobs::MAX_PAGE).await?;
-                let done = page.len() < jobs::MAX_PAGE as usize;
-                if let Some(last) = page.last() {
-                    from = last.id + 1;
-                }
-                for j in page.iter().filter(|j| j.receipt.is_some()) {
-                    out.extend(jobs::receipts_by_job(&rpc, j.id).await?);
-                }
-                if done {
-                    break;
-                }
+impl ReceiptsArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let rpc;
+        let list = match self.job_id {
+            Some(id) => {
+                rpc = ctx.connect().await?;
+                jobs::existing_job(&rpc, id).await?;
+                jobs::receipts_by_job(&rpc, id).await?
             }
-            out.reverse();
-            out.truncate(limit as usize);
-            out
-        }
-    };
-    print_receipts(ctx, &list, "No receipts.");
-    Ok(())
+            None => {
+                let name = ctx.wallet_name(None)?;
+                let who = wallet_account(ctx, &name)?;
+                rpc = ctx.connect().await?;
+                let mut out = Vec::new();
+                let mut from = 0;
+                loop {
+                    let page = jobs::jobs_by_owner(&rpc, &who, from, jobs::MAX_PAGE).await?;
+                    let done = page.len() < jobs::MAX_PAGE as usize;
+                    if let Some(last) = page.last() {
+                        from = last.id + 1;
+                    }
+                    for j in page.iter().filter(|j| j.receipt.is_some()) {
+                        out.extend(jobs::receipts_by_job(&rpc, j.id).await?);
+                    }
+                    if done {
+                        break;
+                    }
+                }
+                out.reverse();
+                out.truncate(self.limit as usize);
+                out
+            }
+        };
+        Ok(receipts_report(&list, "No receipts."))
+    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,14 @@
 //! out (`Miners::update`, `Miners::set_stake`, `Miners::withdraw_unbonded`).
 
 use crate::commands::miner::{
-    print_miner, registered, StakeArgs, UnbondArgs, UpdateArgs, WithdrawArgs,
+    miner_report, registered, DeregisterArgs, StakeArgs, UnbondArgs, UpdateArgs, WithdrawArgs,
 };
 use crate::context::Ctx;
-use crate::output::print_record;
+use crate::output::Report;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::Clock;
 use aitbc_client::{
-    amount::{format_amount, format_amount_json, parse_positive_amount},
+    amount::{format_amount, format_amount_json},
     jobs, keys,
     metadata::NodeMetadata,
     runtime::{Balance, BlockNumber},
@@ -57,12 +57,15 @@ fn ensure_active(m: &jobs::MinerInfo, what: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
+impl UpdateArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        update(ctx, self).await
+    }
+}
+
+async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Report> {
     let price = a
         .price_per_hour
-        .as_deref()
-        .map(parse_positive_amount)
-        .transpose()?
         .map(jobs::per_second_from_hourly)
         .transpose()?;
     let models = a.models.as_deref().map(jobs::model_list).transpose()?;
@@ -75,7 +78,7 @@ pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     let models = models.unwrap_or_else(|| before.miner.models.clone());
     let price = price.unwrap_or(before.miner.price_per_gpu_second);
     let call = jobs::update_miner(hardware, models, price);
-    let (outcome, fee) = send_call(
+    let (_, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -85,20 +88,14 @@ pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     )
     .await?;
     let m = registered(&rpc, &name, &who).await?;
-    print_miner(
-        ctx,
+    Ok(miner_report(
         &m,
-        &[
-            ("result", "updated".to_string()),
-            ("tx_hash", format!("{:?}", outcome.tx_hash)),
-            ("block", outcome.block_number.to_string()),
-            ("fee", format_amount_json(fee)),
-        ],
-    );
-    Ok(())
+        &[("result", "updated".to_string())],
+        Some(&tx),
+    ))
 }
 
-async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) -> Result<()> {
+async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -139,37 +136,41 @@ async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) 
         spend,
         ..Default::default()
     };
-    let (outcome, fee) = send_call(ctx, &rpc, &name, jobs::set_stake(new), label, opts).await?;
+    let (outcome, tx) = send_call(ctx, &rpc, &name, jobs::set_stake(new), label, opts).await?;
     let (old, new) = jobs::stake_changed(&outcome).unwrap_or((current, new));
     let m = registered(&rpc, &name, &who).await?;
     let change = if add.is_some() { "staked" } else { "released" };
-    print_miner(
-        ctx,
+    Ok(miner_report(
         &m,
         &[
             ("result", change.to_string()),
             (change, format_amount_json(new.abs_diff(old))),
             ("stake_before", format_amount_json(old)),
-            ("tx_hash", format!("{:?}", outcome.tx_hash)),
-            ("block", outcome.block_number.to_string()),
-            ("fee", format_amount_json(fee)),
         ],
-    );
-    Ok(())
+        Some(&tx),
+    ))
 }
 
-pub async fn add(ctx: &Ctx, a: StakeArgs) -> Result<()> {
-    let amount = parse_positive_amount(&a.amount)?;
-    change_stake(ctx, Some(amount), None).await
+impl StakeArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        change_stake(ctx, Some(self.amount), None).await
+    }
 }
 
-pub async fn unbond(ctx: &Ctx, a: UnbondArgs) -> Result<()> {
-    let amount = parse_positive_amount(&a.amount)?;
-    change_stake(ctx, None, Some(amount)).await
+impl UnbondArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        change_stake(ctx, None, Some(self.amount)).await
+    }
+}
+
+impl DeregisterArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        deregister(ctx).await
+    }
 }
 
 /// `Miners::deregister`, saying from which block the stake can be withdrawn.
-pub async fn deregister(ctx: &Ctx) -> Result<()> {
+async fn deregister(ctx: &Ctx) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -182,7 +183,7 @@ pub async fn deregister(ctx: &Ctx) -> Result<()> {
             m.miner.active_jobs
         );
     }
-    let (outcome, fee) = send_call(
+    let (_, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -200,13 +201,7 @@ pub async fn deregister(ctx: &Ctx) -> Result<()> {
             format!("{} with `aitbc miner withdraw`", clock.describe(until)),
         ));
     }
-    extra.extend([
-        ("tx_hash", format!("{:?}", outcome.tx_hash)),
-        ("block", outcome.block_number.to_string()),
-        ("fee", format_amount_json(fee)),
-    ]);
-    print_miner(ctx, &m, &extra);
-    Ok(())
+    Ok(miner_report(&m, &extra, Some(&tx)))
 }
 
 /// The first block whose transactions may withdraw: `until` (the call checks
@@ -215,7 +210,13 @@ fn withdrawable_in_next_block(best: BlockNumber, until: BlockNumber) -> bool {
     best.saturating_add(1) >= until
 }
 
-pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
+impl WithdrawArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        withdraw(ctx).await
+    }
+}
+
+async fn withdraw(ctx: &Ctx) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -237,7 +238,7 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
         );
     }
     let before = aitbc_client::state::balance(&rpc, &who, None).await?;
-    let (outcome, fee) = send_call(
+    let (outcome, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -248,18 +249,14 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
     .await?;
     let released = jobs::withdrawn(&outcome).unwrap_or(m.miner.stake);
     let after = aitbc_client::state::balance(&rpc, &who, None).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    let v = json!({
+    let v = tx.with_json(json!({
         "miner_id": keys::to_ss58(&who),
         "status": "withdrawn",
         "released": format_amount_json(released),
         "balance_before": format_amount_json(before.free),
         "balance_after": format_amount_json(after.free),
-        "tx_hash": tx_hash,
-        "block": outcome.block_number,
-        "fee": format_amount_json(fee),
-    });
-    let rows = [
+    }));
+    let rows = tx.with_rows(vec![
         ("miner_id", keys::to_ss58(&who)),
         (
             "status",
@@ -274,12 +271,8 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
                 format_amount(after.free)
             ),
         ),
-        ("tx_hash", tx_hash.clone()),
-        ("block", format!("#{}", outcome.block_number)),
-        ("fee", format_amount(fee)),
-    ];
-    print_record(ctx.output, &v, &rows);
-    Ok(())
+    ]);
+    Ok(Report::record(v, &rows))
 }
 
 #[cfg(test)]
