@@ -16,7 +16,18 @@ use cli::Cli;
 use context::Ctx;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A value its parser refused (an amount, an id, a status...): one line saying what was
+        // wrong and what a good value looks like, like every other error.
+        Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
+            let text = e.to_string();
+            let reason: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).collect();
+            eprintln!("{}", reason.join(" "));
+            std::process::exit(1);
+        }
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -39,10 +39,11 @@ pub fn receipt_id(s: &str) -> Result<ReceiptId> {
 
 /// Parses a job id: `7` or `#7`.
 pub fn job_id(s: &str) -> Result<JobId> {
-    s.trim()
-        .trim_start_matches('#')
-        .parse()
-        .map_err(|_| Error::NotFound(format!("job id {s:?} (job ids are numbers, e.g. 7)")))
+    s.trim().trim_start_matches('#').parse().map_err(|_| {
+        Error::InvalidInput(format!(
+            "job id {s:?} is not a number (job ids look like 7)"
+        ))
+    })
 }
 
 /// Parses a status name (case-insensitive; `canceled` accepted).
