@@ -7,7 +7,7 @@
 //! `aitbc_client::tx::submit_and_watch`). A transaction the pool refuses leaves its nonce
 //! unused: the next line to be signed takes it, so later transactions are not stuck behind it.
 
-use crate::commands::client::{job_to_send, JobToSend, JobTypeArg, SubmitArgs};
+use crate::commands::job_submit::{job_to_send, JobToSend, JobTypeArg, SubmitArgs};
 use crate::context::Ctx;
 use crate::names;
 use crate::output::{progress_bar, table, Report};

@@ -1,24 +1,23 @@
 //! `aitbc marketplace ...`: rent GPUs by the hour. Providers list GPUs (`gpu register`), clients
 //! book them (`gpu book`, the cost held on chain), providers confirm (`gpu confirm`), clients
 //! release early (`gpu release`, the provider is paid) or cancel before confirmation
-//! (`gpu cancel`, refunded); `offers list` and `pricing` read the market per GPU model.
+//! (`gpu cancel`, refunded; those in `marketplace_booking`); `offers list` and `pricing` read the
+//! market per GPU model.
 
+use crate::commands::marketplace_view::{
+    booking_report, listing_json, listing_rows, listing_status, reputation_text,
+};
 use crate::context::Ctx;
 use crate::names;
 use crate::output::{short, table, Report};
 use crate::parse;
-use crate::report::TxReport;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::Clock;
 use aitbc_client::{
     amount::{format_amount, format_amount_json},
     keys,
-    marketplace::{
-        self as mp, Booking, BookingId, BookingStatus, Listing, ListingId, MarketRules, Offer,
-    },
-    rpc::RpcClient,
-    runtime::{AccountId, Balance, BlockNumber, RuntimeCall},
-    tx::TxOutcome,
+    marketplace::{self as mp, BookingId, Listing, ListingId, MarketRules},
+    runtime::Balance,
 };
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand};
@@ -249,145 +248,6 @@ pub struct OffersListArgs {
     pub limit: u32,
 }
 
-// ---- rendering ----
-
-fn listing_status(l: &Listing) -> String {
-    match l.booking {
-        Some(b) => format!("booked (booking #{b})"),
-        None => "available".into(),
-    }
-}
-
-/// A listing as stable JSON.
-pub fn listing_json(l: &Listing) -> Value {
-    json!({
-        "listing_id": l.id,
-        "provider": keys::to_ss58(&l.provider),
-        "gpu_model": names::text(&l.terms.gpu_model),
-        "gpu_count": l.terms.gpu_count,
-        "vram_mb": l.terms.vram_mb,
-        "vram_gb": l.terms.vram_mb / 1024,
-        "hourly_rate": format_amount_json(l.terms.hourly_rate),
-        "region": names::text(&l.terms.region),
-        "available_from": l.terms.available_from,
-        "available_until": l.terms.available_until,
-        "created_at": l.created_at,
-        "status": if l.booking.is_some() { "booked" } else { "available" },
-        "booking_id": l.booking,
-    })
-}
-
-fn listing_rows(l: &Listing, clock: &Clock) -> Vec<(&'static str, String)> {
-    vec![
-        ("listing_id", l.id.to_string()),
-        ("status", listing_status(l)),
-        ("provider", keys::to_ss58(&l.provider)),
-        (
-            "GPUs",
-            format!("{}x {}", l.terms.gpu_count, names::text(&l.terms.gpu_model)),
-        ),
-        ("VRAM", format!("{} GB per GPU", l.terms.vram_mb / 1024)),
-        (
-            "price",
-            format!("{} per GPU-hour", format_amount(l.terms.hourly_rate)),
-        ),
-        ("region", names::text(&l.terms.region)),
-        ("available from", clock.describe(l.terms.available_from)),
-        ("available until", clock.describe(l.terms.available_until)),
-        ("created at", format!("#{}", l.created_at)),
-    ]
-}
-
-fn booking_dates(b: &Booking) -> (Option<BlockNumber>, Option<BlockNumber>) {
-    match b.status {
-        BookingStatus::Requested { confirm_by } => (Some(confirm_by), None),
-        BookingStatus::Confirmed { ends_at } => (None, Some(ends_at)),
-        BookingStatus::Paid | BookingStatus::Refunded => (None, None),
-    }
-}
-
-/// A booking as stable JSON.
-pub fn booking_json(b: &Booking) -> Value {
-    let (confirm_by, ends_at) = booking_dates(b);
-    json!({
-        "booking_id": b.id,
-        "listing_id": b.listing,
-        "client": keys::to_ss58(&b.client),
-        "provider": keys::to_ss58(&b.provider),
-        "gpu_model": names::text(&b.gpu_model),
-        "gpu_count": b.gpu_count,
-        "hours": b.hours,
-        "hourly_rate": format_amount_json(b.hourly_rate),
-        "cost": format_amount_json(b.cost),
-        "booked_at": b.booked_at,
-        "status": names::booking_status_name(&b.status),
-        "confirm_by": confirm_by,
-        "ends_at": ends_at,
-    })
-}
-
-fn booking_rows(b: &Booking, clock: &Clock) -> Vec<(&'static str, String)> {
-    let status = match b.status {
-        BookingStatus::Requested { confirm_by } => format!(
-            "requested: the provider must confirm by {}",
-            clock.describe(confirm_by)
-        ),
-        BookingStatus::Confirmed { ends_at } => {
-            format!("confirmed: runs until {}", clock.describe(ends_at))
-        }
-        BookingStatus::Paid => "paid to the provider".into(),
-        BookingStatus::Refunded => "refunded to the client".into(),
-    };
-    vec![
-        ("booking_id", b.id.to_string()),
-        ("status", status),
-        ("listing_id", b.listing.to_string()),
-        ("client", keys::to_ss58(&b.client)),
-        ("provider", keys::to_ss58(&b.provider)),
-        (
-            "GPUs",
-            format!("{}x {}", b.gpu_count, names::text(&b.gpu_model)),
-        ),
-        (
-            "hours",
-            format!(
-                "{} at {} per GPU-hour",
-                b.hours,
-                format_amount(b.hourly_rate)
-            ),
-        ),
-        ("cost", format_amount(b.cost)),
-        ("booked at", format!("#{}", b.booked_at)),
-    ]
-}
-
-/// A booking with `extra` rows and JSON fields, and the transaction's report.
-fn booking_report(
-    b: &Booking,
-    clock: &Clock,
-    extra: Vec<(&'static str, String)>,
-    json_extra: Value,
-    tx: &TxReport,
-) -> Report {
-    let mut v = booking_json(b);
-    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), json_extra) {
-        obj.extend(more);
-    }
-    tx.add_json(&mut v);
-    let mut rows = booking_rows(b, clock);
-    rows.extend(extra);
-    Report::record(v, &tx.with_rows(rows))
-}
-
-fn reputation_text(o: &Offer) -> String {
-    match o.reputation {
-        Some(p) => format!("{:.1}%", p.deconstruct() as f64 / 10_000.0),
-        None => "not a miner".into(),
-    }
-}
-
-// ---- commands ----
-
 impl RegisterArgs {
     pub async fn run(self, ctx: &Ctx) -> Result<Report> {
         register(ctx, self).await
@@ -584,172 +444,6 @@ async fn book(ctx: &Ctx, id: ListingId, hours: u32) -> Result<Report> {
     ))
 }
 
-/// A booking of the wallet's, as `role` ("client" or "provider"), for a role-only action.
-async fn own_booking(
-    ctx: &Ctx,
-    rpc: &RpcClient,
-    name: &str,
-    id: u64,
-    role: &str,
-) -> Result<Booking> {
-    let b = mp::existing_booking(rpc, id).await?;
-    let who: AccountId = wallet_account(ctx, name)?;
-    let owner = if role == "provider" {
-        &b.provider
-    } else {
-        &b.client
-    };
-    if *owner != who {
-        bail!(
-            "booking #{id}'s {role} is {}, not wallet '{name}'",
-            keys::to_ss58(owner)
-        );
-    }
-    Ok(b)
-}
-
-/// A booking call that went through: its outcome and report, and the booking as the chain now
-/// holds it.
-struct BookingCall {
-    outcome: TxOutcome,
-    tx: TxReport,
-    booking: Booking,
-    clock: Clock,
-}
-
-impl BookingCall {
-    /// The booking with `extra` (table rows and JSON fields), then the transaction.
-    fn report(&self, extra: Vec<(&'static str, String)>, json_extra: Value) -> Report {
-        booking_report(&self.booking, &self.clock, extra, json_extra, &self.tx)
-    }
-}
-
-/// Checks that this wallet is booking `id`'s `role` and that `allowed` accepts its status
-/// (nothing is signed otherwise), then signs `call(id)` and reads the booking back.
-async fn booking_call(
-    ctx: &Ctx,
-    id: BookingId,
-    role: &str,
-    allowed: impl Fn(u64, &BookingStatus<BlockNumber>) -> Result<()>,
-    call: fn(u64) -> RuntimeCall,
-    verb: &str,
-) -> Result<BookingCall> {
-    let name = ctx.wallet_name(None)?;
-    let rpc = ctx.connect().await?;
-    let b = own_booking(ctx, &rpc, &name, id, role).await?;
-    allowed(id, &b.status)?;
-    let (outcome, tx) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        call(id),
-        &format!("{verb} booking {id}"),
-        SendOpts::default(),
-    )
-    .await?;
-    Ok(BookingCall {
-        outcome,
-        tx,
-        booking: mp::existing_booking(&rpc, id).await?,
-        clock: Clock::now(&rpc).await?,
-    })
-}
-
-impl ConfirmArgs {
-    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
-        let allowed = |id, status: &BookingStatus<BlockNumber>| match status {
-            BookingStatus::Requested { .. } => Ok(()),
-            other => bail!(
-                "booking #{id} is {}: only requested bookings can be confirmed",
-                names::booking_status_name(other)
-            ),
-        };
-        let done = booking_call(
-            ctx,
-            self.booking_id,
-            "provider",
-            allowed,
-            mp::confirm,
-            "Confirming",
-        )
-        .await?;
-        Ok(done.report(Vec::new(), json!({})))
-    }
-}
-
-impl ReleaseArgs {
-    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
-        let allowed = |id, status: &BookingStatus<BlockNumber>| {
-            match status {
-            BookingStatus::Confirmed { .. } => Ok(()),
-            BookingStatus::Requested { .. } => bail!(
-                "booking #{id} is not confirmed yet: release ends a running booking (cancel it instead with `aitbc marketplace gpu cancel {id}`)"
-            ),
-            other => bail!(
-                "booking #{id} has already ended ({}): nothing to release",
-                names::booking_status_name(other)
-            ),
-        }
-        };
-        let done = booking_call(
-            ctx,
-            self.booking_id,
-            "client",
-            allowed,
-            mp::release,
-            "Releasing",
-        )
-        .await?;
-        let paid = mp::paid_amount(&done.outcome);
-        let refunded = mp::refunded_amount(&done.outcome);
-        let mut rows = Vec::new();
-        if let Some(r) = refunded {
-            rows.push(("refunded (payment failed)", format_amount(r)));
-        }
-        if let Some(p) = paid {
-            rows.push(("paid to provider", format_amount(p)));
-        }
-        Ok(done.report(
-            rows,
-            json!({
-                "paid": paid.map(format_amount_json),
-                "refunded": refunded.map(format_amount_json),
-            }),
-        ))
-    }
-}
-
-impl CancelArgs {
-    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
-        let allowed = |id, status: &BookingStatus<BlockNumber>| {
-            match status {
-            BookingStatus::Requested { .. } => Ok(()),
-            BookingStatus::Confirmed { .. } => bail!(
-                "booking #{id} is confirmed: it can no longer be cancelled (end it early with `aitbc marketplace gpu release {id}`)"
-            ),
-            other => bail!(
-                "booking #{id} has already ended ({}): nothing to cancel",
-                names::booking_status_name(other)
-            ),
-        }
-        };
-        let done = booking_call(
-            ctx,
-            self.booking_id,
-            "client",
-            allowed,
-            mp::cancel_booking,
-            "Cancelling",
-        )
-        .await?;
-        let refunded = mp::refunded_amount(&done.outcome).unwrap_or_default();
-        Ok(done.report(
-            vec![("refunded", format_amount(refunded))],
-            json!({"refunded": format_amount_json(refunded)}),
-        ))
-    }
-}
-
 impl UpdateArgs {
     pub async fn run(self, ctx: &Ctx) -> Result<Report> {
         update(ctx, self).await
@@ -867,48 +561,6 @@ impl DelistArgs {
             ("status", "delisted".into()),
         ]);
         Ok(Report::record(v, &rows))
-    }
-}
-
-impl BookingsArgs {
-    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
-        let id = self.id;
-        let (rpc, list) = match id {
-            Some(id) => {
-                let rpc = ctx.connect().await?;
-                let b = mp::existing_booking(&rpc, id).await?;
-                (rpc, vec![b])
-            }
-            None => {
-                let name = ctx.wallet_name(None)?;
-                let who = wallet_account(ctx, &name)?;
-                let rpc = ctx.connect().await?;
-                let mut all = mp::all_bookings_of(&rpc, &who).await?;
-                all.reverse();
-                (rpc, all)
-            }
-        };
-        let v = json!(list.iter().map(booking_json).collect::<Vec<_>>());
-        if let ([one], Some(_)) = (list.as_slice(), id) {
-            let clock = Clock::now(&rpc).await?;
-            return Ok(Report::record(v, &booking_rows(one, &clock)));
-        }
-        let mut t = table(&[
-            "booking", "listing", "GPUs", "hours", "cost", "client", "provider", "status",
-        ]);
-        for b in &list {
-            t.add_row(vec![
-                b.id.to_string(),
-                b.listing.to_string(),
-                format!("{}x {}", b.gpu_count, names::text(&b.gpu_model)),
-                b.hours.to_string(),
-                format_amount(b.cost),
-                short(&keys::to_ss58(&b.client)),
-                short(&keys::to_ss58(&b.provider)),
-                names::booking_status_name(&b.status).to_string(),
-            ]);
-        }
-        Ok(Report::list(v, list.is_empty(), "No bookings.", t))
     }
 }
 
