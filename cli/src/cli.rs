@@ -4,11 +4,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
-    marketplace::MarketplaceCmd, miner::MinerCmd, wallet::WalletCmd,
+    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, wallet::WalletCmd,
 };
+use crate::context::Ctx;
 use crate::legacy::{
     LegacyAdminJobs, LegacyAdminMiners, LegacyBrowser, LegacyJob, LegacyReceipts, LegacySubmit,
 };
+use crate::output::Report;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -97,7 +99,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  aitbc health\n  aitbc --output json --url http://127.0.0.1:9944 health"
     )]
-    Health,
+    Health(HealthArgs),
 
     // The original spellings, hidden (see `legacy`).
     #[command(
@@ -143,6 +145,26 @@ pub enum Command {
         after_help = "Example:\n  aitbc status 7"
     )]
     LegacyStatus(LegacyJob),
+}
+
+impl Command {
+    /// Runs the command (an original spelling as today's command); its report is printed by
+    /// the caller.
+    pub async fn run(self, ctx: &Ctx) -> anyhow::Result<Report> {
+        match crate::legacy::canonical(self) {
+            Command::Wallet(cmd) => cmd.run(ctx).await,
+            Command::Client(cmd) => cmd.run(ctx).await,
+            Command::Miner(cmd) => cmd.run(ctx).await,
+            Command::Marketplace(cmd) => cmd.run(ctx).await,
+            Command::Governance(cmd) => cmd.run(ctx).await,
+            Command::Admin(cmd) => cmd.run(ctx).await,
+            Command::Explorer(cmd) => cmd.run(ctx).await,
+            Command::Health(a) => a.run(ctx).await,
+            other => Err(anyhow::anyhow!(
+                "internal error: {other:?} was not turned into a current command"
+            )),
+        }
+    }
 }
 
 #[cfg(test)]

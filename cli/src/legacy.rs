@@ -5,10 +5,12 @@
 
 use crate::cli::Command;
 use crate::commands::{
-    admin::AdminCmd,
-    client::{ClientCmd, JobTypeArg, SubmitArgs},
-    explorer::ExplorerCmd,
+    admin::{self, AdminCmd},
+    client::{self, ClientCmd, JobTypeArg, SubmitArgs},
+    explorer::{self, ExplorerCmd},
 };
+use crate::parse;
+use aitbc_client::jobs::{JobId, JobStatus};
 use clap::{Args, Subcommand};
 
 /// `aitbc submit TYPE ...` = `aitbc client submit --type TYPE ...`.
@@ -36,8 +38,8 @@ pub struct LegacyBrowser {
 #[derive(Args, Debug)]
 pub struct LegacyReceipts {
     /// Only this job's receipt.
-    #[arg(long)]
-    pub job_id: Option<String>,
+    #[arg(long, value_parser = parse::job_id)]
+    pub job_id: Option<JobId>,
     /// At most this many receipts.
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
@@ -55,8 +57,8 @@ pub struct LegacyAdminMiners {
 #[derive(Args, Debug)]
 pub struct LegacyAdminJobs {
     /// Only jobs in this status.
-    #[arg(long)]
-    pub status: Option<String>,
+    #[arg(long, value_parser = parse::job_status)]
+    pub status: Option<JobStatus>,
     /// At most this many jobs.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
@@ -66,7 +68,8 @@ pub struct LegacyAdminJobs {
 #[derive(Args, Debug)]
 pub struct LegacyJob {
     /// Job id.
-    pub job_id: String,
+    #[arg(value_parser = parse::job_id)]
+    pub job_id: JobId,
 }
 
 /// Today's command for an original spelling (other commands are returned as they are).
@@ -80,20 +83,28 @@ pub fn canonical(cmd: Command) -> Command {
             a.job_type = t;
             Command::Client(ClientCmd::Submit(Box::new(a)))
         }
-        Command::LegacyBrowser(b) => Command::Explorer(ExplorerCmd::Receipts {
-            limit: b.receipt_limit,
-        }),
-        Command::LegacyReceipts(r) => Command::Client(ClientCmd::Receipts {
+        Command::LegacyBrowser(b) => {
+            Command::Explorer(ExplorerCmd::Receipts(explorer::ReceiptsArgs {
+                limit: b.receipt_limit,
+            }))
+        }
+        Command::LegacyReceipts(r) => Command::Client(ClientCmd::Receipts(client::ReceiptsArgs {
             job_id: r.job_id,
             limit: r.limit,
-        }),
-        Command::LegacyAdminMiners(m) => Command::Admin(AdminCmd::Miners { limit: m.limit }),
-        Command::LegacyAdminJobs(j) => Command::Admin(AdminCmd::Jobs {
+        })),
+        Command::LegacyAdminMiners(m) => {
+            Command::Admin(AdminCmd::Miners(admin::MinersArgs { limit: m.limit }))
+        }
+        Command::LegacyAdminJobs(j) => Command::Admin(AdminCmd::Jobs(admin::JobsArgs {
             status: j.status,
             limit: j.limit,
-        }),
-        Command::LegacyCancel(j) => Command::Client(ClientCmd::Cancel { job_id: j.job_id }),
-        Command::LegacyStatus(j) => Command::Client(ClientCmd::Status { job_id: j.job_id }),
+        })),
+        Command::LegacyCancel(j) => {
+            Command::Client(ClientCmd::Cancel(client::CancelArgs { job_id: j.job_id }))
+        }
+        Command::LegacyStatus(j) => {
+            Command::Client(ClientCmd::Status(client::StatusArgs { job_id: j.job_id }))
+        }
         other => other,
     }
 }

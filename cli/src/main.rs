@@ -4,16 +4,30 @@ mod cli;
 mod commands;
 mod context;
 mod legacy;
+mod names;
 mod output;
+mod parse;
+mod report;
 mod submit;
 mod timeline;
 
 use clap::Parser;
-use cli::{Cli, Command};
+use cli::Cli;
 use context::Ctx;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A value its parser refused (an amount, an id, a status...): one line saying what was
+        // wrong and what a good value looks like, like every other error.
+        Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
+            let text = e.to_string();
+            let reason: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).collect();
+            eprintln!("{}", reason.join(" "));
+            std::process::exit(1);
+        }
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -25,21 +39,10 @@ fn main() {
         }
     };
     let ctx = Ctx::new(&cli.global);
-    let result = runtime.block_on(async {
-        match legacy::canonical(cli.command) {
-            Command::Wallet(cmd) => commands::wallet::run(&ctx, cmd).await,
-            Command::Client(cmd) => commands::client::run(&ctx, cmd).await,
-            Command::Miner(cmd) => commands::miner::run(&ctx, cmd).await,
-            Command::Marketplace(cmd) => commands::marketplace::run(&ctx, cmd).await,
-            Command::Governance(cmd) => commands::governance::run(&ctx, cmd).await,
-            Command::Admin(cmd) => commands::admin::run(&ctx, cmd).await,
-            Command::Explorer(cmd) => commands::explorer::run(&ctx, cmd).await,
-            Command::Health => commands::health::run(&ctx).await,
-            other => Err(anyhow::anyhow!(
-                "internal error: {other:?} was not turned into a current command"
-            )),
-        }
-    });
+    // The one place a command's output is printed.
+    let result = runtime
+        .block_on(cli.command.run(&ctx))
+        .map(|report| report.print(ctx.output));
     if let Err(e) = result {
         // One line: the outermost message, then its causes.
         let mut msg = e.to_string();

@@ -1,4 +1,5 @@
-//! Output: tables for people, JSON for scripts, and a spinner on stderr while waiting.
+//! Output: what a command reports ([`Report`]) printed once, as tables for people or JSON for
+//! scripts, and spinners and progress bars on stderr while waiting.
 
 use crate::cli::OutputFormat;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
@@ -6,8 +7,90 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::time::Duration;
 
+/// What a command prints: one JSON value for `--output json`, else its human form (lines and
+/// tables, in order). Handlers return it; [`Report::print`] is the only place output is written.
+#[derive(Default)]
+pub struct Report {
+    json: Value,
+    human: Vec<Human>,
+}
+
+enum Human {
+    Line(String),
+    Table(Table),
+}
+
+impl Report {
+    /// A report whose JSON form is `json` (add the human form with `line`, `kv` or `table`).
+    pub fn new(json: Value) -> Self {
+        Report {
+            json,
+            human: Vec::new(),
+        }
+    }
+
+    /// One record: `json`, or a two-column table of `rows`.
+    pub fn record(json: Value, rows: &[(&str, String)]) -> Self {
+        Report::new(json).kv(rows)
+    }
+
+    /// A list: `json`, or `table` (`empty` when there is nothing to list).
+    pub fn list(json: Value, is_empty: bool, empty: &str, table: Table) -> Self {
+        if is_empty {
+            Report::new(json).line(empty)
+        } else {
+            Report::new(json).table(table)
+        }
+    }
+
+    /// Nothing to print (the command wrote what it had to say itself, e.g. a daemon's log).
+    pub fn none() -> Self {
+        Report::default()
+    }
+
+    /// A line of text in the human form.
+    pub fn line(mut self, s: impl Into<String>) -> Self {
+        self.human.push(Human::Line(s.into()));
+        self
+    }
+
+    /// A two-column key/value table in the human form.
+    pub fn kv(mut self, rows: &[(&str, String)]) -> Self {
+        self.human.push(Human::Table(kv_table(rows)));
+        self
+    }
+
+    /// A table in the human form.
+    pub fn table(mut self, t: Table) -> Self {
+        self.human.push(Human::Table(t));
+        self
+    }
+
+    /// This report followed by `more`'s human form (the JSON form stays this report's).
+    pub fn then(mut self, more: Report) -> Self {
+        self.human.extend(more.human);
+        self
+    }
+
+    /// Prints the report in `format` on stdout.
+    pub fn print(&self, format: OutputFormat) {
+        if format == OutputFormat::Json {
+            if !self.json.is_null() || !self.human.is_empty() {
+                print_json(&self.json);
+            }
+            return;
+        }
+        for h in &self.human {
+            match h {
+                Human::Line(s) => println!("{s}"),
+                Human::Table(t) => println!("{t}"),
+            }
+        }
+    }
+}
+
 /// Prints a JSON value (pretty, stable field names).
-pub fn print_json(v: &Value) {
+fn print_json(v: &Value) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
         Err(_) => println!("{v}"),
@@ -18,15 +101,6 @@ pub fn print_json(v: &Value) {
 /// error, e.g. a retry after a network failure.
 pub fn note(msg: &str) {
     eprintln!("note: {msg}");
-}
-
-/// One record: stable JSON for scripts, or a two-column table for people.
-pub fn print_record(format: OutputFormat, v: &Value, rows: &[(&str, String)]) {
-    if format == OutputFormat::Json {
-        print_json(v);
-    } else {
-        println!("{}", kv_table(rows));
-    }
 }
 
 /// A table with a header row.

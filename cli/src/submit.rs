@@ -3,6 +3,7 @@
 
 use crate::context::Ctx;
 use crate::output::spinner;
+use crate::report::TxReport;
 use aitbc_client::{
     keys,
     rpc::RpcClient,
@@ -37,7 +38,8 @@ pub fn wallet_account(ctx: &Ctx, name: &str) -> Result<AccountId> {
     Ok(keys::parse_address(&ctx.keystore.address(name)?)?)
 }
 
-/// Signs `call` with wallet `name` and follows it; `Err` if it fails on chain.
+/// Signs `call` with wallet `name` and follows it; `Err` if it fails on chain. Returns the
+/// outcome (for the facts its events carry) and its [`TxReport`].
 pub async fn send_call(
     ctx: &Ctx,
     rpc: &RpcClient,
@@ -45,7 +47,7 @@ pub async fn send_call(
     call: RuntimeCall,
     label: &str,
     opts: SendOpts,
-) -> Result<(TxOutcome, Balance)> {
+) -> Result<(TxOutcome, TxReport)> {
     let from = wallet_account(ctx, name)?;
     let txo = TxOptions {
         tip: opts.tip,
@@ -62,6 +64,6 @@ pub async fn send_call(
     .await;
     pb.finish_and_clear();
     let outcome = result?.into_result()?;
-    let fee = outcome.fee_paid.unwrap_or(fee);
-    Ok((outcome, fee))
+    let report = TxReport::new(&outcome, outcome.fee_paid.unwrap_or(fee));
+    Ok((outcome, report))
 }

@@ -4,7 +4,7 @@
 //! the chain recomputes. Skipped (with a message) when the node binary has not been built.
 
 mod common;
-use aitbc_client::{keys, market};
+use aitbc_client::{jobs, keys};
 use aitbc_runtime::AIT;
 use common::*;
 use serde_json::{json, Value};
@@ -340,13 +340,13 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     let polled = cli.json(&["--wallet", "charlie", "miner", "poll"]);
     assert_eq!(polled["job_id"].as_u64(), Some(job), "{polled}");
     let chain = chain_job(&node.ws, job);
-    let metrics = market::Metrics {
+    let metrics = jobs::Metrics {
         compute_ms: 1_234,
         input_tokens: 5,
         output_tokens: 7,
     };
     let charlie = keys::pair_from_uri("//Charlie").unwrap();
-    let mut lying = market::submit_result(&charlie, &chain, b"Bonjour.", metrics);
+    let mut lying = jobs::submit_result(&charlie, &chain, b"Bonjour.", metrics);
     if let aitbc_runtime::RuntimeCall::Jobs(pallet_aitbc_jobs::Call::submit_result {
         result_hash,
         ..
@@ -356,7 +356,7 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     }
     let e = send_as(&node.ws, "//Charlie", lying).expect("refused");
     assert!(e.contains("Jobs.ResultHashMismatch"), "{e}");
-    let mut inflated = market::submit_result(&charlie, &chain, b"Bonjour.", metrics);
+    let mut inflated = jobs::submit_result(&charlie, &chain, b"Bonjour.", metrics);
     if let aitbc_runtime::RuntimeCall::Jobs(pallet_aitbc_jobs::Call::submit_result {
         metrics,
         ..
@@ -370,7 +370,7 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
     let e = send_as(
         &node.ws,
         "//Charlie",
-        market::submit_result(&bobs, &chain, b"Bonjour.", metrics),
+        jobs::submit_result(&bobs, &chain, b"Bonjour.", metrics),
     )
     .expect("refused");
     assert!(e.contains("Jobs.BadReceiptSignature"), "{e}");
@@ -379,7 +379,7 @@ fn job_types_options_provider_signed_receipts_and_result_hash() {
         send_as(
             &node.ws,
             "//Charlie",
-            market::submit_result(&charlie, &chain, b"Bonjour.", metrics)
+            jobs::submit_result(&charlie, &chain, b"Bonjour.", metrics)
         ),
         None
     );

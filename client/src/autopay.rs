@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::governance::governed_values;
-use crate::market::{self, JobType, MinerStatus};
+use crate::jobs::{self, JobType, MinerStatus};
 use crate::marketplace;
 use crate::metadata::NodeMetadata;
 use crate::rpc::RpcClient;
@@ -54,7 +54,7 @@ pub async fn suggest_payment(
     job_type: JobType,
     model: &str,
 ) -> Result<PaymentSuggestion> {
-    let wanted = market::model_name(model)?;
+    let wanted = jobs::model_name(model)?;
     let meta = NodeMetadata::fetch(rpc).await?;
     let window_blocks: BlockNumber = meta.constant("Jobs", "MinRunWindow")?;
     let window_secs = u64::from(window_blocks) * MILLISECS_PER_BLOCK / 1000;
@@ -67,8 +67,8 @@ pub async fn suggest_payment(
         .unwrap_or(0);
     let mut serving = Vec::new();
     loop {
-        let page = market::miners(rpc, serving.len() as u32, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::miners(rpc, serving.len() as u32, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         serving.extend(page);
         if done {
             break;

@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::metadata::NodeMetadata;
 use crate::rpc::RpcClient;
+use crate::runtime_api::DAO_API;
 use crate::tx::TxOutcome;
 use aitbc_runtime::{AccountId, Balance, BlockNumber, Runtime, RuntimeCall, RuntimeEvent};
 use codec::{Decode, Encode};
@@ -29,20 +30,7 @@ pub type ProposalInfo = aitbc_primitives::ProposalInfo<AccountId, Balance, Block
 pub type Action = GovernanceAction<Balance, BlockNumber>;
 
 async fn api<A: Encode, R: Decode>(rpc: &RpcClient, method: &str, args: A) -> Result<R> {
-    let name = format!("DaoApi_{method}");
-    let out = match rpc.state_call(&name, &args.encode(), None).await {
-        Ok(o) => o,
-        Err(Error::Rpc { message, .. })
-            if message.contains("DaoApi") || message.contains("not found") =>
-        {
-            return Err(Error::Unsupported {
-                url: rpc.url().to_string(),
-                what: format!("{name} (the node's runtime has no DAO)"),
-            })
-        }
-        Err(e) => return Err(e),
-    };
-    R::decode(&mut &out[..]).map_err(|e| Error::decode(&name, e))
+    DAO_API.call(rpc, method, args, None).await
 }
 
 // ---- queries ----
@@ -239,56 +227,15 @@ pub fn unvote(proposal_id: ProposalId) -> RuntimeCall {
     RuntimeCall::Dao(pallet_aitbc_dao::Call::unvote { proposal_id })
 }
 
-/// Parses a proposal id: `7` or `#7`.
-pub fn parse_proposal_id(s: &str) -> Result<ProposalId> {
-    s.trim().trim_start_matches('#').parse().map_err(|_| {
-        Error::InvalidInput(format!(
-            "proposal id {s:?} is not a number (proposal ids look like 7)"
-        ))
-    })
-}
-
-/// Parses a vote: `yes`, `no` or `abstain` (case-insensitive; `y`/`n`/`aye`/`nay` too).
-pub fn parse_vote(s: &str) -> Result<VoteChoice> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "yes" | "y" | "aye" => Ok(VoteChoice::Yes),
-        "no" | "n" | "nay" => Ok(VoteChoice::No),
-        "abstain" => Ok(VoteChoice::Abstain),
-        _ => Err(Error::InvalidInput(format!(
-            "vote {s:?} is not one of: yes, no, abstain"
-        ))),
-    }
-}
-
-/// The stable lowercase name of a vote.
-pub fn vote_name(v: VoteChoice) -> &'static str {
-    match v {
-        VoteChoice::Yes => "yes",
-        VoteChoice::No => "no",
-        VoteChoice::Abstain => "abstain",
-    }
-}
-
-/// The stable lowercase name of a job type.
-pub fn job_type_name(t: JobType) -> &'static str {
-    match t {
-        JobType::Inference => "inference",
-        JobType::Embedding => "embedding",
-        JobType::Training => "training",
-        JobType::Multimodal => "multimodal",
-        JobType::Streaming => "streaming",
-    }
-}
-
 fn parse_job_type(s: &str) -> Result<JobType> {
     let l = s.trim().to_ascii_lowercase();
     JOB_TYPES
         .into_iter()
-        .find(|t| job_type_name(*t) == l)
+        .find(|t| crate::jobs::job_type_name(*t) == l)
         .ok_or_else(|| {
             Error::InvalidInput(format!(
                 "job type {s:?} is not one of: {}",
-                JOB_TYPES.map(job_type_name).join(", ")
+                JOB_TYPES.map(crate::jobs::job_type_name).join(", ")
             ))
         })
 }
@@ -325,30 +272,6 @@ pub fn parse_percent(s: &str) -> Result<Perbill> {
         .filter(|v| *v <= 1_000_000_000)
         .ok_or_else(|| bad("more than 100%"))?;
     Ok(Perbill::from_parts(parts as u32))
-}
-
-/// A `Perbill` as a percentage without trailing zeros: `10%`, `2.5%`.
-pub fn percent_text(p: Perbill) -> String {
-    let parts = p.deconstruct();
-    let int = parts / 10_000_000;
-    let frac = parts % 10_000_000;
-    if frac == 0 {
-        format!("{int}%")
-    } else {
-        let f = format!("{frac:07}");
-        format!("{int}.{}%", f.trim_end_matches('0'))
-    }
-}
-
-/// A `Perbill` as a percentage rounded down to a tenth: `53.3%`, `75%` (for tables; use
-/// [`percent_text`] for the exact value).
-pub fn percent_short(p: Perbill) -> String {
-    let tenths = p.deconstruct() / 1_000_000;
-    if tenths.is_multiple_of(10) {
-        format!("{}%", tenths / 10)
-    } else {
-        format!("{}.{}%", tenths / 10, tenths % 10)
-    }
 }
 
 /// A 32-byte public key from SS58 or `0x` hex.
@@ -457,107 +380,9 @@ pub fn parse_action(s: &str) -> Result<Action> {
     }
 }
 
-/// The stable name of an action's kind: `miner-reward`, `min-job-payment`, ...
-pub fn action_kind(a: &Action) -> &'static str {
-    match a {
-        GovernanceAction::SetMinerReward(_) => "miner-reward",
-        GovernanceAction::SetMinJobPayment { .. } => "min-job-payment",
-        GovernanceAction::SetAckTimeout(_) => "ack-timeout",
-        GovernanceAction::SetSlashShare(_) => "slash-share",
-        GovernanceAction::SetAuthorities(_) => "validators",
-        GovernanceAction::SetProtocolFee(_) => "protocol-fee",
-        GovernanceAction::Signal => "signal",
-    }
-}
-
-/// An action in words: `set the miners' emission per era to 5.0 AIT`.
-pub fn action_text(a: &Action) -> String {
-    use crate::amount::format_amount as f;
-    match a {
-        GovernanceAction::SetMinerReward(v) => {
-            format!("set the miners' emission per era to {}", f(*v))
-        }
-        GovernanceAction::SetMinJobPayment { job_type, amount } => format!(
-            "set the minimum payment of {} jobs to {}",
-            job_type_name(*job_type),
-            f(*amount)
-        ),
-        GovernanceAction::SetAckTimeout(b) => {
-            format!("set the job acknowledgement timeout to {b} blocks")
-        }
-        GovernanceAction::SetSlashShare(p) => {
-            format!(
-                "set the stake slashed per missed deadline to {}",
-                percent_text(*p)
-            )
-        }
-        GovernanceAction::SetProtocolFee(p) => format!(
-            "set the protocol fee burned from every job payment to {}",
-            percent_text(*p)
-        ),
-        GovernanceAction::Signal => {
-            "none: a signal proposal (the decision is recorded on chain, nothing is enacted)"
-                .to_string()
-        }
-        GovernanceAction::SetAuthorities(list) => format!(
-            "replace the validator set with {} validator(s): {}",
-            list.len(),
-            list.iter()
-                .map(|k| crate::keys::to_ss58(&AccountId::from(k.aura)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// The stable lowercase name of a proposal status: `voting`, `approved`, `enacted`,
-/// `enactment_failed`, `rejected`, `quorum_not_reached`, `signal_passed`.
-pub fn status_name(s: &ProposalStatus<BlockNumber>) -> &'static str {
-    match s {
-        ProposalStatus::Voting => "voting",
-        ProposalStatus::Approved { .. } => "approved",
-        ProposalStatus::Enacted { .. } => "enacted",
-        ProposalStatus::EnactmentFailed { .. } => "enactment_failed",
-        ProposalStatus::Rejected => "rejected",
-        ProposalStatus::QuorumNotReached => "quorum_not_reached",
-        ProposalStatus::SignalPassed { .. } => "signal_passed",
-    }
-}
-
 /// Whether voting on the proposal is over (its status is no longer `Voting`).
 pub fn voting_ended(s: &ProposalStatus<BlockNumber>) -> bool {
     !matches!(s, ProposalStatus::Voting)
-}
-
-/// The final decision of an ended proposal: `passed`, `rejected` or `quorum_not_reached`;
-/// `None` while voting.
-pub fn decision(s: &ProposalStatus<BlockNumber>) -> Option<&'static str> {
-    match s {
-        ProposalStatus::Voting => None,
-        ProposalStatus::Approved { .. }
-        | ProposalStatus::Enacted { .. }
-        | ProposalStatus::EnactmentFailed { .. }
-        | ProposalStatus::SignalPassed { .. } => Some("passed"),
-        ProposalStatus::Rejected => Some("rejected"),
-        ProposalStatus::QuorumNotReached => Some("quorum_not_reached"),
-    }
-}
-
-/// The result of a signal proposal as `governance result` shows it: `signal: passed` or
-/// `signal: rejected`; `None` for proposals with an action and while voting.
-pub fn signal_result(p: &Proposal) -> Option<&'static str> {
-    if p.action != GovernanceAction::Signal {
-        return None;
-    }
-    match decision(&p.status)? {
-        "passed" => Some("signal: passed"),
-        _ => Some("signal: rejected"),
-    }
-}
-
-/// UTF-8 text of a title or description (lossy).
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn dao_event(e: &RuntimeEvent) -> Option<&pallet_aitbc_dao::Event<Runtime>> {
@@ -594,23 +419,6 @@ pub fn reward_claimed(outcome: &TxOutcome) -> Option<Balance> {
 mod tests {
     use super::*;
     use aitbc_runtime::AIT;
-
-    #[test]
-    fn votes() {
-        assert_eq!(parse_vote("yes").unwrap(), VoteChoice::Yes);
-        assert_eq!(parse_vote(" NO ").unwrap(), VoteChoice::No);
-        assert_eq!(parse_vote("Abstain").unwrap(), VoteChoice::Abstain);
-        let e = parse_vote("maybe").unwrap_err().to_string();
-        assert!(
-            e.contains("\"maybe\"") && e.contains("yes, no, abstain"),
-            "{e}"
-        );
-        for v in [VoteChoice::Yes, VoteChoice::No, VoteChoice::Abstain] {
-            assert_eq!(parse_vote(vote_name(v)).unwrap(), v);
-        }
-        assert_eq!(parse_proposal_id("#3").unwrap(), 3);
-        assert!(parse_proposal_id("three").is_err());
-    }
 
     #[test]
     fn actions() {
@@ -668,8 +476,6 @@ mod tests {
             let e = parse_action(bad).unwrap_err().to_string();
             assert!(e.contains(why), "{bad}: {e}");
         }
-        assert_eq!(action_kind(&v), "validators");
-        assert!(action_text(&GovernanceAction::SetMinerReward(5 * AIT)).contains("5.0 AIT"));
     }
 
     #[test]
@@ -680,12 +486,6 @@ mod tests {
         assert!(parse_percent("0.00000001").is_err());
         assert!(parse_percent("x").is_err());
         assert!(parse_percent("%").is_err());
-        assert_eq!(percent_text(Perbill::from_percent(10)), "10%");
-        assert_eq!(percent_text(Perbill::from_parts(25_000_000)), "2.5%");
-        assert_eq!(percent_text(Perbill::from_parts(1)), "0.0000001%");
-        assert_eq!(percent_short(Perbill::from_parts(533_488_837)), "53.3%");
-        assert_eq!(percent_short(Perbill::from_percent(75)), "75%");
-        assert_eq!(percent_short(Perbill::from_parts(999_999)), "0%");
     }
 
     #[test]
@@ -710,23 +510,6 @@ mod tests {
         assert!(e.contains("4097 bytes"), "{e}");
         assert_eq!(&vote(1, VoteChoice::Yes, AIT).encode()[..2], &[14, 1]);
         assert_eq!(&unvote(1).encode()[..2], &[14, 2]);
-    }
-
-    #[test]
-    fn statuses() {
-        assert_eq!(status_name(&ProposalStatus::Voting), "voting");
-        assert_eq!(decision(&ProposalStatus::Voting), None);
-        assert!(!voting_ended(&ProposalStatus::Voting));
-        assert_eq!(decision(&ProposalStatus::Enacted { at: 3 }), Some("passed"));
-        assert_eq!(
-            status_name(&ProposalStatus::EnactmentFailed { at: 3 }),
-            "enactment_failed"
-        );
-        assert_eq!(decision(&ProposalStatus::Rejected), Some("rejected"));
-        assert_eq!(
-            decision(&ProposalStatus::QuorumNotReached),
-            Some("quorum_not_reached")
-        );
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - [`blocks`]: decoded blocks, extrinsics and events for explorers.
 //! - [`metadata`]: pallet/call/event/error names from the runtime's metadata, and the node's
 //!   constants.
+//! - [`jobs`]: compute jobs, results, receipts and miners (the compute market).
+//! - [`runtime_api`]: runtime API calls by name, SCALE in and out.
 //! - [`marketplace`]: GPU listings, bookings, offers and the pricing oracle.
 //! - [`governance`]: DAO proposals, votes, rules and the governed parameters.
 //! - [`autopay`]: the payment the pricing oracle suggests for a job.
@@ -20,14 +22,15 @@ pub mod autopay;
 pub mod blocks;
 pub mod error;
 pub mod governance;
+pub mod jobs;
 pub mod keys;
 pub mod keystore;
-pub mod market;
 pub mod marketplace;
 pub mod metadata;
 pub mod receipt_proof;
 pub mod retry;
 pub mod rpc;
+pub mod runtime_api;
 pub mod state;
 pub mod tx;
 

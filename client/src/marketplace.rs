@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::metadata::NodeMetadata;
 use crate::rpc::RpcClient;
+use crate::runtime_api::MARKETPLACE_API;
 use crate::tx::TxOutcome;
 use aitbc_runtime::{AccountId, Balance, BlockNumber, Hash, RuntimeCall, RuntimeEvent};
 use codec::{Decode, Encode};
@@ -29,20 +30,7 @@ pub type Offer = aitbc_primitives::Offer<AccountId, Balance, BlockNumber>;
 pub type PriceStats = aitbc_primitives::PriceStats<Balance>;
 
 async fn api<A: Encode, R: Decode>(rpc: &RpcClient, method: &str, args: A) -> Result<R> {
-    let name = format!("MarketplaceApi_{method}");
-    let out = match rpc.state_call(&name, &args.encode(), None).await {
-        Ok(o) => o,
-        Err(Error::Rpc { message, .. })
-            if message.contains("MarketplaceApi") || message.contains("not found") =>
-        {
-            return Err(Error::Unsupported {
-                url: rpc.url().to_string(),
-                what: format!("{name} (the node's runtime has no GPU marketplace)"),
-            })
-        }
-        Err(e) => return Err(e),
-    };
-    R::decode(&mut &out[..]).map_err(|e| Error::decode(&name, e))
+    MARKETPLACE_API.call(rpc, method, args, None).await
 }
 
 // ---- queries ----
@@ -220,24 +208,6 @@ pub fn region(region: &str) -> Result<Region> {
     bounded("the region", region.trim().as_bytes().to_vec())
 }
 
-/// Parses a listing id: `7` or `#7`.
-pub fn parse_listing_id(s: &str) -> Result<ListingId> {
-    s.trim().trim_start_matches('#').parse().map_err(|_| {
-        Error::InvalidInput(format!(
-            "listing id {s:?} is not a number (listing ids look like 7)"
-        ))
-    })
-}
-
-/// Parses a booking id: `7` or `#7`.
-pub fn parse_booking_id(s: &str) -> Result<BookingId> {
-    s.trim().trim_start_matches('#').parse().map_err(|_| {
-        Error::InvalidInput(format!(
-            "booking id {s:?} is not a number (booking ids look like 7)"
-        ))
-    })
-}
-
 /// Listing terms, checked as the pallet checks them (so a bad listing is refused before it is
 /// signed): at least one GPU, non-zero VRAM and rate, and a window `from < until`.
 pub fn listing_terms(
@@ -331,21 +301,6 @@ pub fn release(booking_id: BookingId) -> RuntimeCall {
 }
 
 // ---- names and events ----
-
-/// The stable lowercase name of a booking status: `requested`, `confirmed`, `paid`, `refunded`.
-pub fn booking_status_name(s: &BookingStatus<BlockNumber>) -> &'static str {
-    match s {
-        BookingStatus::Requested { .. } => "requested",
-        BookingStatus::Confirmed { .. } => "confirmed",
-        BookingStatus::Paid => "paid",
-        BookingStatus::Refunded => "refunded",
-    }
-}
-
-/// UTF-8 text of a GPU model or region (lossy).
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn market_event(
     e: &RuntimeEvent,
@@ -468,25 +423,6 @@ mod tests {
     fn cost_and_ids() {
         assert_eq!(booking_cost(&listing(AIT / 2, 2), 3).unwrap(), 3 * AIT);
         assert!(booking_cost(&listing(Balance::MAX / 2, 3), 1).is_err());
-        assert_eq!(parse_listing_id("#12").unwrap(), 12);
-        assert_eq!(parse_booking_id(" 4 ").unwrap(), 4);
-        let e = parse_listing_id("abc").unwrap_err().to_string();
-        assert!(e.contains("\"abc\"") && e.contains("listing id"), "{e}");
-        assert!(parse_booking_id("-1").is_err());
-    }
-
-    #[test]
-    fn status_names() {
-        assert_eq!(
-            booking_status_name(&BookingStatus::Requested { confirm_by: 3 }),
-            "requested"
-        );
-        assert_eq!(
-            booking_status_name(&BookingStatus::Confirmed { ends_at: 3 }),
-            "confirmed"
-        );
-        assert_eq!(booking_status_name(&BookingStatus::Paid), "paid");
-        assert_eq!(booking_status_name(&BookingStatus::Refunded), "refunded");
     }
 
     #[test]

@@ -198,11 +198,10 @@ impl UnsignedTx {
 pub async fn estimate_fee(rpc: &RpcClient, tx: &SignedTx) -> Result<Balance> {
     let mut args = tx.encoded.clone();
     (tx.encoded.len() as u32).encode_to(&mut args);
-    let out = rpc
-        .state_call("TransactionPaymentApi_query_info", &args, None)
-        .await?;
     let info: pallet_transaction_payment::RuntimeDispatchInfo<Balance, sp_runtime::Weight> =
-        codec::Decode::decode(&mut &out[..]).map_err(|e| Error::decode("fee estimate", e))?;
+        crate::runtime_api::TRANSACTION_PAYMENT_API
+            .call_raw(rpc, "query_info", &args, None)
+            .await?;
     Ok(info.partial_fee)
 }
 

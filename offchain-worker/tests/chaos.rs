@@ -38,7 +38,7 @@ use std::{
 };
 
 use aitbc_client::{
-    keys, market,
+    jobs, keys,
     rpc::RpcClient,
     state,
     tx::{self, TxOptions},
@@ -487,12 +487,12 @@ fn account(uri: &str) -> (keys::Pair, AccountId) {
 }
 
 /// The job client's jobs, all pages, at the best block.
-async fn client_jobs(c: &RpcClient, owner: &AccountId) -> Result<Vec<market::Job>, ClientError> {
+async fn client_jobs(c: &RpcClient, owner: &AccountId) -> Result<Vec<jobs::Job>, ClientError> {
     let mut out = Vec::new();
     let mut from = 0;
     loop {
-        let page = market::jobs_by_owner(c, owner, from, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::jobs_by_owner(c, owner, from, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         if let Some(last) = page.last() {
             from = last.id + 1;
         }
@@ -655,7 +655,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         .expect("start header")
         .number;
     let (_, miner_account) = account(MINER);
-    let slashed_start = market::miner(&full, &miner_account)
+    let slashed_start = jobs::miner(&full, &miner_account)
         .await
         .expect("miner")
         .map(|m| m.miner.slashed)
@@ -737,13 +737,13 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         gate: Some((open_jobs.clone(), MAX_OPEN_JOBS)),
         make_call: Box::new(|nonce| {
             let prompt = format!("Name a colour. (chaos job {nonce})");
-            market::submit_job(
-                market::JobType::Inference,
+            jobs::submit_job(
+                jobs::JobType::Inference,
                 "smollm2",
-                market::prompt_input(&prompt).expect("prompt"),
+                jobs::prompt_input(&prompt).expect("prompt"),
                 JOB_BUDGET,
                 JOB_TTL_BLOCKS,
-                market::Requirements::default(),
+                jobs::Requirements::default(),
             )
             .expect("job call")
         }),
@@ -906,15 +906,15 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
     let (mut paid, mut failed, mut expired, mut cancelled) = (0u32, 0u32, 0u32, 0u32);
     for j in &jobs {
         match j.status {
-            market::Status::Completed => paid += 1,
-            market::Status::Failed => failed += 1,
-            market::Status::Expired => expired += 1,
-            market::Status::Cancelled => cancelled += 1,
+            jobs::Status::Completed => paid += 1,
+            jobs::Status::Failed => failed += 1,
+            jobs::Status::Expired => expired += 1,
+            jobs::Status::Cancelled => cancelled += 1,
             other => {
                 lock(&st).violation(format!("job #{} is still {other:?}", j.id));
             }
         }
-        if j.status != market::Status::Completed {
+        if j.status != jobs::Status::Completed {
             println!(
                 "job #{} ended {:?} (miner {:?}, expires at #{}): {:?}",
                 j.id,
@@ -934,7 +934,7 @@ async fn validators_killed_at_random_lose_no_finalized_block_job_or_money() {
         }
     }
 
-    let miner = market::miner(&full, &miner_account)
+    let miner = jobs::miner(&full, &miner_account)
         .await
         .expect("miner")
         .expect("the miner is registered");

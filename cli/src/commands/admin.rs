@@ -1,13 +1,18 @@
 //! `aitbc admin ...`: network-wide tables of miners and jobs, and the validator set.
 
-use crate::commands::client::print_jobs;
+use crate::commands::client::jobs_report;
 use crate::commands::jobs_view::{hardware_text, miner_json, miner_status_text};
 use crate::context::Ctx;
-use crate::output::{print_json, short, table};
-use aitbc_client::{amount::format_amount, keys, market};
+use crate::output::{short, table, Report};
+use crate::parse;
+use aitbc_client::{
+    amount::format_amount,
+    jobs::{self, JobStatus},
+    keys,
+    runtime_api::RuntimeApi,
+};
 use anyhow::Result;
-use clap::Subcommand;
-use codec::Decode;
+use clap::{Args, Subcommand};
 use serde_json::json;
 use sp_core::crypto::AccountId32;
 
@@ -15,55 +20,68 @@ use sp_core::crypto::AccountId32;
 pub enum AdminCmd {
     /// All registered miners.
     #[command(after_help = "Example:\n  aitbc admin miners")]
-    Miners {
-        /// At most this many miners.
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-    },
+    Miners(MinersArgs),
     /// Jobs across the network, newest first.
     #[command(after_help = "Example:\n  aitbc admin jobs --status queued")]
-    Jobs {
-        /// Only jobs in this status.
-        #[arg(long)]
-        status: Option<String>,
-        /// At most this many jobs.
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
+    Jobs(JobsArgs),
     /// The validator set at the best block: Aura authors and GRANDPA voters, with the GRANDPA
     /// set id, and the connected node's peers.
     #[command(after_help = "Example:\n  aitbc admin validators")]
-    Validators,
+    Validators(ValidatorsArgs),
 }
 
-pub async fn run(ctx: &Ctx, cmd: AdminCmd) -> Result<()> {
-    match cmd {
-        AdminCmd::Miners { limit } => miners(ctx, limit).await,
-        AdminCmd::Jobs { status, limit } => jobs(ctx, status.as_deref(), limit).await,
-        AdminCmd::Validators => validators(ctx).await,
+impl AdminCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            AdminCmd::Miners(a) => a.run(ctx).await,
+            AdminCmd::Jobs(a) => a.run(ctx).await,
+            AdminCmd::Validators(a) => a.run(ctx).await,
+        }
     }
 }
 
-async fn miners(ctx: &Ctx, limit: u32) -> Result<()> {
+/// `aitbc admin miners`.
+#[derive(Args, Debug)]
+pub struct MinersArgs {
+    /// At most this many miners.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+}
+
+/// `aitbc admin jobs`.
+#[derive(Args, Debug)]
+pub struct JobsArgs {
+    /// Only jobs in this status.
+    #[arg(long, value_parser = parse::job_status)]
+    pub status: Option<JobStatus>,
+    /// At most this many jobs.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// `aitbc admin validators`.
+#[derive(Args, Debug)]
+pub struct ValidatorsArgs {}
+
+impl MinersArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        miners(ctx, self.limit).await
+    }
+}
+
+async fn miners(ctx: &Ctx, limit: u32) -> Result<Report> {
     let rpc = ctx.connect().await?;
     let mut all = Vec::new();
     while all.len() < limit as usize {
-        let page = market::miners(&rpc, all.len() as u32, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::miners(&rpc, all.len() as u32, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         all.extend(page);
         if done {
             break;
         }
     }
     all.truncate(limit as usize);
-    if ctx.json() {
-        print_json(&json!(all.iter().map(miner_json).collect::<Vec<_>>()));
-        return Ok(());
-    }
-    if all.is_empty() {
-        println!("No miners registered.");
-        return Ok(());
-    }
+    let v = json!(all.iter().map(miner_json).collect::<Vec<_>>());
     let mut t = table(&[
         "miner_id",
         "status",
@@ -98,42 +116,54 @@ async fn miners(ctx: &Ctx, limit: u32) -> Result<()> {
             v["reputation"].as_str().unwrap_or_default().to_string(),
         ]);
     }
-    println!("{t}");
-    Ok(())
+    Ok(Report::list(v, all.is_empty(), "No miners registered.", t))
 }
 
-async fn jobs(ctx: &Ctx, status: Option<&str>, limit: u32) -> Result<()> {
+impl JobsArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        jobs(ctx, self.status, self.limit).await
+    }
+}
+
+async fn jobs(ctx: &Ctx, status: Option<JobStatus>, limit: u32) -> Result<Report> {
     let statuses = match status {
-        Some(s) => vec![market::parse_status(s)?],
-        None => market::ALL_STATUSES.to_vec(),
+        Some(s) => vec![s],
+        None => jobs::ALL_STATUSES.to_vec(),
     };
     let rpc = ctx.connect().await?;
     let mut all = Vec::new();
     for s in statuses {
-        all.extend(market::all_jobs_by_status(&rpc, s, 10_000).await?);
+        all.extend(jobs::all_jobs_by_status(&rpc, s, 10_000).await?);
     }
     all.sort_by_key(|j| std::cmp::Reverse(j.id));
     all.truncate(limit as usize);
-    print_jobs(ctx, &all, "No jobs.");
-    Ok(())
+    Ok(jobs_report(&all, "No jobs."))
 }
 
-async fn validators(ctx: &Ctx) -> Result<()> {
+/// The Aura and GRANDPA runtime APIs (every Substrate node has them).
+const AURA_API: RuntimeApi = RuntimeApi {
+    name: "AuraApi",
+    missing: None,
+};
+const GRANDPA_API: RuntimeApi = RuntimeApi {
+    name: "GrandpaApi",
+    missing: None,
+};
+
+impl ValidatorsArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        validators(ctx).await
+    }
+}
+
+async fn validators(ctx: &Ctx) -> Result<Report> {
     let rpc = ctx.connect().await?;
     let best = rpc.block_hash(None).await?;
-    let decode_err = |what: &str| anyhow::anyhow!("the node returned an undecodable {what}");
-    let raw = rpc.state_call("AuraApi_authorities", &[], best).await?;
-    let aura =
-        Vec::<[u8; 32]>::decode(&mut &raw[..]).map_err(|_| decode_err("Aura authority list"))?;
-    let raw = rpc
-        .state_call("GrandpaApi_grandpa_authorities", &[], best)
+    let aura: Vec<[u8; 32]> = AURA_API.call(&rpc, "authorities", (), best).await?;
+    let grandpa: Vec<([u8; 32], u64)> = GRANDPA_API
+        .call(&rpc, "grandpa_authorities", (), best)
         .await?;
-    let grandpa = Vec::<([u8; 32], u64)>::decode(&mut &raw[..])
-        .map_err(|_| decode_err("GRANDPA authority list"))?;
-    let raw = rpc
-        .state_call("GrandpaApi_current_set_id", &[], best)
-        .await?;
-    let set_id = u64::decode(&mut &raw[..]).map_err(|_| decode_err("GRANDPA set id"))?;
+    let set_id: u64 = GRANDPA_API.call(&rpc, "current_set_id", (), best).await?;
     // `system_peers` is an unsafe method: a node serving only safe methods does not list its
     // peers, and the validator set is still worth showing.
     let peers = rpc.system_peers().await.ok();
@@ -150,33 +180,28 @@ async fn validators(ctx: &Ctx) -> Result<()> {
             (a, g, w)
         })
         .collect();
-    if ctx.json() {
-        print_json(&json!({
-            "grandpa_set_id": set_id,
-            "validators": rows.iter().map(|(a, g, w)| json!({"aura": a, "grandpa": g, "weight": w})).collect::<Vec<_>>(),
-            "peers": peers,
-        }));
-        return Ok(());
-    }
-    println!(
+    let v = json!({
+        "grandpa_set_id": set_id,
+        "validators": rows.iter().map(|(a, g, w)| json!({"aura": a, "grandpa": g, "weight": w})).collect::<Vec<_>>(),
+        "peers": peers,
+    });
+    let r = Report::new(v).line(format!(
         "{} Aura authorities, {} GRANDPA voters (set {set_id}); blocks are final with votes of more than 2/3 of the weight",
         aura.len(),
         grandpa.len()
-    );
+    ));
     let mut t = table(&["#", "aura (author key)", "grandpa (voter key)", "weight"]);
     for (i, (a, g, w)) in rows.iter().enumerate() {
         t.add_row(vec![i.to_string(), a.clone(), g.clone(), w.to_string()]);
     }
-    println!("{t}");
+    let r = r.table(t);
     let Some(peers) = peers else {
-        println!(
-            "The node does not list its peers to this caller (system_peers is an unsafe RPC method: ask the node on its own machine, or one started with --rpc-methods unsafe)."
-        );
-        return Ok(());
+        return Ok(r.line(
+            "The node does not list its peers to this caller (system_peers is an unsafe RPC method: ask the node on its own machine, or one started with --rpc-methods unsafe).",
+        ));
     };
     if peers.is_empty() {
-        println!("The node has no peers.");
-        return Ok(());
+        return Ok(r.line("The node has no peers."));
     }
     let mut t = table(&["peer", "role", "best", "finalized"]);
     for p in &peers {
@@ -193,6 +218,5 @@ async fn validators(ctx: &Ctx) -> Result<()> {
                 .unwrap_or_default(),
         ]);
     }
-    println!("{t}");
-    Ok(())
+    Ok(r.table(t))
 }

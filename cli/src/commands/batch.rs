@@ -7,14 +7,15 @@
 //! `aitbc_client::tx::submit_and_watch`). A transaction the pool refuses leaves its nonce
 //! unused: the next line to be signed takes it, so later transactions are not stuck behind it.
 
-use crate::commands::client::{job_to_send, JobToSend, JobTypeArg, SubmitArgs};
+use crate::commands::job_submit::{job_to_send, JobToSend, JobTypeArg, SubmitArgs};
 use crate::context::Ctx;
-use crate::output::{print_json, progress_bar, table};
+use crate::names;
+use crate::output::{progress_bar, table, Report};
 use crate::submit::wallet_account;
 use aitbc_client::{
     amount::{format_amount, format_amount_json},
     autopay::{suggest_payment, PaymentSuggestion},
-    market,
+    jobs,
     runtime::{AccountId, Balance, Nonce},
     state,
     tx::{self, TxOptions, WaitFor},
@@ -26,6 +27,11 @@ use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
+
+/// A line's `"payment"`, in AIT (greater than zero).
+fn line_payment(p: &str) -> std::result::Result<Balance, String> {
+    crate::parse::positive_amount(p).map_err(|e| e.to_string())
+}
 
 /// Keys a batch line may have.
 const LINE_KEYS: [&str; 5] = ["prompt", "model", "payment", "ttl", "options"];
@@ -57,8 +63,8 @@ pub fn parse_line(line: &str, base: &SubmitArgs) -> std::result::Result<SubmitAr
     }
     match obj.get("payment") {
         None => {}
-        Some(Value::String(p)) => a.payment = Some(p.clone()),
-        Some(Value::Number(n)) => a.payment = Some(n.to_string()),
+        Some(Value::String(p)) => a.payment = Some(line_payment(p)?),
+        Some(Value::Number(n)) => a.payment = Some(line_payment(&n.to_string())?),
         Some(other) => return Err(format!("\"payment\" must be an amount in AIT, not {other}")),
     }
     if a.payment.is_some() {
@@ -189,7 +195,7 @@ async fn check_line(
             Some(Err(e)) => return Err(e.clone()),
             None => return Err("no price suggestion".into()),
         };
-        args.payment = Some(format_amount_json(s.payment));
+        args.payment = Some(s.payment);
         args.auto_pay = false;
         suggestion = Some(s);
     }
@@ -202,7 +208,9 @@ async fn check_line(
     Ok(job)
 }
 
-pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
+/// Submits every line of `a.batch_file`; the summary is the report (printed before the error
+/// when some lines were not submitted).
+pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<Report> {
     let Some(path) = a.batch_file.clone() else {
         bail!("no --batch-file");
     };
@@ -302,10 +310,10 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         pb.finish_and_clear();
         for (line, job, res) in sent {
             let outcome = match res {
-                Ok(o) => match market::submitted_job_id(&o) {
+                Ok(o) => match jobs::submitted_job_id(&o) {
                     Some(id) => {
-                        let status = match market::job(&rpc, id).await? {
-                            Some(j) => market::status_name(j.status).to_string(),
+                        let status = match jobs::job(&rpc, id).await? {
+                            Some(j) => names::job_status_name(j.status).to_string(),
                             None => "unknown".to_string(),
                         };
                         Outcome::Submitted {
@@ -327,7 +335,7 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         }
     }
     rows.sort_by_key(|r| r.line);
-    print_summary(ctx, &rows);
+    let report = summary(&rows);
     let failed: Vec<String> = rows
         .iter()
         .filter_map(|r| match &r.outcome {
@@ -337,6 +345,7 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
         })
         .collect();
     if !failed.is_empty() {
+        report.print(ctx.output);
         bail!(
             "{} of {} lines were not submitted: {}",
             failed.len(),
@@ -344,41 +353,37 @@ pub async fn run(ctx: &Ctx, a: SubmitArgs) -> Result<()> {
             failed.join("; ")
         );
     }
-    Ok(())
+    Ok(report)
 }
 
-fn print_summary(ctx: &Ctx, rows: &[Row]) {
-    if ctx.json() {
-        let v: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                let mut v = json!({
-                    "line": r.line,
-                    "model": r.model,
-                    "payment": format_amount_json(r.budget),
-                });
-                match &r.outcome {
-                    Outcome::Submitted {
-                        job_id,
-                        tx_hash,
-                        status,
-                    } => {
-                        v["job_id"] = json!(job_id);
-                        v["status"] = json!(status);
-                        v["tx_hash"] = json!(tx_hash);
-                    }
-                    Outcome::Bad(e) | Outcome::Failed(e) => {
-                        v["job_id"] = Value::Null;
-                        v["status"] = json!("not submitted");
-                        v["error"] = json!(e);
-                    }
+fn summary(rows: &[Row]) -> Report {
+    let v: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut v = json!({
+                "line": r.line,
+                "model": r.model,
+                "payment": format_amount_json(r.budget),
+            });
+            match &r.outcome {
+                Outcome::Submitted {
+                    job_id,
+                    tx_hash,
+                    status,
+                } => {
+                    v["job_id"] = json!(job_id);
+                    v["status"] = json!(status);
+                    v["tx_hash"] = json!(tx_hash);
                 }
-                v
-            })
-            .collect();
-        print_json(&json!(v));
-        return;
-    }
+                Outcome::Bad(e) | Outcome::Failed(e) => {
+                    v["job_id"] = Value::Null;
+                    v["status"] = json!("not submitted");
+                    v["error"] = json!(e);
+                }
+            }
+            v
+        })
+        .collect();
     let mut t = table(&["line", "job_id", "status", "model", "payment", "tx / error"]);
     for r in rows {
         let (id, status, detail) = match &r.outcome {
@@ -407,7 +412,7 @@ fn print_summary(ctx: &Ctx, rows: &[Row]) {
             detail,
         ]);
     }
-    println!("{t}");
+    Report::new(json!(v)).table(t)
 }
 
 #[cfg(test)]
@@ -415,6 +420,7 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
     use crate::commands::client::ClientCmd;
+    use aitbc_client::runtime::AIT;
     use clap::Parser;
 
     fn base(extra: &[&str]) -> SubmitArgs {
@@ -431,7 +437,7 @@ mod tests {
         let b = base(&["--model", "smollm2", "--payment", "1"]);
         let a = parse_line(r#"{"prompt":"hi"}"#, &b).unwrap();
         assert_eq!(a.model.as_deref(), Some("smollm2"));
-        assert_eq!(a.payment.as_deref(), Some("1"));
+        assert_eq!(a.payment, Some(AIT));
         assert_eq!(a.data.as_deref(), Some(r#"{"prompt":"hi"}"#));
         let a = parse_line(
             r#"{"prompt":"hi","model":"llama3","payment":2.5,"ttl":900}"#,
@@ -439,7 +445,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.model.as_deref(), Some("llama3"));
-        assert_eq!(a.payment.as_deref(), Some("2.5"));
+        assert_eq!(a.payment, Some(5 * AIT / 2));
         assert_eq!(a.ttl, 900);
         assert!(a.batch_file.is_none());
     }

@@ -4,18 +4,24 @@
 //! current values of the governed parameters.
 
 use crate::context::Ctx;
-use crate::output::{kv_table, print_json, table};
+use crate::names;
+use crate::output::{table, Report};
+use crate::parse;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::{blocks_text, Clock};
 use aitbc_client::{
-    amount::{format_amount, format_amount_json, parse_positive_amount},
-    governance::{self as gov, Action, DaoRules, GovernanceAction, ProposalInfo, ProposalStatus},
+    amount::{format_amount, format_amount_json},
+    governance::{
+        self as gov, Action, DaoRules, GovernanceAction, ProposalId, ProposalInfo, ProposalStatus,
+        VoteChoice,
+    },
     keys,
     metadata::NodeMetadata,
     rpc::RpcClient,
+    runtime::Balance,
 };
 use anyhow::{bail, Context as _, Result};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug)]
@@ -24,81 +30,101 @@ pub enum GovernanceCmd {
     #[command(
         after_help = "Examples:\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Proposal to increase base reward by 5%\" --amount 1000\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Reward 2 AIT per receipt\" --amount 1000 --action miner-reward=2\n  aitbc governance propose --title \"Cheaper embeddings\" --amount 100 --action min-job-payment=embedding:0.005\n\nActions: miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS,\n         slash-share=PERCENT, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)"
     )]
-    Propose {
-        /// Title (at most 128 bytes).
-        #[arg(long)]
-        title: String,
-        /// Description (at most 4096 bytes).
-        #[arg(long, default_value = "")]
-        description: String,
-        /// Deposit to hold, in AIT (at least the DAO's minimum; returned when voting ends unless
-        /// the turnout is far below the quorum).
-        #[arg(long)]
-        amount: String,
-        /// The parameter change enacted if the proposal passes, e.g. miner-reward=2. Without
-        /// it the proposal is a signal: voted and decided the same way, the decision recorded
-        /// on chain ("signal: passed" / "signal: rejected"), nothing enacted.
-        #[arg(long)]
-        action: Option<String>,
-    },
+    Propose(ProposeArgs),
     /// Vote on a proposal: the amount is locked until voting ends (one token, one vote).
     #[command(after_help = "Example:\n  aitbc governance vote 0 --vote yes --amount 500")]
-    Vote {
-        /// Proposal id.
-        proposal_id: String,
-        /// yes, no or abstain.
-        #[arg(long)]
-        vote: String,
-        /// Amount to lock and count, in AIT.
-        #[arg(long)]
-        amount: String,
-    },
+    Vote(VoteArgs),
     /// Withdraw this wallet's vote while voting is open; the lock is released.
     #[command(after_help = "Example:\n  aitbc governance unvote 0")]
-    Unvote {
-        /// Proposal id.
-        proposal_id: String,
-    },
+    Unvote(UnvoteArgs),
     /// A proposal's tallies, quorum, approval and (once voting ended) decision.
     #[command(after_help = "Example:\n  aitbc governance result 0")]
-    Result {
-        /// Proposal id.
-        proposal_id: String,
-    },
+    Result(ResultArgs),
     /// All proposals, newest first.
     #[command(after_help = "Example:\n  aitbc governance list --open")]
-    List {
-        /// Only open proposals (voting, awaiting enactment or unlocking votes).
-        #[arg(long)]
-        open: bool,
-        /// At most this many proposals.
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
+    List(ListArgs),
     /// The DAO's rules and the current values of the parameters it governs.
     #[command(after_help = "Example:\n  aitbc governance params")]
-    Params,
+    Params(ParamsArgs),
 }
 
-pub async fn run(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
-    match cmd {
-        GovernanceCmd::Propose {
-            title,
-            description,
-            amount,
-            action,
-        } => propose(ctx, &title, &description, &amount, action.as_deref()).await,
-        GovernanceCmd::Vote {
-            proposal_id,
-            vote,
-            amount,
-        } => cast_vote(ctx, &proposal_id, &vote, &amount).await,
-        GovernanceCmd::Unvote { proposal_id } => unvote(ctx, &proposal_id).await,
-        GovernanceCmd::Result { proposal_id } => result(ctx, &proposal_id).await,
-        GovernanceCmd::List { open, limit } => list(ctx, open, limit).await,
-        GovernanceCmd::Params => params(ctx).await,
+impl GovernanceCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            GovernanceCmd::Propose(a) => a.run(ctx).await,
+            GovernanceCmd::Vote(a) => a.run(ctx).await,
+            GovernanceCmd::Unvote(a) => a.run(ctx).await,
+            GovernanceCmd::Result(a) => a.run(ctx).await,
+            GovernanceCmd::List(a) => a.run(ctx).await,
+            GovernanceCmd::Params(a) => a.run(ctx).await,
+        }
     }
 }
+
+/// `aitbc governance propose`.
+#[derive(Args, Debug)]
+pub struct ProposeArgs {
+    /// Title (at most 128 bytes).
+    #[arg(long)]
+    pub title: String,
+    /// Description (at most 4096 bytes).
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Deposit to hold, in AIT (at least the DAO's minimum; returned when voting ends unless
+    /// the turnout is far below the quorum).
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub amount: Balance,
+    /// The parameter change enacted if the proposal passes, e.g. miner-reward=2. Without
+    /// it the proposal is a signal: voted and decided the same way, the decision recorded
+    /// on chain ("signal: passed" / "signal: rejected"), nothing enacted.
+    #[arg(long, value_parser = gov::parse_action)]
+    pub action: Option<Action>,
+}
+
+/// `aitbc governance vote`.
+#[derive(Args, Debug)]
+pub struct VoteArgs {
+    /// Proposal id.
+    #[arg(value_parser = parse::proposal_id)]
+    pub proposal_id: ProposalId,
+    /// yes, no or abstain.
+    #[arg(long, value_parser = parse::vote)]
+    pub vote: VoteChoice,
+    /// Amount to lock and count, in AIT.
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub amount: Balance,
+}
+
+/// `aitbc governance unvote`.
+#[derive(Args, Debug)]
+pub struct UnvoteArgs {
+    /// Proposal id.
+    #[arg(value_parser = parse::proposal_id)]
+    pub proposal_id: ProposalId,
+}
+
+/// `aitbc governance result`.
+#[derive(Args, Debug)]
+pub struct ResultArgs {
+    /// Proposal id.
+    #[arg(value_parser = parse::proposal_id)]
+    pub proposal_id: ProposalId,
+}
+
+/// `aitbc governance list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only open proposals (voting, awaiting enactment or unlocking votes).
+    #[arg(long)]
+    pub open: bool,
+    /// At most this many proposals.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// `aitbc governance params`.
+#[derive(Args, Debug)]
+pub struct ParamsArgs {}
 
 // ---- rendering ----
 
@@ -106,12 +132,12 @@ fn action_json(a: &Action) -> Value {
     let value = match a {
         GovernanceAction::SetMinerReward(v) => json!(format_amount_json(*v)),
         GovernanceAction::SetMinJobPayment { job_type, amount } => json!({
-            "job_type": gov::job_type_name(*job_type),
+            "job_type": aitbc_client::jobs::job_type_name(*job_type),
             "amount": format_amount_json(*amount),
         }),
         GovernanceAction::SetAckTimeout(b) => json!(b),
-        GovernanceAction::SetSlashShare(p) => json!(gov::percent_text(*p)),
-        GovernanceAction::SetProtocolFee(p) => json!(gov::percent_text(*p)),
+        GovernanceAction::SetSlashShare(p) => json!(names::percent_text(*p)),
+        GovernanceAction::SetProtocolFee(p) => json!(names::percent_text(*p)),
         GovernanceAction::Signal => Value::Null,
         GovernanceAction::SetAuthorities(list) => json!(list
             .iter()
@@ -121,7 +147,7 @@ fn action_json(a: &Action) -> Value {
             }))
             .collect::<Vec<_>>()),
     };
-    json!({"kind": gov::action_kind(a), "value": value, "text": gov::action_text(a)})
+    json!({"kind": names::action_kind(a), "value": value, "text": names::action_text(a)})
 }
 
 fn deposit_status(info: &ProposalInfo) -> &'static str {
@@ -150,16 +176,16 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
     };
     json!({
         "proposal_id": p.id,
-        "title": gov::text(&p.title),
-        "description": gov::text(&p.description),
+        "title": names::text(&p.title),
+        "description": names::text(&p.description),
         "action": action_json(&p.action),
         "proposer": keys::to_ss58(&p.proposer),
         "deposit": format_amount_json(p.deposit),
         "deposit_status": deposit_status(info),
-        "status": gov::status_name(&p.status),
-        "decision": gov::decision(&p.status),
+        "status": names::proposal_status_name(&p.status),
+        "decision": names::decision(&p.status),
         "signal": p.action == GovernanceAction::Signal,
-        "result": gov::signal_result(p),
+        "result": names::signal_result(p),
         "created_at": p.created_at,
         "voting_ends_at": p.voting_ends_at,
         "enact_at": enact_at,
@@ -172,8 +198,8 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
         "turnout": format_amount_json(info.turnout),
         "quorum": format_amount_json(p.quorum),
         "quorum_reached": info.quorum_reached,
-        "approval": gov::percent_text(info.approval),
-        "approval_threshold": gov::percent_text(rules.approval_threshold),
+        "approval": names::percent_text(info.approval),
+        "approval_threshold": names::percent_text(rules.approval_threshold),
         "passing": info.passing,
         "deposit_at_risk": info.deposit_at_risk,
     })
@@ -181,7 +207,7 @@ pub fn proposal_json(info: &ProposalInfo, rules: &DaoRules) -> Value {
 
 fn result_text(info: &ProposalInfo, clock: &Clock) -> String {
     let p = &info.proposal;
-    if let Some(signal) = gov::signal_result(p) {
+    if let Some(signal) = names::signal_result(p) {
         return match p.status {
             ProposalStatus::SignalPassed { at } => {
                 format!("{signal} at block #{at} (recorded on chain; nothing is enacted)")
@@ -225,16 +251,16 @@ fn proposal_rows(
         "held" if info.deposit_at_risk => format!(
             "{} held (would be slashed: turnout below {} of the quorum)",
             format_amount(p.deposit),
-            gov::percent_text(rules.slash_threshold)
+            names::percent_text(rules.slash_threshold)
         ),
         s => format!("{} {s}", format_amount(p.deposit)),
     };
     vec![
         ("proposal_id", p.id.to_string()),
-        ("title", gov::text(&p.title)),
-        ("action", gov::action_text(&p.action)),
+        ("title", names::text(&p.title)),
+        ("action", names::action_text(&p.action)),
         ("proposer", keys::to_ss58(&p.proposer)),
-        ("status", gov::status_name(&p.status).to_string()),
+        ("status", names::proposal_status_name(&p.status).to_string()),
         ("result", result_text(info, clock)),
         ("yes", format_amount(p.tally.yes)),
         ("no", format_amount(p.tally.no)),
@@ -257,8 +283,8 @@ fn proposal_rows(
             "approval",
             format!(
                 "{} yes of yes + no (must be more than {})",
-                gov::percent_short(info.approval),
-                gov::percent_text(rules.approval_threshold)
+                names::percent_short(info.approval),
+                names::percent_text(rules.approval_threshold)
             ),
         ),
         ("deposit", deposit),
@@ -280,7 +306,7 @@ async fn current_value(rpc: &RpcClient, meta: &NodeMetadata, a: &Action) -> Resu
             .map(|(_, a)| format_amount(*a))
             .unwrap_or_default(),
         GovernanceAction::SetAckTimeout(_) => blocks_text(v.ack_timeout),
-        GovernanceAction::SetSlashShare(_) => gov::percent_text(v.slash_share),
+        GovernanceAction::SetSlashShare(_) => names::percent_text(v.slash_share),
         GovernanceAction::SetAuthorities(_)
         | GovernanceAction::SetProtocolFee(_)
         | GovernanceAction::Signal => String::new(),
@@ -289,21 +315,19 @@ async fn current_value(rpc: &RpcClient, meta: &NodeMetadata, a: &Action) -> Resu
 
 // ---- commands ----
 
-async fn propose(
-    ctx: &Ctx,
-    title: &str,
-    description: &str,
-    amount: &str,
-    action: Option<&str>,
-) -> Result<()> {
+impl ProposeArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        propose(ctx, self).await
+    }
+}
+
+async fn propose(ctx: &Ctx, a: ProposeArgs) -> Result<Report> {
     // Input checks first: nothing is signed or sent if one fails. Without --action it is a
     // signal proposal: voted and decided like any other, nothing enacted.
-    let action = match action {
-        Some(a) => gov::parse_action(a)?,
-        None => GovernanceAction::Signal,
-    };
-    let deposit = parse_positive_amount(amount)?;
-    let call = gov::propose(title, description, action.clone(), deposit)?;
+    let action = a.action.unwrap_or(GovernanceAction::Signal);
+    let deposit = a.amount;
+    let title = a.title.as_str();
+    let call = gov::propose(title, &a.description, action.clone(), deposit)?;
     let name = ctx.wallet_name(None)?;
     let rpc = ctx.connect().await?;
     let meta = NodeMetadata::fetch(&rpc).await?;
@@ -320,7 +344,7 @@ async fn propose(
         spend: deposit,
         ..Default::default()
     };
-    let (outcome, fee) = send_call(
+    let (outcome, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -335,84 +359,81 @@ async fn propose(
     let p = &info.proposal;
     let clock = Clock::now(&rpc).await?;
     let enact_at = p.voting_ends_at.saturating_add(rules.enactment_delay);
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    if ctx.json() {
-        let mut v = proposal_json(&info, &rules);
-        v["current_value"] = json!(before);
-        v["voting_period_blocks"] = json!(rules.voting_period);
-        v["enactment_delay_blocks"] = json!(rules.enactment_delay);
-        v["timeline"] = json!({
-            "submitted": clock.json(p.created_at),
-            "voting_ends": clock.json(p.voting_ends_at),
-            "enactment_if_passed": if p.action == GovernanceAction::Signal {
-                Value::Null
-            } else {
-                clock.json(enact_at)
-            },
-        });
-        v["tx_hash"] = json!(tx_hash);
-        v["block"] = json!(outcome.block_number);
-        v["fee"] = json!(format_amount_json(fee));
-        print_json(&v);
-        return Ok(());
-    }
-    println!("Proposal {id} submitted; voting is open.");
+    let mut v = proposal_json(&info, &rules);
+    v["current_value"] = json!(before);
+    v["voting_period_blocks"] = json!(rules.voting_period);
+    v["enactment_delay_blocks"] = json!(rules.enactment_delay);
+    v["timeline"] = json!({
+        "submitted": clock.json(p.created_at),
+        "voting_ends": clock.json(p.voting_ends_at),
+        "enactment_if_passed": if p.action == GovernanceAction::Signal {
+            Value::Null
+        } else {
+            clock.json(enact_at)
+        },
+    });
+    tx.add_json(&mut v);
     let action_row = if before.is_empty() {
-        gov::action_text(&p.action)
+        names::action_text(&p.action)
     } else {
-        format!("{} (now {before})", gov::action_text(&p.action))
+        format!("{} (now {before})", names::action_text(&p.action))
     };
-    println!(
-        "{}",
-        kv_table(&[
-            ("proposal_id", id.to_string()),
-            ("title", gov::text(&p.title)),
-            ("action", action_row),
-            ("proposer", keys::to_ss58(&p.proposer)),
-            (
-                "deposit",
-                format!("{} held until voting ends", format_amount(p.deposit))
+    let rows = tx.with_rows(vec![
+        ("proposal_id", id.to_string()),
+        ("title", names::text(&p.title)),
+        ("action", action_row),
+        ("proposer", keys::to_ss58(&p.proposer)),
+        (
+            "deposit",
+            format!("{} held until voting ends", format_amount(p.deposit)),
+        ),
+        (
+            "quorum",
+            format!(
+                "{} must vote ({} of the issuance)",
+                format_amount(p.quorum),
+                names::percent_text(rules.quorum)
             ),
-            (
-                "quorum",
+        ),
+        ("submitted", clock.describe(p.created_at)),
+        (
+            "voting ends",
+            format!(
+                "{} — voting period {}",
+                clock.describe(p.voting_ends_at),
+                blocks_text(rules.voting_period)
+            ),
+        ),
+        (
+            "enactment if passed",
+            if p.action == GovernanceAction::Signal {
+                "none: a signal's decision is recorded, nothing is enacted".to_string()
+            } else {
                 format!(
-                    "{} must vote ({} of the issuance)",
-                    format_amount(p.quorum),
-                    gov::percent_text(rules.quorum)
+                    "{} — {} after voting",
+                    clock.describe(enact_at),
+                    blocks_text(rules.enactment_delay)
                 )
-            ),
-            ("submitted", clock.describe(p.created_at)),
-            (
-                "voting ends",
-                format!(
-                    "{} — voting period {}",
-                    clock.describe(p.voting_ends_at),
-                    blocks_text(rules.voting_period)
-                )
-            ),
-            (
-                "enactment if passed",
-                if p.action == GovernanceAction::Signal {
-                    "none: a signal's decision is recorded, nothing is enacted".to_string()
-                } else {
-                    format!(
-                        "{} — {} after voting",
-                        clock.describe(enact_at),
-                        blocks_text(rules.enactment_delay)
-                    )
-                }
-            ),
-            ("tx_hash", tx_hash),
-            ("fee", format_amount(fee)),
-        ])
-    );
-    Ok(())
+            },
+        ),
+    ]);
+    Ok(Report::new(v)
+        .line(format!("Proposal {id} submitted; voting is open."))
+        .kv(&rows))
 }
 
-async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> Result<()> {
-    let id = gov::parse_proposal_id(proposal_id)?;
-    let choice = gov::parse_vote(choice)?;
-    let amount = parse_positive_amount(amount)?;
+impl VoteArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        cast_vote(ctx, self.proposal_id, self.vote, self.amount).await
+    }
+}
+
+async fn cast_vote(
+    ctx: &Ctx,
+    id: ProposalId,
+    choice: VoteChoice,
+    amount: Balance,
+) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -433,7 +454,7 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
         bail!(
             "voting on proposal #{id} is closed: it ended at block #{} (status {})",
             info.proposal.voting_ends_at,
-            gov::status_name(&info.proposal.status)
+            names::proposal_status_name(&info.proposal.status)
         );
     }
     let previous = gov::vote_of(&rpc, id, &who).await?;
@@ -442,42 +463,38 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
         spend,
         ..Default::default()
     };
-    let (outcome, fee) = send_call(
+    let (_, tx) = send_call(
         ctx,
         &rpc,
         &name,
         gov::vote(id, choice, amount),
-        &format!("Voting {} on proposal {id}", gov::vote_name(choice)),
+        &format!("Voting {} on proposal {id}", names::vote_name(choice)),
         opts,
     )
     .await?;
     let info = gov::existing_proposal(&rpc, id).await?;
     let t = &info.proposal.tally;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    let replaced = previous.map(|(c, a)| format!("{} {}", gov::vote_name(c), format_amount(a)));
-    if ctx.json() {
-        print_json(&json!({
+    let replaced = previous.map(|(c, a)| format!("{} {}", names::vote_name(c), format_amount(a)));
+    let v = tx.with_json(json!({
             "proposal_id": id,
-            "vote": gov::vote_name(choice),
+            "vote": names::vote_name(choice),
             "amount": format_amount_json(amount),
-            "replaced": previous.map(|(c, a)| json!({"vote": gov::vote_name(c), "amount": format_amount_json(a)})),
+            "replaced": previous.map(|(c, a)| json!({"vote": names::vote_name(c), "amount": format_amount_json(a)})),
             "locked_until_block": info.proposal.voting_ends_at,
             "yes": format_amount_json(t.yes),
             "no": format_amount_json(t.no),
             "abstain": format_amount_json(t.abstain),
             "voters": t.voters,
-            "tx_hash": tx_hash,
-            "block": outcome.block_number,
-            "fee": format_amount_json(fee),
-        }));
-        return Ok(());
-    }
-    println!("Vote recorded: tx {tx_hash}");
+    }));
     let mut rows = vec![
         ("proposal_id", id.to_string()),
         (
             "vote",
-            format!("{} with {}", gov::vote_name(choice), format_amount(amount)),
+            format!(
+                "{} with {}",
+                names::vote_name(choice),
+                format_amount(amount)
+            ),
         ),
         (
             "locked until",
@@ -494,18 +511,22 @@ async fn cast_vote(ctx: &Ctx, proposal_id: &str, choice: &str, amount: &str) -> 
                 if t.voters == 1 { "" } else { "s" }
             ),
         ),
-        ("tx_hash", tx_hash),
-        ("fee", format_amount(fee)),
     ];
     if let Some(r) = replaced {
         rows.insert(2, ("replaced", r));
     }
-    println!("{}", kv_table(&rows));
-    Ok(())
+    Ok(Report::new(v)
+        .line(format!("Vote recorded: tx {}", tx.hash()))
+        .kv(&tx.with_rows(rows)))
 }
 
-async fn unvote(ctx: &Ctx, proposal_id: &str) -> Result<()> {
-    let id = gov::parse_proposal_id(proposal_id)?;
+impl UnvoteArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        unvote(ctx, self.proposal_id).await
+    }
+}
+
+async fn unvote(ctx: &Ctx, id: ProposalId) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -522,7 +543,7 @@ async fn unvote(ctx: &Ctx, proposal_id: &str) -> Result<()> {
     let Some((choice, amount)) = gov::vote_of(&rpc, id, &who).await? else {
         bail!("wallet '{name}' has no vote on proposal #{id}");
     };
-    let (outcome, fee) = send_call(
+    let (_, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -531,132 +552,118 @@ async fn unvote(ctx: &Ctx, proposal_id: &str) -> Result<()> {
         SendOpts::default(),
     )
     .await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    if ctx.json() {
-        print_json(&json!({
-            "proposal_id": id,
-            "withdrawn": {"vote": gov::vote_name(choice), "amount": format_amount_json(amount)},
-            "tx_hash": tx_hash,
-            "fee": format_amount_json(fee),
-        }));
-    } else {
-        println!(
-            "{}",
-            kv_table(&[
-                ("proposal_id", id.to_string()),
-                (
-                    "withdrawn",
-                    format!(
-                        "{} {} (unlocked)",
-                        gov::vote_name(choice),
-                        format_amount(amount)
-                    )
-                ),
-                ("tx_hash", tx_hash),
-                ("fee", format_amount(fee)),
-            ])
-        );
-    }
-    Ok(())
+    let v = tx.with_json(json!({
+        "proposal_id": id,
+        "withdrawn": {"vote": names::vote_name(choice), "amount": format_amount_json(amount)},
+    }));
+    let rows = tx.with_rows(vec![
+        ("proposal_id", id.to_string()),
+        (
+            "withdrawn",
+            format!(
+                "{} {} (unlocked)",
+                names::vote_name(choice),
+                format_amount(amount)
+            ),
+        ),
+    ]);
+    Ok(Report::record(v, &rows))
 }
 
-async fn result(ctx: &Ctx, proposal_id: &str) -> Result<()> {
-    let id = gov::parse_proposal_id(proposal_id)?;
-    let rpc = ctx.connect().await?;
-    let info = gov::existing_proposal(&rpc, id).await?;
-    let rules = DaoRules::fetch(&rpc).await?;
-    if ctx.json() {
-        print_json(&proposal_json(&info, &rules));
-        return Ok(());
+impl ResultArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let id = self.proposal_id;
+        let rpc = ctx.connect().await?;
+        let info = gov::existing_proposal(&rpc, id).await?;
+        let rules = DaoRules::fetch(&rpc).await?;
+        let clock = Clock::now(&rpc).await?;
+        Ok(Report::record(
+            proposal_json(&info, &rules),
+            &proposal_rows(&info, &rules, &clock),
+        ))
     }
-    let clock = Clock::now(&rpc).await?;
-    println!("{}", kv_table(&proposal_rows(&info, &rules, &clock)));
-    Ok(())
 }
 
-async fn list(ctx: &Ctx, open: bool, limit: u32) -> Result<()> {
-    let rpc = ctx.connect().await?;
-    let mut all = if open {
-        gov::open_proposals(&rpc).await?
-    } else {
-        gov::all_proposals(&rpc).await?
-    };
-    all.reverse();
-    all.truncate(limit as usize);
-    let rules = DaoRules::fetch(&rpc).await?;
-    if ctx.json() {
-        print_json(&json!(all
+impl ListArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let rpc = ctx.connect().await?;
+        let mut all = if self.open {
+            gov::open_proposals(&rpc).await?
+        } else {
+            gov::all_proposals(&rpc).await?
+        };
+        all.reverse();
+        all.truncate(self.limit as usize);
+        let rules = DaoRules::fetch(&rpc).await?;
+        let v = json!(all
             .iter()
             .map(|i| proposal_json(i, &rules))
-            .collect::<Vec<_>>()));
-        return Ok(());
-    }
-    if all.is_empty() {
-        println!("No proposals.");
-        return Ok(());
-    }
-    let mut t = table(&[
-        "id",
-        "title",
-        "action",
-        "status",
-        "yes",
-        "no",
-        "abstain",
-        "quorum",
-        "voting ends",
-    ]);
-    for i in &all {
-        let p = &i.proposal;
-        t.add_row(vec![
-            p.id.to_string(),
-            gov::text(&p.title),
-            gov::action_text(&p.action),
-            gov::status_name(&p.status).to_string(),
-            format_amount(p.tally.yes),
-            format_amount(p.tally.no),
-            format_amount(p.tally.abstain),
-            if i.quorum_reached {
-                "reached".to_string()
-            } else {
-                format!("{} / {}", format_amount(i.turnout), format_amount(p.quorum))
-            },
-            format!("#{}", p.voting_ends_at),
+            .collect::<Vec<_>>());
+        let mut t = table(&[
+            "id",
+            "title",
+            "action",
+            "status",
+            "yes",
+            "no",
+            "abstain",
+            "quorum",
+            "voting ends",
         ]);
+        for i in &all {
+            let p = &i.proposal;
+            t.add_row(vec![
+                p.id.to_string(),
+                names::text(&p.title),
+                names::action_text(&p.action),
+                names::proposal_status_name(&p.status).to_string(),
+                format_amount(p.tally.yes),
+                format_amount(p.tally.no),
+                format_amount(p.tally.abstain),
+                if i.quorum_reached {
+                    "reached".to_string()
+                } else {
+                    format!("{} / {}", format_amount(i.turnout), format_amount(p.quorum))
+                },
+                format!("#{}", p.voting_ends_at),
+            ]);
+        }
+        Ok(Report::list(v, all.is_empty(), "No proposals.", t))
     }
-    println!("{t}");
-    Ok(())
 }
 
-async fn params(ctx: &Ctx) -> Result<()> {
+impl ParamsArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        params(ctx).await
+    }
+}
+
+async fn params(ctx: &Ctx) -> Result<Report> {
     let rpc = ctx.connect().await?;
     let meta = NodeMetadata::fetch(&rpc).await?;
     let rules = DaoRules::from_metadata(&meta)?;
     let v = gov::governed_values(&rpc, &meta).await?;
     let best = rpc.best_header().await?.number;
-    if ctx.json() {
-        print_json(&json!({
+    let json = json!({
             "block": best,
             "dao": {
                 "min_deposit": format_amount_json(rules.min_deposit),
                 "min_vote": format_amount_json(rules.min_vote),
                 "voting_period_blocks": rules.voting_period,
                 "enactment_delay_blocks": rules.enactment_delay,
-                "quorum": gov::percent_text(rules.quorum),
-                "approval_threshold": gov::percent_text(rules.approval_threshold),
-                "slash_threshold": gov::percent_text(rules.slash_threshold),
+                "quorum": names::percent_text(rules.quorum),
+                "approval_threshold": names::percent_text(rules.approval_threshold),
+                "slash_threshold": names::percent_text(rules.slash_threshold),
             },
             "governed": {
                 "miner_reward": format_amount_json(v.miner_reward),
                 "min_job_payment": v.min_job_payment.iter()
-                    .map(|(t, a)| (gov::job_type_name(*t).to_string(), json!(format_amount_json(*a))))
+                    .map(|(t, a)| (aitbc_client::jobs::job_type_name(*t).to_string(), json!(format_amount_json(*a))))
                     .collect::<serde_json::Map<_, _>>(),
                 "ack_timeout_blocks": v.ack_timeout,
-                "slash_share": gov::percent_text(v.slash_share),
+                "slash_share": names::percent_text(v.slash_share),
             },
-        }));
-        return Ok(());
-    }
+    });
     let mut rows = vec![
         ("min deposit", format_amount(rules.min_deposit)),
         ("min vote", format_amount(rules.min_vote)),
@@ -666,21 +673,21 @@ async fn params(ctx: &Ctx) -> Result<()> {
             "quorum",
             format!(
                 "{} of the issuance must vote",
-                gov::percent_text(rules.quorum)
+                names::percent_text(rules.quorum)
             ),
         ),
         (
             "approval",
             format!(
                 "yes > {} of yes + no",
-                gov::percent_text(rules.approval_threshold)
+                names::percent_text(rules.approval_threshold)
             ),
         ),
         (
             "deposit slashed",
             format!(
                 "if turnout < {} of the quorum",
-                gov::percent_text(rules.slash_threshold)
+                names::percent_text(rules.slash_threshold)
             ),
         ),
         (
@@ -691,13 +698,18 @@ async fn params(ctx: &Ctx) -> Result<()> {
     let mins = v
         .min_job_payment
         .iter()
-        .map(|(t, a)| format!("{} {}", gov::job_type_name(*t), format_amount(*a)))
+        .map(|(t, a)| {
+            format!(
+                "{} {}",
+                aitbc_client::jobs::job_type_name(*t),
+                format_amount(*a)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     rows.push(("min job payment", mins));
     rows.push(("ack timeout", blocks_text(v.ack_timeout)));
-    rows.push(("slash share", gov::percent_text(v.slash_share)));
+    rows.push(("slash share", names::percent_text(v.slash_share)));
     rows.push(("at block", format!("#{best}")));
-    println!("{}", kv_table(&rows));
-    Ok(())
+    Ok(Report::record(json, &rows))
 }

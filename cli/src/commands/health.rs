@@ -1,11 +1,22 @@
 //! `aitbc health`: is the node there, what chain, how far, how many peers.
 
 use crate::context::Ctx;
-use crate::output::{kv_table, print_json};
+use crate::output::Report;
 use anyhow::Result;
+use clap::Args;
 use serde_json::json;
 
-pub async fn run(ctx: &Ctx) -> Result<()> {
+/// `aitbc health`.
+#[derive(Args, Debug)]
+pub struct HealthArgs {}
+
+impl HealthArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        health(ctx).await
+    }
+}
+
+async fn health(ctx: &Ctx) -> Result<Report> {
     let rpc = ctx.connect().await?;
     let chain = rpc.system_chain().await?;
     let health = rpc.system_health().await?;
@@ -30,8 +41,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         .map(|p| p.len() as u64)
         .unwrap_or(health.peers);
     let syncing = health.is_syncing;
-    if ctx.json() {
-        print_json(&json!({
+    let v = json!({
             "status": "ok",
             "url": rpc.url(),
             "chain": chain,
@@ -46,33 +56,28 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
             "peers": peers,
             "is_syncing": syncing,
             "highest_block": sync.as_ref().and_then(|s| s.highest_block),
-        }));
-        return Ok(());
-    }
-    println!(
-        "{}",
-        kv_table(&[
-            ("status", "ok: node reachable".into()),
-            ("url", rpc.url().to_string()),
-            ("chain", chain),
-            ("node", node.unwrap_or_default()),
-            (
-                "runtime",
-                format!("{} v{}", version.spec_name, version.spec_version)
-            ),
-            ("genesis", format!("{genesis:?}")),
-            ("best block", format!("#{} {:?}", best.number, best.hash())),
-            ("finalized", format!("#{finalized} {fin_hash:?}")),
-            ("peers", peers.to_string()),
-            (
-                "sync",
-                match (syncing, sync.and_then(|s| s.highest_block)) {
-                    (true, Some(h)) => format!("syncing (target #{h})"),
-                    (true, None) => "syncing".into(),
-                    (false, _) => "in sync".into(),
-                },
-            ),
-        ])
-    );
-    Ok(())
+    });
+    let rows = [
+        ("status", "ok: node reachable".into()),
+        ("url", rpc.url().to_string()),
+        ("chain", chain),
+        ("node", node.unwrap_or_default()),
+        (
+            "runtime",
+            format!("{} v{}", version.spec_name, version.spec_version),
+        ),
+        ("genesis", format!("{genesis:?}")),
+        ("best block", format!("#{} {:?}", best.number, best.hash())),
+        ("finalized", format!("#{finalized} {fin_hash:?}")),
+        ("peers", peers.to_string()),
+        (
+            "sync",
+            match (syncing, sync.and_then(|s| s.highest_block)) {
+                (true, Some(h)) => format!("syncing (target #{h})"),
+                (true, None) => "syncing".into(),
+                (false, _) => "in sync".into(),
+            },
+        ),
+    ];
+    Ok(Report::record(v, &rows))
 }

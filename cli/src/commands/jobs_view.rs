@@ -1,9 +1,10 @@
 //! Shared rendering of jobs, receipts and miners (tables and stable JSON).
 
+use crate::names;
 use aitbc_client::{
     amount::{format_amount, format_amount_json},
+    jobs::{self, Job, JobResult, MinerInfo, Receipt},
     keys,
-    market::{self, Job, JobResult, MinerInfo, Receipt},
     runtime::{BlockNumber, MILLISECS_PER_BLOCK},
 };
 use serde_json::{json, Value};
@@ -15,8 +16,8 @@ fn text(bytes: &[u8]) -> String {
 /// The job's prompt, or `hash:0x… (N bytes)` for off-chain input.
 pub fn input_text(job: &Job) -> String {
     match &job.input {
-        market::JobInput::Prompt(p) => text(p),
-        market::JobInput::ContentHash { hash, size } => format!("hash:{hash:?} ({size} bytes)"),
+        jobs::JobInput::Prompt(p) => text(p),
+        jobs::JobInput::ContentHash { hash, size } => format!("hash:{hash:?} ({size} bytes)"),
     }
 }
 
@@ -65,7 +66,7 @@ pub fn timeline_text(job: &Job) -> String {
 
 /// A job's generation options as JSON: the values as typed (`temperature: 0.7`), only those
 /// given, and `decoding: "greedy"` when no temperature was given (what the miner does then).
-pub fn options_json(o: &market::GenerationOptions) -> Value {
+pub fn options_json(o: &jobs::GenerationOptions) -> Value {
     let mut v = serde_json::Map::new();
     if let Some(t) = o.temperature_milli {
         v.insert("temperature".into(), json!(f64::from(t) / 1000.0));
@@ -89,7 +90,7 @@ pub fn options_json(o: &market::GenerationOptions) -> Value {
 }
 
 /// A job's generation options in one line: `temperature 0.7, max_tokens 64, seed 42`.
-pub fn options_text(o: &market::GenerationOptions) -> String {
+pub fn options_text(o: &jobs::GenerationOptions) -> String {
     let mut parts = Vec::new();
     match o.temperature_milli {
         None => parts.push("greedy (default)".to_string()),
@@ -127,7 +128,7 @@ pub fn receipt_status(r: &Receipt) -> &'static str {
 pub fn job_json(job: &Job) -> Value {
     json!({
         "job_id": job.id,
-        "status": market::status_name(job.status),
+        "status": names::job_status_name(job.status),
         "owner": keys::to_ss58(&job.owner),
         "miner_id": job.miner.as_ref().map(keys::to_ss58),
         "job_type": job_type_name(job),
@@ -151,7 +152,7 @@ pub fn job_json(job: &Job) -> Value {
 pub fn job_rows(job: &Job) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         ("job_id", job.id.to_string()),
-        ("status", market::status_name(job.status).to_string()),
+        ("status", names::job_status_name(job.status).to_string()),
         ("model", text(&job.model)),
         ("type", job_type_name(job)),
         ("owner", keys::to_ss58(&job.owner)),
@@ -208,7 +209,7 @@ pub fn receipt_json(r: &Receipt) -> Value {
         "unit_price": format_amount_json(r.unit_price),
         "price": format_amount_json(r.price),
         "signature": format!("{:?}", r.signature),
-        "signature_valid": market::receipt_signature_valid(r),
+        "signature_valid": jobs::receipt_signature_valid(r),
         "protocol_fee": format_amount_json(r.fee),
         "result_hash": format!("{:?}", r.result_hash),
         "block": r.block,
@@ -218,11 +219,11 @@ pub fn receipt_json(r: &Receipt) -> Value {
     })
 }
 
-use aitbc_client::market::RewardStatus as aitbc_primitives_reward;
+use aitbc_client::jobs::RewardStatus as aitbc_primitives_reward;
 
 pub fn result_json(r: &JobResult) -> Value {
     json!({
-        "result": market::output_text(r),
+        "result": names::output_text(r),
         "result_hash": format!("{:?}", r.hash),
         "compute_ms": r.metrics.compute_ms,
         "input_tokens": r.metrics.input_tokens,
@@ -233,8 +234,8 @@ pub fn result_json(r: &JobResult) -> Value {
 pub fn miner_json(m: &MinerInfo) -> Value {
     let hw = &m.miner.hardware;
     let status = match m.miner.status {
-        market::MinerStatus::Active => "active".to_string(),
-        market::MinerStatus::Unbonding { .. } => "unbonding".to_string(),
+        jobs::MinerStatus::Active => "active".to_string(),
+        jobs::MinerStatus::Unbonding { .. } => "unbonding".to_string(),
     };
     json!({
         "miner_id": keys::to_ss58(&m.account),
@@ -260,8 +261,8 @@ pub fn miner_json(m: &MinerInfo) -> Value {
 
 pub fn miner_status_text(m: &MinerInfo) -> String {
     let s = match m.miner.status {
-        market::MinerStatus::Active => "active".to_string(),
-        market::MinerStatus::Unbonding { until } => format!("unbonding until #{until}"),
+        jobs::MinerStatus::Active => "active".to_string(),
+        jobs::MinerStatus::Unbonding { until } => format!("unbonding until #{until}"),
     };
     format!("{s}, {}", if m.online { "online" } else { "offline" })
 }

@@ -1,22 +1,26 @@
 //! `aitbc marketplace ...`: rent GPUs by the hour. Providers list GPUs (`gpu register`), clients
 //! book them (`gpu book`, the cost held on chain), providers confirm (`gpu confirm`), clients
 //! release early (`gpu release`, the provider is paid) or cancel before confirmation
-//! (`gpu cancel`, refunded); `offers list` and `pricing` read the market per GPU model.
+//! (`gpu cancel`, refunded; those in `marketplace_booking`); `offers list` and `pricing` read the
+//! market per GPU model.
 
+use crate::commands::marketplace_view::{
+    booking_report, listing_json, listing_rows, listing_status, reputation_text,
+};
 use crate::context::Ctx;
-use crate::output::{kv_table, print_json, short, table};
+use crate::names;
+use crate::output::{short, table, Report};
+use crate::parse;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::Clock;
 use aitbc_client::{
-    amount::{format_amount, format_amount_json, parse_positive_amount},
+    amount::{format_amount, format_amount_json},
     keys,
-    marketplace::{self as mp, Booking, BookingStatus, Listing, MarketRules, Offer},
-    rpc::RpcClient,
-    runtime::{AccountId, Balance, BlockNumber, RuntimeCall},
-    tx::TxOutcome,
+    marketplace::{self as mp, BookingId, Listing, ListingId, MarketRules},
+    runtime::Balance,
 };
 use anyhow::{bail, Context as _, Result};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug)]
@@ -35,11 +39,25 @@ pub enum MarketplaceCmd {
     Offers(OffersCmd),
     /// The pricing oracle for a GPU model: average, median, suggested price and sample size.
     #[command(after_help = "Example:\n  aitbc marketplace pricing --model \"RTX 4090\"")]
-    Pricing {
-        /// GPU model, e.g. "RTX 4090".
-        #[arg(long)]
-        model: String,
-    },
+    Pricing(PricingArgs),
+}
+
+impl MarketplaceCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            MarketplaceCmd::Gpu(g) => g.run(ctx).await,
+            MarketplaceCmd::Offers(OffersCmd::List(a)) => a.run(ctx).await,
+            MarketplaceCmd::Pricing(a) => a.run(ctx).await,
+        }
+    }
+}
+
+/// `aitbc marketplace pricing`.
+#[derive(Args, Debug)]
+pub struct PricingArgs {
+    /// GPU model, e.g. "RTX 4090".
+    #[arg(long)]
+    pub model: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,341 +66,210 @@ pub enum GpuCmd {
     #[command(
         after_help = "Example:\n  aitbc marketplace gpu register --model \"RTX 4090\" --vram 24 --hourly-rate 0.5 --count 2 --region eu-west"
     )]
-    Register {
-        /// GPU model, e.g. "RTX 4090".
-        #[arg(long)]
-        model: String,
-        /// Memory per GPU, in GB.
-        #[arg(long)]
-        vram: u32,
-        /// Price per GPU per hour, in AIT.
-        #[arg(long)]
-        hourly_rate: String,
-        /// Number of GPUs rented together.
-        #[arg(long, default_value_t = 1)]
-        count: u32,
-        /// Where the GPUs are, e.g. eu-west.
-        #[arg(long, default_value = "")]
-        region: String,
-        /// How long the listing can be booked, from now, in days.
-        #[arg(long, default_value_t = 30)]
-        available_days: u32,
-    },
+    Register(RegisterArgs),
     /// Live listings (all, one GPU model's, or this wallet's).
     #[command(
         after_help = "Examples:\n  aitbc marketplace gpu list\n  aitbc marketplace gpu list --model \"RTX 4090\"\n  aitbc marketplace gpu list --mine"
     )]
-    List {
-        /// Only this GPU model.
-        #[arg(long)]
-        model: Option<String>,
-        /// Only this wallet's listings.
-        #[arg(long)]
-        mine: bool,
-        /// At most this many listings.
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
+    List(ListArgs),
     /// Book a listing for some hours; its cost is held from this wallet until the booking ends.
     #[command(after_help = "Example:\n  aitbc marketplace gpu book 0 --hours 2")]
-    Book {
-        /// Listing id.
-        listing_id: String,
-        /// Hours to rent.
-        #[arg(long, default_value_t = 1)]
-        hours: u32,
-    },
+    Book(BookArgs),
     /// Confirm a booking of one of this wallet's listings (provider); it runs from now.
     #[command(after_help = "Example:\n  aitbc marketplace gpu confirm 0")]
-    Confirm {
-        /// Booking id.
-        booking_id: String,
-    },
+    Confirm(ConfirmArgs),
     /// End a confirmed booking now (client): the provider is paid the whole cost.
     #[command(after_help = "Example:\n  aitbc marketplace gpu release 0")]
-    Release {
-        /// Booking id.
-        booking_id: String,
-    },
+    Release(ReleaseArgs),
     /// Cancel a booking the provider has not confirmed (client): the cost is refunded.
     #[command(after_help = "Example:\n  aitbc marketplace gpu cancel 0")]
-    Cancel {
-        /// Booking id.
-        booking_id: String,
-    },
+    Cancel(CancelArgs),
     /// Change one of this wallet's listings (not while it is booked): only the options given
     /// change.
     #[command(
         after_help = "Examples:\n  aitbc marketplace gpu update 0 --hourly-rate 0.45\n  aitbc marketplace gpu update 0 --count 2 --available-days 60"
     )]
-    Update {
-        /// Listing id.
-        listing_id: String,
-        /// New price per GPU per hour, in AIT.
-        #[arg(long)]
-        hourly_rate: Option<String>,
-        /// New memory per GPU, in GB.
-        #[arg(long)]
-        vram: Option<u32>,
-        /// New number of GPUs rented together.
-        #[arg(long)]
-        count: Option<u32>,
-        /// New region.
-        #[arg(long)]
-        region: Option<String>,
-        /// Bookable for this many days from now (instead of the current window).
-        #[arg(long)]
-        available_days: Option<u32>,
-    },
+    Update(UpdateArgs),
     /// Remove one of this wallet's listings (not while it is booked).
     #[command(after_help = "Example:\n  aitbc marketplace gpu delist 0")]
-    Delist {
-        /// Listing id.
-        listing_id: String,
-    },
+    Delist(DelistArgs),
     /// This wallet's bookings, as client or provider (or one booking by id).
     #[command(
         after_help = "Examples:\n  aitbc marketplace gpu bookings\n  aitbc marketplace gpu bookings --id 0"
     )]
-    Bookings {
-        /// Only this booking (any account's).
-        #[arg(long)]
-        id: Option<String>,
-    },
+    Bookings(BookingsArgs),
+}
+
+impl GpuCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            GpuCmd::Register(a) => a.run(ctx).await,
+            GpuCmd::List(a) => a.run(ctx).await,
+            GpuCmd::Book(a) => a.run(ctx).await,
+            GpuCmd::Confirm(a) => a.run(ctx).await,
+            GpuCmd::Release(a) => a.run(ctx).await,
+            GpuCmd::Cancel(a) => a.run(ctx).await,
+            GpuCmd::Update(a) => a.run(ctx).await,
+            GpuCmd::Delist(a) => a.run(ctx).await,
+            GpuCmd::Bookings(a) => a.run(ctx).await,
+        }
+    }
+}
+
+/// `aitbc marketplace gpu register`.
+#[derive(Args, Debug)]
+pub struct RegisterArgs {
+    /// GPU model, e.g. "RTX 4090".
+    #[arg(long)]
+    pub model: String,
+    /// Memory per GPU, in GB.
+    #[arg(long)]
+    pub vram: u32,
+    /// Price per GPU per hour, in AIT.
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub hourly_rate: Balance,
+    /// Number of GPUs rented together.
+    #[arg(long, default_value_t = 1)]
+    pub count: u32,
+    /// Where the GPUs are, e.g. eu-west.
+    #[arg(long, default_value = "")]
+    pub region: String,
+    /// How long the listing can be booked, from now, in days.
+    #[arg(long, default_value_t = 30)]
+    pub available_days: u32,
+}
+
+/// `aitbc marketplace gpu list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only this GPU model.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Only this wallet's listings.
+    #[arg(long)]
+    pub mine: bool,
+    /// At most this many listings.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// `aitbc marketplace gpu book`.
+#[derive(Args, Debug)]
+pub struct BookArgs {
+    /// Listing id.
+    #[arg(value_parser = parse::listing_id)]
+    pub listing_id: ListingId,
+    /// Hours to rent.
+    #[arg(long, default_value_t = 1)]
+    pub hours: u32,
+}
+
+/// `aitbc marketplace gpu confirm`.
+#[derive(Args, Debug)]
+pub struct ConfirmArgs {
+    /// Booking id.
+    #[arg(value_parser = parse::booking_id)]
+    pub booking_id: BookingId,
+}
+
+/// `aitbc marketplace gpu release`.
+#[derive(Args, Debug)]
+pub struct ReleaseArgs {
+    /// Booking id.
+    #[arg(value_parser = parse::booking_id)]
+    pub booking_id: BookingId,
+}
+
+/// `aitbc marketplace gpu cancel`.
+#[derive(Args, Debug)]
+pub struct CancelArgs {
+    /// Booking id.
+    #[arg(value_parser = parse::booking_id)]
+    pub booking_id: BookingId,
+}
+
+/// `aitbc marketplace gpu update`: what changes (`None` keeps the listing's current value).
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// Listing id.
+    #[arg(value_parser = parse::listing_id)]
+    pub listing_id: ListingId,
+    /// New price per GPU per hour, in AIT.
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub hourly_rate: Option<Balance>,
+    /// New memory per GPU, in GB.
+    #[arg(long)]
+    pub vram: Option<u32>,
+    /// New number of GPUs rented together.
+    #[arg(long)]
+    pub count: Option<u32>,
+    /// New region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Bookable for this many days from now (instead of the current window).
+    #[arg(long)]
+    pub available_days: Option<u32>,
+}
+
+/// `aitbc marketplace gpu delist`.
+#[derive(Args, Debug)]
+pub struct DelistArgs {
+    /// Listing id.
+    #[arg(value_parser = parse::listing_id)]
+    pub listing_id: ListingId,
+}
+
+/// `aitbc marketplace gpu bookings`.
+#[derive(Args, Debug)]
+pub struct BookingsArgs {
+    /// Only this booking (any account's).
+    #[arg(long, value_parser = parse::booking_id)]
+    pub id: Option<BookingId>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum OffersCmd {
     /// Offers of a GPU model, cheapest first.
     #[command(after_help = "Example:\n  aitbc marketplace offers list --model \"RTX 4090\"")]
-    List {
-        /// GPU model, e.g. "RTX 4090".
-        #[arg(long)]
-        model: String,
-        /// Only offers that are not booked now.
-        #[arg(long)]
-        available: bool,
-        /// At most this many offers.
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
+    List(OffersListArgs),
 }
 
-pub async fn run(ctx: &Ctx, cmd: MarketplaceCmd) -> Result<()> {
-    match cmd {
-        MarketplaceCmd::Gpu(g) => match g {
-            GpuCmd::Register {
-                model,
-                vram,
-                hourly_rate,
-                count,
-                region,
-                available_days,
-            } => {
-                register(
-                    ctx,
-                    &model,
-                    vram,
-                    &hourly_rate,
-                    count,
-                    &region,
-                    available_days,
-                )
-                .await
-            }
-            GpuCmd::List { model, mine, limit } => list(ctx, model.as_deref(), mine, limit).await,
-            GpuCmd::Book { listing_id, hours } => book(ctx, &listing_id, hours).await,
-            GpuCmd::Confirm { booking_id } => confirm(ctx, &booking_id).await,
-            GpuCmd::Release { booking_id } => release(ctx, &booking_id).await,
-            GpuCmd::Cancel { booking_id } => cancel(ctx, &booking_id).await,
-            GpuCmd::Update {
-                listing_id,
-                hourly_rate,
-                vram,
-                count,
-                region,
-                available_days,
-            } => {
-                let changes = ListingChanges {
-                    hourly_rate,
-                    vram_gb: vram,
-                    count,
-                    region,
-                    available_days,
-                };
-                update(ctx, &listing_id, changes).await
-            }
-            GpuCmd::Delist { listing_id } => delist(ctx, &listing_id).await,
-            GpuCmd::Bookings { id } => bookings(ctx, id.as_deref()).await,
-        },
-        MarketplaceCmd::Offers(OffersCmd::List {
-            model,
-            available,
-            limit,
-        }) => offers(ctx, &model, available, limit).await,
-        MarketplaceCmd::Pricing { model } => pricing(ctx, &model).await,
+/// `aitbc marketplace offers list`.
+#[derive(Args, Debug)]
+pub struct OffersListArgs {
+    /// GPU model, e.g. "RTX 4090".
+    #[arg(long)]
+    pub model: String,
+    /// Only offers that are not booked now.
+    #[arg(long)]
+    pub available: bool,
+    /// At most this many offers.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+impl RegisterArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        register(ctx, self).await
     }
 }
 
-// ---- rendering ----
-
-fn listing_status(l: &Listing) -> String {
-    match l.booking {
-        Some(b) => format!("booked (booking #{b})"),
-        None => "available".into(),
-    }
-}
-
-/// A listing as stable JSON.
-pub fn listing_json(l: &Listing) -> Value {
-    json!({
-        "listing_id": l.id,
-        "provider": keys::to_ss58(&l.provider),
-        "gpu_model": mp::text(&l.terms.gpu_model),
-        "gpu_count": l.terms.gpu_count,
-        "vram_mb": l.terms.vram_mb,
-        "vram_gb": l.terms.vram_mb / 1024,
-        "hourly_rate": format_amount_json(l.terms.hourly_rate),
-        "region": mp::text(&l.terms.region),
-        "available_from": l.terms.available_from,
-        "available_until": l.terms.available_until,
-        "created_at": l.created_at,
-        "status": if l.booking.is_some() { "booked" } else { "available" },
-        "booking_id": l.booking,
-    })
-}
-
-fn listing_rows(l: &Listing, clock: &Clock) -> Vec<(&'static str, String)> {
-    vec![
-        ("listing_id", l.id.to_string()),
-        ("status", listing_status(l)),
-        ("provider", keys::to_ss58(&l.provider)),
-        (
-            "GPUs",
-            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
-        ),
-        ("VRAM", format!("{} GB per GPU", l.terms.vram_mb / 1024)),
-        (
-            "price",
-            format!("{} per GPU-hour", format_amount(l.terms.hourly_rate)),
-        ),
-        ("region", mp::text(&l.terms.region)),
-        ("available from", clock.describe(l.terms.available_from)),
-        ("available until", clock.describe(l.terms.available_until)),
-        ("created at", format!("#{}", l.created_at)),
-    ]
-}
-
-fn booking_dates(b: &Booking) -> (Option<BlockNumber>, Option<BlockNumber>) {
-    match b.status {
-        BookingStatus::Requested { confirm_by } => (Some(confirm_by), None),
-        BookingStatus::Confirmed { ends_at } => (None, Some(ends_at)),
-        BookingStatus::Paid | BookingStatus::Refunded => (None, None),
-    }
-}
-
-/// A booking as stable JSON.
-pub fn booking_json(b: &Booking) -> Value {
-    let (confirm_by, ends_at) = booking_dates(b);
-    json!({
-        "booking_id": b.id,
-        "listing_id": b.listing,
-        "client": keys::to_ss58(&b.client),
-        "provider": keys::to_ss58(&b.provider),
-        "gpu_model": mp::text(&b.gpu_model),
-        "gpu_count": b.gpu_count,
-        "hours": b.hours,
-        "hourly_rate": format_amount_json(b.hourly_rate),
-        "cost": format_amount_json(b.cost),
-        "booked_at": b.booked_at,
-        "status": mp::booking_status_name(&b.status),
-        "confirm_by": confirm_by,
-        "ends_at": ends_at,
-    })
-}
-
-fn booking_rows(b: &Booking, clock: &Clock) -> Vec<(&'static str, String)> {
-    let status = match b.status {
-        BookingStatus::Requested { confirm_by } => format!(
-            "requested: the provider must confirm by {}",
-            clock.describe(confirm_by)
-        ),
-        BookingStatus::Confirmed { ends_at } => {
-            format!("confirmed: runs until {}", clock.describe(ends_at))
-        }
-        BookingStatus::Paid => "paid to the provider".into(),
-        BookingStatus::Refunded => "refunded to the client".into(),
-    };
-    vec![
-        ("booking_id", b.id.to_string()),
-        ("status", status),
-        ("listing_id", b.listing.to_string()),
-        ("client", keys::to_ss58(&b.client)),
-        ("provider", keys::to_ss58(&b.provider)),
-        (
-            "GPUs",
-            format!("{}x {}", b.gpu_count, mp::text(&b.gpu_model)),
-        ),
-        (
-            "hours",
-            format!(
-                "{} at {} per GPU-hour",
-                b.hours,
-                format_amount(b.hourly_rate)
-            ),
-        ),
-        ("cost", format_amount(b.cost)),
-        ("booked at", format!("#{}", b.booked_at)),
-    ]
-}
-
-fn print_booking(
-    ctx: &Ctx,
-    b: &Booking,
-    clock: &Clock,
-    extra: &[(&'static str, String)],
-    json_extra: Value,
-) {
-    if ctx.json() {
-        let mut v = booking_json(b);
-        if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), json_extra) {
-            obj.extend(more);
-        }
-        print_json(&v);
-        return;
-    }
-    let mut rows = booking_rows(b, clock);
-    rows.extend(extra.iter().cloned());
-    println!("{}", kv_table(&rows));
-}
-
-fn reputation_text(o: &Offer) -> String {
-    match o.reputation {
-        Some(p) => format!("{:.1}%", p.deconstruct() as f64 / 10_000.0),
-        None => "not a miner".into(),
-    }
-}
-
-// ---- commands ----
-
-async fn register(
-    ctx: &Ctx,
-    model: &str,
-    vram_gb: u32,
-    rate: &str,
-    count: u32,
-    region: &str,
-    days: u32,
-) -> Result<()> {
+async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<Report> {
     // Input checks first: nothing is signed or sent if one fails.
-    let hourly_rate = parse_positive_amount(rate)?;
-    if vram_gb == 0 {
+    let (model, count, region, days) = (
+        a.model.as_str(),
+        a.count,
+        a.region.as_str(),
+        a.available_days,
+    );
+    let hourly_rate = a.hourly_rate;
+    if a.vram == 0 {
         bail!("--vram must be at least 1 (GB per GPU)");
     }
     if days == 0 {
         bail!("--available-days must be at least 1");
     }
-    let vram_mb = vram_gb.checked_mul(1024).context("--vram is too large")?;
+    let vram_mb = a.vram.checked_mul(1024).context("--vram is too large")?;
     // Checks model, count and region before connecting.
     mp::listing_terms(model, vram_mb, count, hourly_rate, region, 0, 1)?;
     let name = ctx.wallet_name(None)?;
@@ -407,7 +294,7 @@ async fn register(
             mine.len()
         );
     }
-    let (outcome, fee) = send_call(
+    let (outcome, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -422,86 +309,76 @@ async fn register(
     let listing = mp::existing_listing(&rpc, id)
         .await
         .with_context(|| format!("listing #{id} was created but is not live"))?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    if ctx.json() {
-        let mut v = listing_json(&listing);
-        v["live"] = json!(true);
-        v["tx_hash"] = json!(tx_hash);
-        v["block"] = json!(outcome.block_number);
-        v["fee"] = json!(format_amount_json(fee));
-        print_json(&v);
-        return Ok(());
-    }
+    let mut v = listing_json(&listing);
+    v["live"] = json!(true);
+    tx.add_json(&mut v);
     let clock = Clock::now(&rpc).await?;
-    println!(
-        "Listing {id} is live (read back from the chain at block #{}).",
-        clock.best
-    );
-    let mut rows = listing_rows(&listing, &clock);
-    rows.push(("tx_hash", tx_hash));
-    rows.push(("fee", format_amount(fee)));
-    println!("{}", kv_table(&rows));
-    Ok(())
+    Ok(Report::new(v)
+        .line(format!(
+            "Listing {id} is live (read back from the chain at block #{}).",
+            clock.best
+        ))
+        .kv(&tx.with_rows(listing_rows(&listing, &clock))))
 }
 
-async fn list(ctx: &Ctx, model: Option<&str>, mine: bool, limit: u32) -> Result<()> {
-    let model = model.map(mp::gpu_model).transpose()?;
-    let who = if mine {
-        let name = ctx.wallet_name(None)?;
-        Some(wallet_account(ctx, &name)?)
-    } else {
-        None
-    };
-    let rpc = ctx.connect().await?;
-    let mut all: Vec<Listing> = match (&who, &model) {
-        (Some(w), _) => mp::listings_by_provider(&rpc, w).await?,
-        (None, Some(m)) => mp::all_offers(&rpc, m, usize::MAX)
-            .await?
-            .into_iter()
-            .map(|o| o.listing)
-            .collect(),
-        (None, None) => mp::all_listings(&rpc, limit as usize).await?,
-    };
-    if let Some(m) = &model {
-        all.retain(|l| &l.terms.gpu_model == m);
-    }
-    all.truncate(limit as usize);
-    if ctx.json() {
-        print_json(&json!(all.iter().map(listing_json).collect::<Vec<_>>()));
-        return Ok(());
-    }
-    if all.is_empty() {
-        println!("No live listings.");
-        return Ok(());
-    }
-    let mut t = table(&[
-        "listing",
-        "provider",
-        "GPUs",
-        "VRAM",
-        "price/GPU-h",
-        "region",
-        "until",
-        "status",
-    ]);
-    for l in &all {
-        t.add_row(vec![
-            l.id.to_string(),
-            short(&keys::to_ss58(&l.provider)),
-            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
-            format!("{} GB", l.terms.vram_mb / 1024),
-            format_amount(l.terms.hourly_rate),
-            mp::text(&l.terms.region),
-            format!("#{}", l.terms.available_until),
-            listing_status(l),
+impl ListArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let limit = self.limit;
+        let model = self.model.as_deref().map(mp::gpu_model).transpose()?;
+        let who = if self.mine {
+            let name = ctx.wallet_name(None)?;
+            Some(wallet_account(ctx, &name)?)
+        } else {
+            None
+        };
+        let rpc = ctx.connect().await?;
+        let mut all: Vec<Listing> = match (&who, &model) {
+            (Some(w), _) => mp::listings_by_provider(&rpc, w).await?,
+            (None, Some(m)) => mp::all_offers(&rpc, m, usize::MAX)
+                .await?
+                .into_iter()
+                .map(|o| o.listing)
+                .collect(),
+            (None, None) => mp::all_listings(&rpc, limit as usize).await?,
+        };
+        if let Some(m) = &model {
+            all.retain(|l| &l.terms.gpu_model == m);
+        }
+        all.truncate(limit as usize);
+        let v = json!(all.iter().map(listing_json).collect::<Vec<_>>());
+        let mut t = table(&[
+            "listing",
+            "provider",
+            "GPUs",
+            "VRAM",
+            "price/GPU-h",
+            "region",
+            "until",
+            "status",
         ]);
+        for l in &all {
+            t.add_row(vec![
+                l.id.to_string(),
+                short(&keys::to_ss58(&l.provider)),
+                format!("{}x {}", l.terms.gpu_count, names::text(&l.terms.gpu_model)),
+                format!("{} GB", l.terms.vram_mb / 1024),
+                format_amount(l.terms.hourly_rate),
+                names::text(&l.terms.region),
+                format!("#{}", l.terms.available_until),
+                listing_status(l),
+            ]);
+        }
+        Ok(Report::list(v, all.is_empty(), "No live listings.", t))
     }
-    println!("{t}");
-    Ok(())
 }
 
-async fn book(ctx: &Ctx, listing_id: &str, hours: u32) -> Result<()> {
-    let id = mp::parse_listing_id(listing_id)?;
+impl BookArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        book(ctx, self.listing_id, self.hours).await
+    }
+}
+
+async fn book(ctx: &Ctx, id: ListingId, hours: u32) -> Result<Report> {
     let call = mp::book(id, hours)?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
@@ -511,7 +388,7 @@ async fn book(ctx: &Ctx, listing_id: &str, hours: u32) -> Result<()> {
         bail!("listing #{id} is wallet '{name}''s own: providers cannot book their own listings");
     }
     if let Some(b) = listing.booking {
-        bail!("listing #{id} is already booked (booking #{b}); try another offer: aitbc marketplace offers list --model \"{}\"", mp::text(&listing.terms.gpu_model));
+        bail!("listing #{id} is already booked (booking #{b}); try another offer: aitbc marketplace offers list --model \"{}\"", names::text(&listing.terms.gpu_model));
     }
     let rules = MarketRules::fetch(&rpc).await?;
     if hours > rules.max_booking_hours {
@@ -542,7 +419,7 @@ async fn book(ctx: &Ctx, listing_id: &str, hours: u32) -> Result<()> {
         spend: cost,
         ..Default::default()
     };
-    let (outcome, fee) = send_call(
+    let (outcome, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -555,218 +432,35 @@ async fn book(ctx: &Ctx, listing_id: &str, hours: u32) -> Result<()> {
         mp::booked(&outcome).context("the transaction succeeded but emitted no Booked event")?;
     let b = mp::existing_booking(&rpc, booking_id).await?;
     let clock = Clock::now(&rpc).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    print_booking(
-        ctx,
+    Ok(booking_report(
         &b,
         &clock,
-        &[
-            (
-                "held",
-                format!("{} (until the booking ends)", format_amount(held)),
-            ),
-            ("tx_hash", tx_hash.clone()),
-            ("fee", format_amount(fee)),
-        ],
-        json!({
-            "held": format_amount_json(held),
-            "tx_hash": tx_hash,
-            "fee": format_amount_json(fee),
-        }),
-    );
-    Ok(())
+        vec![(
+            "held",
+            format!("{} (until the booking ends)", format_amount(held)),
+        )],
+        json!({"held": format_amount_json(held)}),
+        &tx,
+    ))
 }
 
-/// A booking of the wallet's, as `role` ("client" or "provider"), for a role-only action.
-async fn own_booking(
-    ctx: &Ctx,
-    rpc: &RpcClient,
-    name: &str,
-    id: u64,
-    role: &str,
-) -> Result<Booking> {
-    let b = mp::existing_booking(rpc, id).await?;
-    let who: AccountId = wallet_account(ctx, name)?;
-    let owner = if role == "provider" {
-        &b.provider
-    } else {
-        &b.client
-    };
-    if *owner != who {
-        bail!(
-            "booking #{id}'s {role} is {}, not wallet '{name}'",
-            keys::to_ss58(owner)
-        );
-    }
-    Ok(b)
-}
-
-/// A booking call that went through: its outcome and fee, and the booking as the chain now holds
-/// it.
-struct BookingCall {
-    outcome: TxOutcome,
-    fee: Balance,
-    booking: Booking,
-    clock: Clock,
-}
-
-impl BookingCall {
-    /// Prints the booking with `extra` (table rows and JSON fields) before the hash and fee.
-    fn print(&self, ctx: &Ctx, mut extra: Vec<(&'static str, String)>, json_extra: Value) {
-        let tx_hash = format!("{:?}", self.outcome.tx_hash);
-        extra.push(("tx_hash", tx_hash.clone()));
-        extra.push(("fee", format_amount(self.fee)));
-        let mut json_all = json!({"tx_hash": tx_hash, "fee": format_amount_json(self.fee)});
-        if let (Some(obj), Value::Object(more)) = (json_all.as_object_mut(), json_extra) {
-            obj.extend(more);
-        }
-        print_booking(ctx, &self.booking, &self.clock, &extra, json_all);
+impl UpdateArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        update(ctx, self).await
     }
 }
 
-/// Checks that this wallet is booking `booking_id`'s `role` and that `allowed` accepts its
-/// status (nothing is signed otherwise), then signs `call(id)` and reads the booking back.
-async fn booking_call(
-    ctx: &Ctx,
-    booking_id: &str,
-    role: &str,
-    allowed: impl Fn(u64, &BookingStatus<BlockNumber>) -> Result<()>,
-    call: fn(u64) -> RuntimeCall,
-    verb: &str,
-) -> Result<BookingCall> {
-    let id = mp::parse_booking_id(booking_id)?;
-    let name = ctx.wallet_name(None)?;
-    let rpc = ctx.connect().await?;
-    let b = own_booking(ctx, &rpc, &name, id, role).await?;
-    allowed(id, &b.status)?;
-    let (outcome, fee) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        call(id),
-        &format!("{verb} booking {id}"),
-        SendOpts::default(),
-    )
-    .await?;
-    Ok(BookingCall {
-        outcome,
-        fee,
-        booking: mp::existing_booking(&rpc, id).await?,
-        clock: Clock::now(&rpc).await?,
-    })
-}
-
-async fn confirm(ctx: &Ctx, booking_id: &str) -> Result<()> {
-    let allowed = |id, status: &BookingStatus<BlockNumber>| match status {
-        BookingStatus::Requested { .. } => Ok(()),
-        other => bail!(
-            "booking #{id} is {}: only requested bookings can be confirmed",
-            mp::booking_status_name(other)
-        ),
-    };
-    booking_call(
-        ctx,
-        booking_id,
-        "provider",
-        allowed,
-        mp::confirm,
-        "Confirming",
-    )
-    .await?
-    .print(ctx, Vec::new(), json!({}));
-    Ok(())
-}
-
-async fn release(ctx: &Ctx, booking_id: &str) -> Result<()> {
-    let allowed = |id, status: &BookingStatus<BlockNumber>| {
-        match status {
-        BookingStatus::Confirmed { .. } => Ok(()),
-        BookingStatus::Requested { .. } => bail!(
-            "booking #{id} is not confirmed yet: release ends a running booking (cancel it instead with `aitbc marketplace gpu cancel {id}`)"
-        ),
-        other => bail!(
-            "booking #{id} has already ended ({}): nothing to release",
-            mp::booking_status_name(other)
-        ),
-    }
-    };
-    let done = booking_call(ctx, booking_id, "client", allowed, mp::release, "Releasing").await?;
-    let paid = mp::paid_amount(&done.outcome);
-    let refunded = mp::refunded_amount(&done.outcome);
-    let mut rows = Vec::new();
-    if let Some(r) = refunded {
-        rows.push(("refunded (payment failed)", format_amount(r)));
-    }
-    if let Some(p) = paid {
-        rows.push(("paid to provider", format_amount(p)));
-    }
-    done.print(
-        ctx,
-        rows,
-        json!({
-            "paid": paid.map(format_amount_json),
-            "refunded": refunded.map(format_amount_json),
-        }),
-    );
-    Ok(())
-}
-
-async fn cancel(ctx: &Ctx, booking_id: &str) -> Result<()> {
-    let allowed = |id, status: &BookingStatus<BlockNumber>| {
-        match status {
-        BookingStatus::Requested { .. } => Ok(()),
-        BookingStatus::Confirmed { .. } => bail!(
-            "booking #{id} is confirmed: it can no longer be cancelled (end it early with `aitbc marketplace gpu release {id}`)"
-        ),
-        other => bail!(
-            "booking #{id} has already ended ({}): nothing to cancel",
-            mp::booking_status_name(other)
-        ),
-    }
-    };
-    let done = booking_call(
-        ctx,
-        booking_id,
-        "client",
-        allowed,
-        mp::cancel_booking,
-        "Cancelling",
-    )
-    .await?;
-    let refunded = mp::refunded_amount(&done.outcome).unwrap_or_default();
-    done.print(
-        ctx,
-        vec![("refunded", format_amount(refunded))],
-        json!({"refunded": format_amount_json(refunded)}),
-    );
-    Ok(())
-}
-
-/// What `gpu update` changes; `None` keeps the listing's current value.
-struct ListingChanges {
-    hourly_rate: Option<String>,
-    vram_gb: Option<u32>,
-    count: Option<u32>,
-    region: Option<String>,
-    available_days: Option<u32>,
-}
-
-async fn update(ctx: &Ctx, listing_id: &str, c: ListingChanges) -> Result<()> {
-    let id = mp::parse_listing_id(listing_id)?;
+async fn update(ctx: &Ctx, c: UpdateArgs) -> Result<Report> {
+    let id = c.listing_id;
     if c.hourly_rate.is_none()
-        && c.vram_gb.is_none()
+        && c.vram.is_none()
         && c.count.is_none()
         && c.region.is_none()
         && c.available_days.is_none()
     {
         bail!("nothing to change: give at least one of --hourly-rate, --vram, --count, --region, --available-days");
     }
-    let hourly_rate = c
-        .hourly_rate
-        .as_deref()
-        .map(parse_positive_amount)
-        .transpose()?;
-    let vram_mb = match c.vram_gb {
+    let vram_mb = match c.vram {
         Some(0) => bail!("--vram must be at least 1 (GB per GPU)"),
         Some(gb) => Some(gb.checked_mul(1024).context("--vram is too large")?),
         None => None,
@@ -803,15 +497,15 @@ async fn update(ctx: &Ctx, listing_id: &str, c: ListingChanges) -> Result<()> {
         None => (old.available_from, old.available_until),
     };
     let terms = mp::listing_terms(
-        &mp::text(&old.gpu_model),
+        &names::text(&old.gpu_model),
         vram_mb.unwrap_or(old.vram_mb),
         c.count.unwrap_or(old.gpu_count),
-        hourly_rate.unwrap_or(old.hourly_rate),
-        c.region.as_deref().unwrap_or(&mp::text(&old.region)),
+        c.hourly_rate.unwrap_or(old.hourly_rate),
+        c.region.as_deref().unwrap_or(&names::text(&old.region)),
         from,
         until,
     )?;
-    let (outcome, fee) = send_call(
+    let (_, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -822,149 +516,73 @@ async fn update(ctx: &Ctx, listing_id: &str, c: ListingChanges) -> Result<()> {
     .await?;
     // Read it back: what the chain now holds is what is printed.
     let listing = mp::existing_listing(&rpc, id).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    if ctx.json() {
-        let mut v = listing_json(&listing);
-        v["tx_hash"] = json!(tx_hash);
-        v["block"] = json!(outcome.block_number);
-        v["fee"] = json!(format_amount_json(fee));
-        print_json(&v);
-        return Ok(());
-    }
     let clock = Clock::now(&rpc).await?;
-    println!(
-        "Listing {id} updated (read back from the chain at block #{}).",
-        clock.best
-    );
-    let mut rows = listing_rows(&listing, &clock);
-    rows.push(("tx_hash", tx_hash));
-    rows.push(("fee", format_amount(fee)));
-    println!("{}", kv_table(&rows));
-    Ok(())
+    Ok(Report::new(tx.with_json(listing_json(&listing)))
+        .line(format!(
+            "Listing {id} updated (read back from the chain at block #{}).",
+            clock.best
+        ))
+        .kv(&tx.with_rows(listing_rows(&listing, &clock))))
 }
 
-async fn delist(ctx: &Ctx, listing_id: &str) -> Result<()> {
-    let id = mp::parse_listing_id(listing_id)?;
-    let name = ctx.wallet_name(None)?;
-    let who = wallet_account(ctx, &name)?;
-    let rpc = ctx.connect().await?;
-    let listing = mp::existing_listing(&rpc, id).await?;
-    if listing.provider != who {
-        bail!(
-            "listing #{id} belongs to {}, not to wallet '{name}'",
-            keys::to_ss58(&listing.provider)
-        );
-    }
-    if let Some(b) = listing.booking {
-        bail!(
-            "listing #{id} has an open booking (#{b}): it can be delisted once that booking ends"
-        );
-    }
-    let (outcome, fee) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        mp::delist(id),
-        &format!("Delisting listing {id}"),
-        SendOpts::default(),
-    )
-    .await?;
-    if mp::listing(&rpc, id).await?.is_some() {
-        bail!("listing #{id} is still live after the delist transaction");
-    }
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    if ctx.json() {
-        print_json(&json!({
-            "listing_id": id,
-            "status": "delisted",
-            "tx_hash": tx_hash,
-            "block": outcome.block_number,
-            "fee": format_amount_json(fee),
-        }));
-    } else {
-        println!(
-            "{}",
-            kv_table(&[
-                ("listing_id", id.to_string()),
-                ("status", "delisted".into()),
-                ("tx_hash", tx_hash),
-                ("block", format!("#{}", outcome.block_number)),
-                ("fee", format_amount(fee)),
-            ])
-        );
-    }
-    Ok(())
-}
-
-async fn bookings(ctx: &Ctx, id: Option<&str>) -> Result<()> {
-    let id = id.map(mp::parse_booking_id).transpose()?;
-    let (rpc, list) = match id {
-        Some(id) => {
-            let rpc = ctx.connect().await?;
-            let b = mp::existing_booking(&rpc, id).await?;
-            (rpc, vec![b])
+impl DelistArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let id = self.listing_id;
+        let name = ctx.wallet_name(None)?;
+        let who = wallet_account(ctx, &name)?;
+        let rpc = ctx.connect().await?;
+        let listing = mp::existing_listing(&rpc, id).await?;
+        if listing.provider != who {
+            bail!(
+                "listing #{id} belongs to {}, not to wallet '{name}'",
+                keys::to_ss58(&listing.provider)
+            );
         }
-        None => {
-            let name = ctx.wallet_name(None)?;
-            let who = wallet_account(ctx, &name)?;
-            let rpc = ctx.connect().await?;
-            let mut all = mp::all_bookings_of(&rpc, &who).await?;
-            all.reverse();
-            (rpc, all)
+        if let Some(b) = listing.booking {
+            bail!(
+                "listing #{id} has an open booking (#{b}): it can be delisted once that booking ends"
+            );
         }
-    };
-    if ctx.json() {
-        print_json(&json!(list.iter().map(booking_json).collect::<Vec<_>>()));
-        return Ok(());
-    }
-    if let [one] = list.as_slice() {
-        if id.is_some() {
-            let clock = Clock::now(&rpc).await?;
-            println!("{}", kv_table(&booking_rows(one, &clock)));
-            return Ok(());
+        let (_, tx) = send_call(
+            ctx,
+            &rpc,
+            &name,
+            mp::delist(id),
+            &format!("Delisting listing {id}"),
+            SendOpts::default(),
+        )
+        .await?;
+        if mp::listing(&rpc, id).await?.is_some() {
+            bail!("listing #{id} is still live after the delist transaction");
         }
-    }
-    if list.is_empty() {
-        println!("No bookings.");
-        return Ok(());
-    }
-    let mut t = table(&[
-        "booking", "listing", "GPUs", "hours", "cost", "client", "provider", "status",
-    ]);
-    for b in &list {
-        t.add_row(vec![
-            b.id.to_string(),
-            b.listing.to_string(),
-            format!("{}x {}", b.gpu_count, mp::text(&b.gpu_model)),
-            b.hours.to_string(),
-            format_amount(b.cost),
-            short(&keys::to_ss58(&b.client)),
-            short(&keys::to_ss58(&b.provider)),
-            mp::booking_status_name(&b.status).to_string(),
+        let v = tx.with_json(json!({"listing_id": id, "status": "delisted"}));
+        let rows = tx.with_rows(vec![
+            ("listing_id", id.to_string()),
+            ("status", "delisted".into()),
         ]);
+        Ok(Report::record(v, &rows))
     }
-    println!("{t}");
-    Ok(())
 }
 
-async fn offers(ctx: &Ctx, model: &str, available: bool, limit: u32) -> Result<()> {
-    let gpu = mp::gpu_model(model)?;
-    let rpc = ctx.connect().await?;
-    let mut all = mp::all_offers(&rpc, &gpu, usize::MAX).await?;
-    if available {
-        all.retain(|o| o.listing.booking.is_none());
-    }
-    // Cheapest first; among equal prices, the better reputation first.
-    all.sort_by(|a, b| {
-        a.listing
-            .terms
-            .hourly_rate
-            .cmp(&b.listing.terms.hourly_rate)
-            .then(b.reputation.cmp(&a.reputation))
-            .then(a.listing.id.cmp(&b.listing.id))
-    });
-    all.truncate(limit as usize);
-    if ctx.json() {
+impl OffersListArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let model = self.model.as_str();
+        let gpu = mp::gpu_model(model)?;
+        let rpc = ctx.connect().await?;
+        let mut all = mp::all_offers(&rpc, &gpu, usize::MAX).await?;
+        if self.available {
+            all.retain(|o| o.listing.booking.is_none());
+        }
+        // Cheapest first; among equal prices, the better reputation first.
+        all.sort_by(|a, b| {
+            a.listing
+                .terms
+                .hourly_rate
+                .cmp(&b.listing.terms.hourly_rate)
+                .then(b.reputation.cmp(&a.reputation))
+                .then(a.listing.id.cmp(&b.listing.id))
+        });
+        all.truncate(self.limit as usize);
         let v: Vec<Value> = all
             .iter()
             .map(|o| {
@@ -974,52 +592,47 @@ async fn offers(ctx: &Ctx, model: &str, available: bool, limit: u32) -> Result<(
                 v
             })
             .collect();
-        print_json(&json!(v));
-        return Ok(());
-    }
-    if all.is_empty() {
-        println!("No offers for {}.", model.trim());
-        return Ok(());
-    }
-    let mut t = table(&[
-        "listing",
-        "provider",
-        "reputation",
-        "GPUs",
-        "VRAM",
-        "price/GPU-h",
-        "region",
-        "status",
-    ]);
-    for o in &all {
-        let l = &o.listing;
-        t.add_row(vec![
-            l.id.to_string(),
-            short(&keys::to_ss58(&l.provider)),
-            reputation_text(o),
-            format!("{}x {}", l.terms.gpu_count, mp::text(&l.terms.gpu_model)),
-            format!("{} GB", l.terms.vram_mb / 1024),
-            format_amount(l.terms.hourly_rate),
-            mp::text(&l.terms.region),
-            listing_status(l),
+        let mut t = table(&[
+            "listing",
+            "provider",
+            "reputation",
+            "GPUs",
+            "VRAM",
+            "price/GPU-h",
+            "region",
+            "status",
         ]);
+        for o in &all {
+            let l = &o.listing;
+            t.add_row(vec![
+                l.id.to_string(),
+                short(&keys::to_ss58(&l.provider)),
+                reputation_text(o),
+                format!("{}x {}", l.terms.gpu_count, names::text(&l.terms.gpu_model)),
+                format!("{} GB", l.terms.vram_mb / 1024),
+                format_amount(l.terms.hourly_rate),
+                names::text(&l.terms.region),
+                listing_status(l),
+            ]);
+        }
+        let empty = format!("No offers for {}.", model.trim());
+        Ok(Report::list(json!(v), all.is_empty(), &empty, t))
     }
-    println!("{t}");
-    Ok(())
 }
 
-async fn pricing(ctx: &Ctx, model: &str) -> Result<()> {
-    let gpu = mp::gpu_model(model)?;
-    let rpc = ctx.connect().await?;
-    let Some(s) = mp::pricing(&rpc, &gpu).await? else {
-        bail!(
-            "no price data for GPU model \"{}\": it has no live listings and no recent paid bookings",
-            model.trim()
-        );
-    };
-    let best = rpc.best_header().await?.number;
-    if ctx.json() {
-        print_json(&json!({
+impl PricingArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let model = self.model.as_str();
+        let gpu = mp::gpu_model(model)?;
+        let rpc = ctx.connect().await?;
+        let Some(s) = mp::pricing(&rpc, &gpu).await? else {
+            bail!(
+                "no price data for GPU model \"{}\": it has no live listings and no recent paid bookings",
+                model.trim()
+            );
+        };
+        let best = rpc.best_header().await?.number;
+        let v = json!({
             "gpu_model": model.trim(),
             "unit": "per GPU-hour",
             "average": format_amount_json(s.average),
@@ -1031,38 +644,34 @@ async fn pricing(ctx: &Ctx, model: &str) -> Result<()> {
             "listings": s.listings,
             "bookings": s.bookings,
             "block": best,
-        }));
-        return Ok(());
-    }
-    println!(
-        "{}",
-        kv_table(&[
+        });
+        let rows = [
             ("GPU model", model.trim().to_string()),
             (
                 "average",
-                format!("{} per GPU-hour", format_amount(s.average))
+                format!("{} per GPU-hour", format_amount(s.average)),
             ),
             (
                 "median",
-                format!("{} per GPU-hour", format_amount(s.median))
+                format!("{} per GPU-hour", format_amount(s.median)),
             ),
             (
                 "suggested",
-                format!("{} per GPU-hour", format_amount(s.suggested))
+                format!("{} per GPU-hour", format_amount(s.suggested)),
             ),
             (
                 "range",
-                format!("{} – {}", format_amount(s.min), format_amount(s.max))
+                format!("{} – {}", format_amount(s.min), format_amount(s.max)),
             ),
             (
                 "sample size",
                 format!(
                     "{} ({} live listings, {} recent paid bookings)",
                     s.sample_size, s.listings, s.bookings
-                )
+                ),
             ),
             ("at block", format!("#{best}")),
-        ])
-    );
-    Ok(())
+        ];
+        Ok(Report::record(v, &rows))
+    }
 }

@@ -1,21 +1,22 @@
 //! `aitbc miner ...`: register, status, heartbeat, poll (accept the next assigned job), earnings,
 //! deregister.
 
-use crate::commands::client::print_receipts;
+use crate::commands::client::receipts_report;
 use crate::commands::jobs_view::{
     hardware_text, job_json, job_rows, miner_json, miner_status_text,
 };
 use crate::commands::mine::{self, Backend, MineOpts};
-use crate::commands::miner_stake;
 use crate::context::Ctx;
-use crate::output::{kv_table, print_json};
+use crate::output::Report;
+use crate::parse;
+use crate::report::TxReport;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use aitbc_client::{
-    amount::{format_amount, format_amount_json, parse_amount, parse_positive_amount},
+    amount::{format_amount, format_amount_json},
+    jobs::{self, MinerInfo, ReceiptId},
     keys,
-    market::{self, MinerInfo},
     rpc::RpcClient,
-    runtime::AccountId,
+    runtime::{AccountId, Balance},
 };
 use anyhow::{bail, Context as _, Result};
 use clap::{ArgGroup, Args, Subcommand};
@@ -27,46 +28,23 @@ pub enum MinerCmd {
     #[command(
         after_help = "Example:\n  aitbc miner register --gpus \"1x RTX 4090\" --price-per-hour 0.5 --models llama3,smollm2 --stake 100"
     )]
-    Register {
-        /// GPUs as COUNTx MODEL, e.g. "1x RTX 4090" or "2x A100".
-        #[arg(long)]
-        gpus: String,
-        /// Memory per GPU in GB (default: known from the model name).
-        #[arg(long)]
-        vram_gb: Option<u32>,
-        /// Price per GPU-hour, in AIT.
-        #[arg(long)]
-        price_per_hour: String,
-        /// Models served, comma separated.
-        #[arg(long, value_delimiter = ',', default_value = "smollm2")]
-        models: Vec<String>,
-        /// Stake to hold, in AIT (at least the chain's minimum, 100 AIT on dev chains).
-        #[arg(long, default_value = "100")]
-        stake: String,
-    },
+    Register(RegisterArgs),
     /// This wallet's miner record: hardware, models, price, stake, reputation, online.
     #[command(after_help = "Example:\n  aitbc miner status")]
-    Status,
+    Status(StatusArgs),
     /// Send a heartbeat (miners without one for a while are offline and get no jobs).
     #[command(after_help = "Example:\n  aitbc miner heartbeat")]
-    Heartbeat,
+    Heartbeat(HeartbeatArgs),
     /// Show the next job assigned to this miner and accept it.
     #[command(after_help = "Example:\n  aitbc miner poll")]
-    Poll,
+    Poll(PollArgs),
     /// Receipts of delivered jobs and the total earned.
     #[command(after_help = "Example:\n  aitbc miner earnings")]
-    Earnings {
-        /// At most this many receipts in the table.
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
-    },
+    Earnings(EarningsArgs),
     /// Claim the emission share of a receipt once its era is over: minted to the receipt's miner,
     /// once per receipt, at most the protocol fee its job burned.
     #[command(after_help = "Example:\n  aitbc miner claim 0")]
-    Claim {
-        /// Receipt id.
-        receipt_id: String,
-    },
+    Claim(ClaimArgs),
     /// Change what this miner serves: models, price or GPUs (only the options given; the rest
     /// stays as registered). Counts as a heartbeat.
     #[command(
@@ -82,7 +60,7 @@ pub enum MinerCmd {
     Unbond(UnbondArgs),
     /// Stop mining: no new jobs; the stake can be withdrawn after the unbonding period.
     #[command(after_help = "Example:\n  aitbc miner deregister")]
-    Deregister,
+    Deregister(DeregisterArgs),
     /// After `deregister` and the unbonding period: release the whole stake and remove the
     /// miner record.
     #[command(after_help = "Example:\n  aitbc miner withdraw")]
@@ -92,19 +70,113 @@ pub enum MinerCmd {
     #[command(
         after_help = "Examples:\n  aitbc miner mine --backend embedded --continuous\n  aitbc miner mine --backend ollama --model llama3 --ollama-url http://127.0.0.1:11434"
     )]
-    Mine {
-        /// Where inference runs.
-        #[arg(long, value_enum, default_value = "embedded")]
-        backend: Backend,
-        #[command(flatten)]
-        opts: MineOpts,
-    },
+    Mine(MineArgs),
     /// Run the miner daemon on an Ollama server (same as `mine --backend ollama`).
     #[command(after_help = "Example:\n  aitbc miner mine-ollama --model llama3 --continuous")]
-    MineOllama {
-        #[command(flatten)]
-        opts: MineOpts,
-    },
+    MineOllama(MineOllamaArgs),
+}
+
+impl MinerCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            MinerCmd::Register(a) => a.run(ctx).await,
+            MinerCmd::Status(a) => a.run(ctx).await,
+            MinerCmd::Heartbeat(a) => a.run(ctx).await,
+            MinerCmd::Poll(a) => a.run(ctx).await,
+            MinerCmd::Earnings(a) => a.run(ctx).await,
+            MinerCmd::Claim(a) => a.run(ctx).await,
+            MinerCmd::Update(a) => a.run(ctx).await,
+            MinerCmd::Stake(a) => a.run(ctx).await,
+            MinerCmd::Unbond(a) => a.run(ctx).await,
+            MinerCmd::Deregister(a) => a.run(ctx).await,
+            MinerCmd::Withdraw(a) => a.run(ctx).await,
+            MinerCmd::Mine(a) => a.run(ctx),
+            MinerCmd::MineOllama(a) => a.run(ctx),
+        }
+    }
+}
+
+/// `aitbc miner register`.
+#[derive(Args, Debug)]
+pub struct RegisterArgs {
+    /// GPUs as COUNTx MODEL, e.g. "1x RTX 4090" or "2x A100".
+    #[arg(long)]
+    pub gpus: String,
+    /// Memory per GPU in GB (default: known from the model name).
+    #[arg(long)]
+    pub vram_gb: Option<u32>,
+    /// Price per GPU-hour, in AIT.
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub price_per_hour: Balance,
+    /// Models served, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "smollm2")]
+    pub models: Vec<String>,
+    /// Stake to hold, in AIT (at least the chain's minimum, 100 AIT on dev chains).
+    #[arg(long, default_value = "100", value_parser = parse::amount)]
+    pub stake: Balance,
+}
+
+/// `aitbc miner status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {}
+
+/// `aitbc miner heartbeat`.
+#[derive(Args, Debug)]
+pub struct HeartbeatArgs {}
+
+/// `aitbc miner poll`.
+#[derive(Args, Debug)]
+pub struct PollArgs {}
+
+/// `aitbc miner earnings`.
+#[derive(Args, Debug)]
+pub struct EarningsArgs {
+    /// At most this many receipts in the table.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+}
+
+/// `aitbc miner claim`.
+#[derive(Args, Debug)]
+pub struct ClaimArgs {
+    /// Receipt id.
+    #[arg(value_parser = parse::receipt_id)]
+    pub receipt_id: ReceiptId,
+}
+
+/// `aitbc miner deregister`.
+#[derive(Args, Debug)]
+pub struct DeregisterArgs {}
+
+/// `aitbc miner mine`.
+#[derive(Args, Debug)]
+pub struct MineArgs {
+    /// Where inference runs.
+    #[arg(long, value_enum, default_value = "embedded")]
+    pub backend: Backend,
+    #[command(flatten)]
+    pub opts: MineOpts,
+}
+
+impl MineArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        mine::run(ctx, self.backend, self.opts)?;
+        Ok(Report::none())
+    }
+}
+
+/// `aitbc miner mine-ollama`.
+#[derive(Args, Debug)]
+pub struct MineOllamaArgs {
+    #[command(flatten)]
+    pub opts: MineOpts,
+}
+
+impl MineOllamaArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        mine::run(ctx, Backend::Ollama, self.opts)?;
+        Ok(Report::none())
+    }
 }
 
 /// `aitbc miner update`.
@@ -115,8 +187,8 @@ pub struct UpdateArgs {
     #[arg(long, value_delimiter = ',')]
     pub models: Option<Vec<String>>,
     /// New price per GPU-hour, in AIT.
-    #[arg(long)]
-    pub price_per_hour: Option<String>,
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub price_per_hour: Option<Balance>,
     /// GPUs as COUNTx MODEL, e.g. "2x RTX 4090".
     #[arg(long)]
     pub gpus: Option<String>,
@@ -129,48 +201,24 @@ pub struct UpdateArgs {
 #[derive(Args, Debug)]
 pub struct StakeArgs {
     /// AIT to add to the stake.
-    #[arg(long)]
-    pub amount: String,
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub amount: Balance,
 }
 
 /// `aitbc miner unbond`.
 #[derive(Args, Debug)]
 pub struct UnbondArgs {
     /// AIT of the stake to release.
-    #[arg(long)]
-    pub amount: String,
+    #[arg(long, value_parser = parse::positive_amount)]
+    pub amount: Balance,
 }
 
 /// `aitbc miner withdraw`.
 #[derive(Args, Debug)]
 pub struct WithdrawArgs {}
 
-pub async fn run(ctx: &Ctx, cmd: MinerCmd) -> Result<()> {
-    match cmd {
-        MinerCmd::Register {
-            gpus,
-            vram_gb,
-            price_per_hour,
-            models,
-            stake,
-        } => register(ctx, &gpus, vram_gb, &price_per_hour, &models, &stake).await,
-        MinerCmd::Status => status(ctx).await,
-        MinerCmd::Heartbeat => simple(ctx, market::heartbeat(), "Heartbeat", "heartbeat").await,
-        MinerCmd::Poll => poll(ctx).await,
-        MinerCmd::Earnings { limit } => earnings(ctx, limit).await,
-        MinerCmd::Mine { backend, opts } => mine::run(ctx, backend, opts),
-        MinerCmd::MineOllama { opts } => mine::run(ctx, Backend::Ollama, opts),
-        MinerCmd::Claim { receipt_id } => claim(ctx, &receipt_id).await,
-        MinerCmd::Update(a) => miner_stake::update(ctx, a).await,
-        MinerCmd::Stake(a) => miner_stake::add(ctx, a).await,
-        MinerCmd::Unbond(a) => miner_stake::unbond(ctx, a).await,
-        MinerCmd::Withdraw(a) => miner_stake::withdraw(ctx, a).await,
-        MinerCmd::Deregister => miner_stake::deregister(ctx).await,
-    }
-}
-
 pub(crate) async fn registered(rpc: &RpcClient, name: &str, who: &AccountId) -> Result<MinerInfo> {
-    match market::miner(rpc, who).await? {
+    match jobs::miner(rpc, who).await? {
         Some(m) => Ok(m),
         None => bail!(
             "wallet '{name}' ({}) is not a registered miner (register with: aitbc miner register --gpus \"1x RTX 4090\" --price-per-hour 0.5)",
@@ -179,14 +227,16 @@ pub(crate) async fn registered(rpc: &RpcClient, name: &str, who: &AccountId) -> 
     }
 }
 
-pub(crate) fn print_miner(ctx: &Ctx, m: &MinerInfo, extra: &[(&str, String)]) {
+/// A miner record with `extra` fields (strings, in JSON and as table rows) and, after a
+/// transaction, its report.
+pub(crate) fn miner_report(
+    m: &MinerInfo,
+    extra: &[(&'static str, String)],
+    tx: Option<&TxReport>,
+) -> Report {
     let mut v = miner_json(m);
     for (k, val) in extra {
         v[*k] = json!(val);
-    }
-    if ctx.json() {
-        print_json(&v);
-        return;
     }
     let mut rows = vec![
         ("miner_id", keys::to_ss58(&m.account)),
@@ -225,102 +275,93 @@ pub(crate) fn print_miner(ctx: &Ctx, m: &MinerInfo, extra: &[(&str, String)]) {
         ),
         ("last heartbeat", format!("#{}", m.miner.last_heartbeat)),
     ];
-    rows.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
-    println!("{}", kv_table(&rows));
-}
-
-async fn register(
-    ctx: &Ctx,
-    gpus: &str,
-    vram_gb: Option<u32>,
-    price: &str,
-    models: &[String],
-    stake: &str,
-) -> Result<()> {
-    let price_per_hour = parse_positive_amount(price)?;
-    let per_second = market::per_second_from_hourly(price_per_hour)?;
-    let stake = parse_amount(stake)?;
-    let probe = market::parse_hardware(gpus, 0)?;
-    let gpu_model = String::from_utf8_lossy(&probe.gpu_model).into_owned();
-    let vram_mb = match vram_gb {
-        Some(gb) => gb.saturating_mul(1024),
-        None => match market::known_vram_mb(&gpu_model) {
-            Some(mb) => mb,
-            None => bail!("unknown GPU model {gpu_model:?}: pass its memory with --vram-gb"),
-        },
-    };
-    let hardware = market::parse_hardware(gpus, vram_mb)?;
-    let models = market::model_list(models)?;
-    let name = ctx.wallet_name(None)?;
-    let who = wallet_account(ctx, &name)?;
-    let rpc = ctx.connect().await?;
-    if market::miner(&rpc, &who).await?.is_some() {
-        bail!("wallet '{name}' is already registered as a miner (see: aitbc miner status)");
+    rows.extend(extra.iter().cloned());
+    if let Some(tx) = tx {
+        tx.add_json(&mut v);
+        rows = tx.with_rows(rows);
     }
-    let call = market::register_miner(hardware, models, per_second, stake);
-    let opts = SendOpts {
-        spend: stake,
-        ..Default::default()
-    };
-    let (outcome, fee) = send_call(ctx, &rpc, &name, call, "Registering miner", opts).await?;
-    let m = registered(&rpc, &name, &who).await?;
-    print_miner(
-        ctx,
-        &m,
-        &[
-            ("tx_hash", format!("{:?}", outcome.tx_hash)),
-            ("fee", format_amount_json(fee)),
-        ],
-    );
-    Ok(())
+    Report::record(v, &rows)
 }
 
-async fn status(ctx: &Ctx) -> Result<()> {
-    let name = ctx.wallet_name(None)?;
-    let who = wallet_account(ctx, &name)?;
-    let rpc = ctx.connect().await?;
-    let m = registered(&rpc, &name, &who).await?;
-    print_miner(ctx, &m, &[]);
-    Ok(())
+impl RegisterArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let per_second = jobs::per_second_from_hourly(self.price_per_hour)?;
+        let stake = self.stake;
+        let gpus = self.gpus.as_str();
+        let probe = jobs::parse_hardware(gpus, 0)?;
+        let gpu_model = String::from_utf8_lossy(&probe.gpu_model).into_owned();
+        let vram_mb = match self.vram_gb {
+            Some(gb) => gb.saturating_mul(1024),
+            None => match jobs::known_vram_mb(&gpu_model) {
+                Some(mb) => mb,
+                None => bail!("unknown GPU model {gpu_model:?}: pass its memory with --vram-gb"),
+            },
+        };
+        let hardware = jobs::parse_hardware(gpus, vram_mb)?;
+        let models = jobs::model_list(&self.models)?;
+        let name = ctx.wallet_name(None)?;
+        let who = wallet_account(ctx, &name)?;
+        let rpc = ctx.connect().await?;
+        if jobs::miner(&rpc, &who).await?.is_some() {
+            bail!("wallet '{name}' is already registered as a miner (see: aitbc miner status)");
+        }
+        let call = jobs::register_miner(hardware, models, per_second, stake);
+        let opts = SendOpts {
+            spend: stake,
+            ..Default::default()
+        };
+        let (_, tx) = send_call(ctx, &rpc, &name, call, "Registering miner", opts).await?;
+        let m = registered(&rpc, &name, &who).await?;
+        Ok(miner_report(&m, &[], Some(&tx)))
+    }
 }
 
-async fn simple(
-    ctx: &Ctx,
-    call: aitbc_client::runtime::RuntimeCall,
-    label: &str,
-    done: &str,
-) -> Result<()> {
-    let name = ctx.wallet_name(None)?;
-    let who = wallet_account(ctx, &name)?;
-    let rpc = ctx.connect().await?;
-    registered(&rpc, &name, &who).await?;
-    let (outcome, fee) = send_call(ctx, &rpc, &name, call, label, SendOpts::default()).await?;
-    let m = registered(&rpc, &name, &who).await?;
-    print_miner(
-        ctx,
-        &m,
-        &[
-            ("result", done.to_string()),
-            ("tx_hash", format!("{:?}", outcome.tx_hash)),
-            ("block", outcome.block_number.to_string()),
-            ("fee", format_amount_json(fee)),
-        ],
-    );
-    Ok(())
+impl StatusArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = ctx.wallet_name(None)?;
+        let who = wallet_account(ctx, &name)?;
+        let rpc = ctx.connect().await?;
+        let m = registered(&rpc, &name, &who).await?;
+        Ok(miner_report(&m, &[], None))
+    }
 }
 
-async fn assigned_jobs(rpc: &RpcClient, who: &AccountId) -> Result<Vec<market::Job>> {
+impl HeartbeatArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = ctx.wallet_name(None)?;
+        let who = wallet_account(ctx, &name)?;
+        let rpc = ctx.connect().await?;
+        registered(&rpc, &name, &who).await?;
+        let (_, tx) = send_call(
+            ctx,
+            &rpc,
+            &name,
+            jobs::heartbeat(),
+            "Heartbeat",
+            SendOpts::default(),
+        )
+        .await?;
+        let m = registered(&rpc, &name, &who).await?;
+        Ok(miner_report(
+            &m,
+            &[("result", "heartbeat".to_string())],
+            Some(&tx),
+        ))
+    }
+}
+
+async fn assigned_jobs(rpc: &RpcClient, who: &AccountId) -> Result<Vec<jobs::Job>> {
     let mut out = Vec::new();
     let mut from = 0;
     loop {
-        let page = market::jobs_by_miner(rpc, who, from, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
+        let page = jobs::jobs_by_miner(rpc, who, from, jobs::MAX_PAGE).await?;
+        let done = page.len() < jobs::MAX_PAGE as usize;
         if let Some(last) = page.last() {
             from = last.id + 1;
         }
         out.extend(
             page.into_iter()
-                .filter(|j| j.status == market::Status::Assigned && j.miner.as_ref() == Some(who)),
+                .filter(|j| j.status == jobs::Status::Assigned && j.miner.as_ref() == Some(who)),
         );
         if done {
             return Ok(out);
@@ -328,95 +369,75 @@ async fn assigned_jobs(rpc: &RpcClient, who: &AccountId) -> Result<Vec<market::J
     }
 }
 
-async fn poll(ctx: &Ctx) -> Result<()> {
-    let name = ctx.wallet_name(None)?;
-    let who = wallet_account(ctx, &name)?;
-    let rpc = ctx.connect().await?;
-    registered(&rpc, &name, &who).await?;
-    let jobs = assigned_jobs(&rpc, &who).await?;
-    let Some(job) = jobs.first() else {
-        if ctx.json() {
-            print_json(&json!({"status": "idle", "job_id": null, "result": "no jobs in queue"}));
-        } else {
-            println!("no jobs in queue");
-        }
-        return Ok(());
-    };
-    let id = job.id;
-    let (outcome, _) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        market::accept_job(id),
-        &format!("Accepting job {id}"),
-        SendOpts::default(),
-    )
-    .await?;
-    let job = market::existing_job(&rpc, id).await?;
-    if ctx.json() {
+impl PollArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = ctx.wallet_name(None)?;
+        let who = wallet_account(ctx, &name)?;
+        let rpc = ctx.connect().await?;
+        registered(&rpc, &name, &who).await?;
+        let assigned = assigned_jobs(&rpc, &who).await?;
+        let Some(job) = assigned.first() else {
+            return Ok(Report::new(
+                json!({"status": "idle", "job_id": null, "result": "no jobs in queue"}),
+            )
+            .line("no jobs in queue"));
+        };
+        let id = job.id;
+        let (_, tx) = send_call(
+            ctx,
+            &rpc,
+            &name,
+            jobs::accept_job(id),
+            &format!("Accepting job {id}"),
+            SendOpts::default(),
+        )
+        .await?;
+        let job = jobs::existing_job(&rpc, id).await?;
         let mut v = job_json(&job);
-        v["tx_hash"] = json!(format!("{:?}", outcome.tx_hash));
         v["result"] = json!("accepted");
-        print_json(&v);
-    } else {
-        let mut rows = job_rows(&job);
-        rows.insert(2, ("tx_hash", format!("{:?}", outcome.tx_hash)));
-        println!("Accepted job {id}:\n{}", kv_table(&rows));
+        Ok(Report::new(tx.with_json(v))
+            .line(format!("Accepted job {id}:"))
+            .kv(&tx.with_rows(job_rows(&job))))
     }
-    Ok(())
 }
 
-async fn claim(ctx: &Ctx, receipt_id: &str) -> Result<()> {
-    let id: u64 = receipt_id
-        .trim()
-        .trim_start_matches('#')
-        .parse()
-        .map_err(|_| {
-            anyhow::anyhow!("receipt id {receipt_id:?} is not a number (receipt ids look like 7)")
-        })?;
-    let name = ctx.wallet_name(None)?;
-    let rpc = ctx.connect().await?;
-    let Some(receipt) = market::receipt(&rpc, id).await? else {
-        bail!("not found: receipt #{id}");
-    };
-    if let market::RewardStatus::Claimed { amount, block, .. } = receipt.reward {
-        bail!(
-            "the reward for receipt #{id} was already claimed: {} at block #{block}",
-            format_amount(amount)
-        );
-    }
-    let miner = receipt.miner.clone();
-    let before = aitbc_client::state::balance(&rpc, &miner, None).await?;
-    let (outcome, fee) = send_call(
-        ctx,
-        &rpc,
-        &name,
-        market::claim_reward(id),
-        &format!("Claiming the reward for receipt {id}"),
-        SendOpts::default(),
-    )
-    .await?;
-    let minted = aitbc_client::governance::reward_claimed(&outcome)
-        .context("the transaction succeeded but emitted no RewardClaimed event")?;
-    let after = aitbc_client::state::balance(&rpc, &miner, None).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    if ctx.json() {
-        print_json(&json!({
+impl ClaimArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let id = self.receipt_id;
+        let name = ctx.wallet_name(None)?;
+        let rpc = ctx.connect().await?;
+        let Some(receipt) = jobs::receipt(&rpc, id).await? else {
+            bail!("not found: receipt #{id}");
+        };
+        if let jobs::RewardStatus::Claimed { amount, block, .. } = receipt.reward {
+            bail!(
+                "the reward for receipt #{id} was already claimed: {} at block #{block}",
+                format_amount(amount)
+            );
+        }
+        let miner = receipt.miner.clone();
+        let before = aitbc_client::state::balance(&rpc, &miner, None).await?;
+        let (outcome, tx) = send_call(
+            ctx,
+            &rpc,
+            &name,
+            jobs::claim_reward(id),
+            &format!("Claiming the reward for receipt {id}"),
+            SendOpts::default(),
+        )
+        .await?;
+        let minted = aitbc_client::governance::reward_claimed(&outcome)
+            .context("the transaction succeeded but emitted no RewardClaimed event")?;
+        let after = aitbc_client::state::balance(&rpc, &miner, None).await?;
+        let v = tx.with_json(json!({
             "receipt_id": id,
             "job_id": receipt.job_id,
             "miner_id": keys::to_ss58(&miner),
             "reward": format_amount_json(minted),
             "miner_balance_before": format_amount_json(before.free),
             "miner_balance_after": format_amount_json(after.free),
-            "tx_hash": tx_hash,
-            "block": outcome.block_number,
-            "fee": format_amount_json(fee),
         }));
-        return Ok(());
-    }
-    println!(
-        "{}",
-        kv_table(&[
+        let rows = tx.with_rows(vec![
             ("receipt_id", id.to_string()),
             ("job_id", receipt.job_id.to_string()),
             ("miner_id", keys::to_ss58(&miner)),
@@ -427,69 +448,65 @@ async fn claim(ctx: &Ctx, receipt_id: &str) -> Result<()> {
                     "{} → {}",
                     format_amount(before.free),
                     format_amount(after.free)
-                )
+                ),
             ),
-            ("tx_hash", tx_hash),
-            ("block", format!("#{}", outcome.block_number)),
-            ("fee", format_amount(fee)),
-        ])
-    );
-    Ok(())
+        ]);
+        Ok(Report::record(v, &rows))
+    }
 }
 
-async fn earnings(ctx: &Ctx, limit: u32) -> Result<()> {
-    let name = ctx.wallet_name(None)?;
-    let who = wallet_account(ctx, &name)?;
-    let rpc = ctx.connect().await?;
-    registered(&rpc, &name, &who).await?;
-    let mut receipts = Vec::new();
-    let mut from = 0;
-    loop {
-        let page = market::receipts_by_miner(&rpc, &who, from, market::MAX_PAGE).await?;
-        let done = page.len() < market::MAX_PAGE as usize;
-        if let Some(last) = page.last() {
-            from = last.id + 1;
+impl EarningsArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = ctx.wallet_name(None)?;
+        let who = wallet_account(ctx, &name)?;
+        let rpc = ctx.connect().await?;
+        registered(&rpc, &name, &who).await?;
+        let mut receipts = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = jobs::receipts_by_miner(&rpc, &who, from, jobs::MAX_PAGE).await?;
+            let done = page.len() < jobs::MAX_PAGE as usize;
+            if let Some(last) = page.last() {
+                from = last.id + 1;
+            }
+            receipts.extend(page);
+            if done {
+                break;
+            }
         }
-        receipts.extend(page);
-        if done {
-            break;
-        }
-    }
-    let earned: u128 = receipts.iter().map(|r| r.price).sum();
-    let rewards: u128 = receipts
-        .iter()
-        .filter_map(|r| match r.reward {
-            market::RewardStatus::Claimed { amount, .. } => Some(amount),
-            _ => None,
-        })
-        .sum();
-    let unclaimed = receipts
-        .iter()
-        .filter(|r| matches!(r.reward, market::RewardStatus::Unclaimed))
-        .count();
-    receipts.reverse();
-    if ctx.json() {
-        print_json(&json!({
+        let earned: u128 = receipts.iter().map(|r| r.price).sum();
+        let rewards: u128 = receipts
+            .iter()
+            .filter_map(|r| match r.reward {
+                jobs::RewardStatus::Claimed { amount, .. } => Some(amount),
+                _ => None,
+            })
+            .sum();
+        let unclaimed = receipts
+            .iter()
+            .filter(|r| matches!(r.reward, jobs::RewardStatus::Unclaimed))
+            .count();
+        receipts.reverse();
+        let jobs_paid = receipts.len();
+        receipts.truncate(self.limit as usize);
+        let v = json!({
             "miner_id": keys::to_ss58(&who),
-            "jobs_paid": receipts.len(),
+            "jobs_paid": jobs_paid,
             "earned": format_amount_json(earned),
             "rewards_claimed": format_amount_json(rewards),
             "unclaimed_receipts": unclaimed,
-            "receipts": receipts.iter().take(limit as usize).map(crate::commands::jobs_view::receipt_json).collect::<Vec<_>>(),
-        }));
-        return Ok(());
+            "receipts": receipts.iter().map(crate::commands::jobs_view::receipt_json).collect::<Vec<_>>(),
+        });
+        let summary = Report::record(
+            v,
+            &[
+                ("miner_id", keys::to_ss58(&who)),
+                ("jobs paid", jobs_paid.to_string()),
+                ("earned", format_amount(earned)),
+                ("rewards claimed", format_amount(rewards)),
+                ("unclaimed receipts", unclaimed.to_string()),
+            ],
+        );
+        Ok(summary.then(receipts_report(&receipts, "No receipts yet.")))
     }
-    println!(
-        "{}",
-        kv_table(&[
-            ("miner_id", keys::to_ss58(&who)),
-            ("jobs paid", receipts.len().to_string()),
-            ("earned", format_amount(earned)),
-            ("rewards claimed", format_amount(rewards)),
-            ("unclaimed receipts", unclaimed.to_string()),
-        ])
-    );
-    receipts.truncate(limit as usize);
-    print_receipts(ctx, &receipts, "No receipts yet.");
-    Ok(())
 }

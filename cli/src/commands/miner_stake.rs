@@ -2,15 +2,15 @@
 //! out (`Miners::update`, `Miners::set_stake`, `Miners::withdraw_unbonded`).
 
 use crate::commands::miner::{
-    print_miner, registered, StakeArgs, UnbondArgs, UpdateArgs, WithdrawArgs,
+    miner_report, registered, DeregisterArgs, StakeArgs, UnbondArgs, UpdateArgs, WithdrawArgs,
 };
 use crate::context::Ctx;
-use crate::output::print_record;
+use crate::output::Report;
 use crate::submit::{send_call, wallet_account, SendOpts};
 use crate::timeline::Clock;
 use aitbc_client::{
-    amount::{format_amount, format_amount_json, parse_positive_amount},
-    keys, market,
+    amount::{format_amount, format_amount_json},
+    jobs, keys,
     metadata::NodeMetadata,
     runtime::{Balance, BlockNumber},
 };
@@ -20,21 +20,21 @@ use serde_json::json;
 /// The hardware an update asks for: `--gpus` (with `--vram-gb` or the model's known memory)
 /// and/or `--vram-gb`, else the current one.
 fn new_hardware(
-    current: &market::Hardware,
+    current: &jobs::Hardware,
     gpus: Option<&str>,
     vram_gb: Option<u32>,
-) -> Result<market::Hardware> {
+) -> Result<jobs::Hardware> {
     let vram_mb = vram_gb.map(|gb| gb.saturating_mul(1024));
     match gpus {
         Some(g) => {
-            let probe = market::parse_hardware(g, 0)?;
+            let probe = jobs::parse_hardware(g, 0)?;
             let model = String::from_utf8_lossy(&probe.gpu_model).into_owned();
-            let mb = match vram_mb.or_else(|| market::known_vram_mb(&model)) {
+            let mb = match vram_mb.or_else(|| jobs::known_vram_mb(&model)) {
                 Some(mb) => mb,
                 None if probe.gpu_model == current.gpu_model => current.vram_mb,
                 None => bail!("unknown GPU model {model:?}: pass its memory with --vram-gb"),
             };
-            Ok(market::parse_hardware(g, mb)?)
+            Ok(jobs::parse_hardware(g, mb)?)
         }
         None => {
             let mut hw = current.clone();
@@ -47,8 +47,8 @@ fn new_hardware(
 }
 
 /// Refuses with the reason when the miner is not active (unbonding).
-fn ensure_active(m: &market::MinerInfo, what: &str) -> Result<()> {
-    if let market::MinerStatus::Unbonding { until } = m.miner.status {
+fn ensure_active(m: &jobs::MinerInfo, what: &str) -> Result<()> {
+    if let jobs::MinerStatus::Unbonding { until } = m.miner.status {
         bail!(
             "miner {} deregistered and is unbonding until block #{until}: it cannot {what} (withdraw the stake with `aitbc miner withdraw` from #{until}, then register again)",
             keys::to_ss58(&m.account)
@@ -57,15 +57,18 @@ fn ensure_active(m: &market::MinerInfo, what: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
+impl UpdateArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        update(ctx, self).await
+    }
+}
+
+async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<Report> {
     let price = a
         .price_per_hour
-        .as_deref()
-        .map(parse_positive_amount)
-        .transpose()?
-        .map(market::per_second_from_hourly)
+        .map(jobs::per_second_from_hourly)
         .transpose()?;
-    let models = a.models.as_deref().map(market::model_list).transpose()?;
+    let models = a.models.as_deref().map(jobs::model_list).transpose()?;
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -74,8 +77,8 @@ pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     let hardware = new_hardware(&before.miner.hardware, a.gpus.as_deref(), a.vram_gb)?;
     let models = models.unwrap_or_else(|| before.miner.models.clone());
     let price = price.unwrap_or(before.miner.price_per_gpu_second);
-    let call = market::update_miner(hardware, models, price);
-    let (outcome, fee) = send_call(
+    let call = jobs::update_miner(hardware, models, price);
+    let (_, tx) = send_call(
         ctx,
         &rpc,
         &name,
@@ -85,20 +88,14 @@ pub async fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     )
     .await?;
     let m = registered(&rpc, &name, &who).await?;
-    print_miner(
-        ctx,
+    Ok(miner_report(
         &m,
-        &[
-            ("result", "updated".to_string()),
-            ("tx_hash", format!("{:?}", outcome.tx_hash)),
-            ("block", outcome.block_number.to_string()),
-            ("fee", format_amount_json(fee)),
-        ],
-    );
-    Ok(())
+        &[("result", "updated".to_string())],
+        Some(&tx),
+    ))
 }
 
-async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) -> Result<()> {
+async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -139,37 +136,41 @@ async fn change_stake(ctx: &Ctx, add: Option<Balance>, remove: Option<Balance>) 
         spend,
         ..Default::default()
     };
-    let (outcome, fee) = send_call(ctx, &rpc, &name, market::set_stake(new), label, opts).await?;
-    let (old, new) = market::stake_changed(&outcome).unwrap_or((current, new));
+    let (outcome, tx) = send_call(ctx, &rpc, &name, jobs::set_stake(new), label, opts).await?;
+    let (old, new) = jobs::stake_changed(&outcome).unwrap_or((current, new));
     let m = registered(&rpc, &name, &who).await?;
     let change = if add.is_some() { "staked" } else { "released" };
-    print_miner(
-        ctx,
+    Ok(miner_report(
         &m,
         &[
             ("result", change.to_string()),
             (change, format_amount_json(new.abs_diff(old))),
             ("stake_before", format_amount_json(old)),
-            ("tx_hash", format!("{:?}", outcome.tx_hash)),
-            ("block", outcome.block_number.to_string()),
-            ("fee", format_amount_json(fee)),
         ],
-    );
-    Ok(())
+        Some(&tx),
+    ))
 }
 
-pub async fn add(ctx: &Ctx, a: StakeArgs) -> Result<()> {
-    let amount = parse_positive_amount(&a.amount)?;
-    change_stake(ctx, Some(amount), None).await
+impl StakeArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        change_stake(ctx, Some(self.amount), None).await
+    }
 }
 
-pub async fn unbond(ctx: &Ctx, a: UnbondArgs) -> Result<()> {
-    let amount = parse_positive_amount(&a.amount)?;
-    change_stake(ctx, None, Some(amount)).await
+impl UnbondArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        change_stake(ctx, None, Some(self.amount)).await
+    }
+}
+
+impl DeregisterArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        deregister(ctx).await
+    }
 }
 
 /// `Miners::deregister`, saying from which block the stake can be withdrawn.
-pub async fn deregister(ctx: &Ctx) -> Result<()> {
+async fn deregister(ctx: &Ctx) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
@@ -182,31 +183,25 @@ pub async fn deregister(ctx: &Ctx) -> Result<()> {
             m.miner.active_jobs
         );
     }
-    let (outcome, fee) = send_call(
+    let (_, tx) = send_call(
         ctx,
         &rpc,
         &name,
-        market::deregister_miner(),
+        jobs::deregister_miner(),
         "Deregistering",
         SendOpts::default(),
     )
     .await?;
     let m = registered(&rpc, &name, &who).await?;
     let mut extra = vec![("result", "deregistered".to_string())];
-    if let market::MinerStatus::Unbonding { until } = m.miner.status {
+    if let jobs::MinerStatus::Unbonding { until } = m.miner.status {
         let clock = Clock::now(&rpc).await?;
         extra.push((
             "withdraw_from",
             format!("{} with `aitbc miner withdraw`", clock.describe(until)),
         ));
     }
-    extra.extend([
-        ("tx_hash", format!("{:?}", outcome.tx_hash)),
-        ("block", outcome.block_number.to_string()),
-        ("fee", format_amount_json(fee)),
-    ]);
-    print_miner(ctx, &m, &extra);
-    Ok(())
+    Ok(miner_report(&m, &extra, Some(&tx)))
 }
 
 /// The first block whose transactions may withdraw: `until` (the call checks
@@ -215,14 +210,20 @@ fn withdrawable_in_next_block(best: BlockNumber, until: BlockNumber) -> bool {
     best.saturating_add(1) >= until
 }
 
-pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
+impl WithdrawArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        withdraw(ctx).await
+    }
+}
+
+async fn withdraw(ctx: &Ctx) -> Result<Report> {
     let name = ctx.wallet_name(None)?;
     let who = wallet_account(ctx, &name)?;
     let rpc = ctx.connect().await?;
     let m = registered(&rpc, &name, &who).await?;
     let until = match m.miner.status {
-        market::MinerStatus::Unbonding { until } => until,
-        market::MinerStatus::Active => bail!(
+        jobs::MinerStatus::Unbonding { until } => until,
+        jobs::MinerStatus::Active => bail!(
             "miner {} is still active: run `aitbc miner deregister` first, then `aitbc miner withdraw` after the unbonding period",
             keys::to_ss58(&who)
         ),
@@ -237,29 +238,25 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
         );
     }
     let before = aitbc_client::state::balance(&rpc, &who, None).await?;
-    let (outcome, fee) = send_call(
+    let (outcome, tx) = send_call(
         ctx,
         &rpc,
         &name,
-        market::withdraw_unbonded(),
+        jobs::withdraw_unbonded(),
         "Withdrawing the stake",
         SendOpts::default(),
     )
     .await?;
-    let released = market::withdrawn(&outcome).unwrap_or(m.miner.stake);
+    let released = jobs::withdrawn(&outcome).unwrap_or(m.miner.stake);
     let after = aitbc_client::state::balance(&rpc, &who, None).await?;
-    let tx_hash = format!("{:?}", outcome.tx_hash);
-    let v = json!({
+    let v = tx.with_json(json!({
         "miner_id": keys::to_ss58(&who),
         "status": "withdrawn",
         "released": format_amount_json(released),
         "balance_before": format_amount_json(before.free),
         "balance_after": format_amount_json(after.free),
-        "tx_hash": tx_hash,
-        "block": outcome.block_number,
-        "fee": format_amount_json(fee),
-    });
-    let rows = [
+    }));
+    let rows = tx.with_rows(vec![
         ("miner_id", keys::to_ss58(&who)),
         (
             "status",
@@ -274,20 +271,16 @@ pub async fn withdraw(ctx: &Ctx, _a: WithdrawArgs) -> Result<()> {
                 format_amount(after.free)
             ),
         ),
-        ("tx_hash", tx_hash.clone()),
-        ("block", format!("#{}", outcome.block_number)),
-        ("fee", format_amount(fee)),
-    ];
-    print_record(ctx.output, &v, &rows);
-    Ok(())
+    ]);
+    Ok(Report::record(v, &rows))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn hw(model: &str, count: u32, vram_mb: u32) -> market::Hardware {
-        let mut h = market::parse_hardware(&format!("{count}x {model}"), vram_mb).unwrap();
+    fn hw(model: &str, count: u32, vram_mb: u32) -> jobs::Hardware {
+        let mut h = jobs::parse_hardware(&format!("{count}x {model}"), vram_mb).unwrap();
         h.vram_mb = vram_mb;
         h
     }

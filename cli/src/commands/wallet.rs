@@ -1,13 +1,14 @@
 //! `aitbc wallet ...`: create, import, list, use, address, balance, send, export.
 
 use crate::context::{read_new_password, Ctx};
-use crate::output::{kv_table, print_json, table};
+use crate::output::{table, Report};
+use crate::parse;
 use crate::submit::{send_call, SendOpts};
 use aitbc_client::{
-    amount::{format_amount, format_amount_json, parse_positive_amount},
+    amount::{format_amount, format_amount_json},
     keys,
     keystore::KeystoreJson,
-    runtime::{AccountId, BalancesCall, RuntimeCall},
+    runtime::{AccountId, Balance, BalancesCall, RuntimeCall},
     state,
     tx::WaitFor,
 };
@@ -22,11 +23,7 @@ pub enum WalletCmd {
     #[command(
         after_help = "Example:\n  aitbc wallet create --name test_wallet\n  AITBC_PASSWORD=secret aitbc --output json wallet create --name ci"
     )]
-    Create {
-        /// Wallet name (letters, digits, '-', '_').
-        #[arg(long)]
-        name: String,
-    },
+    Create(CreateArgs),
     /// Import a key from a mnemonic, a secret URI (//Alice) or a polkadot.js JSON account file.
     #[command(
         after_help = "Examples:\n  aitbc wallet import --name main --suri-file ~/main.secret   # a file holding the mnemonic (or //Alice, 0x<seed>)\n  AITBC_SURI=\"word1 word2 ... word12\" aitbc wallet import --name main\n  aitbc wallet import --name pjs --json exported.json\n  aitbc wallet import --name alice --uri //Alice             # visible in ps and shell history: a warning is printed\n\nWithout --mnemonic, --uri, --suri-file or --json the secret is read from AITBC_SURI."
@@ -34,26 +31,20 @@ pub enum WalletCmd {
     Import(ImportArgs),
     /// List wallets; `*` marks the default.
     #[command(after_help = "Example:\n  aitbc wallet list")]
-    List,
+    List(ListArgs),
     /// Make a wallet the default for later commands.
     #[command(after_help = "Example:\n  aitbc wallet use test_wallet")]
-    Use {
-        /// Wallet name.
-        name: String,
-    },
+    Use(UseArgs),
     /// Print a wallet's SS58 address.
     #[command(
         after_help = "Example:\n  aitbc wallet address\n  aitbc --wallet alice wallet address"
     )]
-    Address,
+    Address(AddressArgs),
     /// Show a wallet's (or any address's) balance: available, held, frozen, total.
     #[command(
         after_help = "Example:\n  aitbc wallet balance\n  aitbc wallet balance 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
     )]
-    Balance {
-        /// Address or wallet name (default: the selected wallet).
-        account: Option<String>,
-    },
+    Balance(BalanceArgs),
     /// Send AIT to an address (or to a local wallet by name).
     #[command(
         after_help = "Example:\n  aitbc wallet send 5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty 12.5\n  aitbc --wallet alice wallet send bob 100 --finalized"
@@ -61,8 +52,57 @@ pub enum WalletCmd {
     Send(SendArgs),
     /// Print the wallet's encrypted JSON account (importable in polkadot.js).
     #[command(after_help = "Example:\n  aitbc wallet export > test_wallet.json")]
-    Export,
+    Export(ExportArgs),
 }
+
+impl WalletCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            WalletCmd::Create(a) => a.run(ctx),
+            WalletCmd::Import(a) => a.run(ctx),
+            WalletCmd::List(a) => a.run(ctx),
+            WalletCmd::Use(a) => a.run(ctx),
+            WalletCmd::Address(a) => a.run(ctx),
+            WalletCmd::Balance(a) => a.run(ctx).await,
+            WalletCmd::Send(a) => a.run(ctx).await,
+            WalletCmd::Export(a) => a.run(ctx),
+        }
+    }
+}
+
+/// `aitbc wallet create`.
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Wallet name (letters, digits, '-', '_').
+    #[arg(long)]
+    pub name: String,
+}
+
+/// `aitbc wallet list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {}
+
+/// `aitbc wallet use`.
+#[derive(Args, Debug)]
+pub struct UseArgs {
+    /// Wallet name.
+    pub name: String,
+}
+
+/// `aitbc wallet address`.
+#[derive(Args, Debug)]
+pub struct AddressArgs {}
+
+/// `aitbc wallet balance`.
+#[derive(Args, Debug)]
+pub struct BalanceArgs {
+    /// Address or wallet name (default: the selected wallet).
+    pub account: Option<String>,
+}
+
+/// `aitbc wallet export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {}
 
 /// `aitbc wallet import`: where the key comes from is one of `--mnemonic`, `--uri`,
 /// `--suri-file`, `--json`, else the `AITBC_SURI` environment variable.
@@ -131,11 +171,11 @@ pub struct SendArgs {
     /// Recipient: SS58 address (prefix 42), 0x account id, or a local wallet name.
     pub to: String,
     /// Amount in AIT, e.g. 12.5 (up to 12 decimals).
-    #[arg(allow_hyphen_values = true)]
-    pub amount: String,
+    #[arg(allow_hyphen_values = true, value_parser = parse::positive_amount)]
+    pub amount: Balance,
     /// Tip for the block author, in AIT.
-    #[arg(long, default_value = "0")]
-    pub tip: String,
+    #[arg(long, default_value = "0", value_parser = parse::amount)]
+    pub tip: Balance,
     /// Wait for finality instead of inclusion in a block.
     #[arg(long)]
     pub finalized: bool,
@@ -144,146 +184,123 @@ pub struct SendArgs {
     pub timeout: u64,
 }
 
-pub async fn run(ctx: &Ctx, cmd: WalletCmd) -> Result<()> {
-    match cmd {
-        WalletCmd::Create { name } => create(ctx, &name),
-        WalletCmd::Import(args) => import(ctx, &args),
-        WalletCmd::List => list(ctx),
-        WalletCmd::Use { name } => use_wallet(ctx, &name),
-        WalletCmd::Address => address(ctx),
-        WalletCmd::Balance { account } => balance(ctx, account.as_deref()).await,
-        WalletCmd::Send(args) => send(ctx, args).await,
-        WalletCmd::Export => export(ctx),
-    }
-}
-
-fn create(ctx: &Ctx, name: &str) -> Result<()> {
-    aitbc_client::keystore::validate_name(name)?;
-    if ctx.keystore.exists(name)? {
-        bail!("wallet {name:?} already exists");
-    }
-    let password = read_new_password(name)?;
-    let (pair, mnemonic) = keys::generate();
-    let info = ctx.keystore.create(name, &pair, &password)?;
-    let made_default = ctx.keystore.default_wallet()?.is_none();
-    if made_default {
-        ctx.keystore.set_default(name)?;
-    }
-    if ctx.json() {
-        print_json(&json!({
+impl CreateArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = self.name.as_str();
+        aitbc_client::keystore::validate_name(name)?;
+        if ctx.keystore.exists(name)? {
+            bail!("wallet {name:?} already exists");
+        }
+        let password = read_new_password(name)?;
+        let (pair, mnemonic) = keys::generate();
+        let info = ctx.keystore.create(name, &pair, &password)?;
+        let made_default = ctx.keystore.default_wallet()?.is_none();
+        if made_default {
+            ctx.keystore.set_default(name)?;
+        }
+        let mut r = Report::new(json!({
             "name": info.name,
             "address": info.address,
             "mnemonic": mnemonic,
             "file": info.path,
             "default": made_default,
-        }));
-    } else {
-        println!("Wallet '{}' created.", info.name);
-        println!("Address:  {}", info.address);
-        println!("File:     {}", info.path.display());
-        println!();
-        println!("Mnemonic (shown ONCE, write it down and keep it offline):");
-        println!();
-        println!("    {mnemonic}");
-        println!();
-        println!(
-            "Anyone with these 12 words controls the funds. It is the only way to recover the"
-        );
-        println!("wallet if the file or its password is lost: aitbc wallet import --name {name} --mnemonic \"...\"");
+        }))
+        .line(format!("Wallet '{}' created.", info.name))
+        .line(format!("Address:  {}", info.address))
+        .line(format!("File:     {}", info.path.display()))
+        .line("")
+        .line("Mnemonic (shown ONCE, write it down and keep it offline):")
+        .line("")
+        .line(format!("    {mnemonic}"))
+        .line("")
+        .line("Anyone with these 12 words controls the funds. It is the only way to recover the")
+        .line(format!("wallet if the file or its password is lost: aitbc wallet import --name {name} --mnemonic \"...\""));
         if made_default {
-            println!("\n'{name}' is now the default wallet.");
+            r = r.line(format!("\n'{name}' is now the default wallet."));
         }
+        Ok(r)
     }
-    Ok(())
 }
 
-fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
-    let name = args.name.as_str();
-    aitbc_client::keystore::validate_name(name)?;
-    if ctx.keystore.exists(name)? {
-        bail!("wallet {name:?} already exists");
-    }
-    let info = if let Some(path) = &args.json {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let account: KeystoreJson = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a polkadot.js JSON account", path.display()))?;
-        // Check the password opens it before storing it.
-        let password = crate::context::read_password(&format!("Password of {}: ", path.display()))?;
-        account.decrypt(&password, name)?;
-        ctx.keystore.store(name, &account)?
-    } else {
-        let secret = import_secret(args)?;
-        let pair = keys::pair_from_uri(&secret)?;
-        let password = read_new_password(name)?;
-        ctx.keystore.create(name, &pair, &password)?
-    };
-    let made_default = ctx.keystore.default_wallet()?.is_none();
-    if made_default {
-        ctx.keystore.set_default(name)?;
-    }
-    if ctx.json() {
-        print_json(
-            &json!({"name": info.name, "address": info.address, "file": info.path, "default": made_default}),
-        );
-    } else {
-        println!("Wallet '{}' imported: {}", info.name, info.address);
-        if made_default {
-            println!("'{name}' is now the default wallet.");
+impl ImportArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = self.name.as_str();
+        aitbc_client::keystore::validate_name(name)?;
+        if ctx.keystore.exists(name)? {
+            bail!("wallet {name:?} already exists");
         }
+        let info = if let Some(path) = &self.json {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let account: KeystoreJson = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a polkadot.js JSON account", path.display()))?;
+            // Check the password opens it before storing it.
+            let password =
+                crate::context::read_password(&format!("Password of {}: ", path.display()))?;
+            account.decrypt(&password, name)?;
+            ctx.keystore.store(name, &account)?
+        } else {
+            let secret = import_secret(&self)?;
+            let pair = keys::pair_from_uri(&secret)?;
+            let password = read_new_password(name)?;
+            ctx.keystore.create(name, &pair, &password)?
+        };
+        let made_default = ctx.keystore.default_wallet()?.is_none();
+        if made_default {
+            ctx.keystore.set_default(name)?;
+        }
+        let mut r = Report::new(
+            json!({"name": info.name, "address": info.address, "file": info.path, "default": made_default}),
+        )
+        .line(format!("Wallet '{}' imported: {}", info.name, info.address));
+        if made_default {
+            r = r.line(format!("'{name}' is now the default wallet."));
+        }
+        Ok(r)
     }
-    Ok(())
 }
 
-fn list(ctx: &Ctx) -> Result<()> {
-    let wallets = ctx.keystore.list()?;
-    if ctx.json() {
+impl ListArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        let wallets = ctx.keystore.list()?;
         let items: Vec<_> = wallets
             .iter()
             .map(|w| json!({"name": w.name, "address": w.address, "default": w.is_default, "file": w.path}))
             .collect();
-        print_json(&json!(items));
-        return Ok(());
-    }
-    if wallets.is_empty() {
-        println!(
+        let mut t = table(&["", "name", "address"]);
+        for w in &wallets {
+            t.add_row(vec![
+                if w.is_default { "*" } else { "" }.to_string(),
+                w.name.clone(),
+                w.address.clone(),
+            ]);
+        }
+        let empty = format!(
             "No wallets in {}. Create one: aitbc wallet create --name NAME",
             ctx.keystore.wallets_dir().display()
         );
-        return Ok(());
+        Ok(Report::list(json!(items), wallets.is_empty(), &empty, t))
     }
-    let mut t = table(&["", "name", "address"]);
-    for w in wallets {
-        t.add_row(vec![
-            if w.is_default { "*" } else { "" }.to_string(),
-            w.name,
-            w.address,
-        ]);
-    }
-    println!("{t}");
-    Ok(())
 }
 
-fn use_wallet(ctx: &Ctx, name: &str) -> Result<()> {
-    ctx.keystore.set_default(name)?;
-    let address = ctx.keystore.address(name)?;
-    if ctx.json() {
-        print_json(&json!({"name": name, "address": address, "default": true}));
-    } else {
-        println!("Default wallet is now '{name}' ({address}).");
+impl UseArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = self.name;
+        ctx.keystore.set_default(&name)?;
+        let address = ctx.keystore.address(&name)?;
+        Ok(
+            Report::new(json!({"name": name, "address": address, "default": true}))
+                .line(format!("Default wallet is now '{name}' ({address}).")),
+        )
     }
-    Ok(())
 }
 
-fn address(ctx: &Ctx) -> Result<()> {
-    let name = ctx.wallet_name(None)?;
-    let address = ctx.keystore.address(&name)?;
-    if ctx.json() {
-        print_json(&json!({"name": name, "address": address}));
-    } else {
-        println!("{address}");
+impl AddressArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = ctx.wallet_name(None)?;
+        let address = ctx.keystore.address(&name)?;
+        Ok(Report::new(json!({"name": name, "address": address})).line(address))
     }
-    Ok(())
 }
 
 /// An address, or a local wallet's name.
@@ -300,21 +317,21 @@ pub fn resolve_account(ctx: &Ctx, input: &str) -> Result<AccountId> {
     }
 }
 
-async fn balance(ctx: &Ctx, account: Option<&str>) -> Result<()> {
-    let (label, who) = match account {
-        Some(a) => (a.to_string(), resolve_account(ctx, a)?),
-        None => {
-            let name = ctx.wallet_name(None)?;
-            let addr = ctx.keystore.address(&name)?;
-            (name, keys::parse_address(&addr)?)
-        }
-    };
-    let rpc = ctx.connect().await?;
-    let b = state::balance(&rpc, &who, None).await?;
-    let holds = state::holds(&rpc, &who, None).await?;
-    let address = keys::to_ss58(&who);
-    if ctx.json() {
-        print_json(&json!({
+impl BalanceArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let (label, who) = match self.account.as_deref() {
+            Some(a) => (a.to_string(), resolve_account(ctx, a)?),
+            None => {
+                let name = ctx.wallet_name(None)?;
+                let addr = ctx.keystore.address(&name)?;
+                (name, keys::parse_address(&addr)?)
+            }
+        };
+        let rpc = ctx.connect().await?;
+        let b = state::balance(&rpc, &who, None).await?;
+        let holds = state::holds(&rpc, &who, None).await?;
+        let address = keys::to_ss58(&who);
+        let v = json!({
             "account": label,
             "address": address,
             "available": format_amount_json(b.transferable),
@@ -325,8 +342,7 @@ async fn balance(ctx: &Ctx, account: Option<&str>) -> Result<()> {
             "nonce": b.nonce,
             "holds": holds.iter().map(|(r, a)| json!({"reason": r, "amount": format_amount_json(*a)})).collect::<Vec<_>>(),
             "symbol": aitbc_client::runtime::TOKEN_SYMBOL,
-        }));
-    } else {
+        });
         let mut rows = vec![
             ("address", address),
             ("available", format_amount(b.transferable)),
@@ -338,84 +354,70 @@ async fn balance(ctx: &Ctx, account: Option<&str>) -> Result<()> {
         for (reason, amount) in &holds {
             rows.push(("  hold", format!("{} ({reason})", format_amount(*amount))));
         }
-        println!("{}", kv_table(&rows));
+        Ok(Report::record(v, &rows))
     }
-    Ok(())
 }
 
-async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
-    // Everything that can be checked offline is checked first.
-    let amount = parse_positive_amount(&args.amount)?;
-    let tip = aitbc_client::amount::parse_amount(&args.tip)?;
-    let name = ctx.wallet_name(None)?;
-    let to = resolve_account(ctx, &args.to)?;
-    let from = keys::parse_address(&ctx.keystore.address(&name)?)?;
-    if from == to {
-        bail!(
-            "sender and recipient are the same account ({})",
+impl SendArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        // Everything that can be checked offline is checked first (the amounts by clap).
+        let amount = self.amount;
+        let name = ctx.wallet_name(None)?;
+        let to = resolve_account(ctx, &self.to)?;
+        let from = keys::parse_address(&ctx.keystore.address(&name)?)?;
+        if from == to {
+            bail!(
+                "sender and recipient are the same account ({})",
+                keys::to_ss58(&to)
+            );
+        }
+
+        let rpc = ctx.connect().await?;
+        let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+            dest: to.clone().into(),
+            value: amount,
+        });
+        let opts = SendOpts {
+            spend: amount,
+            tip: self.tip,
+            wait: if self.finalized {
+                WaitFor::Finalized
+            } else {
+                WaitFor::InBlock
+            },
+            timeout: Duration::from_secs(self.timeout),
+        };
+        let label = format!(
+            "Sending {} to {}",
+            format_amount(amount),
             keys::to_ss58(&to)
         );
-    }
-
-    let rpc = ctx.connect().await?;
-    let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
-        dest: to.clone().into(),
-        value: amount,
-    });
-    let opts = SendOpts {
-        spend: amount,
-        tip,
-        wait: if args.finalized {
-            WaitFor::Finalized
-        } else {
-            WaitFor::InBlock
-        },
-        timeout: Duration::from_secs(args.timeout),
-    };
-    let label = format!(
-        "Sending {} to {}",
-        format_amount(amount),
-        keys::to_ss58(&to)
-    );
-    let (outcome, fee) = send_call(ctx, &rpc, &name, call, &label, opts).await?;
-    let status = if outcome.finalized {
-        "finalized"
-    } else {
-        "in_block"
-    };
-    if ctx.json() {
-        print_json(&json!({
-            "tx_hash": format!("{:?}", outcome.tx_hash),
-            "status": status,
+        let (_, tx) = send_call(ctx, &rpc, &name, call, &label, opts).await?;
+        let v = tx.with_json(json!({
+            "status": tx.status(),
             "result": "success",
-            "block_hash": format!("{:?}", outcome.block_hash),
-            "block_number": outcome.block_number,
+            "block_number": tx.block_number,
             "from": keys::to_ss58(&from),
             "to": keys::to_ss58(&to),
             "amount": format_amount_json(amount),
-            "fee": format_amount_json(fee),
         }));
-    } else {
-        println!(
-            "{}",
-            kv_table(&[
-                ("result", "success".into()),
-                ("tx_hash", format!("{:?}", outcome.tx_hash)),
-                ("block", format!("#{} ({status})", outcome.block_number)),
-                ("from", keys::to_ss58(&from)),
-                ("to", keys::to_ss58(&to)),
-                ("amount", format_amount(amount)),
-                ("fee", format_amount(fee)),
-            ])
-        );
+        let rows = tx.with_rows(vec![
+            ("result", "success".into()),
+            ("from", keys::to_ss58(&from)),
+            ("to", keys::to_ss58(&to)),
+            ("amount", format_amount(amount)),
+        ]);
+        Ok(Report::record(v, &rows))
     }
-    Ok(())
 }
 
-fn export(ctx: &Ctx) -> Result<()> {
-    let name = ctx.wallet_name(None)?;
-    let json = ctx.keystore.load(&name)?;
-    // The file is already the polkadot.js JSON account; both output modes print it.
-    print_json(&serde_json::to_value(&json)?);
-    Ok(())
+impl ExportArgs {
+    pub fn run(self, ctx: &Ctx) -> Result<Report> {
+        let name = ctx.wallet_name(None)?;
+        let json = ctx.keystore.load(&name)?;
+        // The file is already the polkadot.js JSON account; both output modes print it.
+        let v = serde_json::to_value(&json)?;
+        let text = serde_json::to_string_pretty(&v)?;
+        Ok(Report::new(v).line(text))
+    }
 }

@@ -288,18 +288,18 @@ async fn sign_and_include(
 /// Delivers a job's result as its assigned miner (dev key `miner_uri`), through the library,
 /// as the miner daemon does.
 pub fn deliver_result(url: &str, miner_uri: &str, job_id: u64, output: &str) {
-    use aitbc_client::{keys, market, rpc::RpcClient};
+    use aitbc_client::{jobs, keys, rpc::RpcClient};
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     rt.block_on(async {
         let rpc = RpcClient::connect(url).await.expect("connect");
         let miner = keys::pair_from_uri(miner_uri).expect("miner key");
-        let metrics = market::Metrics {
+        let metrics = jobs::Metrics {
             compute_ms: 1500,
             input_tokens: 5,
             output_tokens: 7,
         };
-        let job = market::existing_job(&rpc, job_id).await.expect("the job");
-        let call = market::submit_result(&miner, &job, output.as_bytes(), metrics);
+        let job = jobs::existing_job(&rpc, job_id).await.expect("the job");
+        let call = jobs::submit_result(&miner, &job, output.as_bytes(), metrics);
         let o = sign_and_include(&rpc, &miner, call).await;
         assert!(o.success, "submit_result failed: {:?}", o.error_detail);
     });
@@ -327,12 +327,12 @@ pub fn send_as(url: &str, uri: &str, call: aitbc_runtime::RuntimeCall) -> Option
 }
 
 /// A job as the chain stores it, through the library.
-pub fn chain_job(url: &str, job_id: u64) -> aitbc_client::market::Job {
-    use aitbc_client::{market, rpc::RpcClient};
+pub fn chain_job(url: &str, job_id: u64) -> aitbc_client::jobs::Job {
+    use aitbc_client::{jobs, rpc::RpcClient};
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     rt.block_on(async {
         let rpc = RpcClient::connect(url).await.expect("connect");
-        market::existing_job(&rpc, job_id).await.expect("the job")
+        jobs::existing_job(&rpc, job_id).await.expect("the job")
     })
 }
 

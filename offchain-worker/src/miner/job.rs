@@ -2,14 +2,14 @@
 
 use std::time::Instant;
 
-use aitbc_client::{market, rpc::TxStatus};
+use aitbc_client::{jobs, rpc::TxStatus};
 use aitbc_primitives::{JobInput, JobStatus, Metrics};
 use tokio::sync::oneshot;
 
 use super::Session;
 use crate::backend::{GenerateOptions, GenerateRequest, Prompt};
 
-type Job = market::Job;
+type Job = jobs::Job;
 
 /// The prompt of a job, or why this miner cannot run it.
 fn prompt_of(job: &Job) -> Result<String, String> {
@@ -70,7 +70,7 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         }
         let mut pooled_tx = Some(pooled_tx);
         let outcome = s
-            .send_watching(market::accept_job(id), |status| {
+            .send_watching(jobs::accept_job(id), |status| {
                 if !matches!(
                     status,
                     TxStatus::Invalid | TxStatus::Dropped | TxStatus::Usurped(_)
@@ -142,7 +142,7 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         };
         let submitted = Instant::now();
         match s
-            .send(market::submit_result(
+            .send(jobs::submit_result(
                 &s.pair,
                 &job,
                 result.text.as_bytes(),
@@ -171,7 +171,7 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
 
 async fn fail(s: &Session, id: aitbc_primitives::JobId, reason: &str) {
     tracing::warn!("❌ job #{id} failed: {reason}");
-    match s.send(market::report_failure(id, reason)).await {
+    match s.send(jobs::report_failure(id, reason)).await {
         Ok(o) => tracing::info!(
             "↩️  job #{id} reported failed in block #{}: the client is refunded",
             o.block_number

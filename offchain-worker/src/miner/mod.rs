@@ -19,8 +19,8 @@ use std::{
 };
 
 use aitbc_client::{
+    jobs,
     keys::{self, Pair},
-    market,
     rpc::RpcClient,
     tx::{self, TxOptions, WaitFor},
 };
@@ -209,10 +209,10 @@ pub async fn run(config: MinerConfig, mut shutdown: watch::Receiver<bool>) -> an
 async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<()> {
     let names = advertised_models(s.backend.as_ref(), &config.models).await?;
     let hw = &config.hardware;
-    let hardware = market::parse_hardware(&format!("{}x {}", hw.count, hw.model), hw.memory_mb)?;
-    let models = market::model_list(&names)?;
-    let per_second = market::per_second_from_hourly(config.price_per_hour)?;
-    if let Some(info) = market::miner(&s.rpc, &s.account).await? {
+    let hardware = jobs::parse_hardware(&format!("{}x {}", hw.count, hw.model), hw.memory_mb)?;
+    let models = jobs::model_list(&names)?;
+    let per_second = jobs::per_second_from_hourly(config.price_per_hour)?;
+    if let Some(info) = jobs::miner(&s.rpc, &s.account).await? {
         tracing::info!(
             "⛏  miner {} is registered ({}x {}, online: {}, score {:?})",
             keys::to_ss58(&s.account),
@@ -222,7 +222,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
             info.score
         );
         let m = &info.miner;
-        if m.status != market::MinerStatus::Active {
+        if m.status != jobs::MinerStatus::Active {
             tracing::warn!(
                 "miner {} is unbonding: no job is assigned to it until it registers again",
                 keys::to_ss58(&s.account)
@@ -266,7 +266,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
         }
         tracing::info!("🔄 updating the registration: {}", changes.join("; "));
         let outcome = s
-            .send(market::update_miner(hardware, models, per_second))
+            .send(jobs::update_miner(hardware, models, per_second))
             .await
             .context("updating the miner registration")?;
         tracing::info!("✅ registration updated in block #{}", outcome.block_number);
@@ -281,7 +281,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
         names.join(", ")
     );
     let outcome = s
-        .send(market::register_miner(
+        .send(jobs::register_miner(
             hardware,
             models,
             per_second,
@@ -347,7 +347,7 @@ async fn session(
         unfinalized: Default::default(),
     });
     ensure_registered(&s, &config).await?;
-    s.send(market::heartbeat()).await.context("heartbeat")?;
+    s.send(jobs::heartbeat()).await.context("heartbeat")?;
     let mut heads = s.rpc.subscribe_new_heads().await?;
     let mut finalized = s.rpc.subscribe_finalized_heads().await?;
     let in_flight: Arc<Mutex<HashSet<JobId>>> = Arc::default();
@@ -388,13 +388,13 @@ async fn session(
             last_heartbeat = header.number;
             let hb = s.clone();
             tasks.spawn(async move {
-                if let Err(e) = hb.send(market::heartbeat()).await {
+                if let Err(e) = hb.send(jobs::heartbeat()).await {
                     tracing::warn!("💓 heartbeat failed: {e:#}");
                 }
             });
         }
         let seen = Instant::now();
-        let jobs = market::jobs_by_miner(&s.rpc, &account, cursor, 64).await?;
+        let jobs = jobs::jobs_by_miner(&s.rpc, &account, cursor, 64).await?;
         let mut lowest_open: Option<JobId> = None;
         for job in jobs {
             let open = matches!(job.status, JobStatus::Assigned | JobStatus::Running);
@@ -483,7 +483,7 @@ async fn drain(s: &Arc<Session>, tasks: &mut JoinSet<()>, in_flight: Arc<Mutex<H
     let left: Vec<JobId> = in_flight.lock().await.drain().collect();
     for id in left {
         match s
-            .send(market::report_failure(
+            .send(jobs::report_failure(
                 id,
                 "the miner shut down before finishing the job",
             ))

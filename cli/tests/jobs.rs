@@ -4,7 +4,7 @@
 //! table and JSON output. Skipped (with a message) when the node binary has not been built.
 
 mod common;
-use aitbc_client::{keys, market, rpc::RpcClient, tx};
+use aitbc_client::{jobs, keys, rpc::RpcClient, tx};
 use aitbc_runtime::AIT;
 use common::*;
 use serde_json::Value;
@@ -34,13 +34,13 @@ fn deliver(url: &str, job_id: u64, output: &str) {
     rt.block_on(async {
         let rpc = RpcClient::connect(url).await.unwrap();
         let bob = keys::pair_from_uri("//Bob").unwrap();
-        let metrics = market::Metrics {
+        let metrics = jobs::Metrics {
             compute_ms: 1500,
             input_tokens: 5,
             output_tokens: 7,
         };
-        let job = market::existing_job(&rpc, job_id).await.unwrap();
-        let call = market::submit_result(&bob, &job, output.as_bytes(), metrics);
+        let job = jobs::existing_job(&rpc, job_id).await.unwrap();
+        let call = jobs::submit_result(&bob, &job, output.as_bytes(), metrics);
         let utx = tx::prepare(
             &rpc,
             &keys::account_id(&bob),

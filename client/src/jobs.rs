@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::rpc::RpcClient;
-use aitbc_primitives::{JobId, JobStatus, ReceiptId};
+use crate::runtime_api::MARKET_API;
+pub use aitbc_primitives::{JobId, JobStatus, ReceiptId};
 use aitbc_runtime::{AccountId, Balance, BlockNumber, Hash};
 use codec::{Decode, Encode};
 
@@ -24,20 +25,7 @@ async fn api<A: Encode, R: Decode>(
     args: A,
     at: Option<Hash>,
 ) -> Result<R> {
-    let name = format!("MarketApi_{method}");
-    let out = match rpc.state_call(&name, &args.encode(), at).await {
-        Ok(o) => o,
-        Err(Error::Rpc { message, .. })
-            if message.contains("MarketApi") || message.contains("not found") =>
-        {
-            return Err(Error::Unsupported {
-                url: rpc.url().to_string(),
-                what: format!("{name} (the node's runtime has no compute market)"),
-            })
-        }
-        Err(e) => return Err(e),
-    };
-    R::decode(&mut &out[..]).map_err(|e| Error::decode(&name, e))
+    MARKET_API.call(rpc, method, args, at).await
 }
 
 pub async fn job(rpc: &RpcClient, id: JobId) -> Result<Option<Job>> {
@@ -164,47 +152,6 @@ pub const ALL_STATUSES: [JobStatus; 8] = [
     JobStatus::Cancelled,
     JobStatus::Expired,
 ];
-
-/// The stable lowercase name used in JSON output: `"queued"`, `"completed"`, ...
-pub fn status_name(s: JobStatus) -> &'static str {
-    match s {
-        JobStatus::Unfunded => "unfunded",
-        JobStatus::Queued => "queued",
-        JobStatus::Assigned => "assigned",
-        JobStatus::Running => "running",
-        JobStatus::Completed => "completed",
-        JobStatus::Failed => "failed",
-        JobStatus::Cancelled => "cancelled",
-        JobStatus::Expired => "expired",
-    }
-}
-
-/// Parses a status name (case-insensitive; `canceled` accepted).
-pub fn parse_status(s: &str) -> Result<JobStatus> {
-    let l = s.trim().to_ascii_lowercase();
-    let l = if l == "canceled" {
-        "cancelled".to_string()
-    } else {
-        l
-    };
-    ALL_STATUSES
-        .into_iter()
-        .find(|st| status_name(*st) == l)
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "job status {s:?} (one of: {})",
-                ALL_STATUSES.map(status_name).join(", ")
-            ))
-        })
-}
-
-/// Parses a job id: `7` or `#7`.
-pub fn parse_job_id(s: &str) -> Result<JobId> {
-    s.trim()
-        .trim_start_matches('#')
-        .parse()
-        .map_err(|_| Error::NotFound(format!("job id {s:?} (job ids are numbers, e.g. 7)")))
-}
 
 // ---- calls: one builder per market extrinsic, validating bounds before anything is signed ----
 
@@ -717,25 +664,9 @@ pub async fn recent_receipts(rpc: &RpcClient, limit: u32) -> Result<Vec<Receipt>
     Ok(out)
 }
 
-/// UTF-8 text of a result's inline output (lossy).
-pub fn output_text(r: &JobResult) -> String {
-    String::from_utf8_lossy(&r.output).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses() {
-        for s in ALL_STATUSES {
-            assert_eq!(parse_status(status_name(s)).unwrap(), s);
-        }
-        assert_eq!(parse_status("Canceled").unwrap(), JobStatus::Cancelled);
-        assert!(parse_status("done").is_err());
-        assert_eq!(parse_job_id("#7").unwrap(), 7);
-        assert!(parse_job_id("x").is_err());
-    }
 
     #[test]
     fn call_inputs() {
