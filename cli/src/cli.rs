@@ -4,7 +4,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
-    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, wallet::WalletCmd,
+    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, receipt::ReceiptCmd,
+    wallet::WalletCmd,
 };
 use crate::context::Ctx;
 use crate::legacy::{
@@ -100,6 +101,12 @@ pub enum Command {
         after_help = "Example:\n  aitbc health\n  aitbc --output json --url http://127.0.0.1:9944 health"
     )]
     Health(HealthArgs),
+    /// Verify job receipts offline, from the chain's genesis hash alone.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  aitbc receipt verify 0 --proof-out receipt-0.json"
+    )]
+    Receipt(ReceiptCmd),
 
     // The original spellings, hidden (see `legacy`).
     #[command(
@@ -160,6 +167,7 @@ impl Command {
             Command::Admin(cmd) => cmd.run(ctx).await,
             Command::Explorer(cmd) => cmd.run(ctx).await,
             Command::Health(a) => a.run(ctx).await,
+            Command::Receipt(c) => c.run(ctx).await,
             other => Err(anyhow::anyhow!(
                 "internal error: {other:?} was not turned into a current command"
             )),

@@ -28,6 +28,11 @@ pub fn provider(s: &str) -> std::result::Result<AccountId, String> {
         .map_err(|e| format!("--provider {s:?} is not an account address: {e}"))
 }
 
+/// A block or genesis hash: `0x` and 64 hex digits.
+pub fn hash(s: &str) -> Result<aitbc_client::runtime::Hash> {
+    aitbc_client::blocks::parse_hash(s)
+}
+
 /// A receipt id: `7` or `#7`.
 pub fn receipt_id(s: &str) -> Result<ReceiptId> {
     s.trim().trim_start_matches('#').parse().map_err(|_| {

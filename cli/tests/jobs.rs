@@ -296,6 +296,9 @@ fn client_and_miner_journey() {
     assert_eq!(ex[0]["receipt_id"].as_u64(), Some(receipt_id));
     assert_eq!(ex[0]["miner_id"], BOB);
     assert!(cli.ok(&["explorer", "receipts"]).contains("gpu_seconds"));
+
+    // Anyone can verify the receipt offline, from the chain's genesis hash alone.
+    verify_receipt_offline(&cli, receipt_id);
     let earn = cli.json(&["--wallet", "bob", "miner", "earnings"]);
     assert_eq!(earn["jobs_paid"], 1);
     assert_eq!(units(&earn["earned"]), cost);
@@ -339,4 +342,81 @@ fn client_and_miner_journey() {
     // The miner leaves: its stake starts unbonding.
     let d = cli.json(&["--wallet", "bob", "miner", "deregister"]);
     assert_eq!(d["status"], "unbonding");
+}
+
+/// `receipt verify` fetches and checks the proof, saves it, checks it again with no node, and
+/// names the step a tampered byte breaks.
+fn verify_receipt_offline(cli: &Cli, receipt_id: u64) {
+    let id = receipt_id.to_string();
+    let genesis = cli.json(&["health"])["genesis_hash"]
+        .as_str()
+        .expect("genesis")
+        .to_string();
+    let file = cli.home.path().join("receipt-proof.json");
+    let file_s = path_str(&file);
+    let v = cli.json(&["receipt", "verify", &id, "--proof-out", &file_s]);
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["receipt_id"].as_u64(), Some(receipt_id));
+    assert_eq!(v["miner"], BOB);
+    assert_eq!(v["genesis_hash"], genesis.as_str());
+    assert!(cli
+        .ok(&["receipt", "verify", &id])
+        .contains("miner's sr25519 signature checks"));
+    // No node at all: an unreachable URL is never contacted.
+    let offline = Cli::new("ws://127.0.0.1:9");
+    let v = offline.json(&[
+        "receipt",
+        "verify",
+        "--proof",
+        &file_s,
+        "--genesis",
+        &genesis,
+    ]);
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["genesis_trusted"], true);
+    let other_chain = format!("0x{}", "11".repeat(32));
+    let e = offline.fails(&[
+        "receipt",
+        "verify",
+        "--proof",
+        &file_s,
+        "--genesis",
+        &other_chain,
+    ]);
+    assert!(
+        e.contains("NOT verified") && e.contains("genesis check failed"),
+        "{e}"
+    );
+    // One altered hex digit in each part is caught, and the failing check is named.
+    let proof: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("proof")).expect("proof JSON");
+    for (field, step) in [
+        (
+            "/genesis_authorities_proof/0",
+            "genesis authority set check failed",
+        ),
+        ("/justification", "finality check failed"),
+        ("/receipt_proof/0", "receipt storage proof check failed"),
+    ] {
+        let mut tampered = proof.clone();
+        let value = tampered.pointer_mut(field).expect(field);
+        let hex = value.as_str().expect("hex").to_string();
+        let at = hex.len() - 10;
+        let flipped = if &hex[at..at + 1] == "0" { "1" } else { "0" };
+        *value = Value::String(format!("{}{flipped}{}", &hex[..at], &hex[at + 1..]));
+        let bad = cli.home.path().join("tampered.json");
+        std::fs::write(&bad, tampered.to_string()).expect("write");
+        let e = offline.fails(&["receipt", "verify", "--proof", &path_str(&bad)]);
+        assert!(
+            e.contains("NOT verified") && e.contains(step),
+            "{field}: {e}"
+        );
+    }
+    let e = offline.fails(&[
+        "receipt",
+        "verify",
+        "--proof",
+        &path_str(&cli.home.path().join("missing.json")),
+    ]);
+    assert!(e.contains("missing.json"), "{e}");
 }

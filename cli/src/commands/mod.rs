@@ -14,6 +14,7 @@ pub mod marketplace_view;
 pub mod mine;
 pub mod miner;
 pub mod miner_stake;
+pub mod receipt;
 pub mod wallet;
 
 use aitbc_client::rpc::TxStatus;

@@ -1,0 +1,168 @@
+//! `aitbc receipt verify`: check a job receipt from the chain's genesis hash alone. The proof
+//! (GRANDPA finality from the genesis set through every set change, the receipt's storage
+//! proof, the miner's signature) is fetched from a node, which is not trusted, or read from a
+//! file saved earlier, and checked here (`aitbc_wire::receipt_proof`).
+
+use std::path::PathBuf;
+
+use aitbc_client::{amount::format_amount, keys::to_ss58, receipt_proof};
+use aitbc_wire::receipt_proof::{self as proof, ReceiptProof, VerifiedReceipt};
+use anyhow::{anyhow, Context as _, Result};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use sp_core::H256;
+
+use crate::{context::Ctx, output::Report};
+
+/// `aitbc receipt …`.
+#[derive(Subcommand, Debug)]
+pub enum ReceiptCmd {
+    /// Verify a receipt offline: finality from the genesis hash, the receipt's storage proof
+    /// and the miner's signature.
+    #[command(
+        after_help = "Examples:\n  aitbc receipt verify 0 --proof-out receipt-0.json\n  aitbc receipt verify --proof receipt-0.json --genesis 0x…"
+    )]
+    Verify(VerifyArgs),
+}
+
+impl ReceiptCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        match self {
+            ReceiptCmd::Verify(args) => args.run(ctx).await,
+        }
+    }
+}
+
+/// `aitbc receipt verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The receipt to fetch from the node and verify.
+    #[arg(value_parser = crate::parse::receipt_id, required_unless_present = "proof", conflicts_with = "proof")]
+    receipt_id: Option<u64>,
+    /// Verify a saved proof file, with no node.
+    #[arg(long, value_name = "FILE")]
+    proof: Option<PathBuf>,
+    /// Save the fetched proof to this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "proof")]
+    proof_out: Option<PathBuf>,
+    /// The genesis hash of the chain you mean. Fetching, it defaults to the node's; with
+    /// --proof, the file's is used and printed for you to compare.
+    #[arg(long, value_parser = crate::parse::hash)]
+    genesis: Option<H256>,
+}
+
+impl VerifyArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<Report> {
+        let (proof, trusted) = match (&self.proof, self.receipt_id) {
+            (Some(path), _) => (read_proof(path)?, self.genesis),
+            (None, Some(id)) => {
+                let rpc = ctx.connect().await?;
+                let proof = receipt_proof::fetch(&rpc, id).await?;
+                if let Some(out) = &self.proof_out {
+                    let text = proof.to_json().context("encoding the proof")?;
+                    std::fs::write(out, text)
+                        .with_context(|| format!("writing {}", out.display()))?;
+                }
+                let genesis = match self.genesis {
+                    Some(g) => g,
+                    None => rpc.genesis_hash().await?,
+                };
+                (proof, Some(genesis))
+            }
+            (None, None) => return Err(anyhow!("give a RECEIPT_ID or --proof FILE")),
+        };
+        let verified = proof::verify(&proof, trusted)
+            .map_err(|e| anyhow!("receipt {} is NOT verified: {e}", proof.receipt_id))?;
+        Ok(report(
+            &proof,
+            &verified,
+            trusted.is_some(),
+            self.proof_out.as_ref(),
+        ))
+    }
+}
+
+fn read_proof(path: &PathBuf) -> Result<ReceiptProof> {
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if len > proof::MAX_PROOF_FILE_BYTES as u64 {
+        return Err(anyhow!(
+            "{}: {len} bytes, more than a receipt proof can hold ({} bytes)",
+            path.display(),
+            proof::MAX_PROOF_FILE_BYTES
+        ));
+    }
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    proof::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+fn report(
+    proof: &ReceiptProof,
+    v: &VerifiedReceipt,
+    genesis_trusted: bool,
+    saved: Option<&PathBuf>,
+) -> Report {
+    let r = &v.receipt;
+    let genesis_note = if genesis_trusted {
+        format!("{:?}", v.genesis_hash)
+    } else {
+        format!(
+            "{:?} (from the file: compare it with your chain's)",
+            v.genesis_hash
+        )
+    };
+    let json = json!({
+        "verified": true,
+        "receipt_id": r.id,
+        "job_id": r.job_id,
+        "client": to_ss58(&r.client),
+        "miner": to_ss58(&r.miner),
+        "units_milli": r.units_milli,
+        "unit_price": r.unit_price.to_string(),
+        "price": r.price.to_string(),
+        "result_hash": format!("{:?}", r.result_hash),
+        "written_in_block": r.block,
+        "proven_at_block": v.block_number,
+        "proven_at_hash": format!("{:?}", v.block_hash),
+        "grandpa_set_id": v.set_id,
+        "grandpa_authorities": v.authorities,
+        "set_changes": proof.set_changes.len(),
+        "genesis_hash": format!("{:?}", v.genesis_hash),
+        "genesis_trusted": genesis_trusted,
+        "proof_file": saved.map(|p| p.display().to_string()),
+    });
+    let mut rows = vec![
+        ("receipt", format!("{} (job {})", r.id, r.job_id)),
+        ("miner", to_ss58(&r.miner)),
+        ("client", to_ss58(&r.client)),
+        ("result hash", format!("{:?}", r.result_hash)),
+        (
+            "billed",
+            format!(
+                "{} ms at {} per unit: {}",
+                r.units_milli,
+                format_amount(r.unit_price),
+                format_amount(r.price)
+            ),
+        ),
+        ("genesis", genesis_note),
+        (
+            "finality",
+            format!(
+                "block #{} {:?}, justified by GRANDPA set {} ({} authorities, {} set changes followed)",
+                v.block_number,
+                v.block_hash,
+                v.set_id,
+                v.authorities,
+                proof.set_changes.len()
+            ),
+        ),
+        ("storage proof", format!("receipt {} in the state of block #{}", r.id, v.block_number)),
+        ("signature", "the miner's sr25519 signature checks".into()),
+    ];
+    if let Some(p) = saved {
+        rows.push(("proof saved", p.display().to_string()));
+    }
+    Report::record(json, &rows).line(format!("receipt {} verified", r.id))
+}
