@@ -33,7 +33,7 @@ use sp_core::{ed25519, sr25519};
 use sp_runtime::{DispatchError, Perbill};
 
 use super::{
-    market::{JobAckTimeout, MinerSlashShare},
+    jobs::{JobAckTimeout, MinerSlashShare},
     Balance, Balances, BlockNumber, Jobs, Receipts, Runtime, RuntimeEvent, RuntimeHoldReason,
     RuntimeOrigin, AIT, HOURS, MINUTES,
 };
@@ -102,9 +102,9 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
         // under `JobMaxTtl` would refuse every job.
         if let GovernanceAction::SetAckTimeout(blocks) = action {
             let min_ttl = blocks
-                .saturating_add(crate::market::JobMinRunWindow::get())
+                .saturating_add(crate::jobs::JobMinRunWindow::get())
                 .saturating_add(1);
-            if min_ttl > crate::market::JobMaxTtl::get() {
+            if min_ttl > crate::jobs::JobMaxTtl::get() {
                 return Err(DispatchError::Other(
                     "acknowledgement timeout leaves no TTL under the longest one",
                 ));
@@ -243,12 +243,12 @@ pub mod timing {
     pub type EnactmentDelay<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
     /// Blocks in one emission era of the receipts pallet on this chain (`None`: the default,
-    /// `crate::market::DEFAULT_ERA_LENGTH`).
+    /// `crate::jobs::DEFAULT_ERA_LENGTH`).
     #[pallet::storage]
     pub type EraLength<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
     /// Blocks between a miner's `deregister` and `withdraw_unbonded` on this chain (`None`:
-    /// the default, `crate::market::DEFAULT_UNBONDING_PERIOD`).
+    /// the default, `crate::jobs::DEFAULT_UNBONDING_PERIOD`).
     #[pallet::storage]
     pub type UnbondingPeriod<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 

@@ -13,7 +13,7 @@ pub mod apis;
 pub mod configs;
 pub mod genesis;
 pub mod governance;
-pub mod market;
+pub mod jobs;
 pub mod validators;
 
 use sp_runtime::{
@@ -130,7 +130,7 @@ mod runtime {
     #[runtime::pallet_index(6)]
     pub type Sudo = pallet_sudo;
 
-    // The compute market (runtime/src/market.rs).
+    // The compute market (runtime/src/jobs.rs).
     #[runtime::pallet_index(10)]
     pub type Miners = pallet_aitbc_miners;
     #[runtime::pallet_index(11)]

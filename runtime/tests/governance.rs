@@ -155,8 +155,8 @@ fn an_ack_timeout_leaving_no_ttl_is_refused() {
             })
             .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)))
         };
-        let max = aitbc_runtime::market::JobMaxTtl::get();
-        let run = aitbc_runtime::market::JobMinRunWindow::get();
+        let max = aitbc_runtime::jobs::JobMaxTtl::get();
+        let run = aitbc_runtime::jobs::JobMinRunWindow::get();
         assert!(propose(max).is_err());
         assert!(propose(max - run).is_err());
         assert!(propose(max - run - 1).is_ok());
