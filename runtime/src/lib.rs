@@ -14,7 +14,6 @@ pub mod configs;
 pub mod genesis;
 pub mod governance;
 pub mod jobs;
-pub mod validators;
 
 use sp_runtime::{
     generic, impl_opaque_keys,
@@ -146,9 +145,9 @@ mod runtime {
     #[runtime::pallet_index(15)]
     pub type GovernanceTiming = crate::governance::timing;
 
-    // Validator set changes (runtime/src/validators.rs).
+    // Validator set changes (pallets/validator-set, configured in runtime/src/configs.rs).
     #[runtime::pallet_index(16)]
-    pub type ValidatorSet = crate::validators::validator_set;
+    pub type ValidatorSet = pallet_aitbc_validator_set;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.
