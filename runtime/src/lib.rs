@@ -90,7 +90,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 103,
+    spec_version: 104,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -173,13 +173,18 @@ pub type UncheckedExtrinsic =
     generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// The payload being signed.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
-/// Runtime migrations applied on upgrade (binary releases with a bumped `spec_version`).
-/// Runtime upgrades: receipts v0 → v1 (bounded emission) → v2 (units to the millisecond, miner
-/// signatures); jobs v0 → v1 (generation options, provider). See their docs.
-type Migrations = (
+/// Runtime migrations applied on upgrade (binary releases with a bumped `spec_version`), each
+/// guarded by its pallet's storage version so it runs once: receipts v0 → v1 (bounded
+/// emission) → v2 (units to the millisecond, miner signatures); jobs v0 → v1 (generation
+/// options, provider); `GovernanceTiming` v0 → v1 (governed acknowledgement deadline and slash
+/// share from unhashed keys into typed storage). Every pallet declares its storage version and
+/// keeps its steps in its `migrations` module (miners, marketplace, DAO and validator set are
+/// at their first layout, version 0); `runtime/tests/migrations.rs` runs this tuple.
+pub type Migrations = (
     pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,
     pallet_aitbc_receipts::migrations::v2::MigrateV1ToV2<Runtime>,
     pallet_aitbc_jobs::migrations::v1::MigrateV0ToV1<Runtime>,
+    governance::timing::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 /// Executive: dispatches to the pallets.
 pub type Executive = frame_executive::Executive<
