@@ -327,7 +327,7 @@ async fn four_validators_produce_finalize_survive_outages_and_serve_late_joiners
     .collect();
     let call = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
         call: Box::new(RuntimeCall::ValidatorSet(
-            aitbc_runtime::validators::Call::set_validators {
+            pallet_aitbc_validator_set::Call::set_validators {
                 validators: validators.try_into().expect("3 validators fit"),
             },
         )),

@@ -23,7 +23,7 @@ use super::{
 };
 
 impl_runtime_apis! {
-    impl aitbc_market_runtime_api::MarketApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+    impl aitbc_jobs_runtime_api::MarketApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
         fn job(id: aitbc_primitives::JobId) -> Option<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
             crate::Jobs::job(id)
         }
@@ -81,7 +81,7 @@ impl_runtime_apis! {
         }
     }
 
-    impl aitbc_governance_runtime_api::MarketplaceApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+    impl aitbc_marketplace_runtime_api::MarketplaceApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
         fn listing(id: aitbc_primitives::ListingId) -> Option<aitbc_primitives::Listing<AccountId, Balance, crate::BlockNumber>> {
             crate::Marketplace::listing(id)
         }
@@ -125,7 +125,7 @@ impl_runtime_apis! {
         }
     }
 
-    impl aitbc_governance_runtime_api::DaoApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+    impl aitbc_dao_runtime_api::DaoApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
         fn proposal(id: aitbc_primitives::ProposalId) -> Option<aitbc_primitives::ProposalInfo<AccountId, Balance, crate::BlockNumber>> {
             crate::Dao::proposal_info(id)
         }

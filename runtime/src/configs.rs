@@ -98,8 +98,9 @@ impl pallet_grandpa::Config for Runtime {
     type EquivocationReportSystem = ();
 }
 
-impl crate::validators::Config for Runtime {
-    type MaxValidators = ConstU32<32>;
+impl pallet_aitbc_validator_set::Config for Runtime {
+    type MaxValidators = crate::governance::MaxValidators;
+    type WeightInfo = pallet_aitbc_validator_set::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_timestamp::Config for Runtime {

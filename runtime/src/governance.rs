@@ -5,9 +5,10 @@
 //! - miners' emission budget per era (`SetMinerReward`): `Receipts::set_reward` (root);
 //! - protocol fee (`SetProtocolFee`): `Jobs::set_protocol_fee` (root);
 //! - minimum job payment per job type: `Jobs::set_min_payment` (root);
-//! - acknowledgement deadline and slash share: [`GovernedAckTimeout`] and
-//!   [`GovernedSlashShare`], runtime-storage values the jobs and miners pallets read as their
-//!   `AckTimeout` / `SlashShare`;
+//! - acknowledgement deadline and slash share: [`timing::AckTimeout`] and
+//!   [`timing::SlashShare`], typed storage of the `GovernanceTiming` pallet that the jobs and
+//!   miners pallets read as their `AckTimeout` / `SlashShare` (through [`GovernedAckTimeout`] and
+//!   [`GovernedSlashShare`], which fall back to the runtime's defaults);
 //! - validator set: `ValidatorSet::change_validators`, the same path as root's
 //!   `set_validators`: `Aura::change_authorities` (effective from the next block; an Aura
 //!   `AuthoritiesChange` digest is logged), `Grandpa::schedule_change` with no delay (a GRANDPA
@@ -24,7 +25,6 @@ use aitbc_primitives::{GovernanceAction, GovernedParameters};
 use alloc::vec::Vec;
 use frame_support::{
     parameter_types,
-    storage::unhashed,
     traits::{ConstU32, Get},
 };
 use pallet_grandpa::AuthorityId as GrandpaId;
@@ -33,7 +33,7 @@ use sp_core::{ed25519, sr25519};
 use sp_runtime::{DispatchError, Perbill};
 
 use super::{
-    market::{JobAckTimeout, MinerSlashShare},
+    jobs::{JobAckTimeout, MinerSlashShare},
     Balance, Balances, BlockNumber, Jobs, Receipts, Runtime, RuntimeEvent, RuntimeHoldReason,
     RuntimeOrigin, AIT, HOURS, MINUTES,
 };
@@ -44,49 +44,29 @@ fn in_externalities() -> bool {
     sp_externalities::with_externalities(|_| ()).is_some()
 }
 
-/// The acknowledgement deadline for assigned jobs, in blocks: governed by the DAO; the
-/// runtime's `JobAckTimeout` until a proposal changes it.
+/// The acknowledgement deadline for assigned jobs, in blocks: governed by the DAO
+/// ([`timing::AckTimeout`]); the runtime's `JobAckTimeout` until a proposal changes it.
 pub struct GovernedAckTimeout;
-impl GovernedAckTimeout {
-    /// Storage key of the governed value.
-    pub fn key() -> [u8; 16] {
-        <frame_support::Twox128 as frame_support::StorageHasher>::hash(b":aitbc:AckTimeout:")
-    }
-    /// Set the value (DAO enactment).
-    pub fn set(blocks: BlockNumber) {
-        unhashed::put(&Self::key(), &blocks);
-    }
-}
 impl Get<BlockNumber> for GovernedAckTimeout {
     fn get() -> BlockNumber {
         let default = JobAckTimeout::get();
         if !in_externalities() {
             return default;
         }
-        unhashed::get_or(&Self::key(), default)
+        timing::AckTimeout::<Runtime>::get().unwrap_or(default)
     }
 }
 
-/// The share of a miner's stake slashed per missed deadline: governed by the DAO; the
-/// runtime's `MinerSlashShare` until a proposal changes it.
+/// The share of a miner's stake slashed per missed deadline: governed by the DAO
+/// ([`timing::SlashShare`]); the runtime's `MinerSlashShare` until a proposal changes it.
 pub struct GovernedSlashShare;
-impl GovernedSlashShare {
-    /// Storage key of the governed value.
-    pub fn key() -> [u8; 16] {
-        <frame_support::Twox128 as frame_support::StorageHasher>::hash(b":aitbc:SlashShare:")
-    }
-    /// Set the value (DAO enactment).
-    pub fn set(share: Perbill) {
-        unhashed::put(&Self::key(), &share);
-    }
-}
 impl Get<Perbill> for GovernedSlashShare {
     fn get() -> Perbill {
         let default = MinerSlashShare::get();
         if !in_externalities() {
             return default;
         }
-        unhashed::get_or(&Self::key(), default)
+        timing::SlashShare::<Runtime>::get().unwrap_or(default)
     }
 }
 
@@ -102,9 +82,9 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
         // under `JobMaxTtl` would refuse every job.
         if let GovernanceAction::SetAckTimeout(blocks) = action {
             let min_ttl = blocks
-                .saturating_add(crate::market::JobMinRunWindow::get())
+                .saturating_add(crate::jobs::JobMinRunWindow::get())
                 .saturating_add(1);
-            if min_ttl > crate::market::JobMaxTtl::get() {
+            if min_ttl > crate::jobs::JobMaxTtl::get() {
                 return Err(DispatchError::Other(
                     "acknowledgement timeout leaves no TTL under the longest one",
                 ));
@@ -136,11 +116,11 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
                 Jobs::set_min_payment(RuntimeOrigin::root(), *job_type, *amount)
             }
             GovernanceAction::SetAckTimeout(blocks) => {
-                GovernedAckTimeout::set(*blocks);
+                timing::AckTimeout::<Runtime>::put(*blocks);
                 Ok(())
             }
             GovernanceAction::SetSlashShare(share) => {
-                GovernedSlashShare::set(*share);
+                timing::SlashShare::<Runtime>::put(*share);
                 Ok(())
             }
             GovernanceAction::SetProtocolFee(fee) => {
@@ -220,83 +200,7 @@ impl Get<BlockNumber> for DaoEnactmentDelay {
     }
 }
 
-/// Per-chain DAO timing, set once at genesis (a runtime-local pallet with no calls).
-#[frame_support::pallet]
-pub mod timing {
-    use frame_support::pallet_prelude::*;
-    use frame_system::pallet_prelude::BlockNumberFor;
-    use sp_runtime::traits::Zero;
-
-    #[pallet::pallet]
-    pub struct Pallet<T>(_);
-
-    /// Configuration: nothing beyond the system's.
-    #[pallet::config]
-    pub trait Config: frame_system::Config {}
-
-    /// Blocks a DAO proposal is open for votes on this chain (`None`: the runtime default).
-    #[pallet::storage]
-    pub type VotingPeriod<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
-
-    /// Blocks between the end of voting and enactment on this chain (`None`: the default).
-    #[pallet::storage]
-    pub type EnactmentDelay<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
-
-    /// Blocks in one emission era of the receipts pallet on this chain (`None`: the default,
-    /// `crate::market::DEFAULT_ERA_LENGTH`).
-    #[pallet::storage]
-    pub type EraLength<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
-
-    /// Blocks between a miner's `deregister` and `withdraw_unbonded` on this chain (`None`:
-    /// the default, `crate::market::DEFAULT_UNBONDING_PERIOD`).
-    #[pallet::storage]
-    pub type UnbondingPeriod<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
-
-    /// Genesis: the chain's DAO timing (each at least one block; absent: the defaults).
-    #[pallet::genesis_config]
-    #[derive(frame_support::DefaultNoBound)]
-    pub struct GenesisConfig<T: Config> {
-        /// Voting period in blocks.
-        pub voting_period: Option<BlockNumberFor<T>>,
-        /// Enactment delay in blocks.
-        pub enactment_delay: Option<BlockNumberFor<T>>,
-        /// Emission era length in blocks.
-        pub era_length: Option<BlockNumberFor<T>>,
-        /// Miner unbonding period in blocks.
-        pub unbonding_period: Option<BlockNumberFor<T>>,
-    }
-
-    #[pallet::genesis_build]
-    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
-        fn build(&self) {
-            if let Some(v) = self.voting_period {
-                assert!(
-                    !v.is_zero(),
-                    "the DAO voting period must be at least one block"
-                );
-                VotingPeriod::<T>::put(v);
-            }
-            if let Some(d) = self.enactment_delay {
-                assert!(
-                    !d.is_zero(),
-                    "the DAO enactment delay must be at least one block"
-                );
-                EnactmentDelay::<T>::put(d);
-            }
-            if let Some(e) = self.era_length {
-                assert!(!e.is_zero(), "the emission era must be at least one block");
-                EraLength::<T>::put(e);
-            }
-            if let Some(u) = self.unbonding_period {
-                assert!(
-                    !u.is_zero(),
-                    "the miner unbonding period must be at least one block"
-                );
-                UnbondingPeriod::<T>::put(u);
-            }
-        }
-    }
-}
+pub mod timing;
 
 impl timing::Config for Runtime {}
 

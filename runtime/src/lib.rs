@@ -13,8 +13,7 @@ pub mod apis;
 pub mod configs;
 pub mod genesis;
 pub mod governance;
-pub mod market;
-pub mod validators;
+pub mod jobs;
 
 use sp_runtime::{
     generic, impl_opaque_keys,
@@ -91,7 +90,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 103,
+    spec_version: 104,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -130,7 +129,7 @@ mod runtime {
     #[runtime::pallet_index(6)]
     pub type Sudo = pallet_sudo;
 
-    // The compute market (runtime/src/market.rs).
+    // The compute market (runtime/src/jobs.rs).
     #[runtime::pallet_index(10)]
     pub type Miners = pallet_aitbc_miners;
     #[runtime::pallet_index(11)]
@@ -146,9 +145,9 @@ mod runtime {
     #[runtime::pallet_index(15)]
     pub type GovernanceTiming = crate::governance::timing;
 
-    // Validator set changes (runtime/src/validators.rs).
+    // Validator set changes (pallets/validator-set, configured in runtime/src/configs.rs).
     #[runtime::pallet_index(16)]
-    pub type ValidatorSet = crate::validators::validator_set;
+    pub type ValidatorSet = pallet_aitbc_validator_set;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.
@@ -174,13 +173,18 @@ pub type UncheckedExtrinsic =
     generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// The payload being signed.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
-/// Runtime migrations applied on upgrade (binary releases with a bumped `spec_version`).
-/// Runtime upgrades: receipts v0 → v1 (bounded emission) → v2 (units to the millisecond, miner
-/// signatures); jobs v0 → v1 (generation options, provider). See their docs.
-type Migrations = (
+/// Runtime migrations applied on upgrade (binary releases with a bumped `spec_version`), each
+/// guarded by its pallet's storage version so it runs once: receipts v0 → v1 (bounded
+/// emission) → v2 (units to the millisecond, miner signatures); jobs v0 → v1 (generation
+/// options, provider); `GovernanceTiming` v0 → v1 (governed acknowledgement deadline and slash
+/// share from unhashed keys into typed storage). Every pallet declares its storage version and
+/// keeps its steps in its `migrations` module (miners, marketplace, DAO and validator set are
+/// at their first layout, version 0); `runtime/tests/migrations.rs` runs this tuple.
+pub type Migrations = (
     pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,
     pallet_aitbc_receipts::migrations::v2::MigrateV1ToV2<Runtime>,
     pallet_aitbc_jobs::migrations::v1::MigrateV0ToV1<Runtime>,
+    governance::timing::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 /// Executive: dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -155,10 +155,53 @@ fn an_ack_timeout_leaving_no_ttl_is_refused() {
             })
             .dispatch(RuntimeOrigin::signed(account(Sr25519Keyring::Alice)))
         };
-        let max = aitbc_runtime::market::JobMaxTtl::get();
-        let run = aitbc_runtime::market::JobMinRunWindow::get();
+        let max = aitbc_runtime::jobs::JobMaxTtl::get();
+        let run = aitbc_runtime::jobs::JobMinRunWindow::get();
         assert!(propose(max).is_err());
         assert!(propose(max - run).is_err());
         assert!(propose(max - run - 1).is_ok());
     });
+}
+
+/// The DAO's acknowledgement deadline and slash share: one path each, from an enacted proposal
+/// (`MarketParameters::apply`) into the `GovernanceTiming` pallet's typed storage, read by the
+/// jobs and miners pallets; the runtime's defaults until then, and outside any chain state.
+#[test]
+fn enacted_ack_timeout_and_slash_share_are_what_the_market_reads() {
+    use aitbc_primitives::GovernedParameters;
+    use aitbc_runtime::jobs::{JobAckTimeout, MinerSlashShare};
+    use sp_runtime::Perbill;
+    type R = aitbc_runtime::Runtime;
+    preset_ext(genesis::DEV).execute_with(|| {
+        assert_eq!(
+            <R as pallet_aitbc_jobs::Config>::AckTimeout::get(),
+            JobAckTimeout::get()
+        );
+        assert_eq!(
+            <R as pallet_aitbc_miners::Config>::SlashShare::get(),
+            MinerSlashShare::get()
+        );
+        assert!(governance::MarketParameters::apply(&GovernanceAction::SetAckTimeout(45)).is_ok());
+        assert!(
+            governance::MarketParameters::apply(&GovernanceAction::SetSlashShare(
+                Perbill::from_percent(20)
+            ))
+            .is_ok()
+        );
+        assert_eq!(governance::timing::AckTimeout::<R>::get(), Some(45));
+        assert_eq!(
+            governance::timing::SlashShare::<R>::get(),
+            Some(Perbill::from_percent(20))
+        );
+        assert_eq!(<R as pallet_aitbc_jobs::Config>::AckTimeout::get(), 45);
+        assert_eq!(
+            <R as pallet_aitbc_miners::Config>::SlashShare::get(),
+            Perbill::from_percent(20)
+        );
+    });
+    assert_eq!(governance::GovernedAckTimeout::get(), JobAckTimeout::get());
+    assert_eq!(
+        governance::GovernedSlashShare::get(),
+        MinerSlashShare::get()
+    );
 }

@@ -4,14 +4,13 @@
 
 mod common;
 
-use aitbc_runtime::{
-    genesis, validators, Grandpa, RuntimeEvent, RuntimeOrigin, System, ValidatorSet,
-};
+use aitbc_runtime::{genesis, Grandpa, RuntimeEvent, RuntimeOrigin, System, ValidatorSet};
 use frame_support::{
     assert_noop, assert_ok,
     traits::{Hooks, PalletInfoAccess},
     BoundedVec,
 };
+use pallet_aitbc_validator_set as validators;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::{AuthorityId as GrandpaId, ConsensusLog, GRANDPA_ENGINE_ID};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};

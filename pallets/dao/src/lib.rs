@@ -64,6 +64,7 @@ mod property_tests;
 #[cfg(test)]
 mod tests;
 
+pub mod migrations;
 pub mod process;
 pub mod queries;
 pub mod weights;
@@ -99,7 +100,11 @@ pub mod pallet {
     use frame_system::pallet_prelude::*;
     use sp_runtime::{traits::Zero, Perbill, Saturating};
 
+    /// Version 0: the first layout of the DAO's storage (see [`crate::migrations`]).
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     /// Why this pallet holds funds.

@@ -631,3 +631,22 @@ fn dust_voters_cannot_fill_the_voter_slots() {
         assert_eq!(Proposals::<Test>::get(id).unwrap().tally.voters, 1);
     });
 }
+
+#[test]
+fn storage_version_is_declared_and_upgrades_keep_it() {
+    use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+    new_test_ext().execute_with(|| {
+        assert_eq!(Dao::in_code_storage_version(), StorageVersion::new(0));
+        assert_eq!(
+            Dao::on_chain_storage_version(),
+            Dao::in_code_storage_version()
+        );
+        let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+        AllPalletsWithSystem::on_runtime_upgrade();
+        assert_eq!(
+            Dao::on_chain_storage_version(),
+            Dao::in_code_storage_version()
+        );
+        assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
+    });
+}

@@ -62,6 +62,7 @@ mod property_tests;
 #[cfg(test)]
 mod tests;
 
+pub mod migrations;
 pub mod payment;
 pub mod queries;
 pub mod weights;
@@ -95,7 +96,11 @@ pub mod pallet {
         Saturating,
     };
 
+    /// Version 0: the first layout of the GPU marketplace's storage (see [`crate::migrations`]).
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     /// Why this pallet holds funds.

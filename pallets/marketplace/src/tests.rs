@@ -591,3 +591,25 @@ fn queries_page_and_filter() {
         assert_eq!(Marketplace::listing(c).unwrap().terms.hourly_rate, 7);
     });
 }
+
+#[test]
+fn storage_version_is_declared_and_upgrades_keep_it() {
+    use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+    new_test_ext().execute_with(|| {
+        assert_eq!(
+            Marketplace::in_code_storage_version(),
+            StorageVersion::new(0)
+        );
+        assert_eq!(
+            Marketplace::on_chain_storage_version(),
+            Marketplace::in_code_storage_version()
+        );
+        let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+        AllPalletsWithSystem::on_runtime_upgrade();
+        assert_eq!(
+            Marketplace::on_chain_storage_version(),
+            Marketplace::in_code_storage_version()
+        );
+        assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
+    });
+}

@@ -47,6 +47,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub mod migrations;
 pub mod queries;
 pub mod selection;
 pub mod stake;
@@ -75,7 +76,11 @@ pub mod pallet {
     use frame_system::pallet_prelude::*;
     use sp_runtime::{traits::Zero, Perbill, Permill, Saturating};
 
+    /// Version 0: the first layout of the miner registry's storage (see [`crate::migrations`]).
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     /// Why this pallet holds funds.

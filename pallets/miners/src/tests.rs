@@ -482,3 +482,22 @@ fn queries_page_miners() {
         assert!(Miners::miner_info(&7).is_none());
     });
 }
+
+#[test]
+fn storage_version_is_declared_and_upgrades_keep_it() {
+    use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+    new_test_ext().execute_with(|| {
+        assert_eq!(Miners::in_code_storage_version(), StorageVersion::new(0));
+        assert_eq!(
+            Miners::on_chain_storage_version(),
+            Miners::in_code_storage_version()
+        );
+        let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+        AllPalletsWithSystem::on_runtime_upgrade();
+        assert_eq!(
+            Miners::on_chain_storage_version(),
+            Miners::in_code_storage_version()
+        );
+        assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
+    });
+}

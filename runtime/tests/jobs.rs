@@ -226,7 +226,7 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
             .dispatch(RuntimeOrigin::signed(bob()))
             .is_err());
         System::set_block_number(
-            <aitbc_runtime::market::ReceiptEraLength as frame_support::traits::Get<_>>::get(),
+            <aitbc_runtime::jobs::ReceiptEraLength as frame_support::traits::Get<_>>::get(),
         );
         assert!(claim.dispatch(RuntimeOrigin::signed(bob())).is_ok());
         assert_eq!(

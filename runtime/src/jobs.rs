@@ -1,4 +1,4 @@
-//! The compute market: configuration of the miners (index 10), jobs (11) and receipts (12)
+//! Compute jobs: configuration of the miners (index 10), jobs (11) and receipts (12)
 //! pallets. The pallets talk to each other only through the traits in `aitbc-primitives`:
 //! jobs finds miners through `Miners` (`MinerRegistry`) and records completions through
 //! `Receipts` (`ReceiptSink`).

@@ -1,21 +1,17 @@
-//! Runtime APIs of the AITBC GPU marketplace and DAO: typed queries for the CLI and explorers.
+//! Runtime API of the AITBC GPU marketplace: typed queries for the CLI and explorers.
 //!
-//! - [`MarketplaceApi`]: listings and offers by GPU model, bookings, and the pricing oracle.
-//! - [`DaoApi`]: proposals with their tallies, quorum status and (current or final) result.
+//! [`MarketplaceApi`]: listings and offers by GPU model, bookings, and the pricing oracle.
 //!
 //! Paging: `from` is the first id to return (ascending; pass the last id seen + 1 for the next
 //! page) and `limit` is capped at [`aitbc_primitives::MAX_PAGE`].
 //!
-//! Called through `state_call` as `MarketplaceApi_<method>` / `DaoApi_<method>` with
-//! SCALE-encoded arguments.
+//! Called through `state_call` as `MarketplaceApi_<method>` with SCALE-encoded arguments.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
-use aitbc_primitives::{
-    Booking, BookingId, GpuModel, Listing, ListingId, Offer, PriceStats, ProposalId, ProposalInfo,
-};
+use aitbc_primitives::{Booking, BookingId, GpuModel, Listing, ListingId, Offer, PriceStats};
 use alloc::vec::Vec;
 use codec::Codec;
 
@@ -44,22 +40,5 @@ sp_api::decl_runtime_apis! {
         /// The pricing oracle for a GPU model: average, median, min, max and suggested price per
         /// GPU-hour, and the sample size. `None` without listings or recent bookings.
         fn pricing(gpu_model: GpuModel) -> Option<PriceStats<Balance>>;
-    }
-
-    /// Typed queries of the DAO.
-    pub trait DaoApi<AccountId, Balance, BlockNumber>
-    where
-        AccountId: Codec,
-        Balance: Codec,
-        BlockNumber: Codec,
-    {
-        /// One proposal with its tally, turnout, quorum status and result.
-        fn proposal(id: ProposalId) -> Option<ProposalInfo<AccountId, Balance, BlockNumber>>;
-        /// Proposals with id `>= from`, ascending, at most `limit`.
-        fn proposals(from: ProposalId, limit: u32) -> Vec<ProposalInfo<AccountId, Balance, BlockNumber>>;
-        /// Open proposals (voting, awaiting enactment, or unlocking votes), oldest first.
-        fn open_proposals() -> Vec<ProposalInfo<AccountId, Balance, BlockNumber>>;
-        /// An account's vote on a proposal while it is locked: (choice, amount).
-        fn vote_of(id: ProposalId, who: AccountId) -> Option<(aitbc_primitives::VoteChoice, Balance)>;
     }
 }

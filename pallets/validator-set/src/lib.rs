@@ -1,16 +1,42 @@
-//! The validator set (pallet index 16, `ValidatorSet`): Aura and GRANDPA authorities change together.
+//! # AITBC validator-set pallet
 //!
-//! `set_validators` is a root call (sudo on the dev and local chains); the DAO's `SetAuthorities`
-//! action takes the same path ([`Pallet::change_validators`]). It replaces the Aura
-//! authorities at once, so the next block is authored by the new set, and schedules the GRANDPA
-//! change with no delay: `pallet-grandpa` signals it in this block's digest (`ScheduledChange`) and
-//! enacts it in this block, and the set id goes up by one. Nodes do not vote past a block that
-//! changes the set, so the ending set finalizes that block and the new set everything after it.
+//! Aura and GRANDPA authorities change together, through one path.
+//!
+//! ## Calls
+//! - [`Pallet::set_validators`]: root (sudo on the dev and local chains) replaces the
+//!   validators.
+//!
+//! The DAO's `SetAuthorities` action takes the same path, [`Pallet::change_validators`]. It
+//! replaces the Aura authorities at once, so the next block is authored by the new set, and
+//! schedules the GRANDPA change with no delay: `pallet-grandpa` signals it in this block's digest
+//! (`ScheduledChange`) and enacts it in this block, and the set id goes up by one. Nodes do not
+//! vote past a block that changes the set, so the ending set finalizes that block and the new set
+//! everything after it.
+//!
+//! The pallet keeps no storage of its own: the authorities live in `pallet-aura` and
+//! `pallet-grandpa`.
 
-pub use validator_set::*;
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub mod migrations;
+pub mod weights;
+
+pub use weights::WeightInfo;
 
 #[frame_support::pallet]
-pub mod validator_set {
+pub mod pallet {
+    use super::WeightInfo;
     use alloc::{collections::BTreeSet, vec::Vec};
     use frame_support::pallet_prelude::*;
     use frame_system::pallet_prelude::*;
@@ -18,7 +44,11 @@ pub mod validator_set {
     use sp_consensus_grandpa::{AuthorityId as GrandpaId, AuthorityList};
     use sp_runtime::traits::Zero;
 
+    /// Version 0: the pallet keeps no storage of its own (see [`crate::migrations`]).
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     /// Configuration: the Aura and GRANDPA pallets whose authorities this pallet sets.
@@ -28,9 +58,11 @@ pub mod validator_set {
         + pallet_aura::Config<AuthorityId = AuraId>
         + pallet_grandpa::Config
     {
-        /// Largest validator set.
+        /// Largest validator set (at most the Aura and GRANDPA `MaxAuthorities`).
         #[pallet::constant]
         type MaxValidators: Get<u32>;
+        /// Weights of this pallet's calls.
+        type WeightInfo: WeightInfo;
     }
 
     /// Events.
@@ -38,7 +70,12 @@ pub mod validator_set {
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
         /// The validator set was replaced; GRANDPA votes as set `set_id` from the next block on.
-        ValidatorsChanged { set_id: u64, validators: u32 },
+        ValidatorsChanged {
+            /// The new GRANDPA set id.
+            set_id: u64,
+            /// How many validators the new set has.
+            validators: u32,
+        },
     }
 
     /// Errors.
@@ -48,7 +85,7 @@ pub mod validator_set {
         NoValidators,
         /// The same Aura or GRANDPA key appears twice.
         DuplicateValidator,
-        /// More validators than the Aura pallet allows.
+        /// More validators than [`Config::MaxValidators`] or the Aura pallet allows.
         TooManyValidators,
         /// GRANDPA has a change pending already (only possible with a delayed change).
         ChangePending,
@@ -59,12 +96,10 @@ pub mod validator_set {
         /// Replace the validators: `(aura key, grandpa key)` pairs, each validator with weight 1.
         ///
         /// Root only. Authorship moves to the new set with the next block; finality moves once
-        /// this block is finalized by the set that is ending.
+        /// this block is finalized by the set that is ending. Emits
+        /// [`Event::ValidatorsChanged`].
         #[pallet::call_index(0)]
-        #[pallet::weight(
-            Weight::from_parts(25_000_000, 2_000)
-                .saturating_add(T::DbWeight::get().reads_writes(4, 5))
-        )]
+        #[pallet::weight(<T as Config>::WeightInfo::set_validators(validators.len() as u32))]
         pub fn set_validators(
             origin: OriginFor<T>,
             validators: BoundedVec<(AuraId, GrandpaId), T::MaxValidators>,
@@ -95,7 +130,7 @@ pub mod validator_set {
                 Error::<T>::DuplicateValidator
             );
             ensure!(
-                count <= T::MaxValidators::get(),
+                validators.len() <= T::MaxValidators::get() as usize,
                 Error::<T>::TooManyValidators
             );
             let aura: BoundedVec<AuraId, <T as pallet_aura::Config>::MaxAuthorities> =
