@@ -178,7 +178,7 @@ mod tests {
             .expect("one validator");
         let call = aitbc_runtime::RuntimeCall::Sudo(pallet_sudo::Call::sudo {
             call: Box::new(aitbc_runtime::RuntimeCall::ValidatorSet(
-                aitbc_runtime::validators::validator_set::Call::set_validators { validators: set },
+                pallet_aitbc_validator_set::Call::set_validators { validators: set },
             )),
         });
         signed(on, Sr25519Keyring::Alice, 0, call)
