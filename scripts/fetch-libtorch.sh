@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares libtorch 2.11.0 (what tch 0.24.0 needs) for aitbc-worker's `torch` feature, from PyPI
-# wheels only (see shared DESIGN.md, "Inference backends"), into $AITBC_LIBTORCH
+# wheels only (see docs/ARCHITECTURE.md, "where models come from"), into $AITBC_LIBTORCH
 # (default $AITBC_CACHE/libtorch = ~/.cache/aitbc/libtorch), and fetches the TorchScript test
 # model (silero_vad.jit) into $AITBC_MODELS_DIR/torch.
 #

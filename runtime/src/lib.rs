@@ -1,8 +1,9 @@
 //! The AITBC runtime.
 //!
 //! An ordinary Rust crate built for the host: the node executes it natively through the
-//! `api::dispatch` entry point that `impl_runtime_apis!` generates (see DESIGN.md, "the runtime
-//! runs natively"). There is no Wasm blob, so `System::set_code` is filtered out.
+//! `api::dispatch` entry point that `impl_runtime_apis!` generates (see docs/ARCHITECTURE.md,
+//! "Why the runtime runs natively"). There is no Wasm blob, so `System::set_code` is filtered
+//! out.
 
 // `construct_runtime`/`impl_runtime_apis` expand to very large items.
 #![recursion_limit = "256"]
