@@ -74,7 +74,9 @@ mod benchmarks {
         let owner = funded::<T>("owner", 0);
         let miner: T::AccountId = account("miner", 0, 0);
         if !T::Miners::contains(&miner) {
-            return Err(BenchmarkError::Stop("the benchmark miner must be registered"));
+            return Err(BenchmarkError::Stop(
+                "the benchmark miner must be registered",
+            ));
         }
         let others = T::MaxMinersPerProfile::get().saturating_sub(1);
         let mut old = Vec::new();
@@ -84,8 +86,7 @@ mod benchmarks {
             let id = profile_id(&p);
             Pallet::<T>::register(RawOrigin::Signed(owner.clone()).into(), p)
                 .map_err(|_| BenchmarkError::Stop("register"))?;
-            let listed: Vec<T::AccountId> =
-                (0..others).map(|j| account("other", j, 0)).collect();
+            let listed: Vec<T::AccountId> = (0..others).map(|j| account("other", j, 0)).collect();
             ProfileMiners::<T>::insert(
                 id,
                 frame_support::BoundedVec::try_from(listed)

@@ -194,14 +194,13 @@ pub mod pallet {
         pub fn register(origin: OriginFor<T>, profile: ExecutionProfile) -> DispatchResult {
             let owner = ensure_signed(origin)?;
             ensure!(
-                !profile.name.is_empty() && !profile.model.is_empty() && !profile.backend.is_empty(),
+                !profile.name.is_empty()
+                    && !profile.model.is_empty()
+                    && !profile.backend.is_empty(),
                 Error::<T>::IncompleteProfile
             );
             let id = profile_id(&profile);
-            ensure!(
-                !Profiles::<T>::contains_key(id),
-                Error::<T>::ProfileExists
-            );
+            ensure!(!Profiles::<T>::contains_key(id), Error::<T>::ProfileExists);
             let deposit = T::ProfileDeposit::get();
             T::Currency::hold(&HoldReason::ProfileDeposit.into(), &owner, deposit)?;
             Profiles::<T>::insert(
@@ -249,10 +248,7 @@ pub mod pallet {
             let miner = ensure_signed(origin)?;
             ensure!(T::Miners::contains(&miner), Error::<T>::NotAMiner);
             for (i, id) in profiles.iter().enumerate() {
-                ensure!(
-                    Profiles::<T>::contains_key(id),
-                    Error::<T>::UnknownProfile
-                );
+                ensure!(Profiles::<T>::contains_key(id), Error::<T>::UnknownProfile);
                 ensure!(!profiles[..i].contains(id), Error::<T>::DuplicateProfile);
             }
             let old = MinerProfiles::<T>::get(&miner);

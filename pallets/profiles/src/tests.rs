@@ -36,7 +36,10 @@ fn list(ids: &[ProfileId]) -> ProfileList {
 }
 
 fn held(who: u64) -> Balance {
-    Balances::balance_on_hold(&RuntimeHoldReason::ExecutionProfiles(HoldReason::ProfileDeposit), &who)
+    Balances::balance_on_hold(
+        &RuntimeHoldReason::ExecutionProfiles(HoldReason::ProfileDeposit),
+        &who,
+    )
 }
 
 #[test]
@@ -45,8 +48,15 @@ fn a_profile_is_its_content_and_is_registered_once() {
         let p = smollm2(None);
         let id = profile_id(&p);
         assert_eq!(id, profile_id(&p.clone()));
-        assert_ne!(id, profile_id(&smollm2(Some(7))), "the decoding is part of the id");
-        assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), p.clone()));
+        assert_ne!(
+            id,
+            profile_id(&smollm2(Some(7))),
+            "the decoding is part of the id"
+        );
+        assert_ok!(ExecutionProfiles::register(
+            RuntimeOrigin::signed(7),
+            p.clone()
+        ));
         assert_eq!(held(7), 100);
         System::assert_last_event(Event::ProfileRegistered { id, owner: 7 }.into());
         assert_noop!(
@@ -69,18 +79,30 @@ fn miners_declare_what_they_run_and_the_index_follows() {
         let (ida, idb) = (profile_id(&a), profile_id(&b));
         assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), a));
         assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), b));
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[ida, idb])));
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(2), list(&[ida])));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[ida, idb])
+        ));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(2),
+            list(&[ida])
+        ));
         assert_eq!(ExecutionProfiles::miners_of(&ida), vec![1, 2]);
         assert_eq!(ExecutionProfiles::miners_of(&idb), vec![1]);
         assert!(ExecutionProfiles::runs(&1, &idb) && !ExecutionProfiles::runs(&2, &idb));
         // A new list replaces the old one.
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[idb])));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[idb])
+        ));
         assert_eq!(ExecutionProfiles::miners_of(&ida), vec![2]);
         assert_eq!(ExecutionProfiles::miners_of(&idb), vec![1]);
         System::assert_last_event(Event::ProfilesDeclared { miner: 1, count: 1 }.into());
         // An empty list withdraws the miner everywhere.
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[])));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[])
+        ));
         assert!(ExecutionProfiles::miners_of(&idb).is_empty());
         assert!(!MinerProfiles::<Test>::contains_key(1));
     });
@@ -105,14 +127,20 @@ fn declarations_are_checked() {
             Error::<Test>::DuplicateProfile
         );
         for miner in 1..=3 {
-            assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(miner), list(&[id])));
+            assert_ok!(ExecutionProfiles::declare(
+                RuntimeOrigin::signed(miner),
+                list(&[id])
+            ));
         }
         assert_noop!(
             ExecutionProfiles::declare(RuntimeOrigin::signed(4), list(&[id])),
             Error::<Test>::TooManyMiners
         );
         // Declaring the same list again does not count the miner twice.
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[id])));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[id])
+        ));
         assert_eq!(ExecutionProfiles::miners_of(&id), vec![1, 2, 3]);
     });
 }
@@ -123,7 +151,10 @@ fn only_the_owner_retires_an_unused_profile_and_gets_the_deposit_back() {
         let p = smollm2(None);
         let id = profile_id(&p);
         assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), p));
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[id])));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[id])
+        ));
         assert_noop!(
             ExecutionProfiles::retire(RuntimeOrigin::signed(8), id),
             Error::<Test>::NotProfileOwner
@@ -132,7 +163,10 @@ fn only_the_owner_retires_an_unused_profile_and_gets_the_deposit_back() {
             ExecutionProfiles::retire(RuntimeOrigin::signed(7), id),
             Error::<Test>::ProfileInUse
         );
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[])));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[])
+        ));
         assert_ok!(ExecutionProfiles::retire(RuntimeOrigin::signed(7), id));
         assert_eq!(held(7), 0);
         assert!(!Profiles::<Test>::contains_key(id));
@@ -155,7 +189,10 @@ fn genesis_profiles_have_no_owner_and_stay() {
             ExecutionProfiles::retire(RuntimeOrigin::signed(7), id),
             Error::<Test>::NotProfileOwner
         );
-        assert_ok!(ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[id])));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[id])
+        ));
         assert_eq!(
             Pallet::<Test>::on_chain_storage_version(),
             frame_support::traits::StorageVersion::new(0)

@@ -19,9 +19,18 @@ pub type ProfileList = BoundedVec<ProfileId, ConstU32<MAX_PROFILES_PER_MINER>>;
 pub type ProfileText = BoundedVec<u8, ConstU32<64>>;
 
 /// How tokens are chosen.
-#[derive(serde::Serialize, serde::Deserialize)]
 #[derive(
-    Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+    serde::Serialize,
+    serde::Deserialize,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
 )]
 pub enum Decoding {
     /// The most likely token each time (temperature 0).
@@ -38,9 +47,18 @@ pub enum Decoding {
 }
 
 /// Everything that makes a model's output reproducible.
-#[derive(serde::Serialize, serde::Deserialize)]
 #[derive(
-    Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+    serde::Serialize,
+    serde::Deserialize,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
 )]
 pub struct ExecutionProfile {
     /// A name for people, e.g. `smollm2-135m-q4_1-greedy-cpu`.
