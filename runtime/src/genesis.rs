@@ -118,6 +118,9 @@ fn config(
             "authorities": authorities.iter().map(|a| (a.1.clone(), 1u64)).collect::<Vec<_>>(),
         },
         "sudo": { "key": Some(sudo) },
+        "executionProfiles": {
+            "profiles": [crate::profiles::smollm2_profile()],
+        },
     })
 }
 

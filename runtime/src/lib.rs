@@ -15,6 +15,7 @@ pub mod configs;
 pub mod genesis;
 pub mod governance;
 pub mod jobs;
+pub mod profiles;
 
 use sp_runtime::{
     generic, impl_opaque_keys,
@@ -91,7 +92,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 104,
+    spec_version: 105,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -149,6 +150,10 @@ mod runtime {
     // Validator set changes (pallets/validator-set, configured in runtime/src/configs.rs).
     #[runtime::pallet_index(16)]
     pub type ValidatorSet = pallet_aitbc_validator_set;
+
+    // Execution profiles (pallets/profiles, configured in runtime/src/profiles.rs).
+    #[runtime::pallet_index(17)]
+    pub type ExecutionProfiles = pallet_aitbc_profiles;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.
