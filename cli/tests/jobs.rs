@@ -359,6 +359,8 @@ fn verify_receipt_offline(cli: &Cli, receipt_id: u64) {
     assert_eq!(v["receipt_id"].as_u64(), Some(receipt_id));
     assert_eq!(v["miner"], BOB);
     assert_eq!(v["genesis_hash"], genesis.as_str());
+    // The genesis came from the node itself: said so, not claimed as trusted.
+    assert_eq!(v["genesis_trusted"], false);
     assert!(cli
         .ok(&["receipt", "verify", &id])
         .contains("miner's sr25519 signature checks"));

@@ -5,9 +5,10 @@
 //! checks all of it from the genesis hash.
 
 use aitbc_runtime::{Hash, Header};
+use aitbc_wire::decode::decode_untrusted;
 use aitbc_wire::receipt_proof::{
     grandpa_authorities_key, header_bytes, receipt_key, Bytes, ReceiptProof, SetChange,
-    PROOF_VERSION,
+    PROOF_VERSION, SET_CHANGES_PER_CALL,
 };
 use codec::Decode;
 use jsonrpsee::rpc_params;
@@ -18,8 +19,9 @@ use crate::{
     rpc::{RawBytes, RpcClient},
 };
 
-/// Most set-change pages asked for (64 changes each).
-const MAX_SET_CHANGE_PAGES: usize = 1_024;
+/// Most set-change pages asked for: as many changes as a proof may carry.
+const MAX_SET_CHANGE_PAGES: usize =
+    aitbc_wire::receipt_proof::MAX_SET_CHANGES / SET_CHANGES_PER_CALL;
 
 /// Substrate's `ReadProof`.
 #[derive(Deserialize)]
@@ -34,15 +36,6 @@ struct SetChangeEntry {
     set_id: u64,
     header: RawBytes,
     justification: RawBytes,
-}
-
-/// Substrate's `FinalityProof`.
-#[derive(Decode)]
-struct FinalityProof {
-    block: Hash,
-    justification: Vec<u8>,
-    #[allow(dead_code)]
-    unknown_headers: Vec<Header>,
 }
 
 async fn read_proof(rpc: &RpcClient, key: Vec<u8>, at: Hash) -> Result<Vec<Bytes>> {
@@ -62,6 +55,12 @@ async fn set_changes(rpc: &RpcClient) -> Result<Vec<SetChange>> {
         let page: Vec<SetChangeEntry> = rpc
             .request("aitbc_authoritySetChanges", rpc_params![from])
             .await?;
+        if page.len() > SET_CHANGES_PER_CALL {
+            return Err(Error::InvalidInput(format!(
+                "the node answered {} set changes at once; it serves at most {SET_CHANGES_PER_CALL}",
+                page.len()
+            )));
+        }
         let Some(last) = page.last().map(|c| c.set_id) else {
             return Ok(out);
         };
@@ -78,7 +77,7 @@ async fn set_changes(rpc: &RpcClient) -> Result<Vec<SetChange>> {
     }
     Err(Error::InvalidInput(format!(
         "more than {} authority set changes",
-        MAX_SET_CHANGE_PAGES * 64
+        aitbc_wire::receipt_proof::MAX_SET_CHANGES
     )))
 }
 
@@ -92,13 +91,15 @@ async fn justified_block(rpc: &RpcClient, from: u32) -> Result<(Header, Vec<u8>)
             "a justified block at or above #{from}: the node has none within 4096 blocks"
         ))
     })?;
-    let proof = FinalityProof::decode(&mut &encoded.0[..])
+    // Substrate's `FinalityProof` starts with the justified block and its justification (the
+    // headers after them are not needed: the block's header is fetched by hash).
+    let (block, justification) = <(Hash, Vec<u8>)>::decode(&mut &encoded.0[..])
         .map_err(|e| Error::decode("the finality proof", e))?;
     let header = rpc
-        .header(Some(proof.block))
+        .header(Some(block))
         .await?
-        .ok_or_else(|| Error::NotFound(format!("header {:?}", proof.block)))?;
-    Ok((header, proof.justification))
+        .ok_or_else(|| Error::NotFound(format!("header {block:?}")))?;
+    Ok((header, justification))
 }
 
 /// Assemble the proof of receipt `receipt_id` from the node at `rpc`.
@@ -118,11 +119,11 @@ pub async fn fetch(rpc: &RpcClient, receipt_id: u64) -> Result<ReceiptProof> {
         .storage(&receipt_key(receipt_id), None)
         .await?
         .ok_or_else(|| Error::NotFound(format!("receipt {receipt_id}")))?;
-    let receipt = aitbc_wire::receipt_proof::Receipt::decode(&mut &stored[..])
-        .map_err(|e| Error::decode(format!("receipt {receipt_id}"), e))?;
+    let receipt: aitbc_wire::receipt_proof::Receipt =
+        decode_untrusted(&stored).map_err(|e| Error::decode(format!("receipt {receipt_id}"), e))?;
     let mut from = receipt.block;
     if let Some(change) = set_changes.last() {
-        let header = Header::decode(&mut &change.header.0[..])
+        let header: Header = decode_untrusted(&change.header.0)
             .map_err(|e| Error::decode("a set change header", e))?;
         from = from.max(header.number);
     }

@@ -34,6 +34,8 @@ pub type Receipt = pallet_aitbc_receipts::ReceiptOf<aitbc_runtime::Runtime>;
 pub const PROOF_VERSION: u32 = 1;
 /// Most authority set changes a proof may carry.
 pub const MAX_SET_CHANGES: usize = 65_536;
+/// Most set changes one `aitbc_authoritySetChanges` answer carries (the node's page size).
+pub const SET_CHANGES_PER_CALL: usize = 64;
 /// Most trie nodes in one storage proof.
 pub const MAX_PROOF_NODES: usize = 1_024;
 /// Most bytes of a proof file.
@@ -286,10 +288,28 @@ fn genesis_set(proof: &FinalityParts<'_>) -> Result<AuthorityList, ProofError> {
     )?;
     let set: AuthorityList = decode_untrusted(&value)
         .or_else(|e| fail(Step::GenesisAuthorities, format!("undecodable set: {e}")))?;
-    if set.is_empty() {
-        return fail(Step::GenesisAuthorities, "the genesis set is empty");
-    }
+    check_set_size(Step::GenesisAuthorities, &set)?;
     Ok(set)
+}
+
+/// A set this chain can have: not empty, and no larger than the runtime allows (which also
+/// bounds the signature checks of each justification).
+fn check_set_size(step: Step, set: &AuthorityList) -> Result<(), ProofError> {
+    let max = <<aitbc_runtime::Runtime as pallet_grandpa::Config>::MaxAuthorities as
+        frame_support::traits::Get<u32>>::get() as usize;
+    if set.is_empty() {
+        return fail(step, "the authority set is empty");
+    }
+    if set.len() > max {
+        return fail(
+            step,
+            format!(
+                "{} authorities, more than this chain allows ({max})",
+                set.len()
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Follow the authority set changes from genesis: the last set and its id.
@@ -314,15 +334,13 @@ fn follow_set_changes(
                 format!("block #{} does not change the authority set", h.number),
             );
         };
+        check_set_size(step.clone(), &next)?;
         verify_justification(&h, &change.justification.0, &set, set_id).or_else(|e| {
             fail(
                 step.clone(),
                 format!("block #{} is not finalized by set {set_id}: {e}", h.number),
             )
         })?;
-        if next.is_empty() {
-            return fail(step, "the next set is empty");
-        }
         set = next;
         set_id += 1;
         last_number = h.number;
@@ -541,6 +559,36 @@ mod tests {
         assert!(err.reason.contains("not hex"), "{err}");
         let err = parse(&vec![b' '; MAX_PROOF_FILE_BYTES + 1]).expect_err("too big");
         assert!(err.reason.contains("more than a proof can hold"), "{err}");
+    }
+
+    #[test]
+    fn a_set_larger_than_the_chain_allows_is_refused_before_any_signature_check() {
+        use sp_consensus_grandpa::ScheduledChange;
+        let huge: AuthorityList = (0..33u8)
+            .map(|i| (sp_core::ed25519::Public::from_raw([i; 32]).into(), 1))
+            .collect();
+        let mut h = Header::new(
+            1,
+            Default::default(),
+            Default::default(),
+            Default::default(),
+            Default::default(),
+        );
+        h.digest.push(DigestItem::Consensus(
+            GRANDPA_ENGINE_ID,
+            ConsensusLog::<u32>::ScheduledChange(ScheduledChange {
+                next_authorities: huge.clone(),
+                delay: 0,
+            })
+            .encode(),
+        ));
+        let change = SetChange {
+            header: header_bytes(&h),
+            justification: Bytes(vec![]),
+        };
+        let err = follow_set_changes(&[change], huge[..1].to_vec()).expect_err("too large");
+        assert_eq!(err.step, Step::SetChange(0));
+        assert!(err.reason.contains("33 authorities"), "{err}");
     }
 
     #[test]

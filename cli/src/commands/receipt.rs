@@ -3,7 +3,7 @@
 //! proof, the miner's signature) is fetched from a node, which is not trusted, or read from a
 //! file saved earlier, and checked here (`aitbc_wire::receipt_proof`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use aitbc_client::{amount::format_amount, keys::to_ss58, receipt_proof};
 use aitbc_wire::receipt_proof::{self as proof, ReceiptProof, VerifiedReceipt};
@@ -45,16 +45,16 @@ pub struct VerifyArgs {
     /// Save the fetched proof to this file.
     #[arg(long, value_name = "FILE", conflicts_with = "proof")]
     proof_out: Option<PathBuf>,
-    /// The genesis hash of the chain you mean. Fetching, it defaults to the node's; with
-    /// --proof, the file's is used and printed for you to compare.
+    /// The genesis hash of the chain you mean: the proof must start from it. Without it, the
+    /// proof's own genesis (the node's, or the file's) is used and printed for you to compare.
     #[arg(long, value_parser = crate::parse::hash)]
     genesis: Option<H256>,
 }
 
 impl VerifyArgs {
     pub async fn run(self, ctx: &Ctx) -> Result<Report> {
-        let (proof, trusted) = match (&self.proof, self.receipt_id) {
-            (Some(path), _) => (read_proof(path)?, self.genesis),
+        let (proof, source) = match (&self.proof, self.receipt_id) {
+            (Some(path), _) => (read_proof(path)?, "the file's"),
             (None, Some(id)) => {
                 let rpc = ctx.connect().await?;
                 let proof = receipt_proof::fetch(&rpc, id).await?;
@@ -63,26 +63,27 @@ impl VerifyArgs {
                     std::fs::write(out, text)
                         .with_context(|| format!("writing {}", out.display()))?;
                 }
-                let genesis = match self.genesis {
-                    Some(g) => g,
-                    None => rpc.genesis_hash().await?,
-                };
-                (proof, Some(genesis))
+                (proof, "the node's")
             }
             (None, None) => return Err(anyhow!("give a RECEIPT_ID or --proof FILE")),
         };
-        let verified = proof::verify(&proof, trusted)
+        let verified = proof::verify(&proof, self.genesis)
             .map_err(|e| anyhow!("receipt {} is NOT verified: {e}", proof.receipt_id))?;
+        let genesis_source = if self.genesis.is_some() {
+            None
+        } else {
+            Some(source)
+        };
         Ok(report(
             &proof,
             &verified,
-            trusted.is_some(),
-            self.proof_out.as_ref(),
+            genesis_source,
+            self.proof_out.as_deref(),
         ))
     }
 }
 
-fn read_proof(path: &PathBuf) -> Result<ReceiptProof> {
+fn read_proof(path: &Path) -> Result<ReceiptProof> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))?
         .len();
@@ -100,17 +101,17 @@ fn read_proof(path: &PathBuf) -> Result<ReceiptProof> {
 fn report(
     proof: &ReceiptProof,
     v: &VerifiedReceipt,
-    genesis_trusted: bool,
-    saved: Option<&PathBuf>,
+    genesis_source: Option<&str>,
+    saved: Option<&Path>,
 ) -> Report {
     let r = &v.receipt;
-    let genesis_note = if genesis_trusted {
-        format!("{:?}", v.genesis_hash)
-    } else {
-        format!(
-            "{:?} (from the file: compare it with your chain's)",
+    let genesis_trusted = genesis_source.is_none();
+    let genesis_note = match genesis_source {
+        None => format!("{:?} (given with --genesis)", v.genesis_hash),
+        Some(source) => format!(
+            "{:?} ({source}: compare it with your chain's, or pass --genesis)",
             v.genesis_hash
-        )
+        ),
     };
     let json = json!({
         "verified": true,

@@ -11,6 +11,7 @@
 //! change, and no index to keep. It needs the states of those blocks (an archive node, the
 //! default); a pruned node answers with the pruning error.
 
+use aitbc_wire::receipt_proof::SET_CHANGES_PER_CALL;
 use codec::Encode;
 use sp_consensus_grandpa::{SetId, GRANDPA_ENGINE_ID};
 use sp_core::H256;
@@ -22,8 +23,6 @@ use crate::{
 
 /// Blocks above the requested one searched for a stored justification.
 pub const MAX_JUSTIFICATION_SEARCH: BlockNumber = 4_096;
-/// Most set changes returned at once.
-pub const MAX_SET_CHANGES_PER_CALL: usize = 64;
 
 /// Substrate's `FinalityProof`: a justified block at or above the requested one and the
 /// headers from the requested block up to it.
@@ -112,19 +111,22 @@ fn first_block_of_set(
 }
 
 /// The finalized blocks that started sets `from + 1`, `from + 2`, … (at most
-/// [`MAX_SET_CHANGES_PER_CALL`]), each with its justification.
+/// [`SET_CHANGES_PER_CALL`]), each with its justification.
 pub fn set_changes(client: &Client, from: SetId) -> ClientResult<Vec<SetChangeProof>> {
     let finalized = client.info().finalized_number;
     let last_set = set_id_at(client, finalized)?;
+    if from >= last_set {
+        return Ok(Vec::new());
+    }
     let mut low: BlockNumber = 0;
     let mut set_id = set_id_at(client, 0)?;
     // Skip to the block that started set `from`.
-    if from > set_id && from <= last_set {
+    if from > set_id {
         low = first_block_of_set(client, from, 0, finalized)?;
         set_id = set_id_at(client, low)?;
     }
     let mut out = Vec::new();
-    while set_id < last_set && out.len() < MAX_SET_CHANGES_PER_CALL {
+    while set_id < last_set && out.len() < SET_CHANGES_PER_CALL {
         let change = first_block_of_set(client, set_id + 1, low, finalized)?;
         let new_set = set_id_at(client, change)?;
         if new_set != set_id + 1 {
