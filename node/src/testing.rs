@@ -103,8 +103,19 @@ pub fn signed(
     nonce: u32,
     call: aitbc_runtime::RuntimeCall,
 ) -> Vec<u8> {
+    signed_for(on.client.info().genesis_hash, who, nonce, 0, call)
+}
+
+/// `call` signed by `who` with `nonce` and `tip` for the chain with `genesis_hash`, encoded.
+pub fn signed_for(
+    genesis_hash: sp_core::H256,
+    who: Sr25519Keyring,
+    nonce: u32,
+    tip: u128,
+    call: aitbc_runtime::RuntimeCall,
+) -> Vec<u8> {
     let ctx = aitbc_client::tx::ChainInfo {
-        genesis_hash: on.client.info().genesis_hash,
+        genesis_hash,
         spec_version: aitbc_runtime::VERSION.spec_version,
         transaction_version: aitbc_runtime::VERSION.transaction_version,
     };
@@ -114,8 +125,8 @@ pub fn signed(
         pair.public().into(),
         nonce,
         sp_runtime::generic::Era::Immortal,
-        ctx.genesis_hash,
-        0,
+        genesis_hash,
+        tip,
         ctx,
     )
     .sign(&pair)

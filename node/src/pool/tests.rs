@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::{chain_spec::ChainSpec, db::Database};
-use sp_core::Pair;
 use sp_keyring::Sr25519Keyring;
 
 fn pool(limits: PoolLimits) -> (tempfile::TempDir, Arc<TxPool>) {
@@ -25,27 +24,10 @@ fn signed_remark(
     tip: u128,
     text: &[u8],
 ) -> Vec<u8> {
-    let ctx = aitbc_client::tx::ChainInfo {
-        genesis_hash,
-        spec_version: aitbc_runtime::VERSION.spec_version,
-        transaction_version: aitbc_runtime::VERSION.transaction_version,
-    };
     let call = aitbc_runtime::RuntimeCall::System(frame_system::Call::remark {
         remark: text.to_vec(),
     });
-    let pair = who.pair();
-    aitbc_client::tx::build_unsigned(
-        call,
-        pair.public().into(),
-        nonce,
-        sp_runtime::generic::Era::Immortal,
-        ctx.genesis_hash,
-        tip,
-        ctx,
-    )
-    .sign(&pair)
-    .expect("sign")
-    .encoded
+    crate::testing::signed_for(genesis_hash, who, nonce, tip, call)
 }
 
 #[test]
