@@ -77,6 +77,18 @@ parameter_types! {
     pub const JobRetentionPeriod: BlockNumber = DAYS;
     /// Longest job TTL: one day.
     pub const JobMaxTtl: BlockNumber = DAYS;
+    /// Each participant's bond in a redundant job: 1 AIT, a hundred minimum payments, held
+    /// from its free balance for the round and burned only for a provable fault.
+    pub const JobBond: Balance = AIT;
+    /// The participants of a redundant job have a minute to reveal once all committed.
+    pub const JobRevealWindow: BlockNumber = MINUTES;
+    /// A referee has two minutes for its one forward pass and its report.
+    pub const JobRefereeWindow: BlockNumber = 2 * MINUTES;
+    /// A token more than one logit below the model's top token is provably not the model's
+    /// greedy choice; within one logit it is an honest near-tie. The same profile on the same
+    /// hardware class computes logits that differ by far less (the determinism benchmark
+    /// agrees byte for byte), so one logit only forgives real numerical near-ties.
+    pub const RefereeMarginMilli: u64 = 1_000;
 }
 
 impl pallet_aitbc_miners::Config for Runtime {
@@ -125,6 +137,12 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type DepositPerByte = JobDepositPerByte;
     type RetentionPeriod = JobRetentionPeriod;
     type MaxPrunesPerBlock = ConstU32<64>;
+    type Profiles = crate::profiles::ProfileDirectoryOfRuntime;
+    type MaxRedundancy = ConstU32<{ aitbc_primitives::MAX_REDUNDANCY }>;
+    type JobBond = JobBond;
+    type RevealWindow = JobRevealWindow;
+    type RefereeWindow = JobRefereeWindow;
+    type RefereeMarginMilli = RefereeMarginMilli;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }
 

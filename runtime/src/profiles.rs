@@ -24,6 +24,31 @@ impl Contains<AccountId> for ActiveMiners {
     }
 }
 
+/// What the jobs pallet reads of execution profiles: a registered profile's model and
+/// sampling, and whether a miner declared it.
+pub struct ProfileDirectoryOfRuntime;
+impl aitbc_primitives::ProfileDirectory<AccountId> for ProfileDirectoryOfRuntime {
+    fn profile(id: &sp_core::H256) -> Option<aitbc_primitives::ProfileFacts> {
+        let record = pallet_aitbc_profiles::Profiles::<Runtime>::get(id)?;
+        let sampling = match record.profile.decoding {
+            pallet_aitbc_profiles::Decoding::Greedy => None,
+            pallet_aitbc_profiles::Decoding::Seeded {
+                seed,
+                temperature_milli,
+                top_p_milli,
+            } => Some((seed, temperature_milli, top_p_milli)),
+        };
+        Some(aitbc_primitives::ProfileFacts {
+            model: record.profile.model,
+            sampling,
+        })
+    }
+
+    fn runs(miner: &AccountId, id: &sp_core::H256) -> bool {
+        pallet_aitbc_profiles::MinerProfiles::<Runtime>::get(miner).contains(id)
+    }
+}
+
 impl pallet_aitbc_profiles::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     type Currency = Balances;

@@ -79,13 +79,18 @@ mod mock;
 #[cfg(test)]
 mod property_tests;
 #[cfg(test)]
+mod redundancy_tests;
+#[cfg(test)]
 mod tests;
 
 pub mod escrow;
 pub mod lifecycle;
 pub mod migrations;
 pub mod queries;
+pub mod redundancy;
+pub mod referee;
 pub mod retention;
+pub mod round;
 pub mod scheduling;
 pub mod validation;
 pub mod weights;
@@ -101,6 +106,9 @@ pub type BalanceOf<T> =
     <<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// A stored job.
 pub type JobOf<T> = Job<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// A stored round of a redundant job.
+pub type RoundOf<T> =
+    round::Round<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 /// The storage deposits held for a job ([`retention`]).
 #[derive(
@@ -156,6 +164,11 @@ pub mod pallet {
         /// A storage deposit for a job or its result, held until the ended job is pruned.
         #[codec(index = 1)]
         StorageDeposit,
+        /// A miner's bond for its part in a redundant job: released when its part ends well,
+        /// burned for a provable fault (a reveal that does not match its commitment, or an
+        /// output the referee proves wrong).
+        #[codec(index = 2)]
+        JobBond,
     }
 
     /// Why a job failed.
@@ -174,6 +187,9 @@ pub mod pallet {
         NoMinerServesModel,
         /// The miner the client asked for cannot take the job.
         ProviderIneligible(Ineligibility),
+        /// A redundant job's outputs reached no quorum and no referee decided between them
+        /// (or the referee proved every output wrong).
+        NoAgreement,
     }
 
     /// Configuration.
@@ -241,6 +257,28 @@ pub mod pallet {
         /// the assignment queue ([`OpenJobs`]).
         #[pallet::constant]
         type MaxOpenJobsPerClient: Get<u32>;
+        /// Execution profiles: which exist, and which miners run them (redundant jobs).
+        type Profiles: aitbc_primitives::ProfileDirectory<Self::AccountId>;
+        /// Most miners a redundant job may ask for (`k`, at most
+        /// [`aitbc_primitives::MAX_REDUNDANCY`]). Each assignment of a redundant job counts `k`
+        /// attempts against [`Config::MaxAssignmentsPerBlock`].
+        #[pallet::constant]
+        type MaxRedundancy: Get<u32>;
+        /// Each participant's job bond in a redundant job, held from its free balance at
+        /// assignment (a miner that cannot pay it is not chosen).
+        #[pallet::constant]
+        type JobBond: Get<BalanceOf<Self>>;
+        /// Blocks the participants have to reveal once the reveal phase opens.
+        #[pallet::constant]
+        type RevealWindow: Get<BlockNumberFor<Self>>;
+        /// Blocks a referee has to report its finding.
+        #[pallet::constant]
+        type RefereeWindow: Get<BlockNumberFor<Self>>;
+        /// The logit margin, in thousandths, above which a token is provably not the model's
+        /// choice: a side whose token is more than this below the top token's logit is slashed;
+        /// at or below it the dispute is an honest near-tie.
+        #[pallet::constant]
+        type RefereeMarginMilli: Get<u64>;
         /// Weights of this pallet's calls and hooks.
         type WeightInfo: WeightInfo;
     }
@@ -316,6 +354,21 @@ pub mod pallet {
         BoundedVec<JobId, T::MaxAssignmentsPerBlock>,
         ValueQuery,
     >;
+
+    /// The round of each redundant job (absent for a job run by one miner), kept until the
+    /// job is pruned.
+    #[pallet::storage]
+    pub type Rounds<T: Config> = StorageMap<_, Twox64Concat, JobId, RoundOf<T>>;
+
+    /// The distinct outputs revealed in a redundant job's round, by output hash (at most
+    /// `k`), kept for the referee until the job is pruned.
+    #[pallet::storage]
+    pub type RoundOutputs<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, JobId, Identity, H256, ResultBytes>;
+
+    /// Sum of all job bonds burned since genesis.
+    #[pallet::storage]
+    pub type TotalBondsSlashed<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
     /// Default of [`MinPayment`]: the runtime's `DefaultMinPayment`.
     #[pallet::type_value]
@@ -446,6 +499,71 @@ pub mod pallet {
         JobPruned { job_id: JobId },
         /// A job's storage deposits (job and result) were returned.
         DepositsReleased { job_id: JobId, amount: BalanceOf<T> },
+        /// A redundant job was submitted: `k` miners of `profile` will run it.
+        RedundantJobSubmitted {
+            job_id: JobId,
+            k: u8,
+            quorum: u8,
+            profile: H256,
+        },
+        /// A participant committed to its output.
+        ResultCommitted { job_id: JobId, miner: T::AccountId },
+        /// A participant did not commit in time: noted late (stake slashed) and replaced.
+        CommitMissed {
+            job_id: JobId,
+            miner: T::AccountId,
+            slashed: BalanceOf<T>,
+        },
+        /// The participants reveal their outputs by `deadline`.
+        RevealOpened {
+            job_id: JobId,
+            deadline: BlockNumberFor<T>,
+        },
+        /// A participant revealed an output matching its commitment.
+        ResultRevealed {
+            job_id: JobId,
+            miner: T::AccountId,
+            output_hash: H256,
+        },
+        /// A participant revealed an output that does not match its commitment.
+        RevealMismatch { job_id: JobId, miner: T::AccountId },
+        /// A participant did not reveal in time: noted late (stake slashed).
+        RevealMissed {
+            job_id: JobId,
+            miner: T::AccountId,
+            slashed: BalanceOf<T>,
+        },
+        /// `agreeing` of the revealed outputs were `output_hash`, at least the quorum (or the
+        /// referee upheld it).
+        AgreementReached {
+            job_id: JobId,
+            output_hash: H256,
+            agreeing: u8,
+            revealed: u8,
+        },
+        /// No output reached the quorum and no dispute could decide: the job fails, refunded.
+        NoAgreement { job_id: JobId },
+        /// A referee was chosen to settle outputs `hash_a` and `hash_b` by `deadline`.
+        RefereeAssigned {
+            job_id: JobId,
+            referee: T::AccountId,
+            hash_a: H256,
+            hash_b: H256,
+            deadline: BlockNumberFor<T>,
+        },
+        /// A dispute was settled.
+        DisputeSettled {
+            job_id: JobId,
+            hash_a: H256,
+            hash_b: H256,
+            outcome: aitbc_primitives::DisputeOutcome,
+        },
+        /// A participant's job bond was burned for a provable fault.
+        BondSlashed {
+            job_id: JobId,
+            miner: T::AccountId,
+            amount: BalanceOf<T>,
+        },
     }
 
     /// Errors.
@@ -525,6 +643,31 @@ pub mod pallet {
         ResultHashMismatch,
         /// The receipt signature is not the miner's signature of the receipt's content.
         BadReceiptSignature,
+        /// `k` is not in `2..=MaxRedundancy`, or the quorum is not a strict majority of `k`
+        /// at most `k`.
+        InvalidRedundancy,
+        /// No registered (unretired) execution profile has that id.
+        UnknownProfile,
+        /// The job's model is not the profile's model.
+        ProfileModelMismatch,
+        /// A redundant job must be funded at submission (budget above zero).
+        RedundantJobUnfunded,
+        /// The signer is not an active participant of this redundant job.
+        NotParticipant,
+        /// The job is not in its commit phase, or the signer already committed.
+        NotCommitting,
+        /// The job is not in its reveal phase, or the signer has nothing to reveal.
+        NotRevealing,
+        /// The signer is not the referee of the job's open dispute.
+        NotReferee,
+        /// The finding is not coherent: the two tokens are equal, or a logit is above the top
+        /// logit, or the top token's logit is not the top logit.
+        IncoherentFinding,
+        /// A redundant job cannot be cancelled once its miners are assigned: its round ends
+        /// by itself (completed, failed or expired, refunded).
+        RoundInProgress,
+        /// The call is for a job run by one miner; this job is redundant (commit and reveal).
+        RedundantJob,
     }
 
     #[pallet::hooks]
@@ -562,8 +705,14 @@ pub mod pallet {
                 "MaxExpiriesPerBlock must be > 0"
             );
             // The worst-case per-block work must leave most of the block to extrinsics.
-            let per_assignment =
-                T::WeightInfo::ack_timeout().saturating_add(Self::assignment_attempt_weight());
+            assert!(
+                T::MaxRedundancy::get() <= aitbc_primitives::MAX_REDUNDANCY,
+                "MaxRedundancy must be at most MAX_REDUNDANCY"
+            );
+            // A redundant job at the head of the queue is tried even when its `k` attempts
+            // exceed `MaxAssignmentsPerBlock`.
+            let attempts = T::MaxAssignmentsPerBlock::get().max(T::MaxRedundancy::get());
+            let per_deadline = Self::deadline_weight();
             let worst = T::WeightInfo::on_initialize_base()
                 .saturating_add(
                     T::WeightInfo::expire_job()
@@ -573,8 +722,9 @@ pub mod pallet {
                     T::WeightInfo::prune_job().saturating_mul(T::MaxPrunesPerBlock::get().into()),
                 )
                 .saturating_add(
-                    per_assignment.saturating_mul(T::MaxAssignmentsPerBlock::get().into()),
-                );
+                    per_deadline.saturating_mul(T::MaxAssignmentsPerBlock::get().into()),
+                )
+                .saturating_add(Self::assignment_attempt_weight().saturating_mul(attempts.into()));
             let max_block = <T as frame_system::Config>::BlockWeights::get().max_block;
             assert!(
                 worst.all_lte(Weight::from_parts(
@@ -782,6 +932,11 @@ pub mod pallet {
             let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
             ensure!(job.owner == who, Error::<T>::NotJobOwner);
             ensure!(!job.status.is_terminal(), Error::<T>::JobNotCancellable);
+            ensure!(
+                !(Rounds::<T>::contains_key(job_id)
+                    && matches!(job.status, JobStatus::Assigned | JobStatus::Running)),
+                Error::<T>::RoundInProgress
+            );
             if let (Some(miner), JobStatus::Assigned | JobStatus::Running) =
                 (job.miner.clone(), job.status)
             {
@@ -821,6 +976,93 @@ pub mod pallet {
             ProtocolFee::<T>::put(fee);
             Self::deposit_event(Event::ProtocolFeeChanged { fee });
             Ok(())
+        }
+
+        /// Submit a redundant job ([`crate::redundancy`]): `redundancy.k` distinct miners that
+        /// declared `redundancy.profile` run it, commit, then reveal; it completes with the
+        /// output at least the quorum agree on. The job decodes as the profile says (greedy or
+        /// its seed), whatever `options` ask for sampling. The budget is held at once (it must
+        /// be above zero; with `Payout::Each` at least `k` minimum payments), and the TTL must
+        /// leave the commit, reveal and referee windows ([`Pallet::min_redundant_ttl`]).
+        #[pallet::call_index(9)]
+        #[pallet::weight(T::WeightInfo::submit(
+            validation::prompt_len(input).saturating_add(validation::system_len(options))
+        ))]
+        pub fn submit_redundant(
+            origin: OriginFor<T>,
+            job_type: JobType,
+            model: ModelName,
+            input: JobInput,
+            budget: BalanceOf<T>,
+            ttl: BlockNumberFor<T>,
+            requirements: Requirements,
+            options: GenerationOptions,
+            redundancy: aitbc_primitives::Redundancy,
+        ) -> DispatchResult {
+            let owner = ensure_signed(origin)?;
+            Self::do_submit_redundant(
+                owner,
+                job_type,
+                model,
+                input,
+                budget,
+                ttl,
+                requirements,
+                options,
+                redundancy,
+            )
+        }
+
+        /// Commit to the output of a redundant job: `commitment` is
+        /// [`aitbc_primitives::commitment`]`(output hash, signer, salt)`, with a secret salt.
+        /// Assigned participant only, during the commit phase, once. When every participant
+        /// has committed the reveal phase opens (`RevealOpened`).
+        #[pallet::call_index(10)]
+        #[pallet::weight(T::WeightInfo::commit_result())]
+        pub fn commit_result(
+            origin: OriginFor<T>,
+            job_id: JobId,
+            commitment: H256,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_commit(who, job_id, commitment)
+        }
+
+        /// Reveal the output committed to: the chain recomputes the output's hash and the
+        /// commitment from it, the signer and `salt`. A reveal that does not match the
+        /// commitment is accepted as a fault: the signer's job bond is burned
+        /// (`RevealMismatch`, `BondSlashed`). `signature` is the signer's receipt signature
+        /// over the output hash ([`aitbc_primitives::receipt_signing_payload`], its own unit
+        /// price; `BadReceiptSignature`). Committed participant only, during the reveal
+        /// phase. The round is tallied once every participant has revealed (or at the reveal
+        /// deadline).
+        #[pallet::call_index(11)]
+        #[pallet::weight(T::WeightInfo::reveal_result(output.len() as u32))]
+        pub fn reveal_result(
+            origin: OriginFor<T>,
+            job_id: JobId,
+            output: ResultBytes,
+            salt: H256,
+            metrics: Metrics,
+            signature: H512,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_reveal(who, job_id, output, salt, metrics, signature)
+        }
+
+        /// Report the referee's finding for the job's open dispute ([`crate::referee`]): the
+        /// first differing token of the two outputs and the model's logits there. The chain
+        /// slashes a side whose token is more than `RefereeMarginMilli` below the top logit.
+        /// The chosen referee only, before its deadline.
+        #[pallet::call_index(12)]
+        #[pallet::weight(T::WeightInfo::report_referee_finding())]
+        pub fn report_referee_finding(
+            origin: OriginFor<T>,
+            job_id: JobId,
+            finding: aitbc_primitives::RefereeFinding,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_report_finding(who, job_id, finding)
         }
     }
 

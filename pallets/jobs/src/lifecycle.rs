@@ -57,11 +57,19 @@ impl<T: Config> Pallet<T> {
     /// the product rounded up to the next base unit). Returns `(units_milli, price)`.
     pub fn price_of(job: &JobOf<T>, metrics: &Metrics) -> (u64, BalanceOf<T>) {
         let units_milli = metrics.units_milli();
+        (
+            units_milli,
+            Self::price_at(job, job.unit_price, units_milli),
+        )
+    }
+
+    /// `max(units * unit_price, MinPayment)` at most the budget, `units` in thousandths of a
+    /// GPU-second, the product rounded up to the next base unit.
+    pub fn price_at(job: &JobOf<T>, unit_price: BalanceOf<T>, units_milli: u64) -> BalanceOf<T> {
         let thousand: BalanceOf<T> = 1000u32.into();
-        let milli_price = job.unit_price.saturating_mul(units_milli.saturated_into());
+        let milli_price = unit_price.saturating_mul(units_milli.saturated_into());
         let raw = milli_price.saturating_add(thousand.saturating_sub(1u32.into())) / thousand;
-        let price = raw.max(MinPayment::<T>::get(job.job_type)).min(job.budget);
-        (units_milli, price)
+        raw.max(MinPayment::<T>::get(job.job_type)).min(job.budget)
     }
 
     /// What the owner pays the miner for cancelling its running job now: the budget pro rata

@@ -108,7 +108,52 @@ impl pallet_aitbc_jobs::Config for Test {
     type DepositPerByte = DepositPerByte;
     type RetentionPeriod = Retention;
     type MaxPrunesPerBlock = ConstU32<4>;
+    type Profiles = TestProfiles;
+    type MaxRedundancy = ConstU32<7>;
+    type JobBond = JobBond;
+    type RevealWindow = ConstU64<3>;
+    type RefereeWindow = ConstU64<3>;
+    type RefereeMarginMilli = ConstU64<1_000>;
     type WeightInfo = ();
+}
+
+parameter_types! {
+    /// Each participant's bond in a redundant job (a test may change it).
+    pub static JobBond: Balance = 100;
+}
+
+std::thread_local! {
+    static PROFILES: core::cell::RefCell<Vec<(sp_core::H256, aitbc_primitives::ProfileFacts)>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+    static DECLARED: core::cell::RefCell<Vec<(AccountId, sp_core::H256)>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// The profiles of the test runtime: `llama_profile()` registered by [`new_test_ext`], and
+/// whatever a test declares with [`declare_profile`].
+pub struct TestProfiles;
+impl aitbc_primitives::ProfileDirectory<AccountId> for TestProfiles {
+    fn profile(id: &sp_core::H256) -> Option<aitbc_primitives::ProfileFacts> {
+        PROFILES.with(|p| {
+            p.borrow()
+                .iter()
+                .find(|(i, _)| i == id)
+                .map(|(_, f)| f.clone())
+        })
+    }
+    fn runs(miner: &AccountId, id: &sp_core::H256) -> bool {
+        DECLARED.with(|d| d.borrow().contains(&(*miner, *id)))
+    }
+}
+
+/// The greedy llama profile every test runtime has.
+pub fn llama_profile() -> sp_core::H256 {
+    sp_core::H256::repeat_byte(0x11)
+}
+
+/// `miner` declares that it runs `profile`.
+pub fn declare_profile(miner: AccountId, profile: sp_core::H256) {
+    DECLARED.with(|d| d.borrow_mut().push((miner, profile)));
 }
 
 parameter_types! {
@@ -180,6 +225,16 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
     }
     .assimilate_storage(&mut t)
     .unwrap();
+    PROFILES.with(|p| {
+        *p.borrow_mut() = vec![(
+            llama_profile(),
+            aitbc_primitives::ProfileFacts {
+                model: llama(),
+                sampling: None,
+            },
+        )]
+    });
+    DECLARED.with(|d| d.borrow_mut().clear());
     let mut ext = sp_io::TestExternalities::new(t);
     ext.execute_with(|| System::set_block_number(1));
     ext
@@ -228,4 +283,28 @@ pub fn register_miner(who: AccountId, price: Balance, stake: Balance) {
         stake,
     )
     .unwrap();
+}
+
+/// `miner`'s test signature of its reveal of `output` for redundant job `job_id` at its own
+/// `unit_price`.
+pub fn sign_reveal(
+    miner: AccountId,
+    job_id: aitbc_primitives::JobId,
+    output: &[u8],
+    metrics: &aitbc_primitives::Metrics,
+    unit_price: Balance,
+) -> sp_core::H512 {
+    let owner = crate::Jobs::<Test>::get(job_id)
+        .map(|j| j.owner)
+        .unwrap_or_default();
+    let hash = sp_core::H256(sp_io::hashing::blake2_256(output));
+    let payload = aitbc_primitives::receipt_signing_payload(
+        job_id,
+        &owner,
+        &miner,
+        &hash,
+        metrics.units_milli(),
+        &unit_price,
+    );
+    test_signature(&miner, &payload)
 }

@@ -130,6 +130,7 @@ impl<T: Config> Pallet<T> {
         if !job.status.is_terminal() {
             return;
         }
+        Self::prune_round(&job);
         Jobs::<T>::remove(id);
         Results::<T>::remove(id);
         JobsByOwner::<T>::remove(&job.owner, id);

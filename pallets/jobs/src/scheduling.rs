@@ -30,6 +30,12 @@ impl<T: Config> Pallet<T> {
         T::WeightInfo::assign_job(T::Miners::max_candidates()).max(T::WeightInfo::expire_job())
     }
 
+    /// Weight of one entry of [`AckDeadlines`]: a missed acknowledgement, or a round's
+    /// deadline, whichever costs more.
+    pub(crate) fn deadline_weight() -> Weight {
+        T::WeightInfo::ack_timeout().max(T::WeightInfo::round_deadline())
+    }
+
     /// Whether the miner of `job` had its whole window by block `n` for the deadline it is
     /// about to miss: while `Assigned`, its acknowledgement deadline has come; while `Running`,
     /// at least `MinRunWindow` blocks passed since it accepted. A miner is noted late (and
@@ -77,8 +83,7 @@ impl<T: Config> Pallet<T> {
         for id in &deadlines {
             Self::ack_missed(*id, n);
         }
-        weight
-            .saturating_accrue(T::WeightInfo::ack_timeout().saturating_mul(deadlines.len() as u64));
+        weight.saturating_accrue(Self::deadline_weight().saturating_mul(deadlines.len() as u64));
 
         let attempts = Self::assign_from_queue(n, T::MaxAssignmentsPerBlock::get());
         weight.saturating_accrue(Self::assignment_attempt_weight().saturating_mul(attempts.into()));
@@ -115,6 +120,7 @@ impl<T: Config> Pallet<T> {
         if job.status.is_terminal() {
             return;
         }
+        Self::expire_round(&job, n);
         if let (Some(miner), JobStatus::Assigned | JobStatus::Running) = (&job.miner, job.status) {
             let outcome = if Self::had_full_window(&job, n) {
                 JobOutcome::Late
@@ -133,6 +139,9 @@ impl<T: Config> Pallet<T> {
     /// that deadline, note the miner late (slashing it), exclude it, and queue the job again
     /// (or fail it when it cannot be).
     pub(crate) fn ack_missed(id: JobId, n: BlockNumberFor<T>) {
+        if crate::Rounds::<T>::contains_key(id) {
+            return Self::round_deadline(id, n);
+        }
         let Some(mut job) = Jobs::<T>::get(id) else {
             return;
         };
@@ -182,8 +191,19 @@ impl<T: Config> Pallet<T> {
         if take == 0 {
             return 0;
         }
-        let head: alloc::vec::Vec<JobId> = queue.iter().take(take).copied().collect();
-        let mut rest: alloc::vec::Vec<JobId> = queue.iter().skip(take).copied().collect();
+        // A redundant job's assignment picks `k` miners: it counts `k` attempts (the first job
+        // of the round is always tried, so a redundant job at the head cannot starve).
+        let mut attempts = 0u32;
+        let mut head: alloc::vec::Vec<JobId> = alloc::vec::Vec::with_capacity(take);
+        for id in queue.iter().take(take) {
+            let cost = crate::Rounds::<T>::get(id).map_or(1, |r| u32::from(r.spec.k.max(1)));
+            if attempts.saturating_add(cost) > take as u32 && !head.is_empty() {
+                break;
+            }
+            attempts = attempts.saturating_add(cost);
+            head.push(*id);
+        }
+        let mut rest: alloc::vec::Vec<JobId> = queue.iter().skip(head.len()).copied().collect();
         // At least one block: a deadline at `n` itself would never be processed (AckTimeout may
         // be a governed parameter, so do not rely on `integrity_test` alone).
         let timeout = T::AckTimeout::get().max(One::one());
@@ -200,7 +220,7 @@ impl<T: Config> Pallet<T> {
             let _ = queue.try_push(id);
         }
         Queue::<T>::put(queue);
-        take as u32
+        attempts
     }
 
     /// Try to assign queued job `id`; `true` if it is no longer waiting (assigned or gone).
@@ -210,6 +230,10 @@ impl<T: Config> Pallet<T> {
         };
         if job.status != JobStatus::Queued {
             return true;
+        }
+        if crate::Rounds::<T>::contains_key(id) {
+            let n = deadline.saturating_sub(T::AckTimeout::get().max(One::one()));
+            return Self::try_assign_round(job, n);
         }
         // A miner must get its whole acknowledgement window and then its whole run window
         // before the TTL ends; a job too close to its end waits (and expires, refunded) rather

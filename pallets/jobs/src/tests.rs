@@ -716,8 +716,10 @@ fn on_initialize_charges_for_the_work_it_did() {
             Jobs::on_initialize(3),
             W::on_initialize_base() + attempt * 2
         );
-        // Both acknowledgement deadlines fall at block 6: two missed deadlines, and the two
-        // re-queued jobs are offered again (no other miner: still two attempts).
+        // Both acknowledgement deadlines fall at block 6: two missed deadlines (each entry
+        // of the deadline index is charged as the costlier of a missed acknowledgement and a
+        // redundant round's deadline), and the two re-queued jobs are offered again (no other
+        // miner: still two attempts).
         for n in 4..6 {
             System::set_block_number(n);
             Jobs::on_initialize(n);
@@ -725,7 +727,7 @@ fn on_initialize_charges_for_the_work_it_did() {
         System::set_block_number(6);
         assert_eq!(
             Jobs::on_initialize(6),
-            W::on_initialize_base() + W::ack_timeout() * 2 + attempt * 2
+            W::on_initialize_base() + W::ack_timeout().max(W::round_deadline()) * 2 + attempt * 2
         );
     });
 }

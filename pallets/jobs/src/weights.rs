@@ -41,6 +41,16 @@ pub trait WeightInfo {
     fn assign_job(c: u32) -> Weight;
     /// Pruning one ended job in `on_initialize` (job, result, indexes, two deposits).
     fn prune_job() -> Weight;
+    /// `commit_result` (worst case: the last commitment, which opens the reveal phase).
+    fn commit_result() -> Weight;
+    /// `reveal_result` with `r` bytes of output (worst case: the last reveal of a round of
+    /// `MAX_REDUNDANCY`, which tallies it, pays every agreeing miner and writes the receipt).
+    fn reveal_result(r: u32) -> Weight;
+    /// `report_referee_finding` (worst case: the verdict decides the job and completes it).
+    fn report_referee_finding() -> Weight;
+    /// One round deadline in `on_initialize` (worst case: missed commits replaced, looking
+    /// at every candidate for each of `MAX_REDUNDANCY` replacements).
+    fn round_deadline() -> Weight;
 }
 
 /// Weights for the runtime.
@@ -134,7 +144,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(Weight::from_parts(651_000, 600).saturating_mul(c.into()))
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(7_u64))
-            .saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+            .saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
     }
     fn prune_job() -> Weight {
         // Measured 3_328_000 against the mock, whose deposits are zero (no release); two
@@ -142,6 +152,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         Weight::from_parts(10_000_000, 90_000)
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(10_u64))
+    }
+    fn commit_result() -> Weight {
+        COMMIT_RESULT
+            .saturating_add(T::DbWeight::get().reads(2_u64))
+            .saturating_add(T::DbWeight::get().writes(5_u64))
+    }
+    fn reveal_result(r: u32) -> Weight {
+        REVEAL_RESULT
+            .saturating_add(Weight::from_parts(3_000, 0).saturating_mul(r.into()))
+            .saturating_add(T::DbWeight::get().reads(REVEAL_READS))
+            .saturating_add(T::DbWeight::get().writes(REVEAL_WRITES))
+    }
+    fn report_referee_finding() -> Weight {
+        REFEREE_FINDING
+            .saturating_add(T::DbWeight::get().reads(REVEAL_READS))
+            .saturating_add(T::DbWeight::get().writes(REVEAL_WRITES))
+    }
+    fn round_deadline() -> Weight {
+        ROUND_DEADLINE
+            .saturating_add(T::DbWeight::get().reads(ROUND_DEADLINE_READS))
+            .saturating_add(T::DbWeight::get().writes(ROUND_DEADLINE_WRITES))
     }
 }
 
@@ -224,4 +255,35 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(10_u64))
     }
+    fn commit_result() -> Weight {
+        COMMIT_RESULT
+            .saturating_add(RocksDbWeight::get().reads(2_u64))
+            .saturating_add(RocksDbWeight::get().writes(5_u64))
+    }
+    fn reveal_result(r: u32) -> Weight {
+        REVEAL_RESULT
+            .saturating_add(Weight::from_parts(3_000, 0).saturating_mul(r.into()))
+            .saturating_add(RocksDbWeight::get().reads(REVEAL_READS))
+            .saturating_add(RocksDbWeight::get().writes(REVEAL_WRITES))
+    }
+    fn report_referee_finding() -> Weight {
+        REFEREE_FINDING
+            .saturating_add(RocksDbWeight::get().reads(REVEAL_READS))
+            .saturating_add(RocksDbWeight::get().writes(REVEAL_WRITES))
+    }
+    fn round_deadline() -> Weight {
+        ROUND_DEADLINE
+            .saturating_add(RocksDbWeight::get().reads(ROUND_DEADLINE_READS))
+            .saturating_add(RocksDbWeight::get().writes(ROUND_DEADLINE_WRITES))
+    }
 }
+
+// Redundant jobs (issue 14). ESTIMATES until measured: see the note on `SubstrateWeight`.
+const COMMIT_RESULT: Weight = Weight::from_parts(20_000_000, 40_000);
+const REVEAL_RESULT: Weight = Weight::from_parts(400_000_000, 120_000);
+const REFEREE_FINDING: Weight = Weight::from_parts(400_000_000, 120_000);
+const ROUND_DEADLINE: Weight = Weight::from_parts(400_000_000, 120_000);
+const REVEAL_READS: u64 = 60;
+const REVEAL_WRITES: u64 = 90;
+const ROUND_DEADLINE_READS: u64 = 120;
+const ROUND_DEADLINE_WRITES: u64 = 90;

@@ -31,7 +31,8 @@
 //! [`Config::MaxConcurrentJobs`] active jobs, is not excluded for this job, has at least
 //! `r.min_vram_mb` MiB per GPU, has GPU model `r.gpu_model` if one is required, has a score of
 //! at least `r.min_reputation`, and `price_per_gpu_second * r.estimated_gpu_seconds <= b`.
-//! Among eligible miners the one with the highest `score * stake` wins; ties go to the fewest
+//! Among eligible miners the one with the highest `score * agreement * stake` wins (`agreement`:
+//! the miner's [`Agreement`] average over redundant jobs, 100% until it has taken part in one); ties go to the fewest
 //! active jobs (spreading load), then to the smallest account id. The rule is deterministic.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -54,6 +55,9 @@ pub mod stake;
 pub mod weights;
 
 pub use weights::WeightInfo;
+
+/// Weight of the newest verdict in a miner's [`Agreement`] average: 1/8.
+pub const AGREEMENT_EMA_WEIGHT: sp_runtime::Permill = sp_runtime::Permill::from_parts(125_000);
 
 use aitbc_primitives::{Hardware, Miner, ModelList, MAX_MODELS_PER_MINER};
 use frame_support::traits::fungible;
@@ -143,6 +147,21 @@ pub mod pallet {
     #[pallet::storage]
     pub type TotalSlashed<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
+    /// Default of [`Agreement`]: a miner with no redundant job behind it is not marked down.
+    #[pallet::type_value]
+    pub fn FullAgreement() -> Permill {
+        Permill::one()
+    }
+
+    /// Each miner's agreement average: an exponential moving average (weight
+    /// [`AGREEMENT_EMA_WEIGHT`] for the newest) of 1 for every redundant job in which its output
+    /// was the agreed one and 0 for every one in which it was outvoted and proven wrong or
+    /// revealed nothing valid. Selection ranks by `score * agreement * stake`. Removed with the
+    /// miner's record.
+    #[pallet::storage]
+    pub type Agreement<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, Permill, ValueQuery, FullAgreement>;
+
     /// Events.
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -184,6 +203,12 @@ pub mod pallet {
             miner: T::AccountId,
             outcome: JobOutcome,
             score: Permill,
+        },
+        /// A redundant job's verdict was noted in a miner's agreement average.
+        AgreementNoted {
+            miner: T::AccountId,
+            agreed: bool,
+            average: Permill,
         },
         /// Part of a miner's stake was slashed (burned) for a missed deadline.
         Slashed {
@@ -345,6 +370,7 @@ pub mod pallet {
             );
             Self::release_stake(&who, miner.stake)?;
             Miners::<T>::remove(&who);
+            Agreement::<T>::remove(&who);
             Self::deposit_event(Event::Withdrawn {
                 miner: who,
                 amount: miner.stake,
@@ -438,6 +464,29 @@ pub mod pallet {
                     }
                 });
             }
+        }
+
+        /// Move `who`'s agreement average toward 1 (`agreed`) or 0 by
+        /// [`AGREEMENT_EMA_WEIGHT`]. Nothing for an unknown miner.
+        pub(crate) fn do_note_agreement(who: &T::AccountId, agreed: bool) {
+            if !Miners::<T>::contains_key(who) {
+                return;
+            }
+            let average = Agreement::<T>::mutate(who, |avg| {
+                let keep = sp_runtime::PerThing::left_from_one(AGREEMENT_EMA_WEIGHT);
+                let target = if agreed {
+                    Permill::one()
+                } else {
+                    Permill::zero()
+                };
+                *avg = (keep * *avg).saturating_add(AGREEMENT_EMA_WEIGHT * target);
+                *avg
+            });
+            Self::deposit_event(Event::AgreementNoted {
+                miner: who.clone(),
+                agreed,
+                average,
+            });
         }
 
         /// Note a job outcome in `who`'s reputation; slash if late. Returns the slashed amount.

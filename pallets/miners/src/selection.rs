@@ -11,7 +11,7 @@ use sp_runtime::{DispatchError, Saturating};
 
 use crate::{BalanceOf, Config, MinerOf, Miners, MinersByModel, Pallet};
 
-/// Ranking key of a candidate: `(score * stake, active jobs, account)`.
+/// Ranking key of a candidate: `(score * agreement * stake, active jobs, account)`.
 type RankKey<T> = (BalanceOf<T>, u32, <T as frame_system::Config>::AccountId);
 
 impl<T: Config> Pallet<T> {
@@ -96,7 +96,13 @@ impl<T: Config> Pallet<T> {
         now.saturating_sub(miner.last_heartbeat) <= T::HeartbeatTimeout::get()
     }
 
-    /// Ranking: higher `score * stake` first, then fewer active jobs, then smaller account.
+    /// What a candidate ranks by: `score * agreement * stake`.
+    fn rank_weight(who: &T::AccountId, miner: &MinerOf<T>) -> BalanceOf<T> {
+        let agreement = crate::Agreement::<T>::get(who);
+        agreement.mul_floor(miner.reputation.score().mul_floor(miner.stake))
+    }
+
+    /// Ranking: higher `score * agreement * stake` first, then fewer active jobs, then smaller account.
     fn better(a: &RankKey<T>, b: &RankKey<T>) -> bool {
         match a.0.cmp(&b.0) {
             Ordering::Greater => true,
@@ -107,11 +113,12 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
-    fn select_miner(
+    fn select_miner_where(
         model: &ModelName,
         requirements: &Requirements,
         budget: BalanceOf<T>,
         exclude: &[T::AccountId],
+        accept: &dyn Fn(&T::AccountId) -> bool,
     ) -> Option<(T::AccountId, BalanceOf<T>)> {
         let now = frame_system::Pallet::<T>::block_number();
         let mut best: Option<(RankKey<T>, BalanceOf<T>)> = None;
@@ -122,14 +129,10 @@ impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
             let Some(miner) = Miners::<T>::get(&who) else {
                 continue;
             };
-            if !Self::is_eligible(&miner, requirements, budget, now) {
+            if !Self::is_eligible(&miner, requirements, budget, now) || !accept(&who) {
                 continue;
             }
-            let key = (
-                miner.reputation.score().mul_floor(miner.stake),
-                miner.active_jobs,
-                who,
-            );
+            let key = (Self::rank_weight(&who, &miner), miner.active_jobs, who);
             if best.as_ref().is_none_or(|(b, _)| Self::better(&key, b)) {
                 best = Some((key, miner.price_per_gpu_second));
             }
@@ -167,6 +170,10 @@ impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
     fn note_outcome(miner: &T::AccountId, outcome: JobOutcome) -> BalanceOf<T> {
         Self::do_note_outcome(miner, outcome)
+    }
+
+    fn note_agreement(miner: &T::AccountId, agreed: bool) {
+        Self::do_note_agreement(miner, agreed)
     }
 
     fn setup_miner(

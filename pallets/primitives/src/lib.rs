@@ -14,6 +14,7 @@ pub mod job;
 pub mod marketplace;
 pub mod miner;
 pub mod receipt;
+pub mod redundancy;
 pub mod traits;
 pub mod types;
 
@@ -22,5 +23,6 @@ pub use job::*;
 pub use marketplace::*;
 pub use miner::*;
 pub use receipt::*;
+pub use redundancy::*;
 pub use traits::*;
 pub use types::*;

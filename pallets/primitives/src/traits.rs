@@ -43,6 +43,18 @@ pub trait MinerRegistry<AccountId, Balance> {
         requirements: &Requirements,
         budget: Balance,
         exclude: &[AccountId],
+    ) -> Option<(AccountId, Balance)> {
+        Self::select_miner_where(model, requirements, budget, exclude, &|_| true)
+    }
+
+    /// As [`Self::select_miner`], among the miners `accept` returns `true` for (it is asked
+    /// only about otherwise eligible miners, at most [`Self::max_candidates`] times).
+    fn select_miner_where(
+        model: &ModelName,
+        requirements: &Requirements,
+        budget: Balance,
+        exclude: &[AccountId],
+        accept: &dyn Fn(&AccountId) -> bool,
     ) -> Option<(AccountId, Balance)>;
 
     /// Whether `miner`, asked for by the client, may take a job now: its price per
@@ -67,6 +79,11 @@ pub trait MinerRegistry<AccountId, Balance> {
     /// `miner`'s part in a job ended with `outcome`. Returns the amount slashed (burned) from
     /// its stake, if any.
     fn note_outcome(miner: &AccountId, outcome: JobOutcome) -> Balance;
+
+    /// `miner` took part in a redundant job: `agreed` when its output was the agreed one (or
+    /// the referee upheld it), `false` when it was outvoted and proven wrong, or revealed
+    /// nothing valid. Moves the miner's agreement average, which selection weighs.
+    fn note_agreement(miner: &AccountId, agreed: bool);
 
     /// Make `who` an online miner serving `model` at `price`, funding its stake as needed.
     /// For benchmarks and tests only.
@@ -115,4 +132,10 @@ pub trait ReceiptSignatureCheck<AccountId> {
 pub trait ReceiptSink<AccountId, Balance> {
     /// Record a receipt for a completed job, once. The payment has already moved.
     fn record(job: CompletedJob<AccountId, Balance>) -> Result<ReceiptId, DispatchError>;
+
+    /// Record the receipt of a completed redundant job: its primary record and every
+    /// participant, once. The payments have already moved.
+    fn record_redundant(
+        receipt: crate::RedundantReceipt<AccountId, Balance>,
+    ) -> Result<ReceiptId, DispatchError>;
 }

@@ -53,6 +53,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_runtime::{
     helpers_128bit::multiply_by_rational_with_rounding, traits::One, Rounding, SaturatedConversion,
+    Saturating,
 };
 
 pub mod migrations;
@@ -101,6 +102,45 @@ impl<T: Config> Pallet<T> {
         .unwrap_or(0);
         let share: BalanceOf<T> = share.saturated_into();
         share.min(receipt.fee)
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// Who gets what of `amount`, the reward of `receipt`: its miner alone, or for a redundant
+    /// job each agreeing participant pro rata of its payment, rounded down, with the remainder
+    /// to the receipt's miner.
+    pub fn reward_shares(
+        receipt: &ReceiptOf<T>,
+        amount: BalanceOf<T>,
+    ) -> alloc::vec::Vec<(T::AccountId, BalanceOf<T>)> {
+        let agreeing: alloc::vec::Vec<_> = Participants::<T>::get(receipt.id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.verdict == aitbc_primitives::ParticipantVerdict::Agreed)
+            .collect();
+        let total: u128 = agreeing
+            .iter()
+            .map(|p| p.paid.saturated_into::<u128>())
+            .fold(0, u128::saturating_add);
+        if agreeing.len() < 2 || total == 0 {
+            return alloc::vec![(receipt.miner.clone(), amount)];
+        }
+        let mut shares = alloc::vec::Vec::with_capacity(agreeing.len());
+        let mut given: BalanceOf<T> = 0u32.into();
+        for p in agreeing.iter().filter(|p| p.miner != receipt.miner) {
+            let share = multiply_by_rational_with_rounding(
+                amount.saturated_into::<u128>(),
+                p.paid.saturated_into::<u128>(),
+                total,
+                Rounding::Down,
+            )
+            .unwrap_or(0)
+            .saturated_into::<BalanceOf<T>>();
+            given = given.saturating_add(share);
+            shares.push((p.miner.clone(), share));
+        }
+        shares.insert(0, (receipt.miner.clone(), amount.saturating_sub(given)));
+        shares
     }
 }
 
@@ -157,6 +197,16 @@ pub mod pallet {
     /// The receipt of each completed job (at most one per job).
     #[pallet::storage]
     pub type ReceiptByJob<T: Config> = StorageMap<_, Twox64Concat, JobId, ReceiptId>;
+
+    /// Every participant of a redundant job's receipt (absent for a job run by one miner):
+    /// each one's verdict, revealed output hash, metered units, price, payment and signature.
+    #[pallet::storage]
+    pub type Participants<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        ReceiptId,
+        aitbc_primitives::ReceiptParticipants<T::AccountId, BalanceOf<T>>,
+    >;
 
     /// Index of receipts by miner.
     #[pallet::storage]
@@ -246,8 +296,15 @@ pub mod pallet {
         /// Mint the emission share of `receipt_id` to the receipt's miner:
         /// `min(era emission * price / era volume, fee)` ([`Pallet::reward_of`]). Once per
         /// receipt, after its era is over; any signed account may send it.
+        ///
+        /// The reward of a redundant job's receipt is shared by its agreeing miners pro rata of
+        /// what each was paid (the rounding remainder to the receipt's miner), one
+        /// `RewardClaimed` event each.
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::claim_reward())]
+        // One mint per agreeing participant at most: the single-miner weight times the most
+        // participants a receipt has.
+        #[pallet::weight(T::WeightInfo::claim_reward()
+            .saturating_mul(aitbc_primitives::MAX_REDUNDANCY.into()))]
         pub fn claim_reward(origin: OriginFor<T>, receipt_id: ReceiptId) -> DispatchResult {
             let claimer = ensure_signed(origin)?;
             Receipts::<T>::try_mutate(receipt_id, |r| -> DispatchResult {
@@ -262,23 +319,27 @@ pub mod pallet {
                     Error::<T>::EraNotOver
                 );
                 let amount = Self::reward_of(receipt);
-                let minted = if amount.is_zero() {
-                    amount
-                } else {
-                    T::Currency::mint_into(&receipt.miner, amount)?
-                };
+                let mut minted: BalanceOf<T> = Zero::zero();
+                for (miner, share) in Self::reward_shares(receipt, amount) {
+                    let got = if share.is_zero() {
+                        share
+                    } else {
+                        T::Currency::mint_into(&miner, share)?
+                    };
+                    minted = minted.saturating_add(got);
+                    Self::deposit_event(Event::RewardClaimed {
+                        receipt_id,
+                        miner,
+                        claimer: claimer.clone(),
+                        amount: got,
+                    });
+                }
                 TotalRewardsMinted::<T>::mutate(|t| *t = t.saturating_add(minted));
                 receipt.reward = RewardStatus::Claimed {
                     block: now,
-                    claimer: claimer.clone(),
-                    amount: minted,
-                };
-                Self::deposit_event(Event::RewardClaimed {
-                    receipt_id,
-                    miner: receipt.miner.clone(),
                     claimer,
                     amount: minted,
-                });
+                };
                 Ok(())
             })
         }
@@ -342,6 +403,20 @@ pub mod pallet {
                 units_milli: job.units_milli,
                 price: job.price,
             });
+            Ok(id)
+        }
+
+        fn record_redundant(
+            receipt: aitbc_primitives::RedundantReceipt<T::AccountId, BalanceOf<T>>,
+        ) -> Result<ReceiptId, DispatchError> {
+            let primary = receipt.primary.miner.clone();
+            let id = Self::record(receipt.primary)?;
+            for p in receipt.participants.iter() {
+                if p.verdict == aitbc_primitives::ParticipantVerdict::Agreed && p.miner != primary {
+                    ReceiptsByMiner::<T>::insert(&p.miner, id, ());
+                }
+            }
+            Participants::<T>::insert(id, receipt.participants);
             Ok(id)
         }
     }
