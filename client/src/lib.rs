@@ -28,6 +28,7 @@ pub mod keystore;
 pub mod marketplace;
 pub mod metadata;
 pub mod receipt_proof;
+pub mod redundancy;
 pub mod retry;
 pub mod rpc;
 pub mod runtime_api;

@@ -22,6 +22,12 @@ pub const MARKET_API: RuntimeApi = RuntimeApi {
     missing: Some("the node's runtime has no compute market"),
 };
 
+/// Redundant (k-of-n) jobs: rounds, revealed outputs, referee duties, receipt participants.
+pub const REDUNDANCY_API: RuntimeApi = RuntimeApi {
+    name: "RedundancyApi",
+    missing: Some("the node's runtime has no redundant jobs (spec_version 106 or later)"),
+};
+
 /// The GPU marketplace's listings, bookings, offers and prices.
 pub const MARKETPLACE_API: RuntimeApi = RuntimeApi {
     name: "MarketplaceApi",

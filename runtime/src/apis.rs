@@ -23,6 +23,26 @@ use super::{
 };
 
 impl_runtime_apis! {
+    impl aitbc_jobs_runtime_api::RedundancyApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+        fn round(job: aitbc_primitives::JobId) -> Option<aitbc_primitives::Round<AccountId, Balance, crate::BlockNumber>> {
+            crate::Jobs::round(job)
+        }
+
+        fn round_output(job: aitbc_primitives::JobId, hash: sp_core::H256) -> Option<aitbc_primitives::ResultBytes> {
+            crate::Jobs::round_output(job, hash)
+        }
+
+        fn referee_duties(referee: AccountId) -> alloc::vec::Vec<aitbc_primitives::JobId> {
+            crate::Jobs::referee_duties(&referee)
+        }
+
+        fn receipt_participants(
+            receipt: aitbc_primitives::ReceiptId,
+        ) -> Option<aitbc_primitives::ReceiptParticipants<AccountId, Balance>> {
+            pallet_aitbc_receipts::Participants::<Runtime>::get(receipt)
+        }
+    }
+
     impl aitbc_jobs_runtime_api::MarketApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
         fn job(id: aitbc_primitives::JobId) -> Option<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
             crate::Jobs::job(id)

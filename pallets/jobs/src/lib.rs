@@ -366,6 +366,12 @@ pub mod pallet {
     pub type RoundOutputs<T: Config> =
         StorageDoubleMap<_, Twox64Concat, JobId, Identity, H256, ResultBytes>;
 
+    /// Open referee duties: `(referee, job)` while the referee's dispute is open (how a miner
+    /// daemon finds the disputes it must settle).
+    #[pallet::storage]
+    pub type RefereeDuties<T: Config> =
+        StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+
     /// Sum of all job bonds burned since genesis.
     #[pallet::storage]
     pub type TotalBondsSlashed<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;

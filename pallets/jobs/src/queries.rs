@@ -4,7 +4,10 @@
 use aitbc_primitives::{JobId, JobResult, JobStatus, MAX_PAGE};
 use alloc::vec::Vec;
 
-use crate::{Config, JobOf, Jobs, JobsByMiner, JobsByOwner, JobsByStatus, Pallet, Results};
+use crate::{
+    Config, JobOf, Jobs, JobsByMiner, JobsByOwner, JobsByStatus, Pallet, RefereeDuties, Results,
+    RoundOf, RoundOutputs, Rounds,
+};
 
 /// Ids `>= from`, ascending, at most `limit` (capped at `MAX_PAGE`), resolved to jobs.
 fn page<T: Config>(ids: impl Iterator<Item = JobId>, from: JobId, limit: u32) -> Vec<JobOf<T>> {
@@ -40,5 +43,22 @@ impl<T: Config> Pallet<T> {
     /// A page of the jobs currently in `status` (ids `>= from`, ascending).
     pub fn jobs_by_status(status: JobStatus, from: JobId, limit: u32) -> Vec<JobOf<T>> {
         page::<T>(JobsByStatus::<T>::iter_key_prefix(status), from, limit)
+    }
+
+    /// A redundant job's round.
+    pub fn round(id: JobId) -> Option<RoundOf<T>> {
+        Rounds::<T>::get(id)
+    }
+
+    /// An output revealed in a redundant job's round, by its hash.
+    pub fn round_output(id: JobId, hash: sp_core::H256) -> Option<aitbc_primitives::ResultBytes> {
+        RoundOutputs::<T>::get(id, hash)
+    }
+
+    /// The jobs whose open dispute `referee` must settle (at most `MAX_PAGE`).
+    pub fn referee_duties(referee: &T::AccountId) -> Vec<JobId> {
+        RefereeDuties::<T>::iter_key_prefix(referee)
+            .take(MAX_PAGE as usize)
+            .collect()
     }
 }

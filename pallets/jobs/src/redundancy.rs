@@ -698,12 +698,18 @@ impl<T: Config> Pallet<T> {
             JobOutcome::Released
         };
         Self::close_open_parts(&mut round, outcome);
-        if let Some(dispute) = &round.dispute {
-            T::Miners::note_outcome(&dispute.referee, JobOutcome::Released);
-        }
+        Self::release_referee(job.id, &round);
         round.pending.clear();
         Self::settle_round(&mut round);
         Rounds::<T>::insert(job.id, round);
+    }
+
+    /// The open dispute's referee, if any, is released from its duty.
+    fn release_referee(job_id: JobId, round: &RoundOf<T>) {
+        if let Some(dispute) = &round.dispute {
+            T::Miners::note_outcome(&dispute.referee, JobOutcome::Released);
+            crate::RefereeDuties::<T>::remove(&dispute.referee, job_id);
+        }
     }
 
     /// Remove a pruned job's round and outputs; close and release whatever it still held.
@@ -712,9 +718,7 @@ impl<T: Config> Pallet<T> {
             return;
         };
         Self::close_open_parts(&mut round, JobOutcome::Released);
-        if let Some(dispute) = &round.dispute {
-            T::Miners::note_outcome(&dispute.referee, JobOutcome::Released);
-        }
+        Self::release_referee(job.id, &round);
         Self::release_bonds(&mut round);
         for p in &round.participants {
             JobsByMiner::<T>::remove(&p.miner, job.id);

@@ -355,11 +355,10 @@ fn a_dissenter_proven_wrong_loses_its_bond() {
             (13, hash(b"Paris"), hash(b"Lyon"), false)
         );
         assert_eq!(
-            RoundOutputs::<Test>::get(id, hash(b"Lyon"))
-                .unwrap()
-                .to_vec(),
+            Jobs::round_output(id, hash(b"Lyon")).unwrap().to_vec(),
             b"Lyon".to_vec()
         );
+        assert_eq!(Jobs::referee_duties(&13), vec![id]);
         let finding = RefereeFinding {
             position: 0,
             token_a: 7,
@@ -386,6 +385,7 @@ fn a_dissenter_proven_wrong_loses_its_bond() {
             id,
             finding
         ));
+        assert!(Jobs::referee_duties(&13).is_empty());
         assert_eq!(bond_of(12), 0);
         assert_eq!(Balances::free_balance(12), 1_000_000 - 10_000 - 100);
         assert_eq!(TotalBondsSlashed::<Test>::get(), 100);

@@ -30,7 +30,7 @@ use sp_runtime::{traits::One, DispatchResult, Saturating};
 
 use crate::{
     round::{OpenDispute, RoundPhase},
-    Config, Error, Event, JobOf, Jobs, Pallet, RoundOf, Rounds,
+    Config, Error, Event, JobOf, Jobs, Pallet, RefereeDuties, RoundOf, Rounds,
 };
 
 impl<T: Config> Pallet<T> {
@@ -89,6 +89,7 @@ impl<T: Config> Pallet<T> {
             return;
         };
         T::Miners::note_assigned(&referee);
+        RefereeDuties::<T>::insert(&referee, job.id, ());
         round.phase = RoundPhase::Refereeing;
         round.deadline = Some(deadline);
         round.dispute = Some(OpenDispute {
@@ -129,6 +130,7 @@ impl<T: Config> Pallet<T> {
             (true, true) => DisputeOutcome::BothWrong,
         };
         T::Miners::note_outcome(&who, JobOutcome::Delivered);
+        RefereeDuties::<T>::remove(&who, job_id);
         round.dispute = None;
         round.deadline = None;
         Self::settle_dispute(
@@ -150,6 +152,7 @@ impl<T: Config> Pallet<T> {
             return;
         };
         T::Miners::note_outcome(&dispute.referee, JobOutcome::Late);
+        RefereeDuties::<T>::remove(&dispute.referee, job.id);
         Self::settle_dispute(
             job,
             round,

@@ -11,9 +11,13 @@
 
 extern crate alloc;
 
-use aitbc_primitives::{Job, JobId, JobResult, JobStatus, MinerInfo, Receipt, ReceiptId};
+use aitbc_primitives::{
+    Job, JobId, JobResult, JobStatus, MinerInfo, Receipt, ReceiptId, ReceiptParticipants,
+    ResultBytes, Round,
+};
 use alloc::vec::Vec;
 use codec::Codec;
+use sp_core::H256;
 
 sp_api::decl_runtime_apis! {
     /// Typed queries of jobs, results, receipts and miners.
@@ -43,5 +47,23 @@ sp_api::decl_runtime_apis! {
         fn miner(who: AccountId) -> Option<MinerInfo<AccountId, Balance, BlockNumber>>;
         /// Miners in storage order: skip `start`, at most `limit`.
         fn miners(start: u32, limit: u32) -> Vec<MinerInfo<AccountId, Balance, BlockNumber>>;
+    }
+
+    /// Typed queries of redundant (k-of-n) jobs, for the miner daemon, the CLI and auditors.
+    pub trait RedundancyApi<AccountId, Balance, BlockNumber>
+    where
+        AccountId: Codec,
+        Balance: Codec,
+        BlockNumber: Codec,
+    {
+        /// A redundant job's round: its participants (commitments, reveals, payments), phase,
+        /// deadline, open dispute and settled disputes.
+        fn round(job: JobId) -> Option<Round<AccountId, Balance, BlockNumber>>;
+        /// An output revealed in a round, by its hash (what a referee compares).
+        fn round_output(job: JobId, hash: H256) -> Option<ResultBytes>;
+        /// The jobs whose open dispute `referee` must settle.
+        fn referee_duties(referee: AccountId) -> Vec<JobId>;
+        /// The receipt's participants, for a redundant job's receipt (`None` otherwise).
+        fn receipt_participants(receipt: ReceiptId) -> Option<ReceiptParticipants<AccountId, Balance>>;
     }
 }
