@@ -92,19 +92,27 @@ pub fn submit_redundant(
     ))
 }
 
-/// The commitment to `output` by `miner` with `salt` ([`aitbc_primitives::commitment`]).
-pub fn commitment_of(output: &[u8], miner: &AccountId, salt: &Hash) -> Hash {
-    let hash = Hash::from(sp_crypto_hashing::blake2_256(output));
-    aitbc_primitives::commitment(&hash, miner, salt)
+/// The hash the chain computes of an output (BLAKE2-256).
+pub fn output_hash(output: &[u8]) -> Hash {
+    Hash::from(sp_crypto_hashing::blake2_256(output))
 }
 
-/// A fresh secret salt for a commitment (from the thread's CSPRNG, seeded by the OS, as the
-/// keystore's salts are).
-pub fn fresh_salt() -> Hash {
-    use rand::RngCore as _;
-    let mut salt = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut salt);
-    Hash::from(salt)
+/// The commitment to `output` by `miner` with `salt` ([`aitbc_primitives::commitment`]).
+pub fn commitment_of(output: &[u8], miner: &AccountId, salt: &Hash) -> Hash {
+    aitbc_primitives::commitment(&output_hash(output), miner, salt)
+}
+
+/// The salt `pair` commits to job `job_id` with: BLAKE2-256 of a domain tag, the key's secret
+/// and the job id. Secret (nobody without the key can derive it, so a commitment reveals
+/// nothing), and the same after a restart: a miner that committed and then restarted reruns
+/// the (deterministic) job and reveals with the same salt, with nothing written to disk.
+pub fn commitment_salt(pair: &crate::keys::Pair, job_id: JobId) -> Hash {
+    let mut data = b"aitbc/commit-salt/v1".to_vec();
+    data.extend_from_slice(&crate::keys::polkadot_secret(pair));
+    data.extend_from_slice(&job_id.to_le_bytes());
+    let salt = Hash::from(sp_crypto_hashing::blake2_256(&data));
+    zeroize::Zeroize::zeroize(&mut data);
+    salt
 }
 
 /// `Jobs::commit_result` for `output` (already cut to what will be revealed) with `salt`.

@@ -12,7 +12,7 @@ use crate::backend::{GenerateOptions, GenerateRequest, Prompt};
 type Job = jobs::Job;
 
 /// The prompt of a job, or why this miner cannot run it.
-fn prompt_of(job: &Job) -> Result<String, String> {
+pub(crate) fn prompt_of(job: &Job) -> Result<String, String> {
     match &job.input {
         JobInput::Prompt(p) => String::from_utf8(p.to_vec()).map_err(|_| "the prompt is not valid UTF-8".to_string()),
         JobInput::ContentHash { hash, size } => Err(format!(

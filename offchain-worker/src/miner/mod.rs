@@ -10,6 +10,7 @@
 pub mod hardware;
 mod job;
 mod nonce;
+mod round;
 pub mod ttl;
 
 use std::{
@@ -398,7 +399,10 @@ async fn session(
         let mut lowest_open: Option<JobId> = None;
         for job in jobs {
             let open = matches!(job.status, JobStatus::Assigned | JobStatus::Running);
-            if !open || job.miner.as_ref() != Some(&account) {
+            // A redundant job has no single miner while its round runs: this miner is one of
+            // its participants (the index lists it).
+            let redundant = open && job.miner.is_none();
+            if !open || (!redundant && job.miner.as_ref() != Some(&account)) {
                 continue;
             }
             lowest_open = Some(lowest_open.map_or(job.id, |l: JobId| l.min(job.id)));
@@ -408,7 +412,10 @@ async fn session(
             {
                 continue;
             }
-            if job.status == JobStatus::Assigned && !in_flight.lock().await.contains(&job.id) {
+            if job.status == JobStatus::Assigned
+                && !redundant
+                && !in_flight.lock().await.contains(&job.id)
+            {
                 let rate = config
                     .tokens_per_second
                     .map(|r| (r, "configured"))
@@ -441,7 +448,11 @@ async fn session(
                 let Ok(_permit) = permits.acquire_owned().await else {
                     return;
                 };
-                job::process(&s, job.clone(), seen).await;
+                if redundant {
+                    round::process(&s, job.clone()).await;
+                } else {
+                    job::process(&s, job.clone(), seen).await;
+                }
                 in_flight.lock().await.remove(&job.id);
                 counts.ended.fetch_add(1, Ordering::SeqCst);
             });
@@ -482,6 +493,15 @@ async fn drain(s: &Arc<Session>, tasks: &mut JoinSet<()>, in_flight: Arc<Mutex<H
     tasks.abort_all();
     let left: Vec<JobId> = in_flight.lock().await.drain().collect();
     for id in left {
+        if jobs::job(&s.rpc, id)
+            .await
+            .is_ok_and(|j| j.is_some_and(|j| j.miner.is_none()))
+        {
+            // A redundant job has no failure report: the chain replaces a participant that
+            // does not commit, and notes late one that does not reveal.
+            tracing::info!("↩️  job #{id} (redundant): leaving its round unfinished");
+            continue;
+        }
         match s
             .send(jobs::report_failure(
                 id,

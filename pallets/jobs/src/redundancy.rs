@@ -71,7 +71,8 @@ impl<T: Config> Pallet<T> {
     }
 
     /// `submit_redundant`: check the redundancy against the profile, fix the sampling to the
-    /// profile's, submit the job funded and open its round.
+    /// profile's and the token limit (the job's, or [`aitbc_primitives::REDUNDANT_DEFAULT_MAX_TOKENS`]),
+    /// submit the job funded and open its round.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn do_submit_redundant(
         owner: T::AccountId,
@@ -102,6 +103,15 @@ impl<T: Config> Pallet<T> {
                 min_ttl: min_ttl.saturated_into::<u32>().min(u16::MAX.into()) as u16
             }
         );
+        // Every participant must stop at the same token: the limit is fixed here.
+        let options = GenerationOptions {
+            max_tokens: Some(
+                options
+                    .max_tokens
+                    .unwrap_or(aitbc_primitives::REDUNDANT_DEFAULT_MAX_TOKENS),
+            ),
+            ..options
+        };
         let options = match facts.sampling {
             None => GenerationOptions {
                 temperature_milli: Some(0),

@@ -176,6 +176,11 @@ fn submit_checks_the_redundancy_against_the_profile() {
         assert_ok!(sub(K3, b"llama", 300, 11));
         let job = Jobs::job(0).unwrap();
         assert_eq!(job.options.temperature_milli, Some(0), "greedy profile");
+        assert_eq!(
+            job.options.max_tokens,
+            Some(256),
+            "one limit for every participant"
+        );
         System::assert_has_event(
             Event::RedundantJobSubmitted {
                 job_id: 0,

@@ -23,6 +23,10 @@ pub const MAX_REDUNDANCY: u32 = 7;
 /// (each missed commit excludes a miner, at most [`crate::MAX_EXCLUDED_MINERS`]).
 pub const MAX_PARTICIPANTS: u32 = MAX_REDUNDANCY + crate::MAX_EXCLUDED_MINERS;
 
+/// Most tokens a redundant job generates when it names no limit: every participant must stop
+/// at the same token, so the limit is fixed on chain rather than left to each miner.
+pub const REDUNDANT_DEFAULT_MAX_TOKENS: u32 = 256;
+
 /// Domain of a commitment (so that it can never be the hash of anything else).
 pub const COMMITMENT_CONTEXT: &[u8] = b"aitbc/commit/v1";
 
