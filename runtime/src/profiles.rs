@@ -47,6 +47,26 @@ impl aitbc_primitives::ProfileDirectory<AccountId> for ProfileDirectoryOfRuntime
     fn runs(miner: &AccountId, id: &sp_core::H256) -> bool {
         pallet_aitbc_profiles::MinerProfiles::<Runtime>::get(miner).contains(id)
     }
+
+    fn setup_profile(model: &aitbc_primitives::ModelName, miners: &[AccountId]) -> sp_core::H256 {
+        let mut profile = smollm2_profile();
+        profile.model = model.clone();
+        let id = pallet_aitbc_profiles::profile_id(&profile);
+        pallet_aitbc_profiles::Profiles::<Runtime>::insert(
+            id,
+            pallet_aitbc_profiles::ProfileRecord {
+                profile,
+                owner: None,
+                deposit: 0,
+            },
+        );
+        for m in miners {
+            pallet_aitbc_profiles::MinerProfiles::<Runtime>::mutate(m, |l| {
+                let _ = l.try_push(id);
+            });
+        }
+        id
+    }
 }
 
 impl pallet_aitbc_profiles::Config for Runtime {

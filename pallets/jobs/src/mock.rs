@@ -64,7 +64,7 @@ impl pallet_aitbc_miners::Config for Test {
     type HeartbeatTimeout = ConstU64<50>;
     type UnbondingPeriod = ConstU64<5>;
     type SlashShare = SlashShare;
-    type MaxMinersPerModel = ConstU32<8>;
+    type MaxMinersPerModel = ConstU32<16>;
     type MaxConcurrentJobs = ConstU32<3>;
     type WeightInfo = ();
 }
@@ -143,6 +143,22 @@ impl aitbc_primitives::ProfileDirectory<AccountId> for TestProfiles {
     }
     fn runs(miner: &AccountId, id: &sp_core::H256) -> bool {
         DECLARED.with(|d| d.borrow().contains(&(*miner, *id)))
+    }
+    fn setup_profile(model: &aitbc_primitives::ModelName, miners: &[AccountId]) -> sp_core::H256 {
+        let id = sp_core::H256(sp_io::hashing::blake2_256(model));
+        PROFILES.with(|p| {
+            p.borrow_mut().push((
+                id,
+                aitbc_primitives::ProfileFacts {
+                    model: model.clone(),
+                    sampling: None,
+                },
+            ))
+        });
+        for m in miners {
+            declare_profile(*m, id);
+        }
+        id
     }
 }
 

@@ -120,6 +120,10 @@ pub trait ProfileDirectory<AccountId> {
     fn profile(id: &H256) -> Option<ProfileFacts>;
     /// Whether `miner` has declared that it runs profile `id`.
     fn runs(miner: &AccountId, id: &H256) -> bool;
+
+    /// Register a greedy profile for `model` run by `miners`, and return its id. For
+    /// benchmarks and tests only.
+    fn setup_profile(model: &ModelName, miners: &[AccountId]) -> H256;
 }
 
 /// Where a participant of a redundant job stands.
