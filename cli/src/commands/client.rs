@@ -212,6 +212,10 @@ impl StatusArgs {
             v["waiting_for_provider"] = json!(why);
             extra.push(("waiting for", why));
         }
+        if let Some(round) = aitbc_client::redundancy::round(&rpc, job.id).await? {
+            v["redundancy"] = crate::commands::round_view::round_json(&round);
+            extra.extend(crate::commands::round_view::round_rows(&round));
+        }
         Ok(job_report(&job, v, extra, None))
     }
 }

@@ -11,6 +11,7 @@ use crate::submit::{send_call, SendOpts};
 use aitbc_client::{
     amount::{format_amount, format_amount_json},
     jobs::{self, Job, JobType, Requirements},
+    redundancy,
     rpc::RpcClient,
     runtime::{AccountId, Balance, BlockNumber, MILLISECS_PER_BLOCK},
 };
@@ -26,6 +27,24 @@ pub enum JobTypeArg {
     Training,
     Multimodal,
     Streaming,
+}
+
+/// How a redundant job pays its agreeing miners.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutArg {
+    /// Each agreeing miner is paid its own metered price, at most the budget / K.
+    Each,
+    /// The agreeing miners share one price (the lowest agreeing one) equally.
+    Shared,
+}
+
+impl From<PayoutArg> for redundancy::Payout {
+    fn from(p: PayoutArg) -> Self {
+        match p {
+            PayoutArg::Each => redundancy::Payout::Each,
+            PayoutArg::Shared => redundancy::Payout::Shared,
+        }
+    }
 }
 
 impl From<JobTypeArg> for JobType {
@@ -90,8 +109,27 @@ pub struct SubmitArgs {
     pub system: Option<String>,
     /// The miner (SS58 address) that must run the job: it alone is assigned the job, and the
     /// submission is refused if it cannot take it.
-    #[arg(long, value_parser = parse::provider)]
+    #[arg(long, value_parser = parse::provider, conflicts_with = "redundancy")]
     pub provider: Option<AccountId>,
+    /// Run the job on K distinct miners of one execution profile (2 to 7): each commits to
+    /// its output before anyone reveals, the job completes with the output the quorum agrees
+    /// on, a referee settles disagreements (slashing only provably wrong miners), and the
+    /// receipt names every miner. Decoding follows the profile (greedy), the token limit is
+    /// fixed (--max-tokens, 256 by default), and the TTL must leave the commit, reveal and
+    /// referee windows.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=7), conflicts_with = "batch_file")]
+    pub redundancy: Option<u8>,
+    /// With --redundancy: how many must reveal the same output (a strict majority of K, at
+    /// most K; default ⌈2K/3⌉).
+    #[arg(long, requires = "redundancy", value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub quorum: Option<u8>,
+    /// With --redundancy: how the agreeing miners are paid (default: each).
+    #[arg(long, value_enum, requires = "redundancy")]
+    pub payout: Option<PayoutArg>,
+    /// With --redundancy: the execution profile's id (0x + 64 hex digits; `aitbc profile
+    /// list`). Default: the model's registered profile, when it has exactly one.
+    #[arg(long, requires = "redundancy", value_parser = parse::hash)]
+    pub profile: Option<aitbc_client::runtime::Hash>,
     /// Follow the job until it ends and print its result.
     #[arg(long, conflicts_with = "batch_file")]
     pub wait: bool,
@@ -270,6 +308,10 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
     if let (true, None, Some(rpc)) = (a.auto_pay, &a.payment, rpc) {
         let s = aitbc_client::autopay::suggest_payment(rpc, a.job_type.into(), &model).await?;
         budget = s.payment;
+        // Each of K agreeing miners is paid its own price: escrow K runs.
+        if let (Some(k), None | Some(PayoutArg::Each)) = (a.redundancy, a.payout) {
+            budget = budget.saturating_mul(k.into());
+        }
         auto_pay = Some(s);
     }
     let requirements = Requirements {
@@ -280,16 +322,42 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
     let provider = a.provider.clone();
     let min_vram_mb = requirements.min_vram_mb;
     let job_type: JobType = a.job_type.into();
-    let call = jobs::submit_job_with(
-        job_type,
-        &model,
-        input,
-        budget,
-        ttl,
-        requirements,
-        options,
-        provider.clone(),
-    )?;
+    let call = match a.redundancy {
+        Some(k) => {
+            let profile = match (a.profile, rpc) {
+                (Some(p), _) => p,
+                (None, Some(rpc)) => model_profile(rpc, &model).await?,
+                // Offline checks only: the profile is looked up with the node.
+                (None, None) => Default::default(),
+            };
+            let spec = aitbc_primitives::Redundancy {
+                k,
+                quorum: a.quorum.unwrap_or(0),
+                payout: a.payout.unwrap_or(PayoutArg::Each).into(),
+                profile,
+            };
+            redundancy::submit_redundant(
+                job_type,
+                &model,
+                input,
+                budget,
+                ttl,
+                requirements,
+                options,
+                spec,
+            )?
+        }
+        None => jobs::submit_job_with(
+            job_type,
+            &model,
+            input,
+            budget,
+            ttl,
+            requirements,
+            options,
+            provider.clone(),
+        )?,
+    };
     let mut provider_note = None;
     if let Some(rpc) = rpc {
         // Refused on chain otherwise, after the fee is paid: check before signing.
@@ -305,6 +373,34 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
         auto_pay,
         provider_note,
     })
+}
+
+/// The registered execution profile of `model`, when it has exactly one; otherwise an error
+/// that lists them (or says there is none).
+async fn model_profile(rpc: &RpcClient, model: &str) -> Result<aitbc_client::runtime::Hash> {
+    let all = aitbc_client::profiles::profiles(rpc, 1_000).await?;
+    let of_model: Vec<_> = all
+        .iter()
+        .filter(|(_, r)| r.profile.model.as_slice() == model.as_bytes())
+        .collect();
+    match of_model.as_slice() {
+        [(id, _)] => Ok(*id),
+        [] => bail!(
+            "no execution profile is registered for model {model:?}: a redundant job needs one              (see `aitbc profile list`, `aitbc profile register --file`)"
+        ),
+        many => bail!(
+            "model {model:?} has {} execution profiles; choose one with --profile: {}",
+            many.len(),
+            many.iter()
+                .map(|(id, r)| format!(
+                    "{} ({})",
+                    aitbc_client::profiles::hex_id(id),
+                    String::from_utf8_lossy(&r.profile.name)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// `"0.6 AIT: a 60 s run window of 1x RTX 4090 at the pricing oracle's suggested 36.0 AIT per

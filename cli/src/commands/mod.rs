@@ -15,6 +15,7 @@ pub mod mine;
 pub mod miner;
 pub mod miner_stake;
 pub mod receipt;
+pub mod round_view;
 pub mod wallet;
 
 use aitbc_client::rpc::TxStatus;
