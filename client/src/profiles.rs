@@ -168,14 +168,16 @@ pub fn prune_declarations(miner: AccountId) -> RuntimeCall {
 
 /// A profile id from `0x` + 64 hex digits (the `0x` may be left out).
 pub fn parse_profile_id(s: &str) -> Result<ProfileId> {
-    parse_h256(s.trim()).map_err(|reason| {
+    parse_hex_hash(s.trim()).map_err(|reason| {
         Error::InvalidInput(format!(
             "profile id {s:?}: {reason} (see the ids with: aitbc profile list)"
         ))
     })
 }
 
-fn parse_h256(s: &str) -> std::result::Result<H256, String> {
+/// 32 bytes from `0x` + 64 hex digits (the `0x` may be left out); the error says what is
+/// wrong, for the caller to name the input.
+pub fn parse_hex_hash(s: &str) -> std::result::Result<H256, String> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
     if digits.len() != 64 {
         return Err(format!(
@@ -282,7 +284,7 @@ fn bounded_text<const N: u32>(
 }
 
 fn hash_field(obj: &Map<String, Value>, field: &str) -> Result<H256> {
-    parse_h256(str_field(obj, field)?.trim())
+    parse_hex_hash(str_field(obj, field)?.trim())
         .map_err(|r| field_error(field, format!("{r} (a SHA-256 in hex)")))
 }
 
