@@ -44,7 +44,8 @@ pub async fn profile(
 pub async fn existing_profile(rpc: &RpcClient, id: ProfileId) -> Result<ProfileRecord> {
     profile(rpc, id, None).await?.ok_or_else(|| {
         Error::NotFound(format!(
-            "profile {id:?} (no registered profile has that id: it was never registered or was retired)"
+            "profile {} (no registered profile has that id: it was never registered or was retired; see `aitbc profile list`)",
+            hex_id(&id)
         ))
     })
 }

@@ -13,7 +13,9 @@ pub mod marketplace_booking;
 pub mod marketplace_view;
 pub mod mine;
 pub mod miner;
+pub mod miner_profiles;
 pub mod miner_stake;
+pub mod profile;
 pub mod receipt;
 pub mod wallet;
 
