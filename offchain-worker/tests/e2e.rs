@@ -669,3 +669,42 @@ fn the_daemon_syncs_its_registration_and_job_options_are_honoured() {
     let seeded = ["--temperature", "0.9", "--seed", "11", "--max-tokens", "24"];
     assert_eq!(run(&seeded)["result"], run(&seeded)["result"]);
 }
+
+#[test]
+fn a_started_worker_declares_the_embedded_profile_the_preset_registered() {
+    const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+    let net = Net::start();
+    // The profile of the model file the embedded backend loads, as every preset registers it.
+    let listed = net.cli_json(&["profile", "list"]);
+    let id = listed[0]["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(listed[0]["model"], "smollm2", "{listed}");
+    let worker = net.worker("//Bob", &["--backend", "embedded"]);
+    let log = worker.log();
+    assert!(
+        log.contains(&format!("declared execution profile {id}")),
+        "{}",
+        tail(&log)
+    );
+    let mine = net.cli_json(&["miner", "profiles", "--miner", BOB]);
+    let declared: Vec<&str> = mine["profiles"]
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(declared, vec![id.as_str()], "{mine}");
+    assert_eq!(
+        net.cli_json(&["profile", "show", &id])["miners"],
+        serde_json::json!([BOB])
+    );
+    // Started again: already declared, nothing sent.
+    drop(worker);
+    let worker = net.worker("//Bob", &["--backend", "embedded"]);
+    let log = worker.log();
+    assert!(
+        log.contains(&format!("execution profile {id} already declared"))
+            && !log.contains("declared execution profile"),
+        "{}",
+        tail(&log)
+    );
+}
