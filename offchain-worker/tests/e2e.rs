@@ -707,4 +707,34 @@ fn a_started_worker_declares_the_embedded_profile_the_preset_registered() {
         "{}",
         tail(&log)
     );
+    // Another model file (the same weights and a byte more) is another profile, which the
+    // chain does not have: the worker says what it would be and mines on without it.
+    let models = std::env::var_os("AITBC_MODELS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME"))
+                .join(".cache/aitbc/models")
+        });
+    let mut bytes =
+        std::fs::read(models.join("SmolLM2-135M-Instruct.Q4_1.gguf")).expect("the model file");
+    bytes.push(0);
+    let other = net.dir.path().join("other.gguf");
+    std::fs::write(&other, bytes).expect("write the copy");
+    let charlie = net.worker(
+        "//Charlie",
+        &[
+            "--backend",
+            "embedded",
+            "--model-path",
+            other.to_str().expect("utf8"),
+        ],
+    );
+    let log = charlie.log();
+    assert!(
+        log.contains("is not registered on chain: not declared")
+            && log.contains("aitbc profile register --file")
+            && !log.contains(&id),
+        "{}",
+        tail(&log)
+    );
 }
