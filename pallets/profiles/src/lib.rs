@@ -23,9 +23,9 @@
 //!   owner from retiring it.
 //!
 //! Declarations are not removed by the miners pallet when a miner deregisters: the profiles
-//! pallet only asks [`Config::Miners`] whether an account is an active miner, and stale entries
-//! are cleared by [`Pallet::prune_declarations`] (the owner of a profile that cannot be retired
-//! because of them, or the miner itself with [`Pallet::undeclare`]).
+//! pallet only asks [`Config::Miners`] whether an account is an active miner. Stale entries are
+//! cleared by anyone with [`Pallet::prune_declarations`] (typically the owner of a profile they
+//! keep from being retired), or by the former miner itself with [`Pallet::undeclare`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
