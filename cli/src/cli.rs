@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
-    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, receipt::ReceiptCmd,
-    wallet::WalletCmd,
+    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, profile::ProfileCmd,
+    receipt::ReceiptCmd, wallet::WalletCmd,
 };
 use crate::context::Ctx;
 use crate::legacy::{
@@ -75,6 +75,13 @@ pub enum Command {
         after_help = "Example:\n  aitbc miner register --gpus \"1x RTX 4090\" --price-per-hour 0.5"
     )]
     Miner(MinerCmd),
+    /// Execution profiles: what makes a model's output reproducible, registered on chain, and
+    /// the miners that run each.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  aitbc profile list\n  aitbc profile register --file profile.json\n  aitbc miner profiles"
+    )]
+    Profile(ProfileCmd),
     /// Rent GPUs by the hour: listings, bookings, offers and the pricing oracle.
     #[command(
         subcommand,
@@ -162,6 +169,7 @@ impl Command {
             Command::Wallet(cmd) => cmd.run(ctx).await,
             Command::Client(cmd) => cmd.run(ctx).await,
             Command::Miner(cmd) => cmd.run(ctx).await,
+            Command::Profile(cmd) => cmd.run(ctx).await,
             Command::Marketplace(cmd) => cmd.run(ctx).await,
             Command::Governance(cmd) => cmd.run(ctx).await,
             Command::Admin(cmd) => cmd.run(ctx).await,

@@ -12,6 +12,8 @@
 //!   constants.
 //! - [`jobs`]: compute jobs, results, receipts and miners (the compute market).
 //! - [`runtime_api`]: runtime API calls by name, SCALE in and out.
+//! - [`profiles`]: execution profiles (registered, retired, declared by miners) and their JSON
+//!   form.
 //! - [`marketplace`]: GPU listings, bookings, offers and the pricing oracle.
 //! - [`governance`]: DAO proposals, votes, rules and the governed parameters.
 //! - [`autopay`]: the payment the pricing oracle suggests for a job.
@@ -27,6 +29,7 @@ pub mod keys;
 pub mod keystore;
 pub mod marketplace;
 pub mod metadata;
+pub mod profiles;
 pub mod receipt_proof;
 pub mod redundancy;
 pub mod retry;

@@ -6,13 +6,13 @@ use crate::jobs::{model_name, Job, Receipt};
 use crate::rpc::RpcClient;
 use crate::runtime_api::REDUNDANCY_API;
 use aitbc_primitives::{
-    GenerationOptions, JobId, JobInput, JobType, Metrics, ReceiptId, Redundancy, RefereeFinding,
-    Requirements,
+    GenerationOptions, JobId, JobInput, JobType, Metrics, ReceiptId, RefereeFinding, Requirements,
 };
 use aitbc_runtime::{AccountId, Balance, BlockNumber, Hash, RuntimeCall};
 
 pub use aitbc_primitives::{
-    DisputeOutcome, ParticipantState, ParticipantVerdict, Payout, RoundPhase, MAX_REDUNDANCY,
+    DisputeOutcome, ParticipantState, ParticipantVerdict, Payout, Redundancy, RoundPhase,
+    MAX_REDUNDANCY,
 };
 
 /// A round as this runtime stores it.

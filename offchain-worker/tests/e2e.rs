@@ -669,3 +669,72 @@ fn the_daemon_syncs_its_registration_and_job_options_are_honoured() {
     let seeded = ["--temperature", "0.9", "--seed", "11", "--max-tokens", "24"];
     assert_eq!(run(&seeded)["result"], run(&seeded)["result"]);
 }
+
+#[test]
+fn a_started_worker_declares_the_embedded_profile_the_preset_registered() {
+    const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+    let net = Net::start();
+    // The profile of the model file the embedded backend loads, as every preset registers it.
+    let listed = net.cli_json(&["profile", "list"]);
+    let id = listed[0]["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(listed[0]["model"], "smollm2", "{listed}");
+    let worker = net.worker("//Bob", &["--backend", "embedded"]);
+    let log = worker.log();
+    assert!(
+        log.contains(&format!("declared execution profile {id}")),
+        "{}",
+        tail(&log)
+    );
+    let mine = net.cli_json(&["miner", "profiles", "--miner", BOB]);
+    let declared: Vec<&str> = mine["profiles"]
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(declared, vec![id.as_str()], "{mine}");
+    assert_eq!(
+        net.cli_json(&["profile", "show", &id])["miners"],
+        serde_json::json!([BOB])
+    );
+    // Started again: already declared, nothing sent.
+    drop(worker);
+    let worker = net.worker("//Bob", &["--backend", "embedded"]);
+    let log = worker.log();
+    assert!(
+        log.contains(&format!("execution profile {id} already declared"))
+            && !log.contains("declared execution profile"),
+        "{}",
+        tail(&log)
+    );
+    // Another model file (the same weights and a byte more) is another profile, which the
+    // chain does not have: the worker says what it would be and mines on without it.
+    let models = std::env::var_os("AITBC_MODELS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME"))
+                .join(".cache/aitbc/models")
+        });
+    let mut bytes =
+        std::fs::read(models.join("SmolLM2-135M-Instruct.Q4_1.gguf")).expect("the model file");
+    bytes.push(0);
+    let other = net.dir.path().join("other.gguf");
+    std::fs::write(&other, bytes).expect("write the copy");
+    let charlie = net.worker(
+        "//Charlie",
+        &[
+            "--backend",
+            "embedded",
+            "--model-path",
+            other.to_str().expect("utf8"),
+        ],
+    );
+    let log = charlie.log();
+    assert!(
+        log.contains("is not registered on chain: not declared")
+            && log.contains("aitbc profile register --file")
+            && !log.contains(&id),
+        "{}",
+        tail(&log)
+    );
+}

@@ -52,3 +52,53 @@ fn the_dev_chain_knows_the_embedded_profile_and_its_miners_declare_it() {
         assert_eq!(ExecutionProfiles::miners_of(&id), vec![bob.to_account_id()]);
     });
 }
+
+#[test]
+fn a_deregistered_miners_declarations_are_pruned_by_anyone_and_the_profile_can_retire() {
+    common::preset_ext(genesis::DEV).execute_with(|| {
+        type Runtime = aitbc_runtime::Runtime;
+        let (alice, bob) = (
+            Sr25519Keyring::Alice.to_account_id(),
+            Sr25519Keyring::Bob.to_account_id(),
+        );
+        // Alice registers a profile (deposit held); Bob, a miner, runs it and the genesis one.
+        let mut p = profiles::smollm2_profile();
+        p.hardware_class = b"aarch64-cpu".to_vec().try_into().expect("short");
+        let mine = profile_id(&p);
+        let genesis_id = profile_id(&profiles::smollm2_profile());
+        assert_ok!(ExecutionProfiles::register(
+            RuntimeOrigin::signed(alice.clone()),
+            p
+        ));
+        register_miner(Sr25519Keyring::Bob);
+        let list: ProfileList = vec![genesis_id, mine].try_into().expect("two");
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(bob.clone()),
+            list
+        ));
+        assert_noop!(
+            ExecutionProfiles::prune_declarations(
+                RuntimeOrigin::signed(alice.clone()),
+                bob.clone()
+            ),
+            Error::<Runtime>::MinerStillActive
+        );
+        // Bob deregisters (unbonding): its declarations keep Alice's profile in use...
+        assert_ok!(Miners::deregister(RuntimeOrigin::signed(bob.clone())));
+        assert_noop!(
+            ExecutionProfiles::retire(RuntimeOrigin::signed(alice.clone()), mine),
+            Error::<Runtime>::ProfileInUse
+        );
+        // ...until anyone prunes them.
+        assert_ok!(ExecutionProfiles::prune_declarations(
+            RuntimeOrigin::signed(alice.clone()),
+            bob.clone()
+        ));
+        assert!(ExecutionProfiles::miners_of(&genesis_id).is_empty());
+        assert!(ExecutionProfiles::profiles_of(&bob).is_empty());
+        assert_ok!(ExecutionProfiles::retire(
+            RuntimeOrigin::signed(alice),
+            mine
+        ));
+    });
+}

@@ -330,7 +330,7 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
                 // Offline checks only: the profile is looked up with the node.
                 (None, None) => Default::default(),
             };
-            let spec = aitbc_primitives::Redundancy {
+            let spec = redundancy::Redundancy {
                 k,
                 quorum: a.quorum.unwrap_or(0),
                 payout: a.payout.unwrap_or(PayoutArg::Each).into(),

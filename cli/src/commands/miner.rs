@@ -1,5 +1,5 @@
 //! `aitbc miner ...`: register, status, heartbeat, poll (accept the next assigned job), earnings,
-//! deregister.
+//! deregister, the execution profiles it runs.
 
 use crate::commands::client::receipts_report;
 use crate::commands::jobs_view::{
@@ -74,6 +74,22 @@ pub enum MinerCmd {
     /// Run the miner daemon on an Ollama server (same as `mine --backend ollama`).
     #[command(after_help = "Example:\n  aitbc miner mine-ollama --model llama3 --continuous")]
     MineOllama(MineOllamaArgs),
+    /// The execution profiles a miner has declared (default: this wallet's).
+    #[command(
+        after_help = "Examples:\n  aitbc miner profiles\n  aitbc miner profiles --miner 5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
+    )]
+    Profiles(ProfilesArgs),
+    /// Declare that this miner runs a registered execution profile (added to its list; the
+    /// miner daemon declares its backend's own profile by itself).
+    #[command(
+        after_help = "Example:\n  aitbc miner declare-profile 0x39c17ceaa7e49fe04a418fb375a550dd9d4ba41a82fba30a6a3f8a6d79ff2a9a"
+    )]
+    DeclareProfile(DeclareProfileArgs),
+    /// Withdraw this miner from one execution profile (also after deregistering).
+    #[command(
+        after_help = "Example:\n  aitbc miner undeclare-profile 0x39c17ceaa7e49fe04a418fb375a550dd9d4ba41a82fba30a6a3f8a6d79ff2a9a"
+    )]
+    UndeclareProfile(UndeclareProfileArgs),
 }
 
 impl MinerCmd {
@@ -92,6 +108,9 @@ impl MinerCmd {
             MinerCmd::Withdraw(a) => a.run(ctx).await,
             MinerCmd::Mine(a) => a.run(ctx),
             MinerCmd::MineOllama(a) => a.run(ctx),
+            MinerCmd::Profiles(a) => a.run(ctx).await,
+            MinerCmd::DeclareProfile(a) => a.run(ctx).await,
+            MinerCmd::UndeclareProfile(a) => a.run(ctx).await,
         }
     }
 }
@@ -216,6 +235,30 @@ pub struct UnbondArgs {
 /// `aitbc miner withdraw`.
 #[derive(Args, Debug)]
 pub struct WithdrawArgs {}
+
+/// `aitbc miner profiles`.
+#[derive(Args, Debug)]
+pub struct ProfilesArgs {
+    /// The miner: an address, or a wallet's name (default: this wallet).
+    #[arg(long)]
+    pub miner: Option<String>,
+}
+
+/// `aitbc miner declare-profile`.
+#[derive(Args, Debug)]
+pub struct DeclareProfileArgs {
+    /// The profile's id (0x + 64 hex digits; see `aitbc profile list`).
+    #[arg(value_parser = aitbc_client::profiles::parse_profile_id)]
+    pub id: aitbc_client::profiles::ProfileId,
+}
+
+/// `aitbc miner undeclare-profile`.
+#[derive(Args, Debug)]
+pub struct UndeclareProfileArgs {
+    /// The profile's id (0x + 64 hex digits; see `aitbc miner profiles`).
+    #[arg(value_parser = aitbc_client::profiles::parse_profile_id)]
+    pub id: aitbc_client::profiles::ProfileId,
+}
 
 pub(crate) async fn registered(rpc: &RpcClient, name: &str, who: &AccountId) -> Result<MinerInfo> {
     match jobs::miner(rpc, who).await? {

@@ -6,10 +6,14 @@
 //! `accept` → inference → `submit_result` with the output, its hash and metrics (or
 //! `report_failure` with the backend's error, which refunds the client). A job found `Running`
 //! (accepted before a restart) is run again from the start.
+//!
+//! At start, once it is a registered active miner, the daemon declares the execution profile of
+//! its backend if the chain has it registered ([`profile`]).
 
 pub mod hardware;
 mod job;
 mod nonce;
+pub mod profile;
 mod round;
 pub mod ttl;
 
@@ -177,12 +181,40 @@ const STABLE_SESSION: Duration = Duration::from_secs(60);
 /// 1 s, 2 s, 4 s, … up to [`RECONNECT_CAP`] between failed attempts (back to 1 s after a
 /// session that lasted a minute).
 pub async fn run(config: MinerConfig, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    // Worked out once: the embedded backend hashed its model file when it loaded it.
+    let profile = match profile::of_backend(config.backend.as_ref()).await {
+        Ok(Some(p)) => {
+            tracing::info!(
+                "🧾 execution profile of this backend: {}",
+                profile::describe(&p)
+            );
+            Some(Arc::new(p))
+        }
+        Ok(None) => {
+            tracing::info!(
+                "🧾 the {} backend has no execution profile: none is declared",
+                config.backend.name()
+            );
+            None
+        }
+        Err(e) => {
+            tracing::warn!("🧾 cannot work out this backend's execution profile: {e:#}");
+            None
+        }
+    };
     let config = Arc::new(config);
     let counts = Arc::new(JobCounts::default());
     let mut backoff = aitbc_client::retry::Backoff::new(RECONNECT_BASE, RECONNECT_CAP);
     loop {
         let started = Instant::now();
-        match session(config.clone(), counts.clone(), shutdown.clone()).await {
+        match session(
+            config.clone(),
+            counts.clone(),
+            profile.clone(),
+            shutdown.clone(),
+        )
+        .await
+        {
             Ok(()) => return Ok(()),
             Err(e) => {
                 if started.elapsed() >= STABLE_SESSION {
@@ -206,8 +238,8 @@ pub async fn run(config: MinerConfig, mut shutdown: watch::Receiver<bool>) -> an
 
 /// Register this account as a miner, or, when it already is, make its registration match
 /// what this daemon serves: the models, the price and the hardware (one `Miners::update`, sent
-/// only when something differs).
-async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<()> {
+/// only when something differs). Whether the miner is active (not unbonding).
+async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<bool> {
     let names = advertised_models(s.backend.as_ref(), &config.models).await?;
     let hw = &config.hardware;
     let hardware = jobs::parse_hardware(&format!("{}x {}", hw.count, hw.model), hw.memory_mb)?;
@@ -228,7 +260,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
                 "miner {} is unbonding: no job is assigned to it until it registers again",
                 keys::to_ss58(&s.account)
             );
-            return Ok(());
+            return Ok(false);
         }
         let mut changes = Vec::new();
         if m.models != models {
@@ -263,7 +295,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
             ));
         }
         if changes.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         tracing::info!("🔄 updating the registration: {}", changes.join("; "));
         let outcome = s
@@ -271,7 +303,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
             .await
             .context("updating the miner registration")?;
         tracing::info!("✅ registration updated in block #{}", outcome.block_number);
-        return Ok(());
+        return Ok(true);
     }
     tracing::info!(
         "📝 registering miner {}: {}x {} ({} MiB), models [{}]",
@@ -290,7 +322,7 @@ async fn ensure_registered(s: &Session, config: &MinerConfig) -> anyhow::Result<
         ))
         .await?;
     tracing::info!("✅ registered in block #{}", outcome.block_number);
-    Ok(())
+    Ok(true)
 }
 
 /// The model names to register: every name and alias the backend serves, or only those asked
@@ -330,6 +362,7 @@ async fn advertised_models(
 async fn session(
     config: Arc<MinerConfig>,
     counts: Arc<JobCounts>,
+    exec_profile: Option<Arc<aitbc_client::profiles::ExecutionProfile>>,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     use std::sync::atomic::Ordering;
@@ -347,8 +380,15 @@ async fn session(
         measured_rate: std::sync::Mutex::new(None),
         unfinalized: Default::default(),
     });
-    ensure_registered(&s, &config).await?;
+    let active = ensure_registered(&s, &config).await?;
     s.send(jobs::heartbeat()).await.context("heartbeat")?;
+    if let (true, Some(p)) = (active, exec_profile.as_deref()) {
+        // A profile that cannot be declared (the chain refuses, e.g. the profile already lists
+        // as many miners as it may) does not stop mining.
+        if let Err(e) = profile::declare(&s, p).await {
+            tracing::warn!("🧾 {e:#}");
+        }
+    }
     let mut heads = s.rpc.subscribe_new_heads().await?;
     let mut finalized = s.rpc.subscribe_finalized_heads().await?;
     let in_flight: Arc<Mutex<HashSet<JobId>>> = Arc::default();

@@ -96,7 +96,8 @@ fn profile_miners<T: Config>(k: u32, extra: u32) -> H256 {
         T::Miners::setup_miner(&miner, &model(), 1u32.into()).expect("sets up miner");
         T::Currency::set_balance(
             &miner,
-            T::Currency::balance(&miner).saturating_add(T::JobBond::get().saturating_mul(10u32.into())),
+            T::Currency::balance(&miner)
+                .saturating_add(T::JobBond::get().saturating_mul(10u32.into())),
         );
         all.push(miner);
     }
@@ -128,7 +129,10 @@ fn redundant_job<T: Config>(k: u32, profile: H256) -> JobId {
     )
     .expect("submits");
     Pallet::<T>::assign_from_queue(frame_system::Pallet::<T>::block_number(), k);
-    assert_eq!(Jobs::<T>::get(id).map(|j| j.status), Some(JobStatus::Assigned));
+    assert_eq!(
+        Jobs::<T>::get(id).map(|j| j.status),
+        Some(JobStatus::Assigned)
+    );
     id
 }
 
@@ -172,7 +176,12 @@ fn reveal_args<T: Config>(
     };
     let job = Jobs::<T>::get(id).expect("job");
     let price = Rounds::<T>::get(id)
-        .and_then(|r| r.participants.iter().find(|p| p.miner == *miner).map(|p| p.unit_price))
+        .and_then(|r| {
+            r.participants
+                .iter()
+                .find(|p| p.miner == *miner)
+                .map(|p| p.unit_price)
+        })
         .expect("participant");
     let payload = aitbc_primitives::receipt_signing_payload(
         id,
@@ -197,10 +206,21 @@ fn play<T: Config>(id: JobId, outputs: &[alloc::vec::Vec<u8>], hold_back: usize)
     for (i, m) in miners.iter().enumerate() {
         commit_to::<T>(id, i, m, &outputs[i]);
     }
-    for (i, m) in miners.iter().enumerate().take(miners.len().saturating_sub(hold_back)) {
+    for (i, m) in miners
+        .iter()
+        .enumerate()
+        .take(miners.len().saturating_sub(hold_back))
+    {
         let (o, salt, metrics, sig) = reveal_args::<T>(id, i, m, &outputs[i]);
-        Pallet::<T>::reveal_result(RawOrigin::Signed(m.clone()).into(), id, o, salt, metrics, sig)
-            .expect("reveals");
+        Pallet::<T>::reveal_result(
+            RawOrigin::Signed(m.clone()).into(),
+            id,
+            o,
+            salt,
+            metrics,
+            sig,
+        )
+        .expect("reveals");
     }
 }
 
@@ -451,7 +471,10 @@ mod benchmarks {
         let c = aitbc_primitives::commitment(&hash, &last, &salt_of(miners.len() - 1));
         #[extrinsic_call]
         _(RawOrigin::Signed(last), id, c);
-        assert_eq!(Jobs::<T>::get(id).map(|j| j.status), Some(JobStatus::Running));
+        assert_eq!(
+            Jobs::<T>::get(id).map(|j| j.status),
+            Some(JobStatus::Running)
+        );
     }
 
     #[benchmark]
@@ -470,7 +493,10 @@ mod benchmarks {
         let (o, salt, metrics, sig) = reveal_args::<T>(id, last_i, &last, &output);
         #[extrinsic_call]
         _(RawOrigin::Signed(last), id, o, salt, metrics, sig);
-        assert_eq!(Jobs::<T>::get(id).map(|j| j.status), Some(JobStatus::Completed));
+        assert_eq!(
+            Jobs::<T>::get(id).map(|j| j.status),
+            Some(JobStatus::Completed)
+        );
     }
 
     #[benchmark]
@@ -504,7 +530,10 @@ mod benchmarks {
         };
         #[extrinsic_call]
         _(RawOrigin::Signed(dispute.referee), id, finding);
-        assert_eq!(Jobs::<T>::get(id).map(|j| j.status), Some(JobStatus::Completed));
+        assert_eq!(
+            Jobs::<T>::get(id).map(|j| j.status),
+            Some(JobStatus::Completed)
+        );
     }
 
     #[benchmark]
@@ -519,7 +548,9 @@ mod benchmarks {
         for (i, m) in miners.iter().enumerate().take((k - silent) as usize) {
             commit_to::<T>(id, i, m, b"out");
         }
-        let n = Rounds::<T>::get(id).and_then(|r| r.deadline).expect("deadline");
+        let n = Rounds::<T>::get(id)
+            .and_then(|r| r.deadline)
+            .expect("deadline");
         frame_system::Pallet::<T>::set_block_number(n);
         #[block]
         {

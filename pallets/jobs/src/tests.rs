@@ -710,7 +710,7 @@ fn on_initialize_charges_for_the_work_it_did() {
         submit(2, 500);
         System::set_block_number(3);
         let candidates = 16; // MaxMinersPerModel in the mock
-                            // An attempt may also fail a job no miner serves (issue 11): charged the larger cost.
+                             // An attempt may also fail a job no miner serves (issue 11): charged the larger cost.
         let attempt = W::assign_job(candidates).max(W::expire_job());
         assert_eq!(
             Jobs::on_initialize(3),

@@ -39,7 +39,38 @@ where
     who
 }
 
-#[benchmarks(where T::Currency: Mutate<T::AccountId>, T::Miners: Contains<T::AccountId>)]
+/// Registers `n` profiles and declares them for `miner` directly in storage, each listing
+/// `MaxMinersPerProfile - 1` other miners before `miner` (the longest lists to search).
+fn declared_full<T: Config>(miner: &T::AccountId, n: u32) -> Result<Vec<ProfileId>, BenchmarkError>
+where
+    T::Currency: Mutate<T::AccountId>,
+{
+    let owner = funded::<T>("owner", 0);
+    let others = T::MaxMinersPerProfile::get().saturating_sub(1);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let p = profile(i);
+        let id = profile_id(&p);
+        Pallet::<T>::register(RawOrigin::Signed(owner.clone()).into(), p)
+            .map_err(|_| BenchmarkError::Stop("register"))?;
+        let mut listed: Vec<T::AccountId> = (0..others).map(|j| account("other", j, 0)).collect();
+        listed.push(miner.clone());
+        ProfileMiners::<T>::insert(
+            id,
+            frame_support::BoundedVec::try_from(listed)
+                .map_err(|_| BenchmarkError::Stop("fits"))?,
+        );
+        ids.push(id);
+    }
+    let list: ProfileList = ids
+        .clone()
+        .try_into()
+        .map_err(|_| BenchmarkError::Stop("fits"))?;
+    MinerProfiles::<T>::insert(miner, list);
+    Ok(ids)
+}
+
+#[benchmarks(where T::Currency: Mutate<T::AccountId>, T::Miners: Contains<T::AccountId> + BenchmarkMiners<T::AccountId>)]
 mod benchmarks {
     use super::*;
     use frame_support::traits::Contains;
@@ -108,6 +139,43 @@ mod benchmarks {
         Ok(())
     }
 
+    /// Worst case: the miner runs `MAX_PROFILES_PER_MINER` profiles and withdraws from the
+    /// first, which lists `MaxMinersPerProfile` miners with this one last.
+    #[benchmark]
+    fn undeclare() -> Result<(), BenchmarkError> {
+        let miner: T::AccountId = account("miner", 0, 0);
+        let ids = declared_full::<T>(&miner, MAX_PROFILES_PER_MINER)?;
+        let id = ids[0];
+        #[extrinsic_call]
+        _(RawOrigin::Signed(miner.clone()), id);
+        assert!(!Pallet::<T>::runs(&miner, &id));
+        assert_eq!(
+            MinerProfiles::<T>::get(&miner).len() as u32,
+            MAX_PROFILES_PER_MINER - 1
+        );
+        Ok(())
+    }
+
+    /// A former miner declared `n` profiles, each listing `MaxMinersPerProfile` miners with it
+    /// last.
+    #[benchmark]
+    fn prune_declarations(n: Linear<1, MAX_PROFILES_PER_MINER>) -> Result<(), BenchmarkError> {
+        let miner: T::AccountId = account("miner", 0, 0);
+        let ids = declared_full::<T>(&miner, n)?;
+        T::Miners::deactivate(&miner);
+        if T::Miners::contains(&miner) {
+            return Err(BenchmarkError::Stop("the benchmark miner must be inactive"));
+        }
+        let caller: T::AccountId = account("caller", 0, 0);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(caller), miner.clone());
+        assert!(!MinerProfiles::<T>::contains_key(&miner));
+        assert!(ids
+            .iter()
+            .all(|id| !Pallet::<T>::miners_of(id).contains(&miner)));
+        Ok(())
+    }
+
     // Native timings of the benchmarks above, used to fill `weights.rs` (see the
     // `aitbc-bench-timing` crate docs). Run with:
     // `cargo test --release -p pallet-aitbc-profiles --features runtime-benchmarks -- --ignored --nocapture bench_timings`
@@ -118,6 +186,8 @@ mod benchmarks {
         register,
         retire,
         declare,
+        undeclare,
+        prune_declarations,
     );
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -16,6 +16,16 @@
 //! - [`Pallet::declare`]: a registered miner ([`Config::Miners`]) states the profiles it runs,
 //!   replacing its earlier list; the chain keeps, per profile, the miners that run it (at most
 //!   [`Config::MaxMinersPerProfile`], which bounds the work of choosing among them).
+//! - [`Pallet::undeclare`]: a miner (active or not) withdraws from one profile.
+//! - [`Pallet::prune_declarations`]: anyone removes every declaration of an account that is no
+//!   longer an active miner (deregistered, unbonding, withdrawn), so that a stale declaration
+//!   neither holds one of a profile's [`Config::MaxMinersPerProfile`] places nor keeps its
+//!   owner from retiring it.
+//!
+//! Declarations are not removed by the miners pallet when a miner deregisters: the profiles
+//! pallet only asks [`Config::Miners`] whether an account is an active miner. Stale entries are
+//! cleared by anyone with [`Pallet::prune_declarations`] (typically the owner of a profile they
+//! keep from being retired), or by the former miner itself with [`Pallet::undeclare`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -37,6 +47,15 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use frame_support::traits::fungible;
+
+/// What the benchmarks need of [`Config::Miners`] besides `Contains`: turn a miner into an
+/// inactive one (deregistered), for [`Pallet::prune_declarations`]. Only for benchmark builds;
+/// the mock implements it.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkMiners<AccountId> {
+    /// `who` is no longer an active miner.
+    fn deactivate(who: &AccountId);
+}
 
 /// Balance type of the configured currency.
 pub type BalanceOf<T> =
@@ -163,6 +182,20 @@ pub mod pallet {
             /// How many profiles it runs now.
             count: u32,
         },
+        /// A miner withdrew from one profile.
+        ProfileUndeclared {
+            /// The miner.
+            miner: T::AccountId,
+            /// The profile.
+            id: ProfileId,
+        },
+        /// The declarations of an account that is no longer an active miner were removed.
+        DeclarationsPruned {
+            /// The former miner.
+            miner: T::AccountId,
+            /// How many profiles it was withdrawn from.
+            count: u32,
+        },
     }
 
     /// Errors.
@@ -184,6 +217,12 @@ pub mod pallet {
         TooManyMiners,
         /// The profile has an empty name, model or backend.
         IncompleteProfile,
+        /// The miner has not declared this profile.
+        NotDeclared,
+        /// The account is still an active miner: only it may change its declarations.
+        MinerStillActive,
+        /// The account has no declarations to prune.
+        NothingToPrune,
     }
 
     #[pallet::call]
@@ -253,7 +292,7 @@ pub mod pallet {
             }
             let old = MinerProfiles::<T>::get(&miner);
             for id in old.iter().filter(|id| !profiles.contains(id)) {
-                ProfileMiners::<T>::mutate(id, |miners| miners.retain(|m| m != &miner));
+                Self::unlist(id, &miner);
             }
             for id in profiles.iter().filter(|id| !old.contains(id)) {
                 ProfileMiners::<T>::try_mutate(id, |miners| {
@@ -271,6 +310,51 @@ pub mod pallet {
             Self::deposit_event(Event::ProfilesDeclared { miner, count });
             Ok(())
         }
+
+        /// Withdraw the caller from profile `id`, keeping its other declarations. Unlike
+        /// [`Pallet::declare`], the caller need not be an active miner any more: a miner that
+        /// deregistered can clean up after itself.
+        #[pallet::call_index(3)]
+        #[pallet::weight(T::WeightInfo::undeclare())]
+        pub fn undeclare(origin: OriginFor<T>, id: ProfileId) -> DispatchResult {
+            let miner = ensure_signed(origin)?;
+            let mut list = MinerProfiles::<T>::get(&miner);
+            let before = list.len();
+            list.retain(|p| p != &id);
+            ensure!(list.len() < before, Error::<T>::NotDeclared);
+            Self::unlist(&id, &miner);
+            if list.is_empty() {
+                MinerProfiles::<T>::remove(&miner);
+            } else {
+                MinerProfiles::<T>::insert(&miner, list);
+            }
+            Self::deposit_event(Event::ProfileUndeclared { miner, id });
+            Ok(())
+        }
+
+        /// Remove every declaration of `miner`, which must no longer be an active miner
+        /// ([`Config::Miners`] says no: deregistered, unbonding or withdrawn). Anyone may call
+        /// it, typically the owner of a profile the stale declarations keep from being retired,
+        /// or a miner waiting for a place under a full profile. At most
+        /// [`MAX_PROFILES_PER_MINER`] profiles are touched; the fee is charged for the profiles
+        /// actually pruned.
+        #[pallet::call_index(4)]
+        #[pallet::weight(T::WeightInfo::prune_declarations(MAX_PROFILES_PER_MINER))]
+        pub fn prune_declarations(
+            origin: OriginFor<T>,
+            miner: T::AccountId,
+        ) -> DispatchResultWithPostInfo {
+            ensure_signed(origin)?;
+            ensure!(!T::Miners::contains(&miner), Error::<T>::MinerStillActive);
+            let list = MinerProfiles::<T>::take(&miner);
+            ensure!(!list.is_empty(), Error::<T>::NothingToPrune);
+            for id in list.iter() {
+                Self::unlist(id, &miner);
+            }
+            let count = list.len() as u32;
+            Self::deposit_event(Event::DeclarationsPruned { miner, count });
+            Ok(Some(T::WeightInfo::prune_declarations(count)).into())
+        }
     }
 
     impl<T: Config> Pallet<T> {
@@ -282,6 +366,23 @@ pub mod pallet {
         /// Whether `miner` runs profile `id`.
         pub fn runs(miner: &T::AccountId, id: &ProfileId) -> bool {
             MinerProfiles::<T>::get(miner).contains(id)
+        }
+
+        /// Take `miner` off profile `id`'s list (the entry goes when the list is empty).
+        fn unlist(id: &ProfileId, miner: &T::AccountId) {
+            ProfileMiners::<T>::mutate_exists(id, |entry| {
+                if let Some(miners) = entry {
+                    miners.retain(|m| m != miner);
+                    if miners.is_empty() {
+                        *entry = None;
+                    }
+                }
+            });
+        }
+
+        /// The profiles `miner` has declared.
+        pub fn profiles_of(miner: &T::AccountId) -> Vec<ProfileId> {
+            MinerProfiles::<T>::get(miner).into_inner()
         }
     }
 }

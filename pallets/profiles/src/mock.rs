@@ -1,5 +1,6 @@
-//! A minimal runtime for this pallet's tests: System, Balances, Profiles. Every account but 9
-//! is a registered miner.
+//! A minimal runtime for this pallet's tests: System, Balances, Profiles. Every account is an
+//! active miner but 9 and those [`deactivate`]d (kept in the test's storage, so each test and
+//! benchmark run starts afresh).
 
 use crate as pallet_aitbc_profiles;
 use frame_support::{
@@ -40,13 +41,29 @@ impl pallet_balances::Config for Test {
 parameter_types! {
     pub const ExistentialDeposit: Balance = 1;
     pub const ProfileDeposit: Balance = 100;
+    /// Accounts that are not (or no longer) active miners.
+    pub storage Inactive: Vec<AccountId> = vec![9];
 }
 
-/// Every account but 9 is a miner.
+/// Every account but 9 and the [`deactivate`]d ones is an active miner.
 pub struct TestMiners;
 impl Contains<AccountId> for TestMiners {
     fn contains(who: &AccountId) -> bool {
-        *who != 9
+        !Inactive::get().contains(who)
+    }
+}
+
+/// `who` stops being an active miner (as if it had deregistered).
+pub fn deactivate(who: AccountId) {
+    let mut v = Inactive::get();
+    v.push(who);
+    Inactive::set(&v);
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkMiners<AccountId> for TestMiners {
+    fn deactivate(who: &AccountId) {
+        deactivate(*who);
     }
 }
 

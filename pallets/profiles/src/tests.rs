@@ -199,3 +199,106 @@ fn genesis_profiles_have_no_owner_and_stay() {
         );
     });
 }
+
+#[test]
+fn a_miner_withdraws_from_one_profile_even_after_it_stopped_mining() {
+    new_test_ext().execute_with(|| {
+        let (a, b) = (smollm2(None), smollm2(Some(1)));
+        let (ida, idb) = (profile_id(&a), profile_id(&b));
+        assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), a));
+        assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), b));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[ida, idb])
+        ));
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(2),
+            list(&[ida])
+        ));
+        assert_ok!(ExecutionProfiles::undeclare(RuntimeOrigin::signed(1), ida));
+        System::assert_last_event(Event::ProfileUndeclared { miner: 1, id: ida }.into());
+        assert_eq!(ExecutionProfiles::profiles_of(&1), vec![idb]);
+        assert_eq!(ExecutionProfiles::miners_of(&ida), vec![2]);
+        assert_noop!(
+            ExecutionProfiles::undeclare(RuntimeOrigin::signed(1), ida),
+            Error::<Test>::NotDeclared
+        );
+        // A miner that deregistered may no longer declare, but may still withdraw.
+        deactivate(1);
+        assert_noop!(
+            ExecutionProfiles::declare(RuntimeOrigin::signed(1), list(&[])),
+            Error::<Test>::NotAMiner
+        );
+        assert_ok!(ExecutionProfiles::undeclare(RuntimeOrigin::signed(1), idb));
+        assert!(!MinerProfiles::<Test>::contains_key(1));
+        assert!(
+            !ProfileMiners::<Test>::contains_key(idb),
+            "an emptied list leaves no entry"
+        );
+        assert_ok!(ExecutionProfiles::retire(RuntimeOrigin::signed(7), idb));
+    });
+}
+
+#[test]
+fn anyone_prunes_the_declarations_of_a_miner_that_stopped_mining() {
+    new_test_ext().execute_with(|| {
+        let (a, b) = (smollm2(None), smollm2(Some(1)));
+        let (ida, idb) = (profile_id(&a), profile_id(&b));
+        assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), a));
+        assert_ok!(ExecutionProfiles::register(RuntimeOrigin::signed(7), b));
+        for miner in 1..=3 {
+            assert_ok!(ExecutionProfiles::declare(
+                RuntimeOrigin::signed(miner),
+                list(&[ida])
+            ));
+        }
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(1),
+            list(&[ida, idb])
+        ));
+        // Profile `a` is full; miner 1 is still active, so only it changes its declarations.
+        assert_noop!(
+            ExecutionProfiles::declare(RuntimeOrigin::signed(4), list(&[ida])),
+            Error::<Test>::TooManyMiners
+        );
+        assert_noop!(
+            ExecutionProfiles::prune_declarations(RuntimeOrigin::signed(8), 1),
+            Error::<Test>::MinerStillActive
+        );
+        // Miner 1 deregisters: its declarations are stale, and anyone may remove them.
+        deactivate(1);
+        assert_noop!(
+            ExecutionProfiles::retire(RuntimeOrigin::signed(7), idb),
+            Error::<Test>::ProfileInUse
+        );
+        let info =
+            ExecutionProfiles::prune_declarations(RuntimeOrigin::signed(8), 1).expect("pruned");
+        System::assert_last_event(Event::DeclarationsPruned { miner: 1, count: 2 }.into());
+        // Charged for the two profiles pruned, not for the most a miner may declare.
+        assert_eq!(
+            info.actual_weight,
+            Some(<() as WeightInfo>::prune_declarations(2))
+        );
+        assert!(
+            <() as WeightInfo>::prune_declarations(2).ref_time()
+                < <() as WeightInfo>::prune_declarations(MAX_PROFILES_PER_MINER).ref_time()
+        );
+        assert!(!MinerProfiles::<Test>::contains_key(1));
+        assert_eq!(ExecutionProfiles::miners_of(&ida), vec![2, 3]);
+        assert!(!ProfileMiners::<Test>::contains_key(idb));
+        // The freed place is taken, and the unused profile is retired.
+        assert_ok!(ExecutionProfiles::declare(
+            RuntimeOrigin::signed(4),
+            list(&[ida])
+        ));
+        assert_ok!(ExecutionProfiles::retire(RuntimeOrigin::signed(7), idb));
+        assert_noop!(
+            ExecutionProfiles::prune_declarations(RuntimeOrigin::signed(8), 1),
+            Error::<Test>::NothingToPrune
+        );
+        assert_noop!(
+            ExecutionProfiles::prune_declarations(RuntimeOrigin::signed(8), 9),
+            Error::<Test>::NothingToPrune
+        );
+    });
+}
