@@ -1061,7 +1061,7 @@ pub mod pallet {
         /// slashes a side whose token is more than `RefereeMarginMilli` below the top logit.
         /// The chosen referee only, before its deadline.
         #[pallet::call_index(12)]
-        #[pallet::weight(T::WeightInfo::report_referee_finding())]
+        #[pallet::weight(T::WeightInfo::report_referee_finding(T::Miners::max_candidates()))]
         pub fn report_referee_finding(
             origin: OriginFor<T>,
             job_id: JobId,

@@ -33,7 +33,7 @@ impl<T: Config> Pallet<T> {
     /// Weight of one entry of [`AckDeadlines`]: a missed acknowledgement, or a round's
     /// deadline, whichever costs more.
     pub(crate) fn deadline_weight() -> Weight {
-        T::WeightInfo::ack_timeout().max(T::WeightInfo::round_deadline())
+        T::WeightInfo::ack_timeout().max(T::WeightInfo::round_deadline(T::Miners::max_candidates()))
     }
 
     /// Whether the miner of `job` had its whole window by block `n` for the deadline it is

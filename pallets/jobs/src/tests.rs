@@ -727,7 +727,9 @@ fn on_initialize_charges_for_the_work_it_did() {
         System::set_block_number(6);
         assert_eq!(
             Jobs::on_initialize(6),
-            W::on_initialize_base() + W::ack_timeout().max(W::round_deadline()) * 2 + attempt * 2
+            W::on_initialize_base()
+                + W::ack_timeout().max(W::round_deadline(candidates)) * 2
+                + attempt * 2
         );
     });
 }
