@@ -48,6 +48,15 @@ impl<T: Config> Pallet<T> {
             Queue::<T>::mutate(|q| q.retain(|id| *id != job.id));
         }
         job.ack_deadline = None;
+        // A redundant job that never had its miners: its round has nothing left to do.
+        crate::Rounds::<T>::mutate(job.id, |r| {
+            if let Some(r) = r
+                .as_mut()
+                .filter(|r| r.phase == crate::round::RoundPhase::Assigning)
+            {
+                r.phase = crate::round::RoundPhase::Settled;
+            }
+        });
         Self::set_status(job, status);
         Ok(())
     }

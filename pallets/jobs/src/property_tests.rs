@@ -14,6 +14,10 @@
 //! - each account's storage-deposit hold == what `Deposits` records for it, and no deposit
 //!   outlives its (pruned) job.
 //!
+//! - redundant jobs: every bond hold == the bonds the rounds record; bonds burned are counted in
+//!   the issuance; a miner's `active_jobs` counts its open parts in rounds and its referee
+//!   duties; no miner is paid twice for one job.
+//!
 //! At the end, time runs past every TTL: every job is terminal and nothing is held in escrow.
 
 use crate::{mock::*, Event, HoldReason};
@@ -138,6 +142,73 @@ enum Op {
     Advance {
         blocks: u64,
     },
+    Declare {
+        miner: usize,
+    },
+    SubmitRedundant {
+        client: u64,
+        k: u8,
+        budget: u128,
+        ttl: u64,
+        shared: bool,
+    },
+    Commit {
+        miner: Who,
+        job: u64,
+        output: u8,
+    },
+    Reveal {
+        miner: Who,
+        job: u64,
+        honest: bool,
+    },
+    Referee {
+        job: u64,
+        verdict: u8,
+    },
+}
+
+/// The outputs a participant may commit to.
+const OUTPUTS: [&[u8]; 3] = [b"out", b"alt", b"odd"];
+
+std::thread_local! {
+    /// What each (job, miner) committed to, so that an honest reveal matches it.
+    static COMMITTED: std::cell::RefCell<BTreeMap<(u64, u64), u8>> =
+        const { std::cell::RefCell::new(BTreeMap::new()) };
+}
+
+/// A participant of a round to act for: the party (an active participant, chosen by `job`)
+/// or any account.
+fn resolve_participant(
+    job: u64,
+    who: &Who,
+    wanted: aitbc_primitives::ParticipantState,
+) -> Option<(u64, u64)> {
+    let mut rounds: Vec<(u64, Vec<u64>)> = crate::Rounds::<Test>::iter()
+        .map(|(id, r)| {
+            let active = r
+                .participants
+                .iter()
+                .filter(|p| p.state == wanted)
+                .map(|p| p.miner)
+                .collect();
+            (id, active)
+        })
+        .filter(|(_, a): &(u64, Vec<u64>)| !a.is_empty())
+        .collect();
+    rounds.sort_unstable();
+    let (id, active) = rounds
+        .get((job % rounds.len().max(1) as u64) as usize)?
+        .clone();
+    let miner = match who {
+        Who::Party => active[(job / 7 % active.len() as u64) as usize],
+        Who::Account(a) => *a,
+    };
+    Some((id, miner))
+}
+
+fn salt_of(miner: u64) -> H256 {
+    H256::repeat_byte(miner as u8)
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -162,6 +233,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..100u128).prop_map(|amount| Op::SetReward { amount }),
         1 => (0..30u32).prop_map(|percent| Op::SetFee { percent }),
         4 => prop_oneof![3 => Just(1u64), 1 => 1..8u64].prop_map(|blocks| Op::Advance { blocks }),
+        1 => miner.clone().prop_map(|miner| Op::Declare { miner }),
+        3 => (client.clone(), 2..=4u8, 20..3_000u128, 10..60u64, any::<bool>())
+            .prop_map(|(client, k, budget, ttl, shared)| Op::SubmitRedundant { client, k, budget, ttl, shared }),
+        10 => (who(), job_index(), prop_oneof![4 => Just(0u8), 1 => 1..3u8])
+            .prop_map(|(miner, job, output)| Op::Commit { miner, job, output }),
+        10 => (who(), job_index(), prop_oneof![5 => Just(true), 1 => Just(false)])
+            .prop_map(|(miner, job, honest)| Op::Reveal { miner, job, honest }),
+        4 => (job_index(), 0..4u8).prop_map(|(job, verdict)| Op::Referee { job, verdict }),
     ]
 }
 
@@ -257,6 +336,123 @@ fn apply(op: &Op) {
             run_to_block(System::block_number() + blocks);
             Ok(())
         }
+        Op::Declare { miner } => {
+            declare_profile(MINERS[miner], llama_profile());
+            Ok(())
+        }
+        Op::SubmitRedundant {
+            client,
+            k,
+            budget,
+            ttl,
+            shared,
+        } => Jobs::submit_redundant(
+            o(client),
+            JobType::Inference,
+            llama(),
+            prompt("hello"),
+            budget,
+            ttl,
+            est(1),
+            Default::default(),
+            aitbc_primitives::Redundancy {
+                k,
+                quorum: 0,
+                payout: if shared {
+                    aitbc_primitives::Payout::Shared
+                } else {
+                    aitbc_primitives::Payout::Each
+                },
+                profile: llama_profile(),
+            },
+        ),
+        Op::Commit { miner, job, output } => {
+            match resolve_participant(job, &miner, aitbc_primitives::ParticipantState::Assigned) {
+                Some((job, miner)) => {
+                    let out = OUTPUTS[output as usize];
+                    let hash = H256(sp_io::hashing::blake2_256(out));
+                    let r = Jobs::commit_result(
+                        o(miner),
+                        job,
+                        aitbc_primitives::commitment(&hash, &miner, &salt_of(miner)),
+                    );
+                    if r.is_ok() {
+                        COMMITTED.with(|c| c.borrow_mut().insert((job, miner), output));
+                    }
+                    r
+                }
+                None => Ok(()),
+            }
+        }
+        Op::Reveal { miner, job, honest } => {
+            match resolve_participant(job, &miner, aitbc_primitives::ParticipantState::Committed) {
+                Some((job, miner)) => {
+                    let committed = COMMITTED.with(|c| c.borrow().get(&(job, miner)).copied());
+                    let out = match (committed, honest) {
+                        (Some(i), true) => OUTPUTS[i as usize],
+                        _ => b"forged",
+                    };
+                    let metrics = Metrics {
+                        compute_ms: 700,
+                        input_tokens: 1,
+                        output_tokens: 1,
+                    };
+                    let price = crate::Rounds::<Test>::get(job)
+                        .and_then(|r| {
+                            r.participants
+                                .iter()
+                                .find(|p| p.miner == miner)
+                                .map(|p| p.unit_price)
+                        })
+                        .unwrap_or_default();
+                    Jobs::reveal_result(
+                        o(miner),
+                        job,
+                        out.to_vec().try_into().unwrap(),
+                        salt_of(miner),
+                        metrics,
+                        sign_reveal(miner, job, out, &metrics, price),
+                    )
+                }
+                None => Ok(()),
+            }
+        }
+        Op::Referee { job, verdict } => {
+            let open: Vec<(u64, u64)> = crate::Rounds::<Test>::iter()
+                .filter_map(|(id, r)| r.dispute.map(|d| (id, d.referee)))
+                .collect();
+            match open.get((job % open.len().max(1) as u64) as usize) {
+                Some((id, referee)) => {
+                    let (a, b) = match verdict {
+                        0 => (10_000, 1_000),
+                        1 => (1_000, 10_000),
+                        2 => (10_000, 9_500),
+                        _ => (1_000, 2_000),
+                    };
+                    let top = 10_000;
+                    Jobs::report_referee_finding(
+                        o(*referee),
+                        *id,
+                        aitbc_primitives::RefereeFinding {
+                            position: 0,
+                            token_a: 1,
+                            token_b: 2,
+                            logit_a_milli: a,
+                            logit_b_milli: b,
+                            top_token: if a == top {
+                                1
+                            } else if b == top {
+                                2
+                            } else {
+                                3
+                            },
+                            top_logit_milli: top,
+                        },
+                    )
+                }
+                None => Ok(()),
+            }
+        }
     };
 }
 
@@ -266,7 +462,9 @@ struct Ledger {
     genesis_issuance: u128,
     terminal: BTreeMap<u64, JobStatus>,
     terminal_events: BTreeMap<u64, u32>,
-    miner_paid: BTreeMap<u64, u32>,
+    miner_paid: BTreeMap<(u64, u64), u32>,
+    /// Redundant-job events seen, by name (for `AITBC_PROP_STATS`).
+    rounds: BTreeMap<&'static str, u32>,
 }
 
 impl Ledger {
@@ -280,8 +478,27 @@ impl Ledger {
                     | Event::JobExpired { job_id } => {
                         *self.terminal_events.entry(job_id).or_default() += 1
                     }
-                    Event::MinerPaid { job_id, .. } => {
-                        *self.miner_paid.entry(job_id).or_default() += 1
+                    Event::MinerPaid { job_id, miner, .. } => {
+                        *self.miner_paid.entry((job_id, miner)).or_default() += 1
+                    }
+                    Event::RedundantJobSubmitted { .. } => {
+                        *self.rounds.entry("submitted").or_default() += 1
+                    }
+                    Event::RevealOpened { .. } => *self.rounds.entry("revealing").or_default() += 1,
+                    Event::AgreementReached { .. } => {
+                        *self.rounds.entry("agreed").or_default() += 1
+                    }
+                    Event::NoAgreement { .. } => {
+                        *self.rounds.entry("no_agreement").or_default() += 1
+                    }
+                    Event::DisputeSettled { .. } => {
+                        *self.rounds.entry("disputes").or_default() += 1
+                    }
+                    Event::RevealMismatch { .. } => {
+                        *self.rounds.entry("mismatch").or_default() += 1
+                    }
+                    Event::CommitMissed { .. } => {
+                        *self.rounds.entry("commit_missed").or_default() += 1
                     }
                     _ => {}
                 }
@@ -302,7 +519,11 @@ impl Ledger {
         let minted = pallet_aitbc_receipts::TotalRewardsMinted::<Test>::get();
         let slashed = pallet_aitbc_miners::TotalSlashed::<Test>::get();
         let burned = crate::TotalFeesBurned::<Test>::get();
-        prop_assert_eq!(issuance, self.genesis_issuance + minted - slashed - burned);
+        let bonds = crate::TotalBondsSlashed::<Test>::get();
+        prop_assert_eq!(
+            issuance,
+            self.genesis_issuance + minted - slashed - burned - bonds
+        );
         // Emission is bounded: never more than the fees burned, nor than the eras' budgets.
         prop_assert!(
             minted <= burned,
@@ -335,8 +556,10 @@ impl Ledger {
                 prop_assert!(!self.terminal.contains_key(&id), "job {} reopened", id);
                 prop_assert_eq!(self.terminal_events.get(&id).copied(), None);
                 *open_escrow.entry(job.owner).or_default() += job.escrowed;
-                if matches!(job.status, JobStatus::Assigned | JobStatus::Running) {
-                    *active.entry(job.miner.unwrap()).or_default() += 1;
+                if let (JobStatus::Assigned | JobStatus::Running, Some(miner)) =
+                    (job.status, job.miner)
+                {
+                    *active.entry(miner).or_default() += 1;
                 }
             }
             if job.status == JobStatus::Completed {
@@ -345,9 +568,44 @@ impl Ledger {
             } else {
                 prop_assert!(Receipts::receipts_by_job(id).is_empty());
             }
-            prop_assert!(
-                self.miner_paid.get(&id).copied().unwrap_or(0) <= 1,
-                "miner paid twice"
+        }
+        prop_assert!(
+            self.miner_paid.values().all(|n| *n <= 1),
+            "a miner paid twice for one job"
+        );
+        // Rounds: open parts and referee duties count as active jobs; bonds as recorded.
+        let mut bonds: BTreeMap<u64, u128> = BTreeMap::new();
+        for (id, round) in crate::Rounds::<Test>::iter() {
+            for p in &round.participants {
+                if !p.closed {
+                    *active.entry(p.miner).or_default() += 1;
+                }
+                *bonds.entry(p.miner).or_default() += p.bond;
+            }
+            if let Some(d) = &round.dispute {
+                *active.entry(d.referee).or_default() += 1;
+                prop_assert!(crate::RefereeDuties::<Test>::contains_key(d.referee, id));
+            }
+            let job = crate::Jobs::<Test>::get(id);
+            prop_assert!(job.is_some(), "round of a pruned job {}", id);
+            if job.is_some_and(|j| j.status.is_terminal())
+                && round.phase != crate::round::RoundPhase::Settled
+            {
+                prop_assert!(
+                    round.dispute.is_some(),
+                    "unsettled round {} without a dispute",
+                    id
+                );
+            }
+        }
+        for who in MINERS {
+            let held =
+                Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::JobBond), &who);
+            prop_assert_eq!(
+                held,
+                bonds.get(&who).copied().unwrap_or(0),
+                "bond of {}",
+                who
             );
         }
         // Storage deposits: each account holds exactly what `Deposits` records for it.
@@ -405,6 +663,14 @@ proptest! {
             // Deposits held and ended jobs pruned within the run.
             DepositPerByte::set(1);
             Retention::set(15);
+            // Three miners registered from the start, every miner running the profile, so that
+            // redundant rounds are assigned and played, not only submitted.
+            for m in MINERS {
+                declare_profile(m, llama_profile());
+            }
+            for m in &MINERS[..3] {
+                register_miner(*m, 1, 2_000);
+            }
             let mut ledger = Ledger {
                 genesis_issuance: Balances::total_issuance(),
                 ..Default::default()
@@ -426,6 +692,15 @@ proptest! {
                 prop_assert!(job.status.is_terminal(), "job {} not terminal: {:?}", id, job.status);
             }
             prop_assert!(crate::Queue::<Test>::get().is_empty());
+            for (id, round) in crate::Rounds::<Test>::iter() {
+                prop_assert_eq!(
+                    round.phase,
+                    crate::round::RoundPhase::Settled,
+                    "round {} not settled",
+                    id
+                );
+            }
+            COMMITTED.with(|c| c.borrow_mut().clear());
             if std::env::var("AITBC_PROP_STATS").is_ok() {
                 let mut counts: BTreeMap<String, u32> = BTreeMap::new();
                 for (_, job) in crate::Jobs::<Test>::iter() {
@@ -433,7 +708,11 @@ proptest! {
                 }
                 let claimed = pallet_aitbc_receipts::TotalRewardsMinted::<Test>::get();
                 let slashed = pallet_aitbc_miners::TotalSlashed::<Test>::get();
-                eprintln!("{counts:?} minted={claimed} slashed={slashed}");
+                let bonds = crate::TotalBondsSlashed::<Test>::get();
+                eprintln!(
+                    "{counts:?} minted={claimed} slashed={slashed} rounds={:?} bonds_slashed={bonds}",
+                    ledger.rounds
+                );
             }
             Ok(())
         })?;
@@ -562,6 +841,214 @@ proptest! {
             }
             for (id, job) in crate::Jobs::<Test>::iter() {
                 prop_assert!(job.status.is_terminal(), "job {} not terminal", id);
+            }
+            Ok(())
+        })?;
+    }
+}
+
+/// How a participant of a redundant job behaves in [`redundant_rounds_conserve_money`].
+#[derive(Clone, Copy, Debug)]
+enum Behaviour {
+    /// Commits to and reveals the common output.
+    Honest,
+    /// Commits to and reveals another output.
+    Dissent,
+    /// Never commits.
+    Silent,
+    /// Commits, then never reveals.
+    Vanish,
+    /// Commits to one output and reveals another.
+    Forge,
+}
+
+fn behaviour() -> impl Strategy<Value = Behaviour> {
+    prop_oneof![
+        8 => Just(Behaviour::Honest),
+        2 => Just(Behaviour::Dissent),
+        1 => Just(Behaviour::Silent),
+        1 => Just(Behaviour::Vanish),
+        1 => Just(Behaviour::Forge),
+    ]
+}
+
+/// One redundant job of [`redundant_rounds_conserve_money`]: its k, payout, budget, its
+/// participants' behaviours (by position), and the referee's verdicts.
+#[derive(Clone, Debug)]
+struct RoundPlan {
+    k: u8,
+    shared: bool,
+    budget: u128,
+    behaviours: Vec<Behaviour>,
+    verdicts: Vec<u8>,
+    fee: u32,
+}
+
+fn round_plan() -> impl Strategy<Value = RoundPlan> {
+    (
+        2..=4u8,
+        any::<bool>(),
+        40..3_000u128,
+        prop::collection::vec(behaviour(), 8),
+        prop::collection::vec(0..5u8, 4),
+        0..20u32,
+    )
+        .prop_map(|(k, shared, budget, behaviours, verdicts, fee)| RoundPlan {
+            k,
+            shared,
+            budget,
+            behaviours,
+            verdicts,
+            fee,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Issue 14: over many random redundant jobs (honest, dissenting, silent, vanishing and
+    /// forging miners; any referee verdict, or none; any payout and fee), money is conserved
+    /// (issuance == genesis + minted − stake slashed − fees burned − bonds burned, and ==
+    /// every free and held balance), every hold is what the records say, every miner's active
+    /// jobs are its open parts, every job ends paid or refunded, and every round settles.
+    #[test]
+    fn redundant_rounds_conserve_money(plans in prop::collection::vec(round_plan(), 1..12)) {
+        new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+            let o = RuntimeOrigin::signed;
+            DepositPerByte::set(1);
+            Retention::set(40);
+            for m in MINERS {
+                register_miner(m, 1, 2_000);
+                declare_profile(m, llama_profile());
+            }
+            let mut ledger = Ledger {
+                genesis_issuance: Balances::total_issuance(),
+                ..Default::default()
+            };
+            for (n, plan) in plans.iter().enumerate() {
+                let _ = Jobs::set_protocol_fee(
+                    RuntimeOrigin::root(),
+                    sp_runtime::Perbill::from_percent(plan.fee),
+                );
+                let id = crate::NextJobId::<Test>::get();
+                let submitted = Jobs::submit_redundant(
+                    o(1 + (n as u64 % CLIENTS)),
+                    JobType::Inference,
+                    llama(),
+                    prompt("hello"),
+                    plan.budget,
+                    40,
+                    est(1),
+                    Default::default(),
+                    aitbc_primitives::Redundancy {
+                        k: plan.k,
+                        quorum: 0,
+                        payout: if plan.shared {
+                            aitbc_primitives::Payout::Shared
+                        } else {
+                            aitbc_primitives::Payout::Each
+                        },
+                        profile: llama_profile(),
+                    },
+                );
+                ledger.check()?;
+                if submitted.is_err() {
+                    continue;
+                }
+                let mut verdicts = plan.verdicts.iter().copied().cycle();
+                // Play the round: each block, every participant does its next step.
+                for _ in 0..40 {
+                    for m in MINERS {
+                        let _ = Miners::heartbeat(o(m));
+                    }
+                    let Some(round) = crate::Rounds::<Test>::get(id) else { break };
+                    for (i, p) in round.participants.iter().enumerate() {
+                        let b = plan.behaviours[i % plan.behaviours.len()];
+                        let (committed, revealed): (&[u8], &[u8]) = match b {
+                            Behaviour::Dissent => (b"alt", b"alt"),
+                            Behaviour::Forge => (b"out", b"forged"),
+                            _ => (b"out", b"out"),
+                        };
+                        let m = p.miner;
+                        match (p.state, b) {
+                            (aitbc_primitives::ParticipantState::Assigned, b)
+                                if !matches!(b, Behaviour::Silent) =>
+                            {
+                                let hash = H256(sp_io::hashing::blake2_256(committed));
+                                let _ = Jobs::commit_result(
+                                    o(m),
+                                    id,
+                                    aitbc_primitives::commitment(&hash, &m, &salt_of(m)),
+                                );
+                            }
+                            (aitbc_primitives::ParticipantState::Committed, b)
+                                if !matches!(b, Behaviour::Vanish) =>
+                            {
+                                let metrics = Metrics {
+                                    compute_ms: 300 + 100 * i as u64,
+                                    input_tokens: 1,
+                                    output_tokens: 1,
+                                };
+                                let _ = Jobs::reveal_result(
+                                    o(m),
+                                    id,
+                                    revealed.to_vec().try_into().unwrap(),
+                                    salt_of(m),
+                                    metrics,
+                                    sign_reveal(m, id, revealed, &metrics, p.unit_price),
+                                );
+                            }
+                            _ => {}
+                        }
+                        ledger.check()?;
+                    }
+                    if let Some(d) = crate::Rounds::<Test>::get(id).and_then(|r| r.dispute) {
+                        let v = verdicts.next().unwrap_or(0);
+                        if v < 4 {
+                            let (a, b) = [(10_000, 1_000), (1_000, 10_000), (10_000, 9_500), (1_000, 2_000)][v as usize];
+                            let _ = Jobs::report_referee_finding(
+                                o(d.referee),
+                                id,
+                                aitbc_primitives::RefereeFinding {
+                                    position: 0,
+                                    token_a: 1,
+                                    token_b: 2,
+                                    logit_a_milli: a,
+                                    logit_b_milli: b,
+                                    top_token: if a == 10_000 { 1 } else if b == 10_000 { 2 } else { 3 },
+                                    top_logit_milli: 10_000,
+                                },
+                            );
+                        }
+                        ledger.check()?;
+                    }
+                    run_to_block(System::block_number() + 1);
+                    ledger.check()?;
+                }
+            }
+            // Past every TTL and retention: every job ended, every round settled and pruned.
+            let end = System::block_number() + 100;
+            while System::block_number() < end {
+                run_to_block(System::block_number() + 1);
+                ledger.check()?;
+            }
+            for (id, job) in crate::Jobs::<Test>::iter() {
+                prop_assert!(job.status.is_terminal(), "job {} not terminal", id);
+            }
+            for (id, round) in crate::Rounds::<Test>::iter() {
+                prop_assert_eq!(round.phase, crate::round::RoundPhase::Settled, "round {}", id);
+            }
+            for m in MINERS {
+                let held =
+                    Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::JobBond), &m);
+                prop_assert_eq!(held, 0, "bond still held by {}", m);
+            }
+            if std::env::var("AITBC_PROP_STATS").is_ok() {
+                eprintln!(
+                    "rounds={:?} bonds_slashed={}",
+                    ledger.rounds,
+                    crate::TotalBondsSlashed::<Test>::get()
+                );
             }
             Ok(())
         })?;

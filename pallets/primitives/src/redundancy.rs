@@ -515,7 +515,7 @@ impl<AccountId: PartialEq, Balance: Zero, BlockNumber> Round<AccountId, Balance,
             }
         }
         // Stable: equal groups keep their order of first reveal.
-        groups.sort_by(|a, b| b.1.cmp(&a.1));
+        groups.sort_by_key(|g| core::cmp::Reverse(g.1));
         groups
     }
 }
