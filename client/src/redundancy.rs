@@ -138,6 +138,7 @@ pub fn reveal_result(
     output: &[u8],
     salt: Hash,
     metrics: Metrics,
+    min_margin_milli: Option<u32>,
 ) -> RuntimeCall {
     use sp_core::Pair as _;
     let output = crate::jobs::deliverable_output(output);
@@ -158,6 +159,7 @@ pub fn reveal_result(
         salt,
         metrics,
         signature,
+        min_margin_milli,
     })
 }
 

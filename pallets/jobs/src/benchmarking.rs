@@ -219,6 +219,7 @@ fn play<T: Config>(id: JobId, outputs: &[alloc::vec::Vec<u8>], hold_back: usize)
             salt,
             metrics,
             sig,
+            Some(1_000),
         )
         .expect("reveals");
     }
@@ -492,7 +493,15 @@ mod benchmarks {
         let last = miners[last_i].clone();
         let (o, salt, metrics, sig) = reveal_args::<T>(id, last_i, &last, &output);
         #[extrinsic_call]
-        _(RawOrigin::Signed(last), id, o, salt, metrics, sig);
+        _(
+            RawOrigin::Signed(last),
+            id,
+            o,
+            salt,
+            metrics,
+            sig,
+            Some(1_000),
+        );
         assert_eq!(
             Jobs::<T>::get(id).map(|j| j.status),
             Some(JobStatus::Completed)

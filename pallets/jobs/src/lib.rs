@@ -1039,7 +1039,9 @@ pub mod pallet {
         /// commitment is accepted as a fault: the signer's job bond is burned
         /// (`RevealMismatch`, `BondSlashed`). `signature` is the signer's receipt signature
         /// over the output hash ([`aitbc_primitives::receipt_signing_payload`], its own unit
-        /// price; `BadReceiptSignature`). Committed participant only, during the reveal
+        /// price; `BadReceiptSignature`); `min_margin_milli` the smallest gap between the two
+        /// most likely tokens along the output, when the miner's backend reports it (kept with
+        /// the round as a confidence figure). Committed participant only, during the reveal
         /// phase. The round is tallied once every participant has revealed (or at the reveal
         /// deadline).
         #[pallet::call_index(11)]
@@ -1051,9 +1053,18 @@ pub mod pallet {
             salt: H256,
             metrics: Metrics,
             signature: H512,
+            min_margin_milli: Option<u32>,
         ) -> DispatchResult {
             let who = ensure_signed(origin)?;
-            Self::do_reveal(who, job_id, output, salt, metrics, signature)
+            Self::do_reveal(
+                who,
+                job_id,
+                output,
+                salt,
+                metrics,
+                signature,
+                min_margin_milli,
+            )
         }
 
         /// Report the referee's finding for the job's open dispute ([`crate::referee`]): the

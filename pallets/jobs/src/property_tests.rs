@@ -412,6 +412,7 @@ fn apply(op: &Op) {
                         salt_of(miner),
                         metrics,
                         sign_reveal(miner, job, out, &metrics, price),
+                        None,
                     )
                 }
                 None => Ok(()),
@@ -996,6 +997,7 @@ proptest! {
                                     salt_of(m),
                                     metrics,
                                     sign_reveal(m, id, revealed, &metrics, p.unit_price),
+                                    Some(1_000),
                                 );
                             }
                             _ => {}

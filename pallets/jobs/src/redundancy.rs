@@ -5,7 +5,7 @@
 //! ```text
 //! submit_redundant ─► Queued ─(k eligible miners that declared the profile and can bond)─►
 //!   Assigned [Committing] ── each: commit_result(H(output hash ‖ miner ‖ salt)) ──►
-//!   Running [Revealing]   ── each: reveal_result(output, salt, metrics, signature) ──►
+//!   Running [Revealing]   ── each: reveal_result(output, salt, metrics, signature, margin) ──►
 //!   tally: an output revealed by ≥ quorum ─► Completed (agreeing miners paid; dissenters
 //!          referred to a referee one by one, [`crate::referee`])
 //!        no quorum, ≥ 2 outputs          ─► the referee decides the output
@@ -326,6 +326,7 @@ impl<T: Config> Pallet<T> {
         salt: H256,
         metrics: Metrics,
         signature: H512,
+        min_margin_milli: Option<u32>,
     ) -> DispatchResult {
         let mut round = Rounds::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
         let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
@@ -364,6 +365,7 @@ impl<T: Config> Pallet<T> {
             p.output_hash = Some(output_hash);
             p.metrics = Some(metrics);
             p.signature = signature;
+            p.min_margin_milli = min_margin_milli;
             if !RoundOutputs::<T>::contains_key(job_id, output_hash) {
                 RoundOutputs::<T>::insert(job_id, output_hash, output);
             }

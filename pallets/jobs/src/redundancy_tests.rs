@@ -91,6 +91,7 @@ fn reveal(miner: AccountId, id: u64, output: &[u8]) -> sp_runtime::DispatchResul
         salt(miner),
         metrics(1_500),
         sign_reveal(miner, id, output, &metrics(1_500), 2),
+        Some(2_500),
     )
 }
 
@@ -277,7 +278,12 @@ fn agreeing_round_pays_each_and_records_every_participant() {
             Jobs::job_result(id).unwrap().output.to_vec(),
             b"Paris".to_vec()
         );
-        assert_eq!(Rounds::<Test>::get(id).unwrap().phase, RoundPhase::Settled);
+        let round = Rounds::<Test>::get(id).unwrap();
+        assert_eq!(round.phase, RoundPhase::Settled);
+        assert!(round
+            .participants
+            .iter()
+            .all(|p| p.min_margin_milli == Some(2_500)));
         System::assert_has_event(
             Event::AgreementReached {
                 job_id: id,

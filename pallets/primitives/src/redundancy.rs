@@ -363,6 +363,11 @@ pub struct Participant<AccountId, Balance> {
     pub metrics: Option<Metrics>,
     /// Its receipt signature over its output (zero until it revealed).
     pub signature: H512,
+    /// The smallest gap, in thousandths of a logit, between the two most likely tokens at any
+    /// step of its output, as it reported with its reveal (`None`: its backend does not
+    /// report it). How close greedy decoding came to choosing otherwise: every honest
+    /// participant of one profile reports the same value.
+    pub min_margin_milli: Option<u32>,
     /// What it was paid, protocol fee included.
     pub paid: Balance,
     /// The protocol fee burned out of `paid`.
@@ -382,6 +387,7 @@ impl<AccountId, Balance: Zero> Participant<AccountId, Balance> {
             output_hash: None,
             metrics: None,
             signature: H512::zero(),
+            min_margin_milli: None,
             paid: Zero::zero(),
             fee: Zero::zero(),
         }
