@@ -7,8 +7,8 @@
 use aitbc_runtime::{Hash, Header};
 use aitbc_wire::decode::decode_untrusted;
 use aitbc_wire::receipt_proof::{
-    grandpa_authorities_key, header_bytes, receipt_key, Bytes, ReceiptProof, SetChange,
-    PROOF_VERSION, SET_CHANGES_PER_CALL,
+    grandpa_authorities_key, header_bytes, participants_key, receipt_key, Bytes, ReceiptProof,
+    SetChange, PROOF_VERSION, SET_CHANGES_PER_CALL,
 };
 use codec::Decode;
 use jsonrpsee::rpc_params;
@@ -38,12 +38,10 @@ struct SetChangeEntry {
     justification: RawBytes,
 }
 
-async fn read_proof(rpc: &RpcClient, key: Vec<u8>, at: Hash) -> Result<Vec<Bytes>> {
+async fn read_proof(rpc: &RpcClient, keys: Vec<Vec<u8>>, at: Hash) -> Result<Vec<Bytes>> {
+    let keys: Vec<sp_core::Bytes> = keys.into_iter().map(sp_core::Bytes).collect();
     let proof: ReadProof = rpc
-        .request(
-            "state_getReadProof",
-            rpc_params![vec![sp_core::Bytes(key)], at],
-        )
+        .request("state_getReadProof", rpc_params![keys, at])
         .await?;
     Ok(proof.proof.into_iter().map(|n| Bytes(n.0)).collect())
 }
@@ -110,7 +108,7 @@ pub async fn fetch(rpc: &RpcClient, receipt_id: u64) -> Result<ReceiptProof> {
         .await?
         .ok_or_else(|| Error::NotFound("the genesis header".into()))?;
     let genesis_authorities_proof =
-        read_proof(rpc, grandpa_authorities_key(), genesis_hash).await?;
+        read_proof(rpc, vec![grandpa_authorities_key()], genesis_hash).await?;
     let set_changes = set_changes(rpc).await?;
     // The block to prove: the first justified one at or above both the receipt's block (read
     // here untrusted, only to choose; the proof is checked against what it says) and the last
@@ -128,7 +126,13 @@ pub async fn fetch(rpc: &RpcClient, receipt_id: u64) -> Result<ReceiptProof> {
         from = from.max(header.number);
     }
     let (header, justification) = justified_block(rpc, from).await?;
-    let receipt_proof = read_proof(rpc, receipt_key(receipt_id), header.hash()).await?;
+    // One proof of the receipt and of its participants (or their absence).
+    let receipt_proof = read_proof(
+        rpc,
+        vec![receipt_key(receipt_id), participants_key(receipt_id)],
+        header.hash(),
+    )
+    .await?;
     Ok(ReceiptProof {
         version: PROOF_VERSION,
         genesis_hash,

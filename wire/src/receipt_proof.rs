@@ -13,6 +13,11 @@
 //! 4. **Receipt.** A storage proof against the finalized block's state root holds the receipt.
 //! 5. **Signature.** The miner's sr25519 signature over the receipt's signing payload
 //!    ([`aitbc_primitives::receipt_signing_payload`]) checks against the miner's account.
+//! 6. **Participants** (format 2). The same storage proof holds `Receipts::Participants` of the
+//!    receipt, or proves there is none (a job run by one miner). A redundant job's receipt names
+//!    every participant: each one that revealed signed its own line (its output hash, units and
+//!    unit price), the receipt's miner is an agreeing one with the receipt's result, and the
+//!    agreeing miners' payments add up to the receipt's price.
 //!
 //! A proof is a JSON file of hex strings ([`ReceiptProof`]); whatever is wrong in it is reported
 //! as the step that failed and why ([`ProofError`]). Every list in it is bounded
@@ -30,8 +35,11 @@ use crate::{decode::decode_untrusted, justification::verify_justification, Heade
 /// The receipt type of the runtime.
 pub type Receipt = pallet_aitbc_receipts::ReceiptOf<aitbc_runtime::Runtime>;
 
-/// The proof file format's version.
-pub const PROOF_VERSION: u32 = 1;
+/// The proof file format's version written: 2 proves the receipt's participants too. Version
+/// 1 files (the receipt alone) are still read.
+pub const PROOF_VERSION: u32 = 2;
+/// The oldest proof file format version read.
+pub const OLDEST_PROOF_VERSION: u32 = 1;
 /// Most authority set changes a proof may carry.
 pub const MAX_SET_CHANGES: usize = 65_536;
 /// Most set changes one `aitbc_authoritySetChanges` answer carries (the node's page size).
@@ -89,7 +97,8 @@ pub struct ReceiptProof {
     pub justification: Bytes,
     /// The receipt's id.
     pub receipt_id: u64,
-    /// Trie nodes proving `Receipts::Receipts(receipt_id)` in the finalized block's state.
+    /// Trie nodes proving `Receipts::Receipts(receipt_id)` in the finalized block's state
+    /// (from version 2, also `Receipts::Participants(receipt_id)` or its absence).
     pub receipt_proof: Vec<Bytes>,
 }
 
@@ -110,6 +119,9 @@ pub enum Step {
     Receipt,
     /// The miner's signature.
     Signature,
+    /// The participants of a redundant job's receipt (the position, 0-based, when one line
+    /// failed).
+    Participants(Option<usize>),
 }
 
 impl core::fmt::Display for Step {
@@ -122,6 +134,8 @@ impl core::fmt::Display for Step {
             Step::Finality => f.write_str("finality"),
             Step::Receipt => f.write_str("receipt storage proof"),
             Step::Signature => f.write_str("miner signature"),
+            Step::Participants(None) => f.write_str("receipt participants"),
+            Step::Participants(Some(i)) => write!(f, "receipt participant {}", i + 1),
         }
     }
 }
@@ -150,11 +164,18 @@ fn fail<T>(step: Step, reason: impl Into<String>) -> Result<T, ProofError> {
     })
 }
 
+/// One participant of a redundant job's receipt, as the runtime stores it.
+pub type Participant =
+    aitbc_primitives::ReceiptParticipant<aitbc_runtime::AccountId, aitbc_runtime::Balance>;
+
 /// What a successful verification established.
 #[derive(Clone, Debug)]
 pub struct VerifiedReceipt {
     /// The receipt, as stored on chain.
     pub receipt: Receipt,
+    /// Its participants, each signature checked: `Some(empty)` for a receipt of one miner,
+    /// `None` when the proof (format 1) does not cover them.
+    pub participants: Option<Vec<Participant>>,
     /// The genesis hash the proof starts from.
     pub genesis_hash: H256,
     /// The finalized block whose state holds the receipt.
@@ -175,6 +196,11 @@ pub fn grandpa_authorities_key() -> Vec<u8> {
 /// The storage key of receipt `id`.
 pub fn receipt_key(id: u64) -> Vec<u8> {
     pallet_aitbc_receipts::Receipts::<aitbc_runtime::Runtime>::hashed_key_for(id)
+}
+
+/// The storage key of receipt `id`'s participants.
+pub fn participants_key(id: u64) -> Vec<u8> {
+    pallet_aitbc_receipts::Participants::<aitbc_runtime::Runtime>::hashed_key_for(id)
 }
 
 /// Parse a proof file's text.
@@ -198,6 +224,22 @@ fn proven_value(
     nodes: &[Bytes],
     key: &[u8],
 ) -> Result<Vec<u8>, ProofError> {
+    match proven_option(step.clone(), root, nodes, key)? {
+        Some(v) => Ok(v),
+        None => fail(
+            step,
+            format!("the state with root {root:?} has no value there"),
+        ),
+    }
+}
+
+/// The value under `key` in the state with `root`, or its proven absence.
+fn proven_option(
+    step: Step,
+    root: H256,
+    nodes: &[Bytes],
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, ProofError> {
     if nodes.len() > MAX_PROOF_NODES {
         return fail(
             step,
@@ -216,13 +258,7 @@ fn proven_value(
             format!("the trie nodes do not prove the value under state root {root:?}: {e}"),
         )
     })?;
-    match values.remove(key).flatten() {
-        Some(v) => Ok(v),
-        None => fail(
-            step,
-            format!("the state with root {root:?} has no value there"),
-        ),
-    }
+    Ok(values.remove(key).flatten())
 }
 
 fn header(step: Step, bytes: &Bytes) -> Result<Header, ProofError> {
@@ -422,11 +458,11 @@ pub fn verify(
     proof: &ReceiptProof,
     trusted_genesis: Option<H256>,
 ) -> Result<VerifiedReceipt, ProofError> {
-    if proof.version != PROOF_VERSION {
+    if !(OLDEST_PROOF_VERSION..=PROOF_VERSION).contains(&proof.version) {
         return fail(
             Step::File,
             format!(
-                "format version {}; this verifier reads version {PROOF_VERSION}",
+                "format version {}; this verifier reads versions {OLDEST_PROOF_VERSION} to {PROOF_VERSION}",
                 proof.version
             ),
         );
@@ -468,8 +504,34 @@ pub fn verify(
         );
     }
     check_signature(&receipt)?;
+    let participants = if proof.version >= 2 {
+        let value = proven_option(
+            Step::Participants(None),
+            finalized.header.state_root,
+            &proof.receipt_proof,
+            &participants_key(proof.receipt_id),
+        )?;
+        let lines = match value {
+            None => Vec::new(),
+            Some(v) => {
+                let lines: aitbc_primitives::ReceiptParticipants<_, _> = decode_untrusted(&v)
+                    .or_else(|e| {
+                        fail(
+                            Step::Participants(None),
+                            format!("undecodable participants: {e}"),
+                        )
+                    })?;
+                lines.into_inner()
+            }
+        };
+        check_participants(&receipt, &lines)?;
+        Some(lines)
+    } else {
+        None
+    };
     Ok(VerifiedReceipt {
         receipt,
+        participants,
         genesis_hash: proof.genesis_hash,
         block_hash: finalized.header.hash(),
         block_number: finalized.header.number,
@@ -502,6 +564,75 @@ pub fn check_signature(receipt: &Receipt) -> Result<(), ProofError> {
             format!(
                 "the signature does not check against miner {} over job {}, result {:?}, {} ms at unit price {}",
                 receipt.miner, receipt.job_id, receipt.result_hash, receipt.units_milli, receipt.unit_price
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The participants of a redundant job's receipt: each line that revealed is signed by its
+/// miner over its own output hash, units and unit price; the receipt's miner agreed with the
+/// receipt's result; the agreeing miners' payments add up to the receipt's price.
+pub fn check_participants(receipt: &Receipt, lines: &[Participant]) -> Result<(), ProofError> {
+    use aitbc_primitives::ParticipantVerdict as V;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    for (i, line) in lines.iter().enumerate() {
+        if !matches!(line.verdict, V::Agreed | V::Dissented) {
+            continue;
+        }
+        let payload = aitbc_primitives::receipt_signing_payload(
+            receipt.job_id,
+            &receipt.client,
+            &line.miner,
+            &line.output_hash,
+            line.units_milli,
+            &line.unit_price,
+        );
+        let public = sp_core::sr25519::Public::from_raw(*line.miner.as_ref());
+        let signature = sp_core::sr25519::Signature::from_raw(line.signature.0);
+        if !sp_core::sr25519::Pair::verify(&signature, &payload, &public) {
+            return fail(
+                Step::Participants(Some(i)),
+                format!(
+                    "the signature does not check against miner {} over output {:?}, {} ms at unit price {}",
+                    line.miner, line.output_hash, line.units_milli, line.unit_price
+                ),
+            );
+        }
+        if line.verdict == V::Agreed && line.output_hash != receipt.result_hash {
+            return fail(
+                Step::Participants(Some(i)),
+                format!(
+                    "an agreeing line has output {:?}, not the receipt's result {:?}",
+                    line.output_hash, receipt.result_hash
+                ),
+            );
+        }
+    }
+    if !lines
+        .iter()
+        .any(|l| l.verdict == V::Agreed && l.miner == receipt.miner)
+    {
+        return fail(
+            Step::Participants(None),
+            format!(
+                "the receipt's miner {} is not an agreeing participant",
+                receipt.miner
+            ),
+        );
+    }
+    let paid: u128 = lines
+        .iter()
+        .filter(|l| l.verdict == V::Agreed)
+        .fold(0u128, |sum, l| sum.saturating_add(l.paid));
+    if paid != receipt.price {
+        return fail(
+            Step::Participants(None),
+            format!(
+                "the agreeing miners were paid {paid} in all; the receipt's price is {}",
+                receipt.price
             ),
         );
     }
@@ -603,5 +734,80 @@ mod tests {
         let err = verify(&proof, None).expect_err("no header");
         assert_eq!(err.step, Step::Genesis);
         assert!(err.reason.contains("undecodable header"), "{err}");
+    }
+
+    fn signed_line(
+        who: sp_keyring::Sr25519Keyring,
+        receipt: &Receipt,
+        output: H256,
+        verdict: aitbc_primitives::ParticipantVerdict,
+        paid: u128,
+    ) -> Participant {
+        let miner: aitbc_runtime::AccountId = who.to_account_id();
+        let payload = aitbc_primitives::receipt_signing_payload(
+            receipt.job_id,
+            &receipt.client,
+            &miner,
+            &output,
+            1_500,
+            &7u128,
+        );
+        Participant {
+            miner,
+            verdict,
+            output_hash: output,
+            units_milli: 1_500,
+            unit_price: 7,
+            paid,
+            fee: 0,
+            signature: sp_core::H512(who.pair().sign(&payload).0),
+        }
+    }
+
+    #[test]
+    fn participants_are_checked_line_by_line() {
+        use aitbc_primitives::ParticipantVerdict as V;
+        use sp_keyring::Sr25519Keyring as K;
+        let agreed = H256::repeat_byte(1);
+        let receipt = Receipt {
+            id: 3,
+            job_id: 9,
+            client: K::Alice.to_account_id(),
+            miner: K::Bob.to_account_id(),
+            units_milli: 1_500,
+            unit_price: 7,
+            price: 20,
+            fee: 0,
+            result_hash: agreed,
+            block: 1,
+            timestamp_ms: 0,
+            reward: aitbc_primitives::RewardStatus::Unclaimed,
+            signature: sp_core::H512::zero(),
+        };
+        let lines = vec![
+            signed_line(K::Bob, &receipt, agreed, V::Agreed, 10),
+            signed_line(K::Charlie, &receipt, agreed, V::Agreed, 10),
+            signed_line(K::Dave, &receipt, H256::repeat_byte(2), V::Dissented, 0),
+        ];
+        assert_eq!(check_participants(&receipt, &lines), Ok(()));
+        assert_eq!(check_participants(&receipt, &[]), Ok(()));
+        // A tampered line names itself.
+        let mut tampered = lines.clone();
+        tampered[2].output_hash = agreed;
+        let err = check_participants(&receipt, &tampered).expect_err("tampered");
+        assert_eq!(err.step, Step::Participants(Some(2)));
+        assert!(err.to_string().starts_with("receipt participant 3 check failed"));
+        // Payments that do not add up to the receipt's price.
+        let mut underpaid = lines.clone();
+        underpaid[1].paid = 9;
+        underpaid[1].signature = signed_line(K::Charlie, &receipt, agreed, V::Agreed, 9).signature;
+        let err = check_participants(&receipt, &underpaid).expect_err("sum");
+        assert_eq!(err.step, Step::Participants(None));
+        // The receipt's miner must be an agreeing participant.
+        let others = vec![lines[1].clone(), lines[2].clone()];
+        assert_eq!(
+            check_participants(&receipt, &others).expect_err("primary").step,
+            Step::Participants(None)
+        );
     }
 }

@@ -132,6 +132,19 @@ fn report(
         "genesis_hash": format!("{:?}", v.genesis_hash),
         "genesis_trusted": genesis_trusted,
         "proof_file": saved.map(|p| p.display().to_string()),
+        "participants": v.participants.as_ref().map(|lines| lines.iter().map(|l| json!({
+            "miner": to_ss58(&l.miner),
+            "verdict": verdict_name(l.verdict),
+            "output_hash": format!("{:?}", l.output_hash),
+            "units_milli": l.units_milli,
+            "unit_price": l.unit_price.to_string(),
+            "paid": l.paid.to_string(),
+            "signature_checked": matches!(
+                l.verdict,
+                aitbc_client::redundancy::ParticipantVerdict::Agreed
+                    | aitbc_client::redundancy::ParticipantVerdict::Dissented
+            ),
+        })).collect::<Vec<_>>()),
     });
     let mut rows = vec![
         ("receipt", format!("{} (job {})", r.id, r.job_id)),
@@ -162,8 +175,47 @@ fn report(
         ("storage proof", format!("receipt {} in the state of block #{}", r.id, v.block_number)),
         ("signature", "the miner's sr25519 signature checks".into()),
     ];
+    match &v.participants {
+        None => rows.push((
+            "participants",
+            "not covered (a format 1 proof: the receipt alone)".into(),
+        )),
+        Some(lines) if lines.is_empty() => rows.push((
+            "participants",
+            "one miner (proven: no redundant round)".into(),
+        )),
+        Some(lines) => {
+            for l in lines {
+                rows.push((
+                    "participant",
+                    format!(
+                        "{} {} output {:?}, paid {}",
+                        to_ss58(&l.miner),
+                        verdict_name(l.verdict),
+                        l.output_hash,
+                        format_amount(l.paid)
+                    ),
+                ));
+            }
+            rows.push((
+                "participants",
+                "every revealing participant's signature checks; the payments add up".into(),
+            ));
+        }
+    }
     if let Some(p) = saved {
         rows.push(("proof saved", p.display().to_string()));
     }
     Report::record(json, &rows).line(format!("receipt {} verified", r.id))
+}
+
+fn verdict_name(v: aitbc_client::redundancy::ParticipantVerdict) -> &'static str {
+    use aitbc_client::redundancy::ParticipantVerdict as V;
+    match v {
+        V::Agreed => "agreed",
+        V::Dissented => "dissented",
+        V::MissedCommit => "missed its commit",
+        V::NoReveal => "did not reveal",
+        V::RevealMismatch => "revealed against its commitment",
+    }
 }
