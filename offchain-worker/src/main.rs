@@ -9,7 +9,7 @@
 //! `--backend torch` (TorchScript models on libtorch, CUDA or CPU) needs the binary built with
 //! the `torch` feature; see README.md.
 
-use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig};
+use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig, Fault};
 use aitbc_worker::backend::ollama::{self, OllamaBackend, DEFAULT_ENDPOINT};
 use aitbc_worker::backend::{GenerateOptions, GenerateRequest, InferenceBackend, Prompt};
 use aitbc_worker::{miner, serve};
@@ -234,13 +234,26 @@ struct BackendArgs {
     /// cuda:N.
     #[arg(long, env = "AITBC_TORCH_DEVICE", default_value = "auto")]
     torch_device: String,
+    /// Testing only: make every output deliberately wrong (`wrong-token`: the least likely
+    /// token at output position 2), so that tests can watch the referee prove it and the chain
+    /// slash the miner. Embedded backend only.
+    #[arg(long, hide = true, value_name = "FAULT", value_parser = parse_fault)]
+    test_fault: Option<Fault>,
+}
+
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    s.parse()
 }
 
 impl BackendArgs {
     async fn open(&self) -> anyhow::Result<Arc<dyn InferenceBackend>> {
+        if let (Some(fault), false) = (self.test_fault, self.backend == BackendKind::Embedded) {
+            anyhow::bail!("--test-fault {} needs the embedded backend", fault.as_str());
+        }
         let backend: Arc<dyn InferenceBackend> = match self.backend {
             BackendKind::Embedded => {
-                let config = EmbeddedConfig::smollm2(self.model_path.clone());
+                let mut config = EmbeddedConfig::smollm2(self.model_path.clone());
+                config.fault = self.test_fault;
                 let backend =
                     tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??;
                 Arc::new(backend)
@@ -492,5 +505,34 @@ mod tests {
     fn command_line_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// `--test-fault` is parsed wherever a backend is chosen, and is not in the help.
+    #[test]
+    fn test_fault_is_hidden_and_parsed() {
+        use super::Cli;
+        use aitbc_worker::backend::embedded::Fault;
+        use clap::{CommandFactory, Parser};
+        let cli = Cli::try_parse_from(["aitbc-worker", "--uri", "//Bob"]).expect("plain");
+        assert_eq!(cli.mine.backend.test_fault, None);
+        let cli = Cli::try_parse_from([
+            "aitbc-worker",
+            "--uri",
+            "//Bob",
+            "--test-fault",
+            "wrong-token",
+        ])
+        .expect("fault");
+        assert_eq!(cli.mine.backend.test_fault, Some(Fault::WrongToken));
+        let err = Cli::try_parse_from(["aitbc-worker", "--test-fault", "right-token"])
+            .err()
+            .expect("unknown fault");
+        assert!(
+            err.to_string().contains("unknown test fault 'right-token'"),
+            "{err}"
+        );
+        let help = Cli::command().render_long_help().to_string();
+        assert!(!help.contains("test-fault"), "{help}");
+        assert!(help.contains("--backend"), "{help}");
     }
 }

@@ -194,6 +194,47 @@ fn rate(n: u32, d: Duration) -> Option<f64> {
     (n > 0 && !d.is_zero()).then(|| f64::from(n) / d.as_secs_f64())
 }
 
+/// What a referee's forward pass found about two outputs of one greedy job that disagree.
+///
+/// `position` is the first output token (0-based, in the tokens the outputs re-encode to) where
+/// they differ; the model ran once over the rendered prompt and the `prefix_tokens` common
+/// output tokens before it. Logits are those greedy decoding compares at that position (the
+/// job's repeat penalty applied, no temperature), times 1000, rounded, so that the chain can
+/// compare integers: an output whose token scores far below `top_logit_milli` cannot come from
+/// greedy decoding on this model; a small gap is a near-tie that numerical noise can flip. A
+/// side that ended where the other goes on has the stop token (the most likely of the model's
+/// stop tokens) as its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefereeFinding {
+    /// First differing output token, 0-based.
+    pub position: u32,
+    pub token_a: u32,
+    pub token_b: u32,
+    pub logit_a_milli: i64,
+    pub logit_b_milli: i64,
+    /// The greedy choice at `position` (the argmax, as generation takes it).
+    pub top_token: u32,
+    pub top_logit_milli: i64,
+    /// Output tokens both outputs share (equal to `position`).
+    pub prefix_tokens: u32,
+    /// Tokens of the rendered prompt.
+    pub prompt_tokens: u32,
+    /// Wall time of the referee's work (tokenizing and the forward pass), in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl RefereeFinding {
+    /// How far output A's token scores below the greedy choice (0 when it is the choice).
+    pub fn margin_a_milli(&self) -> i64 {
+        self.top_logit_milli - self.logit_a_milli
+    }
+
+    /// How far output B's token scores below the greedy choice (0 when it is the choice).
+    pub fn margin_b_milli(&self) -> i64 {
+        self.top_logit_milli - self.logit_b_milli
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     #[error("model '{requested}' is not served by the {backend} backend; served models: {}", served_list(.served))]
@@ -243,6 +284,8 @@ pub enum BackendError {
     DeviceUnavailable(String),
     #[error("generation cancelled: the token stream's receiver was dropped")]
     Cancelled,
+    #[error("referee needs the embedded backend (this worker runs the {backend} backend)")]
+    RefereeUnsupported { backend: &'static str },
 }
 
 fn served_list(served: &[String]) -> String {
@@ -295,5 +338,20 @@ pub trait InferenceBackend: Send + Sync {
     /// Runs a generation to completion.
     async fn generate(&self, request: GenerateRequest) -> Result<GenerateResult, BackendError> {
         self.generate_stream(request, None).await
+    }
+
+    /// Settles a disagreement between two outputs of one greedy job with one forward pass
+    /// (see [`RefereeFinding`]). Only the embedded backend, whose execution is deterministic,
+    /// can referee; the others answer [`BackendError::RefereeUnsupported`].
+    async fn referee(
+        &self,
+        request: GenerateRequest,
+        output_a: String,
+        output_b: String,
+    ) -> Result<RefereeFinding, BackendError> {
+        let _ = (request, output_a, output_b);
+        Err(BackendError::RefereeUnsupported {
+            backend: self.name(),
+        })
     }
 }

@@ -37,10 +37,46 @@ pub struct Engine {
     device: Device,
 }
 
+/// A deliberate fault in generation, for testing the referee and slashing (the worker's hidden
+/// `--test-fault` flag). Never set in production: a miner with a fault delivers wrong outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// At output position [`FAULT_POSITION`] take the least likely token of the vocabulary
+    /// (leaving out stop tokens and tokens whose text does not re-encode to themselves), then
+    /// go on decoding as usual.
+    WrongToken,
+}
+
+/// The output position (0-based, in generated tokens) where [`Fault::WrongToken`] strikes.
+pub const FAULT_POSITION: usize = 2;
+
+impl Fault {
+    /// The flag's spelling (`wrong-token`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::WrongToken => "wrong-token",
+        }
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "wrong-token" => Ok(Fault::WrongToken),
+            other => Err(format!("unknown test fault '{other}' (known: wrong-token)")),
+        }
+    }
+}
+
 /// Output of one decoding run.
 #[derive(Debug, Clone)]
 pub struct Generation {
     pub text: String,
+    /// The generated token ids (the stop token that ended the turn is not included; the tokens
+    /// of a stop string the text was cut at are).
+    pub tokens: Vec<u32>,
     pub done_reason: DoneReason,
     pub prompt_tokens: usize,
     pub generated_tokens: usize,
@@ -137,11 +173,13 @@ impl Engine {
     }
 
     /// Runs the model on `prompt` (already templated) and decodes up to the options' limits.
-    /// `on_piece` receives text as it is produced and returns false to cancel.
+    /// `on_piece` receives text as it is produced and returns false to cancel. `fault` (tests
+    /// only) makes the output deliberately wrong.
     pub fn generate(
         &mut self,
         prompt: &str,
         opts: &GenerateOptions,
+        fault: Option<Fault>,
         on_piece: &mut dyn FnMut(&str) -> bool,
     ) -> Result<Generation, BackendError> {
         let prompt_ids = self
@@ -160,8 +198,7 @@ impl Engine {
             });
         }
         let mut sampler = sampler(opts);
-        let penalty = opts.repeat_penalty.unwrap_or(DEFAULT_REPEAT_PENALTY);
-        let last_n = opts.repeat_last_n.unwrap_or(DEFAULT_REPEAT_LAST_N);
+        let penalty = RepeatPenalty::of(opts);
         let max_new = opts
             .max_tokens
             .map_or(usize::MAX, |m| m as usize)
@@ -184,19 +221,11 @@ impl Engine {
             if generated >= max_new {
                 break DoneReason::Length;
             }
-            let l = logits
-                .squeeze(0)
-                .and_then(|l| l.to_dtype(DType::F32))
-                .map_err(infer_err)?;
-            let l = if penalty == 1.0 || last_n == 0 {
-                l
-            } else {
-                // Only generated tokens are penalised: penalising the prompt pushes the model
-                // away from restating the question, which is how short answers begin.
-                let start = all.len().saturating_sub(last_n).max(prompt_ids.len());
-                apply_repeat_penalty(&l, penalty, &all[start..]).map_err(infer_err)?
+            let l = penalty.apply(&logits, &all, prompt_ids.len())?;
+            let next = match fault {
+                Some(Fault::WrongToken) if generated == FAULT_POSITION => self.least_likely(&l)?,
+                _ => sampler.sample(&l).map_err(infer_err)?,
             };
-            let next = sampler.sample(&l).map_err(infer_err)?;
             if self.tokenizer.is_stop(next) {
                 break DoneReason::Stop;
             }
@@ -228,12 +257,100 @@ impl Engine {
         }
         Ok(Generation {
             text: stops.text,
+            tokens: all.split_off(prompt_ids.len()),
             done_reason,
             prompt_tokens: prompt_ids.len(),
             generated_tokens: generated,
             prompt_eval,
             eval: t1.elapsed(),
         })
+    }
+
+    /// The logits of the next token after `ids` (the rendered prompt's tokens, its first
+    /// `prompt_len`, then output tokens), from one forward pass over all of them on a fresh KV
+    /// cache, with `opts`' repeat penalty applied exactly as generation applies it. `ids` must
+    /// leave room in the context for the next token.
+    pub fn next_logits(
+        &mut self,
+        ids: &[u32],
+        prompt_len: usize,
+        opts: &GenerateOptions,
+    ) -> Result<Tensor, BackendError> {
+        if ids.is_empty() || ids.len() >= self.facts.context_length {
+            return Err(BackendError::InvalidRequest(format!(
+                "{} tokens do not fit the model's context of {} tokens",
+                ids.len(),
+                self.facts.context_length
+            )));
+        }
+        self.model.clear_kv_cache();
+        let input = Tensor::new(ids, &self.device)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(infer_err)?;
+        let logits = self.model.forward(&input, 0).map_err(infer_err);
+        // Leave no state behind: the next request starts from nothing either way.
+        self.model.clear_kv_cache();
+        RepeatPenalty::of(opts).apply(&logits?, ids, prompt_len)
+    }
+
+    /// The least likely token under `logits` whose text stands for itself: no stop token, and
+    /// one that decodes to whole characters and re-encodes to the same id (so the wrong output
+    /// re-tokenizes to what was generated). For [`Fault::WrongToken`].
+    fn least_likely(&self, logits: &Tensor) -> Result<u32, BackendError> {
+        let values = logits.to_vec1::<f32>().map_err(infer_err)?;
+        let mut order: Vec<u32> = (0..values.len() as u32).collect();
+        order.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
+        order
+            .into_iter()
+            .find(|&id| {
+                !self.tokenizer.is_stop(id)
+                    && self.tokenizer.decode(&[id]).is_ok_and(|text| {
+                        !text.is_empty()
+                            && !text.contains('\u{FFFD}')
+                            && self.tokenizer.encode(&text).is_ok_and(|ids| ids == [id])
+                    })
+            })
+            .ok_or_else(|| BackendError::Inference("no token qualifies as a wrong token".into()))
+    }
+}
+
+/// The repeat penalty generation applies before choosing a token: `repeat_penalty` (default
+/// 1.1) on the distinct tokens among the last `repeat_last_n` (default 64) *generated* tokens,
+/// never on the prompt's. It applies in greedy decoding too.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RepeatPenalty {
+    pub penalty: f32,
+    pub last_n: usize,
+}
+
+impl RepeatPenalty {
+    pub fn of(opts: &GenerateOptions) -> Self {
+        Self {
+            penalty: opts.repeat_penalty.unwrap_or(DEFAULT_REPEAT_PENALTY),
+            last_n: opts.repeat_last_n.unwrap_or(DEFAULT_REPEAT_LAST_N),
+        }
+    }
+
+    /// `logits` (the model's output for the last position, shape `[1, vocab]`) as F32 with the
+    /// penalty applied for the context `all` (prompt tokens first, `prompt_len` of them).
+    pub fn apply(
+        &self,
+        logits: &Tensor,
+        all: &[u32],
+        prompt_len: usize,
+    ) -> Result<Tensor, BackendError> {
+        let l = logits
+            .squeeze(0)
+            .and_then(|l| l.to_dtype(DType::F32))
+            .map_err(infer_err)?;
+        if self.penalty == 1.0 || self.last_n == 0 {
+            return Ok(l);
+        }
+        // Only generated tokens are penalised: penalising the prompt pushes the model away from
+        // restating the question, which is how short answers begin.
+        let start = all.len().saturating_sub(self.last_n).max(prompt_len);
+        let recent = all.get(start..).unwrap_or_default();
+        apply_repeat_penalty(&l, self.penalty, recent).map_err(infer_err)
     }
 }
 

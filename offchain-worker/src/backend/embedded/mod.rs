@@ -3,15 +3,17 @@
 
 mod chat_template;
 mod engine;
+mod referee;
 mod tokenizer;
 
 pub use chat_template::ChatTemplate;
-pub use engine::{Engine, Generation, ModelFacts};
+pub use engine::{Engine, Fault, Generation, ModelFacts, RepeatPenalty, FAULT_POSITION};
+pub use referee::MAX_REFEREE_OUTPUT_BYTES;
 pub use tokenizer::GgufTokenizer;
 
 use crate::backend::{
     BackendError, ChatMessage, GenerateRequest, GenerateResult, InferenceBackend, ModelInfo,
-    Prompt, Role, Timings, TokenSender,
+    Prompt, RefereeFinding, Role, Timings, TokenSender,
 };
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -45,6 +47,9 @@ pub struct EmbeddedConfig {
     pub model_path: PathBuf,
     pub name: String,
     pub aliases: Vec<String>,
+    /// A deliberate fault in every generation (tests of the referee and slashing only; the
+    /// worker's hidden `--test-fault`). `None` in production.
+    pub fault: Option<Fault>,
 }
 
 impl EmbeddedConfig {
@@ -54,6 +59,7 @@ impl EmbeddedConfig {
             model_path: model_path.unwrap_or_else(default_model_path),
             name: SMOLLM2_NAME.to_string(),
             aliases: vec![SMOLLM2_ALIAS.to_string()],
+            fault: None,
         }
     }
 }
@@ -62,6 +68,7 @@ pub struct EmbeddedBackend {
     engine: Arc<Mutex<Engine>>,
     info: ModelInfo,
     load_ms: u64,
+    fault: Option<Fault>,
 }
 
 impl EmbeddedBackend {
@@ -83,10 +90,17 @@ impl EmbeddedBackend {
             digest: Some(format!("sha256:{digest}")),
         };
         tracing::info!(model = %info.name, path = %config.model_path.display(), load_ms, "embedded model loaded");
+        if let Some(fault) = config.fault {
+            tracing::warn!(
+                fault = fault.as_str(),
+                "⚠️  test fault enabled: outputs are deliberately wrong; this miner will be slashed"
+            );
+        }
         Ok(Self {
             engine: Arc::new(Mutex::new(engine)),
             info,
             load_ms,
+            fault: config.fault,
         })
     }
 
@@ -97,6 +111,11 @@ impl EmbeddedBackend {
 
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// The test fault this backend was loaded with (`None` in production).
+    pub fn fault(&self) -> Option<Fault> {
+        self.fault
     }
 
     /// Checks that `model` names the served model.
@@ -148,6 +167,16 @@ impl EmbeddedBackend {
             .map_err(BackendError::Inference)
     }
 
+    /// Another handle on the same loaded model (for blocking tasks).
+    fn shared(&self) -> Self {
+        Self {
+            engine: Arc::clone(&self.engine),
+            info: self.info.clone(),
+            load_ms: self.load_ms,
+            fault: self.fault,
+        }
+    }
+
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Engine>, BackendError> {
         self.engine
             .lock()
@@ -160,28 +189,37 @@ impl EmbeddedBackend {
         request: &GenerateRequest,
         on_piece: &mut dyn FnMut(&str) -> bool,
     ) -> Result<GenerateResult, BackendError> {
+        self.generate_with_tokens(request, on_piece).map(|(r, _)| r)
+    }
+
+    /// [`Self::generate_blocking`], also returning the generated token ids (without the stop
+    /// token that ended the turn), for tests and diagnostics.
+    pub fn generate_with_tokens(
+        &self,
+        request: &GenerateRequest,
+        on_piece: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<(GenerateResult, Vec<u32>), BackendError> {
         let started = Instant::now();
         self.resolve(&request.model)?;
         let mut engine = self.lock()?;
         let load = started.elapsed();
         let text = render(&engine.template, &request.prompt);
-        let generation =
-            engine
-                .generate(&text, &request.options, on_piece)
-                .map_err(|e| match e {
-                    BackendError::ContextOverflow {
-                        prompt_tokens,
-                        context,
-                        ..
-                    } => BackendError::ContextOverflow {
-                        model: self.info.name.clone(),
-                        prompt_tokens,
-                        context,
-                    },
-                    other => other,
-                })?;
+        let generation = engine
+            .generate(&text, &request.options, self.fault, on_piece)
+            .map_err(|e| match e {
+                BackendError::ContextOverflow {
+                    prompt_tokens,
+                    context,
+                    ..
+                } => BackendError::ContextOverflow {
+                    model: self.info.name.clone(),
+                    prompt_tokens,
+                    context,
+                },
+                other => other,
+            })?;
         let total = started.elapsed();
-        Ok(GenerateResult {
+        let result = GenerateResult {
             model: self.info.name.clone(),
             text: generation.text,
             done_reason: generation.done_reason,
@@ -194,7 +232,8 @@ impl EmbeddedBackend {
                 prompt_eval: generation.prompt_eval,
                 eval: generation.eval,
             },
-        })
+        };
+        Ok((result, generation.tokens))
     }
 }
 
@@ -257,11 +296,7 @@ impl InferenceBackend for EmbeddedBackend {
         tokens: Option<TokenSender>,
     ) -> Result<GenerateResult, BackendError> {
         self.resolve(&request.model)?;
-        let this = Self {
-            engine: Arc::clone(&self.engine),
-            info: self.info.clone(),
-            load_ms: self.load_ms,
-        };
+        let this = self.shared();
         tokio::task::spawn_blocking(move || {
             let mut on_piece = |piece: &str| match &tokens {
                 Some(tx) => tx.send(piece.to_string()).is_ok(),
@@ -271,5 +306,17 @@ impl InferenceBackend for EmbeddedBackend {
         })
         .await
         .map_err(|e| BackendError::Inference(format!("inference task failed: {e}")))?
+    }
+
+    async fn referee(
+        &self,
+        request: GenerateRequest,
+        output_a: String,
+        output_b: String,
+    ) -> Result<RefereeFinding, BackendError> {
+        let this = self.shared();
+        tokio::task::spawn_blocking(move || this.referee(&request, &output_a, &output_b))
+            .await
+            .map_err(|e| BackendError::Inference(format!("referee task failed: {e}")))?
     }
 }
