@@ -738,3 +738,148 @@ fn a_started_worker_declares_the_embedded_profile_the_preset_registered() {
         tail(&log)
     );
 }
+
+/// Total balance (free + held) of a wallet of this test's keystore.
+fn total_of(net: &Net, wallet: &str) -> f64 {
+    let v = net.cli_json_as(wallet, &["wallet", "balance"]);
+    amount(&v["total"])
+}
+
+/// Issue 14: a k=3 job on three real workers of the embedded profile, one of them started with
+/// the test-only fault switch that makes it choose a wrong token. The job completes with the
+/// honest answer; the chain's referee (one of the honest miners: no outsider runs the profile)
+/// proves the faulty output wrong with one forward pass and the faulty miner's job bond is
+/// burned; the honest miners are paid; the receipt names all three and verifies offline, and a
+/// tampered proof file fails naming what failed.
+#[test]
+fn a_redundant_job_completes_honestly_and_the_faulty_miner_loses_its_bond() {
+    let net = Net::start();
+    let bob = net.worker("//Bob", &["--backend", "embedded"]);
+    let charlie = net.worker("//Charlie", &["--backend", "embedded"]);
+    let dave = net.worker(
+        "//Dave",
+        &["--backend", "embedded", "--test-fault", "wrong-token"],
+    );
+    for (w, name) in [(&bob, "bob"), (&charlie, "charlie"), (&dave, "dave")] {
+        w.wait_for_log("declared execution profile", Duration::from_secs(120));
+        net.import(
+            name,
+            &format!("//{}", name[..1].to_uppercase() + &name[1..]),
+        );
+    }
+    dave.wait_for_log("test fault enabled", Duration::from_secs(5));
+    let before: Vec<f64> = ["bob", "charlie", "dave"]
+        .iter()
+        .map(|w| total_of(&net, w))
+        .collect();
+    let v = net.cli_json(&[
+        "client",
+        "submit",
+        "--model",
+        "smollm2",
+        "--prompt",
+        "What is the capital of France? Answer in one sentence.",
+        "--max-tokens",
+        "24",
+        "--payment",
+        "3",
+        "--redundancy",
+        "3",
+        "--ttl",
+        "900",
+    ]);
+    let job_id = v["job_id"].as_u64().expect("job id");
+    let done = net.wait_terminal(job_id, Duration::from_secs(400));
+    assert_eq!(done["status"], "completed", "{done}\n{}", net.worker_logs());
+    let round = &done["redundancy"];
+    assert_eq!(round["k"], 3, "{done}");
+    let agreed = round["agreed_output_hash"]
+        .as_str()
+        .expect("agreed")
+        .to_string();
+    // The referee settles the faulty output after the job completed.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let settled = loop {
+        let s = net.cli_json(&["client", "status", &job_id.to_string()]);
+        if s["redundancy"]["phase"] == "settled" {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dispute was not settled: {s}\n{}",
+            net.worker_logs()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let round = &settled["redundancy"];
+    let disputes = round["disputes"].as_array().expect("disputes");
+    assert_eq!(disputes.len(), 1, "{round}");
+    assert!(
+        disputes[0]["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("first output upheld"),
+        "{round}"
+    );
+    assert!(
+        disputes[0]["finding"]["margin_b_milli"]
+            .as_u64()
+            .unwrap_or(0)
+            > 1_000,
+        "{round}"
+    );
+    let dave_addr = aitbc_client::keys::to_ss58(&aitbc_client::keys::account_id(
+        &aitbc_client::keys::pair_from_uri("//Dave").expect("key"),
+    ));
+    for p in round["participants"].as_array().expect("participants") {
+        let is_dave = p["miner"] == dave_addr.as_str();
+        assert_eq!(p["agreed"], !is_dave, "{p}");
+        assert_eq!(amount(&p["bond_held"]), 0.0, "{p}");
+        if !is_dave {
+            assert_eq!(p["output_hash"], agreed.as_str(), "{p}");
+            assert!(amount(&p["paid"]) > 0.0, "{p}");
+        }
+    }
+    let text = done["result"].as_str().unwrap_or_default();
+    assert!(text.contains("Paris"), "the agreed answer: {text}");
+    // The faulty miner lost its 1 AIT bond (and paid a few transaction fees); the honest ones
+    // were paid and kept their bonds.
+    let after: Vec<f64> = ["bob", "charlie", "dave"]
+        .iter()
+        .map(|w| total_of(&net, w))
+        .collect();
+    let dave_lost = before[2] - after[2];
+    assert!(
+        (1.0..1.05).contains(&dave_lost),
+        "dave lost {dave_lost} (before {before:?}, after {after:?})"
+    );
+    for i in 0..2 {
+        assert!(
+            after[i] > before[i] - 0.05,
+            "honest miner {i}: {before:?} -> {after:?}"
+        );
+    }
+    // The receipt names all three and verifies offline; a tampered byte fails.
+    let receipt_id = done["receipt_id"].as_u64().expect("receipt").to_string();
+    let proof_file = net.dir.path().join("k3.proof.json");
+    let proof_path = proof_file.to_str().expect("utf8");
+    let checked = net.cli_json(&["receipt", "verify", &receipt_id, "--proof-out", proof_path]);
+    assert_eq!(checked["verified"], true, "{checked}");
+    assert_eq!(
+        checked["participants"].as_array().map(Vec::len),
+        Some(3),
+        "{checked}"
+    );
+    let text = std::fs::read_to_string(&proof_file).expect("proof");
+    let offline = net.cli_json(&["receipt", "verify", "--proof", proof_path]);
+    assert_eq!(offline["verified"], true, "{offline}");
+    // Flip one hex digit inside the storage proof's first node.
+    let at = text.find("\"receipt_proof\"").expect("receipt_proof") + 40;
+    let mut bytes = text.into_bytes();
+    bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&proof_file, bytes).expect("write");
+    let out = net.cli(&["receipt", "verify", "--proof", proof_path]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("check failed"), "{err}");
+}

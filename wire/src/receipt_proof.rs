@@ -796,7 +796,9 @@ mod tests {
         tampered[2].output_hash = agreed;
         let err = check_participants(&receipt, &tampered).expect_err("tampered");
         assert_eq!(err.step, Step::Participants(Some(2)));
-        assert!(err.to_string().starts_with("receipt participant 3 check failed"));
+        assert!(err
+            .to_string()
+            .starts_with("receipt participant 3 check failed"));
         // Payments that do not add up to the receipt's price.
         let mut underpaid = lines.clone();
         underpaid[1].paid = 9;
@@ -806,7 +808,9 @@ mod tests {
         // The receipt's miner must be an agreeing participant.
         let others = vec![lines[1].clone(), lines[2].clone()];
         assert_eq!(
-            check_participants(&receipt, &others).expect_err("primary").step,
+            check_participants(&receipt, &others)
+                .expect_err("primary")
+                .step,
             Step::Participants(None)
         );
     }

@@ -164,6 +164,10 @@ pub struct GenerateResult {
     /// Wall time of the whole request, in milliseconds (`timings.total`).
     pub compute_ms: u64,
     pub timings: Timings,
+    /// Greedy decoding on the embedded backend: the smallest gap between the two most likely
+    /// tokens over the output, in thousandths of a logit (`None` where the backend does not
+    /// report logits).
+    pub min_margin_milli: Option<u32>,
 }
 
 /// Measured durations of one generation (as reported by Ollama for the ollama backend).

@@ -212,6 +212,7 @@ fn to_result<R: Response>(last: &R, text: String, wall: Duration) -> GenerateRes
             prompt_eval: ns(m.prompt_eval_duration),
             eval: ns(m.eval_duration),
         },
+        min_margin_milli: None,
     }
 }
 

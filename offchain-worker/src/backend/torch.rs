@@ -287,6 +287,7 @@ impl TorchBackend {
                 prompt_eval: run.prepare,
                 eval: run.forward,
             },
+            min_margin_milli: None,
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod hardware;
 mod job;
 mod nonce;
 pub mod profile;
+mod referee;
 mod round;
 pub mod ttl;
 
@@ -392,6 +393,8 @@ async fn session(
     let mut heads = s.rpc.subscribe_new_heads().await?;
     let mut finalized = s.rpc.subscribe_finalized_heads().await?;
     let in_flight: Arc<Mutex<HashSet<JobId>>> = Arc::default();
+    // Disputes this miner is settling as a referee.
+    let refereeing: Arc<Mutex<HashSet<JobId>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(config.max_concurrent.max(1)));
     let mut tasks = JoinSet::new();
     let mut cursor: JobId = 0;
@@ -435,6 +438,21 @@ async fn session(
             });
         }
         let seen = Instant::now();
+        // A node whose runtime has no redundant jobs has no duties either (the job listing
+        // below reports a lost node).
+        let duties = aitbc_client::redundancy::referee_duties(&s.rpc, &account)
+            .await
+            .unwrap_or_default();
+        for id in duties {
+            if !refereeing.lock().await.insert(id) {
+                continue;
+            }
+            let (s, refereeing) = (s.clone(), refereeing.clone());
+            tasks.spawn(async move {
+                referee::settle(&s, id).await;
+                refereeing.lock().await.remove(&id);
+            });
+        }
         let jobs = jobs::jobs_by_miner(&s.rpc, &account, cursor, 64).await?;
         let mut lowest_open: Option<JobId> = None;
         for job in jobs {

@@ -54,7 +54,7 @@ async fn take_part(s: &Session, job: &Job) -> anyhow::Result<()> {
         round.participants.len(),
         round.spec.effective_quorum()
     );
-    let (output, metrics) = run(s, job).await?;
+    let (output, metrics, margin) = run(s, job).await?;
     let salt = redundancy::commitment_salt(&s.pair, id);
     match me.state {
         ParticipantState::Assigned => {
@@ -87,6 +87,7 @@ async fn take_part(s: &Session, job: &Job) -> anyhow::Result<()> {
             &output,
             salt,
             metrics,
+            margin,
         ))
         .await?;
     s.note_delivered(id, o.block_number);
@@ -95,24 +96,10 @@ async fn take_part(s: &Session, job: &Job) -> anyhow::Result<()> {
 }
 
 /// Run the job on the backend exactly as it says. Returns the output as it will be revealed
-/// (cut to the chain's limit) and its metrics.
-async fn run(s: &Session, job: &Job) -> anyhow::Result<(Vec<u8>, Metrics)> {
-    let prompt = prompt_of(job).map_err(anyhow::Error::msg)?;
+/// (cut to the chain's limit), its metrics, and the backend's smallest top-two logit gap.
+async fn run(s: &Session, job: &Job) -> anyhow::Result<(Vec<u8>, Metrics, Option<u32>)> {
     let started = Instant::now();
-    let request = GenerateRequest {
-        model: String::from_utf8_lossy(&job.model).into_owned(),
-        prompt: Prompt::Text {
-            prompt,
-            system: job
-                .options
-                .system
-                .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned()),
-            raw: false,
-        },
-        options: super::job::generate_options(&job.options, u32::MAX),
-    };
-    let result = s.backend.generate(request).await?;
+    let result = s.backend.generate(request_of(job)?).await?;
     tracing::info!(
         "✨ job #{}: {} prompt + {} generated tokens in {} ms",
         job.id,
@@ -126,7 +113,26 @@ async fn run(s: &Session, job: &Job) -> anyhow::Result<(Vec<u8>, Metrics)> {
         input_tokens: result.input_tokens,
         output_tokens: result.output_tokens,
     };
-    Ok((output, metrics))
+    Ok((output, metrics, result.min_margin_milli))
+}
+
+/// The backend request of redundant job `job`: exactly its options (the chain fixed the
+/// sampling and the token limit), whatever this miner's own limits.
+pub(crate) fn request_of(job: &Job) -> anyhow::Result<GenerateRequest> {
+    let prompt = prompt_of(job).map_err(anyhow::Error::msg)?;
+    Ok(GenerateRequest {
+        model: String::from_utf8_lossy(&job.model).into_owned(),
+        prompt: Prompt::Text {
+            prompt,
+            system: job
+                .options
+                .system
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned()),
+            raw: false,
+        },
+        options: super::job::generate_options(&job.options, u32::MAX),
+    })
 }
 
 /// Wait (a poll each half block) until the round opens its reveal phase. `false` when it

@@ -82,6 +82,10 @@ pub struct Generation {
     pub generated_tokens: usize,
     pub prompt_eval: std::time::Duration,
     pub eval: std::time::Duration,
+    /// Greedy decoding only: the smallest gap between the two most likely tokens (after the
+    /// repeat penalty) over every generated token and the stop, in thousandths of a logit. How
+    /// close decoding came to choosing otherwise; redundant jobs report it with their reveal.
+    pub min_margin_milli: Option<u32>,
 }
 
 fn load_err(path: &Path, reason: impl std::fmt::Display) -> BackendError {
@@ -217,11 +221,17 @@ impl Engine {
         let mut all: Vec<u32> = prompt_ids.clone();
         let mut decoder = IncrementalDecoder::new(&self.tokenizer);
         let mut generated = 0usize;
+        let greedy = opts.temperature.is_some_and(|t| t <= 0.0);
+        let mut min_margin: Option<u32> = None;
         let done_reason = loop {
             if generated >= max_new {
                 break DoneReason::Length;
             }
             let l = penalty.apply(&logits, &all, prompt_ids.len())?;
+            if greedy {
+                let gap = top_two_gap_milli(&l)?;
+                min_margin = Some(min_margin.map_or(gap, |m| m.min(gap)));
+            }
             let next = match fault {
                 Some(Fault::WrongToken) if generated == FAULT_POSITION => self.least_likely(&l)?,
                 _ => sampler.sample(&l).map_err(infer_err)?,
@@ -263,6 +273,7 @@ impl Engine {
             generated_tokens: generated,
             prompt_eval,
             eval: t1.elapsed(),
+            min_margin_milli: min_margin,
         })
     }
 
@@ -352,6 +363,26 @@ impl RepeatPenalty {
         let recent = all.get(start..).unwrap_or_default();
         apply_repeat_penalty(&l, self.penalty, recent).map_err(infer_err)
     }
+}
+
+/// The gap between the two highest logits, in thousandths (rounded, saturating).
+fn top_two_gap_milli(logits: &Tensor) -> Result<u32, BackendError> {
+    let values = logits.to_vec1::<f32>().map_err(infer_err)?;
+    let (mut first, mut second) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for v in values {
+        if v > first {
+            second = first;
+            first = v;
+        } else if v > second {
+            second = v;
+        }
+    }
+    let gap = f64::from(first - second) * 1000.0;
+    Ok(if gap.is_finite() {
+        gap.round().clamp(0.0, f64::from(u32::MAX)) as u32
+    } else {
+        u32::MAX
+    })
 }
 
 fn sampler(opts: &GenerateOptions) -> LogitsProcessor {

@@ -232,6 +232,7 @@ impl EmbeddedBackend {
                 prompt_eval: generation.prompt_eval,
                 eval: generation.eval,
             },
+            min_margin_milli: generation.min_margin_milli,
         };
         Ok((result, generation.tokens))
     }
