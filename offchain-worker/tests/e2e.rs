@@ -840,8 +840,9 @@ fn a_redundant_job_completes_honestly_and_the_faulty_miner_loses_its_bond() {
             assert!(amount(&p["paid"]) > 0.0, "{p}");
         }
     }
-    let text = done["result"].as_str().unwrap_or_default();
-    assert!(text.contains("Paris"), "the agreed answer: {text}");
+    let result = net.cli_json(&["client", "result", &job_id.to_string()]);
+    let text = result["result"].as_str().unwrap_or_default();
+    assert!(text.contains("Paris"), "the agreed answer: {result}");
     // The faulty miner lost its 1 AIT bond (and paid a few transaction fees); the honest ones
     // were paid and kept their bonds.
     let after: Vec<f64> = ["bob", "charlie", "dave"]

@@ -174,8 +174,8 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Up to `need` more miners for the round: eligible for the job (registry rule), running
-    /// the profile, able to bond, not already in the round nor excluded. Each pick looks at
-    /// most `max_candidates` miners.
+    /// the profile, able to bond, not already in the round nor excluded. One pass over at most
+    /// `max_candidates` miners, whatever `need` is.
     fn pick_participants(
         job: &JobOf<T>,
         round: &RoundOf<T>,
@@ -186,21 +186,14 @@ impl<T: Config> Pallet<T> {
         let mut exclude: alloc::vec::Vec<T::AccountId> = job.excluded.to_vec();
         exclude.extend(round.participants.iter().map(|p| p.miner.clone()));
         let accept = |m: &T::AccountId| T::Profiles::runs(m, &profile) && Self::can_bond(m);
-        let mut chosen = alloc::vec::Vec::with_capacity(need);
-        while chosen.len() < need {
-            let Some((miner, price)) = T::Miners::select_miner_where(
-                &job.model,
-                &job.requirements,
-                budget,
-                &exclude,
-                &accept,
-            ) else {
-                break;
-            };
-            exclude.push(miner.clone());
-            chosen.push((miner, price));
-        }
-        chosen
+        T::Miners::select_miners_where(
+            &job.model,
+            &job.requirements,
+            budget,
+            &exclude,
+            &accept,
+            need,
+        )
     }
 
     /// Add the chosen miners to the round: hold their bonds, count them assigned, index them.

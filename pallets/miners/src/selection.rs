@@ -113,15 +113,21 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
-    fn select_miner_where(
+    fn select_miners_where(
         model: &ModelName,
         requirements: &Requirements,
         budget: BalanceOf<T>,
         exclude: &[T::AccountId],
         accept: &dyn Fn(&T::AccountId) -> bool,
-    ) -> Option<(T::AccountId, BalanceOf<T>)> {
+        count: usize,
+    ) -> alloc::vec::Vec<(T::AccountId, BalanceOf<T>)> {
         let now = frame_system::Pallet::<T>::block_number();
-        let mut best: Option<(RankKey<T>, BalanceOf<T>)> = None;
+        // The best `count` so far, best first (at most `count` long: one pass, no sort of the
+        // whole candidate list).
+        let mut best: alloc::vec::Vec<(RankKey<T>, BalanceOf<T>)> = alloc::vec::Vec::new();
+        if count == 0 {
+            return alloc::vec::Vec::new();
+        }
         for who in MinersByModel::<T>::get(model) {
             if exclude.contains(&who) {
                 continue;
@@ -133,11 +139,18 @@ impl<T: Config> MinerRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
                 continue;
             }
             let key = (Self::rank_weight(&who, &miner), miner.active_jobs, who);
-            if best.as_ref().is_none_or(|(b, _)| Self::better(&key, b)) {
-                best = Some((key, miner.price_per_gpu_second));
+            let at = best
+                .iter()
+                .position(|(b, _)| Self::better(&key, b))
+                .unwrap_or(best.len());
+            if at < count {
+                best.insert(at, (key, miner.price_per_gpu_second));
+                best.truncate(count);
             }
         }
-        best.map(|((_, _, who), price)| (who, price))
+        best.into_iter()
+            .map(|((_, _, who), price)| (who, price))
+            .collect()
     }
 
     fn check_provider(

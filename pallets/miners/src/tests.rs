@@ -501,3 +501,47 @@ fn storage_version_is_declared_and_upgrades_keep_it() {
         assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
     });
 }
+
+#[test]
+fn select_miners_where_takes_the_best_few_in_one_pass() {
+    new_test_ext().execute_with(|| {
+        // Stakes rank the miners: 3 > 1 > 2 (same score, same agreement).
+        for (who, stake) in [(1u64, 2_000u128), (2, 1_500), (3, 3_000)] {
+            register(who, stake, 5);
+        }
+        let all = |count| {
+            <Miners as MinerRegistry<_, _>>::select_miners_where(
+                &model("llama"),
+                &Requirements::default(),
+                1_000,
+                &[],
+                &|_| true,
+                count,
+            )
+            .into_iter()
+            .map(|(who, _)| who)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(all(2), vec![3, 1]);
+        assert_eq!(all(5), vec![3, 1, 2]);
+        assert!(all(0).is_empty());
+        let odd = <Miners as MinerRegistry<_, _>>::select_miners_where(
+            &model("llama"),
+            &Requirements::default(),
+            1_000,
+            &[1],
+            &|who| *who != 3,
+            2,
+        );
+        assert_eq!(odd.iter().map(|(w, _)| *w).collect::<Vec<_>>(), vec![2]);
+        // A miner outvoted and proven wrong ranks lower.
+        <Miners as MinerRegistry<_, _>>::note_agreement(&3, false);
+        <Miners as MinerRegistry<_, _>>::note_agreement(&3, false);
+        <Miners as MinerRegistry<_, _>>::note_agreement(&3, false);
+        assert_eq!(
+            crate::Agreement::<Test>::get(3),
+            sp_runtime::Permill::from_parts(669_922)
+        );
+        assert_eq!(all(3), vec![1, 3, 2]);
+    });
+}

@@ -55,7 +55,23 @@ pub trait MinerRegistry<AccountId, Balance> {
         budget: Balance,
         exclude: &[AccountId],
         accept: &dyn Fn(&AccountId) -> bool,
-    ) -> Option<(AccountId, Balance)>;
+    ) -> Option<(AccountId, Balance)> {
+        Self::select_miners_where(model, requirements, budget, exclude, accept, 1)
+            .into_iter()
+            .next()
+    }
+
+    /// The best `count` miners (fewer when fewer are eligible), best first, by the rule of
+    /// [`Self::select_miner`] among those `accept` returns `true` for: one pass over at most
+    /// [`Self::max_candidates`] miners, whatever `count` is.
+    fn select_miners_where(
+        model: &ModelName,
+        requirements: &Requirements,
+        budget: Balance,
+        exclude: &[AccountId],
+        accept: &dyn Fn(&AccountId) -> bool,
+        count: usize,
+    ) -> alloc::vec::Vec<(AccountId, Balance)>;
 
     /// Whether `miner`, asked for by the client, may take a job now: its price per
     /// GPU-second, or why not. The same checks as `select_miner`, for one miner.
