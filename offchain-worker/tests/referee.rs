@@ -189,22 +189,39 @@ fn the_referee_is_deterministic_and_forgets_earlier_requests() {
     assert_eq!(timeless(first), timeless(second));
 }
 
-/// The referee's one batched forward pass over prompt + prefix takes, at every position of a
-/// greedy output, the token the step-by-step generation (KV cache, one token a step) took.
+/// The referee's one batched forward pass over prompt + prefix is not bit-identical to the
+/// step-by-step pass (KV cache, one token a step) that generated the output: on the
+/// development machine the top logits differ by up to ~0.5 (mean ~0.15) over 80 positions of
+/// two outputs, and at token 25 of this one the generated token is 0.056 below the referee's
+/// argmax (a near-tie flipped). So an honest token is within a small margin of the argmax, not
+/// always the argmax, and the chain's threshold must sit well above that noise (the wrong-token
+/// fault is 33 to 46 logits below).
 #[test]
-fn the_referees_choice_is_the_generated_token_at_every_position() {
+fn an_honest_output_is_within_noise_of_the_referees_choice_at_every_position() {
     let backend = common::embedded();
-    let request = job(PROMPTS[1], 24);
+    let request = job(PROMPTS[1], 32);
     let (text, ids) = generate(&backend, &request);
-    let mut worst_gap = 0;
+    let (mut agree, mut worst) = (0, 0);
     for p in 0..ids.len() {
         let cut = backend.detokenize(&ids[..p]).expect("detokenize");
         let f = backend.referee(&request, &text, &cut).expect("referee");
-        assert_eq!(f.position as usize, p);
-        assert_eq!(f.top_token, ids[p], "position {p}: {f:?}");
-        worst_gap = worst_gap.max(f.margin_a_milli());
+        assert_eq!((f.position as usize, f.token_a), (p, ids[p]));
+        if f.top_token == ids[p] {
+            agree += 1;
+        } else {
+            eprintln!("position {p}: near-tie flipped: {f:?}");
+        }
+        worst = worst.max(f.margin_a_milli());
     }
-    assert_eq!(worst_gap, 0);
+    eprintln!(
+        "{agree}/{} positions: the generated token is the referee's argmax; largest gap {worst} milli",
+        ids.len()
+    );
+    assert!(
+        worst < 1_000,
+        "an honest token {worst} milli below the argmax"
+    );
+    assert!(agree * 10 >= ids.len() * 9, "{agree}/{}", ids.len());
 }
 
 #[test]

@@ -205,9 +205,11 @@ fn rate(n: u32, d: Duration) -> Option<f64> {
 /// output tokens before it. Logits are those greedy decoding compares at that position (the
 /// job's repeat penalty applied, no temperature), times 1000, rounded, so that the chain can
 /// compare integers: an output whose token scores far below `top_logit_milli` cannot come from
-/// greedy decoding on this model; a small gap is a near-tie that numerical noise can flip. A
-/// side that ended where the other goes on has the stop token (the most likely of the model's
-/// stop tokens) as its token.
+/// greedy decoding on this model; a small gap is a near-tie that numerical noise can flip. The
+/// referee's pass is batched, the miners' was step by step (KV cache), and the two are not
+/// bit-identical: logits differ by up to ~500 milli on SmolLM2 (`tests/referee.rs`), so an
+/// honest token can sit slightly below the referee's argmax. A side that ended where the other
+/// goes on has the stop token (the most likely of the model's stop tokens) as its token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefereeFinding {
     /// First differing output token, 0-based.
