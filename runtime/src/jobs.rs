@@ -143,6 +143,7 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type RevealWindow = JobRevealWindow;
     type RefereeWindow = JobRefereeWindow;
     type RefereeMarginMilli = RefereeMarginMilli;
+    type JobObserver = ();
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }
 

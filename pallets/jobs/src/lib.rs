@@ -92,6 +92,7 @@ pub mod referee;
 pub mod retention;
 pub mod round;
 pub mod scheduling;
+pub mod seams;
 pub mod validation;
 pub mod weights;
 
@@ -279,6 +280,10 @@ pub mod pallet {
         /// at or below it the dispute is an honest near-tie.
         #[pallet::constant]
         type RefereeMarginMilli: Get<u64>;
+        /// Told when a job reaches a terminal status and when a redundant job's round is
+        /// settled (the swarms pallet); `()` for nobody. Its work is charged to every call and
+        /// hook that can end a job ([`Pallet::observer_weight`]).
+        type JobObserver: aitbc_primitives::JobObserver;
         /// Weights of this pallet's calls and hooks.
         type WeightInfo: WeightInfo;
     }
@@ -371,6 +376,14 @@ pub mod pallet {
     #[pallet::storage]
     pub type RefereeDuties<T: Config> =
         StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+
+    /// The miners a redundant job's participants are chosen among, when whoever submitted it
+    /// restricted it ([`aitbc_primitives::RedundantJobs::submit`] with members: a swarm's
+    /// members); absent for an unrestricted job. Kept until the job is pruned. Its referee
+    /// may be any miner of the profile.
+    #[pallet::storage]
+    pub type RoundMembers<T: Config> =
+        StorageMap<_, Twox64Concat, JobId, aitbc_primitives::RoundMembers<T::AccountId>>;
 
     /// Sum of all job bonds burned since genesis.
     #[pallet::storage]
@@ -674,6 +687,8 @@ pub mod pallet {
         RoundInProgress,
         /// The call is for a job run by one miner; this job is redundant (commit and reveal).
         RedundantJob,
+        /// A redundant job restricted to a list of miners lists fewer than `k`.
+        TooFewMembers,
     }
 
     #[pallet::hooks]
@@ -721,8 +736,7 @@ pub mod pallet {
             let per_deadline = Self::deadline_weight();
             let worst = T::WeightInfo::on_initialize_base()
                 .saturating_add(
-                    T::WeightInfo::expire_job()
-                        .saturating_mul(T::MaxExpiriesPerBlock::get().into()),
+                    Self::expiry_weight().saturating_mul(T::MaxExpiriesPerBlock::get().into()),
                 )
                 .saturating_add(
                     T::WeightInfo::prune_job().saturating_mul(T::MaxPrunesPerBlock::get().into()),
@@ -849,7 +863,8 @@ pub mod pallet {
         /// ([`aitbc_primitives::receipt_signing_payload`]: job, client, miner, result hash,
         /// units in thousandths of a GPU-second, unit price; `BadReceiptSignature`).
         #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+        #[pallet::weight(T::WeightInfo::submit_result(output.len() as u32)
+            .saturating_add(Pallet::<T>::observer_weight()))]
         pub fn submit_result(
             origin: OriginFor<T>,
             job_id: JobId,
@@ -898,7 +913,7 @@ pub mod pallet {
         /// Report that an assigned or running job cannot be done (status `Failed`; the client
         /// is refunded in full). Assigned miner only.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::WeightInfo::report_failure())]
+        #[pallet::weight(T::WeightInfo::report_failure().saturating_add(Pallet::<T>::observer_weight()))]
         pub fn report_failure(
             origin: OriginFor<T>,
             job_id: JobId,
@@ -932,7 +947,8 @@ pub mod pallet {
         /// the minimum payment, at most the budget) and the rest is refunded. No receipt is
         /// written (nothing was delivered).
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::cancel().max(T::WeightInfo::cancel_running()))]
+        #[pallet::weight(T::WeightInfo::cancel().max(T::WeightInfo::cancel_running())
+            .saturating_add(Pallet::<T>::observer_weight()))]
         pub fn cancel(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
             let who = ensure_signed(origin)?;
             let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
@@ -1016,7 +1032,9 @@ pub mod pallet {
                 requirements,
                 options,
                 redundancy,
+                None,
             )
+            .map(|_| ())
         }
 
         /// Commit to the output of a redundant job: `commitment` is
@@ -1045,7 +1063,8 @@ pub mod pallet {
         /// phase. The round is tallied once every participant has revealed (or at the reveal
         /// deadline).
         #[pallet::call_index(11)]
-        #[pallet::weight(T::WeightInfo::reveal_result(output.len() as u32))]
+        #[pallet::weight(T::WeightInfo::reveal_result(output.len() as u32)
+            .saturating_add(Pallet::<T>::observer_weight()))]
         pub fn reveal_result(
             origin: OriginFor<T>,
             job_id: JobId,
@@ -1072,7 +1091,8 @@ pub mod pallet {
         /// slashes a side whose token is more than `RefereeMarginMilli` below the top logit.
         /// The chosen referee only, before its deadline.
         #[pallet::call_index(12)]
-        #[pallet::weight(T::WeightInfo::report_referee_finding(T::Miners::max_candidates()))]
+        #[pallet::weight(T::WeightInfo::report_referee_finding(T::Miners::max_candidates())
+            .saturating_add(Pallet::<T>::observer_weight()))]
         pub fn report_referee_finding(
             origin: OriginFor<T>,
             job_id: JobId,

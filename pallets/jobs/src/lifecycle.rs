@@ -1,6 +1,8 @@
 //! Status transitions of a job (everything but the per-block scheduling).
 
-use aitbc_primitives::{CompletedJob, JobOutcome, JobStatus, Metrics, MinerRegistry, ReceiptSink};
+use aitbc_primitives::{
+    CompletedJob, JobObserver, JobOutcome, JobStatus, Metrics, MinerRegistry, ReceiptSink,
+};
 use frame_support::ensure;
 use sp_core::{H256, H512};
 use sp_runtime::{DispatchResult, Perbill, SaturatedConversion, Saturating};
@@ -10,10 +12,12 @@ use crate::{
 };
 
 impl<T: Config> Pallet<T> {
-    /// Move `job` to `status` now: status index, `status_since` and timeline.
+    /// Move `job` to `status` now: status index, `status_since` and timeline. A job's first
+    /// terminal status is told to [`Config::JobObserver`].
     pub(crate) fn set_status(job: &mut JobOf<T>, status: JobStatus) {
         let now = frame_system::Pallet::<T>::block_number();
-        if status.is_terminal() && !job.status.is_terminal() {
+        let ends = status.is_terminal() && !job.status.is_terminal();
+        if ends {
             OpenJobs::<T>::mutate_exists(&job.owner, |n| {
                 *n = n.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
             });
@@ -24,6 +28,9 @@ impl<T: Config> Pallet<T> {
         job.status = status;
         job.status_since = now;
         job.timeline.record(status, now);
+        if ends {
+            T::JobObserver::job_ended(job.id, status);
+        }
     }
 
     /// Hold `budget` for an `Unfunded` job and queue it.
@@ -49,14 +56,19 @@ impl<T: Config> Pallet<T> {
         }
         job.ack_deadline = None;
         // A redundant job that never had its miners: its round has nothing left to do.
-        crate::Rounds::<T>::mutate(job.id, |r| {
-            if let Some(r) = r
+        let settled = crate::Rounds::<T>::mutate(job.id, |r| {
+            let Some(r) = r
                 .as_mut()
                 .filter(|r| r.phase == crate::round::RoundPhase::Assigning)
-            {
-                r.phase = crate::round::RoundPhase::Settled;
-            }
+            else {
+                return false;
+            };
+            r.phase = crate::round::RoundPhase::Settled;
+            true
         });
+        if settled {
+            T::JobObserver::round_settled(job.id);
+        }
         Self::set_status(job, status);
         Ok(())
     }

@@ -114,7 +114,40 @@ impl pallet_aitbc_jobs::Config for Test {
     type RevealWindow = ConstU64<3>;
     type RefereeWindow = ConstU64<3>;
     type RefereeMarginMilli = ConstU64<1_000>;
+    type JobObserver = TestObserver;
     type WeightInfo = ();
+}
+
+std::thread_local! {
+    static OBSERVED: core::cell::RefCell<Vec<Observed>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// What [`TestObserver`] was told.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Observed {
+    /// `job_ended`.
+    Ended(aitbc_primitives::JobId, aitbc_primitives::JobStatus),
+    /// `round_settled`.
+    Settled(aitbc_primitives::JobId),
+}
+
+/// Records what the jobs pallet tells its observer ([`observed`]).
+pub struct TestObserver;
+impl aitbc_primitives::JobObserver for TestObserver {
+    fn job_ended(job: aitbc_primitives::JobId, status: aitbc_primitives::JobStatus) {
+        OBSERVED.with(|o| o.borrow_mut().push(Observed::Ended(job, status)));
+    }
+    fn round_settled(job: aitbc_primitives::JobId) {
+        OBSERVED.with(|o| o.borrow_mut().push(Observed::Settled(job)));
+    }
+    fn weight() -> frame_support::weights::Weight {
+        frame_support::weights::Weight::from_parts(1_000, 0)
+    }
+}
+
+/// Everything the observer was told since the test began, in order.
+pub fn observed() -> Vec<Observed> {
+    OBSERVED.with(|o| o.borrow().clone())
 }
 
 parameter_types! {
@@ -251,6 +284,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
         )]
     });
     DECLARED.with(|d| d.borrow_mut().clear());
+    OBSERVED.with(|o| o.borrow_mut().clear());
     let mut ext = sp_io::TestExternalities::new(t);
     ext.execute_with(|| System::set_block_number(1));
     ext

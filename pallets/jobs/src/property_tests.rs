@@ -544,10 +544,27 @@ impl Ledger {
             .sum();
         prop_assert_eq!(minted, claimed);
 
-        // Escrow and jobs.
+        // Escrow and jobs. The observer hears of each job's end once, with its terminal status,
+        // and of each round's settlement once.
+        let mut ended: BTreeMap<u64, Vec<JobStatus>> = BTreeMap::new();
+        let mut settled: BTreeMap<u64, u32> = BTreeMap::new();
+        for o in crate::mock::observed() {
+            match o {
+                crate::mock::Observed::Ended(id, status) => {
+                    ended.entry(id).or_default().push(status)
+                }
+                crate::mock::Observed::Settled(id) => *settled.entry(id).or_default() += 1,
+            }
+        }
         let mut open_escrow: BTreeMap<u64, u128> = BTreeMap::new();
         let mut active: BTreeMap<u64, u32> = BTreeMap::new();
         for (id, job) in crate::Jobs::<Test>::iter() {
+            let heard = ended.get(&id).cloned().unwrap_or_default();
+            if job.status.is_terminal() {
+                prop_assert_eq!(heard, vec![job.status], "observer of job {}", id);
+            } else {
+                prop_assert!(heard.is_empty(), "observer told of open job {}", id);
+            }
             if job.status.is_terminal() {
                 prop_assert_eq!(job.escrowed, 0, "terminal job {} still holds escrow", id);
                 let first = *self.terminal.entry(id).or_insert(job.status);
@@ -586,6 +603,12 @@ impl Ledger {
             if let Some(d) = &round.dispute {
                 *active.entry(d.referee).or_default() += 1;
                 prop_assert!(crate::RefereeDuties::<Test>::contains_key(d.referee, id));
+            }
+            let heard = settled.get(&id).copied().unwrap_or(0);
+            if round.phase == crate::round::RoundPhase::Settled {
+                prop_assert_eq!(heard, 1, "settlement of round {} heard", id);
+            } else {
+                prop_assert_eq!(heard, 0, "unsettled round {} heard as settled", id);
             }
             let job = crate::Jobs::<Test>::get(id);
             prop_assert!(job.is_some(), "round of a pruned job {}", id);

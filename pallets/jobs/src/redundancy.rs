@@ -31,12 +31,21 @@
 //!   referee proves wrong) and released otherwise.
 //! - **Agreement average**: every revealed participant's verdict moves its miner's agreement
 //!   average ([`aitbc_primitives::MinerRegistry::note_agreement`]), which selection weighs.
+//! - **Members**: a job submitted by another pallet through
+//!   [`aitbc_primitives::RedundantJobs`] may be restricted to a list of at most
+//!   [`aitbc_primitives::MAX_ROUND_MEMBERS`] miners (a swarm's members,
+//!   [`RoundMembers`](crate::RoundMembers)): its participants, replacements included, are
+//!   chosen among them only (at least `k` must be listed: `TooFewMembers`); its referee may be
+//!   any miner of the profile.
+//! - **Observer**: [`Config::JobObserver`] is told once when a job reaches a terminal status
+//!   (`set_status`) and once when a round is settled (its last dispute decided; for a job that
+//!   completed with dissenters that is later than the job's end).
 
 use aitbc_primitives::{
     commitment, receipt_signing_payload, CompletedJob, GenerationOptions, JobId, JobInput,
-    JobOutcome, JobResult, JobStatus, JobType, Metrics, MinerRegistry, ModelName, ParticipantState,
-    Payout, ProfileDirectory, ReceiptSignatureCheck, ReceiptSink, Redundancy, RedundantReceipt,
-    Requirements, ResultBytes,
+    JobObserver, JobOutcome, JobResult, JobStatus, JobType, Metrics, MinerRegistry, ModelName,
+    ParticipantState, Payout, ProfileDirectory, ReceiptSignatureCheck, ReceiptSink, Redundancy,
+    RedundantReceipt, Requirements, ResultBytes, RoundMembers,
 };
 use frame_support::{ensure, traits::Get};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -84,10 +93,17 @@ impl<T: Config> Pallet<T> {
         requirements: Requirements,
         options: GenerationOptions,
         redundancy: Redundancy,
-    ) -> DispatchResult {
+        members: Option<RoundMembers<T::AccountId>>,
+    ) -> Result<JobId, sp_runtime::DispatchError> {
         ensure!(
             redundancy.is_valid() && u32::from(redundancy.k) <= T::MaxRedundancy::get(),
             Error::<T>::InvalidRedundancy
+        );
+        ensure!(
+            members
+                .as_ref()
+                .is_none_or(|m| m.len() >= usize::from(redundancy.k)),
+            Error::<T>::TooFewMembers
         );
         let facts = T::Profiles::profile(&redundancy.profile).ok_or(Error::<T>::UnknownProfile)?;
         ensure!(facts.model == model, Error::<T>::ProfileModelMismatch);
@@ -139,13 +155,16 @@ impl<T: Config> Pallet<T> {
             None,
         )?;
         Rounds::<T>::insert(id, Round::new(redundancy));
+        if let Some(members) = members {
+            crate::RoundMembers::<T>::insert(id, members);
+        }
         Self::deposit_event(Event::RedundantJobSubmitted {
             job_id: id,
             k: redundancy.k,
             quorum: redundancy.effective_quorum(),
             profile: redundancy.profile,
         });
-        Ok(())
+        Ok(id)
     }
 
     /// Index round deadline `at` for job `id` at the first block from `at` with room (within
@@ -174,7 +193,8 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Up to `need` more miners for the round: eligible for the job (registry rule), running
-    /// the profile, able to bond, not already in the round nor excluded. One pass over at most
+    /// the profile, able to bond, among the job's [`RoundMembers`](crate::RoundMembers) when
+    /// it has them, not already in the round nor excluded. One pass over at most
     /// `max_candidates` miners, whatever `need` is.
     fn pick_participants(
         job: &JobOf<T>,
@@ -185,7 +205,12 @@ impl<T: Config> Pallet<T> {
         let budget = Self::budget_per_miner(job, &round.spec);
         let mut exclude: alloc::vec::Vec<T::AccountId> = job.excluded.to_vec();
         exclude.extend(round.participants.iter().map(|p| p.miner.clone()));
-        let accept = |m: &T::AccountId| T::Profiles::runs(m, &profile) && Self::can_bond(m);
+        let members = crate::RoundMembers::<T>::get(job.id);
+        let accept = |m: &T::AccountId| {
+            members.as_ref().is_none_or(|list| list.contains(m))
+                && T::Profiles::runs(m, &profile)
+                && Self::can_bond(m)
+        };
         T::Miners::select_miners_where(
             &job.model,
             &job.requirements,
@@ -539,7 +564,7 @@ impl<T: Config> Pallet<T> {
     /// as `Released`, release the bonds, fail the job.
     pub(crate) fn fail_round(job: &mut JobOf<T>, round: &mut RoundOf<T>) {
         round.pending.clear();
-        Self::settle_round(round);
+        Self::settle_round(job.id, round);
         if !job.status.is_terminal() && Self::end(job, JobStatus::Failed).is_ok() {
             Self::deposit_event(Event::NoAgreement { job_id: job.id });
             Self::deposit_event(Event::JobFailed {
@@ -593,13 +618,17 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Nothing is left to decide: close the parts still open (`Released`), release the
-    /// bonds; the round is settled.
-    pub(crate) fn settle_round(round: &mut RoundOf<T>) {
+    /// bonds; the round of job `job_id` is settled (told to [`Config::JobObserver`]).
+    pub(crate) fn settle_round(job_id: JobId, round: &mut RoundOf<T>) {
         Self::close_open_parts(round, JobOutcome::Released);
         Self::release_bonds(round);
+        let was_settled = round.phase == RoundPhase::Settled;
         round.phase = RoundPhase::Settled;
         round.deadline = None;
         round.dispute = None;
+        if !was_settled {
+            T::JobObserver::round_settled(job_id);
+        }
     }
 
     /// The round's deadline at block `n` (indexed in [`AckDeadlines`]): missed commits,
@@ -705,7 +734,7 @@ impl<T: Config> Pallet<T> {
         Self::close_open_parts(&mut round, outcome);
         Self::release_referee(job.id, &round);
         round.pending.clear();
-        Self::settle_round(&mut round);
+        Self::settle_round(job.id, &mut round);
         Rounds::<T>::insert(job.id, round);
     }
 
@@ -722,9 +751,14 @@ impl<T: Config> Pallet<T> {
         let Some(mut round) = Rounds::<T>::take(job.id) else {
             return;
         };
+        crate::RoundMembers::<T>::remove(job.id);
         Self::close_open_parts(&mut round, JobOutcome::Released);
         Self::release_referee(job.id, &round);
         Self::release_bonds(&mut round);
+        if round.phase != RoundPhase::Settled {
+            // Pruned before its last dispute was decided: nothing more will be.
+            T::JobObserver::round_settled(job.id);
+        }
         for p in &round.participants {
             JobsByMiner::<T>::remove(&p.miner, job.id);
         }

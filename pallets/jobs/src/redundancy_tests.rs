@@ -6,7 +6,7 @@ use crate::{
 };
 use aitbc_primitives::{
     commitment, DisputeOutcome, JobStatus, JobType, Metrics, ParticipantVerdict, Payout,
-    Redundancy, RefereeFinding,
+    Redundancy, RedundantJobSpec, RedundantJobs, RefereeFinding,
 };
 use frame_support::{
     assert_noop, assert_ok,
@@ -679,5 +679,193 @@ fn pruning_removes_the_round_and_its_outputs() {
         assert!(!Rounds::<Test>::contains_key(id));
         assert_eq!(RoundOutputs::<Test>::iter_prefix(id).count(), 0);
         assert!(!crate::JobsByMiner::<Test>::contains_key(11, id));
+    });
+}
+
+// ---- Redundant jobs submitted by another pallet (`RedundantJobs`), restricted to members,
+// and the `JobObserver` told of their end.
+
+fn spec_for(
+    owner: AccountId,
+    members: Option<Vec<AccountId>>,
+) -> RedundantJobSpec<AccountId, Balance, u64> {
+    RedundantJobSpec {
+        owner,
+        job_type: JobType::Inference,
+        model: llama(),
+        input: prompt("What is the capital of France?"),
+        budget: 300,
+        ttl: 40,
+        requirements: est(10),
+        options: Default::default(),
+        redundancy: K3,
+        members: members.map(|m| m.try_into().unwrap()),
+    }
+}
+
+#[test]
+fn a_job_restricted_to_members_is_assigned_among_them_only() {
+    new_test_ext().execute_with(|| {
+        // Five miners run the profile; the job may only use 11, 12 and 14.
+        miners(&[10, 11, 12, 13, 14]);
+        let id =
+            <Jobs as RedundantJobs<_, _, _>>::submit(spec_for(1, Some(vec![11, 12, 14]))).unwrap();
+        assert_eq!(
+            crate::RoundMembers::<Test>::get(id).unwrap().to_vec(),
+            vec![11, 12, 14]
+        );
+        run_to_block(2);
+        let mut chosen = participants(id);
+        chosen.sort();
+        assert_eq!(chosen, vec![11, 12, 14]);
+        // A silent member is replaced by a member only: with none left the round reveals with
+        // the committed ones (a quorum), never with outsiders 10 or 13.
+        assert_ok!(commit(11, id, b"Paris"));
+        assert_ok!(commit(12, id, b"Paris"));
+        run_to_block(6);
+        let round = Rounds::<Test>::get(id).unwrap();
+        assert!(round
+            .participants
+            .iter()
+            .all(|p| [11, 12, 14].contains(&p.miner)));
+        assert_eq!(round.phase, RoundPhase::Revealing);
+    });
+}
+
+#[test]
+fn a_restricted_job_needs_k_members_and_unrestricted_ones_keep_no_list() {
+    new_test_ext().execute_with(|| {
+        miners(&[10, 11, 12]);
+        assert_noop!(
+            <Jobs as RedundantJobs<_, _, _>>::submit(spec_for(1, Some(vec![10, 11]))),
+            Error::<Test>::TooFewMembers
+        );
+        let id = <Jobs as RedundantJobs<_, _, _>>::submit(spec_for(1, None)).unwrap();
+        assert!(!crate::RoundMembers::<Test>::contains_key(id));
+        assert_eq!(
+            <Jobs as RedundantJobs<_, _, _>>::status(id),
+            Some(JobStatus::Queued)
+        );
+    });
+}
+
+#[test]
+fn members_of_a_pruned_job_go_with_it() {
+    new_test_ext().execute_with(|| {
+        Retention::set(5);
+        miners(&[10, 11, 12]);
+        let id =
+            <Jobs as RedundantJobs<_, _, _>>::submit(spec_for(1, Some(vec![10, 11, 12]))).unwrap();
+        run_to_block(2);
+        for m in [10, 11, 12] {
+            assert_ok!(commit(m, id, b"Paris"));
+        }
+        for m in [10, 11, 12] {
+            assert_ok!(reveal(m, id, b"Paris"));
+        }
+        assert_eq!(
+            <Jobs as RedundantJobs<_, _, _>>::output(id)
+                .unwrap()
+                .to_vec(),
+            b"Paris".to_vec()
+        );
+        run_to_block(10);
+        assert!(!crate::RoundMembers::<Test>::contains_key(id));
+        assert_eq!(<Jobs as RedundantJobs<_, _, _>>::status(id), None);
+    });
+}
+
+#[test]
+fn the_observer_hears_of_every_end_once_and_of_a_settlement_after_the_last_dispute() {
+    new_test_ext().execute_with(|| {
+        miners(&[10, 11, 12, 13]);
+        // Completed with a dissenter: the job ends at the tally, its round settles only when
+        // the referee has reported.
+        let id = submit(K3, 300);
+        run_to_block(2);
+        for (m, out) in [(10, &b"Paris"[..]), (11, b"Paris"), (12, b"Lyon")] {
+            assert_ok!(commit(m, id, out));
+        }
+        for (m, out) in [(10, &b"Paris"[..]), (11, b"Paris"), (12, b"Lyon")] {
+            assert_ok!(reveal(m, id, out));
+        }
+        assert_eq!(observed(), vec![Observed::Ended(id, JobStatus::Completed)]);
+        let finding = RefereeFinding {
+            position: 0,
+            token_a: 7,
+            token_b: 9,
+            logit_a_milli: 12_000,
+            logit_b_milli: 4_000,
+            top_token: 7,
+            top_logit_milli: 12_000,
+        };
+        assert_ok!(Jobs::report_referee_finding(
+            RuntimeOrigin::signed(13),
+            id,
+            finding
+        ));
+        assert_eq!(
+            observed(),
+            vec![
+                Observed::Ended(id, JobStatus::Completed),
+                Observed::Settled(id)
+            ]
+        );
+        // A job that never found its miners: cancelled, its round settled with it.
+        let queued =
+            <Jobs as RedundantJobs<_, _, _>>::submit(spec_for(2, Some(vec![10, 11, 12]))).unwrap();
+        // (Assignment waits for the next block; cancel it before.)
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(2), queued));
+        assert_eq!(
+            observed()[2..],
+            [
+                Observed::Settled(queued),
+                Observed::Ended(queued, JobStatus::Cancelled)
+            ]
+        );
+        // A one-miner job is observed too (nothing to settle).
+        let plain = crate::NextJobId::<Test>::get();
+        assert_ok!(Jobs::submit(
+            RuntimeOrigin::signed(3),
+            JobType::Inference,
+            llama(),
+            prompt("hi"),
+            50,
+            40,
+            est(10),
+        ));
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(3), plain));
+        assert_eq!(
+            observed()[4..],
+            [Observed::Ended(plain, JobStatus::Cancelled)]
+        );
+    });
+}
+
+#[test]
+fn other_pallets_read_slots_budgets_and_busy_errors() {
+    new_test_ext().execute_with(|| {
+        type J = Jobs;
+        MaxOpenJobs::set(2);
+        assert_eq!(<J as RedundantJobs<_, _, _>>::open_slots(&1), 2);
+        miners(&[10, 11, 12]);
+        <J as RedundantJobs<_, _, _>>::submit(spec_for(1, None)).unwrap();
+        assert_eq!(<J as RedundantJobs<_, _, _>>::open_slots(&1), 1);
+        <J as RedundantJobs<_, _, _>>::submit(spec_for(1, None)).unwrap();
+        let busy = <J as RedundantJobs<_, _, _>>::submit(spec_for(1, None)).unwrap_err();
+        assert_eq!(busy, Error::<Test>::TooManyOpenJobs.into());
+        assert!(<J as RedundantJobs<_, _, _>>::is_busy(&busy));
+        assert!(!<J as RedundantJobs<_, _, _>>::is_busy(
+            &Error::<Test>::UnknownProfile.into()
+        ));
+        assert_eq!(
+            <J as RedundantJobs<_, _, _>>::least_budget(JobType::Inference, 3),
+            30
+        );
+        assert_eq!(
+            <J as RedundantJobs<_, _, _>>::min_ttl(),
+            Jobs::min_redundant_ttl()
+        );
+        assert_eq!(<J as RedundantJobs<_, _, _>>::max_ttl(), 100);
     });
 }

@@ -38,7 +38,7 @@ impl<T: Config> Pallet<T> {
     /// none is left.
     pub(crate) fn next_dispute(job: &mut JobOf<T>, round: &mut RoundOf<T>) {
         let (Some(agreed), false) = (round.agreed, round.pending.is_empty()) else {
-            Self::settle_round(round);
+            Self::settle_round(job.id, round);
             return;
         };
         let dissent = round.pending.remove(0);

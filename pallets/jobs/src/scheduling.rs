@@ -27,13 +27,28 @@ impl<T: Config> Pallet<T> {
     /// (`assign_job`), or failing a job no miner serves (an end with refund, at most what
     /// `expire_job` costs), whichever is more.
     pub(crate) fn assignment_attempt_weight() -> Weight {
-        T::WeightInfo::assign_job(T::Miners::max_candidates()).max(T::WeightInfo::expire_job())
+        T::WeightInfo::assign_job(T::Miners::max_candidates())
+            .max(T::WeightInfo::expire_job())
+            .saturating_add(Self::observer_weight())
     }
 
     /// Weight of one entry of [`AckDeadlines`]: a missed acknowledgement, or a round's
-    /// deadline, whichever costs more.
+    /// deadline, whichever costs more (either may end the job and settle its round).
     pub(crate) fn deadline_weight() -> Weight {
-        T::WeightInfo::ack_timeout().max(T::WeightInfo::round_deadline(T::Miners::max_candidates()))
+        T::WeightInfo::ack_timeout()
+            .max(T::WeightInfo::round_deadline(T::Miners::max_candidates()))
+            .saturating_add(Self::observer_weight())
+    }
+
+    /// Weight of one expiry: the job ends, its round (if any) is settled.
+    pub(crate) fn expiry_weight() -> Weight {
+        T::WeightInfo::expire_job().saturating_add(Self::observer_weight())
+    }
+
+    /// The most [`Config::JobObserver`] costs for one job ending in one call or hook: told of
+    /// the job's end and of its round's settlement.
+    pub fn observer_weight() -> Weight {
+        <T::JobObserver as aitbc_primitives::JobObserver>::weight().saturating_mul(2)
     }
 
     /// Whether the miner of `job` had its whole window by block `n` for the deadline it is
@@ -74,7 +89,7 @@ impl<T: Config> Pallet<T> {
         for id in &expiring {
             Self::expire(*id, n);
         }
-        weight.saturating_accrue(T::WeightInfo::expire_job().saturating_mul(expiring.len() as u64));
+        weight.saturating_accrue(Self::expiry_weight().saturating_mul(expiring.len() as u64));
 
         let pruned = Self::prune_due(n);
         weight.saturating_accrue(T::WeightInfo::prune_job().saturating_mul(pruned.into()));

@@ -710,8 +710,14 @@ fn on_initialize_charges_for_the_work_it_did() {
         submit(2, 500);
         System::set_block_number(3);
         let candidates = 16; // MaxMinersPerModel in the mock
-                             // An attempt may also fail a job no miner serves (issue 11): charged the larger cost.
-        let attempt = W::assign_job(candidates).max(W::expire_job());
+                             // An attempt may also fail a job no miner serves (issue 11): charged the larger cost,
+                             // plus the job observer told of the end and of a round's settlement.
+        let observer = Jobs::observer_weight();
+        assert_eq!(
+            observer,
+            <TestObserver as aitbc_primitives::JobObserver>::weight() * 2
+        );
+        let attempt = W::assign_job(candidates).max(W::expire_job()) + observer;
         assert_eq!(
             Jobs::on_initialize(3),
             W::on_initialize_base() + attempt * 2
@@ -728,7 +734,7 @@ fn on_initialize_charges_for_the_work_it_did() {
         assert_eq!(
             Jobs::on_initialize(6),
             W::on_initialize_base()
-                + W::ack_timeout().max(W::round_deadline(candidates)) * 2
+                + (W::ack_timeout().max(W::round_deadline(candidates)) + observer) * 2
                 + attempt * 2
         );
     });

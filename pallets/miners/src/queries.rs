@@ -38,3 +38,10 @@ impl<T: Config> Pallet<T> {
             .collect()
     }
 }
+
+impl<T: Config> aitbc_primitives::MinerStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
+    /// The stake recorded for `miner` (also while it unbonds), zero when not registered.
+    fn stake_of(miner: &T::AccountId) -> BalanceOf<T> {
+        Miners::<T>::get(miner).map(|m| m.stake).unwrap_or_default()
+    }
+}

@@ -3,7 +3,8 @@
 //!
 //! The pallets never name each other: the jobs pallet finds miners through [`MinerRegistry`]
 //! and records completed work through [`ReceiptSink`], both wired up as `Config` associated types
-//! in the runtime.
+//! in the runtime; the swarms pallet submits redundant jobs through [`RedundantJobs`], hears of
+//! their end through [`JobObserver`] and reads stakes through [`MinerStake`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -15,6 +16,7 @@ pub mod marketplace;
 pub mod miner;
 pub mod receipt;
 pub mod redundancy;
+pub mod seams;
 pub mod traits;
 pub mod types;
 
@@ -24,5 +26,6 @@ pub use marketplace::*;
 pub use miner::*;
 pub use receipt::*;
 pub use redundancy::*;
+pub use seams::*;
 pub use traits::*;
 pub use types::*;
