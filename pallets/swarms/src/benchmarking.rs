@@ -1,0 +1,1 @@
+//! Benchmarks for `pallet-aitbc-swarms` (frame-benchmarking v2).
