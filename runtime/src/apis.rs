@@ -43,6 +43,48 @@ impl_runtime_apis! {
         }
     }
 
+    impl aitbc_swarms_runtime_api::SwarmsApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+        fn pools(start: u32, limit: u32) -> Vec<pallet_aitbc_swarms::PoolSummary> {
+            crate::Swarms::pools(start, limit)
+        }
+
+        fn members(
+            task_type: pallet_aitbc_swarms::TaskType,
+        ) -> Vec<pallet_aitbc_swarms::Member<AccountId, crate::BlockNumber>> {
+            crate::Swarms::members(&task_type)
+        }
+
+        fn memberships(
+            miner: AccountId,
+        ) -> Vec<(pallet_aitbc_swarms::TaskType, pallet_aitbc_swarms::Member<AccountId, crate::BlockNumber>)> {
+            crate::Swarms::memberships(&miner)
+        }
+
+        fn task(
+            id: pallet_aitbc_swarms::TaskId,
+        ) -> Option<pallet_aitbc_swarms::Task<AccountId, Balance, crate::BlockNumber>> {
+            crate::Swarms::task(id)
+        }
+
+        fn tasks_by_owner(
+            owner: AccountId,
+            from: pallet_aitbc_swarms::TaskId,
+            limit: u32,
+        ) -> Vec<(pallet_aitbc_swarms::TaskId, pallet_aitbc_swarms::Task<AccountId, Balance, crate::BlockNumber>)> {
+            crate::Swarms::tasks_by_owner(&owner, from, limit)
+        }
+
+        fn progress(
+            id: pallet_aitbc_swarms::TaskId,
+        ) -> Option<pallet_aitbc_swarms::TaskProgress<AccountId, Balance, crate::BlockNumber>> {
+            crate::Swarms::progress(id)
+        }
+
+        fn consensus(id: pallet_aitbc_swarms::TaskId) -> Option<pallet_aitbc_swarms::Consensus<Balance>> {
+            crate::Swarms::consensus(id)
+        }
+    }
+
     impl aitbc_jobs_runtime_api::MarketApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
         fn job(id: aitbc_primitives::JobId) -> Option<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
             crate::Jobs::job(id)

@@ -143,7 +143,8 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type RevealWindow = JobRevealWindow;
     type RefereeWindow = JobRefereeWindow;
     type RefereeMarginMilli = RefereeMarginMilli;
-    type JobObserver = ();
+    // The swarms pallet hears when its tasks' jobs end.
+    type JobObserver = crate::Swarms;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }
 

@@ -16,6 +16,7 @@ pub mod genesis;
 pub mod governance;
 pub mod jobs;
 pub mod profiles;
+pub mod swarms;
 
 use sp_runtime::{
     generic, impl_opaque_keys,
@@ -92,7 +93,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 107,
+    spec_version: 108,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -154,6 +155,10 @@ mod runtime {
     // Execution profiles (pallets/profiles, configured in runtime/src/profiles.rs).
     #[runtime::pallet_index(17)]
     pub type ExecutionProfiles = pallet_aitbc_profiles;
+
+    // Agent swarms (pallets/swarms, configured in runtime/src/swarms.rs).
+    #[runtime::pallet_index(18)]
+    pub type Swarms = pallet_aitbc_swarms;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.
@@ -184,8 +189,9 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// emission) → v2 (units to the millisecond, miner signatures); jobs v0 → v1 (generation
 /// options, provider); `GovernanceTiming` v0 → v1 (governed acknowledgement deadline and slash
 /// share from unhashed keys into typed storage). Every pallet declares its storage version and
-/// keeps its steps in its `migrations` module (miners, marketplace, DAO and validator set are
-/// at their first layout, version 0); `runtime/tests/migrations.rs` runs this tuple.
+/// keeps its steps in its `migrations` module (miners, marketplace, DAO, validator set,
+/// execution profiles and swarms are at their first layout, version 0);
+/// `runtime/tests/migrations.rs` runs this tuple.
 pub type Migrations = (
     pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,
     pallet_aitbc_receipts::migrations::v2::MigrateV1ToV2<Runtime>,

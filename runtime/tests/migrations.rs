@@ -7,9 +7,9 @@
 mod common;
 
 use aitbc_runtime::{
-    genesis, governance, governance::timing, AccountId, Aura, Balances, Dao, Executive,
-    GovernanceTiming, Grandpa, Jobs, Marketplace, Miners, Receipts, Runtime, Sudo, System,
-    Timestamp, TransactionPayment, ValidatorSet,
+    genesis, governance, governance::timing, AccountId, Aura, Balances, Dao, ExecutionProfiles,
+    Executive, GovernanceTiming, Grandpa, Jobs, Marketplace, Miners, Receipts, Runtime, Sudo,
+    Swarms, System, Timestamp, TransactionPayment, ValidatorSet,
 };
 use frame_support::{
     storage::unhashed,
@@ -39,6 +39,8 @@ fn versions() -> Vec<(&'static str, StorageVersion, StorageVersion)> {
         of::<Dao>(),
         of::<GovernanceTiming>(),
         of::<ValidatorSet>(),
+        of::<ExecutionProfiles>(),
+        of::<Swarms>(),
     ]
 }
 
@@ -86,6 +88,8 @@ fn every_aitbc_pallet_declares_its_storage_version() {
                 ("Dao", v(0)),
                 ("GovernanceTiming", v(1)),
                 ("ValidatorSet", v(0)),
+                ("ExecutionProfiles", v(0)),
+                ("Swarms", v(0)),
             ]
         );
         // Genesis writes the in-code versions.
