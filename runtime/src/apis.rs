@@ -66,6 +66,14 @@ impl_runtime_apis! {
             crate::Swarms::task(id)
         }
 
+        fn task_input(id: pallet_aitbc_swarms::TaskId) -> Option<pallet_aitbc_swarms::TaskInput> {
+            crate::Swarms::task_input(id)
+        }
+
+        fn rules(owner: AccountId) -> pallet_aitbc_swarms::SwarmRules<Balance, crate::BlockNumber> {
+            crate::Swarms::rules(&owner)
+        }
+
         fn tasks_by_owner(
             owner: AccountId,
             from: pallet_aitbc_swarms::TaskId,

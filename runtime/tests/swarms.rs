@@ -210,7 +210,7 @@ fn a_map_reduce_task_runs_on_its_pool_and_the_api_reports_its_consensus() {
         assert_eq!((c.totals.jobs, c.totals.jobs_agreed), (4, 4));
         assert_eq!((c.totals.agreeing, c.totals.participants), (12, 12));
         assert_eq!(c.totals.agreeing_stake, 4 * 3 * 100 * AIT);
-        assert_eq!(c.totals.stake_share, sp_runtime::Perbill::one());
+        assert_eq!(c.totals.stake_share, Some(sp_runtime::Perbill::one()));
         assert_eq!(c.totals.min_margin_milli, Some(900));
         let out = aitbc_runtime::apis::api::dispatch("SwarmsApi_progress", &0u64.encode())
             .expect("SwarmsApi_progress exists");

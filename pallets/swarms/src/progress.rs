@@ -33,7 +33,7 @@ impl<T: Config> JobObserver for Pallet<T> {
 impl<T: Config> Pallet<T> {
     /// A task's job ended or its round settled: queue it (once) for `on_initialize`. Two reads,
     /// three writes at most; nothing for jobs that are no task's.
-    fn note_job(job: JobId) {
+    pub(crate) fn note_job(job: JobId) {
         JobParts::<T>::mutate(job, |r| {
             if let Some(r) = r.as_mut().filter(|r| !r.queued) {
                 r.queued = true;

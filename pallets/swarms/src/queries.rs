@@ -3,13 +3,14 @@
 
 use aitbc_primitives::{JobStatus, RedundantJobs, MAX_PAGE};
 use alloc::vec::Vec;
-use sp_runtime::{Perbill, Saturating};
+use sp_runtime::{traits::Zero, Perbill, Saturating};
 
 use crate::{
     outcome_index, BalanceOf, Config, Consensus, ConsensusTotals, MemberOf, Memberships, Pallet,
-    Part, PartProgress, Parts, PoolSummary, Pools, TaskId, TaskOf, TaskProgress, TaskType, Tasks,
-    TasksByOwner,
+    Part, PartProgress, Parts, PoolSummary, Pools, SwarmRules, TaskId, TaskInput, TaskInputs,
+    TaskOf, TaskProgress, TaskType, Tasks, TasksByOwner,
 };
+use frame_system::pallet_prelude::BlockNumberFor;
 
 impl<T: Config> Pallet<T> {
     /// Pools in storage order: skip `start`, at most `limit` (capped at `MAX_PAGE`).
@@ -45,6 +46,21 @@ impl<T: Config> Pallet<T> {
     /// One task.
     pub fn task(id: TaskId) -> Option<TaskOf<T>> {
         Tasks::<T>::get(id)
+    }
+
+    /// A task's input.
+    pub fn task_input(id: TaskId) -> Option<TaskInput> {
+        TaskInputs::<T>::get(id)
+    }
+
+    /// What the jobs pallet allows `owner`'s task jobs now.
+    pub fn rules(owner: &T::AccountId) -> SwarmRules<BalanceOf<T>, BlockNumberFor<T>> {
+        SwarmRules {
+            min_job_ttl: T::Jobs::min_ttl(),
+            max_job_ttl: T::Jobs::max_ttl(),
+            min_payment: T::Jobs::least_budget(aitbc_primitives::JobType::Inference, 1),
+            open_slots: T::Jobs::open_slots(owner),
+        }
     }
 
     /// A page of an owner's tasks (ids `>= from`, ascending, at most `limit` capped at
@@ -167,8 +183,8 @@ impl<T: Config> Pallet<T> {
             }
             parts.push((part, record.job, record.outcome));
         }
-        totals.stake_share =
-            Perbill::from_rational(totals.agreeing_stake, totals.participant_stake);
+        totals.stake_share = (!totals.participant_stake.is_zero())
+            .then(|| Perbill::from_rational(totals.agreeing_stake, totals.participant_stake));
         let output = match (task.status.clone(), task.final_job) {
             (crate::TaskStatus::Completed, Some(job)) => T::Jobs::output(job),
             _ => None,

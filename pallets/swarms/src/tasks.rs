@@ -119,28 +119,27 @@ impl<T: Config> Pallet<T> {
         Ok(id)
     }
 
-    /// `coordinate`'s declared weight: the plan for `strategy` and every one of its first jobs
-    /// submitted (the actual weight counts the jobs submitted).
+    /// `coordinate`'s declared weight: the plan for `strategy` (the redundant strategy counts
+    /// as one shard) and every one of its first jobs submitted (the actual weight counts the
+    /// jobs submitted).
     pub fn coordinate_weight(strategy: &Strategy) -> Weight {
-        let (shards, jobs) = match strategy {
-            Strategy::MapReduce { shards } => (
-                u32::from(*shards).min(MAX_SHARDS),
-                u32::from(*shards).min(MAX_SHARDS),
-            ),
-            Strategy::Redundant => (0, 1),
-        };
-        T::WeightInfo::coordinate(shards)
+        let jobs = Self::planned_shards(*strategy);
+        T::WeightInfo::coordinate(jobs)
             .saturating_add(Self::submission_weight().saturating_mul(jobs.into()))
     }
 
     /// `coordinate`'s weight with `submitted` jobs submitted.
     pub(crate) fn coordinate_actual_weight(strategy: Strategy, submitted: u32) -> Weight {
-        let shards = match strategy {
-            Strategy::MapReduce { shards } => u32::from(shards).min(MAX_SHARDS),
-            Strategy::Redundant => 0,
-        };
-        T::WeightInfo::coordinate(shards)
+        T::WeightInfo::coordinate(Self::planned_shards(strategy))
             .saturating_add(Self::submission_weight().saturating_mul(submitted.into()))
+    }
+
+    /// The shards `strategy` plans, for weight (1 for the redundant strategy's one job).
+    fn planned_shards(strategy: Strategy) -> u32 {
+        match strategy {
+            Strategy::MapReduce { shards } => u32::from(shards).clamp(1, MAX_SHARDS),
+            Strategy::Redundant => 1,
+        }
     }
 
     /// One job submission: this pallet's part and the jobs pallet's, at the largest prompt
@@ -160,6 +159,55 @@ impl<T: Config> Pallet<T> {
         k: u8,
         quorum: u8,
     ) -> Result<u32, DispatchError> {
+        let (mut task, input) = Self::plan_task(owner, task_id, strategy, k, quorum)?;
+        let n = u32::from(task.shards);
+        let submitted =
+            match strategy {
+                Strategy::MapReduce { .. } => {
+                    Self::set_task_status(&mut task, TaskStatus::Mapping);
+                    match Self::submit_shards(task_id, &mut task, &input, n) {
+                        (count, None) => count,
+                        // Refused outright: the call fails and nothing of it stays.
+                        (_, Some(NotSubmitted::Fail(f))) => return Err(Self::failure_error(f)),
+                        (0, Some(NotSubmitted::Wait(why))) => {
+                            return Err(why.unwrap_or_else(|| Error::<T>::NoJobSlot.into()))
+                        }
+                        (count, Some(NotSubmitted::Wait(_))) => count,
+                    }
+                }
+                Strategy::Redundant => {
+                    Self::set_task_status(&mut task, TaskStatus::Running);
+                    let prompt: Prompt = input.to_vec().try_into().map_err(|_| {
+                        Error::<T>::InputTooLongForOneJob {
+                            chars: Self::u16_of(task.input_chars),
+                        }
+                    })?;
+                    match Self::submit_part(task_id, &mut task, Part::Final, prompt, None) {
+                        Ok(_) => 1,
+                        Err(NotSubmitted::Fail(f)) => return Err(Self::failure_error(f)),
+                        Err(NotSubmitted::Wait(why)) => {
+                            return Err(why.unwrap_or_else(|| Error::<T>::NoJobSlot.into()))
+                        }
+                    }
+                }
+            };
+        if task.submitted < task.shards {
+            Self::enqueue_task(task_id, &mut task);
+        }
+        Tasks::<T>::insert(task_id, task);
+        Ok(submitted)
+    }
+
+    /// `coordinate`'s checks and plan: the shards, each job's budget and token limit, the
+    /// parts recorded (no job submitted yet). Returns the task (not yet stored again) and its
+    /// input.
+    pub(crate) fn plan_task(
+        owner: T::AccountId,
+        task_id: TaskId,
+        strategy: Strategy,
+        k: u8,
+        quorum: u8,
+    ) -> Result<(TaskOf<T>, TaskInput), DispatchError> {
         let mut task = Tasks::<T>::get(task_id).ok_or(Error::<T>::UnknownTask)?;
         ensure!(task.owner == owner, Error::<T>::NotTaskOwner);
         ensure!(!task.status.is_ended(), Error::<T>::TaskEnded);
@@ -290,42 +338,7 @@ impl<T: Config> Pallet<T> {
             quorum: redundancy.effective_quorum(),
             job_budget,
         });
-        let submitted =
-            match strategy {
-                Strategy::MapReduce { .. } => {
-                    Self::set_task_status(&mut task, TaskStatus::Mapping);
-                    let limit = n as u32;
-                    match Self::submit_shards(task_id, &mut task, &input, limit) {
-                        (count, None) => count,
-                        // Refused outright: the call fails and nothing of it stays.
-                        (_, Some(NotSubmitted::Fail(f))) => return Err(Self::failure_error(f)),
-                        (0, Some(NotSubmitted::Wait(why))) => {
-                            return Err(why.unwrap_or_else(|| Error::<T>::NoJobSlot.into()))
-                        }
-                        (count, Some(NotSubmitted::Wait(_))) => count,
-                    }
-                }
-                Strategy::Redundant => {
-                    Self::set_task_status(&mut task, TaskStatus::Running);
-                    let prompt: Prompt = input.to_vec().try_into().map_err(|_| {
-                        Error::<T>::InputTooLongForOneJob {
-                            chars: Self::u16_of(task.input_chars),
-                        }
-                    })?;
-                    match Self::submit_part(task_id, &mut task, Part::Final, prompt, None) {
-                        Ok(_) => 1,
-                        Err(NotSubmitted::Fail(f)) => return Err(Self::failure_error(f)),
-                        Err(NotSubmitted::Wait(why)) => {
-                            return Err(why.unwrap_or_else(|| Error::<T>::NoJobSlot.into()))
-                        }
-                    }
-                }
-            };
-        if task.submitted < task.shards {
-            Self::enqueue_task(task_id, &mut task);
-        }
-        Tasks::<T>::insert(task_id, task);
-        Ok(submitted)
+        Ok((task, input))
     }
 
     /// The dispatch error of a failure met while coordinating (the call fails with it).

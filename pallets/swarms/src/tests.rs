@@ -581,7 +581,7 @@ fn map_reduce_splits_on_paragraphs_runs_shards_among_members_then_reduces() {
         assert_eq!((totals.jobs, totals.jobs_agreed, totals.jobs_settled), (3, 3, 3));
         assert_eq!((totals.participants, totals.agreeing), (9, 9));
         assert_eq!(totals.participant_stake, 3 * (10_000 + 11_000 + 12_000));
-        assert_eq!(totals.stake_share, sp_runtime::Perbill::one());
+        assert_eq!(totals.stake_share, Some(sp_runtime::Perbill::one()));
         assert_eq!(totals.min_margin_milli, Some(900));
         assert_eq!(totals.margins_reported, 9);
         assert_eq!(totals.disputes, [0; 6]);
@@ -795,7 +795,10 @@ fn a_dispute_after_completion_is_recorded_when_the_round_settles() {
         let all: u128 = [10, 11, 12].iter().map(|m| stake(*m)).sum();
         assert_eq!(
             c.totals.stake_share,
-            sp_runtime::Perbill::from_rational(all - stake(dissenter), all)
+            Some(sp_runtime::Perbill::from_rational(
+                all - stake(dissenter),
+                all
+            ))
         );
         assert_eq!(c.totals.min_margin_milli, Some(3_000));
         assert_eq!(
@@ -1175,4 +1178,26 @@ mod budget {
             })?;
         }
     }
+}
+
+#[test]
+fn clients_read_the_rules_and_the_input() {
+    new_test_ext().execute_with(|| {
+        let rules = Swarms::rules(&1);
+        assert_eq!(
+            (
+                rules.min_job_ttl,
+                rules.max_job_ttl,
+                rules.min_payment,
+                rules.open_slots
+            ),
+            (11, 400, 10, 16)
+        );
+        let id = create(1, "Some input.\n\nMore.", 100, 50);
+        assert_eq!(
+            Swarms::task_input(id).unwrap().to_vec(),
+            b"Some input.\n\nMore.".to_vec()
+        );
+        assert!(Swarms::task_input(id + 1).is_none());
+    });
 }

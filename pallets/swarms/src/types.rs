@@ -404,8 +404,9 @@ pub struct ConsensusTotals<Balance> {
     pub agreeing_stake: Balance,
     /// Stake of all participants.
     pub participant_stake: Balance,
-    /// `agreeing_stake / participant_stake`.
-    pub stake_share: Perbill,
+    /// `agreeing_stake / participant_stake` (`None` while no participant is recorded, or they
+    /// stake nothing).
+    pub stake_share: Option<Perbill>,
     /// Settled disputes, by outcome: `AWins`, `BWins`, `NearTie`, `BothWrong`,
     /// `RefereeMissed`, `NoReferee`.
     pub disputes: [u32; 6],
@@ -432,6 +433,20 @@ pub struct Consensus<Balance> {
     pub parts: Vec<(Part, Option<JobId>, Option<PartOutcome<Balance>>)>,
     /// Over every part.
     pub totals: ConsensusTotals<Balance>,
+}
+
+/// What the jobs pallet allows a task's jobs now, for clients to check a task before signing.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct SwarmRules<Balance, BlockNumber> {
+    /// The least TTL of one redundant job, in blocks: a redundant task needs this much time
+    /// left, a map-reduce task twice as much (its shards leave the reduce job this much).
+    pub min_job_ttl: BlockNumber,
+    /// The longest TTL of a job (and of a task).
+    pub max_job_ttl: BlockNumber,
+    /// Each job's least budget is `k` times this (the minimum payment of an inference job).
+    pub min_payment: Balance,
+    /// How many more jobs the account asked about may open now.
+    pub open_slots: u32,
 }
 
 /// Index of a dispute outcome in [`ConsensusTotals::disputes`].

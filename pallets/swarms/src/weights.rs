@@ -20,9 +20,9 @@ pub trait WeightInfo {
     fn prune_member() -> Weight;
     /// `create_task` with an input of `b` bytes.
     fn create_task(b: u32) -> Weight;
-    /// `coordinate` into `n` shards (0: the redundant strategy) over the largest input, a full
-    /// pool checked; without the job submissions ([`Self::submit_part`] and the jobs pallet's
-    /// submission are added per job).
+    /// `coordinate` into `n` shards (the redundant strategy: 1) over the largest input, a
+    /// full pool checked; without the job submissions ([`Self::submit_part`] and the jobs
+    /// pallet's submission are added per job).
     fn coordinate(n: u32) -> Weight;
     /// `cancel_task`.
     fn cancel_task() -> Weight;

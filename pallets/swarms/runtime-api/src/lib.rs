@@ -12,7 +12,9 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-use pallet_aitbc_swarms::{Consensus, Member, PoolSummary, Task, TaskId, TaskProgress, TaskType};
+use pallet_aitbc_swarms::{
+    Consensus, Member, PoolSummary, SwarmRules, Task, TaskId, TaskInput, TaskProgress, TaskType,
+};
 
 sp_api::decl_runtime_apis! {
     /// Pools, tasks, their progress and their agreed results.
@@ -30,6 +32,8 @@ sp_api::decl_runtime_apis! {
         fn memberships(miner: AccountId) -> Vec<(TaskType, Member<AccountId, BlockNumber>)>;
         /// One task.
         fn task(id: TaskId) -> Option<Task<AccountId, Balance, BlockNumber>>;
+        /// A task's input.
+        fn task_input(id: TaskId) -> Option<TaskInput>;
         /// An owner's tasks with id `>= from`, ascending, at most `limit`.
         fn tasks_by_owner(owner: AccountId, from: TaskId, limit: u32) -> Vec<(TaskId, Task<AccountId, Balance, BlockNumber>)>;
         /// A task's progress: each part (shards, then the final job) with its job's live
@@ -37,5 +41,8 @@ sp_api::decl_runtime_apis! {
         fn progress(id: TaskId) -> Option<TaskProgress<AccountId, Balance, BlockNumber>>;
         /// A task's agreed result and confidence metrics.
         fn consensus(id: TaskId) -> Option<Consensus<Balance>>;
+        /// What the jobs pallet allows `owner`'s task jobs now (least and longest TTL, minimum
+        /// payment, free job slots).
+        fn rules(owner: AccountId) -> SwarmRules<Balance, BlockNumber>;
     }
 }
