@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
     health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, profile::ProfileCmd,
-    receipt::ReceiptCmd, wallet::WalletCmd,
+    receipt::ReceiptCmd, swarm::SwarmCmd, wallet::WalletCmd,
 };
 use crate::context::Ctx;
 use crate::legacy::{
@@ -94,6 +94,13 @@ pub enum Command {
         after_help = "Examples:\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"...\" --amount 1000 --action miner-reward=2\n  aitbc governance vote 0 --vote yes --amount 500\n  aitbc governance result 0"
     )]
     Governance(GovernanceCmd),
+    /// Agent swarms: pools of miners' agents per task type, and tasks a pool runs as
+    /// redundant jobs (map-reduce or whole) with their agreed result and confidence metrics.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  aitbc swarm join --agent-id agent-7f3a --task-type \"distributed-training\"\n  aitbc swarm coordinate --task-id 0 --strategy \"map-reduce\"\n  aitbc swarm consensus --task-id 0"
+    )]
+    Swarm(SwarmCmd),
     /// Network-wide views of miners and jobs.
     #[command(
         subcommand,
@@ -172,6 +179,7 @@ impl Command {
             Command::Profile(cmd) => cmd.run(ctx).await,
             Command::Marketplace(cmd) => cmd.run(ctx).await,
             Command::Governance(cmd) => cmd.run(ctx).await,
+            Command::Swarm(cmd) => cmd.run(ctx).await,
             Command::Admin(cmd) => cmd.run(ctx).await,
             Command::Explorer(cmd) => cmd.run(ctx).await,
             Command::Health(a) => a.run(ctx).await,

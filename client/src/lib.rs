@@ -14,6 +14,8 @@
 //! - [`runtime_api`]: runtime API calls by name, SCALE in and out.
 //! - [`profiles`]: execution profiles (registered, retired, declared by miners) and their JSON
 //!   form.
+//! - [`swarms`]: agent swarms: pools per task type, tasks run as redundant jobs (map-reduce or
+//!   whole), their progress and consensus.
 //! - [`marketplace`]: GPU listings, bookings, offers and the pricing oracle.
 //! - [`governance`]: DAO proposals, votes, rules and the governed parameters.
 //! - [`autopay`]: the payment the pricing oracle suggests for a job.
@@ -36,6 +38,7 @@ pub mod retry;
 pub mod rpc;
 pub mod runtime_api;
 pub mod state;
+pub mod swarms;
 pub mod tx;
 
 pub use aitbc_runtime as runtime;

@@ -28,6 +28,12 @@ pub const REDUNDANCY_API: RuntimeApi = RuntimeApi {
     missing: Some("the node's runtime has no redundant jobs (spec_version 106 or later)"),
 };
 
+/// Agent swarms: pools, tasks, their progress and consensus.
+pub const SWARMS_API: RuntimeApi = RuntimeApi {
+    name: "SwarmsApi",
+    missing: Some("the node's runtime has no agent swarms (spec_version 108 or later)"),
+};
+
 /// The GPU marketplace's listings, bookings, offers and prices.
 pub const MARKETPLACE_API: RuntimeApi = RuntimeApi {
     name: "MarketplaceApi",

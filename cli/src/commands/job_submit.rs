@@ -377,7 +377,7 @@ pub async fn job_to_send(a: &SubmitArgs, rpc: Option<&RpcClient>) -> Result<JobT
 
 /// The registered execution profile of `model`, when it has exactly one; otherwise an error
 /// that lists them (or says there is none).
-async fn model_profile(rpc: &RpcClient, model: &str) -> Result<aitbc_client::runtime::Hash> {
+pub async fn model_profile(rpc: &RpcClient, model: &str) -> Result<aitbc_client::runtime::Hash> {
     let all = aitbc_client::profiles::profiles(rpc, 1_000).await?;
     let of_model: Vec<_> = all
         .iter()

@@ -18,6 +18,7 @@ pub mod miner_stake;
 pub mod profile;
 pub mod receipt;
 pub mod round_view;
+pub mod swarm;
 pub mod wallet;
 
 use aitbc_client::rpc::TxStatus;
