@@ -60,6 +60,20 @@ mod tests {
     use crate::MILLI_AIT;
 
     #[test]
+    fn the_work_of_a_block_and_the_largest_coordinate_fit_with_room() {
+        use frame_support::weights::Weight;
+        let max = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+        let worst = pallet_aitbc_swarms::Pallet::<Runtime>::worst_block_weight();
+        let coordinate = pallet_aitbc_swarms::Pallet::<Runtime>::coordinate_weight(
+            &pallet_aitbc_swarms::Strategy::MapReduce { shards: 64 },
+        );
+        // Within a tenth of a block each (the pallet's integrity test asserts the first).
+        let tenth = Weight::from_parts(max.ref_time() / 10, u64::MAX);
+        assert!(worst.all_lte(tenth), "{worst:?}");
+        assert!(coordinate.all_lte(tenth), "{coordinate:?}");
+    }
+
+    #[test]
     fn the_task_deposit_covers_the_largest_dag() {
         let base = TaskDepositBase::get();
         assert!((20 * MILLI_AIT..40 * MILLI_AIT).contains(&base), "{base}");

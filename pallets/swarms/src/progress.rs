@@ -76,17 +76,24 @@ impl<T: Config> Pallet<T> {
             .saturating_add(submission.saturating_mul(T::MaxSubmissionsPerBlock::get().into()))
     }
 
-    /// `on_initialize`: process at most `MaxWorkPerBlock` items, the recorded ends first,
+    /// `on_initialize`: process at most `MaxWorkPerBlock` items, the recorded ends first (at
+    /// most three quarters of them while tasks wait, so that waiting tasks are never starved),
     /// submitting at most `MaxSubmissionsPerBlock` jobs (a task queued again waits for the
     /// next block). Returns the weight used.
     pub(crate) fn process_work() -> Weight {
         let mut weight = T::WeightInfo::on_initialize_base();
+        let max = T::MaxWorkPerBlock::get();
         let mut items = 0u32;
         let mut submissions = T::MaxSubmissionsPerBlock::get();
         for lane in [Lane::Ended, Lane::Waiting] {
             let (start, stop) = WorkEnds::<T>::get(lane);
+            let cap = if lane == Lane::Ended && Self::queued(Lane::Waiting) > 0 {
+                max.saturating_sub(max / 4).max(1)
+            } else {
+                max
+            };
             let mut head = start;
-            while head < stop && items < T::MaxWorkPerBlock::get() {
+            while head < stop && items < cap {
                 let work = WorkQueue::<T>::take(lane, head);
                 head = head.saturating_add(1);
                 items += 1;

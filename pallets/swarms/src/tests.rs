@@ -1201,3 +1201,44 @@ fn clients_read_the_rules_and_the_input() {
         assert!(Swarms::task_input(id + 1).is_none());
     });
 }
+
+#[test]
+fn waiting_tasks_get_a_quarter_of_the_work_while_ends_pile_up() {
+    new_test_ext().execute_with(|| {
+        pool(&[10, 11, 12]);
+        MaxWork::set(4);
+        MaxOpenJobs::set(1);
+        // Owner 1's second shard waits for a slot.
+        let waiting = create(1, &paragraphs(2), 3_000, 100);
+        assert_ok!(Swarms::coordinate(
+            RuntimeOrigin::signed(1),
+            waiting,
+            map_reduce(2),
+            3,
+            0
+        ));
+        assert_eq!(Swarms::queued(Lane::Waiting), 1);
+        // Four other owners' jobs end at once.
+        for owner in 2..=5 {
+            let id = create(owner, "One.", 1_000, 100);
+            assert_ok!(Swarms::coordinate(
+                RuntimeOrigin::signed(owner),
+                id,
+                Strategy::Redundant,
+                3,
+                0
+            ));
+            assert_ok!(pallet_aitbc_jobs::Pallet::<Test>::cancel(
+                RuntimeOrigin::signed(owner),
+                job_of(id, Part::Final)
+            ));
+        }
+        assert_eq!(Swarms::queued(Lane::Ended), 4);
+        System::set_block_number(2);
+        Swarms::on_initialize(2);
+        // Three ends recorded, the waiting task looked at (and queued again: no slot).
+        assert_eq!(Swarms::queued(Lane::Ended), 1);
+        assert_eq!(Swarms::queued(Lane::Waiting), 1);
+        assert_eq!(crate::WorkEnds::<Test>::get(Lane::Waiting), (1, 2));
+    });
+}

@@ -326,8 +326,9 @@ pub enum Work {
     Advance(TaskId),
 }
 
-/// The work queue's two lanes: ends are recorded before tasks advance, so that a task never
-/// submits a job after one of its jobs failed unrecorded.
+/// The work queue's two lanes: ends are recorded before tasks advance (three quarters of a
+/// block's items at most while tasks wait, so neither lane starves), so that a task does not
+/// submit a job after one of its jobs failed unrecorded unless the ends pile up.
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 pub enum Lane {
     /// [`Work::Ended`] items.
