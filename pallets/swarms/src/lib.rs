@@ -54,10 +54,11 @@
 //!   and returns the deposit.
 //!
 //! ## Bounded work
-//! `on_initialize` processes at most [`Config::MaxWorkPerBlock`] items of the work queue and
-//! submits at most [`Config::MaxSubmissionsPerBlock`] jobs; a task that cannot submit yet (no
-//! free slot, a full queue) goes to the back of the queue. The job observer does two reads and
-//! three writes. A task has at most [`MAX_SHARDS`] + 1 jobs.
+//! `on_initialize` processes at most [`Config::MaxWorkPerBlock`] items of the work queue (the
+//! recorded ends first, at most three quarters of them while tasks wait) and submits at most
+//! [`Config::MaxSubmissionsPerBlock`] jobs; a task that cannot submit yet (no free slot, a
+//! busy jobs pallet) goes to the back of its lane. The job observer does two reads and three
+//! writes. A task has at most [`MAX_SHARDS`] + 1 jobs.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
