@@ -359,7 +359,7 @@ mod benchmarks {
         <JobsOf<T> as frame_support::traits::Hooks<_>>::on_initialize(
             frame_system::Pallet::<T>::block_number(),
         );
-        play::<T>(job, &vec![b'x'; 64]);
+        play::<T>(job, &[b'x'; 64]);
         assert!(JobParts::<T>::get(job).is_some_and(|r| r.queued));
         #[block]
         {
