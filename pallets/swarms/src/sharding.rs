@@ -22,14 +22,16 @@
 //! ```
 //! `share` ([`share_chars`]) is what is left of the job prompt limit
 //! ([`aitbc_primitives::MAX_PROMPT_CHARS`]) after the header and the labels, divided by `n`, so
-//! the prompt always fits. Each shard job's token limit is `share / CHARS_PER_TOKEN`
-//! ([`shard_max_tokens`]): English text in the byte-pair vocabularies of today's models
-//! averages about four characters a token, so most outputs fit their share whole; an output
-//! longer than its share (long tokens, other scripts) is cut to its first `share` characters,
-//! and the task records that it was. Outputs that are not valid UTF-8 are read lossily (each
+//! the prompt always fits. Each shard job's token limit is `share / CHARS_PER_TOKEN`, at most
+//! [`aitbc_primitives::REDUNDANT_DEFAULT_MAX_TOKENS`] (256, the limit a redundant job gets when
+//! it names none, and what a miner daemon takes by default: it refuses a redundant job asking
+//! for more than its own `--max-tokens`) ([`shard_max_tokens`]): English text in the
+//! byte-pair vocabularies of today's models averages about four characters a token, so most
+//! outputs fit their share whole; an output longer than its share (long tokens, other
+//! scripts) is cut to its first `share` characters, and the task records that it was. Outputs that are not valid UTF-8 are read lossily (each
 //! invalid sequence becomes U+FFFD).
 
-use aitbc_primitives::{MAX_GENERATED_TOKENS, MAX_PROMPT_CHARS};
+use aitbc_primitives::{MAX_PROMPT_CHARS, REDUNDANT_DEFAULT_MAX_TOKENS};
 use alloc::{format, string::String, vec::Vec};
 
 /// The characters of an output assumed per token when sizing a shard's token limit (not a
@@ -170,7 +172,7 @@ pub fn share_chars(n: usize) -> u32 {
 
 /// The token limit of each shard job of a task of `n` shards.
 pub fn shard_max_tokens(n: usize) -> u32 {
-    (share_chars(n) / CHARS_PER_TOKEN).clamp(1, MAX_GENERATED_TOKENS)
+    (share_chars(n) / CHARS_PER_TOKEN).clamp(1, REDUNDANT_DEFAULT_MAX_TOKENS)
 }
 
 /// The reduce prompt over the shards' agreed `outputs` (in shard order), each cut to `share`
@@ -251,7 +253,9 @@ mod tests {
         }
         assert_eq!(share_chars(64), 53);
         assert_eq!(shard_max_tokens(64), 13);
-        assert_eq!(shard_max_tokens(2), 485);
+        assert_eq!(shard_max_tokens(4), 241);
+        // Two shards could take 485 tokens each; the redundant default caps them.
+        assert_eq!(shard_max_tokens(2), 256);
         let (prompt, cut) = reduce_prompt(&[b"Paris", b"Lyon \xff"], share_chars(2));
         assert_eq!(
             prompt,
