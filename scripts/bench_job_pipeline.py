@@ -68,6 +68,26 @@ def wait_for(path, needle, timeout):
     sys.exit(f"`{needle}` not seen in {path} within {timeout} s:\n{tail}")
 
 
+def start_chain(work, procs):
+    """Start a dev node in `work` (appended to `procs`) and import //Alice as `alice` into a
+    fresh CLI home. Returns the node's URL and the CLI's environment."""
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}"
+    node_log = os.path.join(work, "node.log")
+    procs.append(subprocess.Popen(
+        [NODE, "--dev", "--base-path", os.path.join(work, "node"),
+         "--rpc-port", str(port), "--prometheus-port", str(free_port())],
+        stdout=open(node_log, "w"), stderr=subprocess.STDOUT))
+    wait_for(node_log, "Authored #1", 60)
+    env = dict(os.environ, AITBC_HOME=os.path.join(work, "home"), AITBC_PASSWORD="bench",
+               AITBC_URL=url)
+    env.pop("AITBC_WALLET", None)
+    env.pop("AITBC_OUTPUT", None)
+    subprocess.run([CLI, "wallet", "import", "--name", "alice", "--uri", "//Alice"],
+                   env=env, check=True, capture_output=True)
+    return url, env
+
+
 def main():
     jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     for b in (NODE, WORKER, CLI):
@@ -76,21 +96,8 @@ def main():
     work = tempfile.mkdtemp(prefix="aitbc-bench-jobs-")
     procs = []
     try:
-        port = free_port()
-        url = f"ws://127.0.0.1:{port}"
-        node_log = os.path.join(work, "node.log")
-        procs.append(subprocess.Popen(
-            [NODE, "--dev", "--base-path", os.path.join(work, "node"),
-             "--rpc-port", str(port), "--prometheus-port", str(free_port())],
-            stdout=open(node_log, "w"), stderr=subprocess.STDOUT))
-        wait_for(node_log, "Authored #1", 60)
-        env = dict(os.environ, AITBC_HOME=os.path.join(work, "home"), AITBC_PASSWORD="bench",
-                   AITBC_URL=url)
-        env.pop("AITBC_WALLET", None)
-        env.pop("AITBC_OUTPUT", None)
+        url, env = start_chain(work, procs)
         aitbc = CLI
-        subprocess.run([aitbc, "wallet", "import", "--name", "alice", "--uri", "//Alice"],
-                       env=env, check=True, capture_output=True)
         worker_log = os.path.join(work, "worker.log")
         procs.append(subprocess.Popen(
             [WORKER, "--url", url, "--uri", "//Bob",

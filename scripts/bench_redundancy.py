@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_job_pipeline import CLI, NODE, PROMPTS, WORKER, free_port, pct, wait_for  # noqa: E402
+from bench_job_pipeline import CLI, NODE, PROMPTS, WORKER, pct, start_chain, wait_for  # noqa: E402
 
 
 def main():
@@ -30,20 +30,7 @@ def main():
     work = tempfile.mkdtemp(prefix="aitbc-bench-redundancy-")
     procs = []
     try:
-        port = free_port()
-        url = f"ws://127.0.0.1:{port}"
-        node_log = os.path.join(work, "node.log")
-        procs.append(subprocess.Popen(
-            [NODE, "--dev", "--base-path", os.path.join(work, "node"),
-             "--rpc-port", str(port), "--prometheus-port", str(free_port())],
-            stdout=open(node_log, "w"), stderr=subprocess.STDOUT))
-        wait_for(node_log, "Authored #1", 60)
-        env = dict(os.environ, AITBC_HOME=os.path.join(work, "home"), AITBC_PASSWORD="bench",
-                   AITBC_URL=url)
-        env.pop("AITBC_WALLET", None)
-        env.pop("AITBC_OUTPUT", None)
-        subprocess.run([CLI, "wallet", "import", "--name", "alice", "--uri", "//Alice"],
-                       env=env, check=True, capture_output=True)
+        url, env = start_chain(work, procs)
         for who in ("Bob", "Charlie", "Dave"):
             log = os.path.join(work, f"worker-{who}.log")
             procs.append(subprocess.Popen(
