@@ -58,9 +58,8 @@ async fn take_part(s: &Session, job: &Job) -> anyhow::Result<()> {
     let salt = redundancy::commitment_salt(&s.pair, id);
     match me.state {
         ParticipantState::Assigned => {
-            let o = s
-                .send(redundancy::commit_result(&s.pair, id, &output, &salt))
-                .await?;
+            let o =
+                send_retrying(s, || redundancy::commit_result(&s.pair, id, &output, &salt)).await?;
             tracing::info!(
                 "🔏 job #{id}: committed to output {} in block #{}",
                 short(&redundancy::output_hash(&output)),
@@ -79,20 +78,34 @@ async fn take_part(s: &Session, job: &Job) -> anyhow::Result<()> {
     if !wait_for_reveal(s, id).await? {
         return Ok(());
     }
-    let o = s
-        .send(redundancy::reveal_result(
-            &s.pair,
-            job,
-            me.unit_price,
-            &output,
-            salt,
-            metrics,
-            margin,
-        ))
-        .await?;
+    let o = send_retrying(s, || {
+        redundancy::reveal_result(&s.pair, job, me.unit_price, &output, salt, metrics, margin)
+    })
+    .await?;
     s.note_delivered(id, o.block_number);
     tracing::info!("📤 job #{id}: output revealed in block #{}", o.block_number);
     Ok(())
+}
+
+/// Send `call()`, again (up to three times, a block apart) when the node's pool refused it
+/// (e.g. a nonce another of this daemon's transactions took: `send` resyncs it): a commitment
+/// or a reveal lost to a transient refusal would cost the miner a late note, and rerunning the
+/// whole job to get back here costs its inference time.
+async fn send_retrying(
+    s: &Session,
+    call: impl Fn() -> aitbc_client::runtime::RuntimeCall,
+) -> anyhow::Result<aitbc_client::tx::TxOutcome> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match s.send(call()).await {
+            Err(e) if tries < 3 && format!("{e:#}").contains("rejected by the node") => {
+                tracing::warn!("transaction refused ({e:#}); sending it again");
+                tokio::time::sleep(Duration::from_millis(s.block_ms.max(100))).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Run the job on the backend exactly as it says. Returns the output as it will be revealed

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod net;
 pub mod procs;
 
 use aitbc_worker::backend::embedded::{default_model_path, EmbeddedBackend, EmbeddedConfig};
