@@ -417,19 +417,14 @@ pub fn receipt_payload(
 /// Whether a receipt's signature is its miner's sr25519 signature of the receipt's content
 /// (what the chain checked when the result was delivered).
 pub fn receipt_signature_valid(r: &Receipt) -> bool {
-    use sp_core::Pair as _;
-    let payload = aitbc_primitives::receipt_signing_payload(
-        r.job_id,
-        &r.client,
+    aitbc_wire::receipt_proof::signed_by(
+        r,
         &r.miner,
         &r.result_hash,
         r.units_milli,
         &r.unit_price,
-    );
-    let public =
-        sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(&r.miner));
-    let signature = sp_core::sr25519::Signature::from_raw(r.signature.0);
-    sp_core::sr25519::Pair::verify(&signature, &payload, &public)
+        &r.signature,
+    )
 }
 
 /// `Jobs::submit_result` (assigned miner): the output (cut to the chain's limit), the

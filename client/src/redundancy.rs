@@ -2,7 +2,7 @@
 //! calls a client, a participant and a referee send.
 
 use crate::error::{Error, Result};
-use crate::jobs::{model_name, Job, Receipt};
+use crate::jobs::{model_name, Job};
 use crate::rpc::RpcClient;
 use crate::runtime_api::REDUNDANCY_API;
 use aitbc_primitives::{
@@ -166,22 +166,4 @@ pub fn reveal_result(
 /// `Jobs::report_referee_finding`.
 pub fn report_referee_finding(job_id: JobId, finding: RefereeFinding) -> RuntimeCall {
     RuntimeCall::Jobs(pallet_aitbc_jobs::Call::report_referee_finding { job_id, finding })
-}
-
-/// Whether a participant's receipt signature is its sr25519 signature of its own line (job,
-/// client, miner, output hash, units, unit price). Lines without a reveal have none.
-pub fn participant_signature_valid(receipt: &Receipt, line: &ReceiptParticipant) -> bool {
-    use sp_core::Pair as _;
-    let payload = aitbc_primitives::receipt_signing_payload(
-        receipt.job_id,
-        &receipt.client,
-        &line.miner,
-        &line.output_hash,
-        line.units_milli,
-        &line.unit_price,
-    );
-    let public =
-        sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(&line.miner));
-    let signature = sp_core::sr25519::Signature::from_raw(line.signature.0);
-    sp_core::sr25519::Pair::verify(&signature, &payload, &public)
 }

@@ -540,6 +540,30 @@ pub fn verify(
     })
 }
 
+/// Whether `signature` is `miner`'s sr25519 signature of the signing payload of `receipt`'s job
+/// and client with this output hash, units and unit price
+/// ([`aitbc_primitives::receipt_signing_payload`]): the receipt's own line or a participant's.
+pub fn signed_by(
+    receipt: &Receipt,
+    miner: &aitbc_runtime::AccountId,
+    output_hash: &H256,
+    units_milli: u64,
+    unit_price: &aitbc_runtime::Balance,
+    signature: &sp_core::H512,
+) -> bool {
+    let payload = aitbc_primitives::receipt_signing_payload(
+        receipt.job_id,
+        &receipt.client,
+        miner,
+        output_hash,
+        units_milli,
+        unit_price,
+    );
+    let public = sp_core::sr25519::Public::from_raw(*miner.as_ref());
+    let signature = sp_core::sr25519::Signature::from_raw(signature.0);
+    sp_core::sr25519::Pair::verify(&signature, &payload, &public)
+}
+
 /// The miner's signature over the receipt's signing payload.
 pub fn check_signature(receipt: &Receipt) -> Result<(), ProofError> {
     if receipt.signature.0 == [0u8; 64] {
@@ -548,17 +572,14 @@ pub fn check_signature(receipt: &Receipt) -> Result<(), ProofError> {
             "the receipt carries no miner signature (it was written before receipts were signed)",
         );
     }
-    let payload = aitbc_primitives::receipt_signing_payload(
-        receipt.job_id,
-        &receipt.client,
+    if !signed_by(
+        receipt,
         &receipt.miner,
         &receipt.result_hash,
         receipt.units_milli,
         &receipt.unit_price,
-    );
-    let public = sp_core::sr25519::Public::from_raw(*receipt.miner.as_ref());
-    let signature = sp_core::sr25519::Signature::from_raw(receipt.signature.0);
-    if !sp_core::sr25519::Pair::verify(&signature, &payload, &public) {
+        &receipt.signature,
+    ) {
         return fail(
             Step::Signature,
             format!(
@@ -582,17 +603,14 @@ pub fn check_participants(receipt: &Receipt, lines: &[Participant]) -> Result<()
         if !matches!(line.verdict, V::Agreed | V::Dissented) {
             continue;
         }
-        let payload = aitbc_primitives::receipt_signing_payload(
-            receipt.job_id,
-            &receipt.client,
+        if !signed_by(
+            receipt,
             &line.miner,
             &line.output_hash,
             line.units_milli,
             &line.unit_price,
-        );
-        let public = sp_core::sr25519::Public::from_raw(*line.miner.as_ref());
-        let signature = sp_core::sr25519::Signature::from_raw(line.signature.0);
-        if !sp_core::sr25519::Pair::verify(&signature, &payload, &public) {
+            &line.signature,
+        ) {
             return fail(
                 Step::Participants(Some(i)),
                 format!(
