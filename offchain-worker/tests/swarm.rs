@@ -102,13 +102,33 @@ fn a_map_reduce_swarm_task_completes_and_consensus_shows_its_metrics() {
         "{c}"
     );
     let conf = &c["confidence"];
-    // Three shard jobs and the reduce job, each agreed by all three honest members.
+    // Three shard jobs and the reduce job, each agreed by every member that revealed. On a
+    // loaded machine a member can miss a commit window: the chain then excludes it and the
+    // round goes on with the committed quorum (two of three), which is what the chain must do;
+    // the figures must still add up over the parts.
     assert_eq!(conf["jobs"], 4, "{c}");
     assert_eq!(conf["jobs_agreed"], 4, "{c}");
-    assert_eq!(conf["participants"], 12, "{c}");
-    assert_eq!(conf["agreeing"], 12, "{c}");
+    let parts = c["parts"].as_array().expect("parts");
+    let part_sum = |field: &str| -> u64 {
+        parts
+            .iter()
+            .map(|p| p["outcome"][field].as_u64().unwrap_or_default())
+            .sum()
+    };
+    let participants = conf["participants"].as_u64().expect("participants");
+    assert_eq!(participants, part_sum("participants"), "{c}");
+    assert_eq!(participants + part_sum("replaced"), 12, "{c}");
+    assert!(participants >= 8, "fewer than a quorum of two per job: {c}");
+    if participants < 12 {
+        eprintln!(
+            "note: {} member(s) missed a commit window\n{}",
+            12 - participants,
+            net.worker_logs()
+        );
+    }
+    assert_eq!(conf["agreeing"], participants, "{c}");
     assert_eq!(conf["stake_share_percent"], "100.00", "{c}");
     assert_eq!(conf["disputes"], 0, "{c}");
     assert!(conf["min_margin_milli"].as_u64().is_some(), "{c}");
-    assert_eq!(conf["margins_reported"], 12, "{c}");
+    assert_eq!(conf["margins_reported"], participants, "{c}");
 }
