@@ -138,12 +138,13 @@ pub struct GovernedValues {
 }
 
 /// Every job type, in declaration order.
-pub const JOB_TYPES: [JobType; 5] = [
+pub const JOB_TYPES: [JobType; 6] = [
     JobType::Inference,
     JobType::Embedding,
     JobType::Training,
     JobType::Multimodal,
     JobType::Streaming,
+    JobType::Agent,
 ];
 
 /// The current emission budget per era (`Receipts.RewardAmount`, else the runtime's default).

@@ -204,6 +204,7 @@ pub fn job_type_name(t: JobType) -> &'static str {
         JobType::Training => "training",
         JobType::Multimodal => "multimodal",
         JobType::Streaming => "streaming",
+        JobType::Agent => "agent",
     }
 }
 

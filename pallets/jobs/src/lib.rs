@@ -284,6 +284,10 @@ pub mod pallet {
         /// settled (the swarms pallet); `()` for nobody. Its work is charged to every call and
         /// hook that can end a job ([`Pallet::observer_weight`]).
         type JobObserver: aitbc_primitives::JobObserver;
+        /// Extra rules for some jobs (the agents pallet's runs): a run window from acceptance to
+        /// delivery, and a check of the delivered result; `()` for none. Its work is charged to
+        /// `accept` and `submit_result`.
+        type JobRules: aitbc_primitives::JobRules<Self::AccountId>;
         /// Weights of this pallet's calls and hooks.
         type WeightInfo: WeightInfo;
     }
@@ -472,6 +476,13 @@ pub mod pallet {
         },
         /// The assigned miner accepted the job (status `Running`).
         JobAccepted { job_id: JobId, miner: T::AccountId },
+        /// The miner of a job with a run window ([`Config::JobRules`]) did not deliver within
+        /// it: noted late (stake slashed by `slashed`), excluded, and the job queued again.
+        RunWindowMissed {
+            job_id: JobId,
+            miner: T::AccountId,
+            slashed: BalanceOf<T>,
+        },
         /// The miner was paid from escrow.
         MinerPaid {
             job_id: JobId,
@@ -689,6 +700,12 @@ pub mod pallet {
         RedundantJob,
         /// A redundant job restricted to a list of miners lists fewer than `k`.
         TooFewMembers,
+        /// Too many deadlines already fall around the end of this job's run window; accept it
+        /// again in a block or two.
+        DeadlineScheduleFull,
+        /// Agent runs are submitted through the agents pallet (`Agents::execute`), which pins
+        /// the agent version and records the run.
+        AgentJobViaAgents,
     }
 
     #[pallet::hooks]
@@ -773,6 +790,7 @@ pub mod pallet {
             requirements: Requirements,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
+            Self::check_submitted_type(job_type)?;
             Self::do_submit(
                 owner,
                 job_type,
@@ -784,6 +802,7 @@ pub mod pallet {
                 GenerationOptions::default(),
                 None,
             )
+            .map(|_| ())
         }
 
         /// Submit a job as [`Pallet::submit`] does, with generation options (each within its
@@ -808,6 +827,7 @@ pub mod pallet {
             provider: Option<T::AccountId>,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
+            Self::check_submitted_type(job_type)?;
             Self::do_submit(
                 owner,
                 job_type,
@@ -819,6 +839,7 @@ pub mod pallet {
                 options,
                 provider,
             )
+            .map(|_| ())
         }
 
         /// Fund an `Unfunded` job: hold `budget` in escrow and queue the job. Owner only.
@@ -835,9 +856,10 @@ pub mod pallet {
         }
 
         /// Accept an assigned job (status `Running`). Assigned miner only, before the
-        /// acknowledgement deadline.
+        /// acknowledgement deadline. A job with a run window ([`Config::JobRules`]) must then be
+        /// delivered within it, or it goes back to the queue without this miner.
         #[pallet::call_index(2)]
-        #[pallet::weight(T::WeightInfo::accept())]
+        #[pallet::weight(T::WeightInfo::accept().saturating_add(Pallet::<T>::rules_weight()))]
         pub fn accept(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
             let who = ensure_signed(origin)?;
             let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
@@ -850,6 +872,11 @@ pub mod pallet {
                 Error::<T>::JobNotAssigned
             );
             job.ack_deadline = None;
+            if let Some(window) = <T::JobRules as aitbc_primitives::JobRules<T::AccountId>>::run_window(job_id) {
+                let now = frame_system::Pallet::<T>::block_number();
+                let at = now.saturating_add(BlockNumberFor::<T>::from(window.max(1)));
+                job.ack_deadline = Some(Self::schedule_run_deadline(job_id, at)?);
+            }
             Self::set_status(&mut job, JobStatus::Running);
             Jobs::<T>::insert(job_id, job);
             Self::deposit_event(Event::JobAccepted { job_id, miner: who });
@@ -861,10 +888,12 @@ pub mod pallet {
         /// the blake2-256 hash of `output` (the chain recomputes it: `ResultHashMismatch`), and
         /// `signature` the miner's sr25519 signature of the receipt's content
         /// ([`aitbc_primitives::receipt_signing_payload`]: job, client, miner, result hash,
-        /// units in thousandths of a GPU-second, unit price; `BadReceiptSignature`).
+        /// units in thousandths of a GPU-second, unit price; `BadReceiptSignature`). A job with
+        /// rules ([`Config::JobRules`], e.g. an agent run) must also pass their check.
         #[pallet::call_index(3)]
         #[pallet::weight(T::WeightInfo::submit_result(output.len() as u32)
-            .saturating_add(Pallet::<T>::observer_weight()))]
+            .saturating_add(Pallet::<T>::observer_weight())
+            .saturating_add(Pallet::<T>::rules_weight()))]
         pub fn submit_result(
             origin: OriginFor<T>,
             job_id: JobId,
@@ -898,6 +927,12 @@ pub mod pallet {
                 T::ReceiptSignature::verify(&who, &payload, &signature),
                 Error::<T>::BadReceiptSignature
             );
+            <T::JobRules as aitbc_primitives::JobRules<T::AccountId>>::check_result(
+                job_id,
+                &who,
+                &result_hash,
+                &metrics,
+            )?;
             Self::complete(&mut job, &who, result_hash, metrics, signature)?;
             let result = JobResult {
                 hash: result_hash,
@@ -1116,11 +1151,7 @@ pub mod pallet {
             requirements: Requirements,
             options: GenerationOptions,
             provider: Option<T::AccountId>,
-        ) -> DispatchResult {
-            ensure!(
-                T::AcceptedJobTypes::get().contains(&job_type),
-                Error::<T>::UnsupportedJobType
-            );
+        ) -> Result<JobId, sp_runtime::DispatchError> {
             validation::check_options::<T>(&options)?;
             ensure!(!model.is_empty(), Error::<T>::EmptyModel);
             if let Some(provider) = &provider {
@@ -1189,6 +1220,17 @@ pub mod pallet {
             }
             Self::hold_job_deposit(&job)?;
             Jobs::<T>::insert(id, job);
+            Ok(id)
+        }
+
+        /// The job types a client may submit itself: the runtime's `AcceptedJobTypes`; agent
+        /// runs only through the agents pallet.
+        pub(crate) fn check_submitted_type(job_type: JobType) -> DispatchResult {
+            ensure!(job_type != JobType::Agent, Error::<T>::AgentJobViaAgents);
+            ensure!(
+                T::AcceptedJobTypes::get().contains(&job_type),
+                Error::<T>::UnsupportedJobType
+            );
             Ok(())
         }
     }

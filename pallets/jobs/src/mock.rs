@@ -115,6 +115,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type RefereeWindow = ConstU64<3>;
     type RefereeMarginMilli = ConstU64<1_000>;
     type JobObserver = TestObserver;
+    type JobRules = ();
     type WeightInfo = ();
 }
 

@@ -95,6 +95,7 @@ impl<T: Config> Pallet<T> {
         redundancy: Redundancy,
         members: Option<RoundMembers<T::AccountId>>,
     ) -> Result<JobId, sp_runtime::DispatchError> {
+        Self::check_submitted_type(job_type)?;
         ensure!(
             redundancy.is_valid() && u32::from(redundancy.k) <= T::MaxRedundancy::get(),
             Error::<T>::InvalidRedundancy
@@ -142,8 +143,7 @@ impl<T: Config> Pallet<T> {
                 ..options
             },
         };
-        let id = crate::NextJobId::<T>::get();
-        Self::do_submit(
+        let id = Self::do_submit(
             owner,
             job_type,
             model,

@@ -45,6 +45,11 @@ impl<T: Config> Pallet<T> {
         T::WeightInfo::expire_job().saturating_add(Self::observer_weight())
     }
 
+    /// The most one call to [`Config::JobRules`] costs.
+    pub fn rules_weight() -> Weight {
+        <T::JobRules as aitbc_primitives::JobRules<T::AccountId>>::weight()
+    }
+
     /// The most [`Config::JobObserver`] costs for one job ending in one call or hook: told of
     /// the job's end and of its round's settlement.
     pub fn observer_weight() -> Weight {
@@ -150,9 +155,26 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Handle job `id`'s acknowledgement deadline at block `n`: if it is still `Assigned` with
-    /// that deadline, note the miner late (slashing it), exclude it, and queue the job again
-    /// (or fail it when it cannot be).
+    /// Index the end of job `id`'s run window at the first block from `at` (within
+    /// `EXPIRY_SEARCH` blocks) with room in [`AckDeadlines`]; returns that block.
+    pub(crate) fn schedule_run_deadline(
+        id: JobId,
+        at: BlockNumberFor<T>,
+    ) -> Result<BlockNumberFor<T>, sp_runtime::DispatchError> {
+        let mut block = at;
+        for _ in 0..EXPIRY_SEARCH {
+            if AckDeadlines::<T>::try_mutate(block, |ids| ids.try_push(id)).is_ok() {
+                return Ok(block);
+            }
+            block = block.saturating_add(One::one());
+        }
+        Err(Error::<T>::DeadlineScheduleFull.into())
+    }
+
+    /// Handle job `id`'s deadline at block `n`: if it is still `Assigned` with that
+    /// acknowledgement deadline, or still `Running` with that end of its run window
+    /// ([`Config::JobRules`]), note the miner late (slashing it), exclude it, and queue the job
+    /// again (or fail it when it cannot be).
     pub(crate) fn ack_missed(id: JobId, n: BlockNumberFor<T>) {
         if crate::Rounds::<T>::contains_key(id) {
             return Self::round_deadline(id, n);
@@ -160,7 +182,8 @@ impl<T: Config> Pallet<T> {
         let Some(mut job) = Jobs::<T>::get(id) else {
             return;
         };
-        if job.status != JobStatus::Assigned || job.ack_deadline != Some(n) {
+        let running = job.status == JobStatus::Running;
+        if !(running || job.status == JobStatus::Assigned) || job.ack_deadline != Some(n) {
             return;
         }
         let Some(miner) = job.miner.take() else {
@@ -168,10 +191,18 @@ impl<T: Config> Pallet<T> {
         };
         let slashed = T::Miners::note_outcome(&miner, JobOutcome::Late);
         JobsByMiner::<T>::remove(&miner, id);
-        Self::deposit_event(Event::AckMissed {
-            job_id: id,
-            miner: miner.clone(),
-            slashed,
+        Self::deposit_event(if running {
+            Event::RunWindowMissed {
+                job_id: id,
+                miner: miner.clone(),
+                slashed,
+            }
+        } else {
+            Event::AckMissed {
+                job_id: id,
+                miner: miner.clone(),
+                slashed,
+            }
         });
         job.ack_deadline = None;
         job.unit_price = Default::default();

@@ -74,3 +74,45 @@ impl<T: Config> RedundantJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for
         T::MaxTtl::get()
     }
 }
+
+/// Plain jobs as other pallets submit them ([`aitbc_primitives::PlainJobs`]): the agents
+/// pallet submits each agent run here, with the job type only it may use.
+impl<T: Config> aitbc_primitives::PlainJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>
+    for Pallet<T>
+{
+    fn submit(
+        spec: aitbc_primitives::PlainJobSpec<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
+    ) -> Result<JobId, DispatchError> {
+        Self::do_submit(
+            spec.owner,
+            spec.job_type,
+            spec.model,
+            spec.input,
+            spec.budget,
+            spec.ttl,
+            Default::default(),
+            spec.options,
+            None,
+        )
+    }
+
+    fn submit_weight(prompt_bytes: u32) -> Weight {
+        T::WeightInfo::submit(prompt_bytes)
+    }
+
+    fn status(job: JobId) -> Option<(JobStatus, Option<T::AccountId>)> {
+        Jobs::<T>::get(job).map(|j| (j.status, j.miner))
+    }
+
+    fn least_budget(job_type: JobType) -> BalanceOf<T> {
+        MinPayment::<T>::get(job_type)
+    }
+
+    fn min_ttl() -> BlockNumberFor<T> {
+        Self::min_ttl()
+    }
+
+    fn max_ttl() -> BlockNumberFor<T> {
+        T::MaxTtl::get()
+    }
+}

@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+pub mod agent;
 pub mod governance;
 pub mod job;
 pub mod marketplace;
@@ -20,6 +21,7 @@ pub mod seams;
 pub mod traits;
 pub mod types;
 
+pub use agent::*;
 pub use governance::*;
 pub use job::*;
 pub use marketplace::*;

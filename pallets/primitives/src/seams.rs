@@ -109,3 +109,97 @@ pub trait MinerStake<AccountId, Balance> {
     /// The stake `miner` holds (zero when it is not a registered miner).
     fn stake_of(miner: &AccountId) -> Balance;
 }
+
+impl<A: JobObserver, B: JobObserver> JobObserver for (A, B) {
+    fn job_ended(job: JobId, status: JobStatus) {
+        A::job_ended(job, status);
+        B::job_ended(job, status);
+    }
+    fn round_settled(job: JobId) {
+        A::round_settled(job);
+        B::round_settled(job);
+    }
+    fn weight() -> Weight {
+        A::weight().saturating_add(B::weight())
+    }
+}
+
+/// What a pallet that submits a plain job for its own purpose (the agents pallet: an agent run)
+/// needs from the jobs pallet.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PlainJobSpec<AccountId, Balance, BlockNumber> {
+    /// Who owns (and pays for) the job, as for a job submitted by the account itself.
+    pub owner: AccountId,
+    /// The job type.
+    pub job_type: JobType,
+    /// The model.
+    pub model: ModelName,
+    /// The input.
+    pub input: JobInput,
+    /// The budget, held at submission.
+    pub budget: Balance,
+    /// Blocks until the job expires.
+    pub ttl: BlockNumber,
+    /// Generation options.
+    pub options: GenerationOptions,
+}
+
+/// Plain jobs as another pallet submits them (implemented by the jobs pallet).
+pub trait PlainJobs<AccountId, Balance, BlockNumber> {
+    /// Submit and fund a job with every check `submit_with_options` makes (the same errors);
+    /// returns its id.
+    fn submit(spec: PlainJobSpec<AccountId, Balance, BlockNumber>) -> Result<JobId, DispatchError>;
+
+    /// Weight of one [`Self::submit`] with `prompt_bytes` bytes of prompt and system prompt.
+    fn submit_weight(prompt_bytes: u32) -> Weight;
+
+    /// A job's status and the miner it is assigned to (`None`: no such job, or pruned).
+    fn status(job: JobId) -> Option<(JobStatus, Option<AccountId>)>;
+
+    /// The least budget a job of `job_type` must have.
+    fn least_budget(job_type: JobType) -> Balance;
+
+    /// The shortest TTL a job accepts.
+    fn min_ttl() -> BlockNumber;
+
+    /// The longest TTL a job accepts.
+    fn max_ttl() -> BlockNumber;
+}
+
+/// Rules another pallet adds to some of the jobs pallet's jobs (the agents pallet to agent
+/// runs; the jobs pallet's `Config::JobRules`).
+pub trait JobRules<AccountId> {
+    /// Blocks the miner of `job` has from accepting it to delivering its result; past them it
+    /// is noted late and the job goes back to the queue without it. `None`: no limit but the
+    /// TTL.
+    fn run_window(job: JobId) -> Option<u32>;
+
+    /// Whether `miner` may deliver the result of `job` (hash `output_hash`, metered as
+    /// `metrics`) now.
+    fn check_result(
+        job: JobId,
+        miner: &AccountId,
+        output_hash: &sp_core::H256,
+        metrics: &crate::Metrics,
+    ) -> Result<(), DispatchError>;
+
+    /// The most one call of either costs.
+    fn weight() -> Weight;
+}
+
+impl<AccountId> JobRules<AccountId> for () {
+    fn run_window(_: JobId) -> Option<u32> {
+        None
+    }
+    fn check_result(
+        _: JobId,
+        _: &AccountId,
+        _: &sp_core::H256,
+        _: &crate::Metrics,
+    ) -> Result<(), DispatchError> {
+        Ok(())
+    }
+    fn weight() -> Weight {
+        Weight::zero()
+    }
+}

@@ -73,6 +73,9 @@ pub enum JobType {
     Multimodal,
     /// Streaming inference.
     Streaming,
+    /// An agent run (the agents pallet): a multi-step run with tool calls whose trace is
+    /// recorded on chain. Appended last, so no stored job changes its encoding.
+    Agent,
 }
 
 /// A miner's hardware, as declared at registration.

@@ -121,6 +121,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type RefereeWindow = ConstU64<3>;
     type RefereeMarginMilli = ConstU64<1_000>;
     type JobObserver = Swarms;
+    type JobRules = ();
     type WeightInfo = ();
 }
 
