@@ -872,7 +872,9 @@ pub mod pallet {
                 Error::<T>::JobNotAssigned
             );
             job.ack_deadline = None;
-            if let Some(window) = <T::JobRules as aitbc_primitives::JobRules<T::AccountId>>::run_window(job_id) {
+            if let Some(window) =
+                <T::JobRules as aitbc_primitives::JobRules<T::AccountId>>::run_window(job_id)
+            {
                 let now = frame_system::Pallet::<T>::block_number();
                 let at = now.saturating_add(BlockNumberFor::<T>::from(window.max(1)));
                 job.ack_deadline = Some(Self::schedule_run_deadline(job_id, at)?);

@@ -336,9 +336,7 @@ pub fn check_trace(
             }
             (StepKind::Tool, None) => return Err(TraceError::MalformedStep),
             (_, Some(_)) => return Err(TraceError::MalformedStep),
-            (_, None) if !step.observation.is_empty() => {
-                return Err(TraceError::MalformedStep)
-            }
+            (_, None) if !step.observation.is_empty() => return Err(TraceError::MalformedStep),
             _ => {}
         }
     }
@@ -389,6 +387,9 @@ pub struct AgentRun<AccountId, BlockNumber> {
     pub owner: AccountId,
     /// BLAKE2-256 of the SCALE encoding of `(input, data)`.
     pub input_hash: H256,
+    /// The trace's first link ([`trace_seed`] of the job, the agent version, its
+    /// configuration's hash and `input_hash`).
+    pub seed: H256,
     /// Where it is.
     pub status: RunStatus,
     /// The miner that recorded the trace (a later miner that takes the run over after the
