@@ -128,6 +128,8 @@ pub fn action_kind(a: &Action) -> &'static str {
         GovernanceAction::SetAuthorities(_) => "validators",
         GovernanceAction::SetProtocolFee(_) => "protocol-fee",
         GovernanceAction::Signal => "signal",
+        GovernanceAction::ApproveAgentTool(_) => "agent-tool-add",
+        GovernanceAction::RevokeAgentTool(_) => "agent-tool-remove",
     }
 }
 
@@ -159,6 +161,13 @@ pub fn action_text(a: &Action) -> String {
             "none: a signal proposal (the decision is recorded on chain, nothing is enacted)"
                 .to_string()
         }
+        GovernanceAction::ApproveAgentTool(t) => {
+            format!("approve the tool {} for agents", String::from_utf8_lossy(t))
+        }
+        GovernanceAction::RevokeAgentTool(t) => format!(
+            "revoke the agent tool {} (new agent versions cannot list it)",
+            String::from_utf8_lossy(t)
+        ),
         GovernanceAction::SetAuthorities(list) => format!(
             "replace the validator set with {} validator(s): {}",
             list.len(),

@@ -314,7 +314,7 @@ fn authority(s: &str) -> Result<AuthorityKeys> {
 }
 
 /// The accepted `--action` forms, for help and error messages.
-pub const ACTION_FORMS: &str = "miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS, slash-share=PERCENT, protocol-fee=PERCENT, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)";
+pub const ACTION_FORMS: &str = "miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS, slash-share=PERCENT, protocol-fee=PERCENT, agent-tool-add=TOOL, agent-tool-remove=TOOL, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)";
 
 /// Parses a proposal action: `miner-reward=2.5`, `min-job-payment=inference:0.02`,
 /// `ack-timeout=30`, `slash-share=10%`, `validators=//Alice,//Bob`.
@@ -354,6 +354,8 @@ pub fn parse_action(s: &str) -> Result<Action> {
             Ok(GovernanceAction::SetAckTimeout(blocks))
         }
         "slash-share" => Ok(GovernanceAction::SetSlashShare(parse_percent(value)?)),
+        "agent-tool-add" => Ok(GovernanceAction::ApproveAgentTool(tool_id(value)?)),
+        "agent-tool-remove" => Ok(GovernanceAction::RevokeAgentTool(tool_id(value)?)),
         "protocol-fee" => Ok(GovernanceAction::SetProtocolFee(parse_percent(value)?)),
         "validators" | "authorities" => {
             let list = value
@@ -530,4 +532,21 @@ mod tests {
             aitbc_runtime::governance::DEFAULT_ENACTMENT_DELAY
         );
     }
+}
+
+/// A tool id for an agent-tool action: `[a-z][a-z0-9_]*`, at most 32 bytes.
+fn tool_id(value: &str) -> Result<aitbc_primitives::ToolId> {
+    let value = value.trim();
+    if !aitbc_primitives::is_valid_tool_id(value.as_bytes()) {
+        return Err(Error::InvalidInput(format!(
+            "tool id {value:?}: use lowercase letters, digits and '_', starting with a letter, \
+             at most {} bytes (e.g. agent-tool-add=calculator)",
+            aitbc_primitives::MAX_TOOL_ID_BYTES
+        )));
+    }
+    value
+        .as_bytes()
+        .to_vec()
+        .try_into()
+        .map_err(|_| Error::InvalidInput(format!("tool id {value:?} is too long")))
 }

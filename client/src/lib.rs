@@ -21,6 +21,7 @@
 //! - [`autopay`]: the payment the pricing oracle suggests for a job.
 //! - [`receipt_proof`]: a receipt's proof, fetched from a node for offline verification.
 
+pub mod agents;
 pub mod amount;
 pub mod autopay;
 pub mod blocks;

@@ -34,6 +34,12 @@ pub const SWARMS_API: RuntimeApi = RuntimeApi {
     missing: Some("the node's runtime has no agent swarms (spec_version 108 or later)"),
 };
 
+/// AI agents: agents, versions, runs with their traces, approved tools.
+pub const AGENTS_API: RuntimeApi = RuntimeApi {
+    name: "AgentsApi",
+    missing: Some("the node's runtime has no agents (spec_version 109 or later)"),
+};
+
 /// The GPU marketplace's listings, bookings, offers and prices.
 pub const MARKETPLACE_API: RuntimeApi = RuntimeApi {
     name: "MarketplaceApi",

@@ -23,6 +23,35 @@ use super::{
 };
 
 impl_runtime_apis! {
+    impl aitbc_agents_runtime_api::AgentsApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
+        fn agent(id: aitbc_primitives::AgentId) -> Option<pallet_aitbc_agents::queries::AgentView<AccountId, Balance, crate::BlockNumber>> {
+            crate::Agents::agent_view(id)
+        }
+
+        fn agents(
+            owner: Option<AccountId>,
+            from: aitbc_primitives::AgentId,
+            limit: u32,
+        ) -> Vec<pallet_aitbc_agents::queries::AgentView<AccountId, Balance, crate::BlockNumber>> {
+            crate::Agents::agents_from(owner, from, limit)
+        }
+
+        fn version(
+            id: aitbc_primitives::AgentId,
+            version: aitbc_primitives::AgentVersion,
+        ) -> Option<pallet_aitbc_agents::VersionRecord<Balance, crate::BlockNumber>> {
+            pallet_aitbc_agents::Versions::<Runtime>::get(id, version)
+        }
+
+        fn run(job: aitbc_primitives::JobId) -> Option<pallet_aitbc_agents::queries::RunView<AccountId, Balance, crate::BlockNumber>> {
+            crate::Agents::run_view(job)
+        }
+
+        fn approved_tools() -> Vec<aitbc_primitives::ToolId> {
+            crate::Agents::approved_tools()
+        }
+    }
+
     impl aitbc_jobs_runtime_api::RedundancyApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
         fn round(job: aitbc_primitives::JobId) -> Option<aitbc_primitives::Round<AccountId, Balance, crate::BlockNumber>> {
             crate::Jobs::round(job)

@@ -121,6 +121,9 @@ fn config(
         "executionProfiles": {
             "profiles": [crate::profiles::smollm2_profile()],
         },
+        "agents": {
+            "tools": crate::agents::GENESIS_TOOLS.iter().map(|t| t.as_bytes().to_vec()).collect::<Vec<_>>(),
+        },
     })
 }
 

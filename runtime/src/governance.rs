@@ -129,6 +129,12 @@ impl GovernedParameters<Balance, BlockNumber> for MarketParameters {
             // Never enacted (the DAO records a passed signal without enacting it); nothing to
             // change if it ever were.
             GovernanceAction::Signal => Ok(()),
+            GovernanceAction::ApproveAgentTool(tool) => {
+                crate::Agents::approve_tool(RuntimeOrigin::root(), tool.clone())
+            }
+            GovernanceAction::RevokeAgentTool(tool) => {
+                crate::Agents::revoke_tool(RuntimeOrigin::root(), tool.clone())
+            }
             GovernanceAction::SetAuthorities(list) => {
                 Self::validate(action)?;
                 // The one validator-set path (also root's `set_validators`): Aura, GRANDPA and

@@ -144,7 +144,8 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type RefereeWindow = JobRefereeWindow;
     type RefereeMarginMilli = RefereeMarginMilli;
     // The swarms pallet hears when its tasks' jobs end.
-    type JobObserver = crate::Swarms;
+    type JobObserver = (crate::Swarms, crate::Agents);
+    type JobRules = crate::Agents;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }
 

@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+pub mod agents;
 pub mod apis;
 pub mod configs;
 pub mod genesis;
@@ -93,7 +94,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("aitbc"),
     impl_name: alloc::borrow::Cow::Borrowed("aitbc-node"),
     authoring_version: 1,
-    spec_version: 108,
+    spec_version: 109,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -159,6 +160,10 @@ mod runtime {
     // Agent swarms (pallets/swarms, configured in runtime/src/swarms.rs).
     #[runtime::pallet_index(18)]
     pub type Swarms = pallet_aitbc_swarms;
+
+    // AI agents (pallets/agents, configured in runtime/src/agents.rs).
+    #[runtime::pallet_index(19)]
+    pub type Agents = pallet_aitbc_agents;
 }
 
 /// The address format: `MultiAddress`, as polkadot.js and subxt expect.
@@ -190,7 +195,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// options, provider); `GovernanceTiming` v0 → v1 (governed acknowledgement deadline and slash
 /// share from unhashed keys into typed storage). Every pallet declares its storage version and
 /// keeps its steps in its `migrations` module (miners, marketplace, DAO, validator set,
-/// execution profiles and swarms are at their first layout, version 0);
+/// execution profiles, swarms and agents are at their first layout, version 0);
 /// `runtime/tests/migrations.rs` runs this tuple.
 pub type Migrations = (
     pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,

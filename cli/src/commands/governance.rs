@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 pub enum GovernanceCmd {
     /// Submit a proposal: its deposit is held until voting ends, and voting opens at once.
     #[command(
-        after_help = "Examples:\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Proposal to increase base reward by 5%\" --amount 1000\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Reward 2 AIT per receipt\" --amount 1000 --action miner-reward=2\n  aitbc governance propose --title \"Cheaper embeddings\" --amount 100 --action min-job-payment=embedding:0.005\n\nActions: miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS,\n         slash-share=PERCENT, validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)"
+        after_help = "Examples:\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Proposal to increase base reward by 5%\" --amount 1000\n  aitbc governance propose --title \"Increase Miner Rewards\" --description \"Reward 2 AIT per receipt\" --amount 1000 --action miner-reward=2\n  aitbc governance propose --title \"Cheaper embeddings\" --amount 100 --action min-job-payment=embedding:0.005\n\nActions: miner-reward=AIT, min-job-payment=JOB_TYPE:AIT, ack-timeout=BLOCKS,\n         slash-share=PERCENT, protocol-fee=PERCENT, agent-tool-add=TOOL, agent-tool-remove=TOOL,\n         validators=//Alice,//Bob (or AURA_KEY:GRANDPA_KEY,...)"
     )]
     Propose(ProposeArgs),
     /// Vote on a proposal: the amount is locked until voting ends (one token, one vote).
@@ -139,6 +139,9 @@ fn action_json(a: &Action) -> Value {
         GovernanceAction::SetSlashShare(p) => json!(names::percent_text(*p)),
         GovernanceAction::SetProtocolFee(p) => json!(names::percent_text(*p)),
         GovernanceAction::Signal => Value::Null,
+        GovernanceAction::ApproveAgentTool(t) | GovernanceAction::RevokeAgentTool(t) => {
+            json!(String::from_utf8_lossy(t))
+        }
         GovernanceAction::SetAuthorities(list) => json!(list
             .iter()
             .map(|k| json!({
@@ -309,6 +312,8 @@ async fn current_value(rpc: &RpcClient, meta: &NodeMetadata, a: &Action) -> Resu
         GovernanceAction::SetSlashShare(_) => names::percent_text(v.slash_share),
         GovernanceAction::SetAuthorities(_)
         | GovernanceAction::SetProtocolFee(_)
+        | GovernanceAction::ApproveAgentTool(_)
+        | GovernanceAction::RevokeAgentTool(_)
         | GovernanceAction::Signal => String::new(),
     })
 }

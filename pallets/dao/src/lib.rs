@@ -519,6 +519,11 @@ pub mod pallet {
                 GovernanceAction::SetAuthorities(list) => {
                     ensure!(!list.is_empty(), Error::<T>::InvalidAction)
                 }
+                GovernanceAction::ApproveAgentTool(tool)
+                | GovernanceAction::RevokeAgentTool(tool) => ensure!(
+                    aitbc_primitives::is_valid_tool_id(tool),
+                    Error::<T>::InvalidAction
+                ),
                 GovernanceAction::SetMinerReward(_)
                 | GovernanceAction::SetMinJobPayment { .. }
                 | GovernanceAction::SetSlashShare(_)

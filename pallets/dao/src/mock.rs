@@ -120,6 +120,7 @@ impl GovernedParameters<Balance, u64> for TestParameters {
                 }
                 Ok(())
             }
+            GovernanceAction::ApproveAgentTool(_) | GovernanceAction::RevokeAgentTool(_) => Ok(()),
             GovernanceAction::SetAuthorities(list) => {
                 AuthorityCount::set(&(list.len() as u32));
                 Ok(())

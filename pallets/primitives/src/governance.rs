@@ -65,6 +65,11 @@ pub enum GovernanceAction<Balance, BlockNumber> {
     /// is enacted (a passed signal ends `SignalPassed`). Appended last, so no stored proposal
     /// changes its encoding.
     Signal,
+    /// Approve a tool for agents to list (agents pallet). Appended after `Signal`, so no
+    /// stored proposal changes its encoding.
+    ApproveAgentTool(crate::ToolId),
+    /// Revoke an agent tool: new agent versions cannot list it (agents pallet).
+    RevokeAgentTool(crate::ToolId),
 }
 
 /// A stake-weighted vote.
