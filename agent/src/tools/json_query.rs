@@ -11,8 +11,12 @@ use super::{bounded::BoundedWriter, MAX_OBSERVATION_BYTES};
 pub const MAX_QUERY_BYTES: usize = 256;
 /// The deepest nesting of brackets and parentheses in a query.
 pub const MAX_QUERY_NESTING: usize = 8;
-/// The most descendant segments (`..`) in a query.
-pub const MAX_DESCENDANTS: usize = 2;
+/// The most descendant segments (`..`) in a query: with one, a query matches each node of the
+/// data at most a few times; nested descendants could match it once per ancestor.
+pub const MAX_DESCENDANTS: usize = 1;
+/// The most commas in a query (outside strings). Each comma adds a selector to a bracketed
+/// union, and unions in successive segments multiply the matches (duplicates are kept).
+pub const MAX_COMMAS: usize = 3;
 /// The deepest nesting of arrays and objects in the data file for this tool.
 pub const MAX_DATA_DEPTH: usize = 32;
 
@@ -57,6 +61,7 @@ fn check_query_shape(query: &str) -> Result<(), String> {
     let mut in_string: Option<char> = None;
     let mut escaped = false;
     let mut descendants = 0usize;
+    let mut commas = 0usize;
     let mut prev = '\0';
     for c in query.chars() {
         if let Some(quote) = in_string {
@@ -81,11 +86,21 @@ fn check_query_shape(query: &str) -> Result<(), String> {
                 }
             }
             ']' | ')' => depth = depth.saturating_sub(1),
+            ',' => {
+                commas += 1;
+                if commas > MAX_COMMAS {
+                    return Err(format!(
+                        "the query has more than {MAX_COMMAS} commas; use at most {} selectors \
+                         in brackets",
+                        MAX_COMMAS + 1
+                    ));
+                }
+            }
             '.' if prev == '.' => {
                 descendants += 1;
                 if descendants > MAX_DESCENDANTS {
                     return Err(format!(
-                        "the query has more than {MAX_DESCENDANTS} descendant segments (..); \
+                        "the query has more than {MAX_DESCENDANTS} descendant segment (..); \
                          use at most {MAX_DESCENDANTS}"
                     ));
                 }
@@ -142,6 +157,18 @@ mod tests {
         assert!(query(DATA, &"x".repeat(300))
             .unwrap_err()
             .contains("over the most"));
+    }
+
+    #[test]
+    fn worst_case_data_stays_cheap() {
+        // About 1 MiB, 32 deep at the bottom, many small nodes.
+        let leaves = vec!["[1,{\"a\":[2]}]"; 60_000].join(",");
+        let deep = format!("{}[{leaves}]{}", "[".repeat(28), "]".repeat(28));
+        assert!(deep.len() <= 1024 * 1024);
+        for q in ["$..*", "$..[?@.*]", "$..[?count(@.*)>1]", "$..a[*,*,*,*]"] {
+            let out = query(deep.as_bytes(), q).unwrap();
+            assert!(out.len() < 4096, "{q}");
+        }
     }
 
     #[test]
