@@ -15,7 +15,7 @@ pub const GENESIS_TOOLS: [&str; 8] = [
     "calculator",
     "json_query",
     "table_stats",
-    "text_stats",
+    "text",
     "chain_balance",
     "chain_job",
     "chain_pricing",
