@@ -3,9 +3,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
-    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, profile::ProfileCmd,
-    receipt::ReceiptCmd, swarm::SwarmCmd, wallet::WalletCmd,
+    admin::AdminCmd, agent::AgentCmd, client::ClientCmd, explorer::ExplorerCmd,
+    governance::GovernanceCmd, health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd,
+    profile::ProfileCmd, receipt::ReceiptCmd, swarm::SwarmCmd, wallet::WalletCmd,
 };
 use crate::context::Ctx;
 use crate::legacy::{
@@ -101,6 +101,13 @@ pub enum Command {
         after_help = "Examples:\n  aitbc swarm join --agent-id agent-7f3a --task-type \"distributed-training\"\n  aitbc swarm coordinate --task-id 0 --strategy \"map-reduce\"\n  aitbc swarm consensus --task-id 0"
     )]
     Swarm(SwarmCmd),
+    /// AI agents: register configured agents with whitelisted tools, run them on the network
+    /// and check every step they took against the chain.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  aitbc agent create --name \"data_analyzer\" --type analysis --config agent_config.json\n  aitbc agent execute --agent-id 0 --input \"Analyze Q3 financial data\" --file q3.csv\n  aitbc agent trace 12"
+    )]
+    Agent(AgentCmd),
     /// Network-wide views of miners and jobs.
     #[command(
         subcommand,
@@ -180,6 +187,7 @@ impl Command {
             Command::Marketplace(cmd) => cmd.run(ctx).await,
             Command::Governance(cmd) => cmd.run(ctx).await,
             Command::Swarm(cmd) => cmd.run(ctx).await,
+            Command::Agent(cmd) => cmd.run(ctx).await,
             Command::Admin(cmd) => cmd.run(ctx).await,
             Command::Explorer(cmd) => cmd.run(ctx).await,
             Command::Health(a) => a.run(ctx).await,

@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod admin;
+pub mod agent;
 pub mod batch;
 pub mod client;
 pub mod explorer;
