@@ -10,6 +10,7 @@
 //! See `docs/AGENTS.md` for the config schema and the tools.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod config;
 mod json_depth;
