@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of everything a node decodes or checks from outside: extrinsics and
 # validate_transaction, blocks (decoded and executed), every network message, GRANDPA gossip and
-# justifications, JSON-RPC requests and parameters, receipt proof files (targets in
-# fuzz/fuzz_targets/).
+# justifications, JSON-RPC requests and parameters, receipt proof files, agent tool calls and
+# agent configs (targets in fuzz/fuzz_targets/).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 s, every target)
 #
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 seconds="${1:-60}"
 shift || true
-all=(extrinsic block network_message grandpa rpc_params receipt_proof)
+all=(extrinsic block network_message grandpa rpc_params receipt_proof agent_tools agent_config)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

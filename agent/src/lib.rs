@@ -10,12 +10,13 @@
 //! See `docs/AGENTS.md` for the config schema and the tools.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod config;
 mod json_depth;
 pub mod step;
 pub mod tools;
 
-pub use config::{parse_canonical, parse_config, AgentConfig, ConfigError};
+pub use config::{parse_canonical, parse_config, AgentConfig, ConfigError, Decoding, Limits};
 pub use step::{parse_step, ParsedStep, StepAction, StepError};
 pub use tools::{prompt_tools_section, ChainReader, Observation, ToolBox, ToolId};

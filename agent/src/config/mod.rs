@@ -10,6 +10,7 @@
 
 mod error;
 mod price;
+mod strict;
 
 use serde_json::{Map, Value};
 
@@ -124,11 +125,19 @@ pub fn parse_config(bytes: &[u8]) -> Result<AgentConfig, ConfigError> {
             "arrays and objects nest more than {MAX_CONFIG_DEPTH} deep; the schema needs at most 2"
         )));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ConfigError::document(format!(
-            "not valid JSON ({e}); write one JSON object such as \
-             {{\"model\":\"smollm2\",\"price_cap\":\"2.5\"}}"
-        ))
+    let value: Value = strict::from_slice(bytes).map_err(|e| {
+        let e = e.to_string();
+        if let Some(what) = e.strip_prefix(strict::DUPLICATE) {
+            let (name, place) = what.rsplit_once(" at ").unwrap_or((what, "?"));
+            ConfigError::document(format!(
+                "the field {name} appears twice in one object ({place}); write each field once"
+            ))
+        } else {
+            ConfigError::document(format!(
+                "not valid JSON ({e}); write one JSON object such as \
+                 {{\"model\":\"smollm2\",\"price_cap\":\"2.5\"}}"
+            ))
+        }
     })?;
     let Value::Object(top) = value else {
         return Err(ConfigError::document(format!(

@@ -299,3 +299,32 @@ mod props {
         }
     }
 }
+
+/// docs/AGENTS.md's example config and its canonical form agree with the code.
+#[test]
+fn docs_example_is_canonicalized_as_documented() {
+    let doc = include_str!("../../../docs/AGENTS.md");
+    let blocks: Vec<&str> = doc
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2, "an example and its canonical form");
+    let config = parse_config(blocks[0].as_bytes()).unwrap();
+    assert_eq!(
+        String::from_utf8(config.canonical_bytes()).unwrap(),
+        blocks[1].trim()
+    );
+}
+
+#[test]
+fn duplicate_fields_are_rejected() {
+    assert_eq!(
+        err(r#"{"model":"a","price_cap":"1","model":"b"}"#),
+        r#"config: the field "model" appears twice in one object (line 1 column 36); write each field once"#
+    );
+    assert!(
+        err(r#"{"model":"a","price_cap":"1","limits":{"max_steps":2,"max_steps":3}}"#)
+            .contains(r#"the field "max_steps" appears twice"#)
+    );
+}

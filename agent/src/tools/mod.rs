@@ -211,26 +211,23 @@ impl<'a> ToolBox<'a> {
     /// or not allowed never runs: the observation is an error listing the allowed tools.
     pub fn call(&self, tool: &str, args: &str) -> Observation {
         let name = tool.trim();
-        let allowed = if self.allowed.is_empty() {
-            "none".to_string()
-        } else {
-            self.allowed
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+        let Some(id) = ToolId::from_id(name).filter(|id| self.allowed.contains(id)) else {
+            let allowed = if self.allowed.is_empty() {
+                "none".to_string()
+            } else {
+                self.allowed
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let shown = table::cut(name, 40);
+            return Observation::error(if ToolId::from_id(name).is_some() {
+                format!("tool {shown:?} is not allowed for this agent; allowed: {allowed}")
+            } else {
+                format!("unknown tool {shown:?}; the tools this agent can use: {allowed}")
+            });
         };
-        let shown = table::cut(name, 40);
-        let Some(id) = ToolId::from_id(name) else {
-            return Observation::error(format!(
-                "unknown tool {shown:?}; the tools this agent can use: {allowed}"
-            ));
-        };
-        if !self.allowed.contains(&id) {
-            return Observation::error(format!(
-                "tool {shown:?} is not allowed for this agent; allowed: {allowed}"
-            ));
-        }
         if args.len() > MAX_ARGS_BYTES {
             return Observation::error(format!(
                 "the input is {} bytes, over the most allowed ({MAX_ARGS_BYTES}); shorten it",

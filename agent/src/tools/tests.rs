@@ -144,6 +144,12 @@ fn observations_are_bounded_on_char_boundaries() {
 }
 
 #[test]
+fn toolbox_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<ToolBox<'static>>();
+}
+
+#[test]
 fn prompt_section_lists_allowed_tools() {
     let s = prompt_tools_section(&[ToolId::Calculator, ToolId::TableStats]);
     assert!(s.contains("- calculator: evaluates arithmetic"));
