@@ -32,6 +32,11 @@ pub async fn job(rpc: &RpcClient, id: JobId) -> Result<Option<Job>> {
     api(rpc, "job", id, None).await
 }
 
+/// A job as it was at block `at` (the best block when `None`).
+pub async fn job_at(rpc: &RpcClient, id: JobId, at: Option<Hash>) -> Result<Option<Job>> {
+    api(rpc, "job", id, at).await
+}
+
 /// A job that must exist: `NotFound("job #7")` otherwise.
 pub async fn existing_job(rpc: &RpcClient, id: JobId) -> Result<Job> {
     job(rpc, id)

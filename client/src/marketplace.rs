@@ -152,6 +152,15 @@ pub async fn pricing(rpc: &RpcClient, model: &GpuModel) -> Result<Option<PriceSt
     api(rpc, "pricing", model).await
 }
 
+/// The pricing statistics of `model` at block `at` (the best block when `None`).
+pub async fn pricing_at(
+    rpc: &RpcClient,
+    model: &GpuModel,
+    at: Option<Hash>,
+) -> Result<Option<PriceStats>> {
+    MARKETPLACE_API.call(rpc, "pricing", model, at).await
+}
+
 /// The marketplace's rules as the node's runtime sets them (from its metadata).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketRules {

@@ -453,6 +453,7 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
         max_jobs: args.max_jobs.map(|n| n as usize),
         min_run_window: std::time::Duration::from_secs(args.min_run_window),
         tokens_per_second: args.tokens_per_second,
+        agent_streams: Default::default(),
     };
     miner::run(config, stop_rx).await
 }

@@ -6,8 +6,7 @@ use super::ToolId;
 
 /// Reads of chain state for the chain tools, implemented by the worker over its RPC client. All
 /// reads of one run are at the same finalized block, chosen by the worker. Answers are short
-/// human-readable text (the tool bounds them); errors say what went wrong. `Send + Sync` so that
-/// a [`super::ToolBox`] can be held across `.await` in a spawned task.
+/// human-readable text (the tool bounds them); errors say what went wrong.
 pub trait ChainReader: Send + Sync {
     /// The free and reserved balance of `account` (an SS58 address or 0x-hex account id).
     fn balance(&self, account: &str) -> Result<String, String>;

@@ -526,6 +526,7 @@ fn end_name(end: RunEnd) -> &'static str {
         RunEnd::TokenLimit => "stopped: token limit",
         RunEnd::ToolCallLimit => "stopped: tool-call limit",
         RunEnd::ModelError => "stopped: model error",
+        RunEnd::Deadline => "stopped: deadline",
     }
 }
 

@@ -292,6 +292,8 @@ pub enum BackendError {
     Cancelled,
     #[error("referee needs the embedded backend (this worker runs the {backend} backend)")]
     RefereeUnsupported { backend: &'static str },
+    #[error("agent runs need the embedded backend's constrained decoding (this worker runs the {backend} backend); run agents with --backend embedded")]
+    StepUnsupported { backend: &'static str },
 }
 
 fn served_list(served: &[String]) -> String {
@@ -360,4 +362,33 @@ pub trait InferenceBackend: Send + Sync {
             backend: self.name(),
         })
     }
+
+    /// One ReAct step of an agent run (`Thought:` / `Action:` among `actions` / `Input:`),
+    /// decoded under a grammar that forces that shape. Only the embedded backend decodes under
+    /// a grammar; the others answer [`BackendError::StepUnsupported`].
+    async fn react_step(
+        &self,
+        model: &str,
+        prompt: Prompt,
+        actions: Vec<String>,
+        options: GenerateOptions,
+    ) -> Result<ReactStepOutput, BackendError> {
+        let _ = (model, prompt, actions, options);
+        Err(BackendError::StepUnsupported {
+            backend: self.name(),
+        })
+    }
+}
+
+/// One ReAct step as a backend generated it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactStepOutput {
+    /// The thought.
+    pub thought: String,
+    /// The chosen action: one of the given names.
+    pub action: String,
+    /// The action's input.
+    pub input: String,
+    /// Tokens generated (forced ones included).
+    pub tokens: usize,
 }

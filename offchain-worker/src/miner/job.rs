@@ -169,7 +169,7 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
     tokio::join!(accept, work);
 }
 
-async fn fail(s: &Session, id: aitbc_primitives::JobId, reason: &str) {
+pub(crate) async fn fail(s: &Session, id: aitbc_primitives::JobId, reason: &str) {
     tracing::warn!("❌ job #{id} failed: {reason}");
     match s.send(jobs::report_failure(id, reason)).await {
         Ok(o) => tracing::info!(

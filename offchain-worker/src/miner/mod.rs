@@ -10,6 +10,7 @@
 //! At start, once it is a registered active miner, the daemon declares the execution profile of
 //! its backend if the chain has it registered ([`profile`]).
 
+pub mod agent;
 pub mod hardware;
 mod job;
 mod nonce;
@@ -75,6 +76,8 @@ pub struct MinerConfig {
     /// The shortest run to expect for a job: one whose remaining TTL is shorter (plus a block
     /// for the result) is not accepted.
     pub min_run_window: Duration,
+    /// The steps of agent runs in progress, shared with the stream endpoint.
+    pub agent_streams: Arc<agent::stream::StepStreams>,
     /// Generation rate to estimate run times with; `None`: the rate measured on this daemon's
     /// finished jobs (only `min_run_window` until one has finished).
     pub tokens_per_second: Option<f64>,
@@ -102,6 +105,8 @@ pub(crate) struct Session {
     /// Results in a block that is not final yet: block number -> jobs. Logged as final when a
     /// finalized head reaches them.
     pub unfinalized: std::sync::Mutex<std::collections::BTreeMap<u32, Vec<JobId>>>,
+    /// The steps of the agent runs in progress, for the stream endpoint.
+    pub agent_streams: Arc<agent::stream::StepStreams>,
 }
 
 impl Session {
@@ -380,6 +385,7 @@ async fn session(
         block_ms,
         measured_rate: std::sync::Mutex::new(None),
         unfinalized: Default::default(),
+        agent_streams: config.agent_streams.clone(),
     });
     let active = ensure_registered(&s, &config).await?;
     s.send(jobs::heartbeat()).await.context("heartbeat")?;
@@ -508,6 +514,8 @@ async fn session(
                 };
                 if redundant {
                     round::process(&s, job.clone()).await;
+                } else if job.job_type == aitbc_primitives::JobType::Agent {
+                    agent::process(&s, job.clone(), seen).await;
                 } else {
                     job::process(&s, job.clone(), seen).await;
                 }

@@ -232,6 +232,8 @@ pub enum RunEnd {
     ToolCallLimit,
     /// The model failed or emitted no usable step.
     ModelError,
+    /// The run's deadline was near: the miner stopped to deliver in time.
+    Deadline,
 }
 
 /// Domain of a trace's first link.

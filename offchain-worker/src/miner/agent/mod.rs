@@ -1,0 +1,225 @@
+//! Running one agent run (a job of type `Agent`): accept it, read the pinned agent version and
+//! the run's input from the chain, run the agent loop ([`run`]) with the tools the version
+//! lists ([`aitbc_agent::ToolBox`]; the chain tools read the node at a finalized block pinned
+//! for the run, [`chain`]), record the trace on chain, then deliver the last step's text as the
+//! job's result, metered as the trace's steps.
+
+pub mod chain;
+pub mod run;
+pub mod stream;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aitbc_agent::{parse_canonical, ToolBox, ToolId};
+use aitbc_client::{agents, jobs};
+use aitbc_primitives::{JobStatus, Metrics};
+use async_trait::async_trait;
+
+use super::Session;
+use crate::backend::{GenerateOptions, InferenceBackend, Prompt};
+use run::{ModelStep, RunOutcome, RunSettings, StepModel};
+
+type Job = jobs::Job;
+
+/// Most tokens one step may take (a thought, an action and its input).
+pub const STEP_TOKENS: u32 = 192;
+
+/// Steps from the daemon's backend (constrained decoding; the embedded backend).
+pub struct BackendSteps {
+    /// The backend.
+    pub backend: Arc<dyn InferenceBackend>,
+    /// The model.
+    pub model: String,
+    /// Sampling (the agent's decoding settings).
+    pub options: GenerateOptions,
+}
+
+#[async_trait]
+impl StepModel for BackendSteps {
+    async fn step(
+        &self,
+        prompt: Prompt,
+        actions: Vec<String>,
+        max_tokens: u32,
+    ) -> Result<ModelStep, String> {
+        let options = GenerateOptions {
+            max_tokens: Some(max_tokens),
+            ..self.options.clone()
+        };
+        let s = self
+            .backend
+            .react_step(&self.model, prompt, actions, options)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(ModelStep {
+            thought: s.thought,
+            action: s.action,
+            input: s.input,
+            tokens: u32::try_from(s.tokens).unwrap_or(u32::MAX),
+        })
+    }
+}
+
+/// Why this daemon cannot run the run (reported as the job's failure, refunding the client).
+fn settings_of(
+    run: &agents::RunView,
+    block_ms: u64,
+) -> Result<(RunSettings, GenerateOptions), String> {
+    let version = run
+        .version
+        .as_ref()
+        .ok_or("the run's agent version is no longer stored")?;
+    let config = parse_canonical(&version.spec.config)
+        .map_err(|e| format!("the agent's stored configuration does not parse: {e}"))?;
+    let mut tools = Vec::new();
+    for t in version.spec.tools.iter() {
+        let id = String::from_utf8_lossy(t);
+        match ToolId::from_id(&id) {
+            Some(tool) => tools.push(tool),
+            None => {
+                return Err(format!(
+                    "the agent lists tool {id:?}, which this miner does not ship"
+                ))
+            }
+        }
+    }
+    let limits = version.spec.limits;
+    // Deliver with a fifth of the window (at least two blocks) to spare for the two
+    // transactions.
+    let window = u64::from(limits.deadline_blocks).saturating_mul(block_ms);
+    let spare = (window / 5).max(2 * block_ms);
+    let settings = RunSettings {
+        system_prompt: config.system_prompt.clone(),
+        tools,
+        max_steps: limits.max_steps,
+        max_tokens: limits.max_tokens,
+        max_tool_calls: limits.max_tool_calls,
+        time_budget: Duration::from_millis(window.saturating_sub(spare)),
+        step_tokens: STEP_TOKENS,
+    };
+    let options = GenerateOptions {
+        temperature: Some(config.decoding.temperature),
+        seed: Some(config.decoding.seed),
+        ..Default::default()
+    };
+    Ok((settings, options))
+}
+
+/// The metrics of a run: its steps' time and tokens, as the chain recomputes them.
+pub fn metrics_of(outcome: &RunOutcome) -> Metrics {
+    Metrics {
+        compute_ms: outcome.steps.iter().map(|s| u64::from(s.millis)).sum(),
+        input_tokens: 0,
+        output_tokens: outcome
+            .steps
+            .iter()
+            .fold(0u32, |n, s| n.saturating_add(s.tokens)),
+    }
+}
+
+/// Handle one agent run to its end.
+pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
+    let id = job.id;
+    let model = String::from_utf8_lossy(&job.model).into_owned();
+    tracing::info!("🤖 agent run #{id} received: model {model}");
+    if job.status == JobStatus::Assigned {
+        match s.send(jobs::accept_job(id)).await {
+            Ok(o) => tracing::info!("🤝 agent run #{id} accepted in block #{}", o.block_number),
+            Err(e) => {
+                tracing::warn!("agent run #{id}: accept failed ({e:#}); leaving it");
+                return;
+            }
+        }
+    }
+    let run = match agents::existing_run(&s.rpc, id).await {
+        Ok(r) => r,
+        Err(e) => return super::job::fail(s, id, &format!("cannot read the run: {e}")).await,
+    };
+    let (settings, options) = match settings_of(&run, s.block_ms) {
+        Ok(x) => x,
+        Err(reason) => return super::job::fail(s, id, &reason).await,
+    };
+    let input = run
+        .input
+        .as_ref()
+        .map(|i| String::from_utf8_lossy(&i.input).into_owned())
+        .unwrap_or_default();
+    let data: Option<Vec<u8>> = run
+        .input
+        .as_ref()
+        .and_then(|i| i.data.clone())
+        .map(|d| d.into_inner());
+    let reader = match chain::PinnedReader::at_finalized(&s.rpc).await {
+        Ok(r) => r,
+        Err(e) => {
+            return super::job::fail(s, id, &format!("cannot pin a finalized block: {e:#}")).await
+        }
+    };
+    tracing::info!(
+        "🧭 agent run #{id}: agent #{} v{}, {} tool(s), chain reads at {:?}",
+        run.run.agent,
+        run.run.version,
+        settings.tools.len(),
+        reader.at()
+    );
+    let steps_model = BackendSteps {
+        backend: s.backend.clone(),
+        model,
+        options,
+    };
+    let started = Instant::now();
+    s.agent_streams.start(id);
+    let outcome = {
+        let tools = ToolBox::new(&settings.tools, data.as_deref(), Some(&reader));
+        let streams = s.agent_streams.clone();
+        let mut on_step = move |step: &aitbc_primitives::TraceStep| {
+            streams.publish(id, step);
+        };
+        run::run_agent(
+            &steps_model,
+            &settings,
+            &input,
+            &tools,
+            data.as_deref(),
+            &mut on_step,
+        )
+        .await
+    };
+    s.agent_streams.finish(id);
+    tracing::info!(
+        "✨ agent run #{id}: {} step(s), ended {:?}, in {} ms",
+        outcome.steps.len(),
+        outcome.end,
+        started.elapsed().as_millis()
+    );
+    let call = match agents::record_trace(id, outcome.steps.clone(), outcome.end) {
+        Ok(c) => c,
+        Err(e) => {
+            return super::job::fail(s, id, &format!("the trace cannot be recorded: {e}")).await
+        }
+    };
+    if let Err(e) = s.send(call).await {
+        tracing::error!("agent run #{id}: recording the trace failed: {e:#}");
+        return;
+    }
+    match s
+        .send(jobs::submit_result(
+            &s.pair,
+            &job,
+            outcome.output(),
+            metrics_of(&outcome),
+        ))
+        .await
+    {
+        Ok(o) => {
+            s.note_delivered(id, o.block_number);
+            tracing::info!(
+                "📤 agent run #{id}: answer delivered in block #{} ({} ms after it was seen)",
+                o.block_number,
+                seen.elapsed().as_millis()
+            );
+        }
+        Err(e) => tracing::error!("agent run #{id}: delivering the answer failed: {e:#}"),
+    }
+}
