@@ -267,3 +267,150 @@ pub async fn run_agent(
         steps.push(step);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aitbc_primitives::{check_trace, AgentLimits};
+    use std::sync::Mutex;
+
+    /// A model that plays a script of steps, then answers `done`.
+    struct Script(Mutex<Vec<ModelStep>>);
+
+    fn step(action: &str, input: &str) -> ModelStep {
+        ModelStep {
+            thought: format!("use {action}"),
+            action: action.into(),
+            input: input.into(),
+            tokens: 10,
+        }
+    }
+
+    #[async_trait]
+    impl StepModel for Script {
+        async fn step(
+            &self,
+            _: Prompt,
+            actions: Vec<String>,
+            max_tokens: u32,
+        ) -> Result<ModelStep, String> {
+            assert!(actions.iter().any(|a| a == FINAL_ANSWER));
+            let mut s = self.0.lock().unwrap();
+            let mut next = if s.is_empty() {
+                step(FINAL_ANSWER, "done")
+            } else {
+                s.remove(0)
+            };
+            next.tokens = next.tokens.min(max_tokens);
+            if next.action == "fail" {
+                return Err("out of memory".into());
+            }
+            Ok(next)
+        }
+    }
+
+    fn settings(max_steps: u32, max_tool_calls: u32, max_tokens: u32) -> RunSettings {
+        RunSettings {
+            system_prompt: Some("Be brief.".into()),
+            tools: vec![ToolId::Calculator],
+            max_steps,
+            max_tokens,
+            max_tool_calls,
+            time_budget: Duration::from_secs(60),
+            step_tokens: 64,
+        }
+    }
+
+    async fn run(script: Vec<ModelStep>, s: &RunSettings) -> (RunOutcome, usize) {
+        let model = Script(Mutex::new(script));
+        let tools = ToolBox::new(&s.tools, None, None);
+        let mut seen = 0;
+        let mut on_step = |_: &TraceStep| seen += 1;
+        let out = run_agent(&model, s, "What is 17*23?", &tools, None, &mut on_step).await;
+        let limits = AgentLimits {
+            max_steps: s.max_steps,
+            max_tokens: s.max_tokens,
+            max_tool_calls: s.max_tool_calls,
+            deadline_blocks: 10,
+        };
+        let listed = vec![aitbc_primitives::ToolId::truncate_from(
+            b"calculator".to_vec(),
+        )];
+        check_trace(&out.steps, out.end, &limits, &listed).expect("the chain accepts the trace");
+        (out, seen)
+    }
+
+    #[tokio::test]
+    async fn a_tool_call_then_an_answer() {
+        let (out, seen) = run(vec![step("calculator", "17*23")], &settings(6, 4, 1000)).await;
+        assert_eq!(out.end, RunEnd::Answered);
+        assert_eq!(out.steps.len(), 2);
+        assert_eq!(seen, 2, "every step is streamed");
+        assert_eq!(&out.steps[0].observation[..], b"391");
+        assert!(out.steps[0].tool_call.as_ref().unwrap().ran);
+        assert_eq!(out.output(), b"done");
+    }
+
+    #[tokio::test]
+    async fn an_unlisted_tool_is_an_error_observation_and_never_runs() {
+        let (out, _) = run(vec![step("chain_block", "latest")], &settings(6, 4, 1000)).await;
+        let call = out.steps[0].tool_call.as_ref().unwrap();
+        assert!(!call.ran);
+        let obs = String::from_utf8_lossy(&out.steps[0].observation).into_owned();
+        assert!(obs.contains("not allowed"), "{obs}");
+        assert_eq!(out.end, RunEnd::Answered);
+    }
+
+    #[tokio::test]
+    async fn the_step_limit_ends_the_run_with_its_partial_trace() {
+        let calls = vec![step("calculator", "1+1"); 10];
+        let (out, _) = run(calls, &settings(3, 10, 1000)).await;
+        assert_eq!(out.end, RunEnd::StepLimit);
+        assert_eq!(out.steps.len(), 3);
+        assert_eq!(out.steps[2].kind, StepKind::Stopped);
+        assert!(String::from_utf8_lossy(out.output()).contains("step limit of 3"));
+    }
+
+    #[tokio::test]
+    async fn the_tool_call_and_token_limits_end_the_run() {
+        let calls = vec![step("calculator", "1+1"); 10];
+        let (out, _) = run(calls.clone(), &settings(10, 2, 1000)).await;
+        assert_eq!(out.end, RunEnd::ToolCallLimit);
+        assert_eq!(out.steps.len(), 3);
+        let (out, _) = run(calls, &settings(10, 10, 25)).await;
+        assert_eq!(out.end, RunEnd::TokenLimit);
+        let tokens: u32 = out.steps.iter().map(|s| s.tokens).sum();
+        assert!(tokens <= 25);
+    }
+
+    #[tokio::test]
+    async fn a_model_failure_is_a_clean_stop() {
+        let (out, _) = run(vec![step("fail", "")], &settings(6, 4, 1000)).await;
+        assert_eq!(out.end, RunEnd::ModelError);
+        assert!(String::from_utf8_lossy(out.output()).contains("out of memory"));
+    }
+
+    #[test]
+    fn the_prompt_carries_the_tools_the_task_and_each_observation() {
+        let s = settings(6, 4, 1000);
+        let steps = vec![TraceStep {
+            kind: StepKind::Tool,
+            content: step_text("multiply"),
+            tool_call: Some(ToolCall {
+                tool: tool_id("calculator"),
+                input: step_text("17*23"),
+                ran: true,
+            }),
+            observation: step_text("391"),
+            tokens: 5,
+            millis: 5,
+        }];
+        let Prompt::Chat(m) = prompt_for(&s, "What is 17*23?", Some(b"a,b\n"), &steps) else {
+            panic!("a chat prompt");
+        };
+        assert!(m[0].content.contains("calculator") && m[0].content.contains("Be brief."));
+        assert!(m[1].content.contains("What is 17*23?") && m[1].content.contains("4 bytes"));
+        assert!(m[2].content.contains("Action: calculator"));
+        assert_eq!(m[3].content, "Observation: 391");
+    }
+}
