@@ -86,6 +86,12 @@ pub async fn approved_tools(rpc: &RpcClient) -> Result<Vec<ToolId>> {
     api(rpc, "approved_tools", ()).await
 }
 
+/// Where `who` streams its agent runs' steps.
+pub async fn stream_endpoint(rpc: &RpcClient, who: &AccountId) -> Result<Option<String>> {
+    let url: Option<aitbc_primitives::StreamEndpoint> = api(rpc, "stream_endpoint", who).await?;
+    Ok(url.map(|u| String::from_utf8_lossy(&u).into_owned()))
+}
+
 // ---- checks ----
 
 /// Why `trace` does not hash to `root` from `seed`: the first step whose link differs is not
@@ -276,6 +282,29 @@ pub fn record_trace(job_id: u64, steps: Vec<TraceStep>, end: RunEnd) -> Result<R
     })?;
     Ok(RuntimeCall::Agents(
         pallet_aitbc_agents::Call::record_trace { job_id, steps, end },
+    ))
+}
+
+/// `Agents::set_stream_endpoint`: where this account streams its runs' steps (`None`: nowhere).
+pub fn set_stream_endpoint(url: Option<&str>) -> Result<RuntimeCall> {
+    let endpoint = url
+        .map(|u| {
+            let ok = (u.starts_with("http://") || u.starts_with("https://"))
+                && u.bytes().all(|b| b.is_ascii_graphic());
+            if !ok {
+                return Err(Error::InvalidInput(format!(
+                    "stream endpoint {u:?}: give an http:// or https:// URL without spaces"
+                )));
+            }
+            bounded(
+                "the stream endpoint",
+                u.as_bytes().to_vec(),
+                aitbc_primitives::MAX_ENDPOINT_BYTES,
+            )
+        })
+        .transpose()?;
+    Ok(RuntimeCall::Agents(
+        pallet_aitbc_agents::Call::set_stream_endpoint { endpoint },
     ))
 }
 

@@ -5,3 +5,4 @@ pub mod api;
 pub mod backend;
 pub mod miner;
 pub mod serve;
+pub mod stream;

@@ -74,6 +74,13 @@ struct MineArgs {
     /// rate measured on this daemon's finished jobs.
     #[arg(long, env = "AITBC_TOKENS_PER_SECOND", value_parser = parse_rate)]
     tokens_per_second: Option<f64>,
+    /// Serve agent runs' steps as they happen (Server-Sent Events, to each run's owner only) on
+    /// this address, e.g. 127.0.0.1:9950, and register the endpoint's URL on chain.
+    #[arg(long, env = "AITBC_STREAM_LISTEN")]
+    stream_listen: Option<std::net::SocketAddr>,
+    /// The URL clients reach the stream endpoint at (default: http://<--stream-listen>).
+    #[arg(long, env = "AITBC_STREAM_URL", requires = "stream_listen")]
+    stream_url: Option<String>,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -429,6 +436,19 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
+    let agent_streams: std::sync::Arc<miner::agent::stream::StepStreams> = Default::default();
+    let stream_endpoint = match args.stream_listen {
+        Some(addr) => Some(
+            serve_streams(
+                addr,
+                args.stream_url.clone(),
+                &args.url,
+                agent_streams.clone(),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let config = miner::MinerConfig {
         url: args.url,
         pair,
@@ -453,9 +473,41 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
         max_jobs: args.max_jobs.map(|n| n as usize),
         min_run_window: std::time::Duration::from_secs(args.min_run_window),
         tokens_per_second: args.tokens_per_second,
-        agent_streams: Default::default(),
+        agent_streams,
+        stream_endpoint,
     };
     miner::run(config, stop_rx).await
+}
+
+/// Start the agent-run stream endpoint on `addr`; returns the URL to register.
+async fn serve_streams(
+    addr: std::net::SocketAddr,
+    url: Option<String>,
+    node: &str,
+    streams: std::sync::Arc<miner::agent::stream::StepStreams>,
+) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} for agent-run streams (--stream-listen)")
+    })?;
+    let bound = listener.local_addr()?;
+    let rpc = aitbc_client::rpc::RpcClient::connect(node).await?;
+    let state = std::sync::Arc::new(aitbc_worker::stream::StreamState {
+        streams,
+        rpc,
+        slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            aitbc_worker::stream::MAX_STREAMS,
+        )),
+    });
+    let app = aitbc_worker::stream::router(state);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("agent-run stream endpoint stopped: {e}");
+        }
+    });
+    let url = url.unwrap_or_else(|| format!("http://{bound}"));
+    tracing::info!("📡 agent-run steps streamed at {url} (listening on {bound})");
+    Ok(url)
 }
 
 async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {

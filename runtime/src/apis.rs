@@ -50,6 +50,10 @@ impl_runtime_apis! {
         fn approved_tools() -> Vec<aitbc_primitives::ToolId> {
             crate::Agents::approved_tools()
         }
+
+        fn stream_endpoint(who: AccountId) -> Option<aitbc_primitives::StreamEndpoint> {
+            pallet_aitbc_agents::StreamEndpoints::<Runtime>::get(who)
+        }
     }
 
     impl aitbc_jobs_runtime_api::RedundancyApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {

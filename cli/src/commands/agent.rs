@@ -194,8 +194,12 @@ pub struct ExecuteArgs {
     #[arg(long, default_value_t = 1_800)]
     pub ttl: u64,
     /// Submit and print the run's id without waiting for its answer.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "stream")]
     pub no_wait: bool,
+    /// Print each step (thought, tool call, observation, answer) as the miner produces it,
+    /// from the miner's stream endpoint (asked for with your signature).
+    #[arg(long)]
+    pub stream: bool,
     /// Seconds to wait for the answer.
     #[arg(long, default_value_t = 900)]
     pub timeout: u64,
@@ -664,6 +668,7 @@ impl ExecuteArgs {
             ..Default::default()
         };
         let label = format!("Running agent #{}", self.agent_id);
+        let submitted = std::time::Instant::now();
         let (outcome, tx) = send_call(ctx, &rpc, &name, call, &label, opts).await?;
         let job = agents::submitted_run(&outcome)
             .context("the transaction went through but carried no RunSubmitted event")?;
@@ -686,7 +691,19 @@ impl ExecuteArgs {
             ];
             return Ok(with_tx(v, rows, &tx));
         }
-        let j = wait_for_end(ctx, &rpc, job, Duration::from_secs(self.timeout)).await?;
+        let timeout = Duration::from_secs(self.timeout);
+        if self.stream {
+            let pair = ctx.unlock(&name)?;
+            let streamed =
+                crate::commands::agent_stream::follow(ctx, &rpc, &pair, job, submitted, timeout)
+                    .await?;
+            v["streamed"] = json!(streamed
+                .iter()
+                .map(|(s, at)| json!({"at_ms": at.as_millis() as u64, "step": s}))
+                .collect::<Vec<_>>());
+            v["first_step_ms"] = json!(streamed.first().map(|(_, at)| at.as_millis() as u64));
+        }
+        let j = wait_for_end(ctx, &rpc, job, timeout).await?;
         let run = agents::existing_run(&rpc, job).await?;
         let steps: Vec<TraceStep> = run
             .trace

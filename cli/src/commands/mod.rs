@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod agent;
+pub mod agent_stream;
 pub mod batch;
 pub mod client;
 pub mod explorer;

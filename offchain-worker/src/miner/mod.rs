@@ -78,6 +78,8 @@ pub struct MinerConfig {
     pub min_run_window: Duration,
     /// The steps of agent runs in progress, shared with the stream endpoint.
     pub agent_streams: Arc<agent::stream::StepStreams>,
+    /// Where this daemon streams agent runs' steps, registered on chain at start.
+    pub stream_endpoint: Option<String>,
     /// Generation rate to estimate run times with; `None`: the rate measured on this daemon's
     /// finished jobs (only `min_run_window` until one has finished).
     pub tokens_per_second: Option<f64>,
@@ -389,6 +391,16 @@ async fn session(
     });
     let active = ensure_registered(&s, &config).await?;
     s.send(jobs::heartbeat()).await.context("heartbeat")?;
+    if let Some(url) = &config.stream_endpoint {
+        let registered = aitbc_client::agents::stream_endpoint(&s.rpc, &s.account).await?;
+        if registered.as_deref() != Some(url.as_str()) {
+            let call = aitbc_client::agents::set_stream_endpoint(Some(url))?;
+            s.send(call)
+                .await
+                .context("registering the stream endpoint")?;
+            tracing::info!("📡 stream endpoint {url} registered on chain");
+        }
+    }
     if let (true, Some(p)) = (active, exec_profile.as_deref()) {
         // A profile that cannot be declared (the chain refuses, e.g. the profile already lists
         // as many miners as it may) does not stop mining.

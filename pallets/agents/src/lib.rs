@@ -188,6 +188,11 @@ pub mod pallet {
     #[pallet::storage]
     pub type Traces<T: Config> = StorageMap<_, Twox64Concat, JobId, Trace>;
 
+    /// Where each miner streams its agent runs' steps (set by the miner).
+    #[pallet::storage]
+    pub type StreamEndpoints<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, aitbc_primitives::StreamEndpoint>;
+
     /// Runs to prune at each block.
     #[pallet::storage]
     pub type Prunes<T: Config> = StorageMap<
@@ -274,6 +279,11 @@ pub mod pallet {
         RunEnded { job_id: JobId, completed: bool },
         /// A run's records were pruned; its data deposit returned.
         RunPruned { job_id: JobId },
+        /// An account set (or, with `None`, removed) where it streams its runs' steps.
+        StreamEndpointSet {
+            who: T::AccountId,
+            endpoint: Option<aitbc_primitives::StreamEndpoint>,
+        },
     }
 
     #[pallet::error]
@@ -348,6 +358,8 @@ pub mod pallet {
         PruneScheduleFull,
         /// The run's text is too long for one step (1024 bytes).
         StepTooLong,
+        /// A stream endpoint must be an `http://` or `https://` URL of printable ASCII.
+        BadEndpoint,
     }
 
     #[pallet::hooks]
@@ -477,6 +489,30 @@ pub mod pallet {
         pub fn approve_tool(origin: OriginFor<T>, tool: ToolId) -> DispatchResult {
             T::ToolOrigin::ensure_origin(origin)?;
             Self::do_approve_tool(tool)
+        }
+
+        /// Set (or, with `None`, remove) where the caller streams its agent runs' steps: an
+        /// `http://` or `https://` URL. Clients of a run ask the run's miner there, signing
+        /// with the run owner's key ([`aitbc_primitives::stream_auth_payload`]).
+        #[pallet::call_index(7)]
+        // One write: charged as `approve_tool` (a read and a write), which is more.
+        #[pallet::weight(T::WeightInfo::approve_tool())]
+        pub fn set_stream_endpoint(
+            origin: OriginFor<T>,
+            endpoint: Option<aitbc_primitives::StreamEndpoint>,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            if let Some(url) = &endpoint {
+                let ok = (url.starts_with(b"http://") || url.starts_with(b"https://"))
+                    && url.iter().all(|b| b.is_ascii_graphic());
+                ensure!(ok, Error::<T>::BadEndpoint);
+            }
+            match &endpoint {
+                Some(url) => StreamEndpoints::<T>::insert(&who, url),
+                None => StreamEndpoints::<T>::remove(&who),
+            }
+            Self::deposit_event(Event::StreamEndpointSet { who, endpoint });
+            Ok(())
         }
 
         /// Revoke a tool ([`Config::ToolOrigin`]): new versions cannot list it.

@@ -52,6 +52,23 @@ pub type AgentTools = BoundedVec<ToolId, ConstU32<MAX_AGENT_TOOLS>>;
 pub type StepText = BoundedVec<u8, ConstU32<MAX_STEP_TEXT_BYTES>>;
 /// A run's data file.
 pub type RunData = BoundedVec<u8, ConstU32<MAX_RUN_DATA_BYTES>>;
+/// Most bytes of a stream endpoint's URL.
+pub const MAX_ENDPOINT_BYTES: u32 = 128;
+/// Where a miner streams its agent runs' steps (`http://` or `https://` URL).
+pub type StreamEndpoint = BoundedVec<u8, ConstU32<MAX_ENDPOINT_BYTES>>;
+
+/// Domain of the signature a run's owner gives to read its stream.
+pub const STREAM_AUTH_CONTEXT: &[u8] = b"aitbc/agent-stream/v1";
+
+/// What a run's owner signs to read the run's stream: [`STREAM_AUTH_CONTEXT`], the job id and
+/// the time of asking (Unix milliseconds), SCALE encoded. The miner accepts it for a short
+/// while around that time.
+pub fn stream_auth_payload(job: JobId, at_ms: u64) -> alloc::vec::Vec<u8> {
+    let mut data = STREAM_AUTH_CONTEXT.to_vec();
+    (job, at_ms).encode_to(&mut data);
+    data
+}
+
 /// A run's recorded steps.
 pub type Trace = BoundedVec<TraceStep, ConstU32<MAX_RUN_STEPS>>;
 

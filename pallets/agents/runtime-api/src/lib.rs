@@ -34,5 +34,7 @@ sp_api::decl_runtime_apis! {
         fn run(job: JobId) -> Option<RunView<AccountId, Balance, BlockNumber>>;
         /// The tools agents may list.
         fn approved_tools() -> Vec<ToolId>;
+        /// Where `who` streams its agent runs' steps.
+        fn stream_endpoint(who: AccountId) -> Option<aitbc_primitives::StreamEndpoint>;
     }
 }
