@@ -711,7 +711,10 @@ impl ExecuteArgs {
             .map(|t| t.into_inner())
             .unwrap_or_default();
         let result = jobs::job_result(&rpc, job).await?.map(|r| text(&r.output));
-        let paid = j.metrics.map(|_| j.budget.saturating_sub(j.escrowed));
+        let receipt = match j.receipt {
+            Some(r) => jobs::receipt(&rpc, r).await?,
+            None => None,
+        };
         v["status"] = json!(job_status_name(j.status));
         v["end"] = json!(run.run.end.map(end_name));
         v["result"] = json!(result);
@@ -723,7 +726,14 @@ impl ExecuteArgs {
         v["trace_root"] = json!(run.run.trace_root.map(|r| format!("{r:?}")));
         v["trace_verified"] = json!(check_run(&run, &steps).is_ok());
         v["miner"] = json!(j.miner.as_ref().map(keys::to_ss58));
-        v["paid"] = json!(paid.map(format_amount_json));
+        v["paid"] = json!(receipt.as_ref().map(|r| format_amount_json(r.price)));
+        v["receipt"] = json!(receipt.as_ref().map(|r| json!({
+            "receipt_id": r.id,
+            "units_milli": r.units_milli,
+            "unit_price": format_amount_json(r.unit_price),
+            "price": format_amount_json(r.price),
+            "fee": format_amount_json(r.fee),
+        })));
         let mut report = Report::record(
             tx.with_json(v),
             &tx.with_rows(vec![

@@ -537,3 +537,28 @@ proptest! {
         })?;
     }
 }
+
+#[test]
+fn a_miner_sets_and_removes_its_stream_endpoint() {
+    new_test_ext().execute_with(|| {
+        let url: aitbc_primitives::StreamEndpoint = bytes("http://127.0.0.1:9950");
+        assert_ok!(Agents::set_stream_endpoint(
+            RuntimeOrigin::signed(MINER),
+            Some(url.clone())
+        ));
+        assert_eq!(crate::StreamEndpoints::<Test>::get(MINER), Some(url));
+        assert_noop!(
+            Agents::set_stream_endpoint(RuntimeOrigin::signed(MINER), Some(bytes("ftp://x"))),
+            Error::<Test>::BadEndpoint
+        );
+        assert_noop!(
+            Agents::set_stream_endpoint(RuntimeOrigin::signed(MINER), Some(bytes("http://a b"))),
+            Error::<Test>::BadEndpoint
+        );
+        assert_ok!(Agents::set_stream_endpoint(
+            RuntimeOrigin::signed(MINER),
+            None
+        ));
+        assert!(crate::StreamEndpoints::<Test>::get(MINER).is_none());
+    });
+}
