@@ -1,12 +1,12 @@
 //! The loaded model and its decoding loop (candle, CPU).
 
 use super::chat_template::ChatTemplate;
+use super::model::ModelWeights;
 use super::tokenizer::{GgufTokenizer, IncrementalDecoder};
 use crate::backend::{BackendError, DoneReason, GenerateOptions};
 use candle_core::quantized::gguf_file;
 use candle_core::{DType, Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
-use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
 use candle_transformers::utils::apply_repeat_penalty;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -123,7 +123,8 @@ fn file_type_name(ft: u32) -> Option<&'static str> {
 }
 
 impl Engine {
-    /// Loads a GGUF chat model (llama architecture) with its tokenizer and chat template.
+    /// Loads a GGUF chat model (`llama` or `gemma3` architecture) with its tokenizer and chat
+    /// template.
     pub fn load(path: &Path) -> Result<Self, BackendError> {
         if !path.is_file() {
             return Err(BackendError::ModelFileMissing {
@@ -137,17 +138,21 @@ impl Engine {
         let ct = gguf_file::Content::read(&mut file).map_err(|e| load_err(path, e))?;
         let md_str = |k: &str| ct.metadata.get(k).and_then(|v| v.to_string().ok()).cloned();
         let architecture = md_str("general.architecture").unwrap_or_default();
-        if architecture != "llama" {
+        if !super::model::SUPPORTED_ARCHITECTURES.contains(&architecture.as_str()) {
             return Err(load_err(
                 path,
-                format!("architecture '{architecture}' is not supported (llama only)"),
+                format!(
+                    "architecture '{architecture}' is not supported (supported: {})",
+                    super::model::SUPPORTED_ARCHITECTURES.join(", ")
+                ),
             ));
         }
+        let max_seq_len = ModelWeights::max_seq_len(&architecture);
         let context_length = ct
             .metadata
-            .get("llama.context_length")
+            .get(&format!("{architecture}.context_length"))
             .and_then(|v| v.to_u32().ok())
-            .map_or(MAX_SEQ_LEN, |c| (c as usize).min(MAX_SEQ_LEN));
+            .map_or(max_seq_len, |c| (c as usize).min(max_seq_len));
         let facts = ModelFacts {
             architecture,
             size_label: md_str("general.size_label"),
@@ -160,13 +165,15 @@ impl Engine {
             context_length,
             file_size,
         };
-        let template = md_str("tokenizer.chat_template")
-            .ok_or_else(|| load_err(path, "no tokenizer.chat_template in the GGUF metadata"))
-            .and_then(|t| ChatTemplate::from_jinja(&t).map_err(|e| load_err(path, e)))?;
+        let template = ChatTemplate::for_model(
+            &facts.architecture,
+            md_str("tokenizer.chat_template").as_deref(),
+        )
+        .map_err(|e| load_err(path, e))?;
         let tokenizer = GgufTokenizer::from_gguf(&ct).map_err(|e| load_err(path, e))?;
         let device = Device::Cpu;
-        let model =
-            ModelWeights::from_gguf(ct, &mut file, &device).map_err(|e| load_err(path, e))?;
+        let model = ModelWeights::from_gguf(&facts.architecture, ct, &mut file, &device)
+            .map_err(|e| load_err(path, e))?;
         Ok(Self {
             model,
             tokenizer,
@@ -188,7 +195,7 @@ impl Engine {
     ) -> Result<Generation, BackendError> {
         let prompt_ids = self
             .tokenizer
-            .encode(prompt)
+            .encode_prompt(prompt)
             .map_err(BackendError::Inference)?;
         let context = self.facts.context_length;
         if prompt_ids.is_empty() {

@@ -3,11 +3,14 @@
 
 mod chat_template;
 mod engine;
+mod model;
 mod referee;
+mod spm;
 mod tokenizer;
 
-pub use chat_template::ChatTemplate;
+pub use chat_template::{ChatTemplate, TemplateStyle};
 pub use engine::{Engine, Fault, Generation, ModelFacts, RepeatPenalty, FAULT_POSITION};
+pub use model::SUPPORTED_ARCHITECTURES;
 pub use referee::MAX_REFEREE_OUTPUT_BYTES;
 pub use tokenizer::GgufTokenizer;
 
@@ -24,8 +27,16 @@ use std::time::Instant;
 
 /// File name of the default model inside the models directory.
 pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// The default model's name.
 pub const SMOLLM2_NAME: &str = "smollm2";
+/// The default model's alias.
 pub const SMOLLM2_ALIAS: &str = "smollm2:135m";
+/// File name of Gemma 3 270M (instruction-tuned, Q4_K_M) inside the models directory.
+pub const GEMMA3_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+/// Gemma 3 270M's name.
+pub const GEMMA3_NAME: &str = "gemma3";
+/// Gemma 3 270M's alias.
+pub const GEMMA3_ALIAS: &str = "gemma3:270m";
 
 /// `$AITBC_MODELS_DIR`, else `$HOME/.cache/aitbc/models`.
 pub fn models_dir() -> PathBuf {
@@ -39,6 +50,11 @@ pub fn models_dir() -> PathBuf {
 /// Where the default SmolLM2 model is expected.
 pub fn default_model_path() -> PathBuf {
     models_dir().join(SMOLLM2_FILE)
+}
+
+/// Where Gemma 3 270M is expected.
+pub fn gemma3_model_path() -> PathBuf {
+    models_dir().join(GEMMA3_FILE)
 }
 
 /// What the embedded backend serves and from which file.
@@ -60,6 +76,39 @@ impl EmbeddedConfig {
             name: SMOLLM2_NAME.to_string(),
             aliases: vec![SMOLLM2_ALIAS.to_string()],
             fault: None,
+        }
+    }
+
+    /// Gemma 3 270M as `gemma3` / `gemma3:270m`, from `model_path` or the models dir.
+    pub fn gemma3(model_path: Option<PathBuf>) -> Self {
+        Self {
+            model_path: model_path.unwrap_or_else(gemma3_model_path),
+            name: GEMMA3_NAME.to_string(),
+            aliases: vec![GEMMA3_ALIAS.to_string()],
+            fault: None,
+        }
+    }
+
+    /// The model the worker's `--model` names (a comma-separated list when mining): Gemma 3
+    /// when every name in it is `gemma3` or `gemma3:270m`, else SmolLM2 (the default; a name
+    /// neither serves is refused when a request names it).
+    pub fn for_model(model: Option<&str>, model_path: Option<PathBuf>) -> Self {
+        let names: Vec<&str> = model
+            .map(|m| {
+                m.split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !names.is_empty()
+            && names
+                .iter()
+                .all(|n| *n == GEMMA3_NAME || *n == GEMMA3_ALIAS)
+        {
+            Self::gemma3(model_path)
+        } else {
+            Self::smollm2(model_path)
         }
     }
 }
