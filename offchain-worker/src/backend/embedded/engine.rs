@@ -1,6 +1,7 @@
 //! The loaded model and its decoding loop (candle, CPU).
 
 use super::chat_template::ChatTemplate;
+use super::constraint::{Allowed, TokenConstraint, VocabView};
 use super::model::ModelWeights;
 use super::tokenizer::{GgufTokenizer, IncrementalDecoder};
 use crate::backend::{BackendError, DoneReason, GenerateOptions};
@@ -35,6 +36,24 @@ pub struct Engine {
     pub template: ChatTemplate,
     pub facts: ModelFacts,
     device: Device,
+    /// Every token's text, decoded on the first constrained generation.
+    vocab: Option<std::sync::Arc<VocabView>>,
+}
+
+/// Output of one constrained decoding run ([`Engine::generate_constrained`]).
+#[derive(Debug, Clone)]
+pub struct ConstrainedGeneration {
+    /// Everything emitted: forced literals and sampled tokens.
+    pub text: String,
+    /// The emitted token ids, forced ones included.
+    pub tokens: Vec<u32>,
+    /// Tokens the model chose (the others were forced).
+    pub sampled_tokens: usize,
+    /// Whether the constraint was complete when generation ended.
+    pub complete: bool,
+    pub prompt_tokens: usize,
+    pub prompt_eval: std::time::Duration,
+    pub eval: std::time::Duration,
 }
 
 /// A deliberate fault in generation, for testing the referee and slashing (the worker's hidden
@@ -180,6 +199,139 @@ impl Engine {
             template,
             facts,
             device,
+            vocab: None,
+        })
+    }
+
+    /// The texts of the vocabulary's tokens (decoded once, then shared).
+    pub fn vocab_view(&mut self) -> Result<std::sync::Arc<VocabView>, BackendError> {
+        if let Some(v) = &self.vocab {
+            return Ok(v.clone());
+        }
+        let n = self.tokenizer.vocab_size();
+        let mut texts = Vec::with_capacity(n);
+        for id in 0..n as u32 {
+            let text = if self.tokenizer.is_stop(id) {
+                None
+            } else {
+                // Special tokens decode to nothing and are left unusable that way.
+                self.tokenizer.decode(&[id]).ok()
+            };
+            texts.push(text);
+        }
+        let view = std::sync::Arc::new(VocabView::new(texts));
+        self.vocab = Some(view.clone());
+        Ok(view)
+    }
+
+    /// Runs the model on `prompt` (already templated) under `constraint`: before each token the
+    /// constraint says what may come; disallowed tokens are masked to -inf before sampling,
+    /// forced literals are fed without sampling. Ends when the constraint ends the turn, or
+    /// after `opts.max_tokens` emitted tokens (then `complete` is false). Greedy decoding
+    /// (temperature 0) stays deterministic.
+    pub fn generate_constrained(
+        &mut self,
+        prompt: &str,
+        opts: &GenerateOptions,
+        constraint: &mut dyn TokenConstraint,
+    ) -> Result<ConstrainedGeneration, BackendError> {
+        let vocab = self.vocab_view()?;
+        let prompt_ids = self
+            .tokenizer
+            .encode_prompt(prompt)
+            .map_err(BackendError::Inference)?;
+        let context = self.facts.context_length;
+        if prompt_ids.is_empty() {
+            return Err(BackendError::InvalidRequest("the prompt is empty".into()));
+        }
+        if prompt_ids.len() >= context {
+            return Err(BackendError::ContextOverflow {
+                model: self.facts.size_label.clone().unwrap_or_default(),
+                prompt_tokens: prompt_ids.len(),
+                context,
+            });
+        }
+        let mut sampler = sampler(opts);
+        let greedy = opts.temperature.is_some_and(|t| t <= 0.0);
+        let penalty = RepeatPenalty::of(opts);
+        let max_new = opts
+            .max_tokens
+            .map_or(usize::MAX, |m| m as usize)
+            .min(context - prompt_ids.len() - 1);
+
+        self.model.clear_kv_cache();
+        let t0 = Instant::now();
+        let input = Tensor::new(prompt_ids.as_slice(), &self.device)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(infer_err)?;
+        let mut logits = self.model.forward(&input, 0).map_err(infer_err)?;
+        let prompt_eval = t0.elapsed();
+
+        let t1 = Instant::now();
+        let mut all: Vec<u32> = prompt_ids.clone();
+        let mut text = String::new();
+        let mut sampled = 0usize;
+        loop {
+            let emitted = all.len() - prompt_ids.len();
+            let next: Vec<u32> = match constraint.allowed(&vocab) {
+                Allowed::End => break,
+                Allowed::Literal(lit) => {
+                    let ids = self
+                        .tokenizer
+                        .encode(&lit)
+                        .map_err(BackendError::Inference)?;
+                    if emitted + ids.len() > max_new {
+                        break;
+                    }
+                    text.push_str(&lit);
+                    constraint.advance(&lit);
+                    ids
+                }
+                allowed => {
+                    if emitted >= max_new {
+                        break;
+                    }
+                    let l = penalty.apply(&logits, &all, prompt_ids.len())?;
+                    let mut values = l.to_vec1::<f32>().map_err(infer_err)?;
+                    mask(&mut values, &allowed, &vocab);
+                    let id = if greedy {
+                        argmax(&values)
+                    } else {
+                        let masked =
+                            Tensor::new(values.as_slice(), &self.device).map_err(infer_err)?;
+                        Some(sampler.sample(&masked).map_err(infer_err)?)
+                    };
+                    let id = id
+                        .filter(|&id| allowed_id(&allowed, &vocab, id))
+                        .ok_or_else(|| {
+                            BackendError::Inference("no token is allowed here".into())
+                        })?;
+                    sampled += 1;
+                    let piece = vocab.text(id);
+                    text.push_str(piece);
+                    constraint.advance(piece);
+                    vec![id]
+                }
+            };
+            for id in next {
+                all.push(id);
+                let input = Tensor::new(&[id], &self.device)
+                    .and_then(|t| t.unsqueeze(0))
+                    .map_err(infer_err)?;
+                logits = self
+                    .model
+                    .forward(&input, all.len() - 1)
+                    .map_err(infer_err)?;
+            }
+        }
+        Ok(ConstrainedGeneration {
+            text,
+            tokens: all.split_off(prompt_ids.len()),
+            sampled_tokens: sampled,
+            complete: constraint.is_complete(),
+            prompt_tokens: prompt_ids.len(),
+            prompt_eval,
+            eval: t1.elapsed(),
         })
     }
 
@@ -370,6 +522,53 @@ impl RepeatPenalty {
         let recent = all.get(start..).unwrap_or_default();
         apply_repeat_penalty(&l, self.penalty, recent).map_err(infer_err)
     }
+}
+
+/// Sets the logits of tokens `allowed` rules out to -inf.
+fn mask(values: &mut [f32], allowed: &Allowed, vocab: &VocabView) {
+    match allowed {
+        Allowed::Line => {
+            for (v, &ok) in values.iter_mut().zip(vocab.line_mask()) {
+                if !ok {
+                    *v = f32::NEG_INFINITY;
+                }
+            }
+            // Logits past the tokenizer's vocabulary (padding rows) are never allowed.
+            for v in values.iter_mut().skip(vocab.len()) {
+                *v = f32::NEG_INFINITY;
+            }
+        }
+        Allowed::Tokens(ids) => {
+            let kept: Vec<(usize, f32)> = ids
+                .iter()
+                .filter_map(|&id| values.get(id as usize).map(|&v| (id as usize, v)))
+                .collect();
+            values.fill(f32::NEG_INFINITY);
+            for (i, v) in kept {
+                values[i] = v;
+            }
+        }
+        Allowed::Literal(_) | Allowed::End => {}
+    }
+}
+
+fn allowed_id(allowed: &Allowed, vocab: &VocabView, id: u32) -> bool {
+    match allowed {
+        Allowed::Line => vocab.line_ok(id),
+        Allowed::Tokens(ids) => ids.contains(&id),
+        Allowed::Literal(_) | Allowed::End => false,
+    }
+}
+
+/// The highest finite logit's index (the lowest index on ties), `None` when all are -inf.
+fn argmax(values: &[f32]) -> Option<u32> {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_finite() && best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i as u32)
 }
 
 /// The gap between the two highest logits, in thousandths (rounded, saturating).

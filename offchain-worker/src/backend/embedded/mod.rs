@@ -2,6 +2,7 @@
 //! Needs nothing installed; the model file comes from `scripts/fetch-models.sh`.
 
 mod chat_template;
+mod constraint;
 mod engine;
 mod model;
 mod referee;
@@ -9,7 +10,10 @@ mod spm;
 mod tokenizer;
 
 pub use chat_template::{ChatTemplate, TemplateStyle};
-pub use engine::{Engine, Fault, Generation, ModelFacts, RepeatPenalty, FAULT_POSITION};
+pub use constraint::{Allowed, ReactStep, ReactStepGrammar, TokenConstraint, VocabView};
+pub use engine::{
+    ConstrainedGeneration, Engine, Fault, Generation, ModelFacts, RepeatPenalty, FAULT_POSITION,
+};
 pub use model::SUPPORTED_ARCHITECTURES;
 pub use referee::MAX_REFEREE_OUTPUT_BYTES;
 pub use tokenizer::GgufTokenizer;
@@ -284,6 +288,70 @@ impl EmbeddedBackend {
             min_margin_milli: generation.min_margin_milli,
         };
         Ok((result, generation.tokens))
+    }
+}
+
+/// One ReAct step produced under [`ReactStepGrammar`] ([`EmbeddedBackend::generate_step`]).
+#[derive(Debug, Clone)]
+pub struct StepOutput {
+    /// The whole step as generated (`Thought: …\nAction: …\nInput: …`).
+    pub text: String,
+    /// The thought, trimmed.
+    pub thought: String,
+    /// The chosen action: one of the grammar's names.
+    pub action: String,
+    /// The action's input, trimmed.
+    pub input: String,
+    /// Tokens emitted (forced ones included).
+    pub tokens: usize,
+    /// Of those, the tokens the model chose.
+    pub sampled_tokens: usize,
+    /// Prompt tokens.
+    pub prompt_tokens: usize,
+    /// Time spent on the prompt.
+    pub prompt_eval: std::time::Duration,
+    /// Time spent generating the step.
+    pub eval: std::time::Duration,
+    /// Wall time of the whole call.
+    pub elapsed: std::time::Duration,
+}
+
+impl EmbeddedBackend {
+    /// Generates one ReAct step for `prompt` (rendered with the model's chat template unless
+    /// raw) under `grammar` (a fresh one: its state advances), with `options` (temperature 0
+    /// for greedy, deterministic decoding; `max_tokens` caps the emitted tokens). Blocks.
+    /// Fails when the step is not complete within `max_tokens`.
+    pub fn generate_step(
+        &self,
+        model: &str,
+        prompt: &Prompt,
+        grammar: &mut ReactStepGrammar,
+        options: &crate::backend::GenerateOptions,
+    ) -> Result<StepOutput, BackendError> {
+        let started = Instant::now();
+        self.resolve(model)?;
+        let mut engine = self.lock()?;
+        let text = render(&engine.template, prompt);
+        let g = engine.generate_constrained(&text, options, grammar)?;
+        let step = grammar.step().ok_or_else(|| {
+            BackendError::Inference(format!(
+                "the ReAct step was not complete after {} tokens: {:?}",
+                g.tokens.len(),
+                g.text
+            ))
+        })?;
+        Ok(StepOutput {
+            text: g.text.trim_end_matches('\n').to_string(),
+            thought: step.thought,
+            action: step.action,
+            input: step.input,
+            tokens: g.tokens.len(),
+            sampled_tokens: g.sampled_tokens,
+            prompt_tokens: g.prompt_tokens,
+            prompt_eval: g.prompt_eval,
+            eval: g.eval,
+            elapsed: started.elapsed(),
+        })
     }
 }
 
