@@ -13,7 +13,7 @@ pub enum ModelWeights {
     /// `llama` (SmolLM2 and other llama-style models).
     Llama(quantized_llama::ModelWeights),
     /// `gemma3` (Gemma 3 text models).
-    Gemma3(Box<quantized_gemma3::ModelWeights>),
+    Gemma3(quantized_gemma3::ModelWeights),
 }
 
 impl ModelWeights {
@@ -28,8 +28,9 @@ impl ModelWeights {
             "llama" => {
                 quantized_llama::ModelWeights::from_gguf(ct, reader, device).map(Self::Llama)
             }
-            "gemma3" => quantized_gemma3::ModelWeights::from_gguf(ct, reader, device)
-                .map(|w| Self::Gemma3(Box::new(w))),
+            "gemma3" => {
+                quantized_gemma3::ModelWeights::from_gguf(ct, reader, device).map(Self::Gemma3)
+            }
             other => candle_core::bail!(
                 "architecture '{other}' is not supported (supported: {})",
                 SUPPORTED_ARCHITECTURES.join(", ")
