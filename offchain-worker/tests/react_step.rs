@@ -30,10 +30,11 @@ fn check(backend: &EmbeddedBackend, model: &str) {
     let a = backend
         .generate_step(model, &prompt(), &mut g, &greedy(96))
         .expect("step");
-    let constrained_tps = a.sampled_tokens as f64 / a.eval.as_secs_f64();
+    let constrained_tps = a.tokens as f64 / a.eval.as_secs_f64();
     eprintln!(
-        "{model}: action {:?}, input {:?}, step {:?} ({} tokens, {} sampled, prompt {} tokens in {:?}, eval {:?}: {:.1} tokens/s constrained)",
-        a.action, a.input, a.text, a.tokens, a.sampled_tokens, a.prompt_tokens, a.prompt_eval, a.eval, constrained_tps
+        "{model}: action {:?}, input {:?}, step {:?} ({} tokens, {} sampled, prompt {} tokens in {:?}, eval {:?}: {:.1} tokens/s constrained, of which constraint and masking {:?}, {:.2} ms per token)",
+        a.action, a.input, a.text, a.tokens, a.sampled_tokens, a.prompt_tokens, a.prompt_eval, a.eval, constrained_tps,
+        a.constraint_time, a.constraint_time.as_secs_f64() * 1000.0 / a.tokens.max(1) as f64
     );
     assert!(actions.contains(&a.action), "{a:?}");
     assert!(a.text.starts_with("Thought:"), "{a:?}");

@@ -53,7 +53,10 @@ pub struct ConstrainedGeneration {
     pub complete: bool,
     pub prompt_tokens: usize,
     pub prompt_eval: std::time::Duration,
+    /// Generation time, the constraint's share included.
     pub eval: std::time::Duration,
+    /// Time spent asking the constraint and masking logits (the cost of constraining).
+    pub constraint_time: std::time::Duration,
 }
 
 /// A deliberate fault in generation, for testing the referee and slashing (the worker's hidden
@@ -271,9 +274,13 @@ impl Engine {
         let mut all: Vec<u32> = prompt_ids.clone();
         let mut text = String::new();
         let mut sampled = 0usize;
+        let mut constraint_time = std::time::Duration::ZERO;
         loop {
             let emitted = all.len() - prompt_ids.len();
-            let next: Vec<u32> = match constraint.allowed(&vocab) {
+            let asked = Instant::now();
+            let allowed = constraint.allowed(&vocab);
+            constraint_time += asked.elapsed();
+            let next: Vec<u32> = match allowed {
                 Allowed::End => break,
                 Allowed::Literal(lit) => {
                     let ids = self
@@ -293,7 +300,9 @@ impl Engine {
                     }
                     let l = penalty.apply(&logits, &all, prompt_ids.len())?;
                     let mut values = l.to_vec1::<f32>().map_err(infer_err)?;
+                    let masking = Instant::now();
                     mask(&mut values, &allowed, &vocab);
+                    constraint_time += masking.elapsed();
                     let id = if greedy {
                         argmax(&values)
                     } else {
@@ -313,16 +322,16 @@ impl Engine {
                     vec![id]
                 }
             };
-            for id in next {
-                all.push(id);
-                let input = Tensor::new(&[id], &self.device)
-                    .and_then(|t| t.unsqueeze(0))
-                    .map_err(infer_err)?;
-                logits = self
-                    .model
-                    .forward(&input, all.len() - 1)
-                    .map_err(infer_err)?;
+            if next.is_empty() {
+                continue;
             }
+            // A forced literal goes through the model in one pass where it can.
+            let at = all.len();
+            all.extend_from_slice(&next);
+            logits = self
+                .model
+                .forward_ids(&next, at, &self.device)
+                .map_err(infer_err)?;
         }
         Ok(ConstrainedGeneration {
             text,
@@ -332,6 +341,7 @@ impl Engine {
             prompt_tokens: prompt_ids.len(),
             prompt_eval,
             eval: t1.elapsed(),
+            constraint_time,
         })
     }
 

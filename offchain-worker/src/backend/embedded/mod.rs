@@ -312,6 +312,8 @@ pub struct StepOutput {
     pub prompt_eval: std::time::Duration,
     /// Time spent generating the step.
     pub eval: std::time::Duration,
+    /// Of that, time spent in the constraint and masking logits.
+    pub constraint_time: std::time::Duration,
     /// Wall time of the whole call.
     pub elapsed: std::time::Duration,
 }
@@ -350,6 +352,7 @@ impl EmbeddedBackend {
             prompt_tokens: g.prompt_tokens,
             prompt_eval: g.prompt_eval,
             eval: g.eval,
+            constraint_time: g.constraint_time,
             elapsed: started.elapsed(),
         })
     }

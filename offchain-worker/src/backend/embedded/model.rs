@@ -54,6 +54,25 @@ impl ModelWeights {
         }
     }
 
+    /// Feeds `ids` after `index_pos` cached positions and returns the logits after the last
+    /// one. In one pass where the implementation allows it; `quantized_gemma3`'s mask fails
+    /// for several tokens after a cached prefix, so Gemma takes them one at a time.
+    pub fn forward_ids(
+        &mut self,
+        ids: &[u32],
+        index_pos: usize,
+        device: &Device,
+    ) -> Result<Tensor> {
+        let one_pass = matches!(self, Self::Llama(_)) || index_pos == 0;
+        let chunk = if one_pass { ids.len().max(1) } else { 1 };
+        let mut logits = None;
+        for (n, part) in ids.chunks(chunk).enumerate() {
+            let input = Tensor::new(part, device)?.unsqueeze(0)?;
+            logits = Some(self.forward(&input, index_pos + n * chunk)?);
+        }
+        logits.ok_or_else(|| candle_core::Error::Msg("no tokens to feed".into()))
+    }
+
     /// Forgets the KV cache. (`quantized_gemma3` starts afresh whenever `index_pos` is 0.)
     pub fn clear_kv_cache(&mut self) {
         match self {
