@@ -325,7 +325,7 @@ impl Engine {
             if next.is_empty() {
                 continue;
             }
-            // A forced literal goes through the model in one pass where it can.
+            // A forced literal goes through the model in one pass.
             let at = all.len();
             all.extend_from_slice(&next);
             logits = self

@@ -4,6 +4,7 @@
 mod chat_template;
 mod constraint;
 mod engine;
+mod gemma3;
 mod model;
 mod referee;
 mod spm;

@@ -1,9 +1,11 @@
 //! The transformer behind the engine, by GGUF `general.architecture`: `llama` (SmolLM2) runs on
-//! candle's `quantized_llama`, `gemma3` on `quantized_gemma3`.
+//! candle's `quantized_llama`, `gemma3` on candle's `quantized_gemma3` as vendored in
+//! [`super::gemma3`] (smaller rope tables, a working mask after a cached prefix).
 
+use super::gemma3 as quantized_gemma3;
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Result, Tensor};
-use candle_transformers::models::{quantized_gemma3, quantized_llama};
+use candle_transformers::models::quantized_llama;
 
 /// The architectures the embedded engine runs.
 pub const SUPPORTED_ARCHITECTURES: &[&str] = &["llama", "gemma3"];
