@@ -51,7 +51,9 @@ pub struct ConstrainedGeneration {
     pub sampled_tokens: usize,
     /// Whether the constraint was complete when generation ended.
     pub complete: bool,
+    /// Prompt tokens (BOS included where the model wants one).
     pub prompt_tokens: usize,
+    /// Time spent on the prompt.
     pub prompt_eval: std::time::Duration,
     /// Generation time, the constraint's share included.
     pub eval: std::time::Duration,

@@ -293,6 +293,18 @@ impl ModelWeights {
         let sliding_window_type = md_get("attention.sliding_window_type")
             .and_then(|m| Ok(m.to_u32()? as usize))
             .unwrap_or(DEFAULT_SLIDING_WINDOW_TYPE);
+        // The file is external input: no zero divisors below.
+        if head_count == 0
+            || head_count_kv == 0
+            || !head_count.is_multiple_of(head_count_kv)
+            || key_length == 0
+            || !key_length.is_multiple_of(2)
+            || sliding_window_type == 0
+        {
+            candle::bail!(
+                "inconsistent gemma metadata: {head_count} heads, {head_count_kv} kv heads, key length {key_length}, sliding window type {sliding_window_type}"
+            );
+        }
 
         let rope_freq_base = md_get("rope.freq_base")
             .and_then(|m| m.to_f32())
