@@ -9,7 +9,7 @@
 //! `--backend torch` (TorchScript models on libtorch, CUDA or CPU) needs the binary built with
 //! the `torch` feature; see README.md.
 
-use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig, Fault};
+use aitbc_worker::backend::embedded::{EmbeddedBackend, EmbeddedConfig, Fault, SMOLLM2_NAME};
 use aitbc_worker::backend::ollama::{self, OllamaBackend, DEFAULT_ENDPOINT};
 use aitbc_worker::backend::{GenerateOptions, GenerateRequest, InferenceBackend, Prompt};
 use aitbc_worker::{miner, serve};
@@ -168,6 +168,9 @@ struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the bound address is printed).
     #[arg(long, default_value = "127.0.0.1:11434")]
     listen: String,
+    /// The model to serve: smollm2 (default) or gemma3 (Gemma 3 270M).
+    #[arg(long)]
+    model: Option<String>,
     /// GGUF model file (default: $AITBC_MODELS_DIR or ~/.cache/aitbc/models).
     #[arg(long, env = "AITBC_MODEL_PATH")]
     model_path: Option<PathBuf>,
@@ -217,7 +220,8 @@ enum BackendKind {
 struct BackendArgs {
     #[arg(long, value_enum, default_value = "embedded")]
     backend: BackendKind,
-    /// The model: what `generate` runs (default smollm2; for torch, the only model served); when
+    /// The model: what `generate` runs (default smollm2; `gemma3` makes the embedded backend load
+    /// Gemma 3 270M instead; for torch, the only model served); when
     /// mining, the models to advertise (comma separated; default: every model the backend
     /// serves); for the torch backend the one model to load and serve (default: every model in
     /// --torch-models).
@@ -259,7 +263,8 @@ impl BackendArgs {
         }
         let backend: Arc<dyn InferenceBackend> = match self.backend {
             BackendKind::Embedded => {
-                let mut config = EmbeddedConfig::smollm2(self.model_path.clone());
+                let mut config =
+                    EmbeddedConfig::for_model(self.model.as_deref(), self.model_path.clone());
                 config.fault = self.test_fault;
                 let backend =
                     tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??;
@@ -300,7 +305,7 @@ impl BackendArgs {
             return Ok(m.clone());
         }
         if self.backend != BackendKind::Torch {
-            return Ok("smollm2".to_string());
+            return Ok(SMOLLM2_NAME.to_string());
         }
         let models = backend.models().await?;
         match models.as_slice() {
@@ -512,7 +517,7 @@ async fn serve_streams(
 
 async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let listen = args.listen.as_str();
-    let config = EmbeddedConfig::smollm2(args.model_path.clone());
+    let config = EmbeddedConfig::for_model(args.model.as_deref(), args.model_path.clone());
     let path = config.model_path.clone();
     let backend = tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??;
     let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();

@@ -26,6 +26,17 @@ pub const CANDLE: &str = "candle 0.11";
 
 /// The start of the embedded SmolLM2 profile's name; the data type and decoding follow.
 const SMOLLM2_STEM: &str = "smollm2-135m-instruct";
+/// The start of the embedded Gemma 3 270M (pretrained) profile's name.
+const GEMMA3_STEM: &str = "gemma-3-270m";
+
+/// The start of an embedded model's profile name.
+fn stem(model: &str) -> &str {
+    match model {
+        "gemma3" => GEMMA3_STEM,
+        "smollm2" => SMOLLM2_STEM,
+        other => other,
+    }
+}
 
 /// The hardware class of a CPU backend on this machine, e.g. `x86_64-cpu`.
 pub fn cpu_hardware_class() -> String {
@@ -61,7 +72,7 @@ pub fn embedded(info: &ModelInfo) -> anyhow::Result<ExecutionProfile> {
         .with_context(|| format!("the embedded model {} has no known data type", info.name))?;
     let hardware_class = cpu_hardware_class();
     Ok(ExecutionProfile {
-        name: text("name", &format!("{SMOLLM2_STEM}-{dtype}-greedy-cpu"))?,
+        name: text("name", &format!("{}-{dtype}-greedy-cpu", stem(&info.name)))?,
         model: text("model", &info.name)?,
         weights_sha256: sha,
         // The tokenizer is inside the GGUF file.
@@ -168,6 +179,16 @@ mod tests {
             size_bytes: Some(90_000_000),
             digest,
         }
+    }
+
+    #[test]
+    fn the_gemma3_profile_is_named_after_gemma() {
+        let mut info = smollm2_info(Some(format!("sha256:{}", "cd".repeat(32))));
+        info.name = "gemma3".into();
+        info.quantization = Some("Q4_K_M".into());
+        let p = embedded(&info).expect("profile");
+        assert_eq!(p.name.to_vec(), b"gemma-3-270m-q4_k_m-greedy-cpu".to_vec());
+        assert_eq!(p.model.to_vec(), b"gemma3".to_vec());
     }
 
     fn hex(b: &[u8]) -> String {

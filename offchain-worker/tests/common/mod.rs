@@ -30,3 +30,21 @@ pub fn embedded() -> Arc<EmbeddedBackend> {
         })
         .clone()
 }
+
+/// Gemma 3 270M loaded once per test binary; panics with the fix when it has not been fetched
+/// (like SmolLM2: scripts/test.sh runs scripts/fetch-models.sh, which fetches both).
+pub fn gemma3() -> Arc<EmbeddedBackend> {
+    static BACKEND: OnceLock<Arc<EmbeddedBackend>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            let path = aitbc_worker::backend::embedded::gemma3_model_path();
+            assert!(
+                path.is_file(),
+                "the Gemma 3 270M model is missing at {}: run scripts/fetch-models.sh first",
+                path.display()
+            );
+            let config = EmbeddedConfig::gemma3(Some(path));
+            Arc::new(EmbeddedBackend::load(config).expect("load the Gemma 3 model"))
+        })
+        .clone()
+}

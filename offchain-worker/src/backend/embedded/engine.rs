@@ -1,12 +1,13 @@
 //! The loaded model and its decoding loop (candle, CPU).
 
 use super::chat_template::ChatTemplate;
+use super::constraint::{Allowed, TokenConstraint, VocabView};
+use super::model::ModelWeights;
 use super::tokenizer::{GgufTokenizer, IncrementalDecoder};
 use crate::backend::{BackendError, DoneReason, GenerateOptions};
 use candle_core::quantized::gguf_file;
 use candle_core::{DType, Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
-use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
 use candle_transformers::utils::apply_repeat_penalty;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -35,6 +36,29 @@ pub struct Engine {
     pub template: ChatTemplate,
     pub facts: ModelFacts,
     device: Device,
+    /// Every token's text, decoded on the first constrained generation.
+    vocab: Option<std::sync::Arc<VocabView>>,
+}
+
+/// Output of one constrained decoding run ([`Engine::generate_constrained`]).
+#[derive(Debug, Clone)]
+pub struct ConstrainedGeneration {
+    /// Everything emitted: forced literals and sampled tokens.
+    pub text: String,
+    /// The emitted token ids, forced ones included.
+    pub tokens: Vec<u32>,
+    /// Tokens the model chose (the others were forced).
+    pub sampled_tokens: usize,
+    /// Whether the constraint was complete when generation ended.
+    pub complete: bool,
+    /// Prompt tokens (BOS included where the model wants one).
+    pub prompt_tokens: usize,
+    /// Time spent on the prompt.
+    pub prompt_eval: std::time::Duration,
+    /// Generation time, the constraint's share included.
+    pub eval: std::time::Duration,
+    /// Time spent asking the constraint and masking logits (the cost of constraining).
+    pub constraint_time: std::time::Duration,
 }
 
 /// A deliberate fault in generation, for testing the referee and slashing (the worker's hidden
@@ -123,7 +147,8 @@ fn file_type_name(ft: u32) -> Option<&'static str> {
 }
 
 impl Engine {
-    /// Loads a GGUF chat model (llama architecture) with its tokenizer and chat template.
+    /// Loads a GGUF chat model (`llama` or `gemma3` architecture) with its tokenizer and chat
+    /// template.
     pub fn load(path: &Path) -> Result<Self, BackendError> {
         if !path.is_file() {
             return Err(BackendError::ModelFileMissing {
@@ -137,17 +162,21 @@ impl Engine {
         let ct = gguf_file::Content::read(&mut file).map_err(|e| load_err(path, e))?;
         let md_str = |k: &str| ct.metadata.get(k).and_then(|v| v.to_string().ok()).cloned();
         let architecture = md_str("general.architecture").unwrap_or_default();
-        if architecture != "llama" {
+        if !super::model::SUPPORTED_ARCHITECTURES.contains(&architecture.as_str()) {
             return Err(load_err(
                 path,
-                format!("architecture '{architecture}' is not supported (llama only)"),
+                format!(
+                    "architecture '{architecture}' is not supported (supported: {})",
+                    super::model::SUPPORTED_ARCHITECTURES.join(", ")
+                ),
             ));
         }
+        let max_seq_len = ModelWeights::max_seq_len(&architecture);
         let context_length = ct
             .metadata
-            .get("llama.context_length")
+            .get(&format!("{architecture}.context_length"))
             .and_then(|v| v.to_u32().ok())
-            .map_or(MAX_SEQ_LEN, |c| (c as usize).min(MAX_SEQ_LEN));
+            .map_or(max_seq_len, |c| (c as usize).min(max_seq_len));
         let facts = ModelFacts {
             architecture,
             size_label: md_str("general.size_label"),
@@ -160,19 +189,161 @@ impl Engine {
             context_length,
             file_size,
         };
-        let template = md_str("tokenizer.chat_template")
-            .ok_or_else(|| load_err(path, "no tokenizer.chat_template in the GGUF metadata"))
-            .and_then(|t| ChatTemplate::from_jinja(&t).map_err(|e| load_err(path, e)))?;
+        let template = ChatTemplate::for_model(
+            &facts.architecture,
+            md_str("tokenizer.chat_template").as_deref(),
+        )
+        .map_err(|e| load_err(path, e))?;
         let tokenizer = GgufTokenizer::from_gguf(&ct).map_err(|e| load_err(path, e))?;
         let device = Device::Cpu;
-        let model =
-            ModelWeights::from_gguf(ct, &mut file, &device).map_err(|e| load_err(path, e))?;
+        let model = ModelWeights::from_gguf(&facts.architecture, ct, &mut file, &device)
+            .map_err(|e| load_err(path, e))?;
         Ok(Self {
             model,
             tokenizer,
             template,
             facts,
             device,
+            vocab: None,
+        })
+    }
+
+    /// The texts of the vocabulary's tokens (decoded once, then shared).
+    pub fn vocab_view(&mut self) -> Result<std::sync::Arc<VocabView>, BackendError> {
+        if let Some(v) = &self.vocab {
+            return Ok(v.clone());
+        }
+        let n = self.tokenizer.vocab_size();
+        let mut texts = Vec::with_capacity(n);
+        for id in 0..n as u32 {
+            let text = if self.tokenizer.is_stop(id) {
+                None
+            } else {
+                // Special tokens decode to nothing and are left unusable that way.
+                self.tokenizer.decode(&[id]).ok()
+            };
+            texts.push(text);
+        }
+        let view = std::sync::Arc::new(VocabView::new(texts));
+        self.vocab = Some(view.clone());
+        Ok(view)
+    }
+
+    /// Runs the model on `prompt` (already templated) under `constraint`: before each token the
+    /// constraint says what may come; disallowed tokens are masked to -inf before sampling,
+    /// forced literals are fed without sampling. Ends when the constraint ends the turn, or
+    /// after `opts.max_tokens` emitted tokens (then `complete` is false). Greedy decoding
+    /// (temperature 0) stays deterministic.
+    pub fn generate_constrained(
+        &mut self,
+        prompt: &str,
+        opts: &GenerateOptions,
+        constraint: &mut dyn TokenConstraint,
+    ) -> Result<ConstrainedGeneration, BackendError> {
+        let vocab = self.vocab_view()?;
+        let prompt_ids = self
+            .tokenizer
+            .encode_prompt(prompt)
+            .map_err(BackendError::Inference)?;
+        let context = self.facts.context_length;
+        if prompt_ids.is_empty() {
+            return Err(BackendError::InvalidRequest("the prompt is empty".into()));
+        }
+        if prompt_ids.len() >= context {
+            return Err(BackendError::ContextOverflow {
+                model: self.facts.size_label.clone().unwrap_or_default(),
+                prompt_tokens: prompt_ids.len(),
+                context,
+            });
+        }
+        let mut sampler = sampler(opts);
+        let greedy = opts.temperature.is_some_and(|t| t <= 0.0);
+        let penalty = RepeatPenalty::of(opts);
+        let max_new = opts
+            .max_tokens
+            .map_or(usize::MAX, |m| m as usize)
+            .min(context - prompt_ids.len() - 1);
+
+        self.model.clear_kv_cache();
+        let t0 = Instant::now();
+        let input = Tensor::new(prompt_ids.as_slice(), &self.device)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(infer_err)?;
+        let mut logits = self.model.forward(&input, 0).map_err(infer_err)?;
+        let prompt_eval = t0.elapsed();
+
+        let t1 = Instant::now();
+        let mut all: Vec<u32> = prompt_ids.clone();
+        let mut text = String::new();
+        let mut sampled = 0usize;
+        let mut constraint_time = std::time::Duration::ZERO;
+        loop {
+            let emitted = all.len() - prompt_ids.len();
+            let asked = Instant::now();
+            let allowed = constraint.allowed(&vocab);
+            constraint_time += asked.elapsed();
+            let next: Vec<u32> = match allowed {
+                Allowed::End => break,
+                Allowed::Literal(lit) => {
+                    let ids = self
+                        .tokenizer
+                        .encode(&lit)
+                        .map_err(BackendError::Inference)?;
+                    if emitted + ids.len() > max_new {
+                        break;
+                    }
+                    text.push_str(&lit);
+                    constraint.advance(&lit);
+                    ids
+                }
+                allowed => {
+                    if emitted >= max_new {
+                        break;
+                    }
+                    let l = penalty.apply(&logits, &all, prompt_ids.len())?;
+                    let mut values = l.to_vec1::<f32>().map_err(infer_err)?;
+                    let masking = Instant::now();
+                    mask(&mut values, &allowed, &vocab);
+                    constraint_time += masking.elapsed();
+                    let id = if greedy {
+                        argmax(&values)
+                    } else {
+                        let masked =
+                            Tensor::new(values.as_slice(), &self.device).map_err(infer_err)?;
+                        Some(sampler.sample(&masked).map_err(infer_err)?)
+                    };
+                    let id = id
+                        .filter(|&id| allowed_id(&allowed, &vocab, id))
+                        .ok_or_else(|| {
+                            BackendError::Inference("no token is allowed here".into())
+                        })?;
+                    sampled += 1;
+                    let piece = vocab.text(id);
+                    text.push_str(piece);
+                    constraint.advance(piece);
+                    vec![id]
+                }
+            };
+            if next.is_empty() {
+                continue;
+            }
+            // A forced literal goes through the model in one pass.
+            let at = all.len();
+            all.extend_from_slice(&next);
+            logits = self
+                .model
+                .forward_ids(&next, at, &self.device)
+                .map_err(infer_err)?;
+        }
+        Ok(ConstrainedGeneration {
+            text,
+            tokens: all.split_off(prompt_ids.len()),
+            sampled_tokens: sampled,
+            complete: constraint.is_complete(),
+            prompt_tokens: prompt_ids.len(),
+            prompt_eval,
+            eval: t1.elapsed(),
+            constraint_time,
         })
     }
 
@@ -188,7 +359,7 @@ impl Engine {
     ) -> Result<Generation, BackendError> {
         let prompt_ids = self
             .tokenizer
-            .encode(prompt)
+            .encode_prompt(prompt)
             .map_err(BackendError::Inference)?;
         let context = self.facts.context_length;
         if prompt_ids.is_empty() {
@@ -363,6 +534,53 @@ impl RepeatPenalty {
         let recent = all.get(start..).unwrap_or_default();
         apply_repeat_penalty(&l, self.penalty, recent).map_err(infer_err)
     }
+}
+
+/// Sets the logits of tokens `allowed` rules out to -inf.
+fn mask(values: &mut [f32], allowed: &Allowed, vocab: &VocabView) {
+    match allowed {
+        Allowed::Line => {
+            for (v, &ok) in values.iter_mut().zip(vocab.line_mask()) {
+                if !ok {
+                    *v = f32::NEG_INFINITY;
+                }
+            }
+            // Logits past the tokenizer's vocabulary (padding rows) are never allowed.
+            for v in values.iter_mut().skip(vocab.len()) {
+                *v = f32::NEG_INFINITY;
+            }
+        }
+        Allowed::Tokens(ids) => {
+            let kept: Vec<(usize, f32)> = ids
+                .iter()
+                .filter_map(|&id| values.get(id as usize).map(|&v| (id as usize, v)))
+                .collect();
+            values.fill(f32::NEG_INFINITY);
+            for (i, v) in kept {
+                values[i] = v;
+            }
+        }
+        Allowed::Literal(_) | Allowed::End => {}
+    }
+}
+
+fn allowed_id(allowed: &Allowed, vocab: &VocabView, id: u32) -> bool {
+    match allowed {
+        Allowed::Line => vocab.line_ok(id),
+        Allowed::Tokens(ids) => ids.contains(&id),
+        Allowed::Literal(_) | Allowed::End => false,
+    }
+}
+
+/// The highest finite logit's index (the lowest index on ties), `None` when all are -inf.
+fn argmax(values: &[f32]) -> Option<u32> {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_finite() && best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i as u32)
 }
 
 /// The gap between the two highest logits, in thousandths (rounded, saturating).

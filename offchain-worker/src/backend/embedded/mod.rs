@@ -2,12 +2,20 @@
 //! Needs nothing installed; the model file comes from `scripts/fetch-models.sh`.
 
 mod chat_template;
+mod constraint;
 mod engine;
+mod gemma3;
+mod model;
 mod referee;
+mod spm;
 mod tokenizer;
 
-pub use chat_template::ChatTemplate;
-pub use engine::{Engine, Fault, Generation, ModelFacts, RepeatPenalty, FAULT_POSITION};
+pub use chat_template::{ChatTemplate, TemplateStyle};
+pub use constraint::{Allowed, ReactStep, ReactStepGrammar, TokenConstraint, VocabView};
+pub use engine::{
+    ConstrainedGeneration, Engine, Fault, Generation, ModelFacts, RepeatPenalty, FAULT_POSITION,
+};
+pub use model::SUPPORTED_ARCHITECTURES;
 pub use referee::MAX_REFEREE_OUTPUT_BYTES;
 pub use tokenizer::GgufTokenizer;
 
@@ -24,8 +32,16 @@ use std::time::Instant;
 
 /// File name of the default model inside the models directory.
 pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// The default model's name.
 pub const SMOLLM2_NAME: &str = "smollm2";
+/// The default model's alias.
 pub const SMOLLM2_ALIAS: &str = "smollm2:135m";
+/// File name of Gemma 3 270M (instruction-tuned, Q4_K_M) inside the models directory.
+pub const GEMMA3_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+/// Gemma 3 270M's name.
+pub const GEMMA3_NAME: &str = "gemma3";
+/// Gemma 3 270M's alias.
+pub const GEMMA3_ALIAS: &str = "gemma3:270m";
 
 /// `$AITBC_MODELS_DIR`, else `$HOME/.cache/aitbc/models`.
 pub fn models_dir() -> PathBuf {
@@ -39,6 +55,11 @@ pub fn models_dir() -> PathBuf {
 /// Where the default SmolLM2 model is expected.
 pub fn default_model_path() -> PathBuf {
     models_dir().join(SMOLLM2_FILE)
+}
+
+/// Where Gemma 3 270M is expected.
+pub fn gemma3_model_path() -> PathBuf {
+    models_dir().join(GEMMA3_FILE)
 }
 
 /// What the embedded backend serves and from which file.
@@ -60,6 +81,39 @@ impl EmbeddedConfig {
             name: SMOLLM2_NAME.to_string(),
             aliases: vec![SMOLLM2_ALIAS.to_string()],
             fault: None,
+        }
+    }
+
+    /// Gemma 3 270M as `gemma3` / `gemma3:270m`, from `model_path` or the models dir.
+    pub fn gemma3(model_path: Option<PathBuf>) -> Self {
+        Self {
+            model_path: model_path.unwrap_or_else(gemma3_model_path),
+            name: GEMMA3_NAME.to_string(),
+            aliases: vec![GEMMA3_ALIAS.to_string()],
+            fault: None,
+        }
+    }
+
+    /// The model the worker's `--model` names (a comma-separated list when mining): Gemma 3
+    /// when every name in it is `gemma3` or `gemma3:270m`, else SmolLM2 (the default; a name
+    /// neither serves is refused when a request names it).
+    pub fn for_model(model: Option<&str>, model_path: Option<PathBuf>) -> Self {
+        let names: Vec<&str> = model
+            .map(|m| {
+                m.split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !names.is_empty()
+            && names
+                .iter()
+                .all(|n| *n == GEMMA3_NAME || *n == GEMMA3_ALIAS)
+        {
+            Self::gemma3(model_path)
+        } else {
+            Self::smollm2(model_path)
         }
     }
 }
@@ -235,6 +289,73 @@ impl EmbeddedBackend {
             min_margin_milli: generation.min_margin_milli,
         };
         Ok((result, generation.tokens))
+    }
+}
+
+/// One ReAct step produced under [`ReactStepGrammar`] ([`EmbeddedBackend::generate_step`]).
+#[derive(Debug, Clone)]
+pub struct StepOutput {
+    /// The whole step as generated (`Thought: …\nAction: …\nInput: …`).
+    pub text: String,
+    /// The thought, trimmed.
+    pub thought: String,
+    /// The chosen action: one of the grammar's names.
+    pub action: String,
+    /// The action's input, trimmed.
+    pub input: String,
+    /// Tokens emitted (forced ones included).
+    pub tokens: usize,
+    /// Of those, the tokens the model chose.
+    pub sampled_tokens: usize,
+    /// Prompt tokens.
+    pub prompt_tokens: usize,
+    /// Time spent on the prompt.
+    pub prompt_eval: std::time::Duration,
+    /// Time spent generating the step.
+    pub eval: std::time::Duration,
+    /// Of that, time spent in the constraint and masking logits.
+    pub constraint_time: std::time::Duration,
+    /// Wall time of the whole call.
+    pub elapsed: std::time::Duration,
+}
+
+impl EmbeddedBackend {
+    /// Generates one ReAct step for `prompt` (rendered with the model's chat template unless
+    /// raw) under `grammar` (a fresh one: its state advances), with `options` (temperature 0
+    /// for greedy, deterministic decoding; `max_tokens` caps the emitted tokens). Blocks.
+    /// Fails when the step is not complete within `max_tokens`.
+    pub fn generate_step(
+        &self,
+        model: &str,
+        prompt: &Prompt,
+        grammar: &mut ReactStepGrammar,
+        options: &crate::backend::GenerateOptions,
+    ) -> Result<StepOutput, BackendError> {
+        let started = Instant::now();
+        self.resolve(model)?;
+        let mut engine = self.lock()?;
+        let text = render(&engine.template, prompt);
+        let g = engine.generate_constrained(&text, options, grammar)?;
+        let step = grammar.step().ok_or_else(|| {
+            BackendError::Inference(format!(
+                "the ReAct step was not complete after {} tokens: {:?}",
+                g.tokens.len(),
+                g.text
+            ))
+        })?;
+        Ok(StepOutput {
+            text: g.text.trim_end_matches('\n').to_string(),
+            thought: step.thought,
+            action: step.action,
+            input: step.input,
+            tokens: g.tokens.len(),
+            sampled_tokens: g.sampled_tokens,
+            prompt_tokens: g.prompt_tokens,
+            prompt_eval: g.prompt_eval,
+            eval: g.eval,
+            constraint_time: g.constraint_time,
+            elapsed: started.elapsed(),
+        })
     }
 }
 

@@ -90,7 +90,7 @@ impl EmbeddedBackend {
         let started = Instant::now();
         let tokenizer = &engine.tokenizer;
         let prompt_ids = tokenizer
-            .encode(&render(&engine.template, &request.prompt))
+            .encode_prompt(&render(&engine.template, &request.prompt))
             .map_err(BackendError::Inference)?;
         let ids_a = tokenizer
             .encode(output_a)
