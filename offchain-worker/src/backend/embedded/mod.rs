@@ -441,4 +441,32 @@ impl InferenceBackend for EmbeddedBackend {
             .await
             .map_err(|e| BackendError::Inference(format!("referee task failed: {e}")))?
     }
+
+    /// A step under [`ReactStepGrammar`]: the thought and the input get what is left of
+    /// `options.max_tokens` after the labels, split in halves.
+    async fn react_step(
+        &self,
+        model: &str,
+        prompt: Prompt,
+        actions: Vec<String>,
+        options: crate::backend::GenerateOptions,
+    ) -> Result<crate::backend::ReactStepOutput, BackendError> {
+        let this = self.shared();
+        let model = model.to_string();
+        tokio::task::spawn_blocking(move || {
+            let budget = options.max_tokens.unwrap_or(192).max(16) as usize;
+            // Labels and the action take about a dozen tokens; the rest is shared.
+            let free = budget.saturating_sub(12).max(2);
+            let mut grammar = ReactStepGrammar::new(actions, free / 2, free - free / 2);
+            let s = this.generate_step(&model, &prompt, &mut grammar, &options)?;
+            Ok(crate::backend::ReactStepOutput {
+                thought: s.thought,
+                action: s.action,
+                input: s.input,
+                tokens: s.tokens,
+            })
+        })
+        .await
+        .map_err(|e| BackendError::Inference(format!("step task failed: {e}")))?
+    }
 }
