@@ -6,6 +6,9 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+/// The key under which serde_json with `arbitrary_precision` hands a number to a visitor.
+const ARBITRARY_NUMBER: &str = "$serde_json::private::Number";
+
 /// The prefix of the error for a duplicate key (`duplicate field "model"`).
 pub(crate) const DUPLICATE: &str = "duplicate field ";
 
@@ -66,6 +69,14 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
+            // Where serde_json is built with `arbitrary_precision` (another crate of the build
+            // may turn it on), a number comes as a one-entry map under this key, holding its
+            // text.
+            if out.is_empty() && key == ARBITRARY_NUMBER {
+                let text: String = map.next_value()?;
+                let n: serde_json::Number = text.parse().map_err(de::Error::custom)?;
+                return Ok(Value::Number(n));
+            }
             if out.contains_key(&key) {
                 let mut shown: String = key.chars().take(64).collect();
                 if shown.len() < key.len() {

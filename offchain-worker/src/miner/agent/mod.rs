@@ -223,3 +223,19 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         Err(e) => tracing::error!("agent run #{id}: delivering the answer failed: {e:#}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The daemon's build turns serde_json's `arbitrary_precision` on (through another crate):
+    /// a stored configuration must still parse here.
+    #[test]
+    fn a_canonical_configuration_parses_in_the_daemons_build() {
+        let c = aitbc_agent::parse_config(
+            br#"{"model":"gemma3","price_cap":"0.5","tools":["calculator"],"decoding":{"temperature":0.7,"seed":3},"limits":{"max_steps":4}}"#,
+        )
+        .expect("parses");
+        let back = aitbc_agent::parse_canonical(&c.canonical_bytes()).expect("round trip");
+        assert_eq!(back, c);
+        assert_eq!(back.decoding.temperature, 0.7);
+    }
+}
