@@ -145,6 +145,7 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type RefereeMarginMilli = RefereeMarginMilli;
     // The swarms pallet hears when its tasks' jobs end.
     type JobObserver = crate::Swarms;
+    type Time = Timestamp;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }
 

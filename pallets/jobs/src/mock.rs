@@ -115,6 +115,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type RefereeWindow = ConstU64<3>;
     type RefereeMarginMilli = ConstU64<1_000>;
     type JobObserver = TestObserver;
+    type Time = BlockTime;
     type WeightInfo = ();
 }
 
@@ -271,6 +272,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
         .unwrap();
     pallet_aitbc_jobs::GenesisConfig::<Test> {
         min_payments: vec![(JobType::Inference, 10)],
+        activity: vec![],
     }
     .assimilate_storage(&mut t)
     .unwrap();
