@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     admin::AdminCmd, client::ClientCmd, explorer::ExplorerCmd, governance::GovernanceCmd,
-    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, profile::ProfileCmd,
-    receipt::ReceiptCmd, swarm::SwarmCmd, wallet::WalletCmd,
+    health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd, optimize::OptimizeCmd,
+    profile::ProfileCmd, receipt::ReceiptCmd, swarm::SwarmCmd, wallet::WalletCmd,
 };
 use crate::context::Ctx;
 use crate::legacy::{
@@ -101,6 +101,13 @@ pub enum Command {
         after_help = "Examples:\n  aitbc swarm join --agent-id agent-7f3a --task-type \"distributed-training\"\n  aitbc swarm coordinate --task-id 0 --strategy \"map-reduce\"\n  aitbc swarm consensus --task-id 0"
     )]
     Swarm(SwarmCmd),
+    /// Planning from the chain's own history: forecasts of the network's hourly activity with
+    /// prediction intervals, and the miners the forecast peak needs.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  aitbc optimize predict --target network-load --horizon 24h"
+    )]
+    Optimize(OptimizeCmd),
     /// Network-wide views of miners and jobs.
     #[command(
         subcommand,
@@ -180,6 +187,7 @@ impl Command {
             Command::Marketplace(cmd) => cmd.run(ctx).await,
             Command::Governance(cmd) => cmd.run(ctx).await,
             Command::Swarm(cmd) => cmd.run(ctx).await,
+            Command::Optimize(cmd) => cmd.run(ctx).await,
             Command::Admin(cmd) => cmd.run(ctx).await,
             Command::Explorer(cmd) => cmd.run(ctx).await,
             Command::Health(a) => a.run(ctx).await,
