@@ -107,17 +107,27 @@ fn predict_forecasts_network_load_from_genesis_history() {
     // Recommendations: measured throughput (about 6.3 completed jobs per miner-hour here)
     // and the miners the peak's upper bound needs.
     let rec = &v["recommendations"];
-    let per = rec["throughput_per_miner_hour"].as_f64().expect("throughput");
+    let per = rec["throughput_per_miner_hour"]
+        .as_f64()
+        .expect("throughput");
     assert!((5.0..8.0).contains(&per), "{rec}");
-    let needed = rec["miners_needed_at_peak"].as_u64().expect("miners needed");
+    let needed = rec["miners_needed_at_peak"]
+        .as_u64()
+        .expect("miners needed");
     let upper = v["peak"]["upper"].as_f64().unwrap();
     assert_eq!(needed, (upper / per).ceil() as u64, "{rec}");
     assert!(rec["registered_miners"].is_u64() && rec["online_miners"].is_u64());
-    assert!(rec["advice"].as_array().is_some_and(|a| a.len() >= 3), "{rec}");
+    assert!(
+        rec["advice"].as_array().is_some_and(|a| a.len() >= 3),
+        "{rec}"
+    );
 
     // The human form: the table and the recommendations.
     let text = cli.ok(&["optimize", "predict", "--horizon", "6h", "--history", "3d"]);
-    assert!(text.contains("← peak") && text.contains("Recommendations:"), "{text}");
+    assert!(
+        text.contains("← peak") && text.contains("Recommendations:"),
+        "{text}"
+    );
     assert!(text.contains("MSTL"), "{text}");
 }
 

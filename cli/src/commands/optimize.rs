@@ -184,6 +184,10 @@ impl PredictArgs {
         let needed = throughput.miners_needed(target, fc.upper[peak]);
         let mut advice = Vec::new();
         let throughput_line = match per_miner {
+            Some(_) if target == Target::Miners => format!(
+                "the forecast is of active miners itself ({} miner-hours, {} completed jobs, {window})",
+                throughput.miner_hours, throughput.completed
+            ),
             Some(per) => format!(
                 "measured throughput: {} {} per active miner-hour ({} completed jobs, {} output tokens in {} miner-hours, {window})",
                 figure((per * 10.0).round() / 10.0),
