@@ -59,6 +59,12 @@
 //! after a job ends, `on_initialize` prunes it (job, result, index entries; at most
 //! [`Config::MaxPrunesPerBlock`] a block) and returns both deposits ([`retention`]).
 //!
+//! ## Hourly activity
+//! Every submission and completion is counted in the hour of the block's timestamp
+//! ([`Config::Time`]) in [`Activity`], a ring of [`aitbc_primitives::ACTIVITY_HOURS`] hourly
+//! buckets that pruning leaves alone (a genesis may bring history: `GenesisConfig::activity`);
+//! see [`activity`]. It is what `aitbc optimize predict` forecasts from.
+//!
 //! ## Bounded work per block
 //! `on_initialize(n)` processes the expiries indexed at `n` (at most
 //! [`Config::MaxExpiriesPerBlock`]), the acknowledgement deadlines indexed at `n` (at most
