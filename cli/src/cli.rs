@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     admin::AdminCmd, agent::AgentCmd, client::ClientCmd, explorer::ExplorerCmd,
     governance::GovernanceCmd, health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd,
+    optimize::OptimizeCmd,
     profile::ProfileCmd, receipt::ReceiptCmd, swarm::SwarmCmd, wallet::WalletCmd,
 };
 use crate::context::Ctx;
@@ -108,6 +109,13 @@ pub enum Command {
         after_help = "Examples:\n  aitbc agent create --name \"data_analyzer\" --type analysis --config agent_config.json\n  aitbc agent execute --agent-id 0 --input \"Analyze Q3 financial data\" --file q3.csv\n  aitbc agent trace 12"
     )]
     Agent(AgentCmd),
+    /// Planning from the chain's own history: forecasts of the network's hourly activity with
+    /// prediction intervals, and the miners the forecast peak needs.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  aitbc optimize predict --target network-load --horizon 24h"
+    )]
+    Optimize(OptimizeCmd),
     /// Network-wide views of miners and jobs.
     #[command(
         subcommand,
@@ -188,6 +196,7 @@ impl Command {
             Command::Governance(cmd) => cmd.run(ctx).await,
             Command::Swarm(cmd) => cmd.run(ctx).await,
             Command::Agent(cmd) => cmd.run(ctx).await,
+            Command::Optimize(cmd) => cmd.run(ctx).await,
             Command::Admin(cmd) => cmd.run(ctx).await,
             Command::Explorer(cmd) => cmd.run(ctx).await,
             Command::Health(a) => a.run(ctx).await,

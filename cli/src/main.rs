@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod context;
+mod forecast;
 mod legacy;
 mod names;
 mod output;

@@ -13,6 +13,8 @@ use std::time::Duration;
 pub struct Report {
     json: Value,
     human: Vec<Human>,
+    /// Printed as JSON whatever `--output` says (a command's own `--json` flag).
+    force_json: bool,
 }
 
 enum Human {
@@ -26,6 +28,7 @@ impl Report {
         Report {
             json,
             human: Vec::new(),
+            force_json: false,
         }
     }
 
@@ -72,9 +75,15 @@ impl Report {
         self
     }
 
+    /// Printed as JSON whatever `--output` says when `yes` (a command's own `--json` flag).
+    pub fn json_if(mut self, yes: bool) -> Self {
+        self.force_json |= yes;
+        self
+    }
+
     /// Prints the report in `format` on stdout.
     pub fn print(&self, format: OutputFormat) {
-        if format == OutputFormat::Json {
+        if format == OutputFormat::Json || self.force_json {
             if !self.json.is_null() || !self.human.is_empty() {
                 print_json(&self.json);
             }

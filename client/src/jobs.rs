@@ -124,6 +124,31 @@ pub async fn miners(rpc: &RpcClient, start: u32, limit: u32) -> Result<Vec<Miner
     api(rpc, "miners", (start, limit.min(MAX_PAGE)), None).await
 }
 
+/// Every registered miner (all pages of `MarketApi_miners`).
+pub async fn all_miners(rpc: &RpcClient) -> Result<Vec<MinerInfo>> {
+    let mut out = Vec::new();
+    loop {
+        let page = miners(rpc, out.len() as u32, MAX_PAGE).await?;
+        let done = page.len() < MAX_PAGE as usize;
+        out.extend(page);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+pub use aitbc_primitives::{ActivityBucket, ACTIVITY_HOURS};
+
+/// The chain's hourly job activity (`ActivityApi_activity`) at the best block: the current
+/// hour (the block's timestamp in hours since the Unix epoch) and the kept buckets of hours
+/// `>= since_hour`, oldest first (hours without activity have none; at most
+/// [`ACTIVITY_HOURS`]).
+pub async fn activity(rpc: &RpcClient, since_hour: u32) -> Result<(u32, Vec<ActivityBucket>)> {
+    crate::runtime_api::ACTIVITY_API
+        .call(rpc, "activity", since_hour, None)
+        .await
+}
+
 /// All pages of a paged query by id (`from` = last id + 1).
 pub async fn all_jobs_by_status(
     rpc: &RpcClient,

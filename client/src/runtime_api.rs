@@ -28,6 +28,12 @@ pub const REDUNDANCY_API: RuntimeApi = RuntimeApi {
     missing: Some("the node's runtime has no redundant jobs (spec_version 106 or later)"),
 };
 
+/// The chain's hourly job activity (what `aitbc optimize predict` forecasts from).
+pub const ACTIVITY_API: RuntimeApi = RuntimeApi {
+    name: "ActivityApi",
+    missing: Some("the node's runtime keeps no hourly job activity (spec_version 109 or later)"),
+};
+
 /// Agent swarms: pools, tasks, their progress and consensus.
 pub const SWARMS_API: RuntimeApi = RuntimeApi {
     name: "SwarmsApi",

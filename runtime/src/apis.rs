@@ -126,6 +126,12 @@ impl_runtime_apis! {
         }
     }
 
+    impl aitbc_jobs_runtime_api::ActivityApi<Block> for Runtime {
+        fn activity(since_hour: u32) -> (u32, Vec<aitbc_primitives::ActivityBucket>) {
+            (crate::Jobs::current_hour(), crate::Jobs::activity(since_hour))
+        }
+    }
+
     impl aitbc_jobs_runtime_api::MarketApi<Block, AccountId, Balance, crate::BlockNumber> for Runtime {
         fn job(id: aitbc_primitives::JobId) -> Option<aitbc_primitives::Job<AccountId, Balance, crate::BlockNumber>> {
             crate::Jobs::job(id)

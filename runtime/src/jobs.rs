@@ -143,9 +143,11 @@ impl pallet_aitbc_jobs::Config for Runtime {
     type RevealWindow = JobRevealWindow;
     type RefereeWindow = JobRefereeWindow;
     type RefereeMarginMilli = RefereeMarginMilli;
-    // The swarms pallet hears when its tasks' jobs end.
+    // The swarms and agents pallets hear when their jobs end; agent runs follow the agents
+    // pallet's rules.
     type JobObserver = (crate::Swarms, crate::Agents);
     type JobRules = crate::Agents;
+    type Time = Timestamp;
     type WeightInfo = pallet_aitbc_jobs::weights::SubstrateWeight<Runtime>;
 }
 

@@ -215,6 +215,24 @@ fn a_job_runs_end_to_end_and_the_runtime_api_answers() {
         .unwrap();
         assert_eq!(receipts[0].price, 2 * AIT / 100);
         assert_eq!(receipts[0].timestamp_ms, 1_700_000_000_000);
+        // Issue 15: the hour's activity, through `ActivityApi` (dated by the timestamp).
+        let out = aitbc_runtime::apis::api::dispatch("ActivityApi_activity", &0u32.encode())
+            .expect("ActivityApi_activity exists");
+        let (hour, buckets) =
+            <(u32, Vec<aitbc_primitives::ActivityBucket>)>::decode(&mut &out[..]).unwrap();
+        assert_eq!(hour, (1_700_000_000_000u64 / 3_600_000) as u32);
+        assert_eq!(
+            (buckets.len(), buckets[0].hour, buckets[0].submitted),
+            (1, hour, 1)
+        );
+        assert_eq!(
+            (
+                buckets[0].completed,
+                buckets[0].gpu_ms,
+                buckets[0].active_miners
+            ),
+            (1, 2_000, 1)
+        );
         // Issue 11 (bounded emission): 5% of the price was burned as the protocol fee.
         assert_eq!(receipts[0].fee, 2 * AIT / 100 / 20);
         // Reward: once the receipt's era (an hour) is over, the era's budget pro rata (all of

@@ -17,6 +17,7 @@ pub mod mine;
 pub mod miner;
 pub mod miner_profiles;
 pub mod miner_stake;
+pub mod optimize;
 pub mod profile;
 pub mod receipt;
 pub mod round_view;

@@ -127,6 +127,12 @@ pub struct Node {
 impl Node {
     /// Starts a dev node, or returns `None` (with a message) when its binary is absent.
     pub fn start(test: &str) -> Option<Node> {
+        Self::start_with(test, &[])
+    }
+
+    /// [`Node::start`] with more arguments for the node (e.g. `--chain spec.json`: a dev
+    /// chain from that spec).
+    pub fn start_with(test: &str, extra: &[&std::ffi::OsStr]) -> Option<Node> {
         let Some(bin) = node_bin() else {
             eprintln!(
                 "SKIPPED {test}: aitbc-node binary not found next to {} (build it with `cargo build -p aitbc-node`, or set AITBC_NODE_BIN)",
@@ -145,6 +151,7 @@ impl Node {
         let base = dir.path().join("chain");
         cmd.args(["--dev", "--rpc-port", &port.to_string(), "--base-path"])
             .arg(&base);
+        cmd.args(extra);
         if help.contains("--no-prometheus") {
             cmd.arg("--no-prometheus");
         }

@@ -123,6 +123,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type RefereeMarginMilli = ConstU64<1_000>;
     type JobObserver = Agents;
     type JobRules = Agents;
+    type Time = BlockTime;
     type WeightInfo = ();
 }
 

@@ -59,6 +59,12 @@
 //! after a job ends, `on_initialize` prunes it (job, result, index entries; at most
 //! [`Config::MaxPrunesPerBlock`] a block) and returns both deposits ([`retention`]).
 //!
+//! ## Hourly activity
+//! Every submission and completion is counted in the hour of the block's timestamp
+//! ([`Config::Time`]) in [`Activity`], a ring of [`aitbc_primitives::ACTIVITY_HOURS`] hourly
+//! buckets that pruning leaves alone (a genesis may bring history: `GenesisConfig::activity`);
+//! see [`activity`]. It is what `aitbc optimize predict` forecasts from.
+//!
 //! ## Bounded work per block
 //! `on_initialize(n)` processes the expiries indexed at `n` (at most
 //! [`Config::MaxExpiriesPerBlock`]), the acknowledgement deadlines indexed at `n` (at most
@@ -83,6 +89,7 @@ mod redundancy_tests;
 #[cfg(test)]
 mod tests;
 
+pub mod activity;
 pub mod escrow;
 pub mod lifecycle;
 pub mod migrations;
@@ -288,6 +295,8 @@ pub mod pallet {
         /// delivery, and a check of the delivered result; `()` for none. Its work is charged to
         /// `accept` and `submit_result`.
         type JobRules: aitbc_primitives::JobRules<Self::AccountId>;
+        /// The time of the current block: dates the hourly [`Activity`] buckets.
+        type Time: frame_support::traits::UnixTime;
         /// Weights of this pallet's calls and hooks.
         type WeightInfo: WeightInfo;
     }
@@ -389,6 +398,19 @@ pub mod pallet {
     pub type RoundMembers<T: Config> =
         StorageMap<_, Twox64Concat, JobId, aitbc_primitives::RoundMembers<T::AccountId>>;
 
+    /// The chain's hourly job activity ([`crate::activity`]): a ring of at most
+    /// [`aitbc_primitives::ACTIVITY_HOURS`] buckets, slot `hour % ACTIVITY_HOURS`, each holding
+    /// the jobs submitted and completed, tokens generated, compute time and active miners of
+    /// its hour. Not pruned with the jobs: the history forecasts are made from.
+    #[pallet::storage]
+    pub type Activity<T: Config> =
+        StorageMap<_, Twox64Concat, u32, aitbc_primitives::ActivityBucket>;
+
+    /// The last hour in which each miner completed a job: a miner is counted once per hour in
+    /// [`Activity`]'s `active_miners`. One entry per miner that ever completed a job.
+    #[pallet::storage]
+    pub type MinerLastActiveHour<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
     /// Sum of all job bonds burned since genesis.
     #[pallet::storage]
     pub type TotalBondsSlashed<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
@@ -430,6 +452,11 @@ pub mod pallet {
     pub struct GenesisConfig<T: Config> {
         /// Initial [`MinPayment`] entries.
         pub min_payments: alloc::vec::Vec<(JobType, BalanceOf<T>)>,
+        /// Hourly job history to start from ([`Activity`]; e.g. a chain migrated from the
+        /// original AITBC brings its history so). Only the last `ACTIVITY_HOURS` distinct
+        /// hours are kept.
+        #[serde(default)]
+        pub activity: alloc::vec::Vec<aitbc_primitives::ActivityBucket>,
     }
 
     #[pallet::genesis_build]
@@ -438,6 +465,7 @@ pub mod pallet {
             for (job_type, amount) in &self.min_payments {
                 MinPayment::<T>::insert(job_type, amount);
             }
+            Pallet::<T>::import_activity(&self.activity);
         }
     }
 
@@ -1210,6 +1238,7 @@ pub mod pallet {
             })?;
             JobsByStatus::<T>::insert(JobStatus::Unfunded, id, ());
             JobsByOwner::<T>::insert(&owner, id, ());
+            Self::note_submitted();
             Self::deposit_event(Event::JobSubmitted {
                 job_id: id,
                 owner,

@@ -29,6 +29,9 @@ impl<T: Config> Pallet<T> {
         job.status_since = now;
         job.timeline.record(status, now);
         if ends {
+            if status == JobStatus::Completed {
+                Self::note_completed(job.miner.as_ref(), job.metrics);
+            }
             T::JobObserver::job_ended(job.id, status);
         }
     }

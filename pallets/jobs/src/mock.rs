@@ -116,6 +116,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type RefereeMarginMilli = ConstU64<1_000>;
     type JobObserver = TestObserver;
     type JobRules = ();
+    type Time = BlockTime;
     type WeightInfo = ();
 }
 
@@ -272,6 +273,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
         .unwrap();
     pallet_aitbc_jobs::GenesisConfig::<Test> {
         min_payments: vec![(JobType::Inference, 10)],
+        activity: vec![],
     }
     .assimilate_storage(&mut t)
     .unwrap();

@@ -1534,3 +1534,135 @@ fn migration_v1_gives_old_jobs_no_options_and_no_provider() {
         assert_eq!(Jobs::on_chain_storage_version(), StorageVersion::new(1));
     });
 }
+
+/// Block of the mock (two seconds a block) that starts `hour`.
+fn block_of_hour(hour: u64) -> u64 {
+    hour * 1_800
+}
+
+#[test]
+fn activity_counts_submissions_completions_tokens_and_miners_per_hour() {
+    use aitbc_primitives::ActivityBucket;
+    new_test_ext().execute_with(|| {
+        register_miner(10, 5, 2_000);
+        // Hour 0: two jobs submitted and completed by one miner, one more submitted.
+        let a = submit(1, 500);
+        let b = submit(2, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), a));
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), b));
+        assert_ok!(result(10, a, 3_000));
+        assert_ok!(result(10, b, 1_000));
+        submit(3, 500);
+        assert_eq!(
+            Jobs::activity(0),
+            vec![ActivityBucket {
+                hour: 0,
+                submitted: 3,
+                completed: 2,
+                tokens: 32,
+                gpu_ms: 4_000,
+                active_miners: 1,
+            }]
+        );
+        // Hour 1: the same miner is counted again, once.
+        System::set_block_number(block_of_hour(1));
+        assert_ok!(pallet_aitbc_miners::Pallet::<Test>::heartbeat(
+            RuntimeOrigin::signed(10)
+        ));
+        let c = submit(4, 500);
+        run_to_block(block_of_hour(1) + 1);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), c));
+        assert_ok!(result(10, c, 500));
+        let buckets = Jobs::activity(0);
+        assert_eq!(buckets.len(), 2);
+        assert_eq!(
+            buckets[1],
+            ActivityBucket {
+                hour: 1,
+                submitted: 1,
+                completed: 1,
+                tokens: 16,
+                gpu_ms: 500,
+                active_miners: 1,
+            }
+        );
+        // `since` leaves older hours out.
+        assert_eq!(Jobs::activity(1), vec![buckets[1]]);
+        // Failed and cancelled jobs are not completions.
+        let d = submit(5, 500);
+        assert_ok!(Jobs::cancel(RuntimeOrigin::signed(5), d));
+        assert_eq!(Jobs::activity(1)[0].completed, 1);
+        assert_eq!(Jobs::activity(1)[0].submitted, 2);
+    });
+}
+
+#[test]
+fn activity_survives_pruning_and_keeps_the_last_28_days() {
+    use aitbc_primitives::{ActivityBucket, ACTIVITY_HOURS};
+    new_test_ext().execute_with(|| {
+        Retention::set(2);
+        register_miner(10, 5, 2_000);
+        let id = submit(1, 500);
+        run_to_block(2);
+        assert_ok!(Jobs::accept(RuntimeOrigin::signed(10), id));
+        assert_ok!(result(10, id, 3_000));
+        run_to_block(10);
+        assert!(Jobs::job(id).is_none(), "pruned");
+        assert_eq!(Jobs::activity(0)[0].completed, 1);
+
+        // 700 hours of history (as a genesis would bring): only the last 672 are kept.
+        let history: Vec<ActivityBucket> = (0..700)
+            .map(|hour| ActivityBucket {
+                hour,
+                submitted: hour,
+                ..Default::default()
+            })
+            .collect();
+        Jobs::import_activity(&history);
+        assert_eq!(
+            crate::Activity::<Test>::iter().count(),
+            ACTIVITY_HOURS as usize
+        );
+        System::set_block_number(block_of_hour(699));
+        let kept = Jobs::activity(0);
+        assert_eq!(kept.len(), ACTIVITY_HOURS as usize);
+        assert_eq!(
+            (kept[0].hour, kept[671].hour, kept[671].submitted),
+            (28, 699, 699)
+        );
+        assert_eq!(Jobs::activity(690).len(), 10);
+        // A new hour takes the oldest slot afresh.
+        System::set_block_number(block_of_hour(700));
+        submit(2, 500);
+        let kept = Jobs::activity(0);
+        assert_eq!(kept.len(), ACTIVITY_HOURS as usize);
+        assert_eq!(
+            (kept[0].hour, kept[671].hour, kept[671].submitted),
+            (29, 700, 1)
+        );
+    });
+}
+
+#[test]
+fn genesis_activity_is_stored() {
+    use aitbc_primitives::ActivityBucket;
+    use sp_runtime::BuildStorage;
+    let bucket = ActivityBucket {
+        hour: 0,
+        submitted: 7,
+        completed: 5,
+        tokens: 900,
+        gpu_ms: 12_000,
+        active_miners: 2,
+    };
+    let storage = crate::GenesisConfig::<Test> {
+        min_payments: vec![],
+        activity: vec![bucket],
+    }
+    .build_storage()
+    .unwrap();
+    sp_io::TestExternalities::new(storage).execute_with(|| {
+        assert_eq!(Jobs::activity(0), vec![bucket]);
+    });
+}

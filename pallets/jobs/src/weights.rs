@@ -94,13 +94,18 @@ pub trait WeightInfo {
 ///   is not in these numbers: the pallet adds `Config::JobObserver`'s declared weight, twice
 ///   (the job's end and its round's settlement), to every call and per-block item that can
 ///   end a job (`Pallet::observer_weight`).
+/// - issue 15 (hourly activity), 2026-12-07, counted in the code: `submit` + 2 reads (the
+///   timestamp, the hour's `Activity` bucket) + 1 write (the bucket); every call and
+///   per-block item that can complete a job (`submit_result`, `reveal_result`,
+///   `report_referee_finding`, `round_deadline`) + 3 reads (timestamp, bucket,
+///   `MinerLastActiveHour`) + 2 writes (bucket, `MinerLastActiveHour`).
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn submit(b: u32) -> Weight {
         Weight::from_parts(23_867_000, 20_000)
             .saturating_add(Weight::from_parts(0, 0).saturating_mul(b.into()))
-            .saturating_add(T::DbWeight::get().reads(14_u64))
-            .saturating_add(T::DbWeight::get().writes(13_u64))
+            .saturating_add(T::DbWeight::get().reads(16_u64))
+            .saturating_add(T::DbWeight::get().writes(14_u64))
     }
     fn fund() -> Weight {
         Weight::from_parts(19_739_000, 20_000)
@@ -121,8 +126,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // hash the chain recomputes (blake2-256 over `r` bytes, about 2 ns a byte).
         Weight::from_parts(39_655_000 + 50_000_000, 30_000)
             .saturating_add(Weight::from_parts(3_000, 0).saturating_mul(r.into()))
-            .saturating_add(T::DbWeight::get().reads(14_u64))
-            .saturating_add(T::DbWeight::get().writes(19_u64))
+            .saturating_add(T::DbWeight::get().reads(17_u64))
+            .saturating_add(T::DbWeight::get().writes(21_u64))
     }
     fn report_failure() -> Weight {
         Weight::from_parts(17_396_000, 20_000)
@@ -182,23 +187,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // + the receipt signature check (sr25519, about 50 µs native; the mock's is a hash).
         Weight::from_parts(409_449_000 + 50_000_000, 120_000)
             .saturating_add(Weight::from_parts(2_000, 0).saturating_mul(r.into()))
-            .saturating_add(T::DbWeight::get().reads(60_u64))
-            .saturating_add(T::DbWeight::get().writes(90_u64))
+            .saturating_add(T::DbWeight::get().reads(63_u64))
+            .saturating_add(T::DbWeight::get().writes(92_u64))
     }
     fn report_referee_finding(c: u32) -> Weight {
         // The mock has 16 candidates; each more costs what `assign_job`'s slope measured.
         Weight::from_parts(159_898_000, 120_000)
             .saturating_add(Weight::from_parts(1_500_000, 600).saturating_mul(c.into()))
-            .saturating_add(T::DbWeight::get().reads(60_u64))
-            .saturating_add(T::DbWeight::get().writes(90_u64))
+            .saturating_add(T::DbWeight::get().reads(63_u64))
+            .saturating_add(T::DbWeight::get().writes(92_u64))
             .saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
     }
     fn round_deadline(c: u32) -> Weight {
         // The replacements are picked in one pass over the candidates.
         Weight::from_parts(182_412_000, 120_000)
             .saturating_add(Weight::from_parts(1_500_000, 600).saturating_mul(c.into()))
-            .saturating_add(T::DbWeight::get().reads(41_u64))
-            .saturating_add(T::DbWeight::get().writes(60_u64))
+            .saturating_add(T::DbWeight::get().reads(44_u64))
+            .saturating_add(T::DbWeight::get().writes(62_u64))
             .saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
     }
 }
@@ -208,8 +213,8 @@ impl WeightInfo for () {
     fn submit(b: u32) -> Weight {
         Weight::from_parts(23_867_000, 20_000)
             .saturating_add(Weight::from_parts(2_000, 0).saturating_mul(b.into()))
-            .saturating_add(RocksDbWeight::get().reads(14_u64))
-            .saturating_add(RocksDbWeight::get().writes(13_u64))
+            .saturating_add(RocksDbWeight::get().reads(16_u64))
+            .saturating_add(RocksDbWeight::get().writes(14_u64))
     }
     fn fund() -> Weight {
         Weight::from_parts(19_739_000, 20_000)
@@ -230,8 +235,8 @@ impl WeightInfo for () {
         // hash the chain recomputes (blake2-256 over `r` bytes, about 2 ns a byte).
         Weight::from_parts(39_655_000 + 50_000_000, 30_000)
             .saturating_add(Weight::from_parts(3_000, 0).saturating_mul(r.into()))
-            .saturating_add(RocksDbWeight::get().reads(14_u64))
-            .saturating_add(RocksDbWeight::get().writes(19_u64))
+            .saturating_add(RocksDbWeight::get().reads(17_u64))
+            .saturating_add(RocksDbWeight::get().writes(21_u64))
     }
     fn report_failure() -> Weight {
         Weight::from_parts(17_396_000, 20_000)
@@ -291,23 +296,23 @@ impl WeightInfo for () {
         // + the receipt signature check (sr25519, about 50 µs native; the mock's is a hash).
         Weight::from_parts(409_449_000 + 50_000_000, 120_000)
             .saturating_add(Weight::from_parts(2_000, 0).saturating_mul(r.into()))
-            .saturating_add(RocksDbWeight::get().reads(60_u64))
-            .saturating_add(RocksDbWeight::get().writes(90_u64))
+            .saturating_add(RocksDbWeight::get().reads(63_u64))
+            .saturating_add(RocksDbWeight::get().writes(92_u64))
     }
     fn report_referee_finding(c: u32) -> Weight {
         // The mock has 16 candidates; each more costs what `assign_job`'s slope measured.
         Weight::from_parts(159_898_000, 120_000)
             .saturating_add(Weight::from_parts(1_500_000, 600).saturating_mul(c.into()))
-            .saturating_add(RocksDbWeight::get().reads(60_u64))
-            .saturating_add(RocksDbWeight::get().writes(90_u64))
+            .saturating_add(RocksDbWeight::get().reads(63_u64))
+            .saturating_add(RocksDbWeight::get().writes(92_u64))
             .saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(c.into())))
     }
     fn round_deadline(c: u32) -> Weight {
         // The replacements are picked in one pass over the candidates.
         Weight::from_parts(182_412_000, 120_000)
             .saturating_add(Weight::from_parts(1_500_000, 600).saturating_mul(c.into()))
-            .saturating_add(RocksDbWeight::get().reads(41_u64))
-            .saturating_add(RocksDbWeight::get().writes(60_u64))
+            .saturating_add(RocksDbWeight::get().reads(44_u64))
+            .saturating_add(RocksDbWeight::get().writes(62_u64))
             .saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(c.into())))
     }
 }

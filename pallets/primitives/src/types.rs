@@ -303,3 +303,38 @@ impl Ineligibility {
         matches!(self, Self::Offline | Self::AtCapacity)
     }
 }
+
+/// Hours of job activity the chain keeps ([`ActivityBucket`]): 28 days.
+pub const ACTIVITY_HOURS: u32 = 28 * 24;
+
+/// One hour of the chain's job activity: what the jobs pallet counted while blocks with a
+/// timestamp in that hour were built. Kept for [`ACTIVITY_HOURS`] hours, whether or not the
+/// jobs themselves have been pruned, so that demand can be forecast from the chain's history.
+#[derive(
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+#[cfg_attr(feature = "std", derive(serde::Serialize, serde::Deserialize))]
+pub struct ActivityBucket {
+    /// The hour: Unix time in milliseconds divided by 3,600,000.
+    pub hour: u32,
+    /// Jobs submitted in the hour.
+    pub submitted: u32,
+    /// Jobs completed in the hour (with a result and a receipt).
+    pub completed: u32,
+    /// Output tokens the completed jobs generated (their miners' metrics).
+    pub tokens: u64,
+    /// Compute time of the completed jobs, in milliseconds (their miners' metrics).
+    pub gpu_ms: u64,
+    /// Distinct miners that completed at least one job in the hour.
+    pub active_miners: u32,
+}

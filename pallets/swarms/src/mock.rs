@@ -122,6 +122,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type RefereeMarginMilli = ConstU64<1_000>;
     type JobObserver = Swarms;
     type JobRules = ();
+    type Time = BlockTime;
     type WeightInfo = ();
 }
 
@@ -249,6 +250,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
     .unwrap();
     pallet_aitbc_jobs::GenesisConfig::<Test> {
         min_payments: vec![(JobType::Inference, 10)],
+        activity: vec![],
     }
     .assimilate_storage(&mut t)
     .unwrap();

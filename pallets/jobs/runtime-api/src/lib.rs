@@ -12,8 +12,8 @@
 extern crate alloc;
 
 use aitbc_primitives::{
-    Job, JobId, JobResult, JobStatus, MinerInfo, Receipt, ReceiptId, ReceiptParticipants,
-    ResultBytes, Round,
+    ActivityBucket, Job, JobId, JobResult, JobStatus, MinerInfo, Receipt, ReceiptId,
+    ReceiptParticipants, ResultBytes, Round,
 };
 use alloc::vec::Vec;
 use codec::Codec;
@@ -65,5 +65,14 @@ sp_api::decl_runtime_apis! {
         fn referee_duties(referee: AccountId) -> Vec<JobId>;
         /// The receipt's participants, for a redundant job's receipt (`None` otherwise).
         fn receipt_participants(receipt: ReceiptId) -> Option<ReceiptParticipants<AccountId, Balance>>;
+    }
+
+    /// The chain's hourly job activity, kept for [`aitbc_primitives::ACTIVITY_HOURS`] hours
+    /// whether or not the jobs themselves were pruned: what demand forecasts are made from.
+    pub trait ActivityApi {
+        /// The current hour (the block's timestamp in hours since the Unix epoch) and the
+        /// buckets of hours `>= since_hour` within the kept window, oldest first; hours with
+        /// no activity have no bucket. At most `ACTIVITY_HOURS` buckets.
+        fn activity(since_hour: u32) -> (u32, Vec<ActivityBucket>);
     }
 }
