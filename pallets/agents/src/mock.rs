@@ -192,6 +192,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
     .unwrap();
     pallet_aitbc_jobs::GenesisConfig::<Test> {
         min_payments: vec![(JobType::Inference, 10), (JobType::Agent, 10)],
+        activity: vec![],
     }
     .assimilate_storage(&mut t)
     .unwrap();
