@@ -5,8 +5,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     admin::AdminCmd, agent::AgentCmd, client::ClientCmd, explorer::ExplorerCmd,
     governance::GovernanceCmd, health::HealthArgs, marketplace::MarketplaceCmd, miner::MinerCmd,
-    optimize::OptimizeCmd,
-    profile::ProfileCmd, receipt::ReceiptCmd, swarm::SwarmCmd, wallet::WalletCmd,
+    optimize::OptimizeCmd, profile::ProfileCmd, receipt::ReceiptCmd, swarm::SwarmCmd,
+    wallet::WalletCmd,
 };
 use crate::context::Ctx;
 use crate::legacy::{

@@ -41,8 +41,6 @@ pub struct AgentConfig {
     pub description: Option<String>,
     /// The model the agent runs, e.g. `smollm2` (1 to 64 bytes of `a-z 0-9 : . _ -`).
     pub model: String,
-    /// An on-chain execution profile id, if the agent needs one.
-    pub profile: Option<u32>,
     /// Instructions put before the tool list in the model's prompt (at most 2048 bytes).
     pub system_prompt: Option<String>,
     /// The tools the agent may call, unique, sorted by id. A tool not listed never runs.
@@ -103,7 +101,6 @@ const TOP_FIELDS: &[&str] = &[
     "limits",
     "model",
     "price_cap",
-    "profile",
     "system_prompt",
     "tools",
 ];
@@ -179,10 +176,6 @@ pub fn parse_config(bytes: &[u8]) -> Result<AgentConfig, ConfigError> {
     };
     let description = optional_text(&top, "description", MAX_DESCRIPTION_BYTES)?;
     let system_prompt = optional_text(&top, "system_prompt", MAX_SYSTEM_PROMPT_BYTES)?;
-    let profile = match top.get("profile") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(integer("profile", v, 0, u64::from(u32::MAX))? as u32),
-    };
     let tools = match top.get("tools") {
         None | Some(Value::Null) => Vec::new(),
         Some(v) => tool_list(v)?,
@@ -198,7 +191,6 @@ pub fn parse_config(bytes: &[u8]) -> Result<AgentConfig, ConfigError> {
     Ok(AgentConfig {
         description,
         model,
-        profile,
         system_prompt,
         tools,
         limits,
@@ -252,8 +244,6 @@ impl AgentConfig {
         out.push_str(&Value::from(self.model.as_str()).to_string());
         out.push_str(",\"price_cap\":");
         out.push_str(&Value::from(format_ait(self.price_cap)).to_string());
-        out.push_str(",\"profile\":");
-        out.push_str(&self.profile.map_or(Value::Null, Value::from).to_string());
         out.push_str(",\"system_prompt\":");
         out.push_str(&text(&self.system_prompt).to_string());
         out.push_str(",\"tools\":[");

@@ -14,10 +14,7 @@ fn minimal_config_gets_defaults() {
     assert_eq!(c.price_cap, 2_500_000_000_000);
     assert_eq!(c.limits, Limits::default());
     assert_eq!(c.decoding, Decoding::default());
-    assert_eq!(
-        (c.description, c.profile, c.system_prompt),
-        (None, None, None)
-    );
+    assert_eq!((c.description, c.system_prompt), (None, None));
     assert!(c.tools.is_empty());
 }
 
@@ -26,7 +23,6 @@ fn full_config() {
     let json = r#"{
         "description": "analyses CSV files",
         "model": "smollm2:135m-q8_0",
-        "profile": 3,
         "system_prompt": "You are careful.\nCheck your sums.",
         "tools": ["table_stats", "calculator"],
         "limits": {"max_steps": 8, "max_tokens": 2048, "max_tool_calls": 0, "deadline_secs": 600},
@@ -35,7 +31,6 @@ fn full_config() {
     }"#;
     let c = parse_config(json.as_bytes()).unwrap();
     assert_eq!(c.tools, vec![ToolId::Calculator, ToolId::TableStats]);
-    assert_eq!(c.profile, Some(3));
     assert_eq!(c.price_cap, 1);
     assert_eq!(c.limits.max_tool_calls, 0);
     assert_eq!(c.decoding.seed, u64::MAX);
@@ -49,14 +44,14 @@ fn canonical_bytes_are_sorted_filled_and_stable() {
             .unwrap();
     let b = parse_config(
         br#"{ "model" : "smollm2", "price_cap": "02.5", "tools": ["calculator", "text"],
-              "limits": {"max_steps": 6}, "decoding": {"temperature": 0.00}, "profile": null }"#,
+              "limits": {"max_steps": 6}, "decoding": {"temperature": 0.00} }"#,
     )
     .unwrap();
     let bytes = a.canonical_bytes();
     assert_eq!(bytes, b.canonical_bytes());
     assert_eq!(
         String::from_utf8(bytes.clone()).unwrap(),
-        r#"{"decoding":{"seed":0,"temperature":0.0},"description":null,"limits":{"deadline_secs":300,"max_steps":6,"max_tokens":1024,"max_tool_calls":4},"model":"smollm2","price_cap":"2.5","profile":null,"system_prompt":null,"tools":["calculator","text"]}"#
+        r#"{"decoding":{"seed":0,"temperature":0.0},"description":null,"limits":{"deadline_secs":300,"max_steps":6,"max_tokens":1024,"max_tool_calls":4},"model":"smollm2","price_cap":"2.5","system_prompt":null,"tools":["calculator","text"]}"#
     );
     assert_eq!(parse_canonical(&bytes).unwrap(), a);
     // Valid but not canonical.
@@ -112,7 +107,7 @@ fn messages_name_the_field() {
     );
     assert_eq!(
         err(r#"{"model":"m","price_cap":"1","colour":"red"}"#),
-        r#"config field "colour": not a known field; the known fields here are decoding, description, limits, model, price_cap, profile, system_prompt, tools"#
+        r#"config field "colour": not a known field; the known fields here are decoding, description, limits, model, price_cap, system_prompt, tools"#
     );
     assert!(err(r#"{"model":"m","price_cap":"1","limits":{"steps":3}}"#)
         .starts_with(r#"config field "limits.steps": not a known field"#));
@@ -241,13 +236,12 @@ mod props {
         (
             proptest::option::of("[ -~]{0,40}"),
             "[a-z0-9:._-]{1,20}",
-            proptest::option::of(any::<u32>()),
             proptest::sample::subsequence(ToolId::ALL.to_vec(), 0..=8),
             (1u32..=16, 1u32..=4096, 0u32..=16, 10u32..=3600),
             (1u64..1_000_000_000, 0u32..=12),
             (0u32..=200, any::<u64>()),
         )
-            .prop_map(|(desc, model, profile, tools, l, (units, dec), (t, seed))| {
+            .prop_map(|(desc, model, tools, l, (units, dec), (t, seed))| {
                 let mut price = units.to_string();
                 if dec > 0 {
                     let len = price.len();
@@ -260,7 +254,6 @@ mod props {
                 serde_json::json!({
                     "description": desc,
                     "model": model,
-                    "profile": profile,
                     "tools": tools.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
                     "limits": {"max_steps": l.0, "max_tokens": l.1, "max_tool_calls": l.2, "deadline_secs": l.3},
                     "price_cap": price,

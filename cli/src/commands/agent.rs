@@ -254,11 +254,6 @@ fn blocks_of(secs: u64) -> Result<BlockNumber> {
 }
 
 fn spec_input(name: &str, kind: AgentKind, config: &AgentConfig) -> Result<agents::SpecInput> {
-    if config.profile.is_some() {
-        bail!(
-            "config field \"profile\": agent runs are not pinned to an execution profile yet; remove the field"
-        );
-    }
     Ok(agents::SpecInput {
         name: agents::agent_name(name)?,
         kind,
