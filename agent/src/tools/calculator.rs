@@ -13,7 +13,28 @@ pub const MAX_EXPRESSION_BYTES: usize = 256;
 pub const MAX_DEPTH: usize = 32;
 
 /// Evaluate `input`; the result formatted shortly, or what was wrong and what to do.
+/// Evaluate `input`. Models often write the expression followed by the result they expect
+/// (`17*23 = 369`, `17*23=?`): then the expression before the first `=` is evaluated and the
+/// observation says so, giving the true value.
 pub(crate) fn evaluate(input: &str) -> Result<String, String> {
+    match input.split_once('=') {
+        Some((expr, claimed)) if !expr.trim().is_empty() => {
+            let value = evaluate_expression(expr)?;
+            let claimed = claimed.trim();
+            if claimed.is_empty() || claimed == "?" {
+                Ok(value)
+            } else {
+                Ok(format!(
+                    "{value} (evaluated {}; the text after '=' was not)",
+                    expr.trim()
+                ))
+            }
+        }
+        _ => evaluate_expression(input),
+    }
+}
+
+fn evaluate_expression(input: &str) -> Result<String, String> {
     let input = input.trim();
     if input.is_empty() {
         return Err("the expression is empty; give one such as (17*23)+4".into());
@@ -298,6 +319,17 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::evaluate;
+
+    #[test]
+    fn a_claimed_result_after_equals_is_not_trusted() {
+        assert_eq!(
+            evaluate("17 * 23 = 369").unwrap(),
+            "391 (evaluated 17 * 23; the text after '=' was not)"
+        );
+        assert_eq!(evaluate("17*23=?").unwrap(), "391");
+        assert_eq!(evaluate("17*23 =").unwrap(), "391");
+        assert!(evaluate("= 5").is_err());
+    }
 
     #[test]
     fn evaluates() {

@@ -277,7 +277,7 @@ impl<'a> ToolBox<'a> {
 /// finish (`final_answer`).
 pub fn prompt_tools_section(allowed: &[ToolId]) -> String {
     let mut out = String::from(
-        "Answer in steps. Each step is exactly three lines:\nThought: <your reasoning, one line>\nAction: <a tool id or final_answer>\nInput: <the tool's input or your final answer, one line>\n",
+        "Answer in steps. Each step is exactly three lines: Thought (your reasoning), Action (a tool id, or final_answer once you know the answer) and Input (the tool's input, or your final answer). After each tool you get its Observation.\n",
     );
     if allowed.is_empty() {
         out.push_str("You have no tools; use final_answer.\n");

@@ -2,9 +2,13 @@
 //! every step recorded as the chain will check it ([`aitbc_primitives::check_trace`]).
 //!
 //! The model is asked for one step per turn under a grammar that forces the step's shape
-//! (`Thought:` / `Action:` / `Input:`); the action is any known tool or `final_answer`, so a
-//! model that names a tool its agent does not list gets an error observation (the tool never
-//! runs) rather than being kept from trying.
+//! (`Thought:` / `Action:` / `Input:`) and lets the action be only a tool the agent lists or
+//! `final_answer` (offered every tool, the small models wander to ones they may not use; once
+//! the run's tool calls are used up, `final_answer` alone, so the model answers with what it
+//! has rather than being stopped). The
+//! tool box checks the list again whatever the model names: a tool the agent does not list is
+//! an error observation and never runs (a model without the grammar goes through the same
+//! check).
 
 use std::time::{Duration, Instant};
 
@@ -135,9 +139,9 @@ pub fn prompt_for(
     Prompt::Chat(messages)
 }
 
-/// Every action the model may name: each known tool and `final_answer`.
-pub fn actions() -> Vec<String> {
-    ToolId::ALL
+/// The actions the model may name: the tools the agent lists and `final_answer`.
+pub fn actions(tools: &[ToolId]) -> Vec<String> {
+    tools
         .iter()
         .map(|t| t.as_str().to_string())
         .chain([FINAL_ANSWER.to_string()])
@@ -195,8 +199,14 @@ pub async fn run_agent(
         }
         let prompt = prompt_for(settings, input, data, &steps);
         let step_started = Instant::now();
+        // Once the tool calls are used up, the only action left is the answer.
+        let offered: &[ToolId] = if calls >= settings.max_tool_calls {
+            &[]
+        } else {
+            &settings.tools
+        };
         let generated = model
-            .step(prompt, actions(), left.min(settings.step_tokens))
+            .step(prompt, actions(offered), left.min(settings.step_tokens))
             .await;
         let m = match generated {
             Ok(m) => m,
@@ -234,6 +244,7 @@ pub async fn run_agent(
             );
         }
         let listed = ToolId::from_id(&m.action).is_some_and(|t| settings.tools.contains(&t));
+        // A model that ignores the offered actions (no grammar) is still held to the limit.
         if listed && calls >= settings.max_tool_calls {
             let reason = format!(
                 "tool-call limit of {} reached before an answer (the model asked for {} again; it did not run)",
@@ -274,8 +285,10 @@ mod tests {
     use aitbc_primitives::{check_trace, AgentLimits};
     use std::sync::Mutex;
 
-    /// A model that plays a script of steps, then answers `done`.
-    struct Script(Mutex<Vec<ModelStep>>);
+    /// A model that plays a script of steps, then answers `done`. Like a model under the
+    /// grammar it answers when the scripted action is not offered; `loose` plays the script
+    /// whatever is offered (a model without a grammar).
+    struct Script(Mutex<Vec<ModelStep>>, bool);
 
     fn step(action: &str, input: &str) -> ModelStep {
         ModelStep {
@@ -301,6 +314,10 @@ mod tests {
             } else {
                 s.remove(0)
             };
+            let known = ToolId::from_id(&next.action).is_some();
+            if !self.1 && known && !actions.contains(&next.action) {
+                next = step(FINAL_ANSWER, "done");
+            }
             next.tokens = next.tokens.min(max_tokens);
             if next.action == "fail" {
                 return Err("out of memory".into());
@@ -322,7 +339,11 @@ mod tests {
     }
 
     async fn run(script: Vec<ModelStep>, s: &RunSettings) -> (RunOutcome, usize) {
-        let model = Script(Mutex::new(script));
+        run_with(script, s, false).await
+    }
+
+    async fn run_with(script: Vec<ModelStep>, s: &RunSettings, loose: bool) -> (RunOutcome, usize) {
+        let model = Script(Mutex::new(script), loose);
         let tools = ToolBox::new(&s.tools, None, None);
         let mut seen = 0;
         let mut on_step = |_: &TraceStep| seen += 1;
@@ -353,7 +374,13 @@ mod tests {
 
     #[tokio::test]
     async fn an_unlisted_tool_is_an_error_observation_and_never_runs() {
-        let (out, _) = run(vec![step("chain_block", "latest")], &settings(6, 4, 1000)).await;
+        // A model without the grammar (the grammar offers only the listed tools).
+        let (out, _) = run_with(
+            vec![step("chain_block", "latest")],
+            &settings(6, 4, 1000),
+            true,
+        )
+        .await;
         let call = out.steps[0].tool_call.as_ref().unwrap();
         assert!(!call.ran);
         let obs = String::from_utf8_lossy(&out.steps[0].observation).into_owned();
@@ -374,7 +401,12 @@ mod tests {
     #[tokio::test]
     async fn the_tool_call_and_token_limits_end_the_run() {
         let calls = vec![step("calculator", "1+1"); 10];
+        // Under the grammar, once the calls are used up the model can only answer.
         let (out, _) = run(calls.clone(), &settings(10, 2, 1000)).await;
+        assert_eq!(out.end, RunEnd::Answered);
+        assert_eq!(out.steps.len(), 3);
+        // A model that ignores the offered actions is stopped at the limit.
+        let (out, _) = run_with(calls.clone(), &settings(10, 2, 1000), true).await;
         assert_eq!(out.end, RunEnd::ToolCallLimit);
         assert_eq!(out.steps.len(), 3);
         let (out, _) = run(calls, &settings(10, 10, 25)).await;
