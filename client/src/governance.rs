@@ -418,6 +418,23 @@ pub fn reward_claimed(outcome: &TxOutcome) -> Option<Balance> {
     })
 }
 
+/// A tool id for an agent-tool action: `[a-z][a-z0-9_]*`, at most 32 bytes.
+fn tool_id(value: &str) -> Result<aitbc_primitives::ToolId> {
+    let value = value.trim();
+    if !aitbc_primitives::is_valid_tool_id(value.as_bytes()) {
+        return Err(Error::InvalidInput(format!(
+            "tool id {value:?}: use lowercase letters, digits and '_', starting with a letter, \
+             at most {} bytes (e.g. agent-tool-add=calculator)",
+            aitbc_primitives::MAX_TOOL_ID_BYTES
+        )));
+    }
+    value
+        .as_bytes()
+        .to_vec()
+        .try_into()
+        .map_err(|_| Error::InvalidInput(format!("tool id {value:?} is too long")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,6 +457,15 @@ mod tests {
             parse_action("ack-timeout=30").unwrap(),
             GovernanceAction::SetAckTimeout(30)
         );
+        assert_eq!(
+            parse_action("agent-tool-add=calculator").unwrap(),
+            GovernanceAction::ApproveAgentTool(b"calculator".to_vec().try_into().unwrap())
+        );
+        assert_eq!(
+            parse_action("agent-tool-remove=chain_job").unwrap(),
+            GovernanceAction::RevokeAgentTool(b"chain_job".to_vec().try_into().unwrap())
+        );
+        assert!(parse_action("agent-tool-add=Shell!").is_err());
         assert_eq!(
             parse_action("slash-share=2.5%").unwrap(),
             GovernanceAction::SetSlashShare(Perbill::from_parts(25_000_000))
@@ -532,21 +558,4 @@ mod tests {
             aitbc_runtime::governance::DEFAULT_ENACTMENT_DELAY
         );
     }
-}
-
-/// A tool id for an agent-tool action: `[a-z][a-z0-9_]*`, at most 32 bytes.
-fn tool_id(value: &str) -> Result<aitbc_primitives::ToolId> {
-    let value = value.trim();
-    if !aitbc_primitives::is_valid_tool_id(value.as_bytes()) {
-        return Err(Error::InvalidInput(format!(
-            "tool id {value:?}: use lowercase letters, digits and '_', starting with a letter, \
-             at most {} bytes (e.g. agent-tool-add=calculator)",
-            aitbc_primitives::MAX_TOOL_ID_BYTES
-        )));
-    }
-    value
-        .as_bytes()
-        .to_vec()
-        .try_into()
-        .map_err(|_| Error::InvalidInput(format!("tool id {value:?} is too long")))
 }

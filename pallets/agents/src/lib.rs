@@ -80,6 +80,9 @@ pub type SpecOf<T> = AgentSpec<BalanceOf<T>>;
 /// A stored run.
 pub type RunOf<T> = AgentRun<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
+// `create_agent` and `update_agent` take a version's fields as call arguments (as every client
+// sees them); the code FRAME generates from them has as many.
+#[allow(clippy::too_many_arguments)]
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
@@ -383,7 +386,6 @@ pub mod pallet {
         /// pay.
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::create_agent(config.len() as u32))]
-        #[allow(clippy::too_many_arguments)]
         pub fn create_agent(
             origin: OriginFor<T>,
             name: AgentName,
@@ -412,7 +414,6 @@ pub mod pallet {
         /// previous version stays while runs pin it.
         #[pallet::call_index(1)]
         #[pallet::weight(T::WeightInfo::update_agent(config.len() as u32))]
-        #[allow(clippy::too_many_arguments)]
         pub fn update_agent(
             origin: OriginFor<T>,
             agent_id: AgentId,

@@ -345,14 +345,13 @@ pub fn check_trace(
     let mut ran = 0u32;
     for step in steps {
         match (&step.kind, &step.tool_call) {
-            (StepKind::Tool, Some(call)) => {
-                if call.ran {
-                    if !tools.contains(&call.tool) {
-                        return Err(TraceError::ToolNotAllowed);
-                    }
-                    ran = ran.saturating_add(1);
+            (StepKind::Tool, Some(call)) if call.ran => {
+                if !tools.contains(&call.tool) {
+                    return Err(TraceError::ToolNotAllowed);
                 }
+                ran = ran.saturating_add(1);
             }
+            (StepKind::Tool, Some(_)) => {}
             (StepKind::Tool, None) => return Err(TraceError::MalformedStep),
             (_, Some(_)) => return Err(TraceError::MalformedStep),
             (_, None) if !step.observation.is_empty() => return Err(TraceError::MalformedStep),
