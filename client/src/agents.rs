@@ -92,6 +92,34 @@ pub async fn stream_endpoint(rpc: &RpcClient, who: &AccountId) -> Result<Option<
     Ok(url.map(|u| String::from_utf8_lossy(&u).into_owned()))
 }
 
+/// The stable name of a step's kind: `tool`, `answer`, `stopped`.
+pub fn step_kind_name(k: StepKind) -> &'static str {
+    match k {
+        StepKind::Tool => "tool",
+        StepKind::Answer => "answer",
+        StepKind::Stopped => "stopped",
+    }
+}
+
+/// Step `index` (from 0) as JSON, as the CLI prints it, exports it, and the miner's stream
+/// endpoint sends it.
+pub fn step_json(index: usize, s: &TraceStep) -> serde_json::Value {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    serde_json::json!({
+        "step": index + 1,
+        "kind": step_kind_name(s.kind),
+        "content": text(&s.content),
+        "tool_call": s.tool_call.as_ref().map(|c| serde_json::json!({
+            "tool": text(&c.tool),
+            "input": text(&c.input),
+            "ran": c.ran,
+        })),
+        "observation": text(&s.observation),
+        "tokens": s.tokens,
+        "millis": s.millis,
+    })
+}
+
 // ---- checks ----
 
 /// Why `trace` does not hash to `root` from `seed`: the first step whose link differs is not

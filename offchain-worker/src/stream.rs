@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aitbc_client::{jobs, rpc::RpcClient};
-use aitbc_primitives::{stream_auth_payload, StepKind, TraceStep};
+use aitbc_primitives::stream_auth_payload;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -54,28 +54,6 @@ pub fn router(state: Arc<StreamState>) -> Router {
     Router::new()
         .route("/agent/runs/{job}/steps", get(steps))
         .with_state(state)
-}
-
-/// A step as the stream sends it.
-pub fn step_json(index: usize, s: &TraceStep) -> serde_json::Value {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    serde_json::json!({
-        "step": index + 1,
-        "kind": match s.kind {
-            StepKind::Tool => "tool",
-            StepKind::Answer => "answer",
-            StepKind::Stopped => "stopped",
-        },
-        "content": text(&s.content),
-        "tool_call": s.tool_call.as_ref().map(|c| serde_json::json!({
-            "tool": text(&c.tool),
-            "input": text(&c.input),
-            "ran": c.ran,
-        })),
-        "observation": text(&s.observation),
-        "tokens": s.tokens,
-        "millis": s.millis,
-    })
 }
 
 fn refuse(status: StatusCode, msg: impl Into<String>) -> Response {
@@ -153,7 +131,7 @@ async fn steps(
         Ok::<Event, Infallible>(
             Event::default()
                 .event("step")
-                .data(step_json(i, &s).to_string()),
+                .data(aitbc_client::agents::step_json(i, &s).to_string()),
         )
     }));
     let live: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = match rx {
@@ -163,7 +141,7 @@ async fn steps(
                     Ok(StreamEvent::Step(i, s)) if i >= first => {
                         let e = Event::default()
                             .event("step")
-                            .data(step_json(i, &s).to_string());
+                            .data(aitbc_client::agents::step_json(i, &s).to_string());
                         return Some((Ok(e), rx));
                     }
                     Ok(StreamEvent::Step(..)) => continue,

@@ -538,30 +538,6 @@ fn run_status_name(s: RunStatus) -> &'static str {
     }
 }
 
-fn kind_label(k: StepKind) -> &'static str {
-    match k {
-        StepKind::Tool => "tool",
-        StepKind::Answer => "answer",
-        StepKind::Stopped => "stopped",
-    }
-}
-
-fn step_json(i: usize, s: &TraceStep) -> Value {
-    json!({
-        "step": i + 1,
-        "kind": kind_label(s.kind),
-        "content": text(&s.content),
-        "tool_call": s.tool_call.as_ref().map(|c| json!({
-            "tool": text(&c.tool),
-            "input": text(&c.input),
-            "ran": c.ran,
-        })),
-        "observation": text(&s.observation),
-        "tokens": s.tokens,
-        "millis": s.millis,
-    })
-}
-
 fn step_lines(steps: &[TraceStep]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, s) in steps.iter().enumerate() {
@@ -716,7 +692,7 @@ impl ExecuteArgs {
         v["steps"] = json!(steps
             .iter()
             .enumerate()
-            .map(|(i, s)| step_json(i, s))
+            .map(|(i, s)| agents::step_json(i, s))
             .collect::<Vec<_>>());
         v["trace_root"] = json!(run.run.trace_root.map(|r| format!("{r:?}")));
         v["trace_verified"] = json!(check_run(&run, &steps).is_ok());
@@ -845,7 +821,7 @@ impl TraceArgs {
         v["trace"] = json!(steps
             .iter()
             .enumerate()
-            .map(|(i, s)| step_json(i, s))
+            .map(|(i, s)| agents::step_json(i, s))
             .collect::<Vec<_>>());
         v["verified"] = json!(check.is_ok());
         if let Err(why) = &check {
@@ -857,7 +833,7 @@ impl TraceArgs {
                 steps: steps
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| step_json(i, s))
+                    .map(|(i, s)| agents::step_json(i, s))
                     .collect(),
             };
             std::fs::write(path, serde_json::to_vec_pretty(&file)?)

@@ -397,16 +397,7 @@ pub mod pallet {
             price_cap: BalanceOf<T>,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
-            let spec = AgentSpec {
-                name,
-                kind,
-                config,
-                model,
-                profile: None,
-                tools,
-                limits,
-                price_cap,
-            };
+            let spec = Self::spec_of(name, kind, config, model, tools, limits, price_cap);
             Self::do_create(owner, spec).map(|_| ())
         }
 
@@ -426,16 +417,7 @@ pub mod pallet {
             price_cap: BalanceOf<T>,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
-            let spec = AgentSpec {
-                name,
-                kind,
-                config,
-                model,
-                profile: None,
-                tools,
-                limits,
-                price_cap,
-            };
+            let spec = Self::spec_of(name, kind, config, model, tools, limits, price_cap);
             Self::do_update(owner, agent_id, spec)
         }
 

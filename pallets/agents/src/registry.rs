@@ -20,6 +20,29 @@ use crate::{
 };
 
 impl<T: Config> Pallet<T> {
+    /// A version from a call's arguments (agents are not pinned to an execution profile).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn spec_of(
+        name: aitbc_primitives::AgentName,
+        kind: aitbc_primitives::AgentKind,
+        config: aitbc_primitives::AgentConfig,
+        model: aitbc_primitives::ModelName,
+        tools: aitbc_primitives::AgentTools,
+        limits: aitbc_primitives::AgentLimits,
+        price_cap: BalanceOf<T>,
+    ) -> SpecOf<T> {
+        aitbc_primitives::AgentSpec {
+            name,
+            kind,
+            config,
+            model,
+            profile: None,
+            tools,
+            limits,
+            price_cap,
+        }
+    }
+
     /// Check a version before storing it: name, configuration, model, limits, price cap, and
     /// every tool approved and listed once.
     pub(crate) fn check_spec(spec: &SpecOf<T>) -> DispatchResult {
