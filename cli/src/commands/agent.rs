@@ -13,7 +13,7 @@ use crate::output::{short, table, Report};
 use crate::parse;
 use crate::report::TxReport;
 use crate::submit::{send_call, wallet_account, SendOpts};
-use aitbc_agent::{parse_canonical, parse_config, AgentConfig};
+use aitbc_agent::{parse_config, AgentConfig};
 use aitbc_client::{
     agents::{self, AgentId, AgentView, RunView, StepKind, TraceStep},
     amount::{format_amount, format_amount_json},
@@ -230,17 +230,26 @@ fn with_tx(v: Value, rows: Vec<(&'static str, String)>, tx: &TxReport) -> Report
     Report::record(tx.with_json(v), &tx.with_rows(rows))
 }
 
-fn read_config(path: &PathBuf) -> Result<AgentConfig> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read the configuration {}", path.display()))?;
-    if bytes.len() > aitbc_agent::config::MAX_CONFIG_BYTES * 4 {
+/// Read `path` (a `what`), refusing past `max` bytes without reading more than one byte beyond.
+fn read_at_most(path: &PathBuf, max: usize, what: &str) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the {what} {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read the {what} {}", path.display()))?;
+    if bytes.len() > max {
         bail!(
-            "{} is {} bytes; an agent configuration is at most {} bytes",
-            path.display(),
-            bytes.len(),
-            aitbc_agent::config::MAX_CONFIG_BYTES
+            "{} is over {max} bytes: too large for a {what}",
+            path.display()
         );
     }
+    Ok(bytes)
+}
+
+fn read_config(path: &PathBuf) -> Result<AgentConfig> {
+    let bytes = read_at_most(path, aitbc_agent::config::MAX_CONFIG_BYTES, "configuration")?;
     parse_config(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
@@ -304,10 +313,9 @@ fn limits_text(l: &AgentLimits) -> String {
 /// An agent as stable JSON.
 pub fn agent_json(a: &AgentView) -> Value {
     let spec = &a.version.spec;
-    let config = parse_canonical(&spec.config)
-        .ok()
-        .and_then(|c| serde_json::from_slice::<Value>(&c.canonical_bytes()).ok())
-        .unwrap_or_else(|| json!(text(&spec.config)));
+    // The chain stores the canonical bytes the CLI made: shown as they are.
+    let config =
+        serde_json::from_slice::<Value>(&spec.config).unwrap_or_else(|_| json!(text(&spec.config)));
     json!({
         "agent_id": a.id,
         "name": text(&spec.name),
@@ -621,8 +629,11 @@ impl ExecuteArgs {
             .file
             .as_ref()
             .map(|p| {
-                std::fs::read(p)
-                    .with_context(|| format!("cannot read the data file {}", p.display()))
+                read_at_most(
+                    p,
+                    aitbc_primitives::MAX_RUN_DATA_BYTES as usize,
+                    "data file",
+                )
             })
             .transpose()?;
         let name = ctx.wallet_name(None)?;
@@ -779,11 +790,7 @@ impl TraceArgs {
         let rpc = ctx.connect().await?;
         let (job, steps, from_file) = match (&self.run, &self.check) {
             (_, Some(path)) => {
-                let bytes = std::fs::read(path)
-                    .with_context(|| format!("cannot read the trace file {}", path.display()))?;
-                if bytes.len() > 1 << 20 {
-                    bail!("{} is over 1 MiB: not a trace file", path.display());
-                }
+                let bytes = read_at_most(path, 1 << 20, "trace file")?;
                 let file: TraceFile = serde_json::from_slice(&bytes).with_context(|| {
                     format!(
                         "{} is not a trace file written by `aitbc agent trace --export`",
