@@ -19,6 +19,8 @@
 //! - [`marketplace`]: GPU listings, bookings, offers and the pricing oracle.
 //! - [`governance`]: DAO proposals, votes, rules and the governed parameters.
 //! - [`autopay`]: the payment the pricing oracle suggests for a job.
+//! - [`selfopt`]: an agent's self-optimization: the request to a miner, the measured runs,
+//!   the table and the choice.
 //! - [`receipt_proof`]: a receipt's proof, fetched from a node for offline verification.
 
 pub mod agents;
@@ -38,6 +40,7 @@ pub mod redundancy;
 pub mod retry;
 pub mod rpc;
 pub mod runtime_api;
+pub mod selfopt;
 pub mod state;
 pub mod swarms;
 pub mod tx;
