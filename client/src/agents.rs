@@ -101,6 +101,18 @@ pub fn step_kind_name(k: StepKind) -> &'static str {
     }
 }
 
+/// How a run's end is named to people (`answered`, `stopped: step limit`, …).
+pub fn run_end_name(end: RunEnd) -> &'static str {
+    match end {
+        RunEnd::Answered => "answered",
+        RunEnd::StepLimit => "stopped: step limit",
+        RunEnd::TokenLimit => "stopped: token limit",
+        RunEnd::ToolCallLimit => "stopped: tool-call limit",
+        RunEnd::ModelError => "stopped: model error",
+        RunEnd::Deadline => "stopped: deadline",
+    }
+}
+
 /// Step `index` (from 0) as JSON, as the CLI prints it, exports it, and the miner's stream
 /// endpoint sends it.
 pub fn step_json(index: usize, s: &TraceStep) -> serde_json::Value {

@@ -4,5 +4,6 @@
 pub mod api;
 pub mod backend;
 pub mod miner;
+pub mod selfopt;
 pub mod serve;
 pub mod stream;

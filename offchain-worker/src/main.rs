@@ -81,6 +81,12 @@ struct MineArgs {
     /// The URL clients reach the stream endpoint at (default: http://<--stream-listen>).
     #[arg(long, env = "AITBC_STREAM_URL", requires = "stream_listen")]
     stream_url: Option<String>,
+    /// Offer agent owners self-optimization on the stream endpoint (`aitbc optimize
+    /// self-opt`): this miner measures their agent on an evaluation set across its embedded
+    /// models, thread counts and token limits. Free to the owner, one at a time, at most 24
+    /// runs each; the runs share this machine's CPU with paid jobs. Embedded backend only.
+    #[arg(long, env = "AITBC_SELF_OPT", requires = "stream_listen")]
+    self_opt: bool,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -160,6 +166,35 @@ enum Command {
         #[command(flatten)]
         backend: BackendArgs,
     },
+    /// Measure an agent on an evaluation set with one embedded model, submitting nothing: the
+    /// agent's real loop, tools and chain reads (at a finalized block), one JSON line per run.
+    /// Compute threads come from RAYON_NUM_THREADS / CANDLE_NUM_THREADS. The daemon's
+    /// --self-opt runs one per model and thread count.
+    EvalAgent(EvalAgentArgs),
+}
+
+/// `aitbc-worker eval-agent`.
+#[derive(Args)]
+struct EvalAgentArgs {
+    /// Node RPC endpoint (agent, chain tools).
+    #[arg(long, env = "AITBC_URL", default_value = "ws://127.0.0.1:9944")]
+    url: String,
+    /// The agent.
+    #[arg(long)]
+    agent: u64,
+    /// The agent version (default: the latest).
+    #[arg(long)]
+    version: Option<u32>,
+    /// The embedded model to run it on (smollm2 or gemma3).
+    #[arg(long)]
+    model: String,
+    /// Run token limits to try, comma-separated (default: the agent's).
+    #[arg(long, value_delimiter = ',')]
+    max_tokens: Vec<u32>,
+    /// The evaluation set: a JSON file of [{"input", "expect"}] ("-": standard input);
+    /// default: the fixed set for the agent's tools.
+    #[arg(long)]
+    tasks: Option<PathBuf>,
 }
 
 /// `aitbc-worker serve`.
@@ -410,6 +445,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::EvalAgent(args) => eval_agent(args).await,
         Command::Models { backend } => {
             let backend = backend.open().await?;
             for m in backend.models().await? {
@@ -442,6 +478,15 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     let agent_streams: std::sync::Arc<miner::agent::stream::StepStreams> = Default::default();
+    let self_opt = if args.self_opt {
+        anyhow::ensure!(
+            matches!(args.backend.backend, BackendKind::Embedded),
+            "--self-opt measures the embedded models: use it with --backend embedded"
+        );
+        Some(aitbc_client::keys::account_id(&pair))
+    } else {
+        None
+    };
     let stream_endpoint = match args.stream_listen {
         Some(addr) => Some(
             serve_streams(
@@ -449,6 +494,7 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
                 args.stream_url.clone(),
                 &args.url,
                 agent_streams.clone(),
+                self_opt,
             )
             .await?,
         ),
@@ -484,12 +530,78 @@ async fn mine(args: MineArgs) -> anyhow::Result<()> {
     miner::run(config, stop_rx).await
 }
 
+/// `aitbc-worker eval-agent`: measure, printing one JSON line per run.
+async fn eval_agent(args: EvalAgentArgs) -> anyhow::Result<()> {
+    use std::io::Read as _;
+    let rpc = aitbc_client::rpc::RpcClient::connect(&args.url).await?;
+    let view = aitbc_client::agents::existing_agent(&rpc, args.agent).await?;
+    let version = args.version.unwrap_or(view.agent.latest);
+    let record = aitbc_client::agents::version(&rpc, args.agent, version)
+        .await?
+        .with_context(|| format!("agent #{} has no stored version {version}", args.agent))?;
+    let tasks = match &args.tasks {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            let limit = aitbc_agent::eval::MAX_EVAL_FILE_BYTES as u64 + 1;
+            if path.as_os_str() == "-" {
+                std::io::stdin().take(limit).read_to_end(&mut bytes)?;
+            } else {
+                std::fs::File::open(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?
+                    .take(limit)
+                    .read_to_end(&mut bytes)?;
+            }
+            aitbc_agent::parse_eval_set(&bytes).map_err(anyhow::Error::msg)?
+        }
+        None => {
+            let tools: Vec<aitbc_agent::ToolId> = record
+                .spec
+                .tools
+                .iter()
+                .filter_map(|t| aitbc_agent::ToolId::from_id(&String::from_utf8_lossy(t)))
+                .collect();
+            aitbc_agent::default_eval_set(&tools).context(
+                "the agent has no tool the fixed evaluation set exercises: give --tasks FILE",
+            )?
+        }
+    };
+    let max_tokens = if args.max_tokens.is_empty() {
+        vec![record.spec.limits.max_tokens]
+    } else {
+        args.max_tokens.clone()
+    };
+    let config = EmbeddedConfig::for_model(Some(&args.model), None);
+    let backend: Arc<dyn InferenceBackend> =
+        Arc::new(tokio::task::spawn_blocking(move || EmbeddedBackend::load(config)).await??);
+    let block_ms = miner::ttl::block_ms(&rpc).await;
+    let measurement = miner::agent::eval::Measurement {
+        spec: &record.spec,
+        backend,
+        model: args.model.clone(),
+        threads: candle_core::utils::get_num_threads() as u32,
+        max_tokens: &max_tokens,
+        tasks: &tasks,
+        block_ms,
+    };
+    let mut print = |m: aitbc_client::selfopt::RunMeasure| {
+        if let Ok(line) = serde_json::to_string(&m) {
+            println!("{line}");
+            let _ = std::io::stdout().flush();
+        }
+    };
+    measurement
+        .run(&rpc, &mut print)
+        .await
+        .map_err(anyhow::Error::msg)
+}
+
 /// Start the agent-run stream endpoint on `addr`; returns the URL to register.
 async fn serve_streams(
     addr: std::net::SocketAddr,
     url: Option<String>,
     node: &str,
     streams: std::sync::Arc<miner::agent::stream::StepStreams>,
+    self_opt: Option<aitbc_runtime::AccountId>,
 ) -> anyhow::Result<String> {
     use anyhow::Context as _;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
@@ -504,7 +616,27 @@ async fn serve_streams(
             aitbc_worker::stream::MAX_STREAMS,
         )),
     });
-    let app = aitbc_worker::stream::router(state);
+    let mut app = aitbc_worker::stream::router(state);
+    if let Some(miner) = self_opt {
+        use aitbc_worker::selfopt;
+        let models = selfopt::available_models();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        tracing::info!(
+            "🔬 self-optimization offered to agent owners: models {}, 1 to {cores} threads",
+            models.join(", ")
+        );
+        app = app.merge(selfopt::router(std::sync::Arc::new(
+            selfopt::SelfOptState {
+                rpc: aitbc_client::rpc::RpcClient::connect(node).await?,
+                node_url: node.to_string(),
+                exe: std::env::current_exe().context("cannot find this executable")?,
+                models,
+                cores,
+                miner,
+                busy: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            },
+        )));
+    }
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!("agent-run stream endpoint stopped: {e}");

@@ -20,7 +20,7 @@ use aitbc_client::{
     jobs, keys,
     runtime::{AccountId, Balance, BlockNumber, MILLISECS_PER_BLOCK},
 };
-use aitbc_primitives::{AgentKind, AgentLimits, RunEnd, RunStatus};
+use aitbc_primitives::{AgentKind, AgentLimits, RunStatus};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
@@ -526,17 +526,6 @@ impl DeleteArgs {
 
 // ---- runs ----
 
-fn end_name(end: RunEnd) -> &'static str {
-    match end {
-        RunEnd::Answered => "answered",
-        RunEnd::StepLimit => "stopped: step limit",
-        RunEnd::TokenLimit => "stopped: token limit",
-        RunEnd::ToolCallLimit => "stopped: tool-call limit",
-        RunEnd::ModelError => "stopped: model error",
-        RunEnd::Deadline => "stopped: deadline",
-    }
-}
-
 fn run_status_name(s: RunStatus) -> &'static str {
     match s {
         RunStatus::Pending => "pending",
@@ -611,7 +600,7 @@ fn run_json(job: u64, run: &RunView) -> Value {
         "owner": keys::to_ss58(&run.run.owner),
         "status": run_status_name(run.run.status),
         "miner": run.run.miner.as_ref().map(keys::to_ss58),
-        "end": run.run.end.map(end_name),
+        "end": run.run.end.map(agents::run_end_name),
         "steps": run.run.steps,
         "tool_calls": run.run.tool_calls,
         "tokens": run.run.tokens,
@@ -698,7 +687,7 @@ impl ExecuteArgs {
             None => None,
         };
         v["status"] = json!(job_status_name(j.status));
-        v["end"] = json!(run.run.end.map(end_name));
+        v["end"] = json!(run.run.end.map(agents::run_end_name));
         v["result"] = json!(result);
         v["steps"] = json!(steps
             .iter()
@@ -721,7 +710,14 @@ impl ExecuteArgs {
             &tx.with_rows(vec![
                 ("run", job.to_string()),
                 ("status", job_status_name(j.status).to_string()),
-                ("end", run.run.end.map(end_name).unwrap_or("-").to_string()),
+                (
+                    "end",
+                    run.run
+                        .end
+                        .map(agents::run_end_name)
+                        .unwrap_or("-")
+                        .to_string(),
+                ),
                 (
                     "steps",
                     format!(
@@ -863,7 +859,14 @@ impl TraceArgs {
                 ("run", job.to_string()),
                 ("agent", format!("#{} v{}", run.run.agent, run.run.version)),
                 ("status", run_status_name(run.run.status).to_string()),
-                ("end", run.run.end.map(end_name).unwrap_or("-").to_string()),
+                (
+                    "end",
+                    run.run
+                        .end
+                        .map(agents::run_end_name)
+                        .unwrap_or("-")
+                        .to_string(),
+                ),
                 (
                     "source",
                     if from_file { "file" } else { "chain" }.to_string(),

@@ -5,6 +5,7 @@
 //! job's result, metered as the trace's steps.
 
 pub mod chain;
+pub mod eval;
 pub mod run;
 pub mod stream;
 
@@ -61,19 +62,16 @@ impl StepModel for BackendSteps {
     }
 }
 
-/// Why this daemon cannot run the run (reported as the job's failure, refunding the client).
-fn settings_of(
-    run: &agents::RunView,
+/// The run settings and sampling of an agent version's `spec` (an error, saying why, when this
+/// daemon cannot run it: reported as the job's failure, refunding the client).
+pub fn run_settings(
+    spec: &agents::AgentSpec,
     block_ms: u64,
 ) -> Result<(RunSettings, GenerateOptions), String> {
-    let version = run
-        .version
-        .as_ref()
-        .ok_or("the run's agent version is no longer stored")?;
-    let config = parse_canonical(&version.spec.config)
+    let config = parse_canonical(&spec.config)
         .map_err(|e| format!("the agent's stored configuration does not parse: {e}"))?;
     let mut tools = Vec::new();
-    for t in version.spec.tools.iter() {
+    for t in spec.tools.iter() {
         let id = String::from_utf8_lossy(t);
         match ToolId::from_id(&id) {
             Some(tool) => tools.push(tool),
@@ -84,7 +82,7 @@ fn settings_of(
             }
         }
     }
-    let limits = version.spec.limits;
+    let limits = spec.limits;
     // Deliver with a fifth of the window (at least two blocks) to spare for the two
     // transactions.
     let window = u64::from(limits.deadline_blocks).saturating_mul(block_ms);
@@ -136,7 +134,11 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         Ok(r) => r,
         Err(e) => return super::job::fail(s, id, &format!("cannot read the run: {e}")).await,
     };
-    let (settings, options) = match settings_of(&run, s.block_ms) {
+    let settings = match &run.version {
+        Some(v) => run_settings(&v.spec, s.block_ms),
+        None => Err("the run's agent version is no longer stored".to_string()),
+    };
+    let (settings, options) = match settings {
         Ok(x) => x,
         Err(reason) => return super::job::fail(s, id, &reason).await,
     };
