@@ -183,7 +183,7 @@ mod tests {
         assert!(e.contains("answer"), "{e}");
         let e = parse_eval_set(b"[[[[[1]]]]]").unwrap_err();
         assert!(e.contains("too deep"), "{e}");
-        let many = format!("[{}]", vec![r#"{"input":"a"}"#; 9].join(","));
+        let many = format!("[{}]", [r#"{"input":"a"}"#; 9].join(","));
         assert!(parse_eval_set(many.as_bytes())
             .unwrap_err()
             .contains("at most 8"));

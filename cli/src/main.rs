@@ -9,6 +9,7 @@ mod names;
 mod output;
 mod parse;
 mod report;
+mod sse;
 mod submit;
 mod timeline;
 

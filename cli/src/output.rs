@@ -81,6 +81,16 @@ impl Report {
         self
     }
 
+    /// The JSON form.
+    pub fn json(&self) -> &Value {
+        &self.json
+    }
+
+    /// The JSON form, to add to it.
+    pub fn json_mut(&mut self) -> &mut Value {
+        &mut self.json
+    }
+
     /// Prints the report in `format` on stdout.
     pub fn print(&self, format: OutputFormat) {
         if format == OutputFormat::Json || self.force_json {

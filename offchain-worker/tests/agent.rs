@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::net::Net;
 use serde_json::Value;
 
@@ -61,6 +59,7 @@ fn an_agent_answers_through_a_tool_call_and_its_trace_verifies() {
             &model,
             "--stream-listen",
             "127.0.0.1:0",
+            "--self-opt",
         ],
     );
     let config = format!(
@@ -166,5 +165,69 @@ fn an_agent_answers_through_a_tool_call_and_its_trace_verifies() {
     assert_eq!(trace.len(), 1, "{run}");
     assert_eq!(trace[0]["kind"], "stopped", "{run}");
     assert!(run["trace_verified"].as_bool().unwrap_or(false), "{run}");
-    std::thread::sleep(Duration::from_millis(10));
+
+    self_opt_measures_real_runs(&net, &id);
+}
+
+/// `optimize self-opt`: the miner measures the agent on an evaluation set, one process per
+/// thread count, and the table adds up over the runs it streamed; `--apply` stores the
+/// proposal as the next version when it differs from the agent as configured.
+fn self_opt_measures_real_runs(net: &Net, id: &str) {
+    let tasks = write(
+        net,
+        "eval.json",
+        r#"[{"input":"What is 17*23? Use the calculator.","expect":"391"}]"#,
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let before = net.cli_json(&["agent", "show", id]);
+    let v = net.cli_json(&[
+        "optimize",
+        "self-opt",
+        "--agent-id",
+        id,
+        "--target",
+        "inference-speed",
+        "--tasks",
+        &tasks,
+        "--models",
+        &model(),
+        "--threads",
+        "1",
+        "--max-tokens",
+        "300",
+        "--apply",
+        "--timeout",
+        "900",
+    ]);
+    let settings = v["settings"].as_array().expect("settings");
+    let expected = if cores > 1 { 4 } else { 2 };
+    assert_eq!(settings.len(), expected, "{v}\n{}", net.worker_logs());
+    let runs = v["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), expected, "one task per setting: {v}");
+    for r in runs {
+        assert!(r["wall_ms"].as_u64().unwrap_or_default() > 0, "{r}");
+        assert!(r["tokens"].as_u64().unwrap_or_default() > 0, "{r}");
+    }
+    let threads: std::collections::BTreeSet<u64> = runs
+        .iter()
+        .filter_map(|r| r["setting"]["threads"].as_u64())
+        .collect();
+    assert!(
+        threads.contains(&1) && threads.contains(&(cores as u64)),
+        "{v}"
+    );
+    // The first row is the agent as configured.
+    assert_eq!(settings[0]["max_tokens"], 600, "{v}");
+    assert_eq!(v["before"], settings[0], "{v}");
+    let version = before["version"].as_u64().expect("version");
+    if v["changed"] == true {
+        assert_eq!(v["applied"]["version"].as_u64(), Some(version + 1), "{v}");
+        let proposed = &v["proposed_config"];
+        assert_eq!(
+            proposed["limits"]["max_tokens"], v["after"]["max_tokens"],
+            "{v}"
+        );
+    } else {
+        assert_eq!(v["applied"], false, "{v}");
+    }
 }

@@ -231,7 +231,7 @@ fn with_tx(v: Value, rows: Vec<(&'static str, String)>, tx: &TxReport) -> Report
 }
 
 /// Read `path` (a `what`), refusing past `max` bytes without reading more than one byte beyond.
-fn read_at_most(path: &PathBuf, max: usize, what: &str) -> Result<Vec<u8>> {
+pub(crate) fn read_at_most(path: &PathBuf, max: usize, what: &str) -> Result<Vec<u8>> {
     use std::io::Read as _;
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot read the {what} {}", path.display()))?;
@@ -358,7 +358,7 @@ fn agent_rows(a: &AgentView) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn owned(a: &AgentView, who: &AccountId, name: &str) -> Result<()> {
+pub(crate) fn owned(a: &AgentView, who: &AccountId, name: &str) -> Result<()> {
     if a.agent.owner != *who {
         bail!(
             "agent #{} belongs to {}, not to wallet '{name}'",
@@ -472,25 +472,39 @@ impl UpdateArgs {
             .kind
             .map(AgentKind::from)
             .unwrap_or(current.version.spec.kind);
-        let input = spec_input(&agent_name, kind, &config)?;
-        let approved = agents::approved_tools(&rpc).await?;
-        let call = agents::update_agent(self.agent_id, input, &approved)?;
-        let label = format!("Updating agent #{}", self.agent_id);
-        let (_, tx) = send_call(ctx, &rpc, &name, call, &label, SendOpts::default()).await?;
-        let a = agents::existing_agent(&rpc, self.agent_id).await?;
-        let mut v = agent_json(&a);
-        v["previous_version"] = json!(current.agent.latest);
-        v["result"] = json!("updated");
-        let mut rows = agent_rows(&a);
-        rows.push((
-            "result",
-            format!(
-                "version {} stored (runs already submitted keep version {})",
-                a.agent.latest, current.agent.latest
-            ),
-        ));
-        Ok(with_tx(v, rows, &tx))
+        store_version(ctx, &rpc, &name, &current, &agent_name, kind, &config).await
     }
+}
+
+/// Store `config` as a new version of `current` (the wallet `wallet` owns it), reporting the
+/// agent as it then is.
+pub(crate) async fn store_version(
+    ctx: &Ctx,
+    rpc: &aitbc_client::rpc::RpcClient,
+    wallet: &str,
+    current: &AgentView,
+    agent_name: &str,
+    kind: AgentKind,
+    config: &AgentConfig,
+) -> Result<Report> {
+    let input = spec_input(agent_name, kind, config)?;
+    let approved = agents::approved_tools(rpc).await?;
+    let call = agents::update_agent(current.id, input, &approved)?;
+    let label = format!("Updating agent #{}", current.id);
+    let (_, tx) = send_call(ctx, rpc, wallet, call, &label, SendOpts::default()).await?;
+    let a = agents::existing_agent(rpc, current.id).await?;
+    let mut v = agent_json(&a);
+    v["previous_version"] = json!(current.agent.latest);
+    v["result"] = json!("updated");
+    let mut rows = agent_rows(&a);
+    rows.push((
+        "result",
+        format!(
+            "version {} stored (runs already submitted keep version {})",
+            a.agent.latest, current.agent.latest
+        ),
+    ));
+    Ok(with_tx(v, rows, &tx))
 }
 
 impl DeleteArgs {

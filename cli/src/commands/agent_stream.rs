@@ -6,12 +6,8 @@ use crate::context::Ctx;
 use aitbc_client::{agents, jobs, keys::Pair, rpc::RpcClient};
 use aitbc_primitives::{stream_auth_payload, JobStatus};
 use anyhow::{bail, Context as _, Result};
-use futures::StreamExt;
 use serde_json::Value;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// Most bytes of one event line (a step is at most about 4 KiB of JSON).
-const MAX_LINE: usize = 64 * 1024;
 
 /// One streamed step, as printed.
 pub fn step_line(v: &Value, since: Duration) -> String {
@@ -114,40 +110,21 @@ pub async fn follow(
         }
         break r;
     };
-    let mut body = response.bytes_stream();
-    let mut buf: Vec<u8> = Vec::new();
-    let mut event = String::new();
+    let mut events = crate::sse::SseReader::new(response.bytes_stream(), deadline);
     let mut steps: Vec<(Value, Duration)> = Vec::new();
     let print = ctx.output == crate::cli::OutputFormat::Table;
-    while let Some(chunk) = tokio::time::timeout(
-        deadline.saturating_duration_since(Instant::now()),
-        body.next(),
-    )
-    .await
-    .context("timed out while streaming the run's steps")?
-    {
-        buf.extend_from_slice(&chunk.context("the stream broke off")?);
-        while let Some(nl) = buf.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = buf.drain(..=nl).collect();
-            let line = String::from_utf8_lossy(&line).trim_end().to_string();
-            if let Some(name) = line.strip_prefix("event:") {
-                event = name.trim().to_string();
-            } else if let Some(data) = line.strip_prefix("data:") {
-                if event == "end" {
-                    return Ok(steps);
+    while let Some((event, data)) = events.next().await? {
+        match event.as_str() {
+            "end" => return Ok(steps),
+            "step" => {
+                let v: Value = serde_json::from_str(&data)
+                    .context("the miner sent a step that is not JSON")?;
+                if print {
+                    eprintln!("{}", step_line(&v, started.elapsed()));
                 }
-                if event == "step" {
-                    let v: Value = serde_json::from_str(data.trim())
-                        .context("the miner sent a step that is not JSON")?;
-                    if print {
-                        eprintln!("{}", step_line(&v, started.elapsed()));
-                    }
-                    steps.push((v, started.elapsed()));
-                }
+                steps.push((v, started.elapsed()));
             }
-        }
-        if buf.len() > MAX_LINE {
-            bail!("the miner's stream sent a line over {MAX_LINE} bytes");
+            _ => {}
         }
     }
     Ok(steps)

@@ -21,6 +21,7 @@ pub mod optimize;
 pub mod profile;
 pub mod receipt;
 pub mod round_view;
+pub mod self_opt;
 pub mod swarm;
 pub mod wallet;
 

@@ -1,4 +1,5 @@
-//! `aitbc optimize ...`: planning from the chain's own history. `predict` forecasts an hourly
+//! `aitbc optimize ...`: `self-opt` ([`crate::commands::self_opt`]) has a miner measure an
+//! agent across settings; `predict` forecasts an hourly
 //! figure of the network (jobs submitted or completed, tokens, active miners) from the hourly
 //! activity the jobs pallet keeps (`ActivityApi`), with prediction intervals from a model
 //! fitted on it ([`crate::forecast`]), and recommends how many miners the forecast peak needs
@@ -24,12 +25,21 @@ pub enum OptimizeCmd {
         after_help = "Examples:\n  aitbc optimize predict --target network-load --horizon 24h\n  aitbc optimize predict --target tokens --horizon 2d --history 14d --confidence 0.8\n  aitbc optimize predict --target network-load --horizon 24h --json\n\nTargets: network-load (jobs submitted per hour), jobs (completed per hour), tokens (output tokens per hour), miners (active miners per hour).\nThe chain keeps 28 days of hourly activity; a forecast needs at least 12 hours of it, and 48 for the daily season."
     )]
     Predict(PredictArgs),
+    /// Have a miner measure your agent on an evaluation set across its models, compute threads
+    /// and token limits; prints the measured table, before and after, and the proposed
+    /// configuration (--apply stores it as the agent's next version).
+    #[command(
+        name = "self-opt",
+        after_help = "Examples:\n  aitbc optimize self-opt --agent-id 0 --target inference-speed\n  aitbc optimize self-opt --agent-id 0 --target cost --tasks eval.json --apply\n  aitbc optimize self-opt --agent-id 0 --target quality --miner 5FHneW46... --models smollm2,gemma3 --threads 1,2\n\neval.json: [{\"input\": \"What is 17*23?\", \"expect\": \"391\"}, ...] (at most 8 tasks; expect optional).\nThe miner must offer it (aitbc-worker mine --stream-listen ADDR --self-opt). At most 8 settings and 24 runs."
+    )]
+    SelfOpt(crate::commands::self_opt::SelfOptArgs),
 }
 
 impl OptimizeCmd {
     pub async fn run(self, ctx: &Ctx) -> Result<Report> {
         match self {
             OptimizeCmd::Predict(a) => a.run(ctx).await,
+            OptimizeCmd::SelfOpt(a) => a.run(ctx).await,
         }
     }
 }
