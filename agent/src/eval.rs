@@ -23,7 +23,7 @@ pub const MAX_EVAL_FILE_BYTES: usize = 32 * 1024;
 pub struct EvalTask {
     /// What the agent is asked.
     pub input: String,
-    /// The answer expected: a number matches any equal number in the answer (`391`,
+    /// The answer expected: a number matches when it is the last number of the answer (`391`,
     /// `391.0`, `1,000` for `1000`); text matches case-insensitively anywhere in it. Without
     /// it a run counts as correct when it ends with an answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,15 +141,16 @@ fn numbers(s: &str) -> Vec<f64> {
     out
 }
 
-/// Whether `answer` gives `expect`: a numeric `expect` matches an equal number in the answer
-/// (relative difference under 1e-9), other text matches case-insensitively anywhere in it.
+/// Whether `answer` gives `expect`: a numeric `expect` must be the last number the answer
+/// writes (relative difference under 1e-9: `17*23 = 391.0` gives 391, `19, or 26` does not give
+/// 19), other text matches case-insensitively anywhere in it.
 pub fn answer_matches(answer: &str, expect: &str) -> bool {
     let e = expect.trim();
     if let Ok(want) = e.replace(',', "").parse::<f64>() {
         if want.is_finite() {
             return numbers(answer)
-                .into_iter()
-                .any(|got| (got - want).abs() <= 1e-9 * want.abs().max(1.0));
+                .last()
+                .is_some_and(|got| (got - want).abs() <= 1e-9 * want.abs().max(1.0));
         }
     }
     answer.to_lowercase().contains(&e.to_lowercase())
@@ -167,6 +168,10 @@ mod tests {
         assert!(answer_matches("-4 degrees", "-4"));
         assert!(!answer_matches("The answer is 390.", "391"));
         assert!(!answer_matches("3910", "391"));
+        assert!(
+            !answer_matches("(19+7) - 3.5, 19-7=4", "19"),
+            "the last number counts"
+        );
         assert!(answer_matches("The capital is Paris", "paris"));
         assert!(!answer_matches("", "paris"));
     }

@@ -36,6 +36,7 @@ impl pallet_aitbc_agents::Config for Runtime {
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
     type Jobs = Jobs;
+    type Redundant = Jobs;
     type ToolOrigin = frame_system::EnsureRoot<crate::AccountId>;
     type AgentDepositBase = AgentDepositBase;
     type DepositPerByte = AgentDepositPerByte;

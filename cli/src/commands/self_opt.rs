@@ -110,8 +110,9 @@ fn run_line(m: &RunMeasure, n: usize) -> String {
         Some(false) => ", wrong",
         None => "",
     };
+    let answer: String = m.answer.chars().take(80).collect();
     format!(
-        "[{n}] {} · {} threads · {} tokens · task {}: {}{verdict}, {} steps, {} tool calls, {} tokens, {}",
+        "[{n}] {} · {} threads · {} tokens · task {}: {}{verdict}, {} steps, {} tool calls, {} tokens, {}: {answer:?}",
         m.setting.model,
         m.setting.threads,
         m.setting.max_tokens,

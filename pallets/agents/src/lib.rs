@@ -131,6 +131,12 @@ pub mod pallet {
             BalanceOf<Self>,
             BlockNumberFor<Self>,
         >;
+        /// The jobs pallet's redundant (k-of-n) jobs: exact-mode runs.
+        type Redundant: aitbc_primitives::RedundantJobs<
+            Self::AccountId,
+            BalanceOf<Self>,
+            BlockNumberFor<Self>,
+        >;
         /// Who approves and revokes tools (the DAO's enactment, or root).
         type ToolOrigin: EnsureOrigin<Self::RuntimeOrigin>;
         /// Deposit held per stored agent version, besides its bytes.
@@ -190,6 +196,13 @@ pub mod pallet {
     /// Each traced run's steps.
     #[pallet::storage]
     pub type Traces<T: Config> = StorageMap<_, Twox64Concat, JobId, Trace>;
+
+    /// Each participant's trace of a redundant run, by job and miner (pruned with the run).
+    /// When the run completes, the trace of a participant that gave the agreed answer becomes
+    /// the run's ([`Traces`]).
+    #[pallet::storage]
+    pub type RoundTraces<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, crate::RoundTrace>;
 
     /// Where each miner streams its agent runs' steps (set by the miner).
     #[pallet::storage]
@@ -334,6 +347,9 @@ pub mod pallet {
         RunNotRunning,
         /// This miner already recorded the run's trace.
         AlreadyTraced,
+        /// The signer is not an active participant of this redundant run, or has revealed
+        /// already.
+        NotRoundParticipant,
         /// The trace has no steps.
         EmptyTrace,
         /// The trace has more steps than the agent's `max_steps`.
@@ -451,11 +467,47 @@ pub mod pallet {
             Self::do_execute(owner, agent_id, input, data, payment, ttl).map(|_| ())
         }
 
+        /// Run an agent's latest version k-of-n (exact mode): `redundancy.k` distinct miners
+        /// that declared `redundancy.profile` each run it, decoding as the profile says (greedy
+        /// or its seed), record their own trace, then commit to their answer and reveal it
+        /// (the jobs pallet's redundant jobs). The run completes with the answer the quorum
+        /// gave, and the trace of a participant that gave it becomes the run's. Dissent is
+        /// settled without a referee (an agent loop cannot be refereed by one forward pass):
+        /// dissenters are not paid, and not slashed. The budget is `min(payment, price cap)`
+        /// for all of them.
+        #[pallet::call_index(8)]
+        #[pallet::weight(T::WeightInfo::execute(
+            input.len() as u32,
+            data.as_ref().map_or(0, |d| d.len() as u32),
+        ).saturating_add(
+            <T::Redundant as aitbc_primitives::RedundantJobs<_, _, _>>::submit_weight(
+                input.len() as u32
+            )
+        ))]
+        pub fn execute_redundant(
+            origin: OriginFor<T>,
+            agent_id: AgentId,
+            input: Prompt,
+            data: Option<RunData>,
+            payment: BalanceOf<T>,
+            ttl: BlockNumberFor<T>,
+            redundancy: aitbc_primitives::Redundancy,
+        ) -> DispatchResult {
+            let owner = ensure_signed(origin)?;
+            Self::do_execute_as(owner, agent_id, input, data, payment, ttl, Some(redundancy))
+                .map(|_| ())
+        }
+
         /// Record a run's trace (the miner running its job): checked against the pinned
         /// version's limits and tools, its root computed and stored. The miner then delivers
         /// the last step's text with the jobs pallet's `submit_result`.
+        /// For a redundant run each participant records its own (before committing), which
+        /// [`RoundTraces`] keeps.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::WeightInfo::record_trace(steps.len() as u32))]
+        // With the redundant job's round read (bounded: at most 7 participants and their
+        // replacements).
+        #[pallet::weight(T::WeightInfo::record_trace(steps.len() as u32)
+            .saturating_add(T::DbWeight::get().reads(2)))]
         pub fn record_trace(
             origin: OriginFor<T>,
             job_id: JobId,
@@ -581,4 +633,25 @@ pub struct RunInput<AccountId, Balance> {
     pub depositor: AccountId,
     /// The data deposit held.
     pub deposit: Balance,
+}
+
+/// One participant's trace of a redundant (k-of-n) run: each runs the agent and records its
+/// own, before committing to its answer.
+#[derive(
+    codec::Encode,
+    codec::Decode,
+    Clone,
+    PartialEq,
+    Eq,
+    Debug,
+    scale_info::TypeInfo,
+    codec::MaxEncodedLen,
+)]
+pub struct RoundTrace {
+    /// The trace's root (seeded as the run's).
+    pub root: sp_core::H256,
+    /// How the participant's run ended.
+    pub end: aitbc_primitives::RunEnd,
+    /// Its steps.
+    pub steps: aitbc_primitives::Trace,
 }

@@ -115,7 +115,7 @@ impl pallet_aitbc_jobs::Config for Test {
     type DepositPerByte = frame_support::traits::ConstU128<0>;
     type RetentionPeriod = Retention;
     type MaxPrunesPerBlock = ConstU32<16>;
-    type Profiles = NoProfiles;
+    type Profiles = GreedyProfile;
     type MaxRedundancy = ConstU32<7>;
     type JobBond = JobBond;
     type RevealWindow = ConstU64<3>;
@@ -127,17 +127,23 @@ impl pallet_aitbc_jobs::Config for Test {
     type WeightInfo = ();
 }
 
-/// No execution profiles (agent runs are plain jobs).
-pub struct NoProfiles;
-impl aitbc_primitives::ProfileDirectory<AccountId> for NoProfiles {
-    fn profile(_: &sp_core::H256) -> Option<aitbc_primitives::ProfileFacts> {
-        None
+/// One greedy execution profile, [`PROFILE`], for `llama`, run by every miner (the redundant
+/// runs' tests).
+pub struct GreedyProfile;
+/// The profile's id.
+pub const PROFILE: sp_core::H256 = sp_core::H256([7u8; 32]);
+impl aitbc_primitives::ProfileDirectory<AccountId> for GreedyProfile {
+    fn profile(id: &sp_core::H256) -> Option<aitbc_primitives::ProfileFacts> {
+        (*id == PROFILE).then(|| aitbc_primitives::ProfileFacts {
+            model: llama(),
+            sampling: None,
+        })
     }
-    fn runs(_: &AccountId, _: &sp_core::H256) -> bool {
-        false
+    fn runs(_: &AccountId, id: &sp_core::H256) -> bool {
+        *id == PROFILE
     }
     fn setup_profile(_: &ModelName, _: &[AccountId]) -> sp_core::H256 {
-        sp_core::H256::zero()
+        PROFILE
     }
 }
 
@@ -146,6 +152,7 @@ impl pallet_aitbc_agents::Config for Test {
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
     type Jobs = Jobs;
+    type Redundant = Jobs;
     type ToolOrigin = EnsureRoot<AccountId>;
     type AgentDepositBase = frame_support::traits::ConstU128<100>;
     type DepositPerByte = frame_support::traits::ConstU128<1>;

@@ -3,8 +3,9 @@
 
 use aitbc_primitives::{
     check_trace, trace_root, trace_seed, AgentId, AgentRun, GenerationOptions, JobId, JobInput,
-    JobObserver, JobRules, JobStatus, JobType, Metrics, PlainJobSpec, PlainJobs, Prompt, RunData,
-    RunEnd, RunStatus, Trace, TraceError,
+    JobObserver, JobRules, JobStatus, JobType, Metrics, ParticipantState, PlainJobSpec, PlainJobs,
+    Prompt, Redundancy, RedundantJobSpec, RedundantJobs, Round, RunData, RunEnd, RunStatus, Trace,
+    TraceError,
 };
 use codec::Encode;
 use frame_support::{ensure, traits::Get, weights::Weight};
@@ -13,12 +14,24 @@ use sp_core::H256;
 use sp_runtime::{traits::One, DispatchError, DispatchResult, Saturating};
 
 use crate::{
-    BalanceOf, Config, Error, Event, HoldReason, Pallet, Prunes, RunInput, RunInputs, Runs, Traces,
-    Versions, WeightInfo,
+    BalanceOf, Config, Error, Event, HoldReason, Pallet, Prunes, RoundTrace, RoundTraces, RunInput,
+    RunInputs, Runs, Traces, Versions, WeightInfo,
 };
 
 /// How many blocks after the due one a prune may be scheduled at, when that block is full.
 const PRUNE_SEARCH: u32 = 16;
+
+/// Most traces a redundant run can have: its `k` participants and their replacements.
+const MAX_ROUND_TRACES: u64 =
+    (aitbc_primitives::MAX_REDUNDANCY + aitbc_primitives::MAX_EXCLUDED_MINERS) as u64;
+
+impl<T: Config> Pallet<T> {
+    /// What a redundant run adds to ending or pruning it: its round's traces read (and one
+    /// copied, when ending) or removed.
+    pub(crate) fn round_traces_weight() -> Weight {
+        T::DbWeight::get().reads_writes(1 + MAX_ROUND_TRACES, 1 + MAX_ROUND_TRACES)
+    }
+}
 
 impl<T: Config> Pallet<T> {
     /// The hash a run's trace is seeded with: of the SCALE encoding of `(input, data)`.
@@ -34,6 +47,19 @@ impl<T: Config> Pallet<T> {
         data: Option<RunData>,
         payment: BalanceOf<T>,
         ttl: BlockNumberFor<T>,
+    ) -> Result<JobId, DispatchError> {
+        Self::do_execute_as(owner, agent_id, input, data, payment, ttl, None)
+    }
+
+    /// `execute` (`redundancy` `None`) or `execute_redundant`: returns the run's job id.
+    pub(crate) fn do_execute_as(
+        owner: T::AccountId,
+        agent_id: AgentId,
+        input: Prompt,
+        data: Option<RunData>,
+        payment: BalanceOf<T>,
+        ttl: BlockNumberFor<T>,
+        redundancy: Option<Redundancy>,
     ) -> Result<JobId, DispatchError> {
         let mut agent = crate::Agents::<T>::get(agent_id).ok_or(Error::<T>::UnknownAgent)?;
         let version = agent.latest;
@@ -56,15 +82,29 @@ impl<T: Config> Pallet<T> {
             max_tokens: Some(record.spec.limits.max_tokens),
             ..Default::default()
         };
-        let job_id = T::Jobs::submit(PlainJobSpec {
-            owner: owner.clone(),
-            job_type: JobType::Agent,
-            model: record.spec.model.clone(),
-            input: JobInput::Prompt(input.clone()),
-            budget,
-            ttl,
-            options,
-        })?;
+        let job_id = match redundancy {
+            None => T::Jobs::submit(PlainJobSpec {
+                owner: owner.clone(),
+                job_type: JobType::Agent,
+                model: record.spec.model.clone(),
+                input: JobInput::Prompt(input.clone()),
+                budget,
+                ttl,
+                options,
+            })?,
+            Some(redundancy) => T::Redundant::submit(RedundantJobSpec {
+                owner: owner.clone(),
+                job_type: JobType::Agent,
+                model: record.spec.model.clone(),
+                input: JobInput::Prompt(input.clone()),
+                budget,
+                ttl,
+                requirements: Default::default(),
+                options,
+                redundancy,
+                members: None,
+            })?,
+        };
         let input_hash = Self::input_hash(&input, &data);
         let seed = trace_seed(job_id, agent_id, version, &record.config_hash, &input_hash);
         Runs::<T>::insert(
@@ -118,6 +158,9 @@ impl<T: Config> Pallet<T> {
         end: RunEnd,
     ) -> DispatchResult {
         let mut run = Runs::<T>::get(job_id).ok_or(Error::<T>::UnknownRun)?;
+        if let Some(round) = T::Redundant::round(job_id) {
+            return Self::record_round_trace(&run, &round, miner, job_id, steps, end);
+        }
         let (status, assigned) = T::Jobs::status(job_id).ok_or(Error::<T>::UnknownRun)?;
         ensure!(assigned.as_ref() == Some(&miner), Error::<T>::NotRunMiner);
         ensure!(status == JobStatus::Running, Error::<T>::RunNotRunning);
@@ -130,19 +173,7 @@ impl<T: Config> Pallet<T> {
         check_trace(&steps, end, &record.spec.limits, &record.spec.tools)
             .map_err(Error::<T>::from)?;
         let root = trace_root(run.seed, steps.iter());
-        run.status = RunStatus::Traced;
-        run.miner = Some(miner.clone());
-        run.trace_root = Some(root);
-        run.end = Some(end);
-        run.steps = steps.len() as u32;
-        run.tool_calls = steps
-            .iter()
-            .filter(|s| s.tool_call.as_ref().is_some_and(|c| c.ran))
-            .count() as u32;
-        run.tokens = steps.iter().fold(0u32, |n, s| n.saturating_add(s.tokens));
-        run.millis = steps
-            .iter()
-            .fold(0u64, |n, s| n.saturating_add(u64::from(s.millis)));
+        Self::note_trace(&mut run, miner.clone(), root, end, &steps);
         Runs::<T>::insert(job_id, run);
         Traces::<T>::insert(job_id, steps.clone());
         Self::deposit_event(Event::TraceRecorded {
@@ -155,6 +186,87 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
+    /// `record_trace` by a participant of a redundant run, before it reveals.
+    fn record_round_trace(
+        run: &crate::RunOf<T>,
+        round: &Round<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
+        miner: T::AccountId,
+        job_id: JobId,
+        steps: Trace,
+        end: RunEnd,
+    ) -> DispatchResult {
+        let taking_part = round.participants.iter().any(|p| {
+            p.miner == miner
+                && p.is_active()
+                && matches!(
+                    p.state,
+                    ParticipantState::Assigned | ParticipantState::Committed
+                )
+        });
+        ensure!(taking_part, Error::<T>::NotRoundParticipant);
+        ensure!(
+            !RoundTraces::<T>::contains_key(job_id, &miner),
+            Error::<T>::AlreadyTraced
+        );
+        let record =
+            Versions::<T>::get(run.agent, run.version).ok_or(Error::<T>::UnknownVersion)?;
+        check_trace(&steps, end, &record.spec.limits, &record.spec.tools)
+            .map_err(Error::<T>::from)?;
+        let root = trace_root(run.seed, steps.iter());
+        let count = steps.len() as u32;
+        RoundTraces::<T>::insert(job_id, &miner, RoundTrace { root, end, steps });
+        Self::deposit_event(Event::TraceRecorded {
+            job_id,
+            miner,
+            root,
+            steps: count,
+            end,
+        });
+        Ok(())
+    }
+
+    /// A completed redundant run takes the trace of a participant whose answer is the job's
+    /// output (the quorum's).
+    fn adopt_agreed_trace(job: JobId, run: &mut crate::RunOf<T>) {
+        let Some(output) = T::Redundant::output(job) else {
+            return;
+        };
+        let agreed = aitbc_primitives::blake2(&output);
+        let found = RoundTraces::<T>::iter_prefix(job).find(|(_, t)| {
+            t.steps
+                .last()
+                .is_some_and(|s| aitbc_primitives::blake2(&s.content) == agreed)
+        });
+        let Some((miner, t)) = found else {
+            return;
+        };
+        Self::note_trace(run, miner, t.root, t.end, &t.steps);
+        Traces::<T>::insert(job, t.steps);
+    }
+
+    /// Write a recorded trace's summary into `run`.
+    fn note_trace(
+        run: &mut crate::RunOf<T>,
+        miner: T::AccountId,
+        root: H256,
+        end: RunEnd,
+        steps: &Trace,
+    ) {
+        run.status = RunStatus::Traced;
+        run.miner = Some(miner);
+        run.trace_root = Some(root);
+        run.end = Some(end);
+        run.steps = steps.len() as u32;
+        run.tool_calls = steps
+            .iter()
+            .filter(|s| s.tool_call.as_ref().is_some_and(|c| c.ran))
+            .count() as u32;
+        run.tokens = steps.iter().fold(0u32, |n, s| n.saturating_add(s.tokens));
+        run.millis = steps
+            .iter()
+            .fold(0u64, |n, s| n.saturating_add(u64::from(s.millis)));
+    }
+
     /// The run of job `job` ended with `status`: close it, release its version when nothing
     /// else pins it, and schedule its pruning.
     pub(crate) fn run_ended(job: JobId, status: JobStatus) {
@@ -165,6 +277,9 @@ impl<T: Config> Pallet<T> {
             return;
         }
         let completed = status == JobStatus::Completed;
+        if completed && run.status != RunStatus::Traced {
+            Self::adopt_agreed_trace(job, &mut run);
+        }
         run.status = if completed {
             RunStatus::Completed
         } else {
@@ -204,13 +319,18 @@ impl<T: Config> Pallet<T> {
         for job in &due {
             Runs::<T>::remove(job);
             Traces::<T>::remove(job);
+            // At most k participants and their replacements: bounded.
+            let _ = RoundTraces::<T>::clear_prefix(job, u32::MAX, None);
             if let Some(input) = RunInputs::<T>::take(job) {
                 Self::release(&input.depositor, HoldReason::RunData, input.deposit);
             }
             Self::deposit_event(Event::RunPruned { job_id: *job });
         }
-        T::WeightInfo::on_initialize_base()
-            .saturating_add(T::WeightInfo::prune_run().saturating_mul(due.len() as u64))
+        T::WeightInfo::on_initialize_base().saturating_add(
+            T::WeightInfo::prune_run()
+                .saturating_add(Self::round_traces_weight())
+                .saturating_mul(due.len() as u64),
+        )
     }
 }
 
@@ -246,6 +366,25 @@ impl<T: Config> JobRules<T::AccountId> for Pallet<T> {
         let Some(run) = Runs::<T>::get(job) else {
             return Ok(());
         };
+        if T::Redundant::round(job).is_some() {
+            // A participant of a redundant run reveals the answer of the trace it recorded.
+            let t = RoundTraces::<T>::get(job, miner).ok_or(Error::<T>::TraceNotRecorded)?;
+            let last = t.steps.last().ok_or(Error::<T>::TraceNotRecorded)?;
+            ensure!(
+                aitbc_primitives::blake2(&last.content) == *output_hash,
+                Error::<T>::ResultNotTraced
+            );
+            let millis = t
+                .steps
+                .iter()
+                .fold(0u64, |n, s| n.saturating_add(u64::from(s.millis)));
+            let tokens = t.steps.iter().fold(0u32, |n, s| n.saturating_add(s.tokens));
+            ensure!(
+                metrics.compute_ms == millis && metrics.output_tokens == tokens,
+                Error::<T>::MetricsNotTraced
+            );
+            return Ok(());
+        }
         ensure!(
             run.status == RunStatus::Traced && run.miner.as_ref() == Some(miner),
             Error::<T>::TraceNotRecorded
@@ -278,6 +417,6 @@ impl<T: Config> JobObserver for Pallet<T> {
     fn round_settled(_: JobId) {}
 
     fn weight() -> Weight {
-        T::WeightInfo::run_ended()
+        T::WeightInfo::run_ended().saturating_add(Self::round_traces_weight())
     }
 }

@@ -562,3 +562,121 @@ fn a_miner_sets_and_removes_its_stream_endpoint() {
         assert!(crate::StreamEndpoints::<Test>::get(MINER).is_none());
     });
 }
+
+/// Issue 15: an exact-mode run k-of-n. Each participant records its own trace before
+/// committing; a reveal must be its trace's answer, metered as it; the run completes with the
+/// agreed answer and takes the trace of a participant that gave it.
+#[test]
+fn a_redundant_run_completes_with_the_agreed_answer_and_takes_its_trace() {
+    use aitbc_primitives::{commitment, receipt_signing_payload, Payout, Redundancy};
+    new_test_ext().execute_with(|| {
+        register_miner(MINER, 1_000);
+        register_miner(OTHER_MINER, 1_000);
+        let id = create(CLIENT, &["calculator"], limits(), 1_000);
+        let job = pallet_aitbc_jobs::NextJobId::<Test>::get();
+        let r = Agents::execute_redundant(
+            RuntimeOrigin::signed(CLIENT),
+            id,
+            text("What is 17*23?"),
+            None,
+            500,
+            100,
+            Redundancy {
+                k: 2,
+                quorum: 0,
+                payout: Payout::Each,
+                profile: PROFILE,
+            },
+        );
+        assert_ok!(r);
+        for _ in 0..5 {
+            if pallet_aitbc_jobs::Jobs::<Test>::get(job).unwrap().status == JobStatus::Assigned {
+                break;
+            }
+            run_to_block(System::block_number() + 1);
+        }
+        let round = pallet_aitbc_jobs::Rounds::<Test>::get(job).expect("a round");
+        let miners: Vec<AccountId> = round.participants.iter().map(|p| p.miner).collect();
+        assert_eq!(miners.len(), 2);
+        let steps_of = |i: u32| {
+            trace(vec![
+                tool_step("calculator", true, 10, 100 + i),
+                answer_step("391", 5, 40 + i),
+            ])
+        };
+        // Only a participant records a trace of a redundant run.
+        assert_noop!(
+            Agents::record_trace(
+                RuntimeOrigin::signed(CLIENT),
+                job,
+                steps_of(0),
+                RunEnd::Answered
+            ),
+            Error::<Test>::NotRoundParticipant
+        );
+        let output = b"391".to_vec();
+        let hash = aitbc_primitives::blake2(&output);
+        let salt = sp_core::H256([9u8; 32]);
+        for (i, m) in miners.iter().enumerate() {
+            assert_ok!(Agents::record_trace(
+                RuntimeOrigin::signed(*m),
+                job,
+                steps_of(i as u32),
+                RunEnd::Answered
+            ));
+            assert_ok!(Jobs::commit_result(
+                RuntimeOrigin::signed(*m),
+                job,
+                commitment(&hash, m, &salt)
+            ));
+        }
+        let reveal = |i: usize, metrics: Metrics| {
+            let m = miners[i];
+            let unit_price = pallet_aitbc_jobs::Rounds::<Test>::get(job)
+                .unwrap()
+                .participants[i]
+                .unit_price;
+            let payload = receipt_signing_payload(
+                job,
+                &CLIENT,
+                &m,
+                &hash,
+                metrics.units_milli(),
+                &unit_price,
+            );
+            Jobs::reveal_result(
+                RuntimeOrigin::signed(m),
+                job,
+                output.clone().try_into().unwrap(),
+                salt,
+                metrics,
+                test_signature(&m, &payload),
+                None,
+            )
+        };
+        // Metered otherwise than its trace: refused.
+        assert_noop!(
+            reveal(0, metrics_of(&steps_of(7))),
+            Error::<Test>::MetricsNotTraced
+        );
+        assert_ok!(reveal(0, metrics_of(&steps_of(0))));
+        assert_ok!(reveal(1, metrics_of(&steps_of(1))));
+        assert_eq!(
+            pallet_aitbc_jobs::Jobs::<Test>::get(job).unwrap().status,
+            JobStatus::Completed
+        );
+        let run = Runs::<Test>::get(job).unwrap();
+        assert_eq!(run.status, RunStatus::Completed);
+        let adopted = run.miner.expect("a participant's trace");
+        let i = miners.iter().position(|m| *m == adopted).unwrap();
+        assert_eq!(Traces::<Test>::get(job).unwrap(), steps_of(i as u32));
+        assert_eq!(
+            run.trace_root,
+            Some(trace_root(run.seed, steps_of(i as u32).iter()))
+        );
+        assert_eq!(crate::RoundTraces::<Test>::iter_prefix(job).count(), 2);
+        // Pruned with the run.
+        run_to_block(System::block_number() + RunRetention::get() + 2);
+        assert_eq!(crate::RoundTraces::<Test>::iter_prefix(job).count(), 0);
+    });
+}

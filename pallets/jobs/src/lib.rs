@@ -1087,6 +1087,7 @@ pub mod pallet {
             redundancy: aitbc_primitives::Redundancy,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
+            Self::check_submitted_type(job_type)?;
             Self::do_submit_redundant(
                 owner,
                 job_type,
@@ -1126,10 +1127,12 @@ pub mod pallet {
         /// most likely tokens along the output, when the miner's backend reports it (kept with
         /// the round as a confidence figure). Committed participant only, during the reveal
         /// phase. The round is tallied once every participant has revealed (or at the reveal
-        /// deadline).
+        /// deadline). An agent run's reveal must also pass the agents pallet's rule
+        /// ([`Config::JobRules`]: the output is the recorded trace's answer, metered as it).
         #[pallet::call_index(11)]
         #[pallet::weight(T::WeightInfo::reveal_result(output.len() as u32)
-            .saturating_add(Pallet::<T>::observer_weight()))]
+            .saturating_add(Pallet::<T>::observer_weight())
+            .saturating_add(<T::JobRules as aitbc_primitives::JobRules<T::AccountId>>::weight()))]
         pub fn reveal_result(
             origin: OriginFor<T>,
             job_id: JobId,

@@ -12,7 +12,7 @@
 //!        otherwise                       ─► Failed (refunded)
 //! ```
 //! - **Commit window**: the single-miner windows, `AckTimeout + MinRunWindow` blocks from
-//!   assignment. A participant that has not committed by then is noted late (its stake
+//!   assignment (longer for a job with its own run window, [`Pallet::commit_window_of`]). A participant that has not committed by then is noted late (its stake
 //!   slashed by the registry's `SlashShare`), excluded and replaced; the others keep their
 //!   commitments and the window restarts for the replacement. With no replacement (none
 //!   eligible, or [`aitbc_primitives::MAX_EXCLUDED_MINERS`] already excluded) the round
@@ -43,9 +43,9 @@
 
 use aitbc_primitives::{
     commitment, receipt_signing_payload, CompletedJob, GenerationOptions, JobId, JobInput,
-    JobObserver, JobOutcome, JobResult, JobStatus, JobType, Metrics, MinerRegistry, ModelName,
-    ParticipantState, Payout, ProfileDirectory, ReceiptSignatureCheck, ReceiptSink, Redundancy,
-    RedundantReceipt, Requirements, ResultBytes, RoundMembers,
+    JobObserver, JobOutcome, JobResult, JobRules as _, JobStatus, JobType, Metrics, MinerRegistry,
+    ModelName, ParticipantState, Payout, ProfileDirectory, ReceiptSignatureCheck, ReceiptSink,
+    Redundancy, RedundantReceipt, Requirements, ResultBytes, RoundMembers,
 };
 use frame_support::{ensure, traits::Get};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -79,6 +79,21 @@ impl<T: Config> Pallet<T> {
             .saturating_add(T::MinRunWindow::get().max(One::one()))
     }
 
+    /// The commit window of job `job_id`: [`Self::commit_window`], or the acknowledgement
+    /// window plus the job's own run window ([`Config::JobRules`], an agent's deadline) when
+    /// that is longer: an agent run of several steps must fit before its commitment is due.
+    pub fn commit_window_of(job_id: JobId) -> BlockNumberFor<T> {
+        let base = Self::commit_window();
+        match T::JobRules::run_window(job_id) {
+            Some(blocks) => base.max(
+                T::AckTimeout::get()
+                    .max(One::one())
+                    .saturating_add(blocks.into()),
+            ),
+            None => base,
+        }
+    }
+
     /// `submit_redundant`: check the redundancy against the profile, fix the sampling to the
     /// profile's and the token limit (the job's, or [`aitbc_primitives::REDUNDANT_DEFAULT_MAX_TOKENS`]),
     /// submit the job funded and open its round.
@@ -95,7 +110,8 @@ impl<T: Config> Pallet<T> {
         redundancy: Redundancy,
         members: Option<RoundMembers<T::AccountId>>,
     ) -> Result<JobId, sp_runtime::DispatchError> {
-        Self::check_submitted_type(job_type)?;
+        // The job type is the caller's to check: `submit_redundant` refuses what clients may
+        // not submit themselves; another pallet (the agents pallet's runs) submits its own.
         ensure!(
             redundancy.is_valid() && u32::from(redundancy.k) <= T::MaxRedundancy::get(),
             Error::<T>::InvalidRedundancy
@@ -261,7 +277,7 @@ impl<T: Config> Pallet<T> {
         let Some(mut round) = Rounds::<T>::get(job.id) else {
             return true;
         };
-        let commit_at = n.saturating_add(Self::commit_window());
+        let commit_at = n.saturating_add(Self::commit_window_of(job.id));
         let tail = T::RevealWindow::get()
             .max(One::one())
             .saturating_add(T::RefereeWindow::get().max(One::one()));
@@ -367,6 +383,9 @@ impl<T: Config> Pallet<T> {
             });
             Self::slash_part(job_id, p);
         } else {
+            // Rules another pallet adds (an agent run: the output must be the recorded
+            // trace's answer, metered as the trace).
+            T::JobRules::check_result(job_id, &who, &output_hash, &metrics)?;
             let payload = receipt_signing_payload(
                 job_id,
                 &owner,
@@ -692,7 +711,7 @@ impl<T: Config> Pallet<T> {
             });
         }
         let need = usize::from(round.spec.k).saturating_sub(round.active_count());
-        let commit_at = n.saturating_add(Self::commit_window());
+        let commit_at = n.saturating_add(Self::commit_window_of(job.id));
         let tail = T::RevealWindow::get()
             .max(One::one())
             .saturating_add(T::RefereeWindow::get().max(One::one()));

@@ -21,7 +21,7 @@
 //! (referee included) gains from a slash.
 
 use aitbc_primitives::{
-    DisputeOutcome, DisputeRecord, JobId, JobOutcome, MinerRegistry, ParticipantState,
+    DisputeOutcome, DisputeRecord, JobId, JobOutcome, JobType, MinerRegistry, ParticipantState,
     ProfileDirectory, RefereeFinding, Requirements,
 };
 use frame_support::{ensure, traits::Get};
@@ -53,6 +53,19 @@ impl<T: Config> Pallet<T> {
         b: H256,
         decides_job: bool,
     ) {
+        // An agent run's output comes from a loop of steps and tool calls, which one forward
+        // pass cannot referee: its dissent is settled without a referee (nobody slashed).
+        if job.job_type == JobType::Agent {
+            Self::settle_dispute(
+                job,
+                round,
+                (a, b, decides_job),
+                None,
+                None,
+                DisputeOutcome::NoReferee,
+            );
+            return;
+        }
         let profile = round.spec.profile;
         let exclude: alloc::vec::Vec<T::AccountId> =
             round.participants.iter().map(|p| p.miner.clone()).collect();
