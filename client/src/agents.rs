@@ -293,6 +293,18 @@ pub fn execute(
     payment: Balance,
     ttl_blocks: BlockNumber,
 ) -> Result<RuntimeCall> {
+    let (input, data) = run_input(input, data)?;
+    Ok(RuntimeCall::Agents(pallet_aitbc_agents::Call::execute {
+        agent_id,
+        input,
+        data,
+        payment,
+        ttl: ttl_blocks,
+    }))
+}
+
+/// A run's input and data file, checked as the chain checks them.
+fn run_input(input: &str, data: Option<Vec<u8>>) -> Result<(Prompt, Option<RunData>)> {
     if input.trim().is_empty() {
         return Err(Error::InvalidInput(
             "--input: give the agent something to do, e.g. --input \"Analyze Q3 financial data\""
@@ -303,13 +315,38 @@ pub fn execute(
     let data: Option<RunData> = data
         .map(|d| bounded("--file", d, MAX_RUN_DATA_BYTES))
         .transpose()?;
-    Ok(RuntimeCall::Agents(pallet_aitbc_agents::Call::execute {
-        agent_id,
-        input,
-        data,
-        payment,
-        ttl: ttl_blocks,
-    }))
+    Ok((input, data))
+}
+
+/// `Agents::execute_redundant`: run `agent_id` k-of-n in exact mode (`redundancy`: k, quorum,
+/// payout, profile), paying at most `payment` for all of them.
+pub fn execute_redundant(
+    agent_id: AgentId,
+    input: &str,
+    data: Option<Vec<u8>>,
+    payment: Balance,
+    ttl_blocks: BlockNumber,
+    redundancy: aitbc_primitives::Redundancy,
+) -> Result<RuntimeCall> {
+    if !redundancy.is_valid() {
+        return Err(Error::InvalidInput(format!(
+            "--redundancy {} with quorum {}: k is 2 to {} and the quorum a strict majority of k",
+            redundancy.k,
+            redundancy.effective_quorum(),
+            aitbc_primitives::MAX_REDUNDANCY
+        )));
+    }
+    let (input, data) = run_input(input, data)?;
+    Ok(RuntimeCall::Agents(
+        pallet_aitbc_agents::Call::execute_redundant {
+            agent_id,
+            input,
+            data,
+            payment,
+            ttl: ttl_blocks,
+            redundancy,
+        },
+    ))
 }
 
 /// `Agents::record_trace` (the run's miner).

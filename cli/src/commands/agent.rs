@@ -203,6 +203,24 @@ pub struct ExecuteArgs {
     /// Seconds to wait for the answer.
     #[arg(long, default_value_t = 900)]
     pub timeout: u64,
+    /// Run it on K distinct miners of one execution profile (2 to 7), in exact mode: each
+    /// decodes as the profile says, records its own trace and commits to its answer before
+    /// anyone reveals; the run completes with the answer the quorum gave, and takes the trace
+    /// of a miner that gave it. The payment covers all of them.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=7), conflicts_with = "stream")]
+    pub redundancy: Option<u8>,
+    /// With --redundancy: how many must give the same answer (a strict majority of K; default
+    /// the larger of ⌈2K/3⌉ and a strict majority).
+    #[arg(long, requires = "redundancy", value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub quorum: Option<u8>,
+    /// With --redundancy: how the agreeing miners are paid (default: each its own metered
+    /// price).
+    #[arg(long, value_enum, requires = "redundancy")]
+    pub payout: Option<crate::commands::job_submit::PayoutArg>,
+    /// With --redundancy: the execution profile (0x + 64 hex digits; `aitbc profile list`).
+    /// Default: the agent model's registered profile, when it has exactly one.
+    #[arg(long, requires = "redundancy", value_parser = parse::hash)]
+    pub profile: Option<aitbc_client::runtime::Hash>,
 }
 
 /// `aitbc agent trace`.
@@ -646,7 +664,38 @@ impl ExecuteArgs {
         let payment = self.payment.unwrap_or(cap).min(cap);
         let ttl = blocks_of(self.ttl)?;
         let data_len = data.as_ref().map_or(0, |d| d.len());
-        let call = agents::execute(self.agent_id, &self.input, data, payment, ttl)?;
+        let call = match self.redundancy {
+            None => agents::execute(self.agent_id, &self.input, data, payment, ttl)?,
+            Some(k) => {
+                let profile = match self.profile {
+                    Some(p) => p,
+                    None => {
+                        crate::commands::job_submit::model_profile(
+                            &rpc,
+                            &text(&a.version.spec.model),
+                        )
+                        .await?
+                    }
+                };
+                let redundancy = aitbc_primitives::Redundancy {
+                    k,
+                    quorum: self.quorum.unwrap_or(0),
+                    payout: self
+                        .payout
+                        .unwrap_or(crate::commands::job_submit::PayoutArg::Each)
+                        .into(),
+                    profile,
+                };
+                agents::execute_redundant(
+                    self.agent_id,
+                    &self.input,
+                    data,
+                    payment,
+                    ttl,
+                    redundancy,
+                )?
+            }
+        };
         let opts = SendOpts {
             spend: payment
                 .saturating_add(data_len as Balance * aitbc_client::runtime::MILLI_AIT / 1000),
@@ -709,6 +758,24 @@ impl ExecuteArgs {
             .map(|(i, s)| agents::step_json(i, s))
             .collect::<Vec<_>>());
         v["trace_root"] = json!(run.run.trace_root.map(|r| format!("{r:?}")));
+        let agreed = result
+            .as_ref()
+            .map(|r| aitbc_primitives::blake2(r.as_bytes()));
+        let participants: Vec<Value> = run
+            .participants
+            .iter()
+            .map(|p| {
+                json!({
+                    "miner": keys::to_ss58(&p.miner),
+                    "trace_root": format!("{:?}", p.root),
+                    "end": agents::run_end_name(p.end),
+                    "steps": p.steps,
+                    "tokens": p.tokens,
+                    "millis": p.millis,
+                    "agreed": Some(p.answer_hash) == agreed,
+                })
+            })
+            .collect();
         v["trace_verified"] = json!(check_run(&run, &steps).is_ok());
         v["miner"] = json!(j.miner.as_ref().map(keys::to_ss58));
         v["paid"] = json!(receipt.as_ref().map(|r| format_amount_json(r.price)));
@@ -719,29 +786,44 @@ impl ExecuteArgs {
             "price": format_amount_json(r.price),
             "fee": format_amount_json(r.fee),
         })));
-        let mut report = Report::record(
-            tx.with_json(v),
-            &tx.with_rows(vec![
-                ("run", job.to_string()),
-                ("status", job_status_name(j.status).to_string()),
-                (
-                    "end",
-                    run.run
-                        .end
-                        .map(agents::run_end_name)
-                        .unwrap_or("-")
-                        .to_string(),
+        let agreeing = participants.iter().filter(|p| p["agreed"] == true).count();
+        let round_row = (!participants.is_empty()).then(|| {
+            (
+                "participants",
+                format!(
+                    "{agreeing} of {} traced the agreed answer{}",
+                    participants.len(),
+                    if run.run.miner.is_some() {
+                        "; the run's trace is one of theirs"
+                    } else {
+                        ""
+                    }
                 ),
-                (
-                    "steps",
-                    format!(
-                        "{} ({} tool calls, {} tokens, {} ms)",
-                        run.run.steps, run.run.tool_calls, run.run.tokens, run.run.millis
-                    ),
+            )
+        });
+        v["participants"] = json!(participants);
+        let mut rows = vec![
+            ("run", job.to_string()),
+            ("status", job_status_name(j.status).to_string()),
+            (
+                "end",
+                run.run
+                    .end
+                    .map(agents::run_end_name)
+                    .unwrap_or("-")
+                    .to_string(),
+            ),
+            (
+                "steps",
+                format!(
+                    "{} ({} tool calls, {} tokens, {} ms)",
+                    run.run.steps, run.run.tool_calls, run.run.tokens, run.run.millis
                 ),
-                ("result", result.clone().unwrap_or_else(|| "-".into())),
-            ]),
-        );
+            ),
+            ("result", result.clone().unwrap_or_else(|| "-".into())),
+        ];
+        rows.extend(round_row);
+        let mut report = Report::record(tx.with_json(v), &tx.with_rows(rows));
         for line in step_lines(&steps) {
             report = report.line(line);
         }

@@ -3,6 +3,8 @@
 //! with a secret salt, and reveal once every participant has committed. Nothing is written to
 //! disk: the salt is derived from the key and the job id, and greedy decoding gives the same
 //! output again, so a miner restarted between commit and reveal reruns the job and reveals.
+//! An agent run takes part the same way, its answer the output, after recording this miner's
+//! trace ([`super::agent::run_in_round`]).
 
 use std::time::{Duration, Instant};
 
@@ -41,7 +43,11 @@ async fn take_part(s: &Session, job: &Job) -> anyhow::Result<()> {
     ) {
         return Ok(());
     }
-    let limit = job.options.max_tokens.unwrap_or(u32::MAX);
+    // An agent run's token limit is over its whole loop, each step bounded by the loop.
+    let limit = match job.job_type {
+        aitbc_primitives::JobType::Agent => 0,
+        _ => job.options.max_tokens.unwrap_or(u32::MAX),
+    };
     anyhow::ensure!(
         limit <= s.max_tokens,
         "the job asks for {limit} tokens, more than this miner's --max-tokens {}: not taking \
@@ -111,6 +117,10 @@ async fn send_retrying(
 /// Run the job on the backend exactly as it says. Returns the output as it will be revealed
 /// (cut to the chain's limit), its metrics, and the backend's smallest top-two logit gap.
 async fn run(s: &Session, job: &Job) -> anyhow::Result<(Vec<u8>, Metrics, Option<u32>)> {
+    if job.job_type == aitbc_primitives::JobType::Agent {
+        let (output, metrics) = super::agent::run_in_round(s, job).await?;
+        return Ok((output, metrics, None));
+    }
     let started = Instant::now();
     let result = s.backend.generate(request_of(job)?).await?;
     tracing::info!(

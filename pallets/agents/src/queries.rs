@@ -36,6 +36,28 @@ pub struct RunView<AccountId, Balance, BlockNumber> {
     pub version: Option<VersionRecord<Balance, BlockNumber>>,
     /// The recorded steps.
     pub trace: Option<Trace>,
+    /// A redundant run's participants' traces: the miner, the trace's root, how its run
+    /// ended, its step count and the hash of its answer (empty for a single-miner run).
+    pub participants: Vec<ParticipantTrace<AccountId>>,
+}
+
+/// One participant's trace of a redundant run, summarized.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct ParticipantTrace<AccountId> {
+    /// The participant.
+    pub miner: AccountId,
+    /// Its trace's root.
+    pub root: sp_core::H256,
+    /// How its run ended.
+    pub end: aitbc_primitives::RunEnd,
+    /// Its steps.
+    pub steps: u32,
+    /// BLAKE2-256 of its last step's text (its answer).
+    pub answer_hash: sp_core::H256,
+    /// Its steps' tokens, summed (as its reveal must be metered).
+    pub tokens: u32,
+    /// Its steps' milliseconds, summed.
+    pub millis: u64,
 }
 
 /// An agent's view.
@@ -97,11 +119,30 @@ impl<T: Config> Pallet<T> {
     pub fn run_view(job: JobId) -> Option<RunViewOf<T>> {
         let run: RunOf<T> = Runs::<T>::get(job)?;
         let version = Versions::<T>::get(run.agent, run.version);
+        let participants = crate::RoundTraces::<T>::iter_prefix(job)
+            .map(|(miner, t)| ParticipantTrace {
+                miner,
+                root: t.root,
+                end: t.end,
+                steps: t.steps.len() as u32,
+                answer_hash: t
+                    .steps
+                    .last()
+                    .map(|s| aitbc_primitives::blake2(&s.content))
+                    .unwrap_or_default(),
+                tokens: t.steps.iter().fold(0u32, |n, s| n.saturating_add(s.tokens)),
+                millis: t
+                    .steps
+                    .iter()
+                    .fold(0u64, |n, s| n.saturating_add(u64::from(s.millis))),
+            })
+            .collect();
         Some(RunView {
             input: RunInputs::<T>::get(job),
             trace: Traces::<T>::get(job),
             run,
             version,
+            participants,
         })
     }
 

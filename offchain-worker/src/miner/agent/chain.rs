@@ -26,6 +26,38 @@ impl<'a> PinnedReader<'a> {
         })
     }
 
+    /// A reader at block `number` once it is finalized (waiting up to `wait` for it): what
+    /// every participant of a redundant run reads, so that their observations agree.
+    pub async fn at_finalized_number(
+        rpc: &'a RpcClient,
+        number: u32,
+        wait: std::time::Duration,
+    ) -> anyhow::Result<Self> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let head = rpc.finalized_head().await?;
+            let finalized = rpc.header(Some(head)).await?.map_or(0, |h| h.number);
+            if finalized >= number {
+                break;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "block #{number} was not finalized within {} s (finalized: #{finalized})",
+                wait.as_secs()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        let at = rpc
+            .block_hash(Some(number))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the node has no block #{number}"))?;
+        Ok(Self {
+            rpc,
+            at,
+            handle: tokio::runtime::Handle::current(),
+        })
+    }
+
     /// The pinned block's hash.
     pub fn at(&self) -> Hash {
         self.at

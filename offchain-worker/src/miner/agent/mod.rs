@@ -116,6 +116,91 @@ pub fn metrics_of(outcome: &RunOutcome) -> Metrics {
     }
 }
 
+/// This miner's part of a redundant (exact-mode) agent run: the loop decoding exactly as the job
+/// says (the chain fixed it to the execution profile's), chain reads pinned at the block the run
+/// was submitted in (every participant reads the same), and this participant's trace recorded
+/// before it commits. Returns the answer and its metrics, as the reveal must give them. After a
+/// restart (the trace recorded already), the rerun's answer must be the recorded one, and the
+/// recorded metrics are returned.
+pub(crate) async fn run_in_round(s: &Session, job: &Job) -> anyhow::Result<(Vec<u8>, Metrics)> {
+    use anyhow::Context as _;
+    let id = job.id;
+    let run = agents::existing_run(&s.rpc, id).await?;
+    let version = run
+        .version
+        .as_ref()
+        .context("the run's agent version is no longer stored")?;
+    let (settings, _) = run_settings(&version.spec, s.block_ms).map_err(anyhow::Error::msg)?;
+    let options = super::job::generate_options(&job.options, u32::MAX);
+    let input = run
+        .input
+        .as_ref()
+        .map(|i| String::from_utf8_lossy(&i.input).into_owned())
+        .unwrap_or_default();
+    let data: Option<Vec<u8>> = run
+        .input
+        .as_ref()
+        .and_then(|i| i.data.clone())
+        .map(|d| d.into_inner());
+    let reader = chain::PinnedReader::at_finalized_number(
+        &s.rpc,
+        run.run.submitted_at,
+        Duration::from_secs(60),
+    )
+    .await?;
+    tracing::info!(
+        "🤖 agent run #{id} (redundant): agent #{} v{}, chain reads at block #{}",
+        run.run.agent,
+        run.run.version,
+        run.run.submitted_at
+    );
+    let steps_model = BackendSteps {
+        backend: s.backend.clone(),
+        model: String::from_utf8_lossy(&job.model).into_owned(),
+        options,
+    };
+    s.agent_streams.start(id);
+    let outcome = {
+        let tools = ToolBox::new(&settings.tools, data.as_deref(), Some(&reader));
+        let streams = s.agent_streams.clone();
+        let mut on_step = move |step: &aitbc_primitives::TraceStep| streams.publish(id, step);
+        run::run_agent(
+            &steps_model,
+            &settings,
+            &input,
+            &tools,
+            data.as_deref(),
+            &mut on_step,
+        )
+        .await
+    };
+    s.agent_streams.finish(id);
+    let output = outcome.output().to_vec();
+    if let Some(mine) = run.participants.iter().find(|p| p.miner == s.account) {
+        anyhow::ensure!(
+            aitbc_primitives::blake2(&output) == mine.answer_hash,
+            "the rerun's answer is not the one recorded before the restart: not revealing"
+        );
+        return Ok((
+            output,
+            Metrics {
+                compute_ms: mine.millis,
+                input_tokens: 0,
+                output_tokens: mine.tokens,
+            },
+        ));
+    }
+    let call = agents::record_trace(id, outcome.steps.clone(), outcome.end)?;
+    let o = s.send(call).await?;
+    tracing::info!(
+        "🧾 agent run #{id}: {} step(s) traced in block #{} ({:?})",
+        outcome.steps.len(),
+        o.block_number,
+        outcome.end
+    );
+    Ok((output, metrics_of(&outcome)))
+}
+
 /// Handle one agent run to its end.
 pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
     let id = job.id;
