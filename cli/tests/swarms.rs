@@ -1,5 +1,6 @@
 //! Agent swarms against a real `aitbc-node --dev`: miners running the genesis SmolLM2 profile
-//! join pools (bad agent ids, task types, non-miners and taken ids refused); a task for a pool
+//! join pools with registered agents (unregistered agents, agents of another model, bad task
+//! types and non-miners refused; several miners may run one agent); a task for a pool
 //! too small is refused, cancelled (budget back) and removed (deposit back); a deregistered
 //! member is pruned and another leaves. Then a multi-paragraph task is created (budget and
 //! deposit held), refused what the chain would refuse (too many shards, k above the pool, not
@@ -57,6 +58,30 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         cli.ok(&["wallet", "import", "--name", name, "--uri", uri]);
     }
     cli.ok(&["wallet", "use", "alice"]);
+    // The agents the members run: #0 and #1 on SmolLM2, #2 on another model.
+    let config_dir = tempfile::tempdir().expect("temp dir");
+    for (name, model) in [
+        ("summarizer", "smollm2"),
+        ("trainer", "smollm2"),
+        ("other", "llama3"),
+    ] {
+        let path = config_dir.path().join(format!("{name}.json"));
+        std::fs::write(
+            &path,
+            format!(r#"{{"model":"{model}","price_cap":"0.5","tools":["calculator"]}}"#),
+        )
+        .expect("config");
+        cli.json(&[
+            "agent",
+            "create",
+            "--name",
+            name,
+            "--type",
+            "assistant",
+            "--config",
+            path.to_str().expect("utf8"),
+        ]);
+    }
 
     // Joining needs an active miner that declared the profile.
     let e = cli.fails(&[
@@ -65,7 +90,7 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         "swarm",
         "join",
         "--agent-id",
-        "agent-bob",
+        "0",
         "--task-type",
         "summarize",
     ]);
@@ -88,7 +113,7 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         "swarm",
         "join",
         "--agent-id",
-        "agent-bob",
+        "0",
         "--task-type",
         "summarize",
     ]);
@@ -106,14 +131,36 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         "--task-type",
         "summarize",
     ]);
-    assert!(e.contains("printable ASCII"), "{e}");
+    assert!(e.contains("is not a number"), "{e}");
     let e = cli.fails(&[
         "--wallet",
         "bob",
         "swarm",
         "join",
         "--agent-id",
-        "agent-bob",
+        "9",
+        "--task-type",
+        "summarize",
+    ]);
+    assert!(e.contains("agent #9 is not registered"), "{e}");
+    let e = cli.fails(&[
+        "--wallet",
+        "bob",
+        "swarm",
+        "join",
+        "--agent-id",
+        "2",
+        "--task-type",
+        "summarize",
+    ]);
+    assert!(e.contains("runs model \"llama3\""), "{e}");
+    let e = cli.fails(&[
+        "--wallet",
+        "bob",
+        "swarm",
+        "join",
+        "--agent-id",
+        "0",
         "--task-type",
         "Summarize",
     ]);
@@ -126,7 +173,7 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         "swarm",
         "join",
         "--agent-id",
-        "agent-bob",
+        "0",
         "--task-type",
         "summarize",
     ]);
@@ -142,29 +189,18 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         "swarm",
         "join",
         "--agent-id",
-        "agent-charlie",
+        "0",
         "--task-type",
         "summarize",
     ]);
     assert!(table.contains("awaiting coordination"), "{table}");
-    let e = cli.fails(&[
-        "--wallet",
-        "dave",
-        "swarm",
-        "join",
-        "--agent-id",
-        "agent-bob",
-        "--task-type",
-        "summarize",
-    ]);
-    assert!(e.contains("agent id \"agent-bob\" is taken"), "{e}");
     cli.json(&[
         "--wallet",
         "dave",
         "swarm",
         "join",
         "--agent-id",
-        "agent-dave",
+        "1",
         "--task-type",
         "summarize",
         "--profile",
@@ -176,7 +212,7 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         "swarm",
         "join",
         "--agent-id",
-        "agent-dave-2",
+        "1",
         "--task-type",
         "summarize",
     ]);
@@ -189,7 +225,7 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
             "swarm",
             "join",
             "--agent-id",
-            &format!("agent-{w}"),
+            "1",
             "--task-type",
             "distributed-training",
         ]);
@@ -222,11 +258,11 @@ fn a_pool_runs_a_map_reduce_task_and_the_cli_follows_it() {
         .map(|m| m["miner"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(miners, vec![BOB, CHARLIE, DAVE]);
-    assert_eq!(members["members"][0]["agent_id"], "agent-bob");
+    assert_eq!(members["members"][0]["agent_id"], 0);
     let daves = cli.json(&["swarm", "list", "--miner", "dave"]);
     assert_eq!(daves["pools"].as_array().map(Vec::len), Some(2));
     let table = cli.ok(&["swarm", "members", "--task-type", "summarize"]);
-    assert!(table.contains("agent-charlie"), "{table}");
+    assert!(table.contains("#0"), "{table}");
 
     // A task for the second pool: too few members for three miners a job; cancelled (its
     // budget back) and removed (its deposit back).

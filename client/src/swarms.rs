@@ -13,8 +13,8 @@ use codec::{Decode, Encode};
 
 pub use pallet_aitbc_swarms::{
     outcome_index, sharding, AgentId, Part, PartOutcome, PartRecord, PoolSummary, Strategy,
-    TaskFailure, TaskId, TaskInput, TaskStatus, TaskType, MAX_AGENT_ID_LEN, MAX_MEMBERS,
-    MAX_MEMBERSHIPS, MAX_SHARDS, MAX_TASK_INPUT_BYTES, MAX_TASK_TYPE_LEN,
+    TaskFailure, TaskId, TaskInput, TaskStatus, TaskType, MAX_MEMBERS, MAX_MEMBERSHIPS, MAX_SHARDS,
+    MAX_TASK_INPUT_BYTES, MAX_TASK_TYPE_LEN,
 };
 
 /// A task as this runtime stores it.
@@ -152,16 +152,6 @@ pub fn task_type(s: &str) -> Result<TaskType> {
     Ok(TaskType::truncate_from(s.as_bytes().to_vec()))
 }
 
-/// An agent id: 1 to 64 printable ASCII characters.
-pub fn agent_id(s: &str) -> Result<AgentId> {
-    if !pallet_aitbc_swarms::valid_agent_id(s.as_bytes()) {
-        return Err(Error::InvalidInput(format!(
-            "agent id {s:?}: use 1 to {MAX_AGENT_ID_LEN} printable ASCII characters, no spaces"
-        )));
-    }
-    Ok(AgentId::truncate_from(s.as_bytes().to_vec()))
-}
-
 /// A task's input: UTF-8 text of at most 16 KiB with at least one non-blank line. Returns it
 /// with its number of paragraphs.
 pub fn task_input_of(text: &str) -> Result<(TaskInput, usize)> {
@@ -261,7 +251,8 @@ pub fn prune_member(task_type: TaskType, miner: AccountId) -> RuntimeCall {
     RuntimeCall::Swarms(pallet_aitbc_swarms::Call::prune_member { task_type, miner })
 }
 
-/// `Swarms::create_task` (holds `budget` and the deposit from the signer).
+/// `Swarms::create_task` (holds `budget` and the deposit from the signer); with `agent`, an
+/// agent task (one exact-mode run of that agent among the members running it).
 pub fn create_task(
     task_type: TaskType,
     profile: Hash,
@@ -269,6 +260,7 @@ pub fn create_task(
     instruction: Option<SystemPrompt>,
     budget: Balance,
     ttl_blocks: BlockNumber,
+    agent: Option<AgentId>,
 ) -> Result<RuntimeCall> {
     if budget == 0 {
         return Err(Error::InvalidInput(
@@ -283,6 +275,7 @@ pub fn create_task(
             instruction,
             budget,
             ttl: ttl_blocks,
+            agent,
         },
     ))
 }
@@ -433,9 +426,6 @@ mod tests {
             let e = task_type(bad).expect_err("refused").to_string();
             assert!(e.contains("a-z, 0-9 and '-'"), "{e}");
         }
-        assert!(agent_id("agent-7f3a").is_ok());
-        assert!(agent_id("has space").is_err());
-        assert!(agent_id(&"a".repeat(65)).is_err());
         let e = task_input_of(" \n\n").expect_err("blank").to_string();
         assert!(e.contains("empty"), "{e}");
         let e = task_input_of(&"x".repeat(16 * 1024 + 1))
@@ -452,7 +442,8 @@ mod tests {
             task_input_of("x").unwrap().0,
             None,
             0,
-            100
+            100,
+            None
         )
         .is_err());
         let e = coordinate(0, Strategy::Redundant, 1, 0)

@@ -27,6 +27,26 @@ fn a_map_reduce_swarm_task_completes_and_consensus_shows_its_metrics() {
         .iter()
         .map(|uri| net.worker(uri, &["--backend", "embedded"]))
         .collect();
+    // The members' agent: a registered agent on the profile's model (seed §7: agents join).
+    let config = net.dir.path().join("summarizer.json");
+    std::fs::write(
+        &config,
+        r#"{"model":"smollm2","price_cap":"0.5","system_prompt":"Summarize the text."}"#,
+    )
+    .expect("config");
+    let agent = net.cli_json(&[
+        "agent",
+        "create",
+        "--name",
+        "summarizer",
+        "--type",
+        "assistant",
+        "--config",
+        config.to_str().expect("utf8"),
+    ])["agent_id"]
+        .as_u64()
+        .expect("agent id")
+        .to_string();
     for (w, name) in workers.iter().zip(["bob", "charlie", "dave"]) {
         w.wait_for_log("declared execution profile", Duration::from_secs(120));
         net.import(
@@ -39,7 +59,7 @@ fn a_map_reduce_swarm_task_completes_and_consensus_shows_its_metrics() {
                 "swarm",
                 "join",
                 "--agent-id",
-                &format!("agent-{name}"),
+                &agent,
                 "--task-type",
                 "summarize",
             ],

@@ -195,13 +195,15 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// options, provider); `GovernanceTiming` v0 → v1 (governed acknowledgement deadline and slash
 /// share from unhashed keys into typed storage). Every pallet declares its storage version and
 /// keeps its steps in its `migrations` module (miners, marketplace, DAO, validator set,
-/// execution profiles, swarms and agents are at their first layout, version 0);
+/// execution profiles and agents are at their first layout, version 0); `Swarms` v0 → v1 (a
+/// member's agent is a registered agent: decimal labels kept as ids, other members removed);
 /// `runtime/tests/migrations.rs` runs this tuple.
 pub type Migrations = (
     pallet_aitbc_receipts::migrations::v1::MigrateV0ToV1<Runtime>,
     pallet_aitbc_receipts::migrations::v2::MigrateV1ToV2<Runtime>,
     pallet_aitbc_jobs::migrations::v1::MigrateV0ToV1<Runtime>,
     governance::timing::migrations::v1::MigrateV0ToV1<Runtime>,
+    pallet_aitbc_swarms::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 /// Executive: dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

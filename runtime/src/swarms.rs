@@ -38,6 +38,7 @@ impl Get<Balance> for TaskDepositBase {
 }
 
 impl pallet_aitbc_swarms::Config for Runtime {
+    type Agents = crate::Agents;
     type RuntimeEvent = RuntimeEvent;
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;

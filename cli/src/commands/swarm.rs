@@ -35,7 +35,7 @@ pub enum SwarmCmd {
     /// Put this miner's agent into the pool of a task type (the miner runs the pool's jobs
     /// with one of its declared execution profiles).
     #[command(
-        after_help = "Examples:\n  aitbc swarm join --agent-id agent-7f3a --task-type \"distributed-training\"\n  aitbc swarm join --agent-id agent-7f3a --task-type summarize --profile 0x39c17ceaa7e49fe04a418fb375a550dd9d4ba41a82fba30a6a3f8a6d79ff2a9a\n\nThe agent id is a label of the miner's choice (1 to 64 printable ASCII characters), unique in the pool: agents are not registered on chain yet."
+        after_help = "Examples:\n  aitbc swarm join --agent-id 3 --task-type \"distributed-training\"\n  aitbc swarm join --agent-id 3 --task-type summarize --profile 0x39c17ceaa7e49fe04a418fb375a550dd9d4ba41a82fba30a6a3f8a6d79ff2a9a\n\nThe agent is a registered agent (aitbc agent list) whose model is the profile's; several miners may join with the same agent, and a task created with --agent-id runs among the members that joined with it."
     )]
     Join(JoinArgs),
     /// Take this miner's agent out of a pool.
@@ -113,9 +113,10 @@ pub fn task_id(s: &str) -> aitbc_client::Result<TaskId> {
 /// `aitbc swarm join`.
 #[derive(Args, Debug)]
 pub struct JoinArgs {
-    /// The agent's id: a label of your choice, 1 to 64 printable ASCII characters.
-    #[arg(long, value_parser = swarms::agent_id)]
-    pub agent_id: swarms::AgentId,
+    /// The registered agent this miner runs for the pool (`aitbc agent list`); its model must
+    /// be the profile's.
+    #[arg(long, value_parser = crate::commands::agent::agent_id)]
+    pub agent_id: aitbc_primitives::AgentId,
     /// The task type: 1 to 32 characters of a-z, 0-9 and '-'.
     #[arg(long, value_parser = swarms::task_type)]
     pub task_type: swarms::TaskType,
@@ -169,9 +170,15 @@ pub struct CreateArgs {
     /// The task type whose pool runs it.
     #[arg(long, value_parser = swarms::task_type)]
     pub task_type: swarms::TaskType,
-    /// The model, e.g. smollm2 (its execution profile runs the jobs).
-    #[arg(long)]
-    pub model: String,
+    /// The model, e.g. smollm2 (its execution profile runs the jobs); with --agent-id, the
+    /// agent's.
+    #[arg(long, required_unless_present = "agent_id")]
+    pub model: Option<String>,
+    /// Run the task as one exact-mode k-of-n run of this registered agent, among the pool's
+    /// members that joined with it (coordinate it with --strategy redundant): the instruction
+    /// and the input together are the run's input, at most 1024 bytes.
+    #[arg(long, value_parser = crate::commands::agent::agent_id)]
+    pub agent_id: Option<aitbc_primitives::AgentId>,
     /// The execution profile (default: the model's one registered profile).
     #[arg(long, value_parser = profiles::parse_profile_id)]
     pub profile: Option<Hash>,
@@ -281,7 +288,7 @@ fn member_json(task_type: &[u8], m: &Member) -> Value {
     json!({
         "task_type": text(task_type),
         "miner": keys::to_ss58(&m.miner),
-        "agent_id": text(&m.agent_id),
+        "agent_id": m.agent_id,
         "profile": profiles::hex_id(&m.profile),
         "joined_at": m.joined_at,
     })
@@ -293,7 +300,7 @@ fn members_table(rows: &[(Vec<u8>, Member)]) -> comfy_table::Table {
         t.add_row(vec![
             text(tt),
             keys::to_ss58(&m.miner),
-            text(&m.agent_id),
+            format!("#{}", m.agent_id),
             short(&profiles::hex_id(&m.profile)),
             format!("#{}", m.joined_at),
         ]);
@@ -489,11 +496,23 @@ impl JoinArgs {
         if pool.iter().any(|m| m.miner == who) {
             bail!("wallet '{name}' is already in the pool of {tt:?} (see: aitbc swarm members --task-type {tt})");
         }
-        if let Some(other) = pool.iter().find(|m| m.agent_id == self.agent_id) {
+        let Some(agent) = aitbc_client::agents::agent(&rpc, self.agent_id).await? else {
             bail!(
-                "agent id {:?} is taken in the pool of {tt:?} (by {}): choose another",
-                text(&self.agent_id),
-                keys::to_ss58(&other.miner)
+                "agent #{} is not registered (see: aitbc agent list; register one with aitbc agent create)",
+                self.agent_id
+            );
+        };
+        let profile_model = profiles::existing_profile(&rpc, profile)
+            .await?
+            .profile
+            .model;
+        if agent.version.spec.model != profile_model {
+            bail!(
+                "agent #{} runs model {:?}, but profile {} is of {:?}: join with an agent of the profile's model",
+                self.agent_id,
+                text(&agent.version.spec.model),
+                profiles::hex_id(&profile),
+                text(&profile_model)
             );
         }
         if pool.len() >= swarms::MAX_MEMBERS as usize {
@@ -506,14 +525,14 @@ impl JoinArgs {
                 mine.len()
             );
         }
-        let call = swarms::join(self.agent_id.clone(), self.task_type.clone(), profile);
+        let call = swarms::join(self.agent_id, self.task_type.clone(), profile);
         let label = format!("Joining the pool of {tt}");
         let (_, tx) = send_call(ctx, &rpc, &name, call, &label, SendOpts::default()).await?;
         let members = swarms::members(&rpc, &self.task_type).await?;
         let v = json!({
             "task_type": tt,
             "miner": keys::to_ss58(&who),
-            "agent_id": text(&self.agent_id),
+            "agent_id": self.agent_id,
             "profile": profiles::hex_id(&profile),
             "members": members.len(),
             "result": "joined",
@@ -522,7 +541,7 @@ impl JoinArgs {
         let rows = vec![
             ("task type", tt.clone()),
             ("miner", keys::to_ss58(&who)),
-            ("agent id", text(&self.agent_id)),
+            ("agent id", format!("#{}", self.agent_id)),
             ("profile", profiles::hex_id(&profile)),
             ("members", members.len().to_string()),
             (
@@ -684,25 +703,46 @@ impl CreateArgs {
             .as_deref()
             .map(swarms::instruction)
             .transpose()?;
-        jobs::model_name(&self.model)?;
         let ttl = ttl_blocks(self.ttl)?;
         let name = ctx.wallet_name(None)?;
         let who = wallet_account(ctx, &name)?;
         let rpc = ctx.connect().await?;
+        let model = match (self.agent_id, &self.model) {
+            (Some(id), given) => {
+                let Some(agent) = aitbc_client::agents::agent(&rpc, id).await? else {
+                    bail!("agent #{id} is not registered (see: aitbc agent list)");
+                };
+                let model = text(&agent.version.spec.model);
+                if let Some(m) = given.as_deref().filter(|m| m.trim() != model) {
+                    bail!("agent #{id} runs model {model:?}, not {m:?}: leave --model out");
+                }
+                let bytes = input.len() + instruction.as_ref().map_or(0, |i| i.len() + 2);
+                if bytes > aitbc_primitives::MAX_STEP_TEXT_BYTES as usize {
+                    bail!(
+                        "an agent task's instruction and input are {bytes} bytes together; an agent run's input holds at most {} bytes",
+                        aitbc_primitives::MAX_STEP_TEXT_BYTES
+                    );
+                }
+                model
+            }
+            (None, Some(m)) => m.trim().to_string(),
+            (None, None) => bail!("give the model with --model, or the agent with --agent-id"),
+        };
+        jobs::model_name(&model)?;
         let profile = match self.profile {
             Some(p) => {
                 let r = profiles::existing_profile(&rpc, p).await?;
-                if r.profile.model.as_slice() != self.model.trim().as_bytes() {
+                if r.profile.model.as_slice() != model.as_bytes() {
                     bail!(
                         "profile {} runs model {:?}, not {:?}",
                         profiles::hex_id(&p),
                         text(&r.profile.model),
-                        self.model
+                        model
                     );
                 }
                 p
             }
-            None => model_profile(&rpc, self.model.trim()).await?,
+            None => model_profile(&rpc, &model).await?,
         };
         let rules = swarms::rules(&rpc, &who).await?;
         if ttl < rules.min_job_ttl || ttl > rules.max_job_ttl {
@@ -724,6 +764,7 @@ impl CreateArgs {
             instruction,
             self.payment,
             ttl,
+            self.agent_id,
         )?;
         let opts = SendOpts {
             spend: self.payment.saturating_add(deposit),

@@ -494,8 +494,17 @@ pub mod pallet {
             redundancy: aitbc_primitives::Redundancy,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
-            Self::do_execute_as(owner, agent_id, input, data, payment, ttl, Some(redundancy))
-                .map(|_| ())
+            Self::do_execute_as(
+                owner,
+                agent_id,
+                input,
+                data,
+                payment,
+                ttl,
+                Some(redundancy),
+                None,
+            )
+            .map(|_| ())
         }
 
         /// Record a run's trace (the miner running its job): checked against the pinned

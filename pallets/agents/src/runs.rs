@@ -4,8 +4,8 @@
 use aitbc_primitives::{
     check_trace, trace_root, trace_seed, AgentId, AgentRun, GenerationOptions, JobId, JobInput,
     JobObserver, JobRules, JobStatus, JobType, Metrics, ParticipantState, PlainJobSpec, PlainJobs,
-    Prompt, Redundancy, RedundantJobSpec, RedundantJobs, Round, RunData, RunEnd, RunStatus, Trace,
-    TraceError,
+    Prompt, Redundancy, RedundantJobSpec, RedundantJobs, Round, RoundMembers, RunData, RunEnd,
+    RunStatus, Trace, TraceError,
 };
 use codec::Encode;
 use frame_support::{ensure, traits::Get, weights::Weight};
@@ -48,10 +48,12 @@ impl<T: Config> Pallet<T> {
         payment: BalanceOf<T>,
         ttl: BlockNumberFor<T>,
     ) -> Result<JobId, DispatchError> {
-        Self::do_execute_as(owner, agent_id, input, data, payment, ttl, None)
+        Self::do_execute_as(owner, agent_id, input, data, payment, ttl, None, None)
     }
 
-    /// `execute` (`redundancy` `None`) or `execute_redundant`: returns the run's job id.
+    /// `execute` (`redundancy` `None`) or `execute_redundant` (its participants chosen among
+    /// `members` when given: a swarm's pool): returns the run's job id.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn do_execute_as(
         owner: T::AccountId,
         agent_id: AgentId,
@@ -60,6 +62,7 @@ impl<T: Config> Pallet<T> {
         payment: BalanceOf<T>,
         ttl: BlockNumberFor<T>,
         redundancy: Option<Redundancy>,
+        members: Option<RoundMembers<T::AccountId>>,
     ) -> Result<JobId, DispatchError> {
         let mut agent = crate::Agents::<T>::get(agent_id).ok_or(Error::<T>::UnknownAgent)?;
         let version = agent.latest;
@@ -102,7 +105,7 @@ impl<T: Config> Pallet<T> {
                 requirements: Default::default(),
                 options,
                 redundancy,
-                members: None,
+                members,
             })?,
         };
         let input_hash = Self::input_hash(&input, &data);
@@ -418,5 +421,89 @@ impl<T: Config> JobObserver for Pallet<T> {
 
     fn weight() -> Weight {
         T::WeightInfo::run_ended().saturating_add(Self::round_traces_weight())
+    }
+}
+
+/// The swarms pallet's tasks run by a pool of agents: exact-mode runs among the pool.
+impl<T: Config> aitbc_primitives::AgentRuns<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>
+    for Pallet<T>
+{
+    fn agent_model(agent: AgentId) -> Option<aitbc_primitives::ModelName> {
+        let a = crate::Agents::<T>::get(agent)?;
+        Versions::<T>::get(agent, a.latest).map(|r| r.spec.model)
+    }
+
+    fn submit_run(
+        owner: T::AccountId,
+        agent: AgentId,
+        input: Prompt,
+        budget: BalanceOf<T>,
+        ttl: BlockNumberFor<T>,
+        redundancy: Redundancy,
+        members: Option<RoundMembers<T::AccountId>>,
+    ) -> Result<JobId, DispatchError> {
+        Self::do_execute_as(
+            owner,
+            agent,
+            input,
+            None,
+            budget,
+            ttl,
+            Some(redundancy),
+            members,
+        )
+    }
+
+    fn submit_weight(input_bytes: u32) -> Weight {
+        T::WeightInfo::execute(input_bytes, 0)
+            .saturating_add(T::Redundant::submit_weight(input_bytes))
+    }
+
+    fn setup_agent(model: &aitbc_primitives::ModelName) -> AgentId {
+        use codec::Decode;
+        let id = crate::NextAgentId::<T>::get();
+        crate::NextAgentId::<T>::put(id.saturating_add(1));
+        let now = frame_system::Pallet::<T>::block_number();
+        let config: aitbc_primitives::AgentConfig = b"{}".to_vec().try_into().unwrap_or_default();
+        let spec = aitbc_primitives::AgentSpec {
+            name: b"bench".to_vec().try_into().unwrap_or_default(),
+            kind: aitbc_primitives::AgentKind::Assistant,
+            config: config.clone(),
+            model: model.clone(),
+            profile: None,
+            tools: Default::default(),
+            limits: aitbc_primitives::AgentLimits {
+                max_steps: 4,
+                max_tokens: 256,
+                max_tool_calls: 2,
+                deadline_blocks: 10,
+            },
+            price_cap: <BalanceOf<T> as sp_runtime::traits::Bounded>::max_value(),
+        };
+        Versions::<T>::insert(
+            id,
+            1,
+            crate::VersionRecord {
+                spec,
+                config_hash: aitbc_primitives::blake2(&config),
+                deposit: Default::default(),
+                stored_at: now,
+                open_runs: 0,
+            },
+        );
+        let nobody = T::AccountId::decode(&mut sp_runtime::traits::TrailingZeroInput::zeroes())
+            .expect("infinite input decodes");
+        crate::Agents::<T>::insert(
+            id,
+            crate::Agent {
+                owner: nobody,
+                latest: 1,
+                created_at: now,
+                updated_at: now,
+                open_runs: 0,
+                total_runs: 0,
+            },
+        );
+        id
     }
 }

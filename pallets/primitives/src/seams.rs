@@ -203,3 +203,55 @@ impl<AccountId> JobRules<AccountId> for () {
         Weight::zero()
     }
 }
+
+/// Agent runs as another pallet submits them (implemented by the agents pallet; the swarms
+/// pallet's tasks run by a pool of agents).
+pub trait AgentRuns<AccountId, Balance, BlockNumber> {
+    /// The model agent `agent`'s latest version runs on (`None`: no such agent).
+    fn agent_model(agent: crate::AgentId) -> Option<ModelName>;
+
+    /// Submit an exact-mode run of `agent`'s latest version on `input`, k-of-n as
+    /// `redundancy` says among `members` (when given), owned and paid by `owner` (at most
+    /// `budget`, and at most the agent's price cap), expiring `ttl` blocks from now, with
+    /// every check `execute_redundant` makes; returns its job id.
+    fn submit_run(
+        owner: AccountId,
+        agent: crate::AgentId,
+        input: crate::Prompt,
+        budget: Balance,
+        ttl: BlockNumber,
+        redundancy: Redundancy,
+        members: Option<RoundMembers<AccountId>>,
+    ) -> Result<JobId, DispatchError>;
+
+    /// Weight of one [`Self::submit_run`] with `input_bytes` bytes of input.
+    fn submit_weight(input_bytes: u32) -> Weight;
+
+    /// Register an agent on `model` with no tools, owned by nobody's key, and return its id.
+    /// For benchmarks and tests only.
+    fn setup_agent(model: &ModelName) -> crate::AgentId;
+}
+
+/// No agents: nothing to run.
+impl<AccountId, Balance, BlockNumber> AgentRuns<AccountId, Balance, BlockNumber> for () {
+    fn agent_model(_: crate::AgentId) -> Option<ModelName> {
+        None
+    }
+    fn submit_run(
+        _: AccountId,
+        _: crate::AgentId,
+        _: crate::Prompt,
+        _: Balance,
+        _: BlockNumber,
+        _: Redundancy,
+        _: Option<RoundMembers<AccountId>>,
+    ) -> Result<JobId, DispatchError> {
+        Err(DispatchError::Other("no agents pallet"))
+    }
+    fn submit_weight(_: u32) -> Weight {
+        Weight::zero()
+    }
+    fn setup_agent(_: &ModelName) -> crate::AgentId {
+        0
+    }
+}

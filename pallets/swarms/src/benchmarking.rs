@@ -55,8 +55,9 @@ fn miners<T: pallet_aitbc_jobs::Config>(n: u32) -> (Vec<T::AccountId>, H256) {
     (all, profile)
 }
 
-fn agent(i: u32) -> AgentId {
-    format!("agent-{i}").into_bytes().try_into().expect("short")
+/// A registered agent on the benchmarks' model.
+fn agent<T: Config>() -> AgentId {
+    <T::Agents as aitbc_primitives::AgentRuns<_, _, _>>::setup_agent(&model())
 }
 
 /// The pool of `task_type()`: `miners` first, then placeholder accounts up to `len` members.
@@ -66,7 +67,7 @@ fn fill_pool<T: Config>(miners: &[T::AccountId], profile: H256, len: u32) {
         .enumerate()
         .map(|(i, m)| Member {
             miner: m.clone(),
-            agent_id: agent(i as u32),
+            agent_id: u64::from(i as u32),
             profile,
             joined_at: 1u32.into(),
         })
@@ -74,7 +75,7 @@ fn fill_pool<T: Config>(miners: &[T::AccountId], profile: H256, len: u32) {
     for i in pool.len() as u32..len {
         pool.push(Member {
             miner: account("member", i, 0),
-            agent_id: agent(i),
+            agent_id: u64::from(i),
             profile,
             joined_at: 1u32.into(),
         });
@@ -113,6 +114,7 @@ fn created<T: Config + pallet_aitbc_jobs::Config>(
         Some(instruction()),
         budget,
         <T as Config>::Jobs::max_ttl(),
+        None,
     )
     .expect("creates")
 }
@@ -190,7 +192,7 @@ mod benchmarks {
         #[extrinsic_call]
         _(
             RawOrigin::Signed(miner.clone()),
-            agent(999),
+            agent::<T>(),
             task_type(),
             profile,
         );
@@ -206,7 +208,7 @@ mod benchmarks {
         Pools::<T>::mutate(task_type(), |p| {
             let _ = p.try_push(Member {
                 miner: miner.clone(),
-                agent_id: agent(999),
+                agent_id: 999,
                 profile,
                 joined_at: 1u32.into(),
             });
@@ -249,6 +251,7 @@ mod benchmarks {
             Some(instruction()),
             budget,
             <T as Config>::Jobs::max_ttl(),
+            None,
         );
         assert!(Tasks::<T>::contains_key(0));
     }

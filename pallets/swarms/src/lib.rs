@@ -7,9 +7,10 @@
 //!
 //! ## Pools
 //! - [`Pallet::join`]: an active miner ([`Config::Miners`]) puts an agent into the pool of a
-//!   task type, with an execution profile it has declared ([`Config::Profiles`]). Agents are not
-//!   on chain yet (a later issue): the agent id is an opaque label the miner chooses, unique in
-//!   its pool. At most [`MAX_MEMBERS`] per pool, [`MAX_MEMBERSHIPS`] pools per miner.
+//!   task type, with an execution profile it has declared ([`Config::Profiles`]). The agent is
+//!   a registered agent of the agents pallet ([`Config::Agents`]) whose model is the profile's;
+//!   several miners may join with the same agent (a swarm of its instances). At most
+//!   [`MAX_MEMBERS`] per pool, [`MAX_MEMBERSHIPS`] pools per miner.
 //! - [`Pallet::leave`]: a member leaves (also once it is no longer an active miner).
 //! - [`Pallet::prune_member`]: anyone removes a member that is no longer an active miner or no
 //!   longer declares the profile it joined with, so that it does not hold a place.
@@ -31,6 +32,10 @@
 //!     to combine the shards' agreed outputs, given in shard order, each cut to its share of
 //!     the prompt limit (each shard job's token limit is sized to that share).
 //!   - **Redundant** runs the whole input (at most the prompt limit) as one redundant job.
+//!   - An **agent task** (created with an agent) runs whole as one exact-mode k-of-n run of that
+//!     agent ([`aitbc_primitives::AgentRuns`]), among the members that joined with it and the
+//!     task's profile: its instruction and input are the run's input (at most the agents
+//!     pallet's step text limit), and every participant records its trace.
 //!
 //!   Every job is the jobs pallet's redundant job ([`aitbc_primitives::RedundantJobs`]): owned
 //!   by the task's owner, paid each ([`aitbc_primitives::Payout::Each`]), on the task's profile,
@@ -115,7 +120,7 @@ pub mod pallet {
     use sp_runtime::{traits::Zero, SaturatedConversion, Saturating};
 
     /// The in-code storage version.
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]
@@ -135,6 +140,12 @@ pub mod pallet {
     /// Configuration.
     #[pallet::config]
     pub trait Config: frame_system::Config {
+        /// The agents pallet: the members' agents, and agent tasks' runs.
+        type Agents: aitbc_primitives::AgentRuns<
+            Self::AccountId,
+            BalanceOf<Self>,
+            BlockNumberFor<Self>,
+        >;
         /// The overarching event type.
         #[allow(deprecated)]
         type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -188,6 +199,10 @@ pub mod pallet {
     /// Tasks by id.
     #[pallet::storage]
     pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskOf<T>>;
+
+    /// The agent of each agent task (created with one): its jobs are that agent's runs.
+    #[pallet::storage]
+    pub type TaskAgents<T: Config> = StorageMap<_, Twox64Concat, TaskId, AgentId>;
 
     /// Each task's input.
     #[pallet::storage]
@@ -305,12 +320,12 @@ pub mod pallet {
         ProfileNotDeclared,
         /// A task type is 1 to 32 bytes of `a-z`, `0-9` and `-`.
         InvalidTaskType,
-        /// An agent id is 1 to 64 printable ASCII characters.
-        InvalidAgentId,
+        /// No such agent is registered (agents pallet).
+        UnknownAgent,
         /// The miner is already a member of this pool.
         AlreadyMember,
-        /// Another member of this pool uses that agent id.
-        AgentIdTaken,
+        /// The agent runs another model than the execution profile's.
+        AgentModelMismatch,
         /// The pool has 64 members.
         PoolFull,
         /// The miner is a member of 8 pools.
@@ -393,6 +408,11 @@ pub mod pallet {
         TaskNotEnded,
         /// Some of the task's jobs have not ended (or their rounds not settled) yet.
         JobsStillOpen,
+        /// An agent task runs whole: coordinate it with the redundant strategy.
+        AgentTaskRunsWhole,
+        /// An agent task's instruction and input are more than an agent run's input holds
+        /// (1024 bytes).
+        InputTooLongForAgent,
     }
 
     #[pallet::hooks]
@@ -421,8 +441,8 @@ pub mod pallet {
     #[pallet::call]
     impl<T: Config> Pallet<T> {
         /// Put an agent into the pool of `task_type`: the signer must be an active miner that
-        /// declared `profile`. `agent_id` is a label of the miner's choice (1 to 64 printable
-        /// ASCII characters), unique in the pool.
+        /// declared `profile`, and `agent_id` a registered agent whose model is the profile's
+        /// (several miners may join with the same agent).
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::join())]
         pub fn join(
@@ -433,20 +453,19 @@ pub mod pallet {
         ) -> DispatchResult {
             let miner = ensure_signed(origin)?;
             ensure!(valid_task_type(&task_type), Error::<T>::InvalidTaskType);
-            ensure!(valid_agent_id(&agent_id), Error::<T>::InvalidAgentId);
             ensure!(T::Miners::contains(&miner), Error::<T>::NotAMiner);
             ensure!(
                 T::Profiles::runs(&miner, &profile),
                 Error::<T>::ProfileNotDeclared
             );
+            let facts = T::Profiles::profile(&profile).ok_or(Error::<T>::UnknownProfile)?;
+            let model = <T::Agents as aitbc_primitives::AgentRuns<_, _, _>>::agent_model(agent_id)
+                .ok_or(Error::<T>::UnknownAgent)?;
+            ensure!(model == facts.model, Error::<T>::AgentModelMismatch);
             let mut pool = Pools::<T>::get(&task_type);
             ensure!(
                 !pool.iter().any(|m| m.miner == miner),
                 Error::<T>::AlreadyMember
-            );
-            ensure!(
-                !pool.iter().any(|m| m.agent_id == agent_id),
-                Error::<T>::AgentIdTaken
             );
             Memberships::<T>::try_mutate(&miner, |list| {
                 list.try_push(task_type.clone())
@@ -454,7 +473,7 @@ pub mod pallet {
             })?;
             pool.try_push(Member {
                 miner: miner.clone(),
-                agent_id: agent_id.clone(),
+                agent_id,
                 profile,
                 joined_at: frame_system::Pallet::<T>::block_number(),
             })
@@ -509,7 +528,11 @@ pub mod pallet {
         /// as its system prompt, the `budget` for all its jobs (held now) and a `ttl` in blocks
         /// (its deadline). A storage deposit is held until the task is removed.
         #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::create_task(input.len() as u32))]
+        /// With `agent`, an agent task: run whole as one exact-mode k-of-n run of that
+        /// registered agent (its model the profile's) among the members that joined with it;
+        /// the instruction and input together must fit an agent run's input (1024 bytes).
+        #[pallet::weight(T::WeightInfo::create_task(input.len() as u32)
+            .saturating_add(T::DbWeight::get().reads_writes(2, 1)))]
         pub fn create_task(
             origin: OriginFor<T>,
             task_type: TaskType,
@@ -518,10 +541,20 @@ pub mod pallet {
             instruction: Option<SystemPrompt>,
             budget: BalanceOf<T>,
             ttl: BlockNumberFor<T>,
+            agent: Option<AgentId>,
         ) -> DispatchResult {
             let owner = ensure_signed(origin)?;
-            Self::do_create_task(owner, task_type, profile, input, instruction, budget, ttl)
-                .map(|_| ())
+            Self::do_create_task(
+                owner,
+                task_type,
+                profile,
+                input,
+                instruction,
+                budget,
+                ttl,
+                agent,
+            )
+            .map(|_| ())
         }
 
         /// Dispatch task `task_id` to its pool (owner only, once): `strategy`, `k` miners per
@@ -580,6 +613,7 @@ pub mod pallet {
             TaskInputs::<T>::remove(task_id);
             TasksByOwner::<T>::remove(&who, task_id);
             Tasks::<T>::remove(task_id);
+            TaskAgents::<T>::remove(task_id);
             Self::deposit_event(Event::TaskRemoved {
                 task_id,
                 deposit: task.deposit,
@@ -622,6 +656,20 @@ pub mod pallet {
                 .map(|m| m.miner)
                 .collect();
             // A pool holds at most MAX_MEMBERS = MAX_ROUND_MEMBERS: fits.
+            BoundedVec::truncate_from(list)
+        }
+
+        /// The miners of `task_type`'s pool that joined with `profile` and `agent`.
+        pub fn members_running(
+            task_type: &TaskType,
+            profile: &H256,
+            agent: AgentId,
+        ) -> aitbc_primitives::RoundMembers<T::AccountId> {
+            let list: Vec<T::AccountId> = Pools::<T>::get(task_type)
+                .into_iter()
+                .filter(|m| m.profile == *profile && m.agent_id == agent)
+                .map(|m| m.miner)
+                .collect();
             BoundedVec::truncate_from(list)
         }
 

@@ -142,6 +142,7 @@ parameter_types! {
 }
 
 impl pallet_aitbc_swarms::Config for Test {
+    type Agents = TestAgents;
     type RuntimeEvent = RuntimeEvent;
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
@@ -156,7 +157,73 @@ impl pallet_aitbc_swarms::Config for Test {
     type WeightInfo = ();
 }
 
+/// The agents of the test runtime: ids below [`GPT_AGENTS`] run `llama`, those from it up to
+/// [`NO_AGENTS`] `gpt`, none beyond. A run is the jobs pallet's redundant job of type `Agent`
+/// with the input as its prompt (as the agents pallet submits it; its traces are that
+/// pallet's tests' business).
+pub struct TestAgents;
+/// The first agent id that runs `gpt`.
+pub const GPT_AGENTS: u64 = 100;
+/// The first agent id that does not exist.
+pub const NO_AGENTS: u64 = 200;
+impl aitbc_primitives::AgentRuns<AccountId, Balance, u64> for TestAgents {
+    fn agent_model(agent: u64) -> Option<ModelName> {
+        if let Some(m) = SET_UP_AGENTS.with(|a| {
+            a.borrow()
+                .iter()
+                .find(|(id, _)| *id == agent)
+                .map(|(_, m)| m.clone())
+        }) {
+            return Some(m);
+        }
+        let model: &[u8] = match agent {
+            a if a < GPT_AGENTS => b"llama",
+            a if a < NO_AGENTS => b"gpt",
+            _ => return None,
+        };
+        model.to_vec().try_into().ok()
+    }
+    fn submit_run(
+        owner: AccountId,
+        agent: u64,
+        input: aitbc_primitives::Prompt,
+        budget: Balance,
+        ttl: u64,
+        redundancy: aitbc_primitives::Redundancy,
+        members: Option<aitbc_primitives::RoundMembers<AccountId>>,
+    ) -> Result<aitbc_primitives::JobId, sp_runtime::DispatchError> {
+        let model = Self::agent_model(agent).ok_or(sp_runtime::DispatchError::Other("no agent"))?;
+        <Jobs as aitbc_primitives::RedundantJobs<_, _, _>>::submit(
+            aitbc_primitives::RedundantJobSpec {
+                owner,
+                job_type: aitbc_primitives::JobType::Agent,
+                model,
+                input: aitbc_primitives::JobInput::Prompt(input),
+                budget,
+                ttl,
+                requirements: Default::default(),
+                options: Default::default(),
+                redundancy,
+                members,
+            },
+        )
+    }
+    fn submit_weight(_: u32) -> frame_support::weights::Weight {
+        frame_support::weights::Weight::zero()
+    }
+    fn setup_agent(model: &ModelName) -> u64 {
+        SET_UP_AGENTS.with(|a| {
+            let mut a = a.borrow_mut();
+            let id = NO_AGENTS + a.len() as u64;
+            a.push((id, model.clone()));
+            id
+        })
+    }
+}
+
 std::thread_local! {
+    static SET_UP_AGENTS: core::cell::RefCell<Vec<(u64, ModelName)>> =
+        const { core::cell::RefCell::new(Vec::new()) };
     static PROFILES: core::cell::RefCell<Vec<(H256, aitbc_primitives::ProfileFacts)>> =
         const { core::cell::RefCell::new(Vec::new()) };
     static DECLARED: core::cell::RefCell<Vec<(AccountId, H256)>> =

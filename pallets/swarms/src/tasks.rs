@@ -2,8 +2,8 @@
 //! (with the budget moving from this pallet's hold to the job's escrow).
 
 use aitbc_primitives::{
-    GenerationOptions, JobId, JobInput, JobType, Payout, ProfileDirectory, Prompt, Redundancy,
-    RedundantJobSpec, RedundantJobs, Requirements, SystemPrompt, MAX_PROMPT_BYTES,
+    AgentRuns as _, GenerationOptions, JobId, JobInput, JobType, Payout, ProfileDirectory, Prompt,
+    Redundancy, RedundantJobSpec, RedundantJobs, Requirements, SystemPrompt, MAX_PROMPT_BYTES,
     MAX_PROMPT_CHARS, MAX_SYSTEM_PROMPT_BYTES, MAX_SYSTEM_PROMPT_CHARS,
 };
 use alloc::vec::Vec;
@@ -40,12 +40,21 @@ impl<T: Config> Pallet<T> {
         instruction: Option<SystemPrompt>,
         budget: BalanceOf<T>,
         ttl: BlockNumberFor<T>,
+        agent: Option<crate::AgentId>,
     ) -> Result<TaskId, DispatchError> {
         ensure!(
             crate::valid_task_type(&task_type),
             Error::<T>::InvalidTaskType
         );
         let facts = T::Profiles::profile(&profile).ok_or(Error::<T>::UnknownProfile)?;
+        if let Some(agent) = agent {
+            let model = T::Agents::agent_model(agent).ok_or(Error::<T>::UnknownAgent)?;
+            ensure!(model == facts.model, Error::<T>::AgentModelMismatch);
+            ensure!(
+                Self::agent_input(instruction.as_ref(), &input).is_some(),
+                Error::<T>::InputTooLongForAgent
+            );
+        }
         let text = core::str::from_utf8(&input).map_err(|_| Error::<T>::InputNotUtf8)?;
         let paragraphs = sharding::paragraphs(text).len();
         ensure!(paragraphs > 0, Error::<T>::EmptyInput);
@@ -107,6 +116,9 @@ impl<T: Config> Pallet<T> {
         };
         Tasks::<T>::insert(id, task);
         TaskInputs::<T>::insert(id, input);
+        if let Some(agent) = agent {
+            crate::TaskAgents::<T>::insert(id, agent);
+        }
         TasksByOwner::<T>::insert(&owner, id, ());
         Self::deposit_event(Event::TaskCreated {
             task_id: id,
@@ -117,6 +129,21 @@ impl<T: Config> Pallet<T> {
             deadline,
         });
         Ok(id)
+    }
+
+    /// An agent task's run input: the instruction, a blank line and the input, when that fits
+    /// an agent run's input.
+    pub(crate) fn agent_input(instruction: Option<&SystemPrompt>, input: &[u8]) -> Option<Prompt> {
+        let mut text = alloc::vec::Vec::new();
+        if let Some(i) = instruction {
+            text.extend_from_slice(i);
+            text.extend_from_slice(b"\n\n");
+        }
+        text.extend_from_slice(input);
+        if text.len() > aitbc_primitives::MAX_STEP_TEXT_BYTES as usize {
+            return None;
+        }
+        text.try_into().ok()
     }
 
     /// `coordinate`'s declared weight: the plan for `strategy` (the redundant strategy counts
@@ -145,9 +172,11 @@ impl<T: Config> Pallet<T> {
     /// One job submission: this pallet's part and the jobs pallet's, at the largest prompt
     /// and system prompt.
     pub fn submission_weight() -> Weight {
-        T::WeightInfo::submit_part().saturating_add(T::Jobs::submit_weight(
-            MAX_PROMPT_BYTES + MAX_SYSTEM_PROMPT_BYTES,
-        ))
+        T::WeightInfo::submit_part().saturating_add(
+            T::Jobs::submit_weight(MAX_PROMPT_BYTES + MAX_SYSTEM_PROMPT_BYTES).max(
+                T::Agents::submit_weight(aitbc_primitives::MAX_STEP_TEXT_BYTES),
+            ),
+        )
     }
 
     /// `coordinate`: check, plan, record the parts, submit the first jobs. Returns how many
@@ -159,6 +188,12 @@ impl<T: Config> Pallet<T> {
         k: u8,
         quorum: u8,
     ) -> Result<u32, DispatchError> {
+        if crate::TaskAgents::<T>::contains_key(task_id) {
+            ensure!(
+                strategy == Strategy::Redundant,
+                Error::<T>::AgentTaskRunsWhole
+            );
+        }
         let (mut task, input) = Self::plan_task(owner, task_id, strategy, k, quorum)?;
         let n = u32::from(task.shards);
         let submitted =
@@ -264,7 +299,11 @@ impl<T: Config> Pallet<T> {
                 needed: Self::u16_of(needed)
             }
         );
-        let members = Self::members_with(&task.task_type, &task.profile);
+        let agent = crate::TaskAgents::<T>::get(task_id);
+        let members = match agent {
+            Some(agent) => Self::members_running(&task.task_type, &task.profile, agent),
+            None => Self::members_with(&task.task_type, &task.profile),
+        };
         let eligible = members
             .iter()
             .filter(|m| T::Miners::contains(m) && T::Profiles::runs(m, &task.profile))
@@ -435,7 +474,11 @@ impl<T: Config> Pallet<T> {
         if T::Jobs::open_slots(&task.owner) == 0 {
             return Err(NotSubmitted::Wait(None));
         }
-        let members = Self::members_with(&task.task_type, &task.profile);
+        let agent = crate::TaskAgents::<T>::get(task_id);
+        let members = match agent {
+            Some(agent) => Self::members_running(&task.task_type, &task.profile, agent),
+            None => Self::members_with(&task.task_type, &task.profile),
+        };
         if members.len() < usize::from(plan.redundancy.k) {
             return Err(NotSubmitted::Fail(TaskFailure::NotEnoughMembers {
                 members: members.len() as u8,
@@ -451,6 +494,7 @@ impl<T: Config> Pallet<T> {
         });
         let budget = record.budget.min(task.held);
         let chars = core::str::from_utf8(&prompt).map_or(0, |s| s.chars().count()) as u32;
+        let prompt_bytes = prompt.to_vec();
         let spec = RedundantJobSpec {
             owner: task.owner.clone(),
             job_type: JobType::Inference,
@@ -475,7 +519,23 @@ impl<T: Config> Pallet<T> {
                 budget,
                 Precision::Exact,
             );
-            let result = released.and_then(|_| T::Jobs::submit(spec));
+            let result = released.and_then(|_| match agent {
+                // The whole task as one run of its agent (`agent_input` fitted at creation).
+                Some(agent) => {
+                    let input = Self::agent_input(spec.options.system.as_ref(), &prompt_bytes)
+                        .ok_or(Error::<T>::InputTooLongForAgent)?;
+                    T::Agents::submit_run(
+                        spec.owner.clone(),
+                        agent,
+                        input,
+                        spec.budget,
+                        spec.ttl,
+                        spec.redundancy,
+                        spec.members.clone(),
+                    )
+                }
+                None => T::Jobs::submit(spec.clone()),
+            });
             match result {
                 Ok(id) => TransactionOutcome::Commit(Ok(id)),
                 Err(e) => TransactionOutcome::Rollback(Err(e)),

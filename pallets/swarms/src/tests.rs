@@ -4,7 +4,7 @@ use crate::{
     mock::*, Error, Event, HoldReason, JobParts, Lane, Memberships, Part, Parts, Pools, Strategy,
     TaskFailure, TaskId, TaskStatus, Tasks,
 };
-use aitbc_primitives::{DisputeOutcome, JobStatus, RefereeFinding};
+use aitbc_primitives::{DisputeOutcome, JobStatus, JobType, RefereeFinding};
 use frame_support::{
     assert_noop, assert_ok,
     traits::{fungible::InspectHold, Hooks},
@@ -17,14 +17,13 @@ fn tt(s: &str) -> crate::TaskType {
     s.as_bytes().to_vec().try_into().unwrap()
 }
 
-fn agent(s: &str) -> crate::AgentId {
-    s.as_bytes().to_vec().try_into().unwrap()
-}
+/// A registered agent running llama (the mock's agents below `GPT_AGENTS`).
+const AGENT: crate::AgentId = 7;
 
 fn join(miner: AccountId, task_type: &str) -> sp_runtime::DispatchResult {
     Swarms::join(
         RuntimeOrigin::signed(miner),
-        agent(&format!("agent-{miner}")),
+        AGENT,
         tt(task_type),
         llama_profile(),
     )
@@ -57,6 +56,7 @@ fn create(owner: AccountId, input: &str, budget: Balance, ttl: u64) -> TaskId {
         Some(b"Summarize in one sentence.".to_vec().try_into().unwrap()),
         budget,
         ttl,
+        None,
     ));
     id
 }
@@ -114,7 +114,7 @@ fn an_active_miner_joins_with_a_declared_profile_once_per_pool() {
         assert_noop!(
             Swarms::join(
                 RuntimeOrigin::signed(10),
-                agent("a"),
+                AGENT,
                 tt(SUMMARIZE),
                 other_profile()
             ),
@@ -124,27 +124,31 @@ fn an_active_miner_joins_with_a_declared_profile_once_per_pool() {
             assert_noop!(
                 Swarms::join(
                     RuntimeOrigin::signed(10),
-                    agent("a"),
+                    AGENT,
                     bad.as_bytes().to_vec().try_into().unwrap(),
                     llama_profile()
                 ),
                 Error::<Test>::InvalidTaskType
             );
         }
-        for bad in ["", "has space", "tab\t", "\u{7f}"] {
+        // Not a registered agent, or one of another model than the profile's.
+        for (bad, error) in [
+            (NO_AGENTS, Error::<Test>::UnknownAgent),
+            (GPT_AGENTS, Error::<Test>::AgentModelMismatch),
+        ] {
             assert_noop!(
                 Swarms::join(
                     RuntimeOrigin::signed(10),
-                    bad.as_bytes().to_vec().try_into().unwrap(),
+                    bad,
                     tt(SUMMARIZE),
                     llama_profile()
                 ),
-                Error::<Test>::InvalidAgentId
+                error
             );
         }
         assert_ok!(Swarms::join(
             RuntimeOrigin::signed(10),
-            agent("agent-7f3a"),
+            AGENT,
             tt("distributed-training"),
             llama_profile()
         ));
@@ -152,7 +156,7 @@ fn an_active_miner_joins_with_a_declared_profile_once_per_pool() {
             Event::MemberJoined {
                 task_type: tt("distributed-training"),
                 miner: 10,
-                agent_id: agent("agent-7f3a"),
+                agent_id: AGENT,
                 profile: llama_profile(),
             }
             .into(),
@@ -160,26 +164,24 @@ fn an_active_miner_joins_with_a_declared_profile_once_per_pool() {
         assert_noop!(
             Swarms::join(
                 RuntimeOrigin::signed(10),
-                agent("other"),
+                AGENT + 1,
                 tt("distributed-training"),
                 llama_profile()
             ),
             Error::<Test>::AlreadyMember
         );
         register_miner(11, 10_000);
-        assert_noop!(
-            Swarms::join(
-                RuntimeOrigin::signed(11),
-                agent("agent-7f3a"),
-                tt("distributed-training"),
-                llama_profile()
-            ),
-            Error::<Test>::AgentIdTaken
-        );
-        // The same agent id in another pool is fine.
+        // Several miners run the same agent in a pool (a swarm of its instances), and in
+        // other pools.
         assert_ok!(Swarms::join(
             RuntimeOrigin::signed(11),
-            agent("agent-7f3a"),
+            AGENT,
+            tt("distributed-training"),
+            llama_profile()
+        ));
+        assert_ok!(Swarms::join(
+            RuntimeOrigin::signed(11),
+            AGENT,
             tt(SUMMARIZE),
             llama_profile()
         ));
@@ -206,7 +208,7 @@ fn a_pool_holds_at_most_64_members() {
         let full: crate::PoolOf<Test> = (0..crate::MAX_MEMBERS as u64)
             .map(|i| crate::Member {
                 miner: 1_000 + i,
-                agent_id: agent(&format!("a{i}")),
+                agent_id: i,
                 profile: llama_profile(),
                 joined_at: 1,
             })
@@ -282,6 +284,7 @@ fn create_task_checks_its_input_and_holds_budget_and_deposit() {
                 instruction.map(|i| i.to_vec().try_into().unwrap()),
                 budget,
                 ttl,
+                None,
             )
         };
         assert_noop!(try_create(b"", None, 100, 50), Error::<Test>::EmptyInput);
@@ -324,7 +327,8 @@ fn create_task_checks_its_input_and_holds_budget_and_deposit() {
                 b"x".to_vec().try_into().unwrap(),
                 None,
                 100,
-                50
+                50,
+                None
             ),
             Error::<Test>::InvalidTaskType
         );
@@ -336,7 +340,8 @@ fn create_task_checks_its_input_and_holds_budget_and_deposit() {
                 b"x".to_vec().try_into().unwrap(),
                 None,
                 100,
-                50
+                50,
+                None
             ),
             Error::<Test>::UnknownProfile
         );
@@ -1240,5 +1245,71 @@ fn waiting_tasks_get_a_quarter_of_the_work_while_ends_pile_up() {
         assert_eq!(Swarms::queued(Lane::Ended), 1);
         assert_eq!(Swarms::queued(Lane::Waiting), 1);
         assert_eq!(crate::WorkEnds::<Test>::get(Lane::Waiting), (1, 2));
+    });
+}
+
+/// Issue 15 (seed §7): an agent task runs whole as one exact-mode k-of-n run of its agent,
+/// among the members that joined with that agent; its instruction and input are the run's
+/// input.
+#[test]
+fn an_agent_task_is_one_run_of_its_agent_among_the_members_running_it() {
+    new_test_ext().execute_with(|| {
+        // Miners 10..=12 run AGENT; 13 joined with another agent of the same model.
+        pool(&[10, 11, 12]);
+        register_miner(13, 10_000);
+        assert_ok!(Swarms::join(
+            RuntimeOrigin::signed(13),
+            AGENT + 1,
+            tt(SUMMARIZE),
+            llama_profile()
+        ));
+        let create_with = |agent: u64, input: &str| {
+            Swarms::create_task(
+                RuntimeOrigin::signed(1),
+                tt(SUMMARIZE),
+                llama_profile(),
+                input.as_bytes().to_vec().try_into().unwrap(),
+                Some(b"Answer briefly.".to_vec().try_into().unwrap()),
+                1_000,
+                100,
+                Some(agent),
+            )
+        };
+        assert_noop!(
+            create_with(NO_AGENTS, "What is 2+2?"),
+            Error::<Test>::UnknownAgent
+        );
+        assert_noop!(
+            create_with(GPT_AGENTS, "What is 2+2?"),
+            Error::<Test>::AgentModelMismatch
+        );
+        assert_noop!(
+            create_with(AGENT, &"x".repeat(1_100)),
+            Error::<Test>::InputTooLongForAgent
+        );
+        let id = crate::NextTaskId::<Test>::get();
+        assert_ok!(create_with(AGENT, "What is 2+2?"));
+        assert_eq!(crate::TaskAgents::<Test>::get(id), Some(AGENT));
+        assert_noop!(
+            Swarms::coordinate(RuntimeOrigin::signed(1), id, map_reduce(1), 2, 0),
+            Error::<Test>::AgentTaskRunsWhole
+        );
+        // Only three members run AGENT: k = 4 is too many.
+        assert!(
+            Swarms::coordinate(RuntimeOrigin::signed(1), id, Strategy::Redundant, 4, 0).is_err()
+        );
+        assert_ok!(Swarms::coordinate(
+            RuntimeOrigin::signed(1),
+            id,
+            Strategy::Redundant,
+            3,
+            0
+        ));
+        let job = job_of(id, Part::Final);
+        let j = pallet_aitbc_jobs::Jobs::<Test>::get(job).unwrap();
+        assert_eq!(j.job_type, JobType::Agent);
+        assert_eq!(prompt_of(job), "Answer briefly.\n\nWhat is 2+2?");
+        let members = pallet_aitbc_jobs::RoundMembers::<Test>::get(job).expect("restricted");
+        assert_eq!(members.into_inner(), vec![10, 11, 12]);
     });
 }

@@ -20,12 +20,9 @@ pub const MAX_TASK_TYPE_LEN: u32 = 32;
 /// `distributed-training`). Each task type has its own pool of members.
 pub type TaskType = BoundedVec<u8, ConstU32<MAX_TASK_TYPE_LEN>>;
 
-/// Most bytes of an agent id.
-pub const MAX_AGENT_ID_LEN: u32 = 64;
-/// The label a miner gives the agent it puts into a pool: 1 to [`MAX_AGENT_ID_LEN`] printable
-/// ASCII characters (`!` to `~`). Opaque to the chain until agents are registered on chain (a
-/// later issue): the miner chooses it; it is unique within a pool.
-pub type AgentId = BoundedVec<u8, ConstU32<MAX_AGENT_ID_LEN>>;
+/// The agent a member runs: a registered agent of the agents pallet (a swarm's members are
+/// agents, seed §7), whose model is the member's profile's.
+pub type AgentId = aitbc_primitives::AgentId;
 
 /// Most members one task type's pool holds (every member may be listed with a job:
 /// [`aitbc_primitives::MAX_ROUND_MEMBERS`]).
@@ -48,7 +45,7 @@ pub type TaskInput = BoundedVec<u8, ConstU32<MAX_TASK_INPUT_BYTES>>;
 pub struct Member<AccountId, BlockNumber> {
     /// The miner.
     pub miner: AccountId,
-    /// The label of its agent.
+    /// The registered agent it runs for this pool.
     pub agent_id: AgentId,
     /// The execution profile it runs this task type's jobs with (declared in the profiles
     /// pallet).
@@ -468,9 +465,4 @@ pub fn valid_task_type(t: &[u8]) -> bool {
         && t.len() <= MAX_TASK_TYPE_LEN as usize
         && t.iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-}
-
-/// Whether `a` is a valid agent id: 1 to [`MAX_AGENT_ID_LEN`] printable ASCII characters.
-pub fn valid_agent_id(a: &[u8]) -> bool {
-    !a.is_empty() && a.len() <= MAX_AGENT_ID_LEN as usize && a.iter().all(|b| b.is_ascii_graphic())
 }
