@@ -89,7 +89,7 @@ fn every_aitbc_pallet_declares_its_storage_version() {
                 ("GovernanceTiming", v(1)),
                 ("ValidatorSet", v(0)),
                 ("ExecutionProfiles", v(0)),
-                ("Swarms", v(0)),
+                ("Swarms", v(1)),
             ]
         );
         // Genesis writes the in-code versions.
@@ -105,6 +105,29 @@ fn the_migrations_bring_a_first_release_chain_to_the_current_versions() {
         StorageVersion::new(0).put::<Jobs>();
         StorageVersion::new(0).put::<Receipts>();
         StorageVersion::new(0).put::<GovernanceTiming>();
+        StorageVersion::new(0).put::<Swarms>();
+        // A swarm pool as version 0 stored it: agents were labels. "3" names agent #3 and is
+        // kept; "agent-bob" names none, so Bob leaves the pool (and his memberships).
+        let task_type: pallet_aitbc_swarms::TaskType = b"summarize".to_vec().try_into().unwrap();
+        let bob = Sr25519Keyring::Bob.to_account_id();
+        let charlie = Sr25519Keyring::Charlie.to_account_id();
+        let old_member =
+            |miner: &AccountId, label: &str| pallet_aitbc_swarms::migrations::v1::MemberV0 {
+                miner: miner.clone(),
+                agent_id: label.as_bytes().to_vec().try_into().unwrap(),
+                profile: sp_core::H256::repeat_byte(1),
+                joined_at: 1u32,
+            };
+        unhashed::put(
+            &pallet_aitbc_swarms::Pools::<Runtime>::hashed_key_for(&task_type),
+            &vec![old_member(&bob, "agent-bob"), old_member(&charlie, "3")],
+        );
+        for m in [&bob, &charlie] {
+            pallet_aitbc_swarms::Memberships::<Runtime>::insert(
+                m,
+                frame_support::BoundedVec::truncate_from(vec![task_type.clone()]),
+            );
+        }
         unhashed::put(&timing::migrations::v1::old_ack_timeout_key(), &42u32);
         unhashed::put(
             &timing::migrations::v1::old_slash_share_key(),
@@ -117,6 +140,17 @@ fn the_migrations_bring_a_first_release_chain_to_the_current_versions() {
         Executive::execute_on_runtime_upgrade();
 
         assert_all_current();
+        let pool = pallet_aitbc_swarms::Pools::<Runtime>::get(&task_type);
+        assert_eq!(pool.len(), 1);
+        assert_eq!(
+            (pool[0].miner.clone(), pool[0].agent_id),
+            (charlie.clone(), 3)
+        );
+        assert!(pallet_aitbc_swarms::Memberships::<Runtime>::get(&bob).is_empty());
+        assert_eq!(
+            pallet_aitbc_swarms::Memberships::<Runtime>::get(&charlie).len(),
+            1
+        );
         // The governed values moved into typed storage; the old keys are gone.
         assert_eq!(timing::AckTimeout::<Runtime>::get(), Some(42));
         assert_eq!(

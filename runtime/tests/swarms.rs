@@ -149,10 +149,14 @@ fn a_map_reduce_task_runs_on_its_pool_and_the_api_reports_its_consensus() {
         // Eve runs the profile too but stays out of the pool.
         miner(Sr25519Keyring::Eve);
         let task_type: pallet_aitbc_swarms::TaskType = b"summarize".to_vec().try_into().unwrap();
-        for (i, m) in members.iter().enumerate() {
+        // The members' agent: registered in the agents pallet, on the profile's model.
+        let agent = <aitbc_runtime::Agents as aitbc_primitives::AgentRuns<_, _, _>>::setup_agent(
+            &b"smollm2".to_vec().try_into().unwrap(),
+        );
+        for m in &members {
             assert_ok!(Swarms::join(
                 RuntimeOrigin::signed(m.clone()),
-                format!("agent-{i}").into_bytes().try_into().unwrap(),
+                agent,
                 task_type.clone(),
                 profile
             ));
@@ -167,6 +171,7 @@ fn a_map_reduce_task_runs_on_its_pool_and_the_api_reports_its_consensus() {
             None,
             AIT,
             1_000,
+            None,
         ));
         assert_ok!(Swarms::coordinate(
             RuntimeOrigin::signed(alice.clone()),
