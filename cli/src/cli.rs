@@ -99,7 +99,7 @@ pub enum Command {
     /// redundant jobs (map-reduce or whole) with their agreed result and confidence metrics.
     #[command(
         subcommand,
-        after_help = "Examples:\n  aitbc swarm join --agent-id agent-7f3a --task-type \"distributed-training\"\n  aitbc swarm coordinate --task-id 0 --strategy \"map-reduce\"\n  aitbc swarm consensus --task-id 0"
+        after_help = "Examples:\n  aitbc swarm join --agent-id 3 --task-type \"distributed-training\"\n  aitbc swarm coordinate --task-id 0 --strategy \"map-reduce\"\n  aitbc swarm consensus --task-id 0"
     )]
     Swarm(SwarmCmd),
     /// AI agents: register configured agents with whitelisted tools, run them on the network
