@@ -293,6 +293,14 @@ pub fn prompt_tools_section(allowed: &[ToolId]) -> String {
         }
     }
     out.push_str("- final_answer: ends the run. Input: your answer\n");
+    if allowed.contains(&ToolId::Calculator) {
+        // Small models write a result into their thought before computing it, then pass that
+        // guess to the tool: one worked exchange shows the thought naming the work, the tool
+        // doing it, and the answer taken from the observation.
+        out.push_str(
+            "Example:\nThought: I must compute 12*7; the calculator will do it.\nAction: calculator\nInput: 12*7\nObservation: 84\nThought: The calculator says 84.\nAction: final_answer\nInput: 84\n",
+        );
+    }
     out
 }
 

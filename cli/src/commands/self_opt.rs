@@ -384,7 +384,7 @@ fn render(report: &SelfOptReport, runs: &[RunMeasure], url: &str) -> Report {
         "s/run",
         "tok/s",
         "steps/run",
-        "AIT/run",
+        "cost/run",
         "",
     ]);
     for (i, r) in report.rows.iter().enumerate() {
@@ -433,7 +433,7 @@ fn render(report: &SelfOptReport, runs: &[RunMeasure], url: &str) -> Report {
         ))
         .table(t)
         .line(format!(
-            "before: {} per run, {} AIT per run, {} correct ({} {} threads, {} tokens)",
+            "before: {} per run, {} per run, {} correct ({} {} threads, {} tokens)",
             secs(before.mean_wall_ms),
             format_amount(cost_of(before)),
             pct(before.quality()),
@@ -442,7 +442,7 @@ fn render(report: &SelfOptReport, runs: &[RunMeasure], url: &str) -> Report {
             before.setting.max_tokens
         ))
         .line(format!(
-            "after:  {} per run ({}), {} AIT per run ({}), {} correct ({} {} threads, {} tokens)",
+            "after:  {} per run ({}), {} per run ({}), {} correct ({} {} threads, {} tokens)",
             secs(after.mean_wall_ms),
             change(before.mean_wall_ms as f64, after.mean_wall_ms as f64),
             format_amount(cost_of(after)),
