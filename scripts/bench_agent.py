@@ -12,14 +12,13 @@ Usage: scripts/bench-agent.sh [runs]   (default 5)
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_job_pipeline import CLI, NODE, WORKER, pct, start_chain, wait_for  # noqa: E402
+from bench_job_pipeline import CLI, NODE, WORKER, pct, start_chain, stop_all, wait_for  # noqa: E402
 
 CONFIG = {
     "model": "gemma3",
@@ -92,17 +91,7 @@ def main():
         print(f"  model time per step             p50 {pct(per_step, 50):7.0f} ms")
         print(f"  price paid                      p50 {pct(price, 50):.6f} AIT")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=70)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if os.environ.get("AITBC_BENCH_KEEP"):
-            print(f"  logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        stop_all(procs, work)
 
 
 if __name__ == "__main__":

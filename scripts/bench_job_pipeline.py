@@ -68,6 +68,22 @@ def wait_for(path, needle, timeout):
     sys.exit(f"`{needle}` not seen in {path} within {timeout} s:\n{tail}")
 
 
+def stop_all(procs, work):
+    """Stop the processes (terminate, then kill after 70 s) and remove the work directory,
+    unless AITBC_BENCH_KEEP is set."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=70)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    if os.environ.get("AITBC_BENCH_KEEP"):
+        print(f"  logs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def start_chain(work, procs):
     """Start a dev node in `work` (appended to `procs`) and import //Alice as `alice` into a
     fresh CLI home. Returns the node's URL and the CLI's environment."""
@@ -158,17 +174,7 @@ def main():
         print(f"  chain overhead p50 {p50 / 1000:.2f} s: goal < 3 s "
               f"{'met' if p50 < 3000 else 'NOT met'}")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=70)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if os.environ.get("AITBC_BENCH_KEEP"):
-            print(f"  logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        stop_all(procs, work)
 
 
 if __name__ == "__main__":

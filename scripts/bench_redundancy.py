@@ -12,14 +12,13 @@ Usage: scripts/bench-redundancy.sh [jobs per k]   (default 10)
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_job_pipeline import CLI, NODE, PROMPTS, WORKER, pct, start_chain, wait_for  # noqa: E402
+from bench_job_pipeline import CLI, NODE, PROMPTS, WORKER, pct, start_chain, stop_all, wait_for  # noqa: E402
 
 
 def main():
@@ -86,17 +85,7 @@ def main():
                   f"{pct(cost, 50):14.6f}")
         print(f"  k=3 jobs whose three outputs agreed byte for byte: {agreed_all}/{per_k}")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=70)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if os.environ.get("AITBC_BENCH_KEEP"):
-            print(f"  logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        stop_all(procs, work)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,13 @@ inference-speed)
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_agent import CONFIG  # noqa: E402
-from bench_job_pipeline import CLI, NODE, WORKER, start_chain, wait_for  # noqa: E402
+from bench_job_pipeline import CLI, NODE, WORKER, start_chain, stop_all, wait_for  # noqa: E402
 
 
 def main():
@@ -52,17 +51,7 @@ def main():
         if out.returncode != 0:
             sys.exit("self-opt failed")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=70)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if os.environ.get("AITBC_BENCH_KEEP"):
-            print(f"  logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        stop_all(procs, work)
 
 
 if __name__ == "__main__":
