@@ -31,7 +31,8 @@ pub enum NotSubmitted {
 }
 
 impl<T: Config> Pallet<T> {
-    /// `create_task`. Returns the task's id.
+    /// `create_task` (its arguments as the call takes them). Returns the task's id.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn do_create_task(
         owner: T::AccountId,
         task_type: crate::TaskType,
