@@ -116,6 +116,40 @@ pub fn metrics_of(outcome: &RunOutcome) -> Metrics {
     }
 }
 
+/// The run's input text and data file, as the chain holds them.
+fn run_input(run: &agents::RunView) -> (String, Option<Vec<u8>>) {
+    let input = run
+        .input
+        .as_ref()
+        .map(|i| String::from_utf8_lossy(&i.input).into_owned())
+        .unwrap_or_default();
+    let data = run
+        .input
+        .as_ref()
+        .and_then(|i| i.data.clone())
+        .map(|d| d.into_inner());
+    (input, data)
+}
+
+/// Run the loop of run `id`, publishing each step to the run's stream as it is recorded.
+async fn run_streamed(
+    s: &Session,
+    id: u64,
+    model: &BackendSteps,
+    settings: &RunSettings,
+    input: &str,
+    data: Option<&[u8]>,
+    reader: &chain::PinnedReader<'_>,
+) -> RunOutcome {
+    s.agent_streams.start(id);
+    let tools = ToolBox::new(&settings.tools, data, Some(reader));
+    let streams = s.agent_streams.clone();
+    let mut on_step = move |step: &aitbc_primitives::TraceStep| streams.publish(id, step);
+    let outcome = run::run_agent(model, settings, input, &tools, data, &mut on_step).await;
+    s.agent_streams.finish(id);
+    outcome
+}
+
 /// This miner's part of a redundant (exact-mode) agent run: the loop decoding exactly as the job
 /// says (the chain fixed it to the execution profile's), chain reads pinned at the block the run
 /// was submitted in (every participant reads the same), and this participant's trace recorded
@@ -132,16 +166,7 @@ pub(crate) async fn run_in_round(s: &Session, job: &Job) -> anyhow::Result<(Vec<
         .context("the run's agent version is no longer stored")?;
     let (settings, _) = run_settings(&version.spec, s.block_ms).map_err(anyhow::Error::msg)?;
     let options = super::job::generate_options(&job.options, u32::MAX);
-    let input = run
-        .input
-        .as_ref()
-        .map(|i| String::from_utf8_lossy(&i.input).into_owned())
-        .unwrap_or_default();
-    let data: Option<Vec<u8>> = run
-        .input
-        .as_ref()
-        .and_then(|i| i.data.clone())
-        .map(|d| d.into_inner());
+    let (input, data) = run_input(&run);
     let reader = chain::PinnedReader::at_finalized_number(
         &s.rpc,
         run.run.submitted_at,
@@ -159,22 +184,16 @@ pub(crate) async fn run_in_round(s: &Session, job: &Job) -> anyhow::Result<(Vec<
         model: String::from_utf8_lossy(&job.model).into_owned(),
         options,
     };
-    s.agent_streams.start(id);
-    let outcome = {
-        let tools = ToolBox::new(&settings.tools, data.as_deref(), Some(&reader));
-        let streams = s.agent_streams.clone();
-        let mut on_step = move |step: &aitbc_primitives::TraceStep| streams.publish(id, step);
-        run::run_agent(
-            &steps_model,
-            &settings,
-            &input,
-            &tools,
-            data.as_deref(),
-            &mut on_step,
-        )
-        .await
-    };
-    s.agent_streams.finish(id);
+    let outcome = run_streamed(
+        s,
+        id,
+        &steps_model,
+        &settings,
+        &input,
+        data.as_deref(),
+        &reader,
+    )
+    .await;
     let output = outcome.output().to_vec();
     if let Some(mine) = run.participants.iter().find(|p| p.miner == s.account) {
         anyhow::ensure!(
@@ -227,16 +246,7 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         Ok(x) => x,
         Err(reason) => return super::job::fail(s, id, &reason).await,
     };
-    let input = run
-        .input
-        .as_ref()
-        .map(|i| String::from_utf8_lossy(&i.input).into_owned())
-        .unwrap_or_default();
-    let data: Option<Vec<u8>> = run
-        .input
-        .as_ref()
-        .and_then(|i| i.data.clone())
-        .map(|d| d.into_inner());
+    let (input, data) = run_input(&run);
     let reader = match chain::PinnedReader::at_finalized(&s.rpc).await {
         Ok(r) => r,
         Err(e) => {
@@ -256,24 +266,16 @@ pub(crate) async fn process(s: &Session, job: Job, seen: Instant) {
         options,
     };
     let started = Instant::now();
-    s.agent_streams.start(id);
-    let outcome = {
-        let tools = ToolBox::new(&settings.tools, data.as_deref(), Some(&reader));
-        let streams = s.agent_streams.clone();
-        let mut on_step = move |step: &aitbc_primitives::TraceStep| {
-            streams.publish(id, step);
-        };
-        run::run_agent(
-            &steps_model,
-            &settings,
-            &input,
-            &tools,
-            data.as_deref(),
-            &mut on_step,
-        )
-        .await
-    };
-    s.agent_streams.finish(id);
+    let outcome = run_streamed(
+        s,
+        id,
+        &steps_model,
+        &settings,
+        &input,
+        data.as_deref(),
+        &reader,
+    )
+    .await;
     tracing::info!(
         "✨ agent run #{id}: {} step(s), ended {:?}, in {} ms",
         outcome.steps.len(),
