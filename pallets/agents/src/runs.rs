@@ -171,11 +171,7 @@ impl<T: Config> Pallet<T> {
             !(run.status == RunStatus::Traced && run.miner.as_ref() == Some(&miner)),
             Error::<T>::AlreadyTraced
         );
-        let record =
-            Versions::<T>::get(run.agent, run.version).ok_or(Error::<T>::UnknownVersion)?;
-        check_trace(&steps, end, &record.spec.limits, &record.spec.tools)
-            .map_err(Error::<T>::from)?;
-        let root = trace_root(run.seed, steps.iter());
+        let root = Self::checked_root(&run, &steps, end)?;
         Self::note_trace(&mut run, miner.clone(), root, end, &steps);
         Runs::<T>::insert(job_id, run);
         Traces::<T>::insert(job_id, steps.clone());
@@ -187,6 +183,19 @@ impl<T: Config> Pallet<T> {
             end,
         });
         Ok(())
+    }
+
+    /// The root of `steps` for `run`, once they pass the run's version's limits and tools.
+    fn checked_root(
+        run: &crate::RunOf<T>,
+        steps: &Trace,
+        end: RunEnd,
+    ) -> Result<H256, DispatchError> {
+        let record =
+            Versions::<T>::get(run.agent, run.version).ok_or(Error::<T>::UnknownVersion)?;
+        check_trace(steps, end, &record.spec.limits, &record.spec.tools)
+            .map_err(Error::<T>::from)?;
+        Ok(trace_root(run.seed, steps.iter()))
     }
 
     /// `record_trace` by a participant of a redundant run, before it reveals.
@@ -211,11 +220,7 @@ impl<T: Config> Pallet<T> {
             !RoundTraces::<T>::contains_key(job_id, &miner),
             Error::<T>::AlreadyTraced
         );
-        let record =
-            Versions::<T>::get(run.agent, run.version).ok_or(Error::<T>::UnknownVersion)?;
-        check_trace(&steps, end, &record.spec.limits, &record.spec.tools)
-            .map_err(Error::<T>::from)?;
-        let root = trace_root(run.seed, steps.iter());
+        let root = Self::checked_root(run, &steps, end)?;
         let count = steps.len() as u32;
         RoundTraces::<T>::insert(job_id, &miner, RoundTrace { root, end, steps });
         Self::deposit_event(Event::TraceRecorded {
