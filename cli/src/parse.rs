@@ -12,6 +12,21 @@ use aitbc_client::{
 
 use crate::names::job_status_name;
 
+/// `secs` seconds as blocks (rounded up; at least 1 second), for the option named `what`
+/// (`--ttl`, `limits.deadline_secs`).
+pub fn blocks_of_secs(secs: u64, what: &str) -> Result<aitbc_client::runtime::BlockNumber> {
+    if secs == 0 {
+        return Err(Error::InvalidInput(format!(
+            "{what} must be at least 1 second"
+        )));
+    }
+    let blocks = secs
+        .saturating_mul(1000)
+        .div_ceil(aitbc_client::runtime::MILLISECS_PER_BLOCK);
+    aitbc_client::runtime::BlockNumber::try_from(blocks)
+        .map_err(|_| Error::InvalidInput(format!("{what} of {secs} s is too large")))
+}
+
 /// An amount of AIT, e.g. `12.5` (zero allowed).
 pub fn amount(s: &str) -> Result<Balance> {
     aitbc_client::amount::parse_amount(s)

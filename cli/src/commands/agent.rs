@@ -18,7 +18,7 @@ use aitbc_client::{
     agents::{self, AgentId, AgentView, RunView, StepKind, TraceStep},
     amount::{format_amount, format_amount_json},
     jobs, keys,
-    runtime::{AccountId, Balance, BlockNumber, MILLISECS_PER_BLOCK},
+    runtime::{AccountId, Balance, MILLISECS_PER_BLOCK},
 };
 use aitbc_primitives::{AgentKind, AgentLimits, RunStatus};
 use anyhow::{bail, Context as _, Result};
@@ -271,15 +271,6 @@ fn read_config(path: &PathBuf) -> Result<AgentConfig> {
     parse_config(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// Seconds to blocks (at least one).
-fn blocks_of(secs: u64) -> Result<BlockNumber> {
-    let blocks = secs
-        .saturating_mul(1000)
-        .div_ceil(MILLISECS_PER_BLOCK)
-        .max(1);
-    BlockNumber::try_from(blocks).context("the time is too long")
-}
-
 fn spec_input(name: &str, kind: AgentKind, config: &AgentConfig) -> Result<agents::SpecInput> {
     Ok(agents::SpecInput {
         name: agents::agent_name(name)?,
@@ -295,7 +286,10 @@ fn spec_input(name: &str, kind: AgentKind, config: &AgentConfig) -> Result<agent
             max_steps: config.limits.max_steps,
             max_tokens: config.limits.max_tokens,
             max_tool_calls: config.limits.max_tool_calls,
-            deadline_blocks: blocks_of(config.limits.deadline_secs.into())?,
+            deadline_blocks: parse::blocks_of_secs(
+                config.limits.deadline_secs.into(),
+                "limits.deadline_secs",
+            )?,
         },
         price_cap: config.price_cap,
     })
@@ -662,7 +656,7 @@ impl ExecuteArgs {
         let a = agents::existing_agent(&rpc, self.agent_id).await?;
         let cap = a.version.spec.price_cap;
         let payment = self.payment.unwrap_or(cap).min(cap);
-        let ttl = blocks_of(self.ttl)?;
+        let ttl = parse::blocks_of_secs(self.ttl, "--ttl")?;
         let data_len = data.as_ref().map_or(0, |d| d.len());
         let call = match self.redundancy {
             None => agents::execute(self.agent_id, &self.input, data, payment, ttl)?,

@@ -13,7 +13,7 @@ use aitbc_client::{
     jobs::{self, Job, JobType, Requirements},
     redundancy,
     rpc::RpcClient,
-    runtime::{AccountId, Balance, BlockNumber, MILLISECS_PER_BLOCK},
+    runtime::{AccountId, Balance, BlockNumber},
 };
 use anyhow::{bail, Context as _, Result};
 use clap::{ArgGroup, Args, ValueEnum};
@@ -286,11 +286,7 @@ pub fn prompt_from(data: Option<&str>, prompt: Option<&str>) -> Result<String> {
 }
 
 fn ttl_blocks(secs: u64) -> Result<BlockNumber> {
-    if secs == 0 {
-        bail!("--ttl must be at least 1 second");
-    }
-    let blocks = secs.saturating_mul(1000).div_ceil(MILLISECS_PER_BLOCK);
-    BlockNumber::try_from(blocks).context("--ttl is too large")
+    Ok(crate::parse::blocks_of_secs(secs, "--ttl")?)
 }
 
 /// Checks a submission and builds its call; with `--auto-pay` and a node (`rpc`), asks it for

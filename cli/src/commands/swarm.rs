@@ -441,11 +441,7 @@ fn tasks_table(rows: &[(TaskId, Task)]) -> comfy_table::Table {
 
 /// The blocks of `secs` seconds (rounded up).
 fn ttl_blocks(secs: u64) -> Result<BlockNumber> {
-    if secs == 0 {
-        bail!("--ttl must be at least 1 second");
-    }
-    let blocks = secs.saturating_mul(1000).div_ceil(MILLISECS_PER_BLOCK);
-    BlockNumber::try_from(blocks).context("--ttl is too large")
+    Ok(crate::parse::blocks_of_secs(secs, "--ttl")?)
 }
 
 fn blocks_text(blocks: BlockNumber) -> String {
