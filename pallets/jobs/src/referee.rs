@@ -45,27 +45,14 @@ impl<T: Config> Pallet<T> {
         Self::open_dispute(job, round, agreed, dissent, false);
     }
 
-    /// Choose a referee for outputs `a` and `b` and give it `RefereeWindow` blocks.
-    pub(crate) fn open_dispute(
-        job: &mut JobOf<T>,
-        round: &mut RoundOf<T>,
+    /// A referee for a dispute over output `a`: a miner of the profile outside the round, or, once
+    /// the quorum is reached (`!decides_job`), an agreeing participant.
+    fn choose_referee(
+        job: &JobOf<T>,
+        round: &RoundOf<T>,
         a: H256,
-        b: H256,
         decides_job: bool,
-    ) {
-        // An agent run's output comes from a loop of steps and tool calls, which one forward
-        // pass cannot referee: its dissent is settled without a referee (nobody slashed).
-        if job.job_type == JobType::Agent {
-            Self::settle_dispute(
-                job,
-                round,
-                (a, b, decides_job),
-                None,
-                None,
-                DisputeOutcome::NoReferee,
-            );
-            return;
-        }
+    ) -> Option<T::AccountId> {
         let profile = round.spec.profile;
         let exclude: alloc::vec::Vec<T::AccountId> =
             round.participants.iter().map(|p| p.miner.clone()).collect();
@@ -77,14 +64,30 @@ impl<T: Config> Pallet<T> {
             &|m| T::Profiles::runs(m, &profile),
         )
         .map(|(m, _)| m);
-        let referee = outsider.or_else(|| {
+        outsider.or_else(|| {
             // With the quorum reached, an agreeing miner may referee: the job is paid already
             // and a slash is burned, so the verdict earns it nothing.
             (!decides_job)
                 .then(|| round.participants.iter().find(|p| p.revealed(&a)))
                 .flatten()
                 .map(|p| p.miner.clone())
-        });
+        })
+    }
+
+    /// Choose a referee for outputs `a` and `b` and give it `RefereeWindow` blocks.
+    pub(crate) fn open_dispute(
+        job: &mut JobOf<T>,
+        round: &mut RoundOf<T>,
+        a: H256,
+        b: H256,
+        decides_job: bool,
+    ) {
+        // An agent run's output comes from a loop of steps and tool calls, which one forward
+        // pass cannot referee: it gets none, and its dissent is settled as `NoReferee`
+        // (nobody slashed).
+        let referee = (job.job_type != JobType::Agent)
+            .then(|| Self::choose_referee(job, round, a, decides_job))
+            .flatten();
         let now = frame_system::Pallet::<T>::block_number();
         let at = now.saturating_add(T::RefereeWindow::get().max(One::one()));
         let scheduled = referee
