@@ -48,7 +48,7 @@ pub enum AgentCmd {
     Delete(DeleteArgs),
     /// Run an agent on the network as a job and wait for its answer.
     #[command(
-        after_help = "Examples:\n  aitbc agent execute --agent-id 0 --input \"Analyze Q3 financial data\" --file q3.csv\n  aitbc agent execute --agent-id 0 --input \"What is 17*23?\" --payment 0.1"
+        after_help = "Examples:\n  aitbc agent execute --agent-id 0 --input \"Analyze Q3 financial data\" --file q3.csv\n  aitbc agent execute --agent-id 0 --input \"What is 17*23?\" --payment 0.1\n  aitbc agent execute --agent-id 0 --input \"What is 17*23?\" --redundancy 3   # exact mode, 3 miners agree"
     )]
     Execute(ExecuteArgs),
     /// A run's steps (thought, tool call, observation, answer), checked against the root the

@@ -54,7 +54,7 @@ pub enum SwarmCmd {
     Prune(PruneArgs),
     /// Create a task for a pool: its input, budget (held now) and deadline; prints the task id.
     #[command(
-        after_help = "Examples:\n  aitbc swarm create --task-type summarize --model smollm2 --input report.txt --instruction \"Summarize in one sentence.\" --payment 2\n  aitbc swarm create --task-type summarize --model smollm2 --prompt \"What is AITBC?\" --payment 1 --ttl 1800\n\nA map-reduce task splits the input on blank lines (paragraphs); keep it under 16 KiB."
+        after_help = "Examples:\n  aitbc swarm create --task-type summarize --model smollm2 --input report.txt --instruction \"Summarize in one sentence.\" --payment 2\n  aitbc swarm create --task-type summarize --model smollm2 --prompt \"What is AITBC?\" --payment 1 --ttl 1800\n  aitbc swarm create --task-type arithmetic --agent-id 3 --prompt \"What is 17*23?\" --payment 0.5   # an agent task: coordinate it --strategy redundant\n\nA map-reduce task splits the input on blank lines (paragraphs); keep it under 16 KiB."
     )]
     Create(CreateArgs),
     /// Dispatch a task to its pool: map-reduce (shards, then a reduce job) or one redundant
